@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Development PKI for the hub, made with the OpenSSL command line.
+#
+#   certs/make-dev-certs.sh [--out DIR] [--registry FILE] [--force]
+#
+# Writes into DIR (default certs/dev, git-ignored):
+#   ca.crt ca.key                 the development CA that signs everything below
+#   hub.crt hub.key               the hub's server certificate (localhost, 127.0.0.1, ::1)
+#   agencies/<id>.crt .key        one client certificate per agency of the registry,
+#                                 identity in the URI SAN urn:cre:agency:<id>
+#   test/expired.crt .key         a registered identity, expired in 2020
+#   test/foreign-ca.crt .key      another CA nobody trusts
+#   test/foreign.crt .key         a registered identity signed by that other CA
+#   test/unknown.crt .key         signed by the dev CA, identity not in the registry
+#   test/cn-only.crt .key         a registered id in the CN only, no URI SAN
+# Existing files are kept (run it twice, nothing changes) unless --force.
+# Private keys are created mode 600 and must never be committed.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out="$root/certs/dev"
+registry="$root/config/agencies.textproto"
+force=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift 2 ;;
+    --registry) registry=$2; shift 2 ;;
+    --force) force=1; shift ;;
+    *) echo "make-dev-certs.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -f "$registry" ] || { echo "make-dev-certs.sh: no registry at $registry" >&2; exit 1; }
+[ $force -eq 1 ] && rm -rf "$out"
+mkdir -p "$out/agencies" "$out/test" "$out/ca-db/newcerts"
+cd "$out"
+umask 077
+
+# The agency ids of the registry: every `id: "..."` inside an agencies entry.
+mapfile -t agency_ids < <(grep -o 'id: *"[a-z0-9-]*"' "$registry" | sed 's/.*"\(.*\)"/\1/')
+[ ${#agency_ids[@]} -gt 0 ] || { echo "make-dev-certs.sh: no agency ids in $registry" >&2; exit 1; }
+first_id=${agency_ids[0]}
+
+write_ca_config() {  # $1: directory of the CA's files (ca.crt, ca.key, ca-db)
+  cat >"$1/ca.cnf" <<CNF
+[ ca ]
+default_ca = dev_ca
+[ dev_ca ]
+dir = $1/ca-db
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+serial = \$dir/serial
+certificate = $1/ca.crt
+private_key = $1/ca.key
+default_md = sha256
+default_days = 825
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+[ policy_any ]
+commonName = supplied
+organizationName = optional
+[ server_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = \${ENV::SAN}
+[ client_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = \${ENV::SAN}
+[ client_ext_no_san ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+CNF
+}
+
+make_ca() {  # $1: dir, $2: subject
+  [ -f "$1/ca.crt" ] && return 0
+  mkdir -p "$1/ca-db/newcerts"
+  : >"$1/ca-db/index.txt"
+  openssl rand -hex 16 >"$1/ca-db/serial"
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$1/ca.key" -sha256 -days 3650 -subj "$2" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$1/ca.crt"
+  write_ca_config "$1"
+  echo "made $1/ca.crt"
+}
+
+# sign CA_DIR NAME SUBJECT EXTENSIONS SAN [extra openssl ca options...]
+sign() {
+  local ca=$1 name=$2 subject=$3 ext=$4 san=$5
+  shift 5
+  [ -f "$name.crt" ] && return 0
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$name.key" 2>/dev/null
+  openssl req -new -key "$name.key" -subj "$subject" -out "$name.csr"
+  SAN=$san openssl ca -batch -config "$ca/ca.cnf" -extensions "$ext" -notext \
+    -in "$name.csr" -out "$name.crt" "$@" 2>"$name.log" || { cat "$name.log" >&2; exit 1; }
+  rm -f "$name.csr" "$name.log"
+  chmod 644 "$name.crt"
+  echo "made $name.crt"
+}
+
+make_ca "$out" "/O=CRE Hub Development/CN=CRE Hub Development CA"
+chmod 644 ca.crt
+
+sign "$out" hub "/O=CRE Hub Development/CN=localhost" server_ext \
+  "DNS:localhost,IP:127.0.0.1,IP:::1"
+
+for id in "${agency_ids[@]}"; do
+  sign "$out" "agencies/$id" "/O=CRE Hub Development/CN=$id" client_ext "URI:urn:cre:agency:$id"
+done
+
+# Certificates that the hub must refuse, for the security tests.
+sign "$out" test/expired "/O=CRE Hub Development/CN=$first_id" client_ext \
+  "URI:urn:cre:agency:$first_id" -startdate 20200101000000Z -enddate 20200201000000Z
+sign "$out" test/unknown "/O=CRE Hub Development/CN=not-registered" client_ext \
+  "URI:urn:cre:agency:not-registered"
+sign "$out" test/cn-only "/O=CRE Hub Development/CN=urn:cre:agency:$first_id" client_ext_no_san ""
+make_ca "$out/test/foreign-ca" "/O=Somebody Else/CN=Foreign CA"
+sign "$out/test/foreign-ca" test/foreign "/O=Somebody Else/CN=$first_id" client_ext \
+  "URI:urn:cre:agency:$first_id"
+
+echo "certificates in $out (CA, hub, ${#agency_ids[@]} agencies, 4 test certificates)"

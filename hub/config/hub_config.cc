@@ -1,0 +1,103 @@
+#include "config/hub_config.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/status_macros.h"
+#include "identity/agency_registry.h"
+
+namespace cre {
+namespace {
+
+absl::Status Required(const std::string& value, absl::string_view field) {
+  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  return absl::OkStatus();
+}
+
+// A schema name is put into DDL (CREATE DATABASE), where no placeholder is
+// allowed, so it is restricted to characters that need no quoting.
+bool IsPlainIdentifier(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!(absl::ascii_isalnum(c) || c == '_')) return false;
+  }
+  return true;
+}
+
+void FillDefaults(v1::HubConfig* config) {
+  v1::DatabaseConfig* db = config->mutable_database();
+  if (db->port() == 0) db->set_port(kDefaultDatabasePort);
+  if (db->pool_size() == 0) db->set_pool_size(kDefaultPoolSize);
+  if (db->connect_timeout_seconds() == 0) {
+    db->set_connect_timeout_seconds(kDefaultConnectTimeoutSeconds);
+  }
+  v1::TlsConfig* tls = config->mutable_tls();
+  if (tls->refresh_interval_seconds() == 0) {
+    tls->set_refresh_interval_seconds(kDefaultTlsRefreshSeconds);
+  }
+}
+
+absl::Status CheckFields(const v1::HubConfig& config) {
+  CRE_RETURN_IF_ERROR(Required(config.local_authority().code(), "local_authority.code"));
+  CRE_RETURN_IF_ERROR(Required(config.listen_address(), "listen_address"));
+  CRE_RETURN_IF_ERROR(Required(config.tls().server_cert_file(), "tls.server_cert_file"));
+  CRE_RETURN_IF_ERROR(Required(config.tls().server_key_file(), "tls.server_key_file"));
+  CRE_RETURN_IF_ERROR(Required(config.tls().client_ca_file(), "tls.client_ca_file"));
+  CRE_RETURN_IF_ERROR(Required(config.database().host(), "database.host"));
+  CRE_RETURN_IF_ERROR(Required(config.database().user(), "database.user"));
+  if (!IsPlainIdentifier(config.database().schema())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("database.schema: \"", config.database().schema(),
+                     "\" must be 1-64 letters, digits or '_'"));
+  }
+  if (config.database().port() > 65535) {
+    return absl::InvalidArgumentError("database.port: must be below 65536");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CompleteHubConfig(v1::HubConfig* config) {
+  FillDefaults(config);
+  CRE_RETURN_IF_ERROR(CheckFields(*config));
+  if (!config->agency_registry_file().empty()) {
+    if (config->agency_registry().agencies_size() > 0) {
+      return absl::InvalidArgumentError(
+          "agency_registry_file: give the registry in a file or inline, not both");
+    }
+    CRE_RETURN_IF_ERROR(
+        ReadTextProto(config->agency_registry_file(), config->mutable_agency_registry()));
+  }
+  // The registry checks its own entries; a config with a bad registry is a
+  // bad config.
+  absl::StatusOr<AgencyRegistry> registry = AgencyRegistry::Create(config->agency_registry());
+  if (!registry.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("agency_registry: ", registry.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
+  v1::HubConfig config;
+  CRE_RETURN_IF_ERROR(ReadTextProto(path, &config));
+
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  v1::TlsConfig* tls = config.mutable_tls();
+  tls->set_server_cert_file(ResolvePath(dir, tls->server_cert_file()));
+  tls->set_server_key_file(ResolvePath(dir, tls->server_key_file()));
+  tls->set_client_ca_file(ResolvePath(dir, tls->client_ca_file()));
+  tls->set_crl_directory(ResolvePath(dir, tls->crl_directory()));
+  v1::DatabaseConfig* db = config.mutable_database();
+  db->set_password_file(ResolvePath(dir, db->password_file()));
+  config.set_agency_registry_file(ResolvePath(dir, config.agency_registry_file()));
+
+  if (absl::Status status = CompleteHubConfig(&config); !status.ok()) {
+    return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));
+  }
+  return config;
+}
+
+}  // namespace cre

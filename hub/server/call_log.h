@@ -1,0 +1,28 @@
+// One structured log line per call: agency, method, status code, duration.
+//
+// A server interceptor times every call that reaches a handler; calls refused
+// before that (an unknown certificate identity) are logged by the auth
+// processor with the same record. Lines go to the hub's log as
+//   2026-11-22T10:15:00.123Z info call {"agency":"derby-csc","method":...}
+#ifndef CRE_HUB_SERVER_CALL_LOG_H_
+#define CRE_HUB_SERVER_CALL_LOG_H_
+
+#include <memory>
+
+#include "cre/v1/call_log.pb.h"
+#include "grpcpp/support/server_interceptor.h"
+
+namespace cre {
+
+// Writes `record` as one log line.
+void LogCallRecord(const v1::CallRecord& record);
+
+class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_SERVER_CALL_LOG_H_

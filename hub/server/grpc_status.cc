@@ -1,0 +1,20 @@
+#include "server/grpc_status.h"
+
+#include <string>
+
+#include "spdlog/spdlog.h"
+
+namespace cre {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbering.
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  if (status.code() == absl::StatusCode::kInternal) {
+    spdlog::error("internal error: {}", std::string(status.message()));
+    return grpc::Status(code, "internal error in the hub; the hub's log has the detail");
+  }
+  return grpc::Status(code, std::string(status.message()));
+}
+
+}  // namespace cre

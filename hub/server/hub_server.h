@@ -1,0 +1,60 @@
+// The hub's gRPC server: mutual TLS, agency identity, the services, health
+// and reflection, one log line per call.
+//
+//   CRE_ASSIGN_OR_RETURN(auto server, HubServer::BuildAndStart(config, store));
+//   ...  // until SIGTERM
+//   server->Shutdown(absl::Seconds(5));
+#ifndef CRE_HUB_SERVER_HUB_SERVER_H_
+#define CRE_HUB_SERVER_HUB_SERVER_H_
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "cre/v1/config.pb.h"
+#include "grpcpp/server.h"
+#include "identity/agency_registry.h"
+#include "store/store.h"
+
+namespace cre {
+
+// How often the health service re-checks the database.
+inline constexpr absl::Duration kHealthCheckInterval = absl::Seconds(2);
+
+class HubServer {
+ public:
+  // Syncs the config's agency registry into the store, then listens on
+  // config.listen_address (port 0 picks a free port; see port()). `config`
+  // must have been completed by LoadHubConfig or CompleteHubConfig.
+  static absl::StatusOr<std::unique_ptr<HubServer>> BuildAndStart(const v1::HubConfig& config,
+                                                                  std::shared_ptr<Store> store);
+  ~HubServer();
+
+  // The port the server listens on.
+  int port() const { return port_; }
+
+  // Stops taking calls, gives calls in flight `grace` to finish, cancels the
+  // rest, and returns when the server has stopped. Safe to call twice.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  HubServer() = default;
+  void WatchDatabase();
+  void SetServing(bool serving);
+
+  std::shared_ptr<const AgencyRegistry> registry_;
+  std::shared_ptr<Store> store_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool serving_ = false;
+  absl::Notification stopping_;
+  std::thread health_watcher_;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_SERVER_HUB_SERVER_H_

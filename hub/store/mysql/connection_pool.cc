@@ -1,0 +1,152 @@
+#include "store/mysql/connection_pool.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "cppconn/driver.h"
+#include "cppconn/exception.h"
+#include "store/mysql/sql_errors.h"
+
+namespace cre::mysql {
+namespace {
+
+// get_driver_instance() is not thread-safe on its first call; a function
+// static makes that first call happen once.
+sql::Driver* Driver() {
+  static sql::Driver* const driver = get_driver_instance();
+  return driver;
+}
+
+absl::Duration Jittered(absl::Duration backoff) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> factor(0.5, 1.5);
+  return backoff * factor(rng);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& s) {
+  sql::ConnectOptionsMap options;
+  options["hostName"] = sql::SQLString(absl::StrCat("tcp://", s.host, ":", s.port));
+  options["userName"] = sql::SQLString(s.user);
+  options["password"] = sql::SQLString(s.password);
+  if (!s.schema.empty()) options["schema"] = sql::SQLString(s.schema);
+  options["OPT_RECONNECT"] = false;
+  options["OPT_CONNECT_TIMEOUT"] = s.connect_timeout_seconds;
+  options["OPT_READ_TIMEOUT"] = s.read_write_timeout_seconds;
+  options["OPT_WRITE_TIMEOUT"] = s.read_write_timeout_seconds;
+  options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  try {
+    std::unique_ptr<sql::Connection> connection(Driver()->connect(options));
+    connection->setAutoCommit(true);
+    return connection;
+  } catch (const sql::SQLException& e) {
+    absl::Status status = StatusFromSqlException(
+        e, absl::StrCat("connect to ", s.host, ":", s.port, " as ", s.user));
+    // Whatever the server said, the caller cannot use the database now.
+    if (status.code() == absl::StatusCode::kInternal) {
+      return absl::UnavailableError(status.message());
+    }
+    return status;
+  }
+}
+
+ConnectionPool::ConnectionPool(ConnectionSettings settings, int max_size)
+    : settings_(std::move(settings)), max_size_(std::max(1, max_size)) {}
+
+ConnectionPool::~ConnectionPool() {
+  absl::MutexLock lock(&mu_);
+  idle_.clear();
+}
+
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), connection_(std::move(other.connection_)) {
+  other.pool_ = nullptr;  // The moved-from lease owns nothing to give back.
+}
+
+ConnectionPool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->Release(std::move(connection_));
+}
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wait) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < max_size_;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), wait)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "all ", max_size_, " database connections busy for ", absl::FormatDuration(wait)));
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<sql::Connection> connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(connection));
+    }
+    ++open_;  // Reserve the slot; connect outside the lock.
+  }
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(settings_);
+  if (!connection.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return connection.status();
+  }
+  return Lease(this, *std::move(connection));
+}
+
+void ConnectionPool::Release(std::unique_ptr<sql::Connection> connection) {
+  absl::MutexLock lock(&mu_);
+  if (connection == nullptr) {
+    --open_;  // Discarded: its slot is free for a new connection.
+    return;
+  }
+  idle_.push_back(std::move(connection));
+}
+
+absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
+                            const std::function<absl::Status(sql::Connection&)>& body,
+                            const RetryPolicy& policy) {
+  absl::Duration backoff = policy.initial_backoff;
+  absl::Status last;
+  for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
+    if (attempt > 1) {
+      absl::SleepFor(Jittered(backoff));
+      backoff = std::min(backoff * 2, policy.max_backoff);
+    }
+    absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire();
+    if (!lease.ok()) {
+      last = lease.status();
+      if (last.code() == absl::StatusCode::kUnavailable) continue;
+      return last;
+    }
+    sql::Connection& connection = **lease;
+    try {
+      connection.setAutoCommit(false);
+      absl::Status status = body(connection);
+      if (status.ok()) {
+        connection.commit();
+      } else {
+        connection.rollback();
+      }
+      connection.setAutoCommit(true);
+      return status;
+    } catch (const sql::SQLException& e) {
+      last = StatusFromSqlException(e, what);
+      if (IsConnectionLost(e.getErrorCode())) {
+        lease->Discard();
+        continue;
+      }
+      try {
+        connection.rollback();
+        connection.setAutoCommit(true);
+      } catch (const sql::SQLException&) {
+        lease->Discard();  // Cannot even roll back: do not reuse it.
+      }
+      if (!IsRetryableConflict(e.getErrorCode())) return last;
+    }
+  }
+  return last;
+}
+
+}  // namespace cre::mysql

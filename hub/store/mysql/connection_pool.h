@@ -1,0 +1,111 @@
+// A pool of Connector/C++ connections, and the transaction runner that every
+// store method goes through.
+//
+// Connector/C++ allows one thread per connection at a time, so a connection
+// is leased to one caller and comes back when the lease ends. Auto-reconnect
+// is off: a reconnect in the middle of a transaction would silently drop the
+// transaction's earlier statements. Instead, a lost connection is thrown away
+// and the whole transaction runs again on a new one.
+//
+//   ConnectionPool pool(settings);
+//   absl::Status status = RunTransaction(pool, "sync agencies",
+//       [&](sql::Connection& c) -> absl::Status { ...; return absl::OkStatus(); });
+#ifndef CRE_HUB_STORE_MYSQL_CONNECTION_POOL_H_
+#define CRE_HUB_STORE_MYSQL_CONNECTION_POOL_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cppconn/connection.h"
+
+namespace cre::mysql {
+
+struct ConnectionSettings {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string user;
+  std::string password;
+  // Empty: no default schema (used to create the schema itself).
+  std::string schema;
+  int connect_timeout_seconds = 5;
+  // Bounds a statement stuck on a dead server, so a caller is answered.
+  int read_write_timeout_seconds = 30;
+};
+
+// One new connection, with auto-reconnect off and autocommit on.
+absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& settings);
+
+class ConnectionPool {
+ public:
+  // At most `max_size` connections are open at once.
+  ConnectionPool(ConnectionSettings settings, int max_size);
+  ~ConnectionPool();
+
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // A connection leased to one caller. It returns to the pool when the lease
+  // ends, unless Discard() was called (the connection is broken).
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    sql::Connection& operator*() const { return *connection_; }
+    sql::Connection* operator->() const { return connection_.get(); }
+    void Discard() { connection_.reset(); }
+
+   private:
+    friend class ConnectionPool;
+    Lease(ConnectionPool* pool, std::unique_ptr<sql::Connection> connection)
+        : pool_(pool), connection_(std::move(connection)) {}
+    ConnectionPool* pool_;
+    std::unique_ptr<sql::Connection> connection_;
+  };
+
+  // An idle connection, a new one if fewer than max_size are open, or the
+  // first one returned within `wait`. UNAVAILABLE if the database refuses a
+  // new connection; RESOURCE_EXHAUSTED if none is free within `wait`.
+  absl::StatusOr<Lease> Acquire(absl::Duration wait = absl::Seconds(10));
+
+  const ConnectionSettings& settings() const { return settings_; }
+
+ private:
+  void Release(std::unique_ptr<sql::Connection> connection);
+
+  const ConnectionSettings settings_;
+  const int max_size_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<sql::Connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// How RunTransaction retries.
+struct RetryPolicy {
+  int max_attempts = 6;
+  absl::Duration initial_backoff = absl::Milliseconds(10);
+  absl::Duration max_backoff = absl::Seconds(1);
+};
+
+// Runs `body` in one transaction and commits it. A deadlock (1213) or lock
+// wait timeout (1205) rolls back and runs `body` again; a lost connection
+// (2006, 2013, ...) replaces the connection and runs `body` again; each after
+// a jittered exponential backoff. `body` returning an error rolls back and
+// returns that error without a retry. `body` may throw sql::SQLException.
+// So `body` must have no effect outside the transaction, and must be safe to
+// run again after a commit whose answer was lost with the connection (the
+// commit may have happened): store methods use idempotency keys or upserts.
+// `what` names the operation in error messages.
+absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
+                            const std::function<absl::Status(sql::Connection&)>& body,
+                            const RetryPolicy& policy = RetryPolicy());
+
+}  // namespace cre::mysql
+
+#endif  // CRE_HUB_STORE_MYSQL_CONNECTION_POOL_H_

@@ -1,0 +1,34 @@
+// The one place where a MySQL/MariaDB error becomes an absl::Status.
+//
+// Connector/C++ throws sql::SQLException; the store catches it at its
+// boundary and converts it here, so that the codes callers see follow one
+// rule: conflicts that a retry of the transaction may resolve are ABORTED,
+// a lost or refused connection is UNAVAILABLE, a duplicate key is
+// ALREADY_EXISTS, a schema that is not there is FAILED_PRECONDITION.
+#ifndef CRE_HUB_STORE_MYSQL_SQL_ERRORS_H_
+#define CRE_HUB_STORE_MYSQL_SQL_ERRORS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "cppconn/exception.h"
+
+namespace cre::mysql {
+
+// Server error numbers the store acts on.
+inline constexpr int kErrLockWaitTimeout = 1205;
+inline constexpr int kErrDeadlock = 1213;
+inline constexpr int kErrDuplicateKey = 1062;
+
+// The transaction lost a conflict; running it again may succeed.
+bool IsRetryableConflict(int error_code);
+// The connection is unusable; replace it, then retry the transaction.
+bool IsConnectionLost(int error_code);
+
+// `what` says what the store was doing, e.g. "sync agencies".
+absl::Status StatusFromSqlError(int error_code, absl::string_view message,
+                                absl::string_view what);
+absl::Status StatusFromSqlException(const sql::SQLException& e, absl::string_view what);
+
+}  // namespace cre::mysql
+
+#endif  // CRE_HUB_STORE_MYSQL_SQL_ERRORS_H_

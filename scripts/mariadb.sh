@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# A private MariaDB server for the hub: its own data directory, its own
+# Unix socket, a loopback TCP port, durable settings. Nothing here touches
+# the system's MariaDB service.
+#
+#   scripts/mariadb.sh start  [--dir DIR] [--port PORT]
+#   scripts/mariadb.sh stop   [--dir DIR]
+#   scripts/mariadb.sh status [--dir DIR]
+#
+# DIR defaults to var/mariadb under the repository, PORT to 3307. The first
+# start initialises DIR/data, creates the schema `cre_hub` and the account
+# `cre_hub` (allowed on every schema named cre_%), with a random password
+# written to DIR/hub.password (mode 600). The hub's config points at that file.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cmd=${1:-}
+shift || true
+dir="$root/var/mariadb"
+port=3307
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) dir=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    *) echo "mariadb.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+data="$dir/data"
+sock="$dir/mysqld.sock"
+pidfile="$dir/mysqld.pid"
+log="$dir/mysqld.log"
+me=$(id -un)
+
+# mariadbd refuses to run as root unless told to; as a normal user it runs
+# as that user and needs no option.
+user_opt=()
+if [ "$(id -u)" -eq 0 ]; then user_opt=(--user=root); fi
+
+client() { mariadb --no-defaults --socket="$sock" -u "$me" "$@"; }
+
+running() {
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+wait_until_answers() {
+  for _ in $(seq 1 600); do
+    if mariadb-admin --no-defaults --socket="$sock" -u "$me" ping >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! running && [ -f "$pidfile" ]; then break; fi
+    sleep 0.1
+  done
+  echo "mariadb.sh: the server did not answer; the end of $log:" >&2
+  tail -n 20 "$log" >&2 || true
+  return 1
+}
+
+initialise() {
+  echo "mariadb.sh: initialising $data"
+  mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$data" \
+    --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 || {
+      cat "$dir/install.log" >&2; exit 1; }
+}
+
+create_account() {
+  local password
+  password=$(openssl rand -hex 24)
+  # The account may use any schema named cre_*: the hub's own (cre_hub) and
+  # the throwaway schemas that tests create.
+  client <<SQL
+CREATE DATABASE IF NOT EXISTS cre_hub CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'cre_hub'@'127.0.0.1' IDENTIFIED BY '$password';
+CREATE USER IF NOT EXISTS 'cre_hub'@'localhost' IDENTIFIED BY '$password';
+ALTER USER 'cre_hub'@'127.0.0.1' IDENTIFIED BY '$password';
+ALTER USER 'cre_hub'@'localhost' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON \`cre\\_%\`.* TO 'cre_hub'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`cre\\_%\`.* TO 'cre_hub'@'localhost';
+SQL
+  (umask 077; printf '%s\n' "$password" >"$dir/hub.password.tmp")
+  mv "$dir/hub.password.tmp" "$dir/hub.password"
+}
+
+start() {
+  if running; then
+    echo "mariadb.sh: already running (pid $(cat "$pidfile"), port $port, socket $sock)"
+    return 0
+  fi
+  [ -d "$data/mysql" ] || initialise
+  rm -f "$pidfile"
+  # --no-defaults: the system's my.cnf must not change a private server.
+  # innodb_flush_log_at_trx_commit=1 and sync_binlog: a commit is on disk
+  # before the hub answers its caller.
+  setsid mariadbd --no-defaults "${user_opt[@]}" \
+    --datadir="$data" --socket="$sock" --pid-file="$pidfile" --log-error="$log" \
+    --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
+    --innodb-flush-log-at-trx-commit=1 --innodb-doublewrite=1 \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --max-connections=1000 --innodb-lock-wait-timeout=10 \
+    </dev/null >/dev/null 2>&1 &
+  wait_until_answers
+  [ -s "$dir/hub.password" ] || create_account
+  echo "mariadb.sh: running (pid $(cat "$pidfile"), port $port, socket $sock)"
+}
+
+stop() {
+  if ! running; then
+    echo "mariadb.sh: not running"
+    return 0
+  fi
+  local pid
+  pid=$(cat "$pidfile")
+  mariadb-admin --no-defaults --socket="$sock" -u "$me" shutdown >/dev/null 2>&1 || kill -TERM "$pid"
+  for _ in $(seq 1 600); do
+    kill -0 "$pid" 2>/dev/null || { echo "mariadb.sh: stopped"; return 0; }
+    sleep 0.1
+  done
+  echo "mariadb.sh: pid $pid did not stop in 60 s" >&2
+  return 1
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  status) if running; then echo "running (pid $(cat "$pidfile"))"; else echo "not running"; exit 3; fi ;;
+  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the hub needs, if any is missing.
+# Harmless to run twice: it asks apt only for what dpkg does not have.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates tzdata openssl
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libssl-dev libmysqlcppconn-dev libspdlog-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  mariadb-server mariadb-client
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+# Debian's mariadb-server postinst tries to start the system service; the
+# hub never uses it (it starts its own private server), so forbid that.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod 755 "$policy"
+  added_policy=1
+fi
+trap '[ $added_policy -eq 1 ] && "${sudo[@]}" rm -f "$policy"' EXIT
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
