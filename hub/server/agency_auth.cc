@@ -59,8 +59,13 @@ grpc::Status AgencyAuthProcessor::Process(const InputMetadata& auth_metadata,
     LogCallRecord(record);
     return ToGrpcStatus(agency.status());
   }
-  context->AddProperty(kAgencyIdProperty, (*agency)->id());
-  context->SetPeerIdentityPropertyName(kAgencyIdProperty);
+  // gRPC 1.51 hands the processor the connection's AuthContext, shared by
+  // every call on it: the property is added on the first call only, or each
+  // call would append another copy.
+  if (context->FindPropertyValues(kAgencyIdProperty).empty()) {
+    context->AddProperty(kAgencyIdProperty, (*agency)->id());
+    context->SetPeerIdentityPropertyName(kAgencyIdProperty);
+  }
   return grpc::Status::OK;
 }
 

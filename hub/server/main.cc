@@ -19,7 +19,8 @@
 #include "store/mysql/mysql_store.h"
 
 ABSL_FLAG(std::string, config, "config/hub.textproto", "Path to the hub's config (cre.v1.HubConfig, text format).");
-ABSL_FLAG(int, shutdown_grace_seconds, 5, "On SIGTERM, how long calls in flight may take to finish.");
+ABSL_FLAG(int, shutdown_grace_seconds, 5,
+          "On SIGTERM, how long calls in flight (and connected clients) may take to finish.");
 
 namespace {
 

@@ -1,0 +1,42 @@
+#include "client/hub_channel.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace cre::client {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view option) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(option, ": cannot read ", path));
+  std::ostringstream pem;
+  pem << in.rdbuf();
+  return pem.str();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(const HubChannelOptions& options) {
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return absl::InvalidArgumentError("cert_file and key_file: give both or neither");
+  }
+  grpc::SslCredentialsOptions ssl;
+  absl::StatusOr<std::string> ca = ReadPem(options.ca_file, "ca_file");
+  if (!ca.ok()) return ca.status();
+  ssl.pem_root_certs = *std::move(ca);
+  if (!options.cert_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem(options.cert_file, "cert_file");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem(options.key_file, "key_file");
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *std::move(cert);
+    ssl.pem_private_key = *std::move(key);
+  }
+  return grpc::CreateChannel(options.target, grpc::SslCredentials(ssl));
+}
+
+}  // namespace cre::client

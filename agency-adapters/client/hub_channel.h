@@ -1,0 +1,36 @@
+// An mTLS channel to the hub from certificate files: the first piece of the
+// adapters' client library.
+//
+//   CRE_ASSIGN_OR_RETURN(auto channel, MakeHubChannel({
+//       .target = "localhost:50051", .ca_file = "certs/dev/ca.crt",
+//       .cert_file = "certs/dev/agencies/derby-health.crt",
+//       .key_file = "certs/dev/agencies/derby-health.key"}));
+//   auto directory = cre::v1::Directory::NewStub(channel);
+#ifndef CRE_AGENCY_ADAPTERS_CLIENT_HUB_CHANNEL_H_
+#define CRE_AGENCY_ADAPTERS_CLIENT_HUB_CHANNEL_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+
+namespace cre::client {
+
+struct HubChannelOptions {
+  // host:port of the hub. The host must match a SAN of the hub's certificate.
+  std::string target;
+  // The CA bundle the hub's certificate must chain to.
+  std::string ca_file;
+  // The agency's certificate and key. Both empty: no client certificate,
+  // which the hub refuses in the TLS handshake (the caller sees UNAVAILABLE).
+  std::string cert_file;
+  std::string key_file;
+};
+
+// NOT_FOUND naming the option whose file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(const HubChannelOptions& options);
+
+}  // namespace cre::client
+
+#endif  // CRE_AGENCY_ADAPTERS_CLIENT_HUB_CHANNEL_H_

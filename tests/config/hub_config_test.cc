@@ -1,0 +1,95 @@
+// The shipped config loads; a broken one is refused naming the file and field.
+#include "config/hub_config.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace cre {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::string SourceRoot() {
+  const char* root = std::getenv("CRE_SOURCE_ROOT");
+  return root != nullptr ? root : CRE_SOURCE_ROOT_DEFAULT;
+}
+
+// Writes `text` to a file in the test's temporary directory.
+std::string WriteConfig(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+constexpr char kMinimal[] = R"pb(
+  local_authority { code: "E06000015" name: "Derby City Council" }
+  listen_address: "127.0.0.1:0"
+  tls { server_cert_file: "hub.crt" server_key_file: "hub.key" client_ca_file: "ca.crt" }
+  database { host: "127.0.0.1" user: "cre_hub" schema: "cre_hub" }
+  agency_registry { agencies { id: "derby-csc" display_name: "CSC" role: CHILDRENS_SOCIAL_CARE } }
+)pb";
+
+TEST(HubConfigTest, ShippedDevelopmentConfigLoads) {
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(SourceRoot() + "/config/hub.textproto");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->local_authority().code(), "E06000015");
+  EXPECT_EQ(config->agency_registry().agencies_size(), 11);
+  // Relative paths are resolved against the config file's directory.
+  EXPECT_THAT(config->tls().server_cert_file(),
+              StartsWith(SourceRoot() + "/config/../certs/dev/"));
+}
+
+TEST(HubConfigTest, FillsDefaults) {
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(WriteConfig("minimal.textproto", kMinimal));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->database().port(), kDefaultDatabasePort);
+  EXPECT_EQ(config->database().pool_size(), kDefaultPoolSize);
+  EXPECT_EQ(config->tls().refresh_interval_seconds(), kDefaultTlsRefreshSeconds);
+  EXPECT_EQ(config->tls().client_ca_file(), ::testing::TempDir() + "ca.crt");
+}
+
+TEST(HubConfigTest, MissingFieldIsNamed) {
+  std::string text = kMinimal;
+  text.replace(text.find("server_key_file: \"hub.key\""), 26, "");
+  const std::string path = WriteConfig("no_key.textproto", text);
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(config.status().message(), path + ": tls.server_key_file: required");
+}
+
+TEST(HubConfigTest, UnknownFieldIsNamedWithItsLine) {
+  const std::string path = WriteConfig("typo.textproto", std::string(kMinimal) + "\nlisten_adress: \"x\"\n");
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("listen_adress"));
+  EXPECT_THAT(config.status().message(), HasSubstr(path + ":8:"));
+}
+
+TEST(HubConfigTest, SchemaNameMustNeedNoQuoting) {
+  std::string text = kMinimal;
+  text.replace(text.find("schema: \"cre_hub\""), 17, "schema: \"cre`hub\"");
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(WriteConfig("schema.textproto", text));
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("database.schema"));
+}
+
+TEST(HubConfigTest, BadRegistryIsAConfigError) {
+  std::string text = kMinimal;
+  text.replace(text.find("role: CHILDRENS_SOCIAL_CARE"), 27, "");
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(WriteConfig("registry.textproto", text));
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("agency_registry: agencies[0].role: required"));
+}
+
+TEST(HubConfigTest, MissingFileIsNotFound) {
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig("/nonexistent/hub.textproto");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cre

@@ -1,0 +1,116 @@
+// Migrations parse from their files, apply once, and refuse to run against a
+// schema that disagrees with them.
+#include "store/mysql/migrations.h"
+
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/test_database.h"
+
+namespace cre::mysql {
+namespace {
+
+using ::cre::testing::TestDatabase;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<Migration> Embedded() {
+  absl::StatusOr<std::vector<Migration>> migrations = ParseMigrations(EmbeddedMigrationFiles());
+  EXPECT_TRUE(migrations.ok()) << migrations.status();
+  return migrations.ok() ? *migrations : std::vector<Migration>{};
+}
+
+TEST(ParseMigrationsTest, SplitsStatementsAndDropsComments) {
+  absl::StatusOr<std::vector<Migration>> parsed = ParseMigrations({
+      {"0002_b.sql", "-- comment; with a semicolon\nCREATE TABLE b (x INT);\nINSERT INTO b\n VALUES (1);\n"},
+      {"0001_a.sql", "CREATE TABLE a (x INT);"},
+  });
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ((*parsed)[0].version, 1);  // sorted by version
+  EXPECT_EQ((*parsed)[1].name, "0002_b.sql");
+  EXPECT_THAT((*parsed)[1].statements,
+              ElementsAre("CREATE TABLE b (x INT)", "INSERT INTO b\n VALUES (1)"));
+  EXPECT_EQ((*parsed)[0].checksum.size(), 64u);
+}
+
+TEST(ParseMigrationsTest, RefusesBadNamesAndDuplicateVersions) {
+  EXPECT_THAT(ParseMigrations({{"1_a.sql", ""}}).status().message(), HasSubstr("1_a.sql"));
+  EXPECT_THAT(ParseMigrations({{"0000_a.sql", ""}}).status().message(), HasSubstr("0000_a.sql"));
+  EXPECT_THAT(ParseMigrations({{"0001_a.sql", ""}, {"0001_b.sql", ""}}).status().message(),
+              HasSubstr("same version"));
+}
+
+TEST(ParseMigrationsTest, EmbeddedFilesParse) {
+  std::vector<Migration> migrations = Embedded();
+  ASSERT_FALSE(migrations.empty());
+  EXPECT_EQ(migrations.front().version, 1);
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    EXPECT_EQ(migrations[i].version, static_cast<int>(i + 1)) << "versions have a gap";
+  }
+}
+
+TEST(ApplyMigrationsTest, SecondRunChangesNothing) {
+  TestDatabase db(TestDatabase::Migrate::kNo);
+  const std::vector<Migration> migrations = Embedded();
+
+  absl::StatusOr<int> first = ApplyMigrations(db.settings(), migrations);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, static_cast<int>(migrations.size()));
+  const std::string tables_after_first = db.QueryString(
+      "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables"
+      " WHERE table_schema = DATABASE()");
+  EXPECT_THAT(tables_after_first, HasSubstr("agency"));
+
+  absl::StatusOr<int> second = ApplyMigrations(db.settings(), migrations);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, 0);
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(migrations.size()));
+  EXPECT_EQ(db.QueryString(
+                "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables"
+                " WHERE table_schema = DATABASE()"),
+            tables_after_first);
+}
+
+TEST(ApplyMigrationsTest, CreatesTheSchemaIfAbsent) {
+  TestDatabase db(TestDatabase::Migrate::kNo);
+  db.Execute("DROP DATABASE `" + db.schema() + "`");
+  ASSERT_TRUE(ApplyMigrations(db.settings(), Embedded()).ok());
+  absl::StatusOr<std::vector<int>> versions = AppliedMigrationVersions(db.settings());
+  ASSERT_TRUE(versions.ok()) << versions.status();
+  EXPECT_EQ(versions->size(), Embedded().size());
+}
+
+TEST(ApplyMigrationsTest, RefusesAnAppliedMigrationThatChanged) {
+  TestDatabase db;
+  std::vector<Migration> edited = Embedded();
+  edited[0].checksum = std::string(64, '0');
+  absl::StatusOr<int> applied = ApplyMigrations(db.settings(), edited);
+  EXPECT_EQ(applied.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(applied.status().message(), HasSubstr(edited[0].name));
+}
+
+TEST(ApplyMigrationsTest, RefusesASchemaNewerThanTheBinary) {
+  TestDatabase db;
+  db.Execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'x', 'y')");
+  absl::StatusOr<int> applied = ApplyMigrations(db.settings(), Embedded());
+  EXPECT_EQ(applied.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(applied.status().message(), HasSubstr("9999"));
+}
+
+TEST(ApplyMigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
+  TestDatabase db(TestDatabase::Migrate::kNo);
+  const std::vector<Migration> migrations = Embedded();
+  absl::StatusOr<int> a, b;
+  std::thread other([&] { b = ApplyMigrations(db.settings(), migrations); });
+  a = ApplyMigrations(db.settings(), migrations);
+  other.join();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(*a + *b, static_cast<int>(migrations.size()));
+}
+
+}  // namespace
+}  // namespace cre::mysql

@@ -1,0 +1,39 @@
+#include "support/test_environment.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "common/files.h"
+
+namespace cre::testing {
+
+std::string RequiredEnv(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    std::fprintf(stderr, "%s is not set: run this test through ctest, which starts its fixtures\n",
+                 name);
+    std::abort();
+  }
+  return value;
+}
+
+std::string SourceRoot() { return RequiredEnv("CRE_SOURCE_ROOT"); }
+
+std::string CertsDir() { return RequiredEnv("CRE_TEST_CERTS_DIR"); }
+
+mysql::ConnectionSettings TestServerSettings() {
+  mysql::ConnectionSettings settings;
+  settings.host = RequiredEnv("CRE_TEST_DB_HOST");
+  if (!absl::SimpleAtoi(RequiredEnv("CRE_TEST_DB_PORT"), &settings.port)) std::abort();
+  settings.user = RequiredEnv("CRE_TEST_DB_USER");
+  absl::StatusOr<std::string> password = ReadSecretFile(RequiredEnv("CRE_TEST_DB_PASSWORD_FILE"));
+  if (!password.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(password.status().message()).c_str());
+    std::abort();
+  }
+  settings.password = *password;
+  return settings;
+}
+
+}  // namespace cre::testing

@@ -1,0 +1,28 @@
+// Where the test fixtures are: the private MariaDB and the test PKI that
+// tests/CMakeLists.txt starts and makes with the project's own scripts, and
+// that reach the tests through CRE_TEST_* environment variables.
+#ifndef CRE_TESTS_SUPPORT_TEST_ENVIRONMENT_H_
+#define CRE_TESTS_SUPPORT_TEST_ENVIRONMENT_H_
+
+#include <string>
+
+#include "store/mysql/connection_pool.h"
+
+namespace cre::testing {
+
+// The variable's value; aborts the test run, naming the variable, if unset
+// (run the tests through ctest, which sets them).
+std::string RequiredEnv(const char* name);
+
+// The repository root.
+std::string SourceRoot();
+
+// The test PKI directory (made by certs/make-dev-certs.sh).
+std::string CertsDir();
+
+// Connection settings of the test MariaDB, without a schema.
+mysql::ConnectionSettings TestServerSettings();
+
+}  // namespace cre::testing
+
+#endif  // CRE_TESTS_SUPPORT_TEST_ENVIRONMENT_H_

@@ -1,0 +1,63 @@
+#include "support/test_hub.h"
+
+#include "absl/strings/str_cat.h"
+#include "client/hub_channel.h"
+#include "config/hub_config.h"
+#include "gtest/gtest.h"
+#include "store/mysql/mysql_store.h"
+#include "support/test_environment.h"
+
+namespace cre::testing {
+
+v1::HubConfig TestHubConfig(const TestDatabase& db) {
+  const std::string certs = CertsDir();
+  v1::HubConfig config;
+  config.mutable_local_authority()->set_code("E06000015");
+  config.mutable_local_authority()->set_name("Derby City Council");
+  config.set_listen_address("127.0.0.1:0");
+  config.mutable_tls()->set_server_cert_file(certs + "/hub.crt");
+  config.mutable_tls()->set_server_key_file(certs + "/hub.key");
+  config.mutable_tls()->set_client_ca_file(certs + "/ca.crt");
+  v1::DatabaseConfig* database = config.mutable_database();
+  database->set_host(db.settings().host);
+  database->set_port(db.settings().port);
+  database->set_user(db.settings().user);
+  database->set_password_file(RequiredEnv("CRE_TEST_DB_PASSWORD_FILE"));
+  database->set_schema(db.schema());
+  config.set_agency_registry_file(SourceRoot() + "/config/agencies.textproto");
+  absl::Status completed = CompleteHubConfig(&config);
+  EXPECT_TRUE(completed.ok()) << completed;
+  return config;
+}
+
+TestHub::TestHub() : config_(TestHubConfig(db_)) {
+  auto store = std::make_shared<mysql::MysqlStore>(db_.settings(), 4);
+  absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, store);
+  if (!server.ok()) {
+    ADD_FAILURE() << "test hub did not start: " << server.status();
+    std::abort();  // Every test of this fixture needs the hub.
+  }
+  server_ = *std::move(server);
+}
+
+TestHub::~TestHub() { server_->Shutdown(absl::Seconds(1)); }
+
+std::shared_ptr<grpc::Channel> TestHub::ChannelFor(const std::string& agency_id) const {
+  return ChannelWith(absl::StrCat("agencies/", agency_id, ".crt"),
+                     absl::StrCat("agencies/", agency_id, ".key"));
+}
+
+std::shared_ptr<grpc::Channel> TestHub::ChannelWith(const std::string& cert,
+                                                    const std::string& key) const {
+  const std::string certs = CertsDir();
+  client::HubChannelOptions options;
+  options.target = absl::StrCat("localhost:", port());
+  options.ca_file = certs + "/ca.crt";
+  if (!cert.empty()) options.cert_file = certs + "/" + cert;
+  if (!key.empty()) options.key_file = certs + "/" + key;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = client::MakeHubChannel(options);
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  return channel.ok() ? *channel : nullptr;
+}
+
+}  // namespace cre::testing

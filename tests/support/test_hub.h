@@ -1,0 +1,45 @@
+// A real hub for end-to-end tests: the production HubServer and MysqlStore on
+// a throwaway schema, listening on a free loopback port with the test PKI.
+//
+//   TestHub hub;
+//   auto directory = v1::Directory::NewStub(hub.ChannelFor("derby-csc"));
+#ifndef CRE_TESTS_SUPPORT_TEST_HUB_H_
+#define CRE_TESTS_SUPPORT_TEST_HUB_H_
+
+#include <memory>
+#include <string>
+
+#include "cre/v1/config.pb.h"
+#include "grpcpp/channel.h"
+#include "server/hub_server.h"
+#include "support/test_database.h"
+
+namespace cre::testing {
+
+// A complete config for `db`: 127.0.0.1:0, the test PKI, the sample registry.
+v1::HubConfig TestHubConfig(const TestDatabase& db);
+
+class TestHub {
+ public:
+  TestHub();
+  ~TestHub();
+
+  int port() const { return server_->port(); }
+  const v1::HubConfig& config() const { return config_; }
+  const TestDatabase& database() const { return db_; }
+
+  // A channel presenting agencies/<agency_id>.crt of the test PKI.
+  std::shared_ptr<grpc::Channel> ChannelFor(const std::string& agency_id) const;
+  // A channel presenting the given certificate files (paths relative to the
+  // test PKI directory); both empty: no client certificate.
+  std::shared_ptr<grpc::Channel> ChannelWith(const std::string& cert, const std::string& key) const;
+
+ private:
+  TestDatabase db_;
+  v1::HubConfig config_;
+  std::unique_ptr<HubServer> server_;
+};
+
+}  // namespace cre::testing
+
+#endif  // CRE_TESTS_SUPPORT_TEST_HUB_H_
