@@ -35,6 +35,12 @@ void FillDefaults(v1::HubConfig* config) {
   if (tls->refresh_interval_seconds() == 0) {
     tls->set_refresh_interval_seconds(kDefaultTlsRefreshSeconds);
   }
+  v1::DeliveryConfig* delivery = config->mutable_delivery();
+  if (delivery->lease_seconds() == 0) delivery->set_lease_seconds(30);
+  if (delivery->max_attempts() == 0) delivery->set_max_attempts(10);
+  if (delivery->initial_backoff_ms() == 0) delivery->set_initial_backoff_ms(1000);
+  if (delivery->max_backoff_seconds() == 0) delivery->set_max_backoff_seconds(300);
+  if (delivery->poll_interval_ms() == 0) delivery->set_poll_interval_ms(500);
 }
 
 absl::Status CheckFields(const v1::HubConfig& config) {
@@ -45,6 +51,8 @@ absl::Status CheckFields(const v1::HubConfig& config) {
   CRE_RETURN_IF_ERROR(Required(config.tls().client_ca_file(), "tls.client_ca_file"));
   CRE_RETURN_IF_ERROR(Required(config.database().host(), "database.host"));
   CRE_RETURN_IF_ERROR(Required(config.database().user(), "database.user"));
+  CRE_RETURN_IF_ERROR(Required(config.pathway_policy_file(), "pathway_policy_file"));
+  CRE_RETURN_IF_ERROR(Required(config.bank_holiday_changes_file(), "bank_holiday_changes_file"));
   if (!IsPlainIdentifier(config.database().schema())) {
     return absl::InvalidArgumentError(
         absl::StrCat("database.schema: \"", config.database().schema(),
@@ -93,6 +101,8 @@ absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
   v1::DatabaseConfig* db = config.mutable_database();
   db->set_password_file(ResolvePath(dir, db->password_file()));
   config.set_agency_registry_file(ResolvePath(dir, config.agency_registry_file()));
+  config.set_pathway_policy_file(ResolvePath(dir, config.pathway_policy_file()));
+  config.set_bank_holiday_changes_file(ResolvePath(dir, config.bank_holiday_changes_file()));
 
   if (absl::Status status = CompleteHubConfig(&config); !status.ok()) {
     return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));

@@ -6,11 +6,42 @@
 #include "grpcpp/server_builder.h"
 #include "server/agency_auth.h"
 #include "server/call_log.h"
+#include "pathway/engine.h"
+#include "routing/routing_rules.h"
 #include "server/directory_service.h"
+#include "server/inbox_service.h"
+#include "server/referrals_service.h"
 #include "server/tls_credentials.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
+
+namespace {
+
+DeliveryPolicy PolicyFromConfig(const v1::DeliveryConfig& config) {
+  DeliveryPolicy policy;
+  policy.lease = absl::Seconds(config.lease_seconds());
+  policy.max_attempts = static_cast<int>(config.max_attempts());
+  policy.initial_backoff = absl::Milliseconds(config.initial_backoff_ms());
+  policy.max_backoff = absl::Seconds(config.max_backoff_seconds());
+  return policy;
+}
+
+absl::StatusOr<std::shared_ptr<const pathway::PathwayEngine>> LoadEngine(const v1::HubConfig& config) {
+  absl::StatusOr<pathway::PathwayEngine> engine = pathway::PathwayEngine::FromFiles(
+      config.pathway_policy_file(), config.bank_holiday_changes_file());
+  if (!engine.ok()) return engine.status();
+  // Placed-in and placed-out depend on which authority the hub is: the
+  // policy and the hub must agree.
+  if (engine->policy().local_authority_code != config.local_authority().code()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pathway_policy_file: local_authority_code ", engine->policy().local_authority_code,
+        " is not the hub's local_authority.code ", config.local_authority().code()));
+  }
+  return std::make_shared<const pathway::PathwayEngine>(*std::move(engine));
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::HubConfig& config,
                                                                     std::shared_ptr<Store> store) {
@@ -19,6 +50,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   std::unique_ptr<HubServer> hub(new HubServer());
   hub->registry_ = std::make_shared<const AgencyRegistry>(*std::move(registry));
   hub->store_ = std::move(store);
+
+  absl::StatusOr<std::shared_ptr<const pathway::PathwayEngine>> engine = LoadEngine(config);
+  if (!engine.ok()) return engine.status();
 
   absl::StatusOr<int> synced = hub->store_->SyncAgencies(hub->registry_->agencies());
   if (!synced.ok()) return synced.status();
@@ -35,8 +69,15 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &hub->port_);
+  hub->dispatcher_ = std::make_shared<DeliveryDispatcher>(
+      hub->store_, PolicyFromConfig(config.delivery()),
+      absl::Milliseconds(config.delivery().poll_interval_ms()));
   hub->services_.push_back(std::make_unique<DirectoryService>(
       hub->registry_, hub->store_, config.local_authority().code()));
+  hub->services_.push_back(std::make_unique<ReferralsService>(
+      hub->registry_, hub->store_, hub->dispatcher_,
+      Router(hub->registry_, config.local_authority().code()), *std::move(engine)));
+  hub->services_.push_back(std::make_unique<InboxService>(hub->registry_, hub->dispatcher_));
   for (const auto& service : hub->services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
@@ -47,6 +88,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
     return absl::FailedPreconditionError(
         absl::StrCat("listen_address: cannot listen on ", config.listen_address()));
   }
+  hub->dispatcher_->Start();
   hub->SetServing(hub->store_->Ping().ok());
   hub->health_watcher_ = std::thread([hub = hub.get()] { hub->WatchDatabase(); });
   return hub;
@@ -76,8 +118,13 @@ void HubServer::Shutdown(absl::Duration grace) {
   stopping_.Notify();
   health_watcher_.join();
   server_->GetHealthCheckService()->Shutdown();
+  // Subscriber streams never end on their own: end them now, so that their
+  // agencies reconnect to another hub process instead of waiting out the
+  // grace period. What they did not acknowledge is released for redelivery.
+  dispatcher_->FinishAll(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the hub is stopping"));
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
+  dispatcher_->Stop();
 }
 
 }  // namespace cre

@@ -17,6 +17,7 @@
 #include "cre/v1/config.pb.h"
 #include "grpcpp/server.h"
 #include "identity/agency_registry.h"
+#include "server/delivery_dispatcher.h"
 #include "store/store.h"
 
 namespace cre {
@@ -26,7 +27,8 @@ inline constexpr absl::Duration kHealthCheckInterval = absl::Seconds(2);
 
 class HubServer {
  public:
-  // Syncs the config's agency registry into the store, then listens on
+  // Loads the pathway engine, syncs the config's agency registry into the
+  // store, starts delivering, then listens on
   // config.listen_address (port 0 picks a free port; see port()). `config`
   // must have been completed by LoadHubConfig or CompleteHubConfig.
   static absl::StatusOr<std::unique_ptr<HubServer>> BuildAndStart(const v1::HubConfig& config,
@@ -47,6 +49,7 @@ class HubServer {
 
   std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<Store> store_;
+  std::shared_ptr<DeliveryDispatcher> dispatcher_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

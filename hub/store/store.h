@@ -15,13 +15,84 @@
 #ifndef CRE_HUB_STORE_STORE_H_
 #define CRE_HUB_STORE_STORE_H_
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "cre/v1/agency.pb.h"
+#include "cre/v1/case_file.pb.h"
+#include "cre/v1/referrals.pb.h"
+#include "cre/v1/routed_message.pb.h"
 
 namespace cre {
+
+// A case as a submission sees it, inside the transaction that accepts it.
+struct CaseView {
+  v1::CaseFile case_file;  // the child's facts, every assessment and event
+  std::vector<std::string> involved_agency_ids;
+};
+
+// The message a response answers, as the responder received it.
+struct RepliedMessage {
+  std::string message_id;
+  std::string sender_agency_id;
+  v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
+};
+
+// A submission to accept: a message to route, and what it adds to a case.
+struct Submission {
+  std::string sender_agency_id;
+  // The RPC's name and the client's idempotency key; request_sha256 is a
+  // digest of the request, so a retry can be told from a reuse of the key.
+  std::string method;
+  std::string idempotency_key;
+  std::string request_sha256;
+  // The case the message is about; empty with new_child (opens a case) or
+  // for a report without a linked child.
+  std::string case_id;
+  const v1::NewChild* new_child = nullptr;
+  // Respond: the message answered. The sender must have received it.
+  std::string in_reply_to;
+  // kind and body; the store fills in ids and times.
+  v1::RoutedMessage message;
+  // Appended to the case's record.
+  v1::CaseUpdate record_append;
+  absl::Time accepted_at;
+  // With new_child: when the case began (at the latest accepted_at).
+  absl::Time opened_at = absl::InfiniteFuture();
+};
+
+// Decides, from the case as it is inside the accepting transaction (with
+// record_append already applied; nullptr without a case) and the message
+// replied to (nullptr unless a response), whether the submission stands
+// and who receives it. An error aborts the submission: nothing is written.
+using RouteFn = std::function<absl::StatusOr<std::vector<std::string>>(
+    const CaseView* case_view, const RepliedMessage* replied)>;
+
+// A delivery set aside after too many attempts, for an operator.
+struct DeadDelivery {
+  int64_t delivery_id = 0;
+  std::string message_id;
+  std::string recipient_agency_id;
+  v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
+  int attempts = 0;
+  absl::Time created_at;
+};
+
+// How deliveries are leased and retried.
+struct DeliveryPolicy {
+  // How long a stream may hold a delivery without acknowledging it.
+  absl::Duration lease = absl::Seconds(30);
+  // After an expired lease, the delivery waits initial_backoff * 2^(n-1)
+  // (at most max_backoff) before the n-th redelivery.
+  absl::Duration initial_backoff = absl::Seconds(1);
+  absl::Duration max_backoff = absl::Minutes(5);
+  // Handed out this many times without an ack: dead-lettered.
+  int max_attempts = 10;
+};
 
 class Store {
  public:
@@ -38,6 +109,58 @@ class Store {
 
   // The agencies not retired, ordered by id.
   virtual absl::StatusOr<std::vector<v1::Agency>> ListAgencies() = 0;
+
+  // --- Intake -------------------------------------------------------------
+
+  // Accepts `submission` in one transaction: the idempotency record, the
+  // child and case (when new_child), the record appended to the case, the
+  // message, and a delivery for each agency `route` names; the sender and
+  // the recipients of a case message become involved with the case. Returns
+  // the receipt. A retry with the same key and request returns the first
+  // receipt and writes nothing; the same key with another request is
+  // ALREADY_EXISTS. NOT_FOUND for an unknown case_id, or an in_reply_to the
+  // sender never received.
+  virtual absl::StatusOr<v1::SubmitResponse> Accept(const Submission& submission,
+                                                    const RouteFn& route) = 0;
+
+  // A case, for `reader_agency_id`: NOT_FOUND if there is no such case,
+  // PERMISSION_DENIED if the reader is not involved with it. Messages are
+  // those the reader sent or received, oldest first.
+  virtual absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
+                                                       const std::string& reader_agency_id) = 0;
+
+  // --- Delivery -----------------------------------------------------------
+
+  // Leases to `lease_owner` up to `limit` deliveries for `recipient` that
+  // are due, oldest first, at most one unacknowledged per case. Safe from
+  // several streams and processes at once: a delivery is leased to one
+  // owner at a time.
+  virtual absl::StatusOr<std::vector<v1::RoutedMessage>> ClaimDeliveries(
+      const std::string& recipient, const std::string& lease_owner, int limit,
+      const DeliveryPolicy& policy) = 0;
+
+  // Marks the recipient's deliveries ACKED; returns how many were not
+  // already. NOT_FOUND (and nothing changed) if any id is not addressed to
+  // `recipient`.
+  virtual absl::StatusOr<int> Acknowledge(const std::string& recipient,
+                                          const std::vector<int64_t>& delivery_ids) = 0;
+
+  // The stream `lease_owner` ended: its leased deliveries are due again now
+  // (or DEAD after policy.max_attempts).
+  virtual absl::StatusOr<int> ReleaseLeases(const std::string& lease_owner,
+                                            const DeliveryPolicy& policy) = 0;
+
+  // Leases past their end go back to PENDING with a backoff, or to DEAD
+  // after policy.max_attempts. Returns how many changed.
+  virtual absl::StatusOr<int> ExpireLeases(const DeliveryPolicy& policy) = 0;
+
+  // Every recipient with a delivery due now (at most one row per agency).
+  virtual absl::StatusOr<std::vector<std::string>> RecipientsWithDueDeliveries() = 0;
+
+  virtual absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) = 0;
+  // Back to PENDING with attempts reset; all dead deliveries if `ids` is
+  // empty. Returns how many.
+  virtual absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) = 0;
 };
 
 }  // namespace cre

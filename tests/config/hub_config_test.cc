@@ -1,6 +1,7 @@
 // The shipped config loads; a broken one is refused naming the file and field.
 #include "config/hub_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
@@ -30,6 +31,8 @@ constexpr char kMinimal[] = R"pb(
   listen_address: "127.0.0.1:0"
   tls { server_cert_file: "hub.crt" server_key_file: "hub.key" client_ca_file: "ca.crt" }
   database { host: "127.0.0.1" user: "cre_hub" schema: "cre_hub" }
+  pathway_policy_file: "policy.textproto"
+  bank_holiday_changes_file: "bank_holiday_changes.textproto"
   agency_registry { agencies { id: "derby-csc" display_name: "CSC" role: CHILDRENS_SOCIAL_CARE } }
 )pb";
 
@@ -63,11 +66,13 @@ TEST(HubConfigTest, MissingFieldIsNamed) {
 }
 
 TEST(HubConfigTest, UnknownFieldIsNamedWithItsLine) {
-  const std::string path = WriteConfig("typo.textproto", std::string(kMinimal) + "\nlisten_adress: \"x\"\n");
+  const std::string text = std::string(kMinimal) + "listen_adress: \"x\"\n";
+  const int typo_line = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  const std::string path = WriteConfig("typo.textproto", text);
   absl::StatusOr<v1::HubConfig> config = LoadHubConfig(path);
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.status().message(), HasSubstr("listen_adress"));
-  EXPECT_THAT(config.status().message(), HasSubstr(path + ":8:"));
+  EXPECT_THAT(config.status().message(), HasSubstr(path + ":" + std::to_string(typo_line) + ":"));
 }
 
 TEST(HubConfigTest, SchemaNameMustNeedNoQuoting) {

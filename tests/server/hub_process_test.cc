@@ -177,7 +177,7 @@ TEST(HubProcessTest, ServesLogsEachCallAndStopsCleanlyOnSigterm) {
 
   EXPECT_EQ(hub.StopWith(SIGTERM), 0) << hub.Log();
   const std::string log = hub.Log();
-  EXPECT_THAT(log, HasSubstr("migrations: 1 applied"));
+  EXPECT_THAT(log, ::testing::ContainsRegex("migrations: [1-9][0-9]* applied"));
   EXPECT_THAT(log, ::testing::ContainsRegex(
                        R"(call \{"agency":"derby-csc","method":"/cre.v1.Directory/WhoAmI",)"
                        R"("code":"OK","duration_ms":[0-9.e-]+,"peer":"ipv4:127.0.0.1:[0-9]+")"));

@@ -25,6 +25,13 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
   database->set_password_file(RequiredEnv("CRE_TEST_DB_PASSWORD_FILE"));
   database->set_schema(db.schema());
   config.set_agency_registry_file(SourceRoot() + "/config/agencies.textproto");
+  config.set_pathway_policy_file(SourceRoot() + "/config/policy.textproto");
+  config.set_bank_holiday_changes_file(SourceRoot() + "/config/bank_holiday_changes.textproto");
+  // Short enough that tests of redelivery and of a second hub process do
+  // not wait long.
+  config.mutable_delivery()->set_lease_seconds(2);
+  config.mutable_delivery()->set_initial_backoff_ms(100);
+  config.mutable_delivery()->set_poll_interval_ms(100);
   absl::Status completed = CompleteHubConfig(&config);
   EXPECT_TRUE(completed.ok()) << completed;
   return config;

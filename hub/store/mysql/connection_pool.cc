@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cppconn/driver.h"
 #include "cppconn/exception.h"
+#include "cppconn/statement.h"
 #include "store/mysql/sql_errors.h"
 
 namespace cre::mysql {
@@ -40,6 +41,10 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSetting
   try {
     std::unique_ptr<sql::Connection> connection(Driver()->connect(options));
     connection->setAutoCommit(true);
+    // Every TIMESTAMP the hub reads or writes is UTC, whatever the server's
+    // own time zone.
+    std::unique_ptr<sql::Statement>(connection->createStatement())
+        ->execute("SET time_zone = '+00:00'");
     return connection;
   } catch (const sql::SQLException& e) {
     absl::Status status = StatusFromSqlException(

@@ -1,17 +1,15 @@
 #include "store/mysql/migrations.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <map>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/ids.h"
 #include "cppconn/exception.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
@@ -20,14 +18,6 @@
 
 namespace cre::mysql {
 namespace {
-
-std::string Sha256Hex(absl::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
 
 std::vector<std::string> SplitStatements(absl::string_view sql) {
   std::vector<std::string> statements;

@@ -27,6 +27,25 @@ class MysqlStore : public Store {
   absl::StatusOr<int> SyncAgencies(const std::vector<v1::Agency>& agencies) override;
   absl::StatusOr<std::vector<v1::Agency>> ListAgencies() override;
 
+  // mysql_intake.cc
+  absl::StatusOr<v1::SubmitResponse> Accept(const Submission& submission,
+                                            const RouteFn& route) override;
+  absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
+                                               const std::string& reader_agency_id) override;
+
+  // mysql_delivery.cc
+  absl::StatusOr<std::vector<v1::RoutedMessage>> ClaimDeliveries(
+      const std::string& recipient, const std::string& lease_owner, int limit,
+      const DeliveryPolicy& policy) override;
+  absl::StatusOr<int> Acknowledge(const std::string& recipient,
+                                  const std::vector<int64_t>& delivery_ids) override;
+  absl::StatusOr<int> ReleaseLeases(const std::string& lease_owner,
+                                    const DeliveryPolicy& policy) override;
+  absl::StatusOr<int> ExpireLeases(const DeliveryPolicy& policy) override;
+  absl::StatusOr<std::vector<std::string>> RecipientsWithDueDeliveries() override;
+  absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) override;
+  absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) override;
+
  private:
   ConnectionPool pool_;
 };

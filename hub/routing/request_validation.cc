@@ -1,0 +1,224 @@
+#include "routing/request_validation.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "common/ids.h"
+#include "common/status_macros.h"
+
+namespace cre {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+absl::Status CheckText(const std::string& value, absl::string_view field, size_t max_bytes,
+                       bool required) {
+  if (required && absl::StripAsciiWhitespace(value).empty()) return Invalid(field, "required");
+  if (value.size() > max_bytes) {
+    return Invalid(field, absl::StrCat(value.size(), " bytes; at most ", max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIdempotencyKey(const std::string& key) {
+  if (key.empty()) return Invalid("idempotency_key", "required");
+  if (key.size() > kMaxIdempotencyKeyBytes) {
+    return Invalid("idempotency_key", absl::StrCat("at most ", kMaxIdempotencyKeyBytes, " bytes"));
+  }
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) return Invalid("idempotency_key", "printable ASCII only, no spaces");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckId(const std::string& id, absl::string_view field) {
+  if (id.empty()) return Invalid(field, "required");
+  if (!IsUuid(id)) return Invalid(field, absl::StrCat("\"", id.substr(0, 64), "\" is not an id the hub issued"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckTimestamp(const google::protobuf::Timestamp& t, bool present, absl::string_view field) {
+  if (!present) return Invalid(field, "required");
+  if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 || t.nanos() > 999999999) {
+    return Invalid(field, "not a valid instant");
+  }
+  return absl::OkStatus();
+}
+
+bool IsOnsCode(const std::string& code) {
+  if (code.size() != 9 || !absl::ascii_isupper(code[0])) return false;
+  for (size_t i = 1; i < code.size(); ++i) {
+    if (!absl::ascii_isdigit(code[i])) return false;
+  }
+  return true;
+}
+
+absl::Status CheckNewChild(const v1::NewChild& child) {
+  const v1::ChildDetails& details = child.details();
+  if (details.given_name().empty() && details.family_name().empty()) {
+    return Invalid("new_child.details.family_name", "a name is required (given or family)");
+  }
+  CRE_RETURN_IF_ERROR(CheckText(details.given_name(), "new_child.details.given_name", kMaxShortTextBytes, false));
+  CRE_RETURN_IF_ERROR(CheckText(details.family_name(), "new_child.details.family_name", kMaxShortTextBytes, false));
+  CRE_RETURN_IF_ERROR(CheckText(details.address(), "new_child.details.address", kMaxShortTextBytes, false));
+  CRE_RETURN_IF_ERROR(CheckText(details.agency_reference(), "new_child.details.agency_reference", kMaxShortTextBytes, false));
+  const v1::Child& facts = child.child();
+  absl::CivilDay dob;
+  if (facts.date_of_birth().empty()) return Invalid("new_child.child.date_of_birth", "required");
+  if (!absl::ParseCivilTime(facts.date_of_birth(), &dob) || absl::FormatCivilTime(dob) != facts.date_of_birth()) {
+    return Invalid("new_child.child.date_of_birth", absl::StrCat("\"", facts.date_of_birth().substr(0, 32), "\" is not a date YYYY-MM-DD"));
+  }
+  if (facts.open_plan() == v1::OPEN_PLAN_UNSPECIFIED) return Invalid("new_child.child.open_plan", "required");
+  if (!IsOnsCode(facts.home_authority_code())) {
+    return Invalid("new_child.child.home_authority_code", "an ONS code such as E06000015 is required");
+  }
+  if (!facts.placement_authority_code().empty() && !IsOnsCode(facts.placement_authority_code())) {
+    return Invalid("new_child.child.placement_authority_code", "not an ONS code such as E06000015");
+  }
+  if (facts.looked_after() != (facts.open_plan() == v1::OPEN_PLAN_LOOKED_AFTER)) {
+    return Invalid("new_child.child.looked_after", "must be true exactly when open_plan is OPEN_PLAN_LOOKED_AFTER");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAssessment(const v1::RiskAssessment& a, absl::string_view field) {
+  CRE_RETURN_IF_ERROR(CheckTimestamp(a.assessed_at(), a.has_assessed_at(), absl::StrCat(field, ".assessed_at")));
+  if (a.level() == v1::RISK_LEVEL_UNSPECIFIED) return Invalid(absl::StrCat(field, ".level"), "required");
+  if (a.assessor_role() == v1::PRACTITIONER_ROLE_UNSPECIFIED) {
+    return Invalid(absl::StrCat(field, ".assessor_role"), "required");
+  }
+  return CheckText(a.narrative(), absl::StrCat(field, ".narrative"), kMaxNarrativeBytes, false);
+}
+
+absl::Status CheckEvent(const v1::CaseEvent& e, absl::string_view field) {
+  if (e.kind() == v1::EVENT_KIND_UNSPECIFIED) return Invalid(absl::StrCat(field, ".kind"), "required");
+  CRE_RETURN_IF_ERROR(CheckTimestamp(e.occurred_at(), e.has_occurred_at(), absl::StrCat(field, ".occurred_at")));
+  return CheckText(e.note(), absl::StrCat(field, ".note"), kMaxNarrativeBytes, false);
+}
+
+}  // namespace
+
+absl::Status ValidateSubmitConcern(const v1::SubmitConcernRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  switch (request.subject_case()) {
+    case v1::SubmitConcernRequest::kCaseId:
+      CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+      break;
+    case v1::SubmitConcernRequest::kNewChild:
+      CRE_RETURN_IF_ERROR(CheckNewChild(request.new_child()));
+      break;
+    default:
+      return Invalid("subject", "give case_id for a known case or new_child for a child new to the hub");
+  }
+  if (!request.has_concern()) return Invalid("concern", "required");
+  if (request.concern().indicated_level() == v1::RISK_LEVEL_UNSPECIFIED) {
+    return Invalid("concern.indicated_level", "required");
+  }
+  CRE_RETURN_IF_ERROR(CheckTimestamp(request.concern().identified_at(), request.concern().has_identified_at(),
+                                     "concern.identified_at"));
+  return CheckText(request.concern().narrative(), "concern.narrative", kMaxNarrativeBytes, true);
+}
+
+absl::Status ValidateSubmitOperationLibertyReport(const v1::SubmitOperationLibertyReportRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  if (!request.case_id().empty()) CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+  const v1::OperationLibertyReport& report = request.report();
+  if (report.individuals_size() + report.places_size() + report.vehicles_size() == 0) {
+    return Invalid("report", "name at least one individual, place or vehicle");
+  }
+  if (report.individuals_size() > kMaxListEntries || report.places_size() > kMaxListEntries ||
+      report.vehicles_size() > kMaxListEntries) {
+    return Invalid("report", absl::StrCat("at most ", kMaxListEntries, " individuals, places and vehicles each"));
+  }
+  for (int i = 0; i < report.individuals_size(); ++i) {
+    const v1::Individual& x = report.individuals(i);
+    const std::string field = absl::StrCat("report.individuals[", i, "]");
+    if (x.name().empty() && x.description().empty()) return Invalid(field + ".name", "a name or a description is required");
+    CRE_RETURN_IF_ERROR(CheckText(x.name(), field + ".name", kMaxShortTextBytes, false));
+    CRE_RETURN_IF_ERROR(CheckText(x.description(), field + ".description", kMaxShortTextBytes, false));
+    CRE_RETURN_IF_ERROR(CheckText(x.address(), field + ".address", kMaxShortTextBytes, false));
+  }
+  for (int i = 0; i < report.places_size(); ++i) {
+    const v1::Place& x = report.places(i);
+    const std::string field = absl::StrCat("report.places[", i, "]");
+    if (x.name().empty() && x.address().empty()) return Invalid(field + ".address", "a name or an address is required");
+    CRE_RETURN_IF_ERROR(CheckText(x.name(), field + ".name", kMaxShortTextBytes, false));
+    CRE_RETURN_IF_ERROR(CheckText(x.address(), field + ".address", kMaxShortTextBytes, false));
+    CRE_RETURN_IF_ERROR(CheckText(x.description(), field + ".description", kMaxShortTextBytes, false));
+  }
+  for (int i = 0; i < report.vehicles_size(); ++i) {
+    const v1::Vehicle& x = report.vehicles(i);
+    const std::string field = absl::StrCat("report.vehicles[", i, "]");
+    if (x.registration().empty() && x.description().empty()) {
+      return Invalid(field + ".registration", "a registration or a description is required");
+    }
+    CRE_RETURN_IF_ERROR(CheckText(x.registration(), field + ".registration", 32, false));
+    CRE_RETURN_IF_ERROR(CheckText(x.description(), field + ".description", kMaxShortTextBytes, false));
+  }
+  return CheckText(report.narrative(), "report.narrative", kMaxNarrativeBytes, true);
+}
+
+absl::Status ValidateRecordRiskAssessment(const v1::RecordRiskAssessmentRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+  if (!request.has_assessment()) return Invalid("assessment", "required");
+  return CheckAssessment(request.assessment(), "assessment");
+}
+
+absl::Status ValidateRecordCaseEvents(const v1::RecordCaseEventsRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+  if (request.events_size() == 0) return Invalid("events", "at least one event is required");
+  if (request.events_size() > kMaxListEntries) {
+    return Invalid("events", absl::StrCat("at most ", kMaxListEntries, " per request"));
+  }
+  for (int i = 0; i < request.events_size(); ++i) {
+    CRE_RETURN_IF_ERROR(CheckEvent(request.events(i), absl::StrCat("events[", i, "]")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSubmitStepUpReferral(const v1::SubmitStepUpReferralRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+  if (request.referral().level() == v1::RISK_LEVEL_UNSPECIFIED) return Invalid("referral.level", "required");
+  return CheckText(request.referral().reason(), "referral.reason", kMaxNarrativeBytes, true);
+}
+
+absl::Status ValidateSendNotification(const v1::SendNotificationRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+  if (request.notification().kind() == v1::NOTIFICATION_KIND_UNSPECIFIED) {
+    return Invalid("notification.kind", "required");
+  }
+  return CheckText(request.notification().summary(), "notification.summary", kMaxNarrativeBytes, true);
+}
+
+absl::Status ValidateRespond(const v1::RespondRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  CRE_RETURN_IF_ERROR(CheckId(request.message_id(), "message_id"));
+  const v1::Response& response = request.response();
+  if (response.kind() == v1::RESPONSE_KIND_UNSPECIFIED) return Invalid("response.kind", "required");
+  const bool needs_reason =
+      response.kind() == v1::RESPONSE_KIND_DECLINE || response.kind() == v1::RESPONSE_KIND_DISPUTE;
+  return CheckText(response.reason(), "response.reason", kMaxNarrativeBytes, needs_reason);
+}
+
+absl::Status ValidateGetCase(const v1::GetCaseRequest& request) {
+  return CheckId(request.case_id(), "case_id");
+}
+
+absl::Status ValidateAcknowledge(const v1::AcknowledgeRequest& request) {
+  if (request.delivery_ids_size() == 0) return Invalid("delivery_ids", "at least one is required");
+  if (request.delivery_ids_size() > kMaxAcknowledgeIds) {
+    return Invalid("delivery_ids", absl::StrCat("at most ", kMaxAcknowledgeIds, " per call"));
+  }
+  for (int i = 0; i < request.delivery_ids_size(); ++i) {
+    if (request.delivery_ids(i) <= 0) return Invalid(absl::StrCat("delivery_ids[", i, "]"), "not a delivery id");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cre

@@ -1,0 +1,175 @@
+#include "routing/routing_rules.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace cre {
+namespace {
+
+bool Contains(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+std::vector<std::string> Without(std::vector<std::string> ids, const std::string& id) {
+  ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+  return ids;
+}
+
+std::vector<std::string> Union(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  return a;
+}
+
+absl::Status RequireCase(const CaseView* case_view, const char* what) {
+  if (case_view != nullptr) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("case_id: required for ", what));
+}
+
+absl::StatusOr<std::vector<std::string>> NonEmpty(std::vector<std::string> recipients,
+                                                  const char* who) {
+  if (recipients.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("no ", who, " is registered with the hub"));
+  }
+  return recipients;
+}
+
+}  // namespace
+
+std::vector<std::string> Router::OfRole(v1::AgencyRole role) const {
+  std::vector<std::string> ids;
+  for (const v1::Agency& agency : registry_->agencies()) {
+    const bool ours = agency.local_authority_code().empty() ||
+                      agency.local_authority_code() == hub_authority_code_;
+    if (agency.role() == role && ours) ids.push_back(agency.id());
+  }
+  return ids;
+}
+
+absl::StatusOr<std::string> Router::AuthorityWithCode(const std::string& code,
+                                                      const char* field) const {
+  for (const v1::Agency& agency : registry_->agencies()) {
+    if (agency.role() == v1::OTHER_LOCAL_AUTHORITY && agency.local_authority_code() == code) {
+      return agency.id();
+    }
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(field, ": no local authority ", code, " is registered with the hub"));
+}
+
+absl::StatusOr<std::vector<std::string>> Router::NotificationRecipients(
+    const v1::Agency& sender, const v1::Notification& notification,
+    const CaseView& case_view) const {
+  const v1::Child& child = case_view.case_file.child();
+  const std::string placement = child.placement_authority_code().empty()
+                                    ? child.home_authority_code()
+                                    : child.placement_authority_code();
+  const bool from_other_authority = sender.role() == v1::OTHER_LOCAL_AUTHORITY;
+  switch (notification.kind()) {
+    case v1::NOTIFICATION_KIND_IRO:
+      if (!child.looked_after()) {
+        return absl::FailedPreconditionError(
+            "notification.kind: an IRO notification is for a looked-after child; this child is not");
+      }
+      return NonEmpty(OfRole(v1::IRO_SERVICE), "IRO service");
+    case v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF:
+      if (child.home_authority_code() != hub_authority_code_ || placement == hub_authority_code_) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "notification.kind: a host-authority handoff is for a child of ", hub_authority_code_,
+            " placed in another authority's area"));
+      }
+      return std::vector<std::string>{};  // filled in by the caller below
+    case v1::NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION:
+      if (from_other_authority) {
+        // Another authority consults this one about its own child placed here.
+        if (sender.local_authority_code() != child.home_authority_code()) {
+          return absl::PermissionDeniedError(
+              "case_id: only the child's home authority may consult about this child");
+        }
+        return NonEmpty(OfRole(v1::CHILDRENS_SOCIAL_CARE), "Children's Social Care");
+      }
+      if (child.home_authority_code() == hub_authority_code_) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "notification.kind: a home-authority consultation is for another authority's child; "
+            "this child's home authority is ", hub_authority_code_));
+      }
+      return std::vector<std::string>{};
+    default:
+      return absl::InvalidArgumentError("notification.kind: required");
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> Router::Recipients(const v1::Agency& sender,
+                                                            const v1::RoutedMessage& message,
+                                                            const CaseView* case_view,
+                                                            const RepliedMessage* replied) const {
+  // Writing to an existing case needs involvement: an agency may not attach
+  // messages to a case it was never part of.
+  const bool opens_case = case_view != nullptr && case_view->involved_agency_ids.empty();
+  if (case_view != nullptr && !opens_case && replied == nullptr &&
+      !Contains(case_view->involved_agency_ids, sender.id())) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("case_id: ", sender.id(), " is not involved with case ",
+                     case_view->case_file.case_id()));
+  }
+  std::vector<std::string> recipients;
+  switch (message.kind()) {
+    case v1::MESSAGE_KIND_CONCERN:
+      if (message.concern().indicated_level() >= v1::RISK_LEVEL_MEDIUM) {
+        absl::StatusOr<std::vector<std::string>> csc =
+            NonEmpty(OfRole(v1::CHILDRENS_SOCIAL_CARE), "Children's Social Care");
+        if (!csc.ok()) return csc.status();
+        recipients = *std::move(csc);
+      }
+      break;
+    case v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT: {
+      absl::StatusOr<std::vector<std::string>> pru =
+          NonEmpty(OfRole(v1::POLICE_REFERRAL_UNIT), "Police Referral Unit");
+      if (!pru.ok()) return pru.status();
+      recipients = case_view == nullptr ? *pru : Union(*pru, case_view->involved_agency_ids);
+      break;
+    }
+    case v1::MESSAGE_KIND_CASE_UPDATE:
+      if (absl::Status s = RequireCase(case_view, "a case update"); !s.ok()) return s;
+      recipients = case_view->involved_agency_ids;
+      break;
+    case v1::MESSAGE_KIND_STEP_UP_REFERRAL: {
+      if (absl::Status s = RequireCase(case_view, "a step-up referral"); !s.ok()) return s;
+      absl::StatusOr<std::vector<std::string>> csc =
+          NonEmpty(OfRole(v1::CHILDRENS_SOCIAL_CARE), "Children's Social Care");
+      if (!csc.ok()) return csc.status();
+      recipients = *std::move(csc);
+      break;
+    }
+    case v1::MESSAGE_KIND_NOTIFICATION: {
+      if (absl::Status s = RequireCase(case_view, "a notification"); !s.ok()) return s;
+      absl::StatusOr<std::vector<std::string>> to =
+          NotificationRecipients(sender, message.notification(), *case_view);
+      if (!to.ok()) return to.status();
+      recipients = *std::move(to);
+      if (recipients.empty()) {
+        const v1::Child& child = case_view->case_file.child();
+        const bool handoff =
+            message.notification().kind() == v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF;
+        absl::StatusOr<std::string> authority =
+            handoff ? AuthorityWithCode(child.placement_authority_code(),
+                                        "child.placement_authority_code")
+                    : AuthorityWithCode(child.home_authority_code(), "child.home_authority_code");
+        if (!authority.ok()) return authority.status();
+        recipients = {*authority};
+      }
+      break;
+    }
+    case v1::MESSAGE_KIND_RESPONSE:
+      if (replied == nullptr) return absl::InvalidArgumentError("message_id: required for a response");
+      recipients = {replied->sender_agency_id};
+      break;
+    default:
+      return absl::InvalidArgumentError("kind: not a message kind the hub routes");
+  }
+  return Without(std::move(recipients), sender.id());
+}
+
+}  // namespace cre

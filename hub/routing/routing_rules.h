@@ -1,0 +1,68 @@
+// Who receives a message: the routing rules of the mission, pure and
+// deterministic (no gRPC, no SQL).
+//
+//   Operation Liberty report  -> every Police Referral Unit, and every agency
+//                                involved with the linked child
+//   concern at MEDIUM or HIGH -> Children's Social Care (LOW: recorded only;
+//                                the identifying agency leads an EHA)
+//   risk assessment, events   -> the agencies involved with the child
+//   step-up referral          -> Children's Social Care; its answer comes
+//                                back to Early Help as a response
+//   IRO notification          -> the IRO service (looked-after children only)
+//   host-authority handoff    -> the authority where the child is placed
+//   home-authority consultation -> the child's home authority; from another
+//                                authority about its child placed here: CSC
+//   response                  -> the sender of the message answered
+// The sender never receives its own message. Writing to a case needs the
+// sender to be involved with it, except for the first message that opens it.
+//
+//   Router router(registry, "E06000015");
+//   CRE_ASSIGN_OR_RETURN(auto recipients, router.Recipients(sender, message, &case_view, nullptr));
+#ifndef CRE_HUB_ROUTING_ROUTING_RULES_H_
+#define CRE_HUB_ROUTING_ROUTING_RULES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cre/v1/routed_message.pb.h"
+#include "identity/agency_registry.h"
+#include "store/store.h"
+
+namespace cre {
+
+class Router {
+ public:
+  // `hub_authority_code`: the ONS code of the authority that runs the hub.
+  Router(std::shared_ptr<const AgencyRegistry> registry, std::string hub_authority_code)
+      : registry_(std::move(registry)), hub_authority_code_(std::move(hub_authority_code)) {}
+
+  // The recipients of `message` (kind and body set) from `sender`, about
+  // `case_view` (nullptr: no case) answering `replied` (nullptr: not a
+  // response). PERMISSION_DENIED if the sender may not write to the case;
+  // FAILED_PRECONDITION naming the field if the case does not allow the
+  // message (an IRO notification for a child not looked after); no
+  // recipient registered where one is required is FAILED_PRECONDITION too.
+  absl::StatusOr<std::vector<std::string>> Recipients(const v1::Agency& sender,
+                                                      const v1::RoutedMessage& message,
+                                                      const CaseView* case_view,
+                                                      const RepliedMessage* replied) const;
+
+ private:
+  // Every agency of `role` of this hub's authority.
+  std::vector<std::string> OfRole(v1::AgencyRole role) const;
+  // The other local authority with this ONS code, or FAILED_PRECONDITION.
+  absl::StatusOr<std::string> AuthorityWithCode(const std::string& code,
+                                                const char* field) const;
+  absl::StatusOr<std::vector<std::string>> NotificationRecipients(
+      const v1::Agency& sender, const v1::Notification& notification,
+      const CaseView& case_view) const;
+
+  std::shared_ptr<const AgencyRegistry> registry_;
+  std::string hub_authority_code_;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_ROUTING_ROUTING_RULES_H_

@@ -1,0 +1,107 @@
+#include "server/delivery_dispatcher.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "server/subscription.h"
+#include "spdlog/spdlog.h"
+
+namespace cre {
+
+DeliveryDispatcher::DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
+                                       absl::Duration poll_interval, int threads)
+    : store_(std::move(store)),
+      policy_(policy),
+      poll_interval_(poll_interval),
+      process_id_(NewUuid()),
+      executor_(threads) {}
+
+DeliveryDispatcher::~DeliveryDispatcher() { Stop(); }
+
+void DeliveryDispatcher::Start() {
+  poller_ = std::thread([this] {
+    while (!stopping_.WaitForNotificationWithTimeout(poll_interval_)) Poll();
+  });
+}
+
+void DeliveryDispatcher::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (poller_.joinable()) poller_.join();
+}
+
+void DeliveryDispatcher::Poll() {
+  // Every process expires leases; the UPDATE is idempotent, so doing it in
+  // several processes at once costs a little and breaks nothing.
+  absl::StatusOr<int> expired = store_->ExpireLeases(policy_);
+  if (!expired.ok()) {
+    spdlog::warn("deliveries: expiring leases failed: {}", expired.status().ToString());
+    return;
+  }
+  if (subscription_count() == 0) return;
+  absl::StatusOr<std::vector<std::string>> due = store_->RecipientsWithDueDeliveries();
+  if (!due.ok()) {
+    spdlog::warn("deliveries: finding due deliveries failed: {}", due.status().ToString());
+    return;
+  }
+  Wake(*due);
+}
+
+std::vector<std::shared_ptr<Subscription>> DeliveryDispatcher::SubscriptionsOf(
+    const std::vector<std::string>& agency_ids) {
+  std::vector<std::shared_ptr<Subscription>> found;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& agency : agency_ids) {
+    auto it = by_agency_.find(agency);
+    if (it != by_agency_.end()) found.insert(found.end(), it->second.begin(), it->second.end());
+  }
+  return found;
+}
+
+void DeliveryDispatcher::Wake(const std::vector<std::string>& agency_ids) {
+  // Outside the lock: a subscription takes its own lock.
+  for (const auto& subscription : SubscriptionsOf(agency_ids)) subscription->Wake();
+}
+
+void DeliveryDispatcher::Acknowledged(const std::string& agency_id,
+                                      const std::vector<int64_t>& delivery_ids) {
+  for (const auto& subscription : SubscriptionsOf({agency_id})) {
+    subscription->Acknowledged(delivery_ids);
+  }
+}
+
+void DeliveryDispatcher::Add(const std::shared_ptr<Subscription>& subscription) {
+  absl::MutexLock lock(&mu_);
+  by_agency_[subscription->agency_id()].insert(subscription);
+}
+
+void DeliveryDispatcher::Remove(const std::shared_ptr<Subscription>& subscription) {
+  absl::MutexLock lock(&mu_);
+  auto it = by_agency_.find(subscription->agency_id());
+  if (it == by_agency_.end()) return;
+  it->second.erase(subscription);
+  if (it->second.empty()) by_agency_.erase(it);
+}
+
+void DeliveryDispatcher::FinishAll(const grpc::Status& status) {
+  std::vector<std::shared_ptr<Subscription>> all;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [agency, subscriptions] : by_agency_) {
+      all.insert(all.end(), subscriptions.begin(), subscriptions.end());
+    }
+  }
+  for (const auto& subscription : all) subscription->Finish(status);
+}
+
+std::string DeliveryDispatcher::NewLeaseOwner() {
+  absl::MutexLock lock(&mu_);
+  return absl::StrCat(process_id_, "/", next_stream_++);
+}
+
+int DeliveryDispatcher::subscription_count() {
+  absl::MutexLock lock(&mu_);
+  int count = 0;
+  for (const auto& [agency, subscriptions] : by_agency_) count += subscriptions.size();
+  return count;
+}
+
+}  // namespace cre

@@ -1,0 +1,90 @@
+// Feeds the subscriber streams connected to this hub process.
+//
+// A stream holds no thread while it waits. It is woken, and its database
+// work runs on the dispatcher's executor, when:
+//   - a submission accepted by this process has a delivery for its agency;
+//   - its agency acknowledges a delivery (room for more, and the next
+//     message of the same case may now go);
+//   - the poller finds deliveries due for its agency: those accepted by
+//     another hub process, redeliveries after an expired lease, and
+//     dead-letters an operator requeued.
+// All delivery state is in the store: this class keeps only which streams
+// are connected here.
+//
+//   DeliveryDispatcher dispatcher(store, DeliveryPolicy(), absl::Milliseconds(500));
+//   dispatcher.Start();
+//   ... dispatcher.Wake({"derby-pru"}) after a commit ...
+#ifndef CRE_HUB_SERVER_DELIVERY_DISPATCHER_H_
+#define CRE_HUB_SERVER_DELIVERY_DISPATCHER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "common/executor.h"
+#include "grpcpp/support/status.h"
+#include "store/store.h"
+
+namespace cre {
+
+class Subscription;
+
+class DeliveryDispatcher {
+ public:
+  DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
+                     absl::Duration poll_interval, int threads = 4);
+  ~DeliveryDispatcher();
+
+  // Starts the poller. Stop() (or the destructor) ends it.
+  void Start();
+  void Stop();
+
+  // Work is due for these agencies' streams.
+  void Wake(const std::vector<std::string>& agency_ids);
+  // `agency_id` acknowledged these deliveries.
+  void Acknowledged(const std::string& agency_id, const std::vector<int64_t>& delivery_ids);
+  // Ends every stream connected here with `status`: on shutdown, so that
+  // agencies reconnect to another hub process at once.
+  void FinishAll(const grpc::Status& status);
+
+  // For Subscription.
+  void Add(const std::shared_ptr<Subscription>& subscription);
+  void Remove(const std::shared_ptr<Subscription>& subscription);
+  Executor& executor() { return executor_; }
+  Store& store() { return *store_; }
+  const DeliveryPolicy& policy() const { return policy_; }
+  // A lease owner id unique to one stream of one process.
+  std::string NewLeaseOwner();
+
+  // Streams connected to this process (for tests and metrics).
+  int subscription_count();
+
+ private:
+  void Poll();
+  std::vector<std::shared_ptr<Subscription>> SubscriptionsOf(const std::vector<std::string>& agency_ids);
+
+  std::shared_ptr<Store> store_;
+  const DeliveryPolicy policy_;
+  const absl::Duration poll_interval_;
+  const std::string process_id_;
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<Subscription>>> by_agency_
+      ABSL_GUARDED_BY(mu_);
+  int64_t next_stream_ ABSL_GUARDED_BY(mu_) = 0;
+
+  absl::Notification stopping_;
+  std::thread poller_;
+  // Last: destroyed first, so no task outlives what it uses.
+  Executor executor_;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_SERVER_DELIVERY_DISPATCHER_H_

@@ -1,0 +1,61 @@
+#include "server/inbox_service.h"
+
+#include "routing/authorization.h"
+#include "routing/request_validation.h"
+#include "server/agency_auth.h"
+#include "server/grpc_status.h"
+#include "server/subscription.h"
+
+namespace cre {
+namespace {
+
+// A stream refused before it starts.
+class RefusedStream : public grpc::ServerWriteReactor<v1::RoutedMessage> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::RoutedMessage>* InboxService::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
+  if (!caller.ok()) return new RefusedStream(caller.status());
+  if (absl::Status allowed = Authorize(*caller, Method::kSubscribe); !allowed.ok()) {
+    return new RefusedStream(allowed);
+  }
+  int max_in_flight = request->max_in_flight();
+  if (max_in_flight < 0 || max_in_flight > kMaxMaxInFlight) {
+    return new RefusedStream(absl::InvalidArgumentError(
+        absl::StrCat("max_in_flight: ", max_in_flight, " is not between 0 and ", kMaxMaxInFlight)));
+  }
+  if (max_in_flight == 0) max_in_flight = kDefaultMaxInFlight;
+  return Subscription::Start(dispatcher_.get(), caller->id(), max_in_flight);
+}
+
+grpc::ServerUnaryReactor* InboxService::Acknowledge(grpc::CallbackServerContext* context,
+                                                    const v1::AcknowledgeRequest* request,
+                                                    v1::AcknowledgeResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
+  absl::Status checked = caller.ok() ? Authorize(*caller, Method::kAcknowledge) : caller.status();
+  if (checked.ok()) checked = ValidateAcknowledge(*request);
+  if (!checked.ok()) {
+    reactor->Finish(ToGrpcStatus(checked));
+    return reactor;
+  }
+  // The store call blocks: never on a reactor thread.
+  dispatcher_->executor().Submit([this, reactor, request, response, agency = caller->id()] {
+    const std::vector<int64_t> ids(request->delivery_ids().begin(), request->delivery_ids().end());
+    absl::StatusOr<int> acknowledged = dispatcher_->store().Acknowledge(agency, ids);
+    if (acknowledged.ok()) {
+      response->set_acknowledged(*acknowledged);
+      dispatcher_->Acknowledged(agency, ids);
+    }
+    reactor->Finish(ToGrpcStatus(acknowledged.status()));
+  });
+  return reactor;
+}
+
+}  // namespace cre

@@ -1,0 +1,170 @@
+#include "server/referrals_service.h"
+
+#include "absl/time/clock.h"
+#include "common/ids.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
+#include "routing/request_validation.h"
+#include "server/agency_auth.h"
+#include "server/grpc_status.h"
+
+namespace cre {
+namespace {
+
+// Protobuf's default serialization may order map entries differently from
+// one run to the next; the idempotency digest must not.
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+Submission NewSubmission(const std::string& idempotency_key, v1::MessageKind kind) {
+  Submission submission;
+  submission.idempotency_key = idempotency_key;
+  submission.message.set_kind(kind);
+  return submission;
+}
+
+}  // namespace
+
+grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method method,
+                                      const google::protobuf::Message& request,
+                                      const absl::Status& request_check, Submission submission,
+                                      v1::SubmitResponse* response) {
+  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status allowed = Authorize(*caller, method); !allowed.ok()) return ToGrpcStatus(allowed);
+  if (!request_check.ok()) return ToGrpcStatus(request_check);
+
+  submission.sender_agency_id = caller->id();
+  submission.method = MethodName(method);
+  submission.request_sha256 = Sha256Hex(DeterministicBytes(request));
+  submission.accepted_at = absl::Now();
+  submission.opened_at = std::min(submission.opened_at, submission.accepted_at);
+
+  const RouteFn route = [&](const CaseView* case_view,
+                            const RepliedMessage* replied) -> absl::StatusOr<std::vector<std::string>> {
+    // The case as it will be once this submission is written: an event
+    // dated before the case opened, say, is refused here, naming the field.
+    if (case_view != nullptr && engine_ != nullptr) {
+      if (absl::Status valid = engine_->Validate(case_view->case_file); !valid.ok()) return valid;
+    }
+    return router_.Recipients(*caller, submission.message, case_view, replied);
+  };
+  absl::StatusOr<v1::SubmitResponse> receipt = store_->Accept(submission, route);
+  if (!receipt.ok()) return ToGrpcStatus(receipt.status());
+  *response = *std::move(receipt);
+  dispatcher_->Wake({response->recipient_agency_ids().begin(), response->recipient_agency_ids().end()});
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralsService::SubmitConcern(grpc::ServerContext* context,
+                                             const v1::SubmitConcernRequest* request,
+                                             v1::SubmitResponse* response) {
+  Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CONCERN);
+  *s.message.mutable_concern() = request->concern();
+  s.case_id = request->case_id();
+  const absl::Status check = ValidateSubmitConcern(*request);
+  if (request->has_new_child()) {
+    s.new_child = &request->new_child();
+    // The case begins when the concern was identified, so that what
+    // happened since (a missing episode, say) can be recorded on it.
+    if (check.ok()) s.opened_at = ToTime(request->concern().identified_at());
+  }
+  return Submit(context, Method::kSubmitConcern, *request, check, std::move(s), response);
+}
+
+grpc::Status ReferralsService::SubmitOperationLibertyReport(
+    grpc::ServerContext* context, const v1::SubmitOperationLibertyReportRequest* request,
+    v1::SubmitResponse* response) {
+  Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  *s.message.mutable_operation_liberty_report() = request->report();
+  s.case_id = request->case_id();
+  return Submit(context, Method::kSubmitOperationLibertyReport, *request,
+                ValidateSubmitOperationLibertyReport(*request), std::move(s), response);
+}
+
+grpc::Status ReferralsService::RecordRiskAssessment(grpc::ServerContext* context,
+                                                    const v1::RecordRiskAssessmentRequest* request,
+                                                    v1::SubmitResponse* response) {
+  Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  s.case_id = request->case_id();
+  *s.record_append.add_risk_assessments() = request->assessment();
+  *s.message.mutable_case_update() = s.record_append;
+  return Submit(context, Method::kRecordRiskAssessment, *request,
+                ValidateRecordRiskAssessment(*request), std::move(s), response);
+}
+
+grpc::Status ReferralsService::RecordCaseEvents(grpc::ServerContext* context,
+                                                const v1::RecordCaseEventsRequest* request,
+                                                v1::SubmitResponse* response) {
+  Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  s.case_id = request->case_id();
+  *s.record_append.mutable_events() = request->events();
+  *s.message.mutable_case_update() = s.record_append;
+  return Submit(context, Method::kRecordCaseEvents, *request, ValidateRecordCaseEvents(*request),
+                std::move(s), response);
+}
+
+grpc::Status ReferralsService::SubmitStepUpReferral(grpc::ServerContext* context,
+                                                    const v1::SubmitStepUpReferralRequest* request,
+                                                    v1::SubmitResponse* response) {
+  Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
+  s.case_id = request->case_id();
+  *s.message.mutable_step_up_referral() = request->referral();
+  return Submit(context, Method::kSubmitStepUpReferral, *request,
+                ValidateSubmitStepUpReferral(*request), std::move(s), response);
+}
+
+grpc::Status ReferralsService::SendNotification(grpc::ServerContext* context,
+                                                const v1::SendNotificationRequest* request,
+                                                v1::SubmitResponse* response) {
+  Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_NOTIFICATION);
+  s.case_id = request->case_id();
+  *s.message.mutable_notification() = request->notification();
+  return Submit(context, Method::kSendNotification, *request, ValidateSendNotification(*request),
+                std::move(s), response);
+}
+
+grpc::Status ReferralsService::Respond(grpc::ServerContext* context,
+                                       const v1::RespondRequest* request,
+                                       v1::SubmitResponse* response) {
+  Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_RESPONSE);
+  s.in_reply_to = request->message_id();
+  *s.message.mutable_response() = request->response();
+  return Submit(context, Method::kRespond, *request, ValidateRespond(*request), std::move(s),
+                response);
+}
+
+grpc::Status ReferralsService::GetCase(grpc::ServerContext* context,
+                                       const v1::GetCaseRequest* request,
+                                       v1::GetCaseResponse* response) {
+  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status allowed = Authorize(*caller, Method::kGetCase); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  if (absl::Status valid = ValidateGetCase(*request); !valid.ok()) return ToGrpcStatus(valid);
+  absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(request->case_id(), caller->id());
+  if (!read.ok()) return ToGrpcStatus(read.status());
+  *response = *std::move(read);
+  if (engine_ != nullptr) {
+    absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(response->case_file(), absl::Now());
+    if (!pathway.ok()) return ToGrpcStatus(pathway.status());
+    *response->mutable_pathway() = *std::move(pathway);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace cre

@@ -1,0 +1,178 @@
+#include "server/subscription.h"
+
+#include "server/delivery_dispatcher.h"
+#include "spdlog/spdlog.h"
+
+namespace cre {
+
+// gRPC owns the reactor until OnDone; the reactor owns a reference to the
+// Subscription, which executor tasks may also hold.
+class Subscription::Reactor : public grpc::ServerWriteReactor<v1::RoutedMessage> {
+ public:
+  explicit Reactor(std::shared_ptr<Subscription> subscription)
+      : subscription_(std::move(subscription)) {}
+  void OnWriteDone(bool ok) override { subscription_->WriteDone(ok); }
+  void OnCancel() override { subscription_->Cancelled(); }
+  void OnDone() override {
+    subscription_->Done();
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<Subscription> subscription_;
+};
+
+Subscription::Subscription(DeliveryDispatcher* dispatcher, std::string agency_id,
+                           int max_in_flight)
+    : dispatcher_(dispatcher),
+      agency_id_(std::move(agency_id)),
+      max_in_flight_(max_in_flight),
+      lease_owner_(dispatcher->NewLeaseOwner()) {}
+
+grpc::ServerWriteReactor<v1::RoutedMessage>* Subscription::Start(DeliveryDispatcher* dispatcher,
+                                                                 std::string agency_id,
+                                                                 int max_in_flight) {
+  std::shared_ptr<Subscription> subscription(
+      new Subscription(dispatcher, std::move(agency_id), max_in_flight));
+  auto* reactor = new Reactor(subscription);
+  {
+    absl::MutexLock lock(&subscription->mu_);
+    subscription->reactor_ = reactor;
+  }
+  dispatcher->Add(subscription);
+  subscription->Wake();  // whatever is waiting from before
+  return reactor;
+}
+
+void Subscription::Wake() {
+  absl::MutexLock lock(&mu_);
+  if (reactor_ == nullptr || finishing_) return;
+  if (claim_scheduled_) {
+    claim_again_ = true;
+    return;
+  }
+  claim_scheduled_ = true;
+  dispatcher_->executor().Submit([self = shared_from_this()] { self->Claim(); });
+}
+
+int Subscription::CapacityLocked() {
+  // A lease that has run out is the store's to hand out again: it no longer
+  // counts against this stream.
+  const absl::Time expired = absl::Now() - dispatcher_->policy().lease;
+  absl::erase_if(in_flight_, [&](const auto& entry) { return entry.second < expired; });
+  return max_in_flight_ - static_cast<int>(in_flight_.size());
+}
+
+void Subscription::Claim() {
+  int capacity;
+  {
+    absl::MutexLock lock(&mu_);
+    claim_again_ = false;
+    capacity = (reactor_ == nullptr || finishing_) ? 0 : CapacityLocked();
+  }
+  absl::StatusOr<std::vector<v1::RoutedMessage>> claimed;
+  if (capacity > 0) {
+    claimed = dispatcher_->store().ClaimDeliveries(agency_id_, lease_owner_, capacity,
+                                                   dispatcher_->policy());
+    if (!claimed.ok()) {
+      // The poller wakes the stream again; the database may be back by then.
+      spdlog::warn("subscription {}: claim failed: {}", agency_id_, claimed.status().ToString());
+    }
+  }
+  bool release = false;
+  {
+    absl::MutexLock lock(&mu_);
+    claim_scheduled_ = false;
+    if (claimed.ok() && !claimed->empty()) {
+      if (reactor_ == nullptr || finishing_) {
+        release = true;  // the stream ended while claiming
+      } else {
+        const absl::Time now = absl::Now();
+        for (v1::RoutedMessage& message : *claimed) {
+          in_flight_[message.delivery_id()] = now;
+          to_write_.push_back(std::move(message));
+        }
+        if (!writing_) StartNextWriteLocked();
+      }
+    }
+    if (claim_again_ && reactor_ != nullptr && !finishing_) {
+      claim_scheduled_ = true;
+      dispatcher_->executor().Submit([self = shared_from_this()] { self->Claim(); });
+    }
+  }
+  if (release) dispatcher_->store().ReleaseLeases(lease_owner_, dispatcher_->policy()).IgnoreError();
+}
+
+void Subscription::StartNextWriteLocked() {
+  if (to_write_.empty()) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  reactor_->StartWrite(&to_write_.front());
+}
+
+void Subscription::WriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  to_write_.pop_front();
+  writing_ = false;
+  if (pending_finish_) {
+    const grpc::Status status = *pending_finish_;
+    pending_finish_.reset();
+    FinishLocked(status);
+  } else if (!ok) {
+    // The client is gone; what it did not acknowledge goes back when the
+    // stream is done.
+    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the stream broke"));
+  } else if (!finishing_) {
+    StartNextWriteLocked();
+  }
+}
+
+void Subscription::FinishLocked(const grpc::Status& status) {
+  if (reactor_ == nullptr || finish_called_) return;
+  finishing_ = true;  // no more claims or writes
+  if (writing_) {
+    // One operation at a time: finish when the write in progress completes.
+    if (!pending_finish_) pending_finish_ = status;
+    return;
+  }
+  finish_called_ = true;
+  reactor_->Finish(status);
+}
+
+void Subscription::Finish(const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
+  FinishLocked(status);
+}
+
+void Subscription::Cancelled() {
+  absl::MutexLock lock(&mu_);
+  FinishLocked(grpc::Status::CANCELLED);
+}
+
+void Subscription::Done() {
+  {
+    absl::MutexLock lock(&mu_);
+    reactor_ = nullptr;
+    to_write_.clear();
+  }
+  dispatcher_->Remove(shared_from_this());
+  // Whatever this stream held and did not acknowledge is due again at once,
+  // for the agency's next stream.
+  dispatcher_->executor().Submit([self = shared_from_this()] {
+    absl::Status status =
+        self->dispatcher_->store().ReleaseLeases(self->lease_owner_, self->dispatcher_->policy()).status();
+    if (!status.ok()) spdlog::warn("subscription {}: release failed: {}", self->agency_id_, status.ToString());
+  });
+}
+
+void Subscription::Acknowledged(const std::vector<int64_t>& delivery_ids) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (int64_t id : delivery_ids) in_flight_.erase(id);
+  }
+  Wake();
+}
+
+}  // namespace cre

@@ -1,0 +1,230 @@
+// MysqlStore: handing deliveries out to subscriber streams, at least once.
+//
+// A delivery is claimed with SELECT ... FOR UPDATE SKIP LOCKED, so that
+// streams on several hub processes never lease the same row, then leased
+// with an UPDATE in the same transaction. Lease times come from the
+// database's clock, the one clock every hub process shares.
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cppconn/prepared_statement.h"
+#include "cppconn/resultset.h"
+#include "store/mysql/mysql_store.h"
+#include "store/mysql/sql_values.h"
+
+namespace cre::mysql {
+namespace {
+
+std::unique_ptr<sql::PreparedStatement> Prepare(sql::Connection& c, const char* sql) {
+  return std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql));
+}
+
+int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
+
+// Due deliveries of `recipient`, oldest first, skipping any whose case has
+// an earlier delivery to the same recipient still outstanding (per-case
+// order), and any row another transaction is claiming right now.
+constexpr char kClaimSql[] =
+    "SELECT d.delivery_id FROM delivery d"
+    " WHERE d.recipient_agency_id = ? AND d.state = 'PENDING' AND d.next_attempt_at <= NOW(6)"
+    "   AND NOT EXISTS (SELECT 1 FROM delivery e"
+    "     WHERE e.recipient_agency_id = d.recipient_agency_id AND e.order_key = d.order_key"
+    "       AND e.state IN ('PENDING', 'LEASED') AND e.delivery_id < d.delivery_id)"
+    " ORDER BY d.delivery_id LIMIT ? FOR UPDATE SKIP LOCKED";
+
+constexpr char kLeaseSql[] =
+    "UPDATE delivery SET state = 'LEASED', lease_owner = ?, attempts = attempts + 1,"
+    " lease_until = NOW(6) + INTERVAL ? MICROSECOND WHERE delivery_id = ?";
+
+// The message as this recipient receives it. The child's details travel
+// with case messages: every recipient of one is involved with the case.
+constexpr char kLoadSql[] =
+    "SELECT d.delivery_id, d.attempts, m.body, ch.details FROM delivery d"
+    " JOIN message m ON m.message_id = d.message_id"
+    " LEFT JOIN cre_case c ON c.case_id = m.case_id"
+    " LEFT JOIN child ch ON ch.child_id = c.child_id"
+    " WHERE d.delivery_id = ?";
+
+// A lease that ended without an ack: due again after a backoff that doubles
+// with each attempt, or dead after max_attempts.
+constexpr char kExpireSql[] =
+    "UPDATE delivery SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
+    " lease_owner = NULL, lease_until = NULL,"
+    " next_attempt_at = NOW(6) + INTERVAL LEAST(? << LEAST(GREATEST(attempts - 1, 0), 30), ?)"
+    " MICROSECOND WHERE state = 'LEASED' AND lease_until < NOW(6)";
+
+constexpr char kReleaseSql[] =
+    "UPDATE delivery SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
+    " lease_owner = NULL, lease_until = NULL, next_attempt_at = NOW(6)"
+    " WHERE lease_owner = ? AND state = 'LEASED'";
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
+    const std::string& recipient, const std::string& lease_owner, int limit,
+    const DeliveryPolicy& policy) {
+  std::vector<v1::RoutedMessage> messages;
+  if (limit <= 0) return messages;
+  absl::Status status = RunTransaction(pool_, "claim deliveries", [&](sql::Connection& c) -> absl::Status {
+    messages.clear();
+    std::vector<int64_t> ids;
+    {
+      auto claim = Prepare(c, kClaimSql);
+      claim->setString(1, recipient);
+      claim->setInt(2, limit);
+      std::unique_ptr<sql::ResultSet> rows(claim->executeQuery());
+      while (rows->next()) ids.push_back(rows->getInt64(1));
+    }
+    if (ids.empty()) return absl::OkStatus();
+    auto lease = Prepare(c, kLeaseSql);
+    auto load = Prepare(c, kLoadSql);
+    for (int64_t id : ids) {
+      lease->setString(1, lease_owner);
+      lease->setInt64(2, Micros(policy.lease));
+      lease->setInt64(3, id);
+      lease->executeUpdate();
+      load->setInt64(1, id);
+      std::unique_ptr<sql::ResultSet> row(load->executeQuery());
+      if (!row->next()) return absl::InternalError(absl::StrCat("delivery ", id, " vanished"));
+      absl::StatusOr<v1::RoutedMessage> message = ParseBlob<v1::RoutedMessage>(*row, "body");
+      if (!message.ok()) return message.status();
+      message->set_delivery_id(id);
+      message->set_redelivery_count(row->getInt("attempts") - 1);
+      if (!row->isNull("details")) {
+        absl::StatusOr<v1::ChildDetails> details = ParseBlob<v1::ChildDetails>(*row, "details");
+        if (!details.ok()) return details.status();
+        *message->mutable_child_details() = *std::move(details);
+      }
+      messages.push_back(*std::move(message));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return messages;
+}
+
+absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
+                                            const std::vector<int64_t>& delivery_ids) {
+  int acknowledged = 0;
+  absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
+    acknowledged = 0;
+    auto select = Prepare(c,
+                          "SELECT state FROM delivery WHERE delivery_id = ? AND"
+                          " recipient_agency_id = ? FOR UPDATE");
+    auto ack = Prepare(c,
+                       "UPDATE delivery SET state = 'ACKED', acked_at = NOW(6),"
+                       " lease_owner = NULL, lease_until = NULL WHERE delivery_id = ?");
+    for (size_t i = 0; i < delivery_ids.size(); ++i) {
+      select->setInt64(1, delivery_ids[i]);
+      select->setString(2, recipient);
+      std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+      if (!row->next()) {
+        return absl::NotFoundError(absl::StrCat("delivery_ids[", i, "]: no delivery ",
+                                                delivery_ids[i], " is addressed to you"));
+      }
+      if (row->getString("state") == "ACKED") continue;
+      ack->setInt64(1, delivery_ids[i]);
+      ack->executeUpdate();
+      ++acknowledged;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return acknowledged;
+}
+
+absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,
+                                              const DeliveryPolicy& policy) {
+  int released = 0;
+  absl::Status status = RunTransaction(pool_, "release leases", [&](sql::Connection& c) {
+    auto release = Prepare(c, kReleaseSql);
+    release->setInt(1, policy.max_attempts);
+    release->setString(2, lease_owner);
+    released = release->executeUpdate();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return released;
+}
+
+absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
+  int expired = 0;
+  absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
+    auto expire = Prepare(c, kExpireSql);
+    expire->setInt(1, policy.max_attempts);
+    expire->setInt64(2, Micros(policy.initial_backoff));
+    expire->setInt64(3, Micros(policy.max_backoff));
+    expired = expire->executeUpdate();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return expired;
+}
+
+absl::StatusOr<std::vector<std::string>> MysqlStore::RecipientsWithDueDeliveries() {
+  std::vector<std::string> recipients;
+  absl::Status status = RunTransaction(pool_, "find due deliveries", [&](sql::Connection& c) {
+    recipients.clear();
+    auto select = Prepare(c,
+                          "SELECT DISTINCT recipient_agency_id FROM delivery"
+                          " WHERE state = 'PENDING' AND next_attempt_at <= NOW(6)");
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) recipients.push_back(rows->getString(1));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return recipients;
+}
+
+absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int limit) {
+  std::vector<DeadDelivery> dead;
+  absl::Status status = RunTransaction(pool_, "list dead deliveries", [&](sql::Connection& c) -> absl::Status {
+    dead.clear();
+    auto select = Prepare(c,
+                          "SELECT d.delivery_id, d.message_id, d.recipient_agency_id, m.kind,"
+                          " d.attempts, d.created_at FROM delivery d"
+                          " JOIN message m ON m.message_id = d.message_id"
+                          " WHERE d.state = 'DEAD' ORDER BY d.delivery_id LIMIT ?");
+    select->setInt(1, limit);
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) {
+      DeadDelivery d;
+      d.delivery_id = rows->getInt64("delivery_id");
+      d.message_id = rows->getString("message_id");
+      d.recipient_agency_id = rows->getString("recipient_agency_id");
+      v1::MessageKind_Parse(std::string(rows->getString("kind")), &d.kind);
+      d.attempts = rows->getInt("attempts");
+      absl::StatusOr<absl::Time> created = TimeFromSql(rows->getString("created_at"));
+      if (!created.ok()) return created.status();
+      d.created_at = *created;
+      dead.push_back(std::move(d));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return dead;
+}
+
+absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>& ids) {
+  int requeued = 0;
+  absl::Status status = RunTransaction(pool_, "requeue dead deliveries", [&](sql::Connection& c) {
+    requeued = 0;
+    constexpr char kRequeue[] =
+        "UPDATE delivery SET state = 'PENDING', attempts = 0, next_attempt_at = NOW(6)"
+        " WHERE state = 'DEAD'";
+    if (ids.empty()) {
+      requeued = Prepare(c, kRequeue)->executeUpdate();
+      return absl::OkStatus();
+    }
+    auto one = Prepare(c, (std::string(kRequeue) + " AND delivery_id = ?").c_str());
+    for (int64_t id : ids) {
+      one->setInt64(1, id);
+      requeued += one->executeUpdate();
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return requeued;
+}
+
+}  // namespace cre::mysql

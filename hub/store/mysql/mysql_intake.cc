@@ -1,0 +1,315 @@
+// MysqlStore: accepting submissions (the transactional outbox) and reading
+// cases.
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "cppconn/prepared_statement.h"
+#include "cppconn/resultset.h"
+#include "google/protobuf/util/time_util.h"
+#include "store/mysql/mysql_store.h"
+#include "store/mysql/sql_values.h"
+
+namespace cre::mysql {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+std::unique_ptr<sql::PreparedStatement> Prepare(sql::Connection& c, const char* sql) {
+  return std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql));
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+// The first answer to this key, if there was one: the same answer for the
+// same request, ALREADY_EXISTS for another request under the same key.
+absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
+                                  v1::SubmitResponse* response) {
+  auto select = Prepare(c,
+                        "SELECT method, request_sha256, response FROM idempotency"
+                        " WHERE agency_id = ? AND idempotency_key = ? FOR UPDATE");
+  select->setString(1, s.sender_agency_id);
+  select->setString(2, s.idempotency_key);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) return false;
+  if (row->getString("method") != s.method || row->getString("request_sha256") != s.request_sha256) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "idempotency_key: \"", s.idempotency_key,
+        "\" was already used for a different request; use a new key for a new request"));
+  }
+  absl::StatusOr<v1::SubmitResponse> first = ParseBlob<v1::SubmitResponse>(*row, "response");
+  if (!first.ok()) return first.status();
+  *response = *std::move(first);
+  return true;
+}
+
+absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Submission& s,
+                                                  std::string* case_id) {
+  auto select = Prepare(c,
+                        "SELECT m.sender_agency_id, m.kind, m.case_id FROM message m"
+                        " JOIN delivery d ON d.message_id = m.message_id"
+                        " WHERE m.message_id = ? AND d.recipient_agency_id = ?");
+  select->setString(1, s.in_reply_to);
+  select->setString(2, s.sender_agency_id);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) {
+    // Whether the message exists at all is not the caller's business.
+    return absl::NotFoundError(
+        absl::StrCat("message_id: no message ", s.in_reply_to, " was delivered to you"));
+  }
+  RepliedMessage replied;
+  replied.message_id = s.in_reply_to;
+  replied.sender_agency_id = row->getString("sender_agency_id");
+  v1::MessageKind_Parse(std::string(row->getString("kind")), &replied.kind);
+  if (!row->isNull("case_id")) *case_id = row->getString("case_id");
+  return replied;
+}
+
+// Creates the child and its case; returns the case as the route sees it.
+absl::StatusOr<CaseView> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
+                                  BlobParams& blobs) {
+  const std::string child_id = NewUuid();
+  auto child = Prepare(c, "INSERT INTO child (child_id, details, facts) VALUES (?, ?, ?)");
+  child->setString(1, child_id);
+  blobs.Set(*child, 2, s.new_child->details());
+  blobs.Set(*child, 3, s.new_child->child());
+  child->executeUpdate();
+
+  auto open = Prepare(c,
+                      "INSERT INTO cre_case (case_id, child_id, opened_at, opened_by, record)"
+                      " VALUES (?, ?, ?, ?, ?)");
+  open->setString(1, case_id);
+  open->setString(2, child_id);
+  open->setString(3, SqlTime(s.opened_at));
+  open->setString(4, s.sender_agency_id);
+  blobs.Set(*open, 5, s.record_append);
+  open->executeUpdate();
+
+  CaseView view;
+  view.case_file.set_case_id(case_id);
+  *view.case_file.mutable_child() = s.new_child->child();
+  *view.case_file.mutable_opened_at() = ToTimestamp(s.opened_at);
+  *view.case_file.mutable_risk_assessments() = s.record_append.risk_assessments();
+  *view.case_file.mutable_events() = s.record_append.events();
+  return view;
+}
+
+absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
+                                                          const std::string& case_id) {
+  auto select = Prepare(c, "SELECT agency_id FROM involvement WHERE case_id = ? ORDER BY agency_id");
+  select->setString(1, case_id);
+  std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+  std::vector<std::string> agencies;
+  while (rows->next()) agencies.push_back(rows->getString(1));
+  return agencies;
+}
+
+// Locks the case, appends the submission's record to it, and returns it.
+absl::StatusOr<CaseView> AppendToCase(sql::Connection& c, const Submission& s,
+                                      const std::string& case_id, BlobParams& blobs) {
+  auto select = Prepare(c,
+                        "SELECT c.opened_at, c.record, ch.facts FROM cre_case c"
+                        " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
+  select->setString(1, case_id);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id));
+  absl::StatusOr<v1::CaseUpdate> record = ParseBlob<v1::CaseUpdate>(*row, "record");
+  absl::StatusOr<v1::Child> facts = ParseBlob<v1::Child>(*row, "facts");
+  absl::StatusOr<absl::Time> opened_at = TimeFromSql(row->getString("opened_at"));
+  if (!record.ok()) return record.status();
+  if (!facts.ok()) return facts.status();
+  if (!opened_at.ok()) return opened_at.status();
+
+  if (s.record_append.risk_assessments_size() > 0 || s.record_append.events_size() > 0) {
+    record->MergeFrom(s.record_append);  // repeated fields append
+    auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
+    blobs.Set(*update, 1, *record);
+    update->setString(2, case_id);
+    update->executeUpdate();
+  }
+  CaseView view;
+  view.case_file.set_case_id(case_id);
+  *view.case_file.mutable_child() = *std::move(facts);
+  *view.case_file.mutable_opened_at() = ToTimestamp(*opened_at);
+  *view.case_file.mutable_risk_assessments() = record->risk_assessments();
+  *view.case_file.mutable_events() = record->events();
+  absl::StatusOr<std::vector<std::string>> involved = InvolvedAgencies(c, case_id);
+  if (!involved.ok()) return involved.status();
+  view.involved_agency_ids = *std::move(involved);
+  return view;
+}
+
+void Involve(sql::Connection& c, const std::string& case_id, const std::string& agency_id) {
+  auto insert = Prepare(c,
+                        "INSERT INTO involvement (case_id, agency_id) VALUES (?, ?)"
+                        " ON DUPLICATE KEY UPDATE agency_id = agency_id");
+  insert->setString(1, case_id);
+  insert->setString(2, agency_id);
+  insert->executeUpdate();
+}
+
+// The body of Accept, inside its transaction.
+absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
+                                 v1::SubmitResponse* response) {
+  absl::StatusOr<bool> seen = ReplayIfSeen(c, s, response);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return absl::OkStatus();
+
+  BlobParams blobs;
+  std::string case_id = s.case_id;
+  absl::optional<RepliedMessage> replied;
+  if (!s.in_reply_to.empty()) {
+    absl::StatusOr<RepliedMessage> found = FindRepliedMessage(c, s, &case_id);
+    if (!found.ok()) return found.status();
+    replied = *std::move(found);
+  }
+  absl::optional<CaseView> case_view;
+  if (s.new_child != nullptr) {
+    case_id = NewUuid();
+    absl::StatusOr<CaseView> opened = OpenCase(c, s, case_id, blobs);
+    if (!opened.ok()) return opened.status();
+    case_view = *std::move(opened);
+  } else if (!case_id.empty()) {
+    absl::StatusOr<CaseView> appended = AppendToCase(c, s, case_id, blobs);
+    if (!appended.ok()) return appended.status();
+    case_view = *std::move(appended);
+  }
+
+  absl::StatusOr<std::vector<std::string>> recipients =
+      route(case_view ? &*case_view : nullptr, replied ? &*replied : nullptr);
+  if (!recipients.ok()) return recipients.status();
+  std::sort(recipients->begin(), recipients->end());
+  recipients->erase(std::unique(recipients->begin(), recipients->end()), recipients->end());
+
+  const std::string message_id = NewUuid();
+  v1::RoutedMessage body = s.message;
+  body.set_message_id(message_id);
+  body.set_sender_agency_id(s.sender_agency_id);
+  *body.mutable_accepted_at() = ToTimestamp(s.accepted_at);
+  body.set_case_id(case_id);
+  body.set_in_reply_to(s.in_reply_to);
+  auto insert_message = Prepare(c,
+                                "INSERT INTO message (message_id, kind, sender_agency_id, case_id,"
+                                " in_reply_to, accepted_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  insert_message->setString(1, message_id);
+  insert_message->setString(2, v1::MessageKind_Name(body.kind()));
+  insert_message->setString(3, s.sender_agency_id);
+  if (case_id.empty()) {
+    insert_message->setNull(4, 0);
+  } else {
+    insert_message->setString(4, case_id);
+  }
+  if (s.in_reply_to.empty()) {
+    insert_message->setNull(5, 0);
+  } else {
+    insert_message->setString(5, s.in_reply_to);
+  }
+  insert_message->setString(6, SqlTime(s.accepted_at));
+  blobs.Set(*insert_message, 7, body);
+  insert_message->executeUpdate();
+
+  auto insert_delivery = Prepare(c,
+                                 "INSERT INTO delivery (message_id, recipient_agency_id, order_key,"
+                                 " next_attempt_at) VALUES (?, ?, ?, NOW(6))");
+  for (const std::string& recipient : *recipients) {
+    insert_delivery->setString(1, message_id);
+    insert_delivery->setString(2, recipient);
+    insert_delivery->setString(3, case_id.empty() ? message_id : case_id);
+    insert_delivery->executeUpdate();
+  }
+  if (!case_id.empty()) {
+    Involve(c, case_id, s.sender_agency_id);
+    for (const std::string& recipient : *recipients) Involve(c, case_id, recipient);
+  }
+
+  response->set_message_id(message_id);
+  response->set_case_id(case_id);
+  for (const std::string& recipient : *recipients) response->add_recipient_agency_ids(recipient);
+  *response->mutable_accepted_at() = ToTimestamp(s.accepted_at);
+
+  auto remember = Prepare(c,
+                          "INSERT INTO idempotency (agency_id, idempotency_key, method,"
+                          " request_sha256, response) VALUES (?, ?, ?, ?, ?)");
+  remember->setString(1, s.sender_agency_id);
+  remember->setString(2, s.idempotency_key);
+  remember->setString(3, s.method);
+  remember->setString(4, s.request_sha256);
+  blobs.Set(*remember, 5, *response);
+  remember->executeUpdate();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::SubmitResponse> MysqlStore::Accept(const Submission& submission,
+                                                      const RouteFn& route) {
+  v1::SubmitResponse response;
+  absl::Status status = RunTransaction(pool_, submission.method, [&](sql::Connection& c) {
+    response.Clear();  // the body may run more than once
+    return AcceptInTransaction(c, submission, route, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case_id,
+                                                         const std::string& reader_agency_id) {
+  v1::GetCaseResponse response;
+  absl::Status status = RunTransaction(pool_, "read case", [&](sql::Connection& c) -> absl::Status {
+    response.Clear();
+    auto select = Prepare(c,
+                          "SELECT c.opened_at, c.record, ch.facts, ch.details FROM cre_case c"
+                          " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
+    select->setString(1, case_id);
+    std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+    if (!row->next()) return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id));
+    absl::StatusOr<std::vector<std::string>> involved = InvolvedAgencies(c, case_id);
+    if (!involved.ok()) return involved.status();
+    if (std::find(involved->begin(), involved->end(), reader_agency_id) == involved->end()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("case_id: ", reader_agency_id, " is not involved with case ", case_id));
+    }
+    absl::StatusOr<v1::CaseUpdate> record = ParseBlob<v1::CaseUpdate>(*row, "record");
+    absl::StatusOr<v1::Child> facts = ParseBlob<v1::Child>(*row, "facts");
+    absl::StatusOr<v1::ChildDetails> details = ParseBlob<v1::ChildDetails>(*row, "details");
+    absl::StatusOr<absl::Time> opened_at = TimeFromSql(row->getString("opened_at"));
+    for (const absl::Status& s : {record.status(), facts.status(), details.status(), opened_at.status()}) {
+      if (!s.ok()) return s;
+    }
+    response.set_case_id(case_id);
+    *response.mutable_child_details() = *std::move(details);
+    v1::CaseFile* file = response.mutable_case_file();
+    file->set_case_id(case_id);
+    *file->mutable_child() = *std::move(facts);
+    *file->mutable_opened_at() = ToTimestamp(*opened_at);
+    *file->mutable_risk_assessments() = record->risk_assessments();
+    *file->mutable_events() = record->events();
+    for (std::string& agency : *involved) response.add_involved_agency_ids(std::move(agency));
+
+    // Only what the reader sent or received: a school does not see police
+    // intelligence that was not shared with it.
+    auto messages = Prepare(c,
+                            "SELECT m.body FROM message m WHERE m.case_id = ? AND"
+                            " (m.sender_agency_id = ? OR EXISTS (SELECT 1 FROM delivery d"
+                            "  WHERE d.message_id = m.message_id AND d.recipient_agency_id = ?))"
+                            " ORDER BY m.accepted_at, m.message_id");
+    messages->setString(1, case_id);
+    messages->setString(2, reader_agency_id);
+    messages->setString(3, reader_agency_id);
+    std::unique_ptr<sql::ResultSet> rows(messages->executeQuery());
+    while (rows->next()) {
+      absl::StatusOr<v1::RoutedMessage> message = ParseBlob<v1::RoutedMessage>(*rows, "body");
+      if (!message.ok()) return message.status();
+      *response.add_messages() = *std::move(message);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace cre::mysql

@@ -1,0 +1,24 @@
+#include "store/mysql/sql_values.h"
+
+namespace cre::mysql {
+
+std::string SqlTime(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", time, absl::UTCTimeZone());
+}
+
+absl::StatusOr<absl::Time> TimeFromSql(const std::string& text) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", text, absl::UTCTimeZone(), &time, &error)) {
+    return absl::DataLossError(absl::StrCat("not a timestamp: \"", text, "\": ", error));
+  }
+  return time;
+}
+
+void BlobParams::Set(sql::PreparedStatement& statement, int index,
+                     const google::protobuf::Message& message) {
+  streams_.push_back(std::make_unique<std::istringstream>(message.SerializeAsString()));
+  statement.setBlob(index, streams_.back().get());
+}
+
+}  // namespace cre::mysql
