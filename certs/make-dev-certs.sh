@@ -30,13 +30,23 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -f "$registry" ] || { echo "make-dev-certs.sh: no registry at $registry" >&2; exit 1; }
-[ $force -eq 1 ] && rm -rf "$out"
+if [ $force -eq 1 ] && [ -d "$out" ]; then
+  # Only a folder this script made (or an empty one) is removed.
+  if [ -f "$out/ca.cnf" ] || [ -z "$(ls -A "$out")" ]; then
+    rm -rf "$out"
+  else
+    echo "make-dev-certs.sh: $out was not made by this script; not removing it" >&2
+    exit 1
+  fi
+fi
 mkdir -p "$out/agencies" "$out/test" "$out/ca-db/newcerts"
 cd "$out"
 umask 077
 
-# The agency ids of the registry: every `id: "..."` inside an agencies entry.
-mapfile -t agency_ids < <(grep -o 'id: *"[a-z0-9-]*"' "$registry" | sed 's/.*"\(.*\)"/\1/')
+# The agency ids of the registry: one `agencies { id: "..." ... }` entry a
+# line, as config/agencies.textproto writes them (comments are skipped).
+mapfile -t agency_ids < <(grep -E '^[[:space:]]*agencies[[:space:]]*\{' "$registry" |
+  sed -n 's/^[^{]*{[[:space:]]*id:[[:space:]]*"\([a-z0-9-]*\)".*/\1/p')
 [ ${#agency_ids[@]} -gt 0 ] || { echo "make-dev-certs.sh: no agency ids in $registry" >&2; exit 1; }
 first_id=${agency_ids[0]}
 

@@ -40,16 +40,22 @@ if [ "$(id -u)" -eq 0 ]; then user_opt=(--user=root); fi
 
 client() { mariadb --no-defaults --socket="$sock" -u "$me" "$@"; }
 
-running() {
-  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+# The server's pid, if the pidfile names a live mariadbd (a stale pidfile
+# may name a pid that now belongs to another process).
+server_pid() {
+  local pid
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "mariadbd" ] && echo "$pid"
 }
 
-wait_until_answers() {
+running() { [ -n "$(server_pid)" ]; }
+
+wait_until_answers() {  # $1: the pid of the starting server
   for _ in $(seq 1 600); do
     if mariadb-admin --no-defaults --socket="$sock" -u "$me" ping >/dev/null 2>&1; then
       return 0
     fi
-    if ! running && [ -f "$pidfile" ]; then break; fi
+    kill -0 "$1" 2>/dev/null || break  # it died (port in use, say): no point waiting
     sleep 0.1
   done
   echo "mariadb.sh: the server did not answer; the end of $log:" >&2
@@ -66,7 +72,10 @@ initialise() {
 
 create_account() {
   local password
-  password=$(openssl rand -hex 24)
+  # Keep an existing password (a data directory made afresh beside an old
+  # password file must still let the hub in).
+  password=$(cat "$dir/hub.password" 2>/dev/null || true)
+  [ -n "$password" ] || password=$(openssl rand -hex 24)
   # The account may use any schema named cre_*: the hub's own (cre_hub) and
   # the throwaway schemas that tests create.
   client <<SQL
@@ -84,10 +93,11 @@ SQL
 
 start() {
   if running; then
-    echo "mariadb.sh: already running (pid $(cat "$pidfile"), port $port, socket $sock)"
+    echo "mariadb.sh: already running (pid $(server_pid), port $port, socket $sock)"
     return 0
   fi
-  [ -d "$data/mysql" ] || initialise
+  local fresh=0
+  if [ ! -d "$data/mysql" ]; then initialise; fresh=1; fi
   rm -f "$pidfile"
   # --no-defaults: the system's my.cnf must not change a private server.
   # innodb_flush_log_at_trx_commit=1 and sync_binlog: a commit is on disk
@@ -99,9 +109,11 @@ start() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-connections=1000 --innodb-lock-wait-timeout=10 \
     </dev/null >/dev/null 2>&1 &
-  wait_until_answers
-  [ -s "$dir/hub.password" ] || create_account
-  echo "mariadb.sh: running (pid $(cat "$pidfile"), port $port, socket $sock)"
+  # In a script, a background job is no process group leader, so setsid
+  # execs mariadbd in place: $! is the server's own pid.
+  wait_until_answers $!
+  if [ $fresh -eq 1 ] || [ ! -s "$dir/hub.password" ]; then create_account; fi
+  echo "mariadb.sh: running (pid $(server_pid), port $port, socket $sock)"
 }
 
 stop() {
@@ -110,7 +122,7 @@ stop() {
     return 0
   fi
   local pid
-  pid=$(cat "$pidfile")
+  pid=$(server_pid)
   mariadb-admin --no-defaults --socket="$sock" -u "$me" shutdown >/dev/null 2>&1 || kill -TERM "$pid"
   for _ in $(seq 1 600); do
     kill -0 "$pid" 2>/dev/null || { echo "mariadb.sh: stopped"; return 0; }
@@ -123,6 +135,6 @@ stop() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
-  status) if running; then echo "running (pid $(cat "$pidfile"))"; else echo "not running"; exit 3; fi ;;
+  status) if running; then echo "running (pid $(server_pid))"; else echo "not running"; exit 3; fi ;;
   *) sed -n '2,14p' "$0" >&2; exit 2 ;;
 esac

@@ -15,8 +15,13 @@ echo "== building"
 echo "== development certificates (certs/dev)"
 "$root/certs/make-dev-certs.sh" | tail -n 1
 echo "== database"
-"$root/scripts/mariadb.sh" start
-trap '"$root/scripts/mariadb.sh" stop' EXIT
+# Stop the database at the end only if this script started it.
+if "$root/scripts/mariadb.sh" status >/dev/null 2>&1; then
+  "$root/scripts/mariadb.sh" start
+else
+  "$root/scripts/mariadb.sh" start
+  trap '"$root/scripts/mariadb.sh" stop' EXIT
+fi
 
 cat <<MSG
 == the hub (Ctrl-C to stop)
@@ -25,4 +30,4 @@ cat <<MSG
 MSG
 # Ctrl-C reaches the hub as SIGINT: it lets calls finish and exits 0; then
 # the EXIT trap stops the database.
-"$root/build/hub/server/cre-hub" --config "$config"
+"${CRE_BUILD_DIR:-$root/build}/hub/server/cre-hub" --config "$config"

@@ -1,5 +1,7 @@
 #include "common/files.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -57,6 +59,11 @@ absl::Status ReadTextProto(const std::string& path, google::protobuf::Message* m
     return absl::InvalidArgumentError(absl::StrCat(path, ":", errors.Joined()));
   }
   return absl::OkStatus();
+}
+
+bool IsReadableByOthers(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0;
 }
 
 std::string ResolvePath(const std::string& base_dir, const std::string& path) {

@@ -24,6 +24,10 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path);
 // the file, line and column of the first syntax error or unknown field.
 absl::Status ReadTextProto(const std::string& path, google::protobuf::Message* message);
 
+// True if the file's group or others may read it: a private key or a
+// password should be readable by its owner only.
+bool IsReadableByOthers(const std::string& path);
+
 // `path` resolved against `base_dir` unless it is absolute or empty.
 std::string ResolvePath(const std::string& base_dir, const std::string& path);
 

@@ -2,6 +2,9 @@
 //
 //   CRE_RETURN_IF_ERROR(store.Ping());
 //   CRE_ASSIGN_OR_RETURN(auto config, LoadHubConfig(path));
+//
+// CRE_ASSIGN_OR_RETURN expands to several statements: use it as a statement
+// of its own, never as the body of an unbraced if or loop.
 #ifndef CRE_HUB_COMMON_STATUS_MACROS_H_
 #define CRE_HUB_COMMON_STATUS_MACROS_H_
 

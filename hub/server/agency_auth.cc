@@ -59,28 +59,22 @@ grpc::Status AgencyAuthProcessor::Process(const InputMetadata& auth_metadata,
     LogCallRecord(record);
     return ToGrpcStatus(agency.status());
   }
-  // gRPC 1.51 hands the processor the connection's AuthContext, shared by
-  // every call on it: the property is added on the first call only, or each
-  // call would append another copy.
-  if (context->FindPropertyValues(kAgencyIdProperty).empty()) {
-    context->AddProperty(kAgencyIdProperty, (*agency)->id());
-    context->SetPeerIdentityPropertyName(kAgencyIdProperty);
-  }
   return grpc::Status::OK;
-}
-
-std::string CallerAgencyId(const grpc::ServerContextBase& context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr) return "";
-  std::vector<grpc::string_ref> ids = auth->FindPropertyValues(kAgencyIdProperty);
-  return ids.size() == 1 ? ToString(ids.front()) : "";
 }
 
 absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
                                         const AgencyRegistry& registry) {
-  const v1::Agency* agency = registry.FindById(CallerAgencyId(context));
-  if (agency == nullptr) return absl::UnauthenticatedError("the caller is not a registered agency");
-  return *agency;
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr) return absl::UnauthenticatedError("the call carries no client certificate");
+  absl::StatusOr<const v1::Agency*> agency = IdentifyAgency(*auth, registry);
+  if (!agency.ok()) return agency.status();
+  return **agency;
+}
+
+std::string CallerAgencyId(const grpc::ServerContextBase& context,
+                           const AgencyRegistry& registry) {
+  absl::StatusOr<v1::Agency> agency = CallerAgency(context, registry);
+  return agency.ok() ? agency->id() : "";
 }
 
 }  // namespace cre

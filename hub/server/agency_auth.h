@@ -6,8 +6,9 @@
 // keeps the one of the form urn:cre:agency:<id>, and looks the id up in the
 // registry. A certificate with no such URI, with two of them, or with an id
 // that is not registered gets UNAUTHENTICATED; the common name is never
-// consulted. On success the agency id becomes the call's peer identity, and
-// handlers read it back with CallerAgency().
+// consulted. Handlers identify the caller the same way with CallerAgency():
+// the processor writes nothing into the AuthContext, because gRPC 1.51 hands
+// it the connection's context, shared by every call on the connection.
 //
 //   creds->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(registry));
 //   ...
@@ -24,9 +25,6 @@
 #include "identity/agency_registry.h"
 
 namespace cre {
-
-// The AuthContext property that carries the caller's agency id.
-inline constexpr char kAgencyIdProperty[] = "cre_agency_id";
 
 // The registered agency that `auth` identifies, or UNAUTHENTICATED saying why
 // not. Pure: reads the peer_uri properties only.
@@ -49,13 +47,14 @@ class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
   std::shared_ptr<const AgencyRegistry> registry_;
 };
 
-// The calling agency, as the processor established it. UNAUTHENTICATED if
-// the call has no agency identity (which the processor does not let happen).
+// The calling agency, from the call's certificate (a map lookup).
+// UNAUTHENTICATED if it names no registered agency, which the processor
+// does not let reach a handler.
 absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
                                         const AgencyRegistry& registry);
 
 // The caller's agency id, or "" if it has none; for logging.
-std::string CallerAgencyId(const grpc::ServerContextBase& context);
+std::string CallerAgencyId(const grpc::ServerContextBase& context, const AgencyRegistry& registry);
 
 }  // namespace cre
 

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/agency_auth.h"
@@ -10,31 +11,20 @@
 namespace cre {
 namespace {
 
-// gRPC's code names, as grpcurl and the gRPC docs spell them.
-const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",          "CANCELLED",          "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index < 17 ? kNames[index] : "UNKNOWN";
-}
-
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit CallLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(absl::Now()) {}
+  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, const AgencyRegistry* registry)
+      : info_(info), registry_(registry), start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       v1::CallRecord record;
-      record.set_agency(CallerAgencyId(*info_->server_context()));
+      record.set_agency(CallerAgencyId(*info_->server_context(), *registry_));
       record.set_method(info_->method());
-      record.set_code(CodeName(status.error_code()));
+      // gRPC and Abseil share the canonical codes and their names.
+      record.set_code(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
       record.set_duration_ms(absl::ToDoubleMilliseconds(absl::Now() - start_));
       record.set_peer(info_->server_context()->peer());
       if (!status.ok()) record.set_detail(status.error_message());
@@ -45,6 +35,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
 
  private:
   grpc::experimental::ServerRpcInfo* info_;
+  const AgencyRegistry* registry_;
   absl::Time start_;
 };
 
@@ -61,7 +52,7 @@ void LogCallRecord(const v1::CallRecord& record) {
 
 grpc::experimental::Interceptor* CallLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallLogInterceptor(info);
+  return new CallLogInterceptor(info, registry_.get());
 }
 
 }  // namespace cre

@@ -11,6 +11,7 @@
 
 #include "cre/v1/call_log.pb.h"
 #include "grpcpp/support/server_interceptor.h"
+#include "identity/agency_registry.h"
 
 namespace cre {
 
@@ -19,8 +20,13 @@ void LogCallRecord(const v1::CallRecord& record);
 
 class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  explicit CallLogInterceptorFactory(std::shared_ptr<const AgencyRegistry> registry)
+      : registry_(std::move(registry)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  std::shared_ptr<const AgencyRegistry> registry_;
 };
 
 }  // namespace cre

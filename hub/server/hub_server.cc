@@ -80,7 +80,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->services_.push_back(std::make_unique<InboxService>(hub->registry_, hub->dispatcher_));
   for (const auto& service : hub->services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>());
+  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(hub->registry_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   hub->server_ = builder.BuildAndStart();
@@ -116,7 +116,6 @@ void HubServer::WatchDatabase() {
 void HubServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr || stopping_.HasBeenNotified()) return;
   stopping_.Notify();
-  health_watcher_.join();
   server_->GetHealthCheckService()->Shutdown();
   // Subscriber streams never end on their own: end them now, so that their
   // agencies reconnect to another hub process instead of waiting out the
@@ -125,6 +124,8 @@ void HubServer::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
   dispatcher_->Stop();
+  // Last: a health check stuck on a hung database must not delay the stop.
+  if (health_watcher_.joinable()) health_watcher_.join();
 }
 
 }  // namespace cre

@@ -3,14 +3,22 @@
 //   cre-hub --config config/hub.textproto
 //
 // Loads the config, applies pending migrations if migrate_on_start is set,
-// serves until SIGTERM or SIGINT, then lets calls in flight finish and exits 0.
+// serves until SIGTERM or SIGINT, then lets calls in flight finish and exits 0
+// (a second signal, or one during start-up, exits at once).
 // Start-up errors are printed naming the config field, with exit status 1.
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <memory>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/notification.h"
 #include "common/logging.h"
 #include "config/hub_config.h"
 #include "server/hub_server.h"
@@ -29,6 +37,51 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
+// Handles SIGTERM and SIGINT on a thread of its own, from the first moment:
+// during start-up (migrations may wait a minute for a lock) a signal ends
+// the process at once, since nothing half-done survives a transaction;
+// once serving, the first signal asks for a clean stop and a second one
+// forces the exit.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGINT);
+    // Blocked in every thread (gRPC's threads inherit the mask), so that
+    // they reach only sigwait.
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    std::thread([this] { Wait(); }).detach();
+  }
+
+  void Serving() { serving_ = true; }
+  // The signal that asked for the stop.
+  int WaitForStop() {
+    stop_.WaitForNotification();
+    return signal_;
+  }
+
+ private:
+  void Wait() {
+    for (int received = 0;; ++received) {
+      int signal_number = 0;
+      sigwait(&signals_, &signal_number);
+      if (!serving_ || received > 0) {
+        const char message[] = "cre-hub: stopped by a signal before a clean stop was possible\n";
+        (void)!write(STDERR_FILENO, message, sizeof(message) - 1);
+        _exit(128 + signal_number);
+      }
+      signal_ = signal_number;
+      stop_.Notify();
+    }
+  }
+
+  sigset_t signals_;
+  std::atomic<bool> serving_{false};
+  std::atomic<int> signal_{0};
+  absl::Notification stop_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,13 +89,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   cre::InitLogging();
 
-  // Block the stop signals in every thread (gRPC's threads inherit the mask)
-  // so that they are delivered only to sigwait below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Never destroyed: its thread waits for signals until the process ends.
+  StopSignals& stop_signals = *new StopSignals();
 
   const std::string config_path = absl::GetFlag(FLAGS_config);
   absl::StatusOr<cre::v1::HubConfig> config = cre::LoadHubConfig(config_path);
@@ -70,8 +118,8 @@ int main(int argc, char** argv) {
                config->local_authority().name(), config->local_authority().code(),
                (*server)->port(), config->agency_registry().agencies_size());
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  stop_signals.Serving();
+  const int signal_number = stop_signals.WaitForStop();
   spdlog::info("{} received: stopping", strsignal(signal_number));
   (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   spdlog::info("stopped");

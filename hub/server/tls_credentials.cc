@@ -10,6 +10,7 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/security/server_credentials.h"
+#include "spdlog/spdlog.h"
 
 namespace cre {
 namespace {
@@ -63,6 +64,10 @@ absl::Status CheckTlsFiles(const v1::TlsConfig& tls) {
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     return absl::FailedPreconditionError(
         "tls.server_key_file: the key does not belong to tls.server_cert_file");
+  }
+  if (IsReadableByOthers(tls.server_key_file())) {
+    spdlog::warn("tls.server_key_file: {} is readable by group or others; chmod 600 it",
+                 tls.server_key_file());
   }
   if (FirstCertificate(ca_pem) == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -109,6 +109,44 @@ void ConnectionPool::Release(std::unique_ptr<sql::Connection> connection) {
   idle_.push_back(std::move(connection));
 }
 
+namespace {
+
+// What to do after a statement failed with `e`, once the connection has been
+// dealt with: retry the whole transaction, or give up with the status.
+bool ShouldRetry(const sql::SQLException& e) {
+  return IsConnectionLost(e.getErrorCode()) || IsRetryableConflict(e.getErrorCode());
+}
+
+// A connection that failed: after a lost connection it is thrown away, and so
+// is every idle one (after a server restart they are all dead; finding that
+// out one attempt at a time would use up the retries). Otherwise it is rolled
+// back for reuse, or thrown away if even that fails.
+void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql::SQLException& e) {
+  if (IsConnectionLost(e.getErrorCode())) {
+    lease.Discard();
+    pool.DropIdle();
+    return;
+  }
+  try {
+    lease->rollback();
+    lease->setAutoCommit(true);
+  } catch (const sql::SQLException&) {
+    lease.Discard();
+  }
+}
+
+}  // namespace
+
+void ConnectionPool::DropIdle() {
+  std::vector<std::unique_ptr<sql::Connection>> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    open_ -= static_cast<int>(idle_.size());
+    dropped.swap(idle_);
+  }
+  // Closed outside the lock: closing may wait on the network.
+}
+
 absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
                             const std::function<absl::Status(sql::Connection&)>& body,
                             const RetryPolicy& policy) {
@@ -119,37 +157,59 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
       absl::SleepFor(Jittered(backoff));
       backoff = std::min(backoff * 2, policy.max_backoff);
     }
-    absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire();
+    absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire(policy.acquire_wait);
     if (!lease.ok()) {
       last = lease.status();
       if (last.code() == absl::StatusCode::kUnavailable) continue;
       return last;
     }
     sql::Connection& connection = **lease;
+
+    // 1. The body. Anything but a database error leaves the transaction in
+    // an unknown state: the connection must never serve anyone again.
+    absl::Status outcome;
     try {
       connection.setAutoCommit(false);
-      absl::Status status = body(connection);
-      if (status.ok()) {
+      outcome = body(connection);
+    } catch (const sql::SQLException& e) {
+      last = StatusFromSqlException(e, what);
+      AfterFailure(pool, *lease, e);
+      if (ShouldRetry(e)) continue;
+      return last;
+    } catch (...) {
+      lease->Discard();
+      throw;
+    }
+
+    // 2. Commit what the body did, or roll back after its error. A body
+    // error is returned as it is, never retried.
+    try {
+      if (outcome.ok()) {
         connection.commit();
       } else {
         connection.rollback();
       }
-      connection.setAutoCommit(true);
-      return status;
     } catch (const sql::SQLException& e) {
+      if (!outcome.ok()) {
+        lease->Discard();  // the transaction dies with the connection
+        return outcome;
+      }
       last = StatusFromSqlException(e, what);
-      if (IsConnectionLost(e.getErrorCode())) {
-        lease->Discard();
-        continue;
-      }
-      try {
-        connection.rollback();
-        connection.setAutoCommit(true);
-      } catch (const sql::SQLException&) {
-        lease->Discard();  // Cannot even roll back: do not reuse it.
-      }
-      if (!IsRetryableConflict(e.getErrorCode())) return last;
+      AfterFailure(pool, *lease, e);
+      // A commit whose answer was lost may have happened: the header says
+      // why retrying is safe.
+      if (ShouldRetry(e)) continue;
+      return last;
     }
+
+    // 3. Back to autocommit for the next user. The outcome is already
+    // decided; a failure here only costs the connection.
+    try {
+      connection.setAutoCommit(true);
+    } catch (const sql::SQLException&) {
+      lease->Discard();
+    }
+    return outcome;
   }
   return last;
 }

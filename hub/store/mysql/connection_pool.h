@@ -76,6 +76,10 @@ class ConnectionPool {
 
   const ConnectionSettings& settings() const { return settings_; }
 
+  // Closes every idle connection (after one was found dead: the server may
+  // have restarted, and the others are dead too).
+  void DropIdle();
+
  private:
   void Release(std::unique_ptr<sql::Connection> connection);
 
@@ -89,6 +93,8 @@ class ConnectionPool {
 // How RunTransaction retries.
 struct RetryPolicy {
   int max_attempts = 6;
+  // How long an attempt waits for a free connection.
+  absl::Duration acquire_wait = absl::Seconds(10);
   absl::Duration initial_backoff = absl::Milliseconds(10);
   absl::Duration max_backoff = absl::Seconds(1);
 };
@@ -97,7 +103,8 @@ struct RetryPolicy {
 // wait timeout (1205) rolls back and runs `body` again; a lost connection
 // (2006, 2013, ...) replaces the connection and runs `body` again; each after
 // a jittered exponential backoff. `body` returning an error rolls back and
-// returns that error without a retry. `body` may throw sql::SQLException.
+// returns that error without a retry. `body` may throw sql::SQLException;
+// any other exception propagates, and the connection is thrown away.
 // So `body` must have no effect outside the transaction, and must be safe to
 // run again after a commit whose answer was lost with the connection (the
 // commit may have happened): store methods use idempotency keys or upserts.

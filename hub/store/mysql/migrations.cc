@@ -126,6 +126,9 @@ absl::StatusOr<int> ApplyMigrations(const ConnectionSettings& settings,
                                     const std::vector<Migration>& migrations) {
   ConnectionSettings server_only = settings;
   server_only.schema.clear();  // The schema may not exist yet.
+  // Waiting up to a minute for another migrator's lock, and DDL on a large
+  // table, both outlast the timeout meant for the hub's own statements.
+  server_only.read_write_timeout_seconds = 3600;
   absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(server_only);
   if (!connection.ok()) return connection.status();
   try {
@@ -141,7 +144,7 @@ absl::StatusOr<int> ApplyMigrations(const ConnectionSettings& settings,
     std::unique_ptr<sql::PreparedStatement> unlock(
         (*connection)->prepareStatement("SELECT RELEASE_LOCK(?)"));
     unlock->setString(1, LockName(settings.schema));
-    unlock->executeQuery();
+    std::unique_ptr<sql::ResultSet>(unlock->executeQuery());
     return applied;
   } catch (const sql::SQLException& e) {
     // The lock dies with the connection, which ends here.

@@ -1,11 +1,13 @@
 #include "store/mysql/mysql_store.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
+#include "spdlog/spdlog.h"
 #include "store/mysql/sql_errors.h"
 
 namespace cre::mysql {
@@ -63,19 +65,34 @@ absl::StatusOr<ConnectionSettings> SettingsFromConfig(const v1::DatabaseConfig& 
           absl::StrCat("database.password_file: ", password.status().message()));
     }
     settings.password = *std::move(password);
+    if (IsReadableByOthers(config.password_file())) {
+      spdlog::warn("database.password_file: {} is readable by group or others; chmod 600 it",
+                   config.password_file());
+    }
   }
   return settings;
 }
 
+namespace {
+
+ConnectionSettings ForHealthChecks(ConnectionSettings settings) {
+  settings.connect_timeout_seconds = std::min(settings.connect_timeout_seconds, 2);
+  settings.read_write_timeout_seconds = 2;
+  return settings;
+}
+
+}  // namespace
+
 MysqlStore::MysqlStore(ConnectionSettings settings, int pool_size)
-    : pool_(std::move(settings), pool_size) {}
+    : pool_(settings, pool_size), health_pool_(ForHealthChecks(settings), 1) {}
 
 absl::Status MysqlStore::Ping() {
   // One attempt: a health check must report the database as it is now.
   RetryPolicy once;
   once.max_attempts = 1;
+  once.acquire_wait = absl::Seconds(1);
   return RunTransaction(
-      pool_, "ping",
+      health_pool_, "ping",
       [](sql::Connection& connection) {
         std::unique_ptr<sql::PreparedStatement> ping(connection.prepareStatement("SELECT 1"));
         std::unique_ptr<sql::ResultSet> result(ping->executeQuery());

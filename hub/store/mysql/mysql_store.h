@@ -48,6 +48,9 @@ class MysqlStore : public Store {
 
  private:
   ConnectionPool pool_;
+  // Ping's own connection: a health check must say whether the database
+  // answers, not whether the main pool has a free connection.
+  ConnectionPool health_pool_;
 };
 
 }  // namespace cre::mysql

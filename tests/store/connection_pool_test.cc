@@ -1,0 +1,113 @@
+// The transaction runner against the real MariaDB: what survives a body
+// that throws, a body that fails, and connections that die under it.
+#include "store/mysql/connection_pool.h"
+
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "cppconn/resultset.h"
+#include "cppconn/statement.h"
+#include "gtest/gtest.h"
+#include "support/test_database.h"
+
+namespace cre::mysql {
+namespace {
+
+using ::cre::testing::TestDatabase;
+
+absl::Status Insert(sql::Connection& c, int value) {
+  std::unique_ptr<sql::Statement>(c.createStatement())
+      ->execute(absl::StrCat("INSERT INTO t (v) VALUES (", value, ")"));
+  return absl::OkStatus();
+}
+
+class ConnectionPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override { db_.Execute("CREATE TABLE t (v INT) ENGINE=InnoDB"); }
+  std::string Count() { return db_.QueryString("SELECT COUNT(*) FROM t"); }
+
+  TestDatabase db_{TestDatabase::Migrate::kNo};
+};
+
+TEST_F(ConnectionPoolTest, CommitsTheBody) {
+  ConnectionPool pool(db_.settings(), 1);
+  ASSERT_TRUE(RunTransaction(pool, "insert", [](sql::Connection& c) { return Insert(c, 1); }).ok());
+  EXPECT_EQ(Count(), "1");
+}
+
+TEST_F(ConnectionPoolTest, BodyErrorRollsBackAndIsReturnedWithoutRetry) {
+  ConnectionPool pool(db_.settings(), 1);
+  int runs = 0;
+  absl::Status status = RunTransaction(pool, "insert", [&](sql::Connection& c) {
+    ++runs;
+    Insert(c, 1).IgnoreError();
+    return absl::InvalidArgumentError("no");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(Count(), "0");
+}
+
+TEST_F(ConnectionPoolTest, ThrowingBodyLeavesNothingForTheNextTransactionToCommit) {
+  // One connection: the next transaction gets the same pool slot.
+  ConnectionPool pool(db_.settings(), 1);
+  EXPECT_THROW(RunTransaction(pool, "insert",
+                              [](sql::Connection& c) -> absl::Status {
+                                Insert(c, 1).IgnoreError();
+                                throw std::runtime_error("bug in the body");
+                              })
+                   .IgnoreError(),
+               std::runtime_error);
+  ASSERT_TRUE(RunTransaction(pool, "nothing", [](sql::Connection&) { return absl::OkStatus(); }).ok());
+  EXPECT_EQ(Count(), "0");
+}
+
+TEST_F(ConnectionPoolTest, SqlErrorsOtherThanConflictsAreNotRetried) {
+  ConnectionPool pool(db_.settings(), 1);
+  int runs = 0;
+  absl::Status status = RunTransaction(pool, "bad sql", [&](sql::Connection& c) {
+    ++runs;
+    std::unique_ptr<sql::Statement>(c.createStatement())->execute("SELECT * FROM no_such_table");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(runs, 1);
+}
+
+TEST_F(ConnectionPoolTest, KilledConnectionsCostOneAttemptNotOneEach) {
+  constexpr int kConnections = 4;
+  ConnectionPool pool(db_.settings(), kConnections);
+  // Open kConnections connections at once and learn their ids.
+  std::set<std::string> ids;
+  absl::Mutex mu;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kConnections; ++i) {
+    threads.emplace_back([&] {
+      RunTransaction(pool, "id", [&](sql::Connection& c) {
+        std::unique_ptr<sql::ResultSet> row(
+            std::unique_ptr<sql::Statement>(c.createStatement())->executeQuery("SELECT CONNECTION_ID(), SLEEP(0.2)"));
+        row->next();
+        absl::MutexLock lock(&mu);
+        ids.insert(row->getString(1));
+        return absl::OkStatus();
+      }).IgnoreError();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(ids.size(), static_cast<size_t>(kConnections));
+  for (const std::string& id : ids) db_.Execute("KILL CONNECTION " + id);  // as a server restart would
+
+  RetryPolicy two_attempts;
+  two_attempts.max_attempts = 2;
+  two_attempts.initial_backoff = absl::Milliseconds(1);
+  int runs = 0;
+  absl::Status status = RunTransaction(
+      pool, "insert", [&](sql::Connection& c) { ++runs; return Insert(c, 7); }, two_attempts);
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(Count(), "1");
+}
+
+}  // namespace
+}  // namespace cre::mysql
