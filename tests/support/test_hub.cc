@@ -37,8 +37,13 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
   return config;
 }
 
-TestHub::TestHub() : config_(TestHubConfig(db_)) {
-  auto store = std::make_shared<mysql::MysqlStore>(db_.settings(), 4);
+TestHub::TestHub() : owned_db_(std::make_unique<TestDatabase>()), db_(owned_db_.get()) { Start(); }
+
+TestHub::TestHub(const TestDatabase& shared) : db_(&shared) { Start(); }
+
+void TestHub::Start() {
+  config_ = TestHubConfig(*db_);
+  auto store = std::make_shared<mysql::MysqlStore>(db_->settings(), 8);
   absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, store);
   if (!server.ok()) {
     ADD_FAILURE() << "test hub did not start: " << server.status();
@@ -47,7 +52,9 @@ TestHub::TestHub() : config_(TestHubConfig(db_)) {
   server_ = *std::move(server);
 }
 
-TestHub::~TestHub() { server_->Shutdown(absl::Seconds(1)); }
+void TestHub::Stop() { server_->Shutdown(absl::Seconds(1)); }
+
+TestHub::~TestHub() { Stop(); }
 
 std::shared_ptr<grpc::Channel> TestHub::ChannelFor(const std::string& agency_id) const {
   return ChannelWith(absl::StrCat("agencies/", agency_id, ".crt"),

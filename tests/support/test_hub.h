@@ -21,12 +21,18 @@ v1::HubConfig TestHubConfig(const TestDatabase& db);
 
 class TestHub {
  public:
+  // A hub on a schema of its own.
   TestHub();
+  // A second hub process (as far as the database can tell) on `shared`'s
+  // schema, which must outlive it.
+  explicit TestHub(const TestDatabase& shared);
   ~TestHub();
 
   int port() const { return server_->port(); }
   const v1::HubConfig& config() const { return config_; }
-  const TestDatabase& database() const { return db_; }
+  const TestDatabase& database() const { return *db_; }
+  // Stops the hub (as a process stopping); the destructor does it too.
+  void Stop();
 
   // A channel presenting agencies/<agency_id>.crt of the test PKI.
   std::shared_ptr<grpc::Channel> ChannelFor(const std::string& agency_id) const;
@@ -35,7 +41,10 @@ class TestHub {
   std::shared_ptr<grpc::Channel> ChannelWith(const std::string& cert, const std::string& key) const;
 
  private:
-  TestDatabase db_;
+  void Start();
+
+  std::unique_ptr<TestDatabase> owned_db_;
+  const TestDatabase* db_;
   v1::HubConfig config_;
   std::unique_ptr<HubServer> server_;
 };
