@@ -40,7 +40,7 @@ TEST(HubConfigTest, ShippedDevelopmentConfigLoads) {
   absl::StatusOr<v1::HubConfig> config = LoadHubConfig(SourceRoot() + "/config/hub.textproto");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->local_authority().code(), "E06000015");
-  EXPECT_EQ(config->agency_registry().agencies_size(), 11);
+  EXPECT_EQ(config->agency_registry().agencies_size(), 13);
   // Relative paths are resolved against the config file's directory.
   EXPECT_THAT(config->tls().server_cert_file(),
               StartsWith(SourceRoot() + "/config/../certs/dev/"));
