@@ -2,6 +2,8 @@
 //
 //   hubctl migrate --config FILE           apply pending schema migrations
 //   hubctl migrate --config FILE --status  list the applied versions
+//   hubctl deliveries dead --config FILE [--limit N]      list dead-lettered deliveries
+//   hubctl deliveries requeue --config FILE (--all | ID...)  hand them out again
 //   hubctl pathway evaluate --case FILE.json [--at INSTANT]
 //   hubctl calendar holidays YEAR | add-working-days DATE N | add-working-hours INSTANT N
 //
@@ -11,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "config/hub_config.h"
 #include "store/mysql/migrations.h"
 #include "store/mysql/mysql_store.h"
@@ -24,6 +28,8 @@ namespace {
 constexpr char kUsage[] =
     "usage:\n"
     "  hubctl migrate --config FILE [--status]\n"
+    "  hubctl deliveries dead --config FILE [--limit N]\n"
+    "  hubctl deliveries requeue --config FILE (--all | DELIVERY_ID...)\n"
     "  hubctl pathway evaluate --case FILE.json [--at INSTANT] [--policy FILE] [--holidays FILE]\n"
     "  hubctl calendar holidays YEAR\n"
     "  hubctl calendar add-working-days DATE N\n"
@@ -32,6 +38,18 @@ constexpr char kUsage[] =
 int Usage(const std::string& problem) {
   std::cerr << "hubctl: " << problem << "\n" << kUsage;
   return 2;
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "hubctl: " << status.message() << "\n";
+  return 1;
+}
+
+// The database settings of the hub's config at `config_path`.
+absl::StatusOr<cre::mysql::ConnectionSettings> LoadSettings(const std::string& config_path) {
+  absl::StatusOr<cre::v1::HubConfig> config = cre::LoadHubConfig(config_path);
+  if (!config.ok()) return config.status();
+  return cre::mysql::SettingsFromConfig(config->database());
 }
 
 int Migrate(const std::vector<std::string>& args) {
@@ -48,37 +66,75 @@ int Migrate(const std::vector<std::string>& args) {
   }
   if (config_path.empty()) return Usage("migrate: --config FILE is required");
 
-  absl::StatusOr<cre::v1::HubConfig> config = cre::LoadHubConfig(config_path);
-  if (!config.ok()) {
-    std::cerr << "hubctl: " << config.status().message() << "\n";
-    return 1;
-  }
-  absl::StatusOr<cre::mysql::ConnectionSettings> settings =
-      cre::mysql::SettingsFromConfig(config->database());
-  if (!settings.ok()) {
-    std::cerr << "hubctl: " << settings.status().message() << "\n";
-    return 1;
-  }
+  absl::StatusOr<cre::mysql::ConnectionSettings> settings = LoadSettings(config_path);
+  if (!settings.ok()) return Fail(settings.status());
   if (!status_only) {
     absl::StatusOr<std::vector<cre::mysql::Migration>> migrations =
         cre::mysql::ParseMigrations(cre::mysql::EmbeddedMigrationFiles());
     absl::StatusOr<int> applied =
         migrations.ok() ? cre::mysql::ApplyMigrations(*settings, *migrations)
                         : absl::StatusOr<int>(migrations.status());
-    if (!applied.ok()) {
-      std::cerr << "hubctl: " << applied.status().message() << "\n";
-      return 1;
-    }
+    if (!applied.ok()) return Fail(applied.status());
     std::cout << "applied " << *applied << " migration(s)\n";
   }
   absl::StatusOr<std::vector<int>> versions = cre::mysql::AppliedMigrationVersions(*settings);
-  if (!versions.ok()) {
-    std::cerr << "hubctl: " << versions.status().message() << "\n";
-    return 1;
-  }
+  if (!versions.ok()) return Fail(versions.status());
   std::cout << "schema " << settings->schema << " has migrations: "
             << absl::StrJoin(*versions, ", ") << "\n";
   return 0;
+}
+
+absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> OpenStore(const std::string& config_path) {
+  absl::StatusOr<cre::mysql::ConnectionSettings> settings = LoadSettings(config_path);
+  if (!settings.ok()) return settings.status();
+  return std::make_unique<cre::mysql::MysqlStore>(*settings, 1);
+}
+
+// hubctl deliveries dead|requeue ...
+int Deliveries(const std::vector<std::string>& args) {
+  if (args.empty()) return Usage("deliveries: dead or requeue?");
+  const std::string action = args[0];
+  std::string config_path;
+  int limit = 100;
+  bool all = false;
+  std::vector<int64_t> ids;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (args[i] == "--limit" && i + 1 < args.size()) {
+      if (!absl::SimpleAtoi(args[++i], &limit) || limit <= 0) return Usage("--limit: a positive number");
+    } else if (args[i] == "--all") {
+      all = true;
+    } else if (int64_t id; absl::SimpleAtoi(args[i], &id) && id > 0) {
+      ids.push_back(id);
+    } else {
+      return Usage("deliveries: unexpected argument " + args[i]);
+    }
+  }
+  if (config_path.empty()) return Usage("deliveries: --config FILE is required");
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(config_path);
+  if (!store.ok()) return Fail(store.status());
+
+  if (action == "dead") {
+    absl::StatusOr<std::vector<cre::DeadDelivery>> dead = (*store)->ListDeadDeliveries(limit);
+    if (!dead.ok()) return Fail(dead.status());
+    std::cout << "delivery_id\trecipient\tkind\tattempts\tcreated_at\tmessage_id\n";
+    for (const cre::DeadDelivery& d : *dead) {
+      std::cout << d.delivery_id << "\t" << d.recipient_agency_id << "\t"
+                << cre::v1::MessageKind_Name(d.kind) << "\t" << d.attempts << "\t"
+                << absl::FormatTime(absl::RFC3339_sec, d.created_at, absl::UTCTimeZone()) << "\t"
+                << d.message_id << "\n";
+    }
+    return 0;
+  }
+  if (action == "requeue") {
+    if (all == !ids.empty()) return Usage("deliveries requeue: give --all or delivery ids, not both");
+    absl::StatusOr<int> requeued = (*store)->RequeueDeadDeliveries(ids);
+    if (!requeued.ok()) return Fail(requeued.status());
+    std::cout << "requeued " << *requeued << " dead deliver" << (*requeued == 1 ? "y" : "ies") << "\n";
+    return 0;
+  }
+  return Usage("deliveries: unknown action " + action);
 }
 
 }  // namespace
@@ -92,6 +148,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "migrate") return Migrate(rest);
+  if (command == "deliveries") return Deliveries(rest);
 #ifdef CRE_HUBCTL_WITH_PATHWAY
   if (command == "pathway") return cre::pathway::RunPathwayCommand(rest, std::cout, std::cerr);
   if (command == "calendar") return cre::pathway::RunCalendarCommand(rest, std::cout, std::cerr);

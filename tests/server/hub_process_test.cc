@@ -132,12 +132,8 @@ std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel
 TEST(HubProcessTest, ServesLogsEachCallAndStopsCleanlyOnSigterm) {
   testing::TestDatabase db(testing::TestDatabase::Migrate::kNo);  // the hub migrates it
   v1::HubConfig config = testing::TestHubConfig(db);
-  config.clear_agency_registry();  // the file is named; the loader reads it
   config.set_migrate_on_start(true);
-  std::string text;
-  ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
-  const std::string config_path = ::testing::TempDir() + "hub_process_test.textproto";
-  std::ofstream(config_path) << text;
+  const std::string config_path = testing::WriteHubConfigFile(config, "hub_process_test.textproto");
 
   HubProcess hub(config_path, ::testing::TempDir() + "hub_process_test.log");
   const int port = hub.WaitForPort(absl::Seconds(30));

@@ -1,6 +1,9 @@
 #include "support/test_hub.h"
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
 #include "client/hub_channel.h"
 #include "config/hub_config.h"
 #include "gtest/gtest.h"
@@ -35,6 +38,15 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
   absl::Status completed = CompleteHubConfig(&config);
   EXPECT_TRUE(completed.ok()) << completed;
   return config;
+}
+
+std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name) {
+  config.clear_agency_registry();  // the file is named; the loader reads it
+  std::string text;
+  EXPECT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
 }
 
 TestHub::TestHub() : owned_db_(std::make_unique<TestDatabase>()), db_(owned_db_.get()) { Start(); }

@@ -19,6 +19,11 @@ namespace cre::testing {
 // A complete config for `db`: 127.0.0.1:0, the test PKI, the sample registry.
 v1::HubConfig TestHubConfig(const TestDatabase& db);
 
+// Writes `config` as a text-format file a cre-hub or hubctl process can
+// load (registry by file name, not inline), in the test's temporary
+// directory; returns its path.
+std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name);
+
 class TestHub {
  public:
   // A hub on a schema of its own.
