@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 
 namespace cre::client {
 namespace {
@@ -36,7 +37,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(const HubChannelOp
     ssl.pem_cert_chain = *std::move(cert);
     ssl.pem_private_key = *std::move(key);
   }
-  return grpc::CreateChannel(options.target, grpc::SslCredentials(ssl));
+  grpc::ChannelArguments arguments;
+  if (options.channel_id != 0) {
+    arguments.SetInt("cre.channel_id", options.channel_id);
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  }
+  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl), arguments);
 }
 
 }  // namespace cre::client

@@ -26,6 +26,9 @@ struct HubChannelOptions {
   // which the hub refuses in the TLS handshake (the caller sees UNAVAILABLE).
   std::string cert_file;
   std::string key_file;
+  // Channels with equal options share one connection; a different id gives
+  // a channel its own (load generators, tests of many connections).
+  int channel_id = 0;
 };
 
 // NOT_FOUND naming the option whose file cannot be read.

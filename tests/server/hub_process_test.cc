@@ -1,98 +1,28 @@
 // The real cre-hub binary, as an operator runs it: it starts from a config
 // file, answers over mTLS (health, reflection, the directory), writes one
 // structured log line per call, and stops cleanly on SIGTERM.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <fstream>
-#include <regex>
-#include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/hub_channel.h"
 #include "cre/v1/directory.grpc.pb.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "support/hub_process.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
 
-extern char** environ;
 
 namespace cre {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A cre-hub child process whose stderr goes to a log file.
-class HubProcess {
- public:
-  HubProcess(const std::string& config_path, const std::string& log_path) : log_path_(log_path) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::string config_flag = "--config=" + config_path;
-    // Connected clients hold a stopping server for the whole grace period;
-    // one second keeps the test short.
-    std::string grace_flag = "--shutdown_grace_seconds=1";
-    char* argv[] = {const_cast<char*>(CRE_HUB_BINARY), config_flag.data(), grace_flag.data(),
-                    nullptr};
-    EXPECT_EQ(posix_spawn(&pid_, CRE_HUB_BINARY, &actions, nullptr, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~HubProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // The port from the "serving ... on port N" line, or 0 after `timeout`.
-  int WaitForPort(absl::Duration timeout) {
-    const std::regex serving("on port ([0-9]+)");
-    for (absl::Time end = absl::Now() + timeout; absl::Now() < end;) {
-      std::smatch match;
-      const std::string log = Log();
-      if (std::regex_search(log, match, serving)) return std::stoi(match[1]);
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return 0;
-  }
-
-  // Sends `signal` and returns the exit status, or -1 if it did not exit.
-  int StopWith(int signal) {
-    kill(pid_, signal);
-    int status = 0;
-    for (int i = 0; i < 200; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return -1;
-  }
-
-  std::string Log() const { return ReadAll(log_path_); }
-
- private:
-  std::string log_path_;
-  pid_t pid_ = 0;
-};
 
 // Asks the reflection service to list services. The request is the wire
 // form of ServerReflectionRequest{list_services: ""} (field 7, empty string);
@@ -135,7 +65,7 @@ TEST(HubProcessTest, ServesLogsEachCallAndStopsCleanlyOnSigterm) {
   config.set_migrate_on_start(true);
   const std::string config_path = testing::WriteHubConfigFile(config, "hub_process_test.textproto");
 
-  HubProcess hub(config_path, ::testing::TempDir() + "hub_process_test.log");
+  testing::HubProcess hub(config_path, ::testing::TempDir() + "hub_process_test.log");
   const int port = hub.WaitForPort(absl::Seconds(30));
   ASSERT_GT(port, 0) << hub.Log();
 
@@ -189,7 +119,7 @@ TEST(HubProcessTest, ServesLogsEachCallAndStopsCleanlyOnSigterm) {
 TEST(HubProcessTest, BadConfigStopsStartUpNamingTheField) {
   const std::string config_path = ::testing::TempDir() + "bad_hub.textproto";
   std::ofstream(config_path) << "local_authority { code: \"E06000015\" }\n";
-  HubProcess hub(config_path, ::testing::TempDir() + "bad_hub.log");
+  testing::HubProcess hub(config_path, ::testing::TempDir() + "bad_hub.log");
   int status = -1;
   for (int i = 0; i < 100 && status < 0; ++i) {
     absl::SleepFor(absl::Milliseconds(50));
