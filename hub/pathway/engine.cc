@@ -130,6 +130,7 @@ void PathwayEngine::ToProto(const CaseFacts& facts, const PathwayResult& r, absl
     }
     action->set_discretionary(a.rule->discretionary);
     if (a.note) action->set_note(a.note);
+    action->set_awaiting_acknowledgement(a.awaiting_acknowledgement);
   }
 }
 

@@ -36,6 +36,8 @@ struct ActionResult {
   uint32_t participants = 0;  // bit r set: PractitionerRole r
   const RuleInfo* rule = nullptr;
   const char* note = nullptr;  // static text or null
+  // A hub-routed action whose message was sent and not yet acknowledged.
+  bool awaiting_acknowledgement = false;
 
   bool has_due() const { return due_basis != cre::v1::DUE_BASIS_UNSPECIFIED; }
 };

@@ -462,6 +462,7 @@ void RoutedDone(const Context& c, ActionResult& a, const EventFact* e) {
     a.done_at = e->acknowledged_at;
   } else {
     a.note = kAwaitingAck;
+    a.awaiting_acknowledgement = true;
   }
 }
 

@@ -48,6 +48,37 @@ std::vector<std::string> Router::OfRole(v1::AgencyRole role) const {
   return ids;
 }
 
+v1::AgencyRole Router::RoleOf(const std::string& agency_id) const {
+  const v1::Agency* agency = registry_->FindById(agency_id);
+  return agency == nullptr ? v1::AGENCY_ROLE_UNSPECIFIED : agency->role();
+}
+
+absl::StatusOr<std::vector<std::string>> Router::HubActionRecipients(
+    const v1::RoutedMessage& message, const CaseView& case_view) const {
+  const v1::Child& child = case_view.case_file.child();
+  if (message.kind() == v1::MESSAGE_KIND_STEP_UP_REFERRAL) {
+    return NonEmpty(OfRole(v1::CHILDRENS_SOCIAL_CARE), "Children's Social Care");
+  }
+  switch (message.notification().kind()) {
+    case v1::NOTIFICATION_KIND_IRO:
+      return NonEmpty(OfRole(v1::IRO_SERVICE), "IRO service");
+    case v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF: {
+      absl::StatusOr<std::string> host =
+          AuthorityWithCode(child.placement_authority_code(), "child.placement_authority_code");
+      if (!host.ok()) return host.status();
+      return std::vector<std::string>{*host};
+    }
+    case v1::NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION: {
+      absl::StatusOr<std::string> home =
+          AuthorityWithCode(child.home_authority_code(), "child.home_authority_code");
+      if (!home.ok()) return home.status();
+      return std::vector<std::string>{*home};
+    }
+    default:
+      return absl::InternalError("not a message the hub sends itself");
+  }
+}
+
 absl::StatusOr<std::string> Router::AuthorityWithCode(const std::string& code,
                                                       const char* field) const {
   for (const v1::Agency& agency : registry_->agencies()) {
@@ -96,6 +127,8 @@ absl::StatusOr<std::vector<std::string>> Router::NotificationRecipients(
             "this child's home authority is ", hub_authority_code_));
       }
       return std::vector<std::string>{};
+    case v1::NOTIFICATION_KIND_DUTY_CPM_ESCALATION:
+      return NonEmpty(OfRole(v1::CPM_SERVICE), "CPM service");
     default:
       return absl::InvalidArgumentError("notification.kind: required");
   }

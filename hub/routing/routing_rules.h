@@ -13,6 +13,7 @@
 //   home-authority consultation -> the child's home authority; from another
 //                                authority about its child placed here: CSC
 //   response                  -> the sender of the message answered
+//   Duty CPM escalation       -> the CPM service
 // The sender never receives its own message. Writing to a case needs the
 // sender to be involved with it, except for the first message that opens it.
 //
@@ -49,9 +50,18 @@ class Router {
                                                       const CaseView* case_view,
                                                       const RepliedMessage* replied) const;
 
- private:
+  // The recipients of a message the hub sends itself (a step-up referral or
+  // a notification) about `case_view`: CSC, the IRO service, the host or
+  // the home authority. FAILED_PRECONDITION if none is registered.
+  absl::StatusOr<std::vector<std::string>> HubActionRecipients(const v1::RoutedMessage& message,
+                                                               const CaseView& case_view) const;
+
   // Every agency of `role` of this hub's authority.
   std::vector<std::string> OfRole(v1::AgencyRole role) const;
+  // The registered role of `agency_id` (unspecified if unknown).
+  v1::AgencyRole RoleOf(const std::string& agency_id) const;
+
+ private:
   // The other local authority with this ONS code, or FAILED_PRECONDITION.
   absl::StatusOr<std::string> AuthorityWithCode(const std::string& code,
                                                 const char* field) const;

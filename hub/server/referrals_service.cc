@@ -5,6 +5,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
+#include "routing/hub_actions.h"
 #include "routing/request_validation.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
@@ -54,18 +55,47 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
   submission.opened_at = std::min(submission.opened_at, submission.accepted_at);
 
   const RouteFn route = [&](const CaseView* case_view,
-                            const RepliedMessage* replied) -> absl::StatusOr<std::vector<std::string>> {
+                            const RepliedMessage* replied) -> absl::StatusOr<Routing> {
     // The case as it will be once this submission is written: an event
     // dated before the case opened, say, is refused here, naming the field.
-    if (case_view != nullptr && engine_ != nullptr) {
+    if (case_view != nullptr) {
       if (absl::Status valid = engine_->Validate(case_view->case_file); !valid.ok()) return valid;
     }
-    return router_.Recipients(*caller, submission.message, case_view, replied);
+    Routing routing;
+    absl::StatusOr<std::vector<std::string>> recipients =
+        router_.Recipients(*caller, submission.message, case_view, replied);
+    if (!recipients.ok()) return recipients.status();
+    routing.recipients = *std::move(recipients);
+    const HubActions actions(&router_);
+    actions.AddMessageEvent(submission.message, replied, &routing);
+    if (case_view == nullptr) return routing;
+
+    // What the pathway requires now, counting this message's own event (so
+    // that an IRO notification an agency just sent is not sent again).
+    v1::CaseFile after = case_view->case_file;
+    if (routing.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+      v1::CaseEvent* event = after.add_events();
+      event->set_kind(routing.event_kind);
+      *event->mutable_occurred_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(submission.accepted_at));
+    }
+    absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(after, submission.accepted_at);
+    if (!pathway.ok()) return pathway.status();
+    if (absl::Status planned = actions.AddFollowUps(*pathway, *case_view, *caller, &routing);
+        !planned.ok()) {
+      return planned;
+    }
+    return routing;
   };
   absl::StatusOr<v1::SubmitResponse> receipt = store_->Accept(submission, route);
   if (!receipt.ok()) return ToGrpcStatus(receipt.status());
   *response = *std::move(receipt);
-  dispatcher_->Wake({response->recipient_agency_ids().begin(), response->recipient_agency_ids().end()});
+  std::vector<std::string> woken(response->recipient_agency_ids().begin(),
+                                 response->recipient_agency_ids().end());
+  for (const v1::HubActionReceipt& action : response->hub_actions()) {
+    woken.insert(woken.end(), action.recipient_agency_ids().begin(), action.recipient_agency_ids().end());
+  }
+  dispatcher_->Wake(woken);
   return grpc::Status::OK;
 }
 

@@ -40,6 +40,33 @@ struct RepliedMessage {
   std::string message_id;
   std::string sender_agency_id;
   v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
+  v1::RoutedMessage message;  // its body
+};
+
+// A message the hub sends in the same transaction as a submission, because
+// the pathway requires it (an IRO notification, say). Sent at most once per
+// trigger_key and case, whatever the number of hub processes.
+struct FollowUp {
+  std::string trigger_key;  // e.g. "lac.iro_notification@1779999000000000"
+  v1::RoutedMessage message;  // kind and body
+  std::vector<std::string> recipients;
+  // Appended to the case with the message's id; EVENT_KIND_UNSPECIFIED: none.
+  v1::EventKind event_kind = v1::EVENT_KIND_UNSPECIFIED;
+  // Whose acknowledgement completes that event (sets acknowledged_at).
+  std::string acknowledged_by;
+};
+
+// What a route decides about a submission.
+struct Routing {
+  std::vector<std::string> recipients;
+  // An event the submitted message itself stands for on the case (an
+  // Operation Liberty report sent, a host authority's dispute), appended
+  // with the message's id; EVENT_KIND_UNSPECIFIED: none.
+  v1::EventKind event_kind = v1::EVENT_KIND_UNSPECIFIED;
+  // Whose acknowledgement of the submitted message completes that event;
+  // empty: the event is complete as it is.
+  std::string acknowledged_by;
+  std::vector<FollowUp> follow_ups;
 };
 
 // A submission to accept: a message to route, and what it adds to a case.
@@ -67,10 +94,11 @@ struct Submission {
 
 // Decides, from the case as it is inside the accepting transaction (with
 // record_append already applied; nullptr without a case) and the message
-// replied to (nullptr unless a response), whether the submission stands
-// and who receives it. An error aborts the submission: nothing is written.
-using RouteFn = std::function<absl::StatusOr<std::vector<std::string>>(
-    const CaseView* case_view, const RepliedMessage* replied)>;
+// replied to (nullptr unless a response), whether the submission stands,
+// who receives it, and what the hub sends with it. An error aborts the
+// submission: nothing is written.
+using RouteFn = std::function<absl::StatusOr<Routing>(const CaseView* case_view,
+                                                      const RepliedMessage* replied)>;
 
 // A delivery set aside after too many attempts, for an operator.
 struct DeadDelivery {
@@ -114,9 +142,9 @@ class Store {
 
   // Accepts `submission` in one transaction: the idempotency record, the
   // child and case (when new_child), the record appended to the case, the
-  // message, and a delivery for each agency `route` names; the sender and
-  // the recipients of a case message become involved with the case. Returns
-  // the receipt. A retry with the same key and request returns the first
+  // message, a delivery for each agency `route` names, and the follow-ups
+  // it asks for (each once per trigger); the sender and the recipients of a
+  // case message become involved with the case. Returns the receipt. A retry with the same key and request returns the first
   // receipt and writes nothing; the same key with another request is
   // ALREADY_EXISTS. NOT_FOUND for an unknown case_id, or an in_reply_to the
   // sender never received.
@@ -140,8 +168,10 @@ class Store {
       const DeliveryPolicy& policy) = 0;
 
   // Marks the recipient's deliveries ACKED; returns how many were not
-  // already. NOT_FOUND (and nothing changed) if any id is not addressed to
-  // `recipient`.
+  // already. An acknowledgement that completes a case event (an IRO
+  // notification acknowledged by the IRO service) sets that event's
+  // acknowledged_at in the same transaction. NOT_FOUND (and nothing
+  // changed) if any id is not addressed to `recipient`.
   virtual absl::StatusOr<int> Acknowledge(const std::string& recipient,
                                           const std::vector<int64_t>& delivery_ids) = 0;
 

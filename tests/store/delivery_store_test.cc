@@ -41,7 +41,11 @@ class DeliveryStoreTest : public ::testing::Test {
     s.message.mutable_operation_liberty_report()->set_narrative("n");
     s.accepted_at = absl::Now();
     absl::StatusOr<v1::SubmitResponse> receipt = store_.Accept(
-        s, [](const CaseView*, const RepliedMessage*) { return std::vector<std::string>{"pru"}; });
+        s, [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+          Routing routing;
+          routing.recipients = {"pru"};
+          return routing;
+        });
     EXPECT_TRUE(receipt.ok()) << receipt.status();
     return receipt.ok() ? receipt->message_id() : "";
   }

@@ -64,8 +64,10 @@ TEST(HubctlTest, ListsAndRequeuesDeadDeliveries) {
   s.idempotency_key = s.request_sha256 = "k";
   s.message.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
   s.accepted_at = absl::Now();
-  ASSERT_TRUE(store.Accept(s, [](const CaseView*, const RepliedMessage*) {
-                     return std::vector<std::string>{"derby-pru"};
+  ASSERT_TRUE(store.Accept(s, [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+                     Routing routing;
+                     routing.recipients = {"derby-pru"};
+                     return routing;
                    }).ok());
   DeliveryPolicy once;
   once.max_attempts = 1;

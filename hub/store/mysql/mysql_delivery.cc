@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
+#include "google/protobuf/util/time_util.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_values.h"
 
@@ -57,6 +58,39 @@ constexpr char kReleaseSql[] =
     "UPDATE delivery SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
     " lease_owner = NULL, lease_until = NULL, next_attempt_at = NOW(6)"
     " WHERE lease_owner = ? AND state = 'LEASED'";
+
+// The case event a message stands for, if this acknowledgement completes it.
+constexpr char kCompletesEventSql[] =
+    "SELECT m.message_id, m.case_id FROM delivery d JOIN message m ON m.message_id = d.message_id"
+    " WHERE d.delivery_id = ? AND m.case_id IS NOT NULL"
+    "   AND m.event_acknowledged_by = d.recipient_agency_id";
+
+// Sets acknowledged_at on the case event carried by `message_id`: from now
+// on the pathway counts the action (an IRO told, say) as done.
+absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
+                               const std::string& message_id, absl::Time at) {
+  auto select = Prepare(c, "SELECT record FROM cre_case WHERE case_id = ? FOR UPDATE");
+  select->setString(1, case_id);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) return absl::OkStatus();
+  absl::StatusOr<v1::CaseUpdate> record = ParseBlob<v1::CaseUpdate>(*row, "record");
+  if (!record.ok()) return record.status();
+  bool changed = false;
+  for (v1::CaseEvent& event : *record->mutable_events()) {
+    if (event.message_id() == message_id && !event.has_acknowledged_at()) {
+      *event.mutable_acknowledged_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(at));
+      changed = true;
+    }
+  }
+  if (!changed) return absl::OkStatus();
+  BlobParams blobs;
+  auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
+  blobs.Set(*update, 1, *record);
+  update->setString(2, case_id);
+  update->executeUpdate();
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -114,6 +148,7 @@ absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
     auto ack = Prepare(c,
                        "UPDATE delivery SET state = 'ACKED', acked_at = NOW(6),"
                        " lease_owner = NULL, lease_until = NULL WHERE delivery_id = ?");
+    auto completes = Prepare(c, kCompletesEventSql);
     for (size_t i = 0; i < delivery_ids.size(); ++i) {
       select->setInt64(1, delivery_ids[i]);
       select->setString(2, recipient);
@@ -126,6 +161,13 @@ absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
       ack->setInt64(1, delivery_ids[i]);
       ack->executeUpdate();
       ++acknowledged;
+      completes->setInt64(1, delivery_ids[i]);
+      std::unique_ptr<sql::ResultSet> event(completes->executeQuery());
+      if (event->next()) {
+        absl::Status done = CompleteCaseEvent(c, event->getString("case_id"),
+                                              event->getString("message_id"), absl::Now());
+        if (!done.ok()) return done;
+      }
     }
     return absl::OkStatus();
   });

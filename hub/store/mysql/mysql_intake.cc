@@ -50,7 +50,7 @@ absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
 absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Submission& s,
                                                   std::string* case_id) {
   auto select = Prepare(c,
-                        "SELECT m.sender_agency_id, m.kind, m.case_id FROM message m"
+                        "SELECT m.sender_agency_id, m.kind, m.case_id, m.body FROM message m"
                         " JOIN delivery d ON d.message_id = m.message_id"
                         " WHERE m.message_id = ? AND d.recipient_agency_id = ?");
   select->setString(1, s.in_reply_to);
@@ -66,6 +66,9 @@ absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Subm
   replied.sender_agency_id = row->getString("sender_agency_id");
   v1::MessageKind_Parse(std::string(row->getString("kind")), &replied.kind);
   if (!row->isNull("case_id")) *case_id = row->getString("case_id");
+  absl::StatusOr<v1::RoutedMessage> body = ParseBlob<v1::RoutedMessage>(*row, "body");
+  if (!body.ok()) return body.status();
+  replied.message = *std::move(body);
   return replied;
 }
 
@@ -108,9 +111,10 @@ absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
   return agencies;
 }
 
-// Locks the case, appends the submission's record to it, and returns it.
-absl::StatusOr<CaseView> AppendToCase(sql::Connection& c, const Submission& s,
-                                      const std::string& case_id, BlobParams& blobs) {
+// Locks the case and returns it with the submission's record appended (in
+// memory: the caller writes the record once, after routing).
+absl::StatusOr<CaseView> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
+                                           const std::string& case_id) {
   auto select = Prepare(c,
                         "SELECT c.opened_at, c.record, ch.facts FROM cre_case c"
                         " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
@@ -124,13 +128,7 @@ absl::StatusOr<CaseView> AppendToCase(sql::Connection& c, const Submission& s,
   if (!facts.ok()) return facts.status();
   if (!opened_at.ok()) return opened_at.status();
 
-  if (s.record_append.risk_assessments_size() > 0 || s.record_append.events_size() > 0) {
-    record->MergeFrom(s.record_append);  // repeated fields append
-    auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
-    blobs.Set(*update, 1, *record);
-    update->setString(2, case_id);
-    update->executeUpdate();
-  }
+  record->MergeFrom(s.record_append);  // repeated fields append
   CaseView view;
   view.case_file.set_case_id(case_id);
   *view.case_file.mutable_child() = *std::move(facts);
@@ -152,6 +150,84 @@ void Involve(sql::Connection& c, const std::string& case_id, const std::string& 
   insert->executeUpdate();
 }
 
+void WriteRecord(sql::Connection& c, const CaseView& view, BlobParams& blobs) {
+  v1::CaseUpdate record;
+  *record.mutable_risk_assessments() = view.case_file.risk_assessments();
+  *record.mutable_events() = view.case_file.events();
+  auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
+  blobs.Set(*update, 1, record);
+  update->setString(2, view.case_file.case_id());
+  update->executeUpdate();
+}
+
+// Writes one message and its deliveries; returns the message's id.
+std::string InsertMessage(sql::Connection& c, const Submission& s, v1::RoutedMessage body,
+                          const std::string& case_id, const std::vector<std::string>& recipients,
+                          const std::string& event_acknowledged_by, BlobParams& blobs) {
+  const std::string message_id = NewUuid();
+  body.set_message_id(message_id);
+  body.set_sender_agency_id(s.sender_agency_id);
+  *body.mutable_accepted_at() = ToTimestamp(s.accepted_at);
+  body.set_case_id(case_id);
+  auto insert = Prepare(c,
+                        "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to,"
+                        " accepted_at, body, event_acknowledged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  insert->setString(1, message_id);
+  insert->setString(2, v1::MessageKind_Name(body.kind()));
+  insert->setString(3, s.sender_agency_id);
+  if (case_id.empty()) insert->setNull(4, 0); else insert->setString(4, case_id);
+  if (body.in_reply_to().empty()) insert->setNull(5, 0); else insert->setString(5, body.in_reply_to());
+  insert->setString(6, SqlTime(s.accepted_at));
+  blobs.Set(*insert, 7, body);
+  if (event_acknowledged_by.empty()) insert->setNull(8, 0); else insert->setString(8, event_acknowledged_by);
+  insert->executeUpdate();
+
+  auto delivery = Prepare(c,
+                          "INSERT INTO delivery (message_id, recipient_agency_id, order_key,"
+                          " next_attempt_at) VALUES (?, ?, ?, NOW(6))");
+  for (const std::string& recipient : recipients) {
+    delivery->setString(1, message_id);
+    delivery->setString(2, recipient);
+    delivery->setString(3, case_id.empty() ? message_id : case_id);
+    delivery->executeUpdate();
+  }
+  if (!case_id.empty()) {
+    Involve(c, case_id, s.sender_agency_id);
+    for (const std::string& recipient : recipients) Involve(c, case_id, recipient);
+  }
+  return message_id;
+}
+
+std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id) {
+  v1::CaseEvent* event = view.case_file.add_events();
+  event->set_kind(kind);
+  *event->mutable_occurred_at() = ToTimestamp(at);
+  event->set_message_id(message_id);
+}
+
+// A follow-up is performed once per (case, trigger): false if it already was.
+bool AlreadyPerformed(sql::Connection& c, const std::string& case_id, const std::string& trigger_key) {
+  auto select = Prepare(c, "SELECT 1 FROM hub_action WHERE case_id = ? AND trigger_key = ?");
+  select->setString(1, case_id);
+  select->setString(2, trigger_key);
+  return std::unique_ptr<sql::ResultSet>(select->executeQuery())->next();
+}
+
+void RecordPerformed(sql::Connection& c, const std::string& case_id, const std::string& trigger_key,
+                     const std::string& message_id) {
+  auto insert = Prepare(c, "INSERT INTO hub_action (case_id, trigger_key, message_id) VALUES (?, ?, ?)");
+  insert->setString(1, case_id);
+  insert->setString(2, trigger_key);
+  insert->setString(3, message_id);
+  insert->executeUpdate();
+}
+
 // The body of Accept, inside its transaction.
 absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
                                  v1::SubmitResponse* response) {
@@ -167,6 +243,8 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     if (!found.ok()) return found.status();
     replied = *std::move(found);
   }
+  // The case is locked from here to the commit: submissions to one case
+  // (from any hub process) take turns, so a trigger is seen once.
   absl::optional<CaseView> case_view;
   if (s.new_child != nullptr) {
     case_id = NewUuid();
@@ -174,61 +252,48 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     if (!opened.ok()) return opened.status();
     case_view = *std::move(opened);
   } else if (!case_id.empty()) {
-    absl::StatusOr<CaseView> appended = AppendToCase(c, s, case_id, blobs);
-    if (!appended.ok()) return appended.status();
-    case_view = *std::move(appended);
+    absl::StatusOr<CaseView> loaded = LoadCaseForUpdate(c, s, case_id);
+    if (!loaded.ok()) return loaded.status();
+    case_view = *std::move(loaded);
   }
 
-  absl::StatusOr<std::vector<std::string>> recipients =
-      route(case_view ? &*case_view : nullptr, replied ? &*replied : nullptr);
-  if (!recipients.ok()) return recipients.status();
-  std::sort(recipients->begin(), recipients->end());
-  recipients->erase(std::unique(recipients->begin(), recipients->end()), recipients->end());
+  absl::StatusOr<Routing> routing = route(case_view ? &*case_view : nullptr, replied ? &*replied : nullptr);
+  if (!routing.ok()) return routing.status();
+  const std::vector<std::string> recipients = Deduplicated(routing->recipients);
 
-  const std::string message_id = NewUuid();
   v1::RoutedMessage body = s.message;
-  body.set_message_id(message_id);
-  body.set_sender_agency_id(s.sender_agency_id);
-  *body.mutable_accepted_at() = ToTimestamp(s.accepted_at);
-  body.set_case_id(case_id);
   body.set_in_reply_to(s.in_reply_to);
-  auto insert_message = Prepare(c,
-                                "INSERT INTO message (message_id, kind, sender_agency_id, case_id,"
-                                " in_reply_to, accepted_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  insert_message->setString(1, message_id);
-  insert_message->setString(2, v1::MessageKind_Name(body.kind()));
-  insert_message->setString(3, s.sender_agency_id);
-  if (case_id.empty()) {
-    insert_message->setNull(4, 0);
-  } else {
-    insert_message->setString(4, case_id);
+  const std::string message_id =
+      InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, blobs);
+  bool record_changed = s.new_child == nullptr && (s.record_append.risk_assessments_size() > 0 ||
+                                                   s.record_append.events_size() > 0);
+  if (case_view && routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+    AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
+    record_changed = true;
   }
-  if (s.in_reply_to.empty()) {
-    insert_message->setNull(5, 0);
-  } else {
-    insert_message->setString(5, s.in_reply_to);
+  for (const FollowUp& follow_up : routing->follow_ups) {
+    if (!case_view || AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
+    v1::RoutedMessage hub_body = follow_up.message;
+    hub_body.set_sent_by_hub(true);
+    const std::vector<std::string> to = Deduplicated(follow_up.recipients);
+    const std::string hub_message_id =
+        InsertMessage(c, s, hub_body, case_id, to, follow_up.acknowledged_by, blobs);
+    RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
+    if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+      AppendEvent(*case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
+      record_changed = true;
+    }
+    v1::HubActionReceipt* receipt = response->add_hub_actions();
+    receipt->set_message_id(hub_message_id);
+    receipt->set_kind(hub_body.kind());
+    receipt->set_notification_kind(hub_body.notification().kind());
+    for (const std::string& recipient : to) receipt->add_recipient_agency_ids(recipient);
   }
-  insert_message->setString(6, SqlTime(s.accepted_at));
-  blobs.Set(*insert_message, 7, body);
-  insert_message->executeUpdate();
-
-  auto insert_delivery = Prepare(c,
-                                 "INSERT INTO delivery (message_id, recipient_agency_id, order_key,"
-                                 " next_attempt_at) VALUES (?, ?, ?, NOW(6))");
-  for (const std::string& recipient : *recipients) {
-    insert_delivery->setString(1, message_id);
-    insert_delivery->setString(2, recipient);
-    insert_delivery->setString(3, case_id.empty() ? message_id : case_id);
-    insert_delivery->executeUpdate();
-  }
-  if (!case_id.empty()) {
-    Involve(c, case_id, s.sender_agency_id);
-    for (const std::string& recipient : *recipients) Involve(c, case_id, recipient);
-  }
+  if (record_changed) WriteRecord(c, *case_view, blobs);
 
   response->set_message_id(message_id);
   response->set_case_id(case_id);
-  for (const std::string& recipient : *recipients) response->add_recipient_agency_ids(recipient);
+  for (const std::string& recipient : recipients) response->add_recipient_agency_ids(recipient);
   *response->mutable_accepted_at() = ToTimestamp(s.accepted_at);
 
   auto remember = Prepare(c,

@@ -1,0 +1,48 @@
+// What the hub does itself when the pathway asks: the actions it performs by
+// routing a message (a step-up from Early Help, an IRO notification, a
+// host-authority handoff, a home-authority consultation), and the case
+// events that routed messages and responses stand for. Pure: the store
+// writes what these functions decide, in the submission's transaction.
+//
+//   HubActions actions(&router);
+//   actions.AddMessageEvent(message, replied, &routing);
+//   actions.AddFollowUps(pathway, case_view, sender, &routing);
+#ifndef CRE_HUB_ROUTING_HUB_ACTIONS_H_
+#define CRE_HUB_ROUTING_HUB_ACTIONS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "cre/v1/pathway.pb.h"
+#include "routing/routing_rules.h"
+#include "store/store.h"
+
+namespace cre {
+
+class HubActions {
+ public:
+  explicit HubActions(const Router* router) : router_(router) {}
+
+  // The event on the case that `message` (already routed to
+  // routing->recipients) stands for, and whose acknowledgement completes
+  // it: an Operation Liberty report sent (the PRU's), a step-up referral
+  // (CSC's), an IRO notification (the IRO service's), a consultation (the
+  // home authority's); a host authority's acceptance or dispute of a
+  // handoff, and on a dispute the escalation to the Duty CPM.
+  void AddMessageEvent(const v1::RoutedMessage& message, const RepliedMessage* replied,
+                       Routing* routing) const;
+
+  // For every action the hub performs itself that `pathway` requires and
+  // that was neither done nor sent, a follow-up message, keyed by the rule
+  // and its due instant so that each trigger is acted on once.
+  // `sender` is the agency whose submission triggered it.
+  absl::Status AddFollowUps(const v1::Pathway& pathway, const CaseView& case_view,
+                            const v1::Agency& sender, Routing* routing) const;
+
+ private:
+  const Router* router_;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_ROUTING_HUB_ACTIONS_H_

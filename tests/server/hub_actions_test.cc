@@ -1,0 +1,207 @@
+// The hub acts on the pathway: when a recorded assessment makes an action
+// the hub can perform required (an IRO notification, a step-up from Early
+// Help, a host-authority handoff, a home-authority consultation), the hub
+// routes it in the same transaction, once per trigger, and the action is
+// DONE when its recipient acknowledges.
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cre/v1/referrals.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "support/inbox_stream.h"
+#include "support/test_hub.h"
+
+namespace cre {
+namespace {
+
+using ::cre::testing::Acknowledge;
+using ::cre::testing::InboxStream;
+using ::cre::testing::TestHub;
+using ::google::protobuf::util::TimeUtil;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+google::protobuf::Timestamp MinutesAgo(int minutes) {
+  return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now() - absl::Minutes(minutes)));
+}
+
+class HubActionsTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<grpc::Channel> As(const std::string& agency) { return hub_.ChannelFor(agency); }
+
+  // Opens a case about a child with a LOW concern (routed to nobody).
+  std::string OpenCase(const std::string& agency, const std::string& home, const std::string& placement,
+                       v1::OpenPlan plan) {
+    v1::SubmitConcernRequest request;
+    request.set_idempotency_key("open");
+    v1::NewChild* child = request.mutable_new_child();
+    child->mutable_details()->set_family_name("Example");
+    child->mutable_child()->set_date_of_birth("2012-03-04");
+    child->mutable_child()->set_open_plan(plan);
+    child->mutable_child()->set_looked_after(plan == v1::OPEN_PLAN_LOOKED_AFTER);
+    child->mutable_child()->set_home_authority_code(home);
+    child->mutable_child()->set_placement_authority_code(placement);
+    request.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_LOW);
+    request.mutable_concern()->set_narrative("A concern.");
+    *request.mutable_concern()->mutable_identified_at() = MinutesAgo(60);
+    grpc::ClientContext context;
+    v1::SubmitResponse response;
+    grpc::Status status = v1::Referrals::NewStub(As(agency))->SubmitConcern(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.case_id();
+  }
+
+  v1::SubmitResponse Assess(const std::string& agency, const std::string& case_id, v1::RiskLevel level,
+                            const std::string& key, const std::shared_ptr<grpc::Channel>& channel = nullptr) {
+    v1::RecordRiskAssessmentRequest request;
+    request.set_idempotency_key(key);
+    request.set_case_id(case_id);
+    *request.mutable_assessment()->mutable_assessed_at() = MinutesAgo(30);
+    request.mutable_assessment()->set_level(level);
+    request.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+    request.mutable_assessment()->set_narrative("Toolkit completed with partners.");
+    grpc::ClientContext context;
+    v1::SubmitResponse response;
+    grpc::Status status = v1::Referrals::NewStub(channel ? channel : As(agency))
+                              ->RecordRiskAssessment(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  v1::Action ActionOf(const std::string& reader, const std::string& case_id, v1::ActionKind kind) {
+    v1::GetCaseRequest request;
+    request.set_case_id(case_id);
+    grpc::ClientContext context;
+    v1::GetCaseResponse response;
+    EXPECT_TRUE(v1::Referrals::NewStub(As(reader))->GetCase(&context, request, &response).ok());
+    for (const v1::Action& action : response.pathway().actions()) {
+      if (action.kind() == kind) return action;
+    }
+    ADD_FAILURE() << v1::ActionKind_Name(kind) << " is not on the pathway";
+    return {};
+  }
+
+  std::string Count(const std::string& where) {
+    return hub_.database().QueryString("SELECT COUNT(*) FROM message WHERE " + where);
+  }
+
+  TestHub hub_;
+};
+
+TEST_F(HubActionsTest, LookedAfterChildAssessedNotifiesTheIroOnceAndIsDoneOnAck) {
+  InboxStream iro(As("derby-iro"));
+  const std::string case_id = OpenCase("derby-csc", "E06000015", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
+
+  v1::SubmitResponse first = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a1");
+  ASSERT_EQ(first.hub_actions_size(), 1);
+  EXPECT_EQ(first.hub_actions(0).notification_kind(), v1::NOTIFICATION_KIND_IRO);
+  EXPECT_THAT(first.hub_actions(0).recipient_agency_ids(), ElementsAre("derby-iro"));
+  EXPECT_TRUE(ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION).awaiting_acknowledgement());
+
+  // The same trigger seen again (another assessment, same level): nothing new.
+  v1::SubmitResponse again = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a2");
+  EXPECT_THAT(again.hub_actions(), IsEmpty());
+  EXPECT_EQ(Count("kind = 'MESSAGE_KIND_NOTIFICATION'"), "1");
+
+  absl::optional<v1::RoutedMessage> received = iro.Next();
+  ASSERT_TRUE(received.has_value());
+  EXPECT_TRUE(received->sent_by_hub());
+  EXPECT_EQ(received->notification().level(), v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(received->case_id(), case_id);
+  ASSERT_TRUE(Acknowledge(As("derby-iro"), {received->delivery_id()}).ok());
+  const v1::Action done = ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION);
+  EXPECT_EQ(done.status(), v1::ACTION_STATUS_DONE);
+  EXPECT_FALSE(done.awaiting_acknowledgement());
+}
+
+TEST_F(HubActionsTest, AgencySentIroNotificationIsNotDuplicatedByTheHub) {
+  const std::string case_id = OpenCase("derby-csc", "E06000015", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
+  v1::SendNotificationRequest notify;
+  notify.set_idempotency_key("n");
+  notify.set_case_id(case_id);
+  notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
+  notify.mutable_notification()->set_summary("Told the IRO ourselves.");
+  grpc::ClientContext context;
+  v1::SubmitResponse sent;
+  ASSERT_TRUE(v1::Referrals::NewStub(As("derby-csc"))->SendNotification(&context, notify, &sent).ok());
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_MEDIUM, "a1");
+  EXPECT_THAT(assessed.hub_actions(), IsEmpty());
+  EXPECT_EQ(Count("kind = 'MESSAGE_KIND_NOTIFICATION'"), "1");
+}
+
+TEST_F(HubActionsTest, EarlyHelpCaseAssessedMediumIsSteppedUpToCscOnce) {
+  InboxStream csc(As("derby-csc"));
+  const std::string case_id = OpenCase("derby-early-help", "E06000015", "", v1::OPEN_PLAN_EARLY_HELP);
+  v1::SubmitResponse assessed = Assess("derby-early-help", case_id, v1::RISK_LEVEL_MEDIUM, "a1");
+  ASSERT_EQ(assessed.hub_actions_size(), 1);
+  EXPECT_EQ(assessed.hub_actions(0).kind(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
+  EXPECT_THAT(assessed.hub_actions(0).recipient_agency_ids(), ElementsAre("derby-csc"));
+  EXPECT_THAT(Assess("derby-early-help", case_id, v1::RISK_LEVEL_MEDIUM, "a2").hub_actions(), IsEmpty());
+
+  absl::optional<v1::RoutedMessage> referral = csc.Next();
+  ASSERT_TRUE(referral.has_value());
+  EXPECT_EQ(referral->kind(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
+  EXPECT_EQ(referral->sender_agency_id(), "derby-early-help");
+  EXPECT_EQ(referral->step_up_referral().level(), v1::RISK_LEVEL_MEDIUM);
+  ASSERT_TRUE(Acknowledge(As("derby-csc"), {referral->delivery_id()}).ok());
+  EXPECT_EQ(ActionOf("derby-early-help", case_id, v1::STEP_UP_REFERRAL).status(), v1::ACTION_STATUS_DONE);
+}
+
+TEST_F(HubActionsTest, PlacedOutChildIsHandedOffAndADisputeEscalatesToTheDutyCpm) {
+  InboxStream host(As("derbyshire-cc"));
+  InboxStream cpm(As("derby-cpm"));
+  const std::string case_id = OpenCase("derby-csc", "E06000015", "E10000007", v1::OPEN_PLAN_CHILD_IN_NEED);
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a1");
+  ASSERT_EQ(assessed.hub_actions_size(), 1);
+  EXPECT_EQ(assessed.hub_actions(0).notification_kind(), v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF);
+
+  absl::optional<v1::RoutedMessage> handoff = host.Next();
+  ASSERT_TRUE(handoff.has_value());
+  ASSERT_TRUE(Acknowledge(As("derbyshire-cc"), {handoff->delivery_id()}).ok());
+  v1::RespondRequest dispute;
+  dispute.set_idempotency_key("d");
+  dispute.set_message_id(handoff->message_id());
+  dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
+  dispute.mutable_response()->set_reason("Placement ended.");
+  grpc::ClientContext context;
+  v1::SubmitResponse disputed;
+  ASSERT_TRUE(v1::Referrals::NewStub(As("derbyshire-cc"))->Respond(&context, dispute, &disputed).ok());
+  EXPECT_THAT(disputed.recipient_agency_ids(), ElementsAre("derby-csc"));
+  ASSERT_EQ(disputed.hub_actions_size(), 1);
+  EXPECT_EQ(disputed.hub_actions(0).notification_kind(), v1::NOTIFICATION_KIND_DUTY_CPM_ESCALATION);
+
+  absl::optional<v1::RoutedMessage> escalation = cpm.Next();
+  ASSERT_TRUE(escalation.has_value());
+  EXPECT_EQ(escalation->notification().kind(), v1::NOTIFICATION_KIND_DUTY_CPM_ESCALATION);
+  EXPECT_EQ(ActionOf("derby-csc", case_id, v1::DUTY_CPM_ESCALATION).status(), v1::ACTION_STATUS_DONE);
+  EXPECT_NE(ActionOf("derby-csc", case_id, v1::HOST_AUTHORITY_HANDOFF).status(), v1::ACTION_STATUS_DONE);
+}
+
+TEST_F(HubActionsTest, PlacedInChildAssessedConsultsItsHomeAuthority) {
+  const std::string case_id = OpenCase("derby-csc", "E06000018", "E06000015", v1::OPEN_PLAN_NONE);
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_MEDIUM, "a1");
+  ASSERT_EQ(assessed.hub_actions_size(), 1);
+  EXPECT_EQ(assessed.hub_actions(0).notification_kind(), v1::NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION);
+  EXPECT_THAT(assessed.hub_actions(0).recipient_agency_ids(), ElementsAre("nottingham-cc"));
+}
+
+TEST_F(HubActionsTest, TwoHubProcessesActOnOneTriggerOnce) {
+  TestHub other(hub_.database());
+  const std::string case_id = OpenCase("derby-csc", "E06000015", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
+  // The same kind of assessment through both processes at once.
+  std::thread there([&] {
+    for (int i = 0; i < 5; ++i) Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, absl::StrCat("b", i), other.ChannelFor("derby-csc"));
+  });
+  for (int i = 0; i < 5; ++i) Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, absl::StrCat("a", i));
+  there.join();
+  EXPECT_EQ(Count("kind = 'MESSAGE_KIND_NOTIFICATION'"), "1");
+  EXPECT_EQ(hub_.database().QueryString("SELECT COUNT(*) FROM hub_action"), "1");
+}
+
+}  // namespace
+}  // namespace cre
