@@ -14,6 +14,8 @@ echo "== building"
 "$root/scripts/build.sh"
 echo "== development certificates (certs/dev)"
 "$root/certs/make-dev-certs.sh" | tail -n 1
+echo "== development keys for personal data at rest (var/keys)"
+"$root/scripts/make-dev-keys.sh"
 echo "== database"
 # Stop the database at the end only if this script started it.
 if "$root/scripts/mariadb.sh" status >/dev/null 2>&1; then

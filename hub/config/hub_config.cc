@@ -53,6 +53,7 @@ absl::Status CheckFields(const v1::HubConfig& config) {
   CRE_RETURN_IF_ERROR(Required(config.database().user(), "database.user"));
   CRE_RETURN_IF_ERROR(Required(config.pathway_policy_file(), "pathway_policy_file"));
   CRE_RETURN_IF_ERROR(Required(config.bank_holiday_changes_file(), "bank_holiday_changes_file"));
+  CRE_RETURN_IF_ERROR(Required(config.field_key_file(), "field_key_file"));
   if (!IsPlainIdentifier(config.database().schema())) {
     return absl::InvalidArgumentError(
         absl::StrCat("database.schema: \"", config.database().schema(),
@@ -103,6 +104,7 @@ absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
   config.set_agency_registry_file(ResolvePath(dir, config.agency_registry_file()));
   config.set_pathway_policy_file(ResolvePath(dir, config.pathway_policy_file()));
   config.set_bank_holiday_changes_file(ResolvePath(dir, config.bank_holiday_changes_file()));
+  config.set_field_key_file(ResolvePath(dir, config.field_key_file()));
 
   if (absl::Status status = CompleteHubConfig(&config); !status.ok()) {
     return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));

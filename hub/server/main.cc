@@ -109,10 +109,10 @@ int main(int argc, char** argv) {
                  migrations->empty() ? 0 : migrations->back().version);
   }
 
-  auto store = std::make_shared<cre::mysql::MysqlStore>(*settings,
-                                                        static_cast<int>(config->database().pool_size()));
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = cre::mysql::OpenMysqlStore(*config);
+  if (!store.ok()) return Fail(store.status());
   absl::StatusOr<std::unique_ptr<cre::HubServer>> server =
-      cre::HubServer::BuildAndStart(*config, store);
+      cre::HubServer::BuildAndStart(*config, *std::move(store));
   if (!server.ok()) return Fail(server.status());
   spdlog::info("serving {} for {} ({}) on port {} with {} agencies", config->listen_address(),
                config->local_authority().name(), config->local_authority().code(),

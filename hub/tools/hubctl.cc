@@ -85,9 +85,9 @@ int Migrate(const std::vector<std::string>& args) {
 }
 
 absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> OpenStore(const std::string& config_path) {
-  absl::StatusOr<cre::mysql::ConnectionSettings> settings = LoadSettings(config_path);
-  if (!settings.ok()) return settings.status();
-  return std::make_unique<cre::mysql::MysqlStore>(*settings, 1);
+  absl::StatusOr<cre::v1::HubConfig> config = cre::LoadHubConfig(config_path);
+  if (!config.ok()) return config.status();
+  return cre::mysql::OpenMysqlStore(*config);
 }
 
 // hubctl deliveries dead|requeue ...

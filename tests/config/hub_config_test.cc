@@ -33,6 +33,7 @@ constexpr char kMinimal[] = R"pb(
   database { host: "127.0.0.1" user: "cre_hub" schema: "cre_hub" }
   pathway_policy_file: "policy.textproto"
   bank_holiday_changes_file: "bank_holiday_changes.textproto"
+  field_key_file: "keys.txt"
   agency_registry { agencies { id: "derby-csc" display_name: "CSC" role: CHILDRENS_SOCIAL_CARE } }
 )pb";
 

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "store/mysql/mysql_store.h"
 #include "support/test_database.h"
+#include "support/test_environment.h"
 
 namespace cre::mysql {
 namespace {
@@ -57,7 +58,7 @@ class DeliveryStoreTest : public ::testing::Test {
   }
 
   TestDatabase db_;
-  MysqlStore store_{db_.settings(), 4};
+  MysqlStore store_{db_.settings(), 4, testing::TestCipher()};
 };
 
 TEST_F(DeliveryStoreTest, ALeasedDeliveryIsNotHandedOutAgainUntilItsLeaseEnds) {
@@ -150,6 +151,14 @@ TEST_F(DeliveryStoreTest, ConcurrentClaimsNeverShareADelivery) {
     });
   }
   for (std::thread& t : streams) t.join();
+  // SKIP LOCKED lets a stream come away empty while others hold rows, so
+  // whatever the rounds left is claimed now: the property under test is
+  // that no delivery went to two streams, not how the work was shared.
+  while (true) {
+    std::vector<v1::RoutedMessage> rest = Claim("stream-final", 10, policy);
+    if (rest.empty()) break;
+    per_stream[0].insert(per_stream[0].end(), rest.begin(), rest.end());
+  }
   std::set<int64_t> seen;
   size_t total = 0;
   for (const auto& claimed : per_stream) {

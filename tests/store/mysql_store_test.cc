@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_database.h"
+#include "support/test_environment.h"
 
 namespace cre::mysql {
 namespace {
@@ -30,7 +31,7 @@ std::vector<std::string> Ids(const std::vector<v1::Agency>& agencies) {
 class MysqlStoreTest : public ::testing::Test {
  protected:
   TestDatabase db_;
-  MysqlStore store_{db_.settings(), 4};
+  MysqlStore store_{db_.settings(), 4, testing::TestCipher()};
 };
 
 TEST_F(MysqlStoreTest, Pings) { EXPECT_TRUE(store_.Ping().ok()); }
@@ -98,14 +99,14 @@ TEST(MysqlStoreUnavailableTest, UnreachableDatabaseIsUnavailable) {
   nowhere.user = "cre_hub";
   nowhere.schema = "cre_hub";
   nowhere.connect_timeout_seconds = 1;
-  MysqlStore store(nowhere, 2);
+  MysqlStore store(nowhere, 2, testing::TestCipher());
   EXPECT_EQ(store.Ping().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(store.ListAgencies().status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(MysqlStoreUnmigratedTest, MissingTablesAreAFailedPrecondition) {
   TestDatabase db(TestDatabase::Migrate::kNo);
-  MysqlStore store(db.settings(), 2);
+  MysqlStore store(db.settings(), 2, testing::TestCipher());
   absl::StatusOr<std::vector<v1::Agency>> listed = store.ListAgencies();
   EXPECT_EQ(listed.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(listed.status().message(), ::testing::HasSubstr("hubctl migrate"));

@@ -36,4 +36,13 @@ mysql::ConnectionSettings TestServerSettings() {
   return settings;
 }
 
+std::shared_ptr<const crypto::FieldCipher> TestCipher() {
+  absl::StatusOr<crypto::KeyRing> keys = crypto::KeyRing::Load(RequiredEnv("CRE_TEST_KEY_FILE"));
+  if (!keys.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(keys.status().message()).c_str());
+    std::abort();
+  }
+  return std::make_shared<const crypto::FieldCipher>(*std::move(keys));
+}
+
 }  // namespace cre::testing

@@ -6,6 +6,9 @@
 
 #include <string>
 
+#include <memory>
+
+#include "crypto/field_cipher.h"
 #include "store/mysql/connection_pool.h"
 
 namespace cre::testing {
@@ -22,6 +25,10 @@ std::string CertsDir();
 
 // Connection settings of the test MariaDB, without a schema.
 mysql::ConnectionSettings TestServerSettings();
+
+// A field cipher for stores under test: the test key file that
+// scripts/make-dev-keys.sh made (CRE_TEST_KEY_FILE).
+std::shared_ptr<const crypto::FieldCipher> TestCipher();
 
 }  // namespace cre::testing
 

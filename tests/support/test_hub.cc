@@ -30,6 +30,7 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
   config.set_agency_registry_file(SourceRoot() + "/config/agencies.textproto");
   config.set_pathway_policy_file(SourceRoot() + "/config/policy.textproto");
   config.set_bank_holiday_changes_file(SourceRoot() + "/config/bank_holiday_changes.textproto");
+  config.set_field_key_file(RequiredEnv("CRE_TEST_KEY_FILE"));
   // Short enough that tests of redelivery and of a second hub process do
   // not wait long.
   config.mutable_delivery()->set_lease_seconds(2);
@@ -55,8 +56,12 @@ TestHub::TestHub(const TestDatabase& shared) : db_(&shared) { Start(); }
 
 void TestHub::Start() {
   config_ = TestHubConfig(*db_);
-  auto store = std::make_shared<mysql::MysqlStore>(db_->settings(), 8);
-  absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, store);
+  absl::StatusOr<std::unique_ptr<mysql::MysqlStore>> store = mysql::OpenMysqlStore(config_);
+  if (!store.ok()) {
+    ADD_FAILURE() << "test store: " << store.status();
+    std::abort();
+  }
+  absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, *std::move(store));
   if (!server.ok()) {
     ADD_FAILURE() << "test hub did not start: " << server.status();
     std::abort();  // Every test of this fixture needs the hub.

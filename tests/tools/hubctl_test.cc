@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/mysql/mysql_store.h"
+#include "support/test_environment.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -49,7 +50,7 @@ TEST(HubctlTest, ListsAndRequeuesDeadDeliveries) {
   testing::TestDatabase db;
   const std::string config = testing::WriteHubConfigFile(testing::TestHubConfig(db), "dead.textproto");
   // A delivery to the PRU that was never acknowledged, max_attempts times.
-  mysql::MysqlStore store(db.settings(), 2);
+  mysql::MysqlStore store(db.settings(), 2, testing::TestCipher());
   v1::Agency sender, pru;
   sender.set_id("derby-health");
   sender.set_display_name("Health");

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "google/protobuf/util/time_util.h"
@@ -40,7 +41,7 @@ constexpr char kLeaseSql[] =
 // The message as this recipient receives it. The child's details travel
 // with case messages: every recipient of one is involved with the case.
 constexpr char kLoadSql[] =
-    "SELECT d.delivery_id, d.attempts, m.body, ch.details FROM delivery d"
+    "SELECT d.delivery_id, d.attempts, m.message_id, m.body, ch.child_id, ch.details FROM delivery d"
     " JOIN message m ON m.message_id = d.message_id"
     " LEFT JOIN cre_case c ON c.case_id = m.case_id"
     " LEFT JOIN child ch ON ch.child_id = c.child_id"
@@ -68,12 +69,13 @@ constexpr char kCompletesEventSql[] =
 // Sets acknowledged_at on the case event carried by `message_id`: from now
 // on the pathway counts the action (an IRO told, say) as done.
 absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
-                               const std::string& message_id, absl::Time at) {
+                               const std::string& message_id, absl::Time at,
+                               const crypto::FieldCipher& k) {
   auto select = Prepare(c, "SELECT record FROM cre_case WHERE case_id = ? FOR UPDATE");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());
   if (!row->next()) return absl::OkStatus();
-  absl::StatusOr<v1::CaseUpdate> record = ParseBlob<v1::CaseUpdate>(*row, "record");
+  absl::StatusOr<v1::CaseUpdate> record = OpenSealed<v1::CaseUpdate>(*row, "record", k, kCaseRecord, case_id);
   if (!record.ok()) return record.status();
   bool changed = false;
   for (v1::CaseEvent& event : *record->mutable_events()) {
@@ -86,7 +88,7 @@ absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
   if (!changed) return absl::OkStatus();
   BlobParams blobs;
   auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
-  blobs.Set(*update, 1, *record);
+  CRE_RETURN_IF_ERROR(blobs.SetSealed(*update, 1, *record, k, kCaseRecord, case_id));
   update->setString(2, case_id);
   update->executeUpdate();
   return absl::OkStatus();
@@ -120,12 +122,14 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
       load->setInt64(1, id);
       std::unique_ptr<sql::ResultSet> row(load->executeQuery());
       if (!row->next()) return absl::InternalError(absl::StrCat("delivery ", id, " vanished"));
-      absl::StatusOr<v1::RoutedMessage> message = ParseBlob<v1::RoutedMessage>(*row, "body");
+      absl::StatusOr<v1::RoutedMessage> message = OpenSealed<v1::RoutedMessage>(
+          *row, "body", *cipher_, kMessageBody, row->getString("message_id"));
       if (!message.ok()) return message.status();
       message->set_delivery_id(id);
       message->set_redelivery_count(row->getInt("attempts") - 1);
       if (!row->isNull("details")) {
-        absl::StatusOr<v1::ChildDetails> details = ParseBlob<v1::ChildDetails>(*row, "details");
+        absl::StatusOr<v1::ChildDetails> details = OpenSealed<v1::ChildDetails>(
+            *row, "details", *cipher_, kChildDetails, row->getString("child_id"));
         if (!details.ok()) return details.status();
         *message->mutable_child_details() = *std::move(details);
       }
@@ -165,7 +169,7 @@ absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
       std::unique_ptr<sql::ResultSet> event(completes->executeQuery());
       if (event->next()) {
         absl::Status done = CompleteCaseEvent(c, event->getString("case_id"),
-                                              event->getString("message_id"), absl::Now());
+                                              event->getString("message_id"), absl::Now(), *cipher_);
         if (!done.ok()) return done;
       }
     }

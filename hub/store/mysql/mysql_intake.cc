@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "common/status_macros.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "google/protobuf/util/time_util.h"
@@ -48,7 +49,7 @@ absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
 }
 
 absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Submission& s,
-                                                  std::string* case_id) {
+                                                  std::string* case_id, const crypto::FieldCipher& k) {
   auto select = Prepare(c,
                         "SELECT m.sender_agency_id, m.kind, m.case_id, m.body FROM message m"
                         " JOIN delivery d ON d.message_id = m.message_id"
@@ -66,7 +67,8 @@ absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Subm
   replied.sender_agency_id = row->getString("sender_agency_id");
   v1::MessageKind_Parse(std::string(row->getString("kind")), &replied.kind);
   if (!row->isNull("case_id")) *case_id = row->getString("case_id");
-  absl::StatusOr<v1::RoutedMessage> body = ParseBlob<v1::RoutedMessage>(*row, "body");
+  absl::StatusOr<v1::RoutedMessage> body =
+      OpenSealed<v1::RoutedMessage>(*row, "body", k, kMessageBody, s.in_reply_to);
   if (!body.ok()) return body.status();
   replied.message = *std::move(body);
   return replied;
@@ -74,12 +76,12 @@ absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Subm
 
 // Creates the child and its case; returns the case as the route sees it.
 absl::StatusOr<CaseView> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
-                                  BlobParams& blobs) {
+                                  BlobParams& blobs, const crypto::FieldCipher& k) {
   const std::string child_id = NewUuid();
   auto child = Prepare(c, "INSERT INTO child (child_id, details, facts) VALUES (?, ?, ?)");
   child->setString(1, child_id);
-  blobs.Set(*child, 2, s.new_child->details());
-  blobs.Set(*child, 3, s.new_child->child());
+  CRE_RETURN_IF_ERROR(blobs.SetSealed(*child, 2, s.new_child->details(), k, kChildDetails, child_id));
+  CRE_RETURN_IF_ERROR(blobs.SetSealed(*child, 3, s.new_child->child(), k, kChildFacts, child_id));
   child->executeUpdate();
 
   auto open = Prepare(c,
@@ -89,7 +91,7 @@ absl::StatusOr<CaseView> OpenCase(sql::Connection& c, const Submission& s, const
   open->setString(2, child_id);
   open->setString(3, SqlTime(s.opened_at));
   open->setString(4, s.sender_agency_id);
-  blobs.Set(*open, 5, s.record_append);
+  CRE_RETURN_IF_ERROR(blobs.SetSealed(*open, 5, s.record_append, k, kCaseRecord, case_id));
   open->executeUpdate();
 
   CaseView view;
@@ -114,15 +116,16 @@ absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
 // Locks the case and returns it with the submission's record appended (in
 // memory: the caller writes the record once, after routing).
 absl::StatusOr<CaseView> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
-                                           const std::string& case_id) {
+                                           const std::string& case_id, const crypto::FieldCipher& k) {
   auto select = Prepare(c,
-                        "SELECT c.opened_at, c.record, ch.facts FROM cre_case c"
+                        "SELECT c.opened_at, c.record, ch.child_id, ch.facts FROM cre_case c"
                         " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());
   if (!row->next()) return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id));
-  absl::StatusOr<v1::CaseUpdate> record = ParseBlob<v1::CaseUpdate>(*row, "record");
-  absl::StatusOr<v1::Child> facts = ParseBlob<v1::Child>(*row, "facts");
+  const std::string child_id = row->getString("child_id");
+  absl::StatusOr<v1::CaseUpdate> record = OpenSealed<v1::CaseUpdate>(*row, "record", k, kCaseRecord, case_id);
+  absl::StatusOr<v1::Child> facts = OpenSealed<v1::Child>(*row, "facts", k, kChildFacts, child_id);
   absl::StatusOr<absl::Time> opened_at = TimeFromSql(row->getString("opened_at"));
   if (!record.ok()) return record.status();
   if (!facts.ok()) return facts.status();
@@ -150,20 +153,24 @@ void Involve(sql::Connection& c, const std::string& case_id, const std::string& 
   insert->executeUpdate();
 }
 
-void WriteRecord(sql::Connection& c, const CaseView& view, BlobParams& blobs) {
+absl::Status WriteRecord(sql::Connection& c, const CaseView& view, BlobParams& blobs,
+                         const crypto::FieldCipher& k) {
   v1::CaseUpdate record;
   *record.mutable_risk_assessments() = view.case_file.risk_assessments();
   *record.mutable_events() = view.case_file.events();
   auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
-  blobs.Set(*update, 1, record);
+  CRE_RETURN_IF_ERROR(blobs.SetSealed(*update, 1, record, k, kCaseRecord, view.case_file.case_id()));
   update->setString(2, view.case_file.case_id());
   update->executeUpdate();
+  return absl::OkStatus();
 }
 
 // Writes one message and its deliveries; returns the message's id.
-std::string InsertMessage(sql::Connection& c, const Submission& s, v1::RoutedMessage body,
-                          const std::string& case_id, const std::vector<std::string>& recipients,
-                          const std::string& event_acknowledged_by, BlobParams& blobs) {
+absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& s,
+                                          v1::RoutedMessage body, const std::string& case_id,
+                                          const std::vector<std::string>& recipients,
+                                          const std::string& event_acknowledged_by,
+                                          BlobParams& blobs, const crypto::FieldCipher& k) {
   const std::string message_id = NewUuid();
   body.set_message_id(message_id);
   body.set_sender_agency_id(s.sender_agency_id);
@@ -178,7 +185,7 @@ std::string InsertMessage(sql::Connection& c, const Submission& s, v1::RoutedMes
   if (case_id.empty()) insert->setNull(4, 0); else insert->setString(4, case_id);
   if (body.in_reply_to().empty()) insert->setNull(5, 0); else insert->setString(5, body.in_reply_to());
   insert->setString(6, SqlTime(s.accepted_at));
-  blobs.Set(*insert, 7, body);
+  CRE_RETURN_IF_ERROR(blobs.SetSealed(*insert, 7, body, k, kMessageBody, message_id));
   if (event_acknowledged_by.empty()) insert->setNull(8, 0); else insert->setString(8, event_acknowledged_by);
   insert->executeUpdate();
 
@@ -230,7 +237,7 @@ void RecordPerformed(sql::Connection& c, const std::string& case_id, const std::
 
 // The body of Accept, inside its transaction.
 absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
-                                 v1::SubmitResponse* response) {
+                                 const crypto::FieldCipher& k, v1::SubmitResponse* response) {
   absl::StatusOr<bool> seen = ReplayIfSeen(c, s, response);
   if (!seen.ok()) return seen.status();
   if (*seen) return absl::OkStatus();
@@ -239,7 +246,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   std::string case_id = s.case_id;
   absl::optional<RepliedMessage> replied;
   if (!s.in_reply_to.empty()) {
-    absl::StatusOr<RepliedMessage> found = FindRepliedMessage(c, s, &case_id);
+    absl::StatusOr<RepliedMessage> found = FindRepliedMessage(c, s, &case_id, k);
     if (!found.ok()) return found.status();
     replied = *std::move(found);
   }
@@ -248,11 +255,11 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   absl::optional<CaseView> case_view;
   if (s.new_child != nullptr) {
     case_id = NewUuid();
-    absl::StatusOr<CaseView> opened = OpenCase(c, s, case_id, blobs);
+    absl::StatusOr<CaseView> opened = OpenCase(c, s, case_id, blobs, k);
     if (!opened.ok()) return opened.status();
     case_view = *std::move(opened);
   } else if (!case_id.empty()) {
-    absl::StatusOr<CaseView> loaded = LoadCaseForUpdate(c, s, case_id);
+    absl::StatusOr<CaseView> loaded = LoadCaseForUpdate(c, s, case_id, k);
     if (!loaded.ok()) return loaded.status();
     case_view = *std::move(loaded);
   }
@@ -263,8 +270,8 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
 
   v1::RoutedMessage body = s.message;
   body.set_in_reply_to(s.in_reply_to);
-  const std::string message_id =
-      InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, blobs);
+  CRE_ASSIGN_OR_RETURN(const std::string message_id,
+                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, blobs, k));
   bool record_changed = s.new_child == nullptr && (s.record_append.risk_assessments_size() > 0 ||
                                                    s.record_append.events_size() > 0);
   if (case_view && routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
@@ -276,8 +283,8 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     v1::RoutedMessage hub_body = follow_up.message;
     hub_body.set_sent_by_hub(true);
     const std::vector<std::string> to = Deduplicated(follow_up.recipients);
-    const std::string hub_message_id =
-        InsertMessage(c, s, hub_body, case_id, to, follow_up.acknowledged_by, blobs);
+    CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
+                         InsertMessage(c, s, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k));
     RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
     if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(*case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
@@ -289,7 +296,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     receipt->set_notification_kind(hub_body.notification().kind());
     for (const std::string& recipient : to) receipt->add_recipient_agency_ids(recipient);
   }
-  if (record_changed) WriteRecord(c, *case_view, blobs);
+  if (record_changed) CRE_RETURN_IF_ERROR(WriteRecord(c, *case_view, blobs, k));
 
   response->set_message_id(message_id);
   response->set_case_id(case_id);
@@ -315,7 +322,7 @@ absl::StatusOr<v1::SubmitResponse> MysqlStore::Accept(const Submission& submissi
   v1::SubmitResponse response;
   absl::Status status = RunTransaction(pool_, submission.method, [&](sql::Connection& c) {
     response.Clear();  // the body may run more than once
-    return AcceptInTransaction(c, submission, route, &response);
+    return AcceptInTransaction(c, submission, route, *cipher_, &response);
   });
   if (!status.ok()) return status;
   return response;
@@ -327,7 +334,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
   absl::Status status = RunTransaction(pool_, "read case", [&](sql::Connection& c) -> absl::Status {
     response.Clear();
     auto select = Prepare(c,
-                          "SELECT c.opened_at, c.record, ch.facts, ch.details FROM cre_case c"
+                          "SELECT c.opened_at, c.record, ch.child_id, ch.facts, ch.details FROM cre_case c"
                           " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
     select->setString(1, case_id);
     std::unique_ptr<sql::ResultSet> row(select->executeQuery());
@@ -338,9 +345,12 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
       return absl::PermissionDeniedError(
           absl::StrCat("case_id: ", reader_agency_id, " is not involved with case ", case_id));
     }
-    absl::StatusOr<v1::CaseUpdate> record = ParseBlob<v1::CaseUpdate>(*row, "record");
-    absl::StatusOr<v1::Child> facts = ParseBlob<v1::Child>(*row, "facts");
-    absl::StatusOr<v1::ChildDetails> details = ParseBlob<v1::ChildDetails>(*row, "details");
+    const std::string child_id = row->getString("child_id");
+    absl::StatusOr<v1::CaseUpdate> record =
+        OpenSealed<v1::CaseUpdate>(*row, "record", *cipher_, kCaseRecord, case_id);
+    absl::StatusOr<v1::Child> facts = OpenSealed<v1::Child>(*row, "facts", *cipher_, kChildFacts, child_id);
+    absl::StatusOr<v1::ChildDetails> details =
+        OpenSealed<v1::ChildDetails>(*row, "details", *cipher_, kChildDetails, child_id);
     absl::StatusOr<absl::Time> opened_at = TimeFromSql(row->getString("opened_at"));
     for (const absl::Status& s : {record.status(), facts.status(), details.status(), opened_at.status()}) {
       if (!s.ok()) return s;
@@ -358,7 +368,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     // Only what the reader sent or received: a school does not see police
     // intelligence that was not shared with it.
     auto messages = Prepare(c,
-                            "SELECT m.body FROM message m WHERE m.case_id = ? AND"
+                            "SELECT m.message_id, m.body FROM message m WHERE m.case_id = ? AND"
                             " (m.sender_agency_id = ? OR EXISTS (SELECT 1 FROM delivery d"
                             "  WHERE d.message_id = m.message_id AND d.recipient_agency_id = ?))"
                             " ORDER BY m.accepted_at, m.message_id");
@@ -367,7 +377,8 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     messages->setString(3, reader_agency_id);
     std::unique_ptr<sql::ResultSet> rows(messages->executeQuery());
     while (rows->next()) {
-      absl::StatusOr<v1::RoutedMessage> message = ParseBlob<v1::RoutedMessage>(*rows, "body");
+      absl::StatusOr<v1::RoutedMessage> message = OpenSealed<v1::RoutedMessage>(
+          *rows, "body", *cipher_, kMessageBody, rows->getString("message_id"));
       if (!message.ok()) return message.status();
       *response.add_messages() = *std::move(message);
     }

@@ -83,8 +83,24 @@ ConnectionSettings ForHealthChecks(ConnectionSettings settings) {
 
 }  // namespace
 
-MysqlStore::MysqlStore(ConnectionSettings settings, int pool_size)
-    : pool_(settings, pool_size), health_pool_(ForHealthChecks(settings), 1) {}
+absl::StatusOr<std::unique_ptr<MysqlStore>> OpenMysqlStore(const v1::HubConfig& config) {
+  absl::StatusOr<ConnectionSettings> settings = SettingsFromConfig(config.database());
+  if (!settings.ok()) return settings.status();
+  absl::StatusOr<crypto::KeyRing> keys = crypto::KeyRing::Load(config.field_key_file());
+  if (!keys.ok()) {
+    return absl::Status(keys.status().code(), absl::StrCat("field_key_file: ", keys.status().message()));
+  }
+  if (keys->file_readable_by_others()) {
+    spdlog::warn("field_key_file: {} is readable by group or others; chmod 600 it",
+                 config.field_key_file());
+  }
+  return std::make_unique<MysqlStore>(*std::move(settings), static_cast<int>(config.database().pool_size()),
+                                      std::make_shared<const crypto::FieldCipher>(*std::move(keys)));
+}
+
+MysqlStore::MysqlStore(ConnectionSettings settings, int pool_size,
+                       std::shared_ptr<const crypto::FieldCipher> cipher)
+    : cipher_(std::move(cipher)), pool_(settings, pool_size), health_pool_(ForHealthChecks(settings), 1) {}
 
 absl::Status MysqlStore::Ping() {
   // One attempt: a health check must report the database as it is now.

@@ -9,6 +9,7 @@
 #define CRE_HUB_STORE_MYSQL_MYSQL_STORE_H_
 
 #include "cre/v1/config.pb.h"
+#include "crypto/field_cipher.h"
 #include "store/mysql/connection_pool.h"
 #include "store/store.h"
 
@@ -17,11 +18,17 @@ namespace cre::mysql {
 // Connection settings from the hub's config; reads the password file.
 absl::StatusOr<ConnectionSettings> SettingsFromConfig(const v1::DatabaseConfig& config);
 
+class MysqlStore;
+// The store a hub config describes: its database and its key ring.
+absl::StatusOr<std::unique_ptr<MysqlStore>> OpenMysqlStore(const v1::HubConfig& config);
+
 class MysqlStore : public Store {
  public:
   // Connects lazily: a database that is down now makes calls fail with
-  // UNAVAILABLE, not the constructor.
-  MysqlStore(ConnectionSettings settings, int pool_size);
+  // UNAVAILABLE, not the constructor. `cipher` seals a child's personal
+  // data at rest (see sql_values.h for the columns).
+  MysqlStore(ConnectionSettings settings, int pool_size,
+             std::shared_ptr<const crypto::FieldCipher> cipher);
 
   absl::Status Ping() override;
   absl::StatusOr<int> SyncAgencies(const std::vector<v1::Agency>& agencies) override;
@@ -47,6 +54,7 @@ class MysqlStore : public Store {
   absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) override;
 
  private:
+  std::shared_ptr<const crypto::FieldCipher> cipher_;
   ConnectionPool pool_;
   // Ping's own connection: a health check must say whether the database
   // answers, not whether the main pool has a free connection.

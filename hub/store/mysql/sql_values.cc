@@ -17,7 +17,22 @@ absl::StatusOr<absl::Time> TimeFromSql(const std::string& text) {
 
 void BlobParams::Set(sql::PreparedStatement& statement, int index,
                      const google::protobuf::Message& message) {
-  streams_.push_back(std::make_unique<std::istringstream>(message.SerializeAsString()));
+  SetBytes(statement, index, message.SerializeAsString());
+}
+
+absl::Status BlobParams::SetSealed(sql::PreparedStatement& statement, int index,
+                                   const google::protobuf::Message& message,
+                                   const crypto::FieldCipher& cipher, SealedColumn column,
+                                   const std::string& row_id) {
+  absl::StatusOr<std::string> sealed = cipher.EncryptMessage(
+      message, crypto::FieldCipher::RowBinding(column.table, row_id, column.column));
+  if (!sealed.ok()) return sealed.status();
+  SetBytes(statement, index, *std::move(sealed));
+  return absl::OkStatus();
+}
+
+void BlobParams::SetBytes(sql::PreparedStatement& statement, int index, std::string bytes) {
+  streams_.push_back(std::make_unique<std::istringstream>(std::move(bytes)));
   statement.setBlob(index, streams_.back().get());
 }
 

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
+#include "crypto/field_cipher.h"
 #include "google/protobuf/message.h"
 
 namespace cre::mysql {
@@ -21,13 +22,32 @@ namespace cre::mysql {
 std::string SqlTime(absl::Time time);
 absl::StatusOr<absl::Time> TimeFromSql(const std::string& text);
 
+// A column that holds a child's personal data (names, date of birth,
+// address, narratives), stored sealed: AES-256-GCM, with the key id in the
+// envelope, bound to its table, row and column so that a value cannot be
+// moved to another row or column unnoticed.
+struct SealedColumn {
+  const char* table;
+  const char* column;
+};
+inline constexpr SealedColumn kChildDetails{"child", "details"};
+inline constexpr SealedColumn kChildFacts{"child", "facts"};
+inline constexpr SealedColumn kCaseRecord{"cre_case", "record"};
+inline constexpr SealedColumn kMessageBody{"message", "body"};
+
 // Binds BLOB parameters. Connector/C++ reads a BLOB parameter's stream when
 // the statement executes, so the streams live as long as this object.
 class BlobParams {
  public:
+  // A message stored as it is (ids, receipts: nothing personal).
   void Set(sql::PreparedStatement& statement, int index, const google::protobuf::Message& message);
+  // A message sealed for `column` of row `row_id`.
+  absl::Status SetSealed(sql::PreparedStatement& statement, int index,
+                         const google::protobuf::Message& message, const crypto::FieldCipher& cipher,
+                         SealedColumn column, const std::string& row_id);
 
  private:
+  void SetBytes(sql::PreparedStatement& statement, int index, std::string bytes);
   std::vector<std::unique_ptr<std::istringstream>> streams_;
 };
 
@@ -39,6 +59,24 @@ absl::StatusOr<Message> ParseBlob(sql::ResultSet& row, const char* column) {
   if (!message.ParseFromString(bytes)) {
     return absl::DataLossError(absl::StrCat("column ", column, " does not hold a ",
                                             Message::descriptor()->full_name()));
+  }
+  return message;
+}
+
+// Opens a sealed BLOB column (`result_column` of `row`) of row `row_id`.
+// DATA_LOSS if it was tampered with or moved; FAILED_PRECONDITION if its
+// key is not in the key ring.
+template <typename Message>
+absl::StatusOr<Message> OpenSealed(sql::ResultSet& row, const char* result_column,
+                                   const crypto::FieldCipher& cipher, SealedColumn column,
+                                   const std::string& row_id) {
+  Message message;
+  absl::Status opened = cipher.DecryptMessage(
+      std::string(row.getString(result_column)),
+      crypto::FieldCipher::RowBinding(column.table, row_id, column.column), &message);
+  if (!opened.ok()) {
+    return absl::Status(opened.code(), absl::StrCat(column.table, ".", column.column, " of ",
+                                                    row_id, ": ", opened.message()));
   }
   return message;
 }
