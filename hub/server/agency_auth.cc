@@ -56,7 +56,7 @@ grpc::Status AgencyAuthProcessor::Process(const InputMetadata& auth_metadata,
     for (const grpc::string_ref& peer : context->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
       record.set_peer(ToString(peer));
     }
-    LogCallRecord(record);
+    RecordCall(record, audit_);
     return ToGrpcStatus(agency.status());
   }
   return grpc::Status::OK;

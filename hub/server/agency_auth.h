@@ -23,6 +23,7 @@
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/server_context.h"
 #include "identity/agency_registry.h"
+#include "server/call_log.h"
 
 namespace cre {
 
@@ -33,8 +34,8 @@ absl::StatusOr<const v1::Agency*> IdentifyAgency(const grpc::AuthContext& auth,
 
 class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
  public:
-  explicit AgencyAuthProcessor(std::shared_ptr<const AgencyRegistry> registry)
-      : registry_(std::move(registry)) {}
+  AgencyAuthProcessor(std::shared_ptr<const AgencyRegistry> registry, AuditSink audit)
+      : registry_(std::move(registry)), audit_(std::move(audit)) {}
 
   // A map lookup: cheap enough for gRPC's own thread.
   bool IsBlocking() const override { return false; }
@@ -45,6 +46,7 @@ class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
 
  private:
   std::shared_ptr<const AgencyRegistry> registry_;
+  AuditSink audit_;
 };
 
 // The calling agency, from the call's certificate (a map lookup).

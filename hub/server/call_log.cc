@@ -1,10 +1,14 @@
 #include "server/call_log.h"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/agency_auth.h"
 #include "spdlog/spdlog.h"
 
@@ -13,8 +17,9 @@ namespace {
 
 class CallLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, const AgencyRegistry* registry)
-      : info_(info), registry_(registry), start_(absl::Now()) {}
+  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info, const AgencyRegistry* registry,
+                     const AuditSink* audit)
+      : info_(info), registry_(registry), audit_(audit), start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
@@ -28,7 +33,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
       record.set_duration_ms(absl::ToDoubleMilliseconds(absl::Now() - start_));
       record.set_peer(info_->server_context()->peer());
       if (!status.ok()) record.set_detail(status.error_message());
-      LogCallRecord(record);
+      RecordCall(record, *audit_);
     }
     methods->Proceed();
   }
@@ -36,6 +41,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
  private:
   grpc::experimental::ServerRpcInfo* info_;
   const AgencyRegistry* registry_;
+  const AuditSink* audit_;
   absl::Time start_;
 };
 
@@ -50,9 +56,31 @@ void LogCallRecord(const v1::CallRecord& record) {
   spdlog::info("call {}", json);
 }
 
+void RecordCall(const v1::CallRecord& record, const AuditSink& audit) {
+  LogCallRecord(record);
+  // Refusals: the caller, its certificate or its request was at fault.
+  // (UNAVAILABLE and INTERNAL are the hub's failures, not decisions.)
+  static const char* const kRefusals[] = {"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT",
+                                          "NOT_FOUND", "ALREADY_EXISTS", "FAILED_PRECONDITION",
+                                          "RESOURCE_EXHAUSTED", "OUT_OF_RANGE"};
+  if (!audit || std::find(std::begin(kRefusals), std::end(kRefusals), record.code()) == std::end(kRefusals)) {
+    return;
+  }
+  v1::AuditRecord refused;
+  refused.set_kind(v1::AUDIT_EVENT_KIND_CALL_REFUSED);
+  *refused.mutable_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  refused.set_actor_agency_id(record.agency());
+  refused.set_method(record.method());
+  refused.set_status_code(record.code());
+  // The reason names fields and ids, never their personal contents.
+  refused.set_detail(record.agency().empty() ? absl::StrCat(record.detail(), " (peer ", record.peer(), ")")
+                                             : record.detail());
+  audit(std::move(refused));
+}
+
 grpc::experimental::Interceptor* CallLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallLogInterceptor(info, registry_.get());
+  return new CallLogInterceptor(info, registry_.get(), &audit_);
 }
 
 }  // namespace cre

@@ -7,8 +7,10 @@
 #ifndef CRE_HUB_SERVER_CALL_LOG_H_
 #define CRE_HUB_SERVER_CALL_LOG_H_
 
+#include <functional>
 #include <memory>
 
+#include "cre/v1/audit.pb.h"
 #include "cre/v1/call_log.pb.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "identity/agency_registry.h"
@@ -18,15 +20,24 @@ namespace cre {
 // Writes `record` as one log line.
 void LogCallRecord(const v1::CallRecord& record);
 
+// Where refused calls go to be recorded in the audit chain. It must not
+// block: the hub's sink hands the write to its executor.
+using AuditSink = std::function<void(v1::AuditRecord)>;
+
+// Logs the call and, if the hub refused it (a status that says the caller
+// or its request was at fault), sends a CALL_REFUSED record to `audit`.
+void RecordCall(const v1::CallRecord& record, const AuditSink& audit);
+
 class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CallLogInterceptorFactory(std::shared_ptr<const AgencyRegistry> registry)
-      : registry_(std::move(registry)) {}
+  CallLogInterceptorFactory(std::shared_ptr<const AgencyRegistry> registry, AuditSink audit)
+      : registry_(std::move(registry)), audit_(std::move(audit)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
   std::shared_ptr<const AgencyRegistry> registry_;
+  AuditSink audit_;
 };
 
 }  // namespace cre

@@ -61,7 +61,19 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config.tls());
   if (!credentials.ok()) return credentials.status();
-  (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_));
+  // Refused calls are recorded off the gRPC threads, on the delivery
+  // executor; if the database is down the call log still has them.
+  hub->dispatcher_ = std::make_shared<DeliveryDispatcher>(
+      hub->store_, PolicyFromConfig(config.delivery()),
+      absl::Milliseconds(config.delivery().poll_interval_ms()));
+  const AuditSink audit = [dispatcher = hub->dispatcher_.get(), store = hub->store_.get()](
+                              v1::AuditRecord record) {
+    dispatcher->executor().Submit([store, record = std::move(record)]() mutable {
+      absl::Status recorded = store->RecordAudit({std::move(record)});
+      if (!recorded.ok()) spdlog::warn("audit: a refused call was not recorded: {}", recorded.ToString());
+    });
+  };
+  (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_, audit));
 
   // Both are process-wide switches that must be set before a builder exists.
   grpc::EnableDefaultHealthCheckService(true);
@@ -69,9 +81,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &hub->port_);
-  hub->dispatcher_ = std::make_shared<DeliveryDispatcher>(
-      hub->store_, PolicyFromConfig(config.delivery()),
-      absl::Milliseconds(config.delivery().poll_interval_ms()));
   hub->services_.push_back(std::make_unique<DirectoryService>(
       hub->registry_, hub->store_, config.local_authority().code()));
   hub->services_.push_back(std::make_unique<ReferralsService>(
@@ -80,7 +89,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->services_.push_back(std::make_unique<InboxService>(hub->registry_, hub->dispatcher_));
   for (const auto& service : hub->services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(hub->registry_));
+  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(hub->registry_, audit));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   hub->server_ = builder.BuildAndStart();
@@ -108,8 +117,16 @@ void HubServer::SetServing(bool serving) {
 }
 
 void HubServer::WatchDatabase() {
+  absl::Time next_anchor = absl::Now();
   while (!stopping_.WaitForNotificationWithTimeout(kHealthCheckInterval)) {
     SetServing(store_->Ping().ok());
+    if (absl::Now() >= next_anchor) {
+      // The audit chain's head, in a log kept outside the database: what
+      // `hubctl audit verify --anchor` checks a truncated chain against.
+      absl::StatusOr<audit::Anchor> head = store_->AuditHead();
+      if (head.ok()) spdlog::info("audit head {}", audit::FormatAnchor(*head));
+      next_anchor = absl::Now() + kAuditAnchorInterval;
+    }
   }
 }
 

@@ -24,6 +24,8 @@ namespace cre {
 
 // How often the health service re-checks the database.
 inline constexpr absl::Duration kHealthCheckInterval = absl::Seconds(2);
+// How often the audit chain's head is written to the log, as an anchor.
+inline constexpr absl::Duration kAuditAnchorInterval = absl::Minutes(1);
 
 class HubServer {
  public:

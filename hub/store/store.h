@@ -22,7 +22,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "audit/audit_chain.h"
 #include "cre/v1/agency.pb.h"
+#include "cre/v1/audit.pb.h"
 #include "cre/v1/case_file.pb.h"
 #include "cre/v1/referrals.pb.h"
 #include "cre/v1/routed_message.pb.h"
@@ -191,6 +193,18 @@ class Store {
   // Back to PENDING with attempts reset; all dead deliveries if `ids` is
   // empty. Returns how many.
   virtual absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) = 0;
+
+  // --- The record (docs/audit.md) ------------------------------------------
+  // Every method above that changes or reads a case writes its own audit
+  // records in its own transaction. These are for what happens outside
+  // them (a refused call) and for reading the chain back.
+
+  // Appends `records` (seq and hash filled in by the store).
+  virtual absl::Status RecordAudit(std::vector<v1::AuditRecord> records) = 0;
+  // Up to `limit` rows from `from_seq` on, in seq order, as stored.
+  virtual absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) = 0;
+  // The newest row: an anchor to keep outside the database.
+  virtual absl::StatusOr<audit::Anchor> AuditHead() = 0;
 };
 
 }  // namespace cre

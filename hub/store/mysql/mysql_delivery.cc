@@ -7,7 +7,9 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "store/mysql/mysql_audit.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "google/protobuf/util/time_util.h"
@@ -94,6 +96,15 @@ absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
   return absl::OkStatus();
 }
 
+absl::Status AuditRequeue(sql::Connection& c, int requeued, const std::vector<int64_t>& ids) {
+  if (requeued == 0) return absl::OkStatus();
+  v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_REQUEUED, "", absl::Now());
+  record.set_method("hubctl deliveries requeue");
+  record.set_detail(ids.empty() ? absl::StrCat("all ", requeued, " dead deliveries")
+                                : absl::StrCat(requeued, " of [", absl::StrJoin(ids, ", "), "]"));
+  return AppendAudit(c, {record});
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
@@ -135,7 +146,16 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
       }
       messages.push_back(*std::move(message));
     }
-    return absl::OkStatus();
+    std::vector<v1::AuditRecord> records;
+    for (const v1::RoutedMessage& m : messages) {
+      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", absl::Now()));
+      records.back().set_delivery_id(m.delivery_id());
+      records.back().set_message_id(m.message_id());
+      records.back().set_case_id(m.case_id());
+      records.back().set_recipient_agency_id(recipient);
+      records.back().set_detail(absl::StrCat("attempt ", m.redelivery_count() + 1, ", lease ", lease_owner));
+    }
+    return AppendAudit(c, std::move(records));
   });
   if (!status.ok()) return status;
   return messages;
@@ -146,6 +166,7 @@ absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
   int acknowledged = 0;
   absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
     acknowledged = 0;
+    std::vector<v1::AuditRecord> records;
     auto select = Prepare(c,
                           "SELECT state FROM delivery WHERE delivery_id = ? AND"
                           " recipient_agency_id = ? FOR UPDATE");
@@ -165,6 +186,9 @@ absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
       ack->setInt64(1, delivery_ids[i]);
       ack->executeUpdate();
       ++acknowledged;
+      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, recipient, absl::Now()));
+      records.back().set_method("Acknowledge");
+      records.back().set_delivery_id(delivery_ids[i]);
       completes->setInt64(1, delivery_ids[i]);
       std::unique_ptr<sql::ResultSet> event(completes->executeQuery());
       if (event->next()) {
@@ -173,7 +197,7 @@ absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
         if (!done.ok()) return done;
       }
     }
-    return absl::OkStatus();
+    return AppendAudit(c, std::move(records));
   });
   if (!status.ok()) return status;
   return acknowledged;
@@ -187,7 +211,10 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,
     release->setInt(1, policy.max_attempts);
     release->setString(2, lease_owner);
     released = release->executeUpdate();
-    return absl::OkStatus();
+    if (released == 0) return absl::OkStatus();
+    v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_RELEASED, "", absl::Now());
+    record.set_detail(absl::StrCat(released, " deliveries of ended stream ", lease_owner));
+    return AppendAudit(c, {record});
   });
   if (!status.ok()) return status;
   return released;
@@ -196,12 +223,32 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,
 absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
   int expired = 0;
   absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
+    // The deliveries about to be dead-lettered, each recorded by id.
+    std::vector<v1::AuditRecord> records;
+    {
+      auto dying = Prepare(c,
+                           "SELECT delivery_id, message_id, recipient_agency_id FROM delivery"
+                           " WHERE state = 'LEASED' AND lease_until < NOW(6) AND attempts >= ? FOR UPDATE");
+      dying->setInt(1, policy.max_attempts);
+      std::unique_ptr<sql::ResultSet> rows(dying->executeQuery());
+      while (rows->next()) {
+        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_DEAD_LETTERED, "", absl::Now()));
+        records.back().set_delivery_id(rows->getInt64("delivery_id"));
+        records.back().set_message_id(rows->getString("message_id"));
+        records.back().set_recipient_agency_id(rows->getString("recipient_agency_id"));
+      }
+    }
     auto expire = Prepare(c, kExpireSql);
     expire->setInt(1, policy.max_attempts);
     expire->setInt64(2, Micros(policy.initial_backoff));
     expire->setInt64(3, Micros(policy.max_backoff));
     expired = expire->executeUpdate();
-    return absl::OkStatus();
+    const int retried = expired - static_cast<int>(records.size());
+    if (retried > 0) {
+      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_RELEASED, "", absl::Now()));
+      records.back().set_detail(absl::StrCat(retried, " leases expired unacknowledged; due again after a backoff"));
+    }
+    return AppendAudit(c, std::move(records));
   });
   if (!status.ok()) return status;
   return expired;
@@ -260,14 +307,14 @@ absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>
         " WHERE state = 'DEAD'";
     if (ids.empty()) {
       requeued = Prepare(c, kRequeue)->executeUpdate();
-      return absl::OkStatus();
+      return AuditRequeue(c, requeued, ids);
     }
     auto one = Prepare(c, (std::string(kRequeue) + " AND delivery_id = ?").c_str());
     for (int64_t id : ids) {
       one->setInt64(1, id);
       requeued += one->executeUpdate();
     }
-    return absl::OkStatus();
+    return AuditRequeue(c, requeued, ids);
   });
   if (!status.ok()) return status;
   return requeued;

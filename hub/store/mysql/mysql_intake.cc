@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "absl/strings/str_join.h"
+#include "store/mysql/mysql_audit.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "google/protobuf/util/time_util.h"
@@ -235,6 +237,43 @@ void RecordPerformed(sql::Connection& c, const std::string& case_id, const std::
   insert->executeUpdate();
 }
 
+// What the record says of an accepted submission: the case opened, the
+// decisions recorded on it, the message and its recipients, and what the
+// hub sent itself. Ids and kinds only: never a child's personal data.
+std::vector<v1::AuditRecord> AuditOfAcceptance(const Submission& s,
+                                               const std::vector<std::string>& recipients,
+                                               const v1::SubmitResponse& receipt) {
+  std::vector<v1::AuditRecord> records;
+  auto add = [&](v1::AuditEventKind kind) -> v1::AuditRecord& {
+    records.push_back(AuditOf(kind, s.sender_agency_id, s.accepted_at));
+    records.back().set_method(s.method);
+    records.back().set_case_id(receipt.case_id());
+    return records.back();
+  };
+  if (s.new_child != nullptr) add(v1::AUDIT_EVENT_KIND_CASE_OPENED);
+  for (const v1::RiskAssessment& a : s.record_append.risk_assessments()) {
+    add(v1::AUDIT_EVENT_KIND_RISK_ASSESSMENT_RECORDED).set_risk_level(a.level());
+  }
+  for (const v1::CaseEvent& e : s.record_append.events()) {
+    add(v1::AUDIT_EVENT_KIND_CASE_EVENT_RECORDED).set_event_kind(e.kind());
+  }
+  v1::AuditRecord& message = add(s.message.kind() == v1::MESSAGE_KIND_RESPONSE
+                                     ? v1::AUDIT_EVENT_KIND_RESPONSE_SENT
+                                     : v1::AUDIT_EVENT_KIND_MESSAGE_ACCEPTED);
+  message.set_message_id(receipt.message_id());
+  message.set_detail(absl::StrCat(v1::MessageKind_Name(s.message.kind()), " to [",
+                                  absl::StrJoin(recipients, ", "), "]",
+                                  s.in_reply_to.empty() ? "" : absl::StrCat(" in reply to ", s.in_reply_to)));
+  for (const v1::HubActionReceipt& action : receipt.hub_actions()) {
+    v1::AuditRecord& performed = add(v1::AUDIT_EVENT_KIND_HUB_ACTION_PERFORMED);
+    performed.set_message_id(action.message_id());
+    performed.set_detail(absl::StrCat(v1::MessageKind_Name(action.kind()), " ",
+                                      v1::NotificationKind_Name(action.notification_kind()), " to [",
+                                      absl::StrJoin(action.recipient_agency_ids(), ", "), "]"));
+  }
+  return records;
+}
+
 // The body of Accept, inside its transaction.
 absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
                                  const crypto::FieldCipher& k, v1::SubmitResponse* response) {
@@ -312,7 +351,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   remember->setString(4, s.request_sha256);
   blobs.Set(*remember, 5, *response);
   remember->executeUpdate();
-  return absl::OkStatus();
+  return AppendAudit(c, AuditOfAcceptance(s, recipients, *response));
 }
 
 }  // namespace
@@ -382,7 +421,10 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
       if (!message.ok()) return message.status();
       *response.add_messages() = *std::move(message);
     }
-    return absl::OkStatus();
+    v1::AuditRecord read = AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, reader_agency_id, absl::Now());
+    read.set_method("GetCase");
+    read.set_case_id(case_id);
+    return AppendAudit(c, {read});
   });
   if (!status.ok()) return status;
   return response;

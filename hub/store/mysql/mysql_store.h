@@ -53,6 +53,11 @@ class MysqlStore : public Store {
   absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) override;
   absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) override;
 
+  // mysql_audit.cc
+  absl::Status RecordAudit(std::vector<v1::AuditRecord> records) override;
+  absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) override;
+  absl::StatusOr<audit::Anchor> AuditHead() override;
+
  private:
   std::shared_ptr<const crypto::FieldCipher> cipher_;
   ConnectionPool pool_;
