@@ -1,5 +1,6 @@
 #include "client/hub_channel.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -41,6 +42,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeHubChannel(const HubChannelOp
   if (options.channel_id != 0) {
     arguments.SetInt("cre.channel_id", options.channel_id);
     arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  }
+  if (options.max_reconnect_backoff_ms > 0) {
+    arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, options.max_reconnect_backoff_ms);
+    arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(1000, options.max_reconnect_backoff_ms));
   }
   return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl), arguments);
 }

@@ -29,6 +29,10 @@ struct HubChannelOptions {
   // Channels with equal options share one connection; a different id gives
   // a channel its own (load generators, tests of many connections).
   int channel_id = 0;
+  // Upper bound of gRPC's wait between reconnection attempts after the hub
+  // was unreachable (gRPC's default grows to 120 s); 0 keeps the default.
+  // Adapters set a few seconds, so that a returning hub is found quickly.
+  int max_reconnect_backoff_ms = 0;
 };
 
 // NOT_FOUND naming the option whose file cannot be read.

@@ -1,0 +1,73 @@
+#include "client/inbox_loop.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "client/grpc_status.h"
+#include "client/log.h"
+#include "grpcpp/client_context.h"
+
+namespace cre::client {
+
+InboxLoop::InboxLoop(std::shared_ptr<grpc::Channel> channel, InboxLoopOptions options, Stopper& stopper)
+    : stub_(v1::Inbox::NewStub(std::move(channel))), options_(options), stopper_(stopper) {}
+
+void InboxLoop::Run(const MessageHandler& handler) {
+  for (int reconnect = 0; !stopper_.stopped();) {
+    reconnect = ReceiveOnce(handler) ? 0 : reconnect + 1;
+    if (!stopper_.SleepFor(BackoffFor(options_.policy, reconnect))) break;
+  }
+}
+
+bool InboxLoop::ReceiveOnce(const MessageHandler& handler) {
+  // Shared with the stop callback, which may outlive this call.
+  auto context = std::make_shared<grpc::ClientContext>();
+  stopper_.OnStop([weak = std::weak_ptr<grpc::ClientContext>(context)] {
+    if (auto alive = weak.lock()) alive->TryCancel();
+  });
+  v1::SubscribeRequest request;
+  request.set_max_in_flight(options_.max_in_flight);
+  std::unique_ptr<grpc::ClientReader<v1::RoutedMessage>> stream = stub_->Subscribe(context.get(), request);
+  bool progressed = false;
+  v1::RoutedMessage message;
+  while (stream->Read(&message)) {
+    if (!Process(message, handler)) {
+      context->TryCancel();
+      break;
+    }
+    progressed = true;
+  }
+  const absl::Status ended = FromGrpcStatus(stream->Finish());
+  if (!stopper_.stopped()) LogError(absl::StrCat("inbox stream ended, subscribing again: ", ended.ToString()));
+  return progressed;
+}
+
+bool InboxLoop::Process(const v1::RoutedMessage& message, const MessageHandler& handler) {
+  const int64_t delivery = message.delivery_id();
+  if (persisted_unacknowledged_.count(delivery) == 0) {
+    absl::Status persisted = handler(message);
+    if (!persisted.ok()) {
+      LogError(absl::StrCat("not acknowledged: message ", message.message_id(), ": ", persisted.message()));
+      return false;
+    }
+    persisted_unacknowledged_.insert(delivery);
+  }
+  absl::Status acknowledged = Acknowledge(delivery);
+  if (acknowledged.ok()) {
+    persisted_unacknowledged_.erase(delivery);
+  } else {
+    LogError(absl::StrCat("acknowledgement of delivery ", delivery, " failed (kept, will be acknowledged on redelivery): ",
+                          acknowledged.message()));
+  }
+  return true;
+}
+
+absl::Status InboxLoop::Acknowledge(int64_t delivery_id) {
+  v1::AcknowledgeRequest request;
+  request.add_delivery_ids(delivery_id);
+  v1::AcknowledgeResponse response;
+  return CallWithRetry(options_.policy, stopper_, [&](grpc::ClientContext& context) {
+    return stub_->Acknowledge(&context, request, &response);
+  });
+}
+
+}  // namespace cre::client

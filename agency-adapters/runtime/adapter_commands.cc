@@ -1,0 +1,54 @@
+#include "runtime/adapter_commands.h"
+
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "client/log.h"
+#include "runtime/adapter_flags.h"
+
+namespace cre::adapters {
+
+int RunAdapter(const RunOptions& options, client::Stopper& stopper) {
+  std::thread receiver;
+  if (options.on_message && !options.once) {
+    receiver = std::thread([&options, &stopper] {
+      client::InboxLoop(options.channel, {}, stopper).Run(options.on_message);
+    });
+  }
+  if (options.submitter != nullptr) {
+    options.submitter->Run(options.poll, options.once);
+  }
+  if (options.once) stopper.Stop();
+  if (receiver.joinable()) receiver.join();
+  client::LogInfo("stopped");
+  return kExitOk;
+}
+
+int SendNow(FolderSubmitter& submitter, const client::Submission& submission) {
+  absl::Status drained = submitter.Drain();
+  auto outcome = submitter.OutcomeOf(submission.idempotency_key);
+  if (!outcome.has_value()) {
+    std::cerr << "not sent yet: " << drained.message() << "\nkept in " << submitter.spool_dir()
+              << " (key " << submission.idempotency_key << "); the adapter's `run` command sends it when the hub is back\n";
+    return kExitSpooled;
+  }
+  if (!outcome->ok()) {
+    std::cerr << "rejected by the hub: " << absl::StatusCodeToString(outcome->status().code()) << ": "
+              << outcome->status().message() << "\n";
+    return kExitRejected;
+  }
+  std::cout << client::ToJson(**outcome) << std::endl;
+  return kExitOk;
+}
+
+int SubmitFileCommand(FolderSubmitter& submitter, const std::string& path, const std::string& case_id) {
+  absl::StatusOr<client::Submission> submission = submitter.AcceptFile(path, case_id);
+  if (!submission.ok()) {
+    std::cerr << submission.status().message() << "\n";
+    return absl::IsInvalidArgument(submission.status()) ? kExitUsage : kExitIoError;
+  }
+  return SendNow(submitter, *submission);
+}
+
+}  // namespace cre::adapters

@@ -1,0 +1,102 @@
+// The adapters when things fail: the hub down while submissions are made,
+// the PRU adapter killed between writing a report and acknowledging it.
+#include <signal.h>
+
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/adapter_process.h"
+#include "client/durable_files.h"
+#include "cre/v1/referrals.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "support/hub_process.h"
+#include "support/inbox_stream.h"
+#include "support/test_database.h"
+#include "support/test_environment.h"
+#include "support/test_hub.h"
+
+namespace cre {
+namespace {
+
+using ::cre::testing::AdapterProcess;
+using ::cre::testing::CountFiles;
+using ::cre::testing::HubProcess;
+using ::cre::testing::InboxStream;
+using ::cre::testing::NewTempDir;
+using ::cre::testing::TestDatabase;
+using ::cre::testing::TestHub;
+using ::cre::testing::WaitFor;
+
+std::string Sample(const std::string& name) {
+  return ::cre::testing::SourceRoot() + "/agency-adapters/samples/" + name;
+}
+
+TEST(AdaptersFaultTest, FilesSubmittedWhileTheHubIsDownAreDeliveredOnceWhenItReturns) {
+  TestDatabase db;
+  const int port = ::cre::testing::UnusedPort();
+  const std::string dir = NewTempDir("health-down");
+  std::filesystem::create_directories(dir + "/inbox");
+  std::filesystem::copy_file(Sample("health-concern.json"), dir + "/inbox/concern.json");
+  std::filesystem::copy_file(Sample("operation-liberty-report.json"), dir + "/inbox/report.json");
+
+  // No hub listening: the adapter accepts both files into its spool.
+  AdapterProcess health(HEALTH_BINARY, {"run", "--dir", dir, "--poll-ms", "200"}, "derby-health", port);
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/spool", ".json") == 2; }, absl::Seconds(10))) << health.Stderr();
+  EXPECT_EQ(CountFiles(dir + "/inbox", ".json"), 0);
+  absl::SleepFor(absl::Seconds(2));  // retrying meanwhile
+  EXPECT_EQ(CountFiles(dir + "/processed", ".receipt.json"), 0);
+
+  v1::HubConfig config = ::cre::testing::TestHubConfig(db);
+  config.set_listen_address(absl::StrCat("127.0.0.1:", port));
+  HubProcess hub(::cre::testing::WriteHubConfigFile(config, "adapters-down.textproto"),
+                 ::testing::TempDir() + "adapters-down.log");
+  ASSERT_EQ(hub.WaitForPort(absl::Seconds(30)), port) << hub.Log();
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/processed", ".receipt.json") == 2; }, absl::Seconds(30)))
+      << health.Stderr();
+  EXPECT_EQ(CountFiles(dir + "/spool", ".json"), 0);
+  EXPECT_EQ(health.StopWith(SIGTERM), 0);
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message"), "2");
+
+  // A restart finds nothing left to send: still exactly two.
+  AdapterProcess again(HEALTH_BINARY, {"run", "--once", "--dir", dir}, "derby-health", port);
+  EXPECT_EQ(again.Wait(), 0) << again.Stderr();
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message"), "2");
+}
+
+TEST(AdaptersFaultTest, PoliceAdapterKilledBetweenWriteAndAckLeavesOneFilePerReport) {
+  TestHub hub;
+  std::set<std::string> message_ids;
+  for (int i = 0; i < 3; ++i) {
+    v1::SubmitOperationLibertyReportRequest request;
+    request.set_idempotency_key(absl::StrCat("olr-", i));
+    request.mutable_report()->add_places()->set_address(absl::StrCat("Car park ", i));
+    request.mutable_report()->set_narrative("Children collected here after school.");
+    v1::SubmitResponse receipt;
+    grpc::ClientContext context;
+    ASSERT_TRUE(v1::Referrals::NewStub(hub.ChannelFor("derby-health"))
+                    ->SubmitOperationLibertyReport(&context, request, &receipt)
+                    .ok());
+    message_ids.insert(receipt.message_id());
+  }
+  const std::string out = NewTempDir("pru-crash");
+  {
+    AdapterProcess crashing(POLICE_PRU_BINARY, {"--out", out, "--exit-after-write-for-test", "1"}, "derby-pru",
+                            hub.port());
+    EXPECT_EQ(crashing.Wait(), 3) << crashing.Stderr();
+  }
+  EXPECT_EQ(CountFiles(out, ".json"), 1);
+
+  AdapterProcess pru(POLICE_PRU_BINARY, {"--out", out}, "derby-pru", hub.port());
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(out, ".json") == 3; })) << pru.Stderr();
+  // Past the test hub's 2 s lease: any redelivery has come and gone.
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(pru.StopWith(SIGTERM), 0);
+  EXPECT_EQ(CountFiles(out, ".json"), 3);
+  for (const std::string& id : message_ids) EXPECT_TRUE(client::FileExists(out + "/" + id + ".json")) << id;
+  InboxStream after(hub.ChannelFor("derby-pru"));
+  EXPECT_FALSE(after.Next(absl::Milliseconds(700)).has_value());
+}
+
+}  // namespace
+}  // namespace cre
