@@ -41,6 +41,7 @@ void FillDefaults(v1::HubConfig* config) {
   if (delivery->initial_backoff_ms() == 0) delivery->set_initial_backoff_ms(1000);
   if (delivery->max_backoff_seconds() == 0) delivery->set_max_backoff_seconds(300);
   if (delivery->poll_interval_ms() == 0) delivery->set_poll_interval_ms(500);
+  if (config->deadline_check_interval_ms() == 0) config->set_deadline_check_interval_ms(10000);
 }
 
 absl::Status CheckFields(const v1::HubConfig& config) {

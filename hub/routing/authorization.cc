@@ -47,6 +47,9 @@ const std::vector<Permission>& Permissions() {
     {Method::kGetCase, {CRE_EVERY_ROLE}},
     {Method::kSubscribe, {CRE_EVERY_ROLE}},
     {Method::kAcknowledge, {CRE_EVERY_ROLE}},
+    // Managers: the CPM service across cases, teams for their own actions.
+    {Method::kListOpenActions,
+     {v1::CHILDRENS_SOCIAL_CARE, v1::EARLY_HELP, v1::CPM_SERVICE, v1::IRO_SERVICE}},
   };
   return *permissions;
 }
@@ -79,6 +82,7 @@ const char* MethodName(Method method) {
     case Method::kGetCase: return "GetCase";
     case Method::kSubscribe: return "Subscribe";
     case Method::kAcknowledge: return "Acknowledge";
+    case Method::kListOpenActions: return "ListOpenActions";
   }
   return "unknown";
 }

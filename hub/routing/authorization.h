@@ -28,6 +28,7 @@ enum class Method {
   kGetCase,
   kSubscribe,
   kAcknowledge,
+  kListOpenActions,
 };
 
 // Every method, for tests that try each one with each role.

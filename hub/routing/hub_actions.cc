@@ -129,4 +129,49 @@ absl::Status HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView
   return absl::OkStatus();
 }
 
+void HubActions::AddOverdueAlerts(const v1::Pathway& pathway, const CaseView& case_view,
+                                  Routing* routing) const {
+  for (const v1::Action& action : pathway.actions()) {
+    if (action.status() != v1::ACTION_STATUS_OVERDUE || action.discretionary()) continue;
+    FollowUp alert;
+    alert.trigger_key = absl::StrCat("alert:", TriggerKey(action));
+    alert.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
+    v1::Notification* n = alert.message.mutable_notification();
+    n->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
+    n->set_level(pathway.risk().effective_level());
+    n->set_action_kind(action.kind());
+    n->set_owner(action.owner());
+    *n->mutable_due_at() = action.due_at();
+    n->set_summary(absl::StrCat(v1::ActionKind_Name(action.kind()), " is overdue: it was due ",
+                                action.due_local().empty() ? action.due_date() : action.due_local(),
+                                ". ", action.rule()));
+    alert.recipients = router_->OfRole(v1::CPM_SERVICE);
+    const std::string owner = router_->OwnerAgency(action.owner(), case_view);
+    if (!owner.empty()) alert.recipients.push_back(owner);
+    if (alert.recipients.empty()) continue;  // nobody registered to tell
+    routing->follow_ups.push_back(std::move(alert));
+  }
+}
+
+CaseSchedule HubActions::ScheduleOf(const v1::Pathway& pathway, const CaseView& case_view) const {
+  CaseSchedule schedule;
+  for (const v1::Action& action : pathway.actions()) {
+    if (action.status() == v1::ACTION_STATUS_DONE || !action.has_due_at()) continue;
+    OpenAction open;
+    open.rule_id = action.rule_id();
+    open.kind = action.kind();
+    open.owner = action.owner();
+    open.owner_agency_id = router_->OwnerAgency(action.owner(), case_view);
+    open.due_at = absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(action.due_at()));
+    open.due_date = action.due_date();
+    // An action already overdue has had its alert; the next look is due
+    // when the next one falls due.
+    if (action.status() == v1::ACTION_STATUS_PENDING && !action.discretionary()) {
+      schedule.next_deadline = std::min(schedule.next_deadline, open.due_at);
+    }
+    schedule.open_actions.push_back(std::move(open));
+  }
+  return schedule;
+}
+
 }  // namespace cre

@@ -39,6 +39,15 @@ class HubActions {
   absl::Status AddFollowUps(const v1::Pathway& pathway, const CaseView& case_view,
                             const v1::Agency& sender, Routing* routing) const;
 
+  // For every OVERDUE action, an alert to the Duty CPM (the CPM service)
+  // and to the agency that owns the action, keyed by the rule and its due
+  // instant so that each is sent once, however often the case is reviewed.
+  void AddOverdueAlerts(const v1::Pathway& pathway, const CaseView& case_view, Routing* routing) const;
+
+  // The case's open actions with a due time (for managers' queries), and
+  // when it must be reviewed next: the earliest due time still ahead.
+  CaseSchedule ScheduleOf(const v1::Pathway& pathway, const CaseView& case_view) const;
+
  private:
   const Router* router_;
 };

@@ -48,6 +48,43 @@ std::vector<std::string> Router::OfRole(v1::AgencyRole role) const {
   return ids;
 }
 
+std::string Router::OwnerAgency(v1::PractitionerRole owner, const CaseView& case_view) const {
+  auto first = [this](v1::AgencyRole role) {
+    std::vector<std::string> ids = OfRole(role);
+    return ids.empty() ? std::string() : ids.front();
+  };
+  const v1::Child& child = case_view.case_file.child();
+  switch (owner) {
+    case v1::PRACTITIONER_ROLE_SOCIAL_WORKER:
+    case v1::PRACTITIONER_ROLE_TEAM_MANAGER:
+    case v1::PRACTITIONER_ROLE_CHILDRENS_SOCIAL_CARE:
+      return first(v1::CHILDRENS_SOCIAL_CARE);
+    case v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER:
+      return child.open_plan() == v1::OPEN_PLAN_EARLY_HELP ? first(v1::EARLY_HELP)
+                                                           : first(v1::CHILDRENS_SOCIAL_CARE);
+    case v1::PRACTITIONER_ROLE_EARLY_HELP_PRACTITIONER:
+      return first(v1::EARLY_HELP);
+    case v1::PRACTITIONER_ROLE_CPM:
+    case v1::PRACTITIONER_ROLE_CPM_VC:
+    case v1::PRACTITIONER_ROLE_DUTY_CPM:
+      return first(v1::CPM_SERVICE);
+    case v1::PRACTITIONER_ROLE_IRO:
+      return first(v1::IRO_SERVICE);
+    case v1::PRACTITIONER_ROLE_POLICE_REFERRAL_UNIT:
+      return first(v1::POLICE_REFERRAL_UNIT);
+    case v1::PRACTITIONER_ROLE_HOST_AUTHORITY: {
+      absl::StatusOr<std::string> host = AuthorityWithCode(child.placement_authority_code(), "");
+      return host.ok() ? *host : "";
+    }
+    case v1::PRACTITIONER_ROLE_HOME_AUTHORITY: {
+      absl::StatusOr<std::string> home = AuthorityWithCode(child.home_authority_code(), "");
+      return home.ok() ? *home : "";
+    }
+    default:
+      return "";
+  }
+}
+
 v1::AgencyRole Router::RoleOf(const std::string& agency_id) const {
   const v1::Agency* agency = registry_->FindById(agency_id);
   return agency == nullptr ? v1::AGENCY_ROLE_UNSPECIFIED : agency->role();
@@ -197,6 +234,10 @@ absl::StatusOr<std::vector<std::string>> Router::Recipients(const v1::Agency& se
     }
     case v1::MESSAGE_KIND_RESPONSE:
       if (replied == nullptr) return absl::InvalidArgumentError("message_id: required for a response");
+      if (replied->sender_agency_id.empty()) {
+        return absl::FailedPreconditionError(
+            "message_id: an alert from the hub takes no response; acknowledge it");
+      }
       recipients = {replied->sender_agency_id};
       break;
     default:

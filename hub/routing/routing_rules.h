@@ -58,6 +58,13 @@ class Router {
 
   // Every agency of `role` of this hub's authority.
   std::vector<std::string> OfRole(v1::AgencyRole role) const;
+  // The agency that answers for actions owned by `owner` on this case: CSC
+  // for its social workers and managers, Early Help for its practitioners
+  // (and the lead practitioner of an Early Help case), the CPM service, the
+  // IRO service, the PRU, or the host or home authority. Empty for a partner
+  // practitioner, who may be any agency.
+  std::string OwnerAgency(v1::PractitionerRole owner, const CaseView& case_view) const;
+
   // The registered role of `agency_id` (unspecified if unknown).
   v1::AgencyRole RoleOf(const std::string& agency_id) const;
 

@@ -10,6 +10,7 @@
 #include "routing/routing_rules.h"
 #include "server/directory_service.h"
 #include "server/inbox_service.h"
+#include "server/oversight_service.h"
 #include "server/referrals_service.h"
 #include "server/tls_credentials.h"
 #include "spdlog/spdlog.h"
@@ -83,9 +84,13 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   builder.AddListeningPort(config.listen_address(), *credentials, &hub->port_);
   hub->services_.push_back(std::make_unique<DirectoryService>(
       hub->registry_, hub->store_, config.local_authority().code()));
-  hub->services_.push_back(std::make_unique<ReferralsService>(
-      hub->registry_, hub->store_, hub->dispatcher_,
-      Router(hub->registry_, config.local_authority().code()), *std::move(engine)));
+  const Router router(hub->registry_, config.local_authority().code());
+  hub->services_.push_back(std::make_unique<ReferralsService>(hub->registry_, hub->store_,
+                                                              hub->dispatcher_, router, *engine));
+  hub->services_.push_back(std::make_unique<OversightService>(hub->registry_, hub->store_));
+  hub->deadline_watcher_ = std::make_unique<DeadlineWatcher>(
+      hub->store_, *engine, router, hub->dispatcher_.get(),
+      absl::Milliseconds(config.deadline_check_interval_ms()));
   hub->services_.push_back(std::make_unique<InboxService>(hub->registry_, hub->dispatcher_));
   for (const auto& service : hub->services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
@@ -98,6 +103,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
         absl::StrCat("listen_address: cannot listen on ", config.listen_address()));
   }
   hub->dispatcher_->Start();
+  hub->deadline_watcher_->Start();
   hub->SetServing(hub->store_->Ping().ok());
   hub->health_watcher_ = std::thread([hub = hub.get()] { hub->WatchDatabase(); });
   return hub;
@@ -140,6 +146,7 @@ void HubServer::Shutdown(absl::Duration grace) {
   dispatcher_->FinishAll(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the hub is stopping"));
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
+  deadline_watcher_->Stop();
   dispatcher_->Stop();
   // Last: a health check stuck on a hung database must not delay the stop.
   if (health_watcher_.joinable()) health_watcher_.join();

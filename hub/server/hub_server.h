@@ -17,6 +17,7 @@
 #include "cre/v1/config.pb.h"
 #include "grpcpp/server.h"
 #include "identity/agency_registry.h"
+#include "server/deadline_watcher.h"
 #include "server/delivery_dispatcher.h"
 #include "store/store.h"
 
@@ -52,6 +53,7 @@ class HubServer {
   std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<Store> store_;
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
+  std::unique_ptr<DeadlineWatcher> deadline_watcher_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -85,6 +85,8 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
         !planned.ok()) {
       return planned;
     }
+    actions.AddOverdueAlerts(*pathway, *case_view, &routing);
+    routing.schedule = actions.ScheduleOf(*pathway, *case_view);
     return routing;
   };
   absl::StatusOr<v1::SubmitResponse> receipt = store_->Accept(submission, route);

@@ -22,10 +22,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "audit/audit_chain.h"
 #include "cre/v1/agency.pb.h"
 #include "cre/v1/audit.pb.h"
 #include "cre/v1/case_file.pb.h"
+#include "cre/v1/pathway.pb.h"
 #include "cre/v1/referrals.pb.h"
 #include "cre/v1/routed_message.pb.h"
 
@@ -58,6 +60,23 @@ struct FollowUp {
   std::string acknowledged_by;
 };
 
+// An open action with a due time, as indexed for managers' queries.
+struct OpenAction {
+  std::string rule_id;
+  v1::ActionKind kind = v1::ACTION_KIND_UNSPECIFIED;
+  v1::PractitionerRole owner = v1::PRACTITIONER_ROLE_UNSPECIFIED;
+  std::string owner_agency_id;  // empty when no agency owns it
+  absl::Time due_at;
+  std::string due_date;  // YYYY-MM-DD, local
+};
+
+// What the case's evaluation says about time: its open actions with a due
+// time, and when the watcher must look at it next (InfiniteFuture: never).
+struct CaseSchedule {
+  std::vector<OpenAction> open_actions;
+  absl::Time next_deadline = absl::InfiniteFuture();
+};
+
 // What a route decides about a submission.
 struct Routing {
   std::vector<std::string> recipients;
@@ -69,6 +88,18 @@ struct Routing {
   // empty: the event is complete as it is.
   std::string acknowledged_by;
   std::vector<FollowUp> follow_ups;
+  // Set when the case was evaluated: replaces its schedule.
+  absl::optional<CaseSchedule> schedule;
+};
+
+// Decides, for a case whose deadline has passed, what the hub sends
+// (overdue alerts, as follow-ups) and the case's new schedule.
+using ReviewFn = std::function<absl::StatusOr<Routing>(const CaseView& case_view)>;
+
+// A page of open actions for managers, earliest due first.
+struct ActionPage {
+  std::vector<std::pair<std::string, OpenAction>> actions;  // (case_id, action)
+  std::string next_page_token;  // empty: the last page
 };
 
 // A submission to accept: a message to route, and what it adds to a case.
@@ -193,6 +224,21 @@ class Store {
   // Back to PENDING with attempts reset; all dead deliveries if `ids` is
   // empty. Returns how many.
   virtual absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) = 0;
+
+  // --- Deadlines -----------------------------------------------------------
+
+  // Claims up to `limit` cases whose next deadline is at or before `now`
+  // (skipping cases another process is reviewing), and for each runs
+  // `review` and writes what it decides, one transaction per case. Returns
+  // how many cases were reviewed.
+  virtual absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) = 0;
+
+  // Open actions with a due time before `due_before`, earliest first; only
+  // those owned by `owner_agency_id` unless it is empty. `page_token` is
+  // empty or a previous page's next_page_token.
+  virtual absl::StatusOr<ActionPage> ListOpenActions(const std::string& owner_agency_id,
+                                                     absl::Time due_before, int page_size,
+                                                     const std::string& page_token) = 0;
 
   // --- The record (docs/audit.md) ------------------------------------------
   // Every method above that changes or reads a case writes its own audit

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "cre/v1/directory.grpc.pb.h"
 #include "cre/v1/inbox.grpc.pb.h"
+#include "cre/v1/oversight.grpc.pb.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -90,6 +91,11 @@ grpc::Status CallMethod(Method method, const Channel& channel, const std::string
       v1::AcknowledgeResponse response;
       return v1::Inbox::NewStub(channel)->Acknowledge(
           context.get(), Parse<v1::AcknowledgeRequest>(request_text), &response);
+    }
+    case Method::kListOpenActions: {
+      v1::ListOpenActionsResponse response;
+      return v1::Oversight::NewStub(channel)->ListOpenActions(
+          context.get(), Parse<v1::ListOpenActionsRequest>(request_text), &response);
     }
   }
   return grpc::Status(grpc::StatusCode::INTERNAL, "unknown method");
@@ -213,6 +219,10 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::NOT_FOUND, "delivery_ids[0]"},
       {"SubscribeTooManyInFlight", "derby-pru", Method::kSubscribe, "max_in_flight: 100000",
        grpc::StatusCode::INVALID_ARGUMENT, "max_in_flight"},
+      {"ActionsPageTooLarge", "derby-cpm", Method::kListOpenActions, "page_size: 100000",
+       grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
+      {"ActionsForeignPageToken", "derby-cpm", Method::kListOpenActions, R"(page_token: "not-ours")",
+       grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
   };
   return *rows;
 }

@@ -36,6 +36,7 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
   config.mutable_delivery()->set_lease_seconds(2);
   config.mutable_delivery()->set_initial_backoff_ms(100);
   config.mutable_delivery()->set_poll_interval_ms(100);
+  config.set_deadline_check_interval_ms(200);
   absl::Status completed = CompleteHubConfig(&config);
   EXPECT_TRUE(completed.ok()) << completed;
   return config;

@@ -7,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "store/mysql/mysql_audit.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
@@ -183,7 +185,8 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
                         " accepted_at, body, event_acknowledged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert->setString(1, message_id);
   insert->setString(2, v1::MessageKind_Name(body.kind()));
-  insert->setString(3, s.sender_agency_id);
+  // Alerts the hub sends of its own accord have no sending agency.
+  if (s.sender_agency_id.empty()) insert->setNull(3, 0); else insert->setString(3, s.sender_agency_id);
   if (case_id.empty()) insert->setNull(4, 0); else insert->setString(4, case_id);
   if (body.in_reply_to().empty()) insert->setNull(5, 0); else insert->setString(5, body.in_reply_to());
   insert->setString(6, SqlTime(s.accepted_at));
@@ -201,7 +204,7 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
     delivery->executeUpdate();
   }
   if (!case_id.empty()) {
-    Involve(c, case_id, s.sender_agency_id);
+    if (!s.sender_agency_id.empty()) Involve(c, case_id, s.sender_agency_id);
     for (const std::string& recipient : recipients) Involve(c, case_id, recipient);
   }
   return message_id;
@@ -274,6 +277,65 @@ std::vector<v1::AuditRecord> AuditOfAcceptance(const Submission& s,
   return records;
 }
 
+// Writes the follow-ups not performed before (once per case and trigger),
+// each with its case event; adds a receipt for each to `response`. Returns
+// whether the case's record changed.
+absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
+                                    const std::vector<FollowUp>& follow_ups, CaseView& case_view,
+                                    BlobParams& blobs, const crypto::FieldCipher& k,
+                                    v1::SubmitResponse* response) {
+  const std::string& case_id = case_view.case_file.case_id();
+  bool record_changed = false;
+  for (const FollowUp& follow_up : follow_ups) {
+    if (AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
+    v1::RoutedMessage hub_body = follow_up.message;
+    hub_body.set_sent_by_hub(true);
+    const std::vector<std::string> to = Deduplicated(follow_up.recipients);
+    CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
+                         InsertMessage(c, s, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k));
+    RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
+    if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+      AppendEvent(case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
+      record_changed = true;
+    }
+    v1::HubActionReceipt* receipt = response->add_hub_actions();
+    receipt->set_message_id(hub_message_id);
+    receipt->set_kind(hub_body.kind());
+    receipt->set_notification_kind(hub_body.notification().kind());
+    for (const std::string& recipient : to) receipt->add_recipient_agency_ids(recipient);
+  }
+  return record_changed;
+}
+
+// Replaces the case's open actions and next deadline.
+void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSchedule& schedule) {
+  auto clear = Prepare(c, "DELETE FROM case_action WHERE case_id = ?");
+  clear->setString(1, case_id);
+  clear->executeUpdate();
+  auto insert = Prepare(c,
+                        "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role,"
+                        " owner_agency_id, due_at, due_date) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                        " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind)");
+  for (const OpenAction& action : schedule.open_actions) {
+    insert->setString(1, case_id);
+    insert->setString(2, action.rule_id);
+    insert->setString(3, v1::ActionKind_Name(action.kind));
+    insert->setString(4, v1::PractitionerRole_Name(action.owner));
+    if (action.owner_agency_id.empty()) insert->setNull(5, 0); else insert->setString(5, action.owner_agency_id);
+    insert->setString(6, SqlTime(action.due_at));
+    insert->setString(7, action.due_date);
+    insert->executeUpdate();
+  }
+  auto next = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
+  if (schedule.next_deadline == absl::InfiniteFuture()) {
+    next->setNull(1, 0);
+  } else {
+    next->setString(1, SqlTime(schedule.next_deadline));
+  }
+  next->setString(2, case_id);
+  next->executeUpdate();
+}
+
 // The body of Accept, inside its transaction.
 absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
                                  const crypto::FieldCipher& k, v1::SubmitResponse* response) {
@@ -317,23 +379,11 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
     record_changed = true;
   }
-  for (const FollowUp& follow_up : routing->follow_ups) {
-    if (!case_view || AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
-    v1::RoutedMessage hub_body = follow_up.message;
-    hub_body.set_sent_by_hub(true);
-    const std::vector<std::string> to = Deduplicated(follow_up.recipients);
-    CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
-                         InsertMessage(c, s, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k));
-    RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
-    if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
-      AppendEvent(*case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
-      record_changed = true;
-    }
-    v1::HubActionReceipt* receipt = response->add_hub_actions();
-    receipt->set_message_id(hub_message_id);
-    receipt->set_kind(hub_body.kind());
-    receipt->set_notification_kind(hub_body.notification().kind());
-    for (const std::string& recipient : to) receipt->add_recipient_agency_ids(recipient);
+  if (case_view) {
+    CRE_ASSIGN_OR_RETURN(const bool performed,
+                         WriteFollowUps(c, s, routing->follow_ups, *case_view, blobs, k, response));
+    record_changed = record_changed || performed;
+    if (routing->schedule) WriteSchedule(c, case_id, *routing->schedule);
   }
   if (record_changed) CRE_RETURN_IF_ERROR(WriteRecord(c, *case_view, blobs, k));
 
@@ -428,6 +478,110 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
   });
   if (!status.ok()) return status;
   return response;
+}
+
+}  // namespace cre::mysql
+
+namespace cre::mysql {
+
+absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) {
+  int reviewed = 0;
+  for (; reviewed < limit; ++reviewed) {
+    bool found = false;
+    // One case a transaction: a slow case holds no other case's lock, and
+    // SKIP LOCKED sends another process's watcher to the next case.
+    absl::Status status = RunTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
+      found = false;
+      auto claim = Prepare(c,
+                           "SELECT case_id FROM cre_case WHERE next_deadline <= ?"
+                           " ORDER BY next_deadline LIMIT 1 FOR UPDATE SKIP LOCKED");
+      claim->setString(1, SqlTime(now));
+      std::unique_ptr<sql::ResultSet> row(claim->executeQuery());
+      if (!row->next()) return absl::OkStatus();
+      found = true;
+      const std::string case_id = row->getString("case_id");
+      Submission by_hub;  // no sending agency: the hub acts of its own accord
+      by_hub.method = "deadline watcher";
+      by_hub.accepted_at = now;
+      CRE_ASSIGN_OR_RETURN(CaseView view, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
+      CRE_ASSIGN_OR_RETURN(Routing routing, review(view));
+      BlobParams blobs;
+      v1::SubmitResponse performed;
+      CRE_ASSIGN_OR_RETURN(const bool record_changed,
+                           WriteFollowUps(c, by_hub, routing.follow_ups, view, blobs, *cipher_, &performed));
+      if (record_changed) CRE_RETURN_IF_ERROR(WriteRecord(c, view, blobs, *cipher_));
+      // Without a schedule the case would be claimed again at once.
+      WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());
+      std::vector<v1::AuditRecord> records;
+      for (const v1::HubActionReceipt& alert : performed.hub_actions()) {
+        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DEADLINE_ALERT_RAISED, "", now));
+        records.back().set_method(by_hub.method);
+        records.back().set_case_id(case_id);
+        records.back().set_message_id(alert.message_id());
+        records.back().set_detail(absl::StrCat(v1::NotificationKind_Name(alert.notification_kind()), " to [",
+                                               absl::StrJoin(alert.recipient_agency_ids(), ", "), "]"));
+      }
+      return AppendAudit(c, std::move(records));
+    });
+    if (!status.ok()) return status;
+    if (!found) break;
+  }
+  return reviewed;
+}
+
+absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const std::string& owner_agency_id,
+                                                       absl::Time due_before, int page_size,
+                                                       const std::string& page_token) {
+  // Keyset paging on (due_at, case_id, rule_id): stable while cases change.
+  std::string after_due = "1970-01-01 00:00:00", after_case, after_rule;
+  if (!page_token.empty()) {
+    std::string decoded;
+    std::vector<std::string> parts;
+    if (absl::WebSafeBase64Unescape(page_token, &decoded)) parts = absl::StrSplit(decoded, '|');
+    if (parts.size() != 3) return absl::InvalidArgumentError("page_token: not a token this hub issued");
+    after_due = parts[0];
+    after_case = parts[1];
+    after_rule = parts[2];
+  }
+  ActionPage page;
+  absl::Status status = RunTransaction(pool_, "list open actions", [&](sql::Connection& c) -> absl::Status {
+    page = ActionPage();
+    auto select = Prepare(c,
+                          "SELECT case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date"
+                          " FROM case_action WHERE due_at < ? AND (? = '' OR owner_agency_id = ?)"
+                          " AND (due_at, case_id, rule_id) > (?, ?, ?)"
+                          " ORDER BY due_at, case_id, rule_id LIMIT ?");
+    // "No bound" must still be a date the server can compare.
+    select->setString(1, due_before == absl::InfiniteFuture() ? "9999-12-31 23:59:59" : SqlTime(due_before));
+    select->setString(2, owner_agency_id);
+    select->setString(3, owner_agency_id);
+    select->setString(4, after_due);
+    select->setString(5, after_case);
+    select->setString(6, after_rule);
+    select->setInt(7, page_size + 1);  // one more: is there a next page?
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    std::string last_key;
+    while (rows->next()) {
+      if (static_cast<int>(page.actions.size()) == page_size) {
+        page.next_page_token = absl::WebSafeBase64Escape(last_key);
+        break;
+      }
+      OpenAction action;
+      action.rule_id = rows->getString("rule_id");
+      v1::ActionKind_Parse(std::string(rows->getString("action_kind")), &action.kind);
+      v1::PractitionerRole_Parse(std::string(rows->getString("owner_role")), &action.owner);
+      if (!rows->isNull("owner_agency_id")) action.owner_agency_id = rows->getString("owner_agency_id");
+      const std::string due = rows->getString("due_at");
+      CRE_ASSIGN_OR_RETURN(action.due_at, TimeFromSql(due));
+      action.due_date = rows->getString("due_date");
+      const std::string case_id = rows->getString("case_id");
+      last_key = absl::StrCat(due, "|", case_id, "|", action.rule_id);
+      page.actions.emplace_back(case_id, std::move(action));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
 }
 
 }  // namespace cre::mysql

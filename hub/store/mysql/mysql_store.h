@@ -53,6 +53,10 @@ class MysqlStore : public Store {
   absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) override;
   absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) override;
 
+  absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) override;
+  absl::StatusOr<ActionPage> ListOpenActions(const std::string& owner_agency_id, absl::Time due_before,
+                                             int page_size, const std::string& page_token) override;
+
   // mysql_audit.cc
   absl::Status RecordAudit(std::vector<v1::AuditRecord> records) override;
   absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) override;

@@ -19,6 +19,7 @@
 namespace cre::mysql {
 
 // "2026-11-22 10:15:00.123456", UTC (every connection's session time zone).
+// `time` must be finite: an infinite time has no SQL form.
 std::string SqlTime(absl::Time time);
 absl::StatusOr<absl::Time> TimeFromSql(const std::string& text);
 

@@ -1,0 +1,55 @@
+// Watches deadlines: finds the cases whose next deadline has passed, and
+// sends one alert per overdue action to the Duty CPM and the action's owner.
+//
+// Every hub process runs one. They share the work through the store: a case
+// is reviewed by one process at a time (SKIP LOCKED), and an alert is sent
+// once per action and due time (the hub_action table), so with any number
+// of processes each alert goes out once.
+//
+//   DeadlineWatcher watcher(store, engine, router, &dispatcher, absl::Seconds(10));
+//   watcher.Start();
+#ifndef CRE_HUB_SERVER_DEADLINE_WATCHER_H_
+#define CRE_HUB_SERVER_DEADLINE_WATCHER_H_
+
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "pathway/engine.h"
+#include "routing/routing_rules.h"
+#include "server/delivery_dispatcher.h"
+#include "store/store.h"
+
+namespace cre {
+
+class DeadlineWatcher {
+ public:
+  DeadlineWatcher(std::shared_ptr<Store> store, std::shared_ptr<const pathway::PathwayEngine> engine,
+                  Router router, DeliveryDispatcher* dispatcher, absl::Duration interval)
+      : store_(std::move(store)),
+        engine_(std::move(engine)),
+        router_(std::move(router)),
+        dispatcher_(dispatcher),
+        interval_(interval) {}
+  ~DeadlineWatcher() { Stop(); }
+
+  void Start();
+  void Stop();
+  // Reviews every case due at `now`; returns how many. (The thread calls it;
+  // tests may too.)
+  absl::StatusOr<int> ReviewDue(absl::Time now);
+
+ private:
+  std::shared_ptr<Store> store_;
+  std::shared_ptr<const pathway::PathwayEngine> engine_;
+  Router router_;
+  DeliveryDispatcher* dispatcher_;
+  const absl::Duration interval_;
+  absl::Notification stopping_;
+  std::thread thread_;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_SERVER_DEADLINE_WATCHER_H_

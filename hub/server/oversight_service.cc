@@ -1,0 +1,54 @@
+#include "server/oversight_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "routing/authorization.h"
+#include "server/agency_auth.h"
+#include "server/grpc_status.h"
+
+namespace cre {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+
+}  // namespace
+
+grpc::Status OversightService::ListOpenActions(grpc::ServerContext* context,
+                                               const v1::ListOpenActionsRequest* request,
+                                               v1::ListOpenActionsResponse* response) {
+  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status allowed = Authorize(*caller, Method::kListOpenActions); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  int page_size = request->page_size();
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", page_size, " is not between 0 and ", kMaxPageSize)));
+  }
+  if (page_size == 0) page_size = kDefaultPageSize;
+  const absl::Time now = absl::Now();
+  // The CPM service oversees every case; a team sees what its agency owns.
+  const std::string owner = caller->role() == v1::CPM_SERVICE ? "" : caller->id();
+  absl::StatusOr<ActionPage> page = store_->ListOpenActions(
+      owner, request->overdue_only() ? now : absl::InfiniteFuture(), page_size, request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const auto& [case_id, action] : page->actions) {
+    v1::OpenActionSummary* summary = response->add_actions();
+    summary->set_case_id(case_id);
+    summary->set_kind(action.kind);
+    summary->set_owner(action.owner);
+    summary->set_owner_agency_id(action.owner_agency_id);
+    *summary->mutable_due_at() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(action.due_at));
+    summary->set_due_date(action.due_date);
+    summary->set_status(action.due_at <= now ? v1::ACTION_STATUS_OVERDUE : v1::ACTION_STATUS_PENDING);
+    summary->set_rule_id(action.rule_id);
+  }
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+}  // namespace cre

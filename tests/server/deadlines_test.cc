@@ -1,0 +1,168 @@
+// Deadlines: when an action becomes overdue, one alert goes to the Duty CPM
+// and to the action's owner, however many hub processes watch; managers
+// list due and overdue actions across cases, earliest first, in pages.
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cre/v1/oversight.grpc.pb.h"
+#include "cre/v1/referrals.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "support/inbox_stream.h"
+#include "support/test_hub.h"
+
+namespace cre {
+namespace {
+
+using ::cre::testing::InboxStream;
+using ::cre::testing::TestHub;
+using ::google::protobuf::util::TimeUtil;
+using ::testing::UnorderedElementsAre;
+
+google::protobuf::Timestamp At(absl::Time t) { return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t)); }
+
+class DeadlinesTest : public ::testing::Test {
+ protected:
+  // A looked-after child assessed HIGH at `assessed_at`: the IRO must be
+  // told within 48 clock hours, so the hub notifies it at once, and the
+  // action stays open until the IRO acknowledges.
+  std::string LookedAfterChildAssessedAt(absl::Time assessed_at, const std::string& key) {
+    v1::SubmitConcernRequest open;
+    open.set_idempotency_key(key + "-open");
+    v1::NewChild* child = open.mutable_new_child();
+    child->mutable_details()->set_family_name("Example");
+    child->mutable_child()->set_date_of_birth("2012-03-04");
+    child->mutable_child()->set_open_plan(v1::OPEN_PLAN_LOOKED_AFTER);
+    child->mutable_child()->set_looked_after(true);
+    child->mutable_child()->set_home_authority_code("E06000015");
+    open.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_LOW);
+    open.mutable_concern()->set_narrative("n");
+    *open.mutable_concern()->mutable_identified_at() = At(assessed_at - absl::Hours(1));
+    v1::SubmitResponse opened;
+    {
+      grpc::ClientContext context;
+      EXPECT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->SubmitConcern(&context, open, &opened).ok());
+    }
+    v1::RecordRiskAssessmentRequest assess;
+    assess.set_idempotency_key(key + "-assess");
+    assess.set_case_id(opened.case_id());
+    *assess.mutable_assessment()->mutable_assessed_at() = At(assessed_at);
+    assess.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);
+    assess.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+    grpc::ClientContext context;
+    v1::SubmitResponse assessed;
+    EXPECT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->RecordRiskAssessment(&context, assess, &assessed).ok());
+    return opened.case_id();
+  }
+
+  std::string Alerts() {
+    return hub_.database().QueryString(
+        "SELECT COUNT(*) FROM hub_action WHERE trigger_key LIKE 'alert:%'");
+  }
+
+  v1::ListOpenActionsResponse List(const std::string& agency, bool overdue_only, int page_size,
+                                   const std::string& token = "") {
+    v1::ListOpenActionsRequest request;
+    request.set_overdue_only(overdue_only);
+    request.set_page_size(page_size);
+    request.set_page_token(token);
+    grpc::ClientContext context;
+    v1::ListOpenActionsResponse response;
+    grpc::Status status = v1::Oversight::NewStub(hub_.ChannelFor(agency))->ListOpenActions(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  TestHub hub_;
+};
+
+TEST_F(DeadlinesTest, AnActionThatFallsDueIsAlertedOnceWithTwoHubProcesses) {
+  TestHub other(hub_.database());  // a second process watching the same cases
+  InboxStream cpm(hub_.ChannelFor("derby-cpm"));
+  // The IRO notification falls due 3 s from now.
+  const std::string case_id = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(3), "c");
+  EXPECT_EQ(Alerts(), "0");
+
+  absl::optional<v1::RoutedMessage> alert = cpm.Next(absl::Seconds(20));
+  ASSERT_TRUE(alert.has_value()) << "no overdue alert reached the Duty CPM";
+  EXPECT_EQ(alert->notification().kind(), v1::NOTIFICATION_KIND_OVERDUE_ALERT);
+  EXPECT_EQ(alert->notification().action_kind(), v1::IRO_NOTIFICATION);
+  EXPECT_EQ(alert->notification().owner(), v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+  EXPECT_EQ(alert->case_id(), case_id);
+  EXPECT_TRUE(alert->sent_by_hub());
+  EXPECT_TRUE(alert->sender_agency_id().empty());
+  // Both watchers have looked many times since (200 ms each): still one.
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(Alerts(), "1");
+  EXPECT_EQ(hub_.database().QueryString(
+                "SELECT GROUP_CONCAT(d.recipient_agency_id ORDER BY d.recipient_agency_id) FROM delivery d"
+                " JOIN message m ON m.message_id = d.message_id JOIN hub_action h ON h.message_id = m.message_id"
+                " WHERE h.trigger_key LIKE 'alert:%'"),
+            "derby-cpm,derby-csc");  // the Duty CPM and the owner (a social worker: CSC)
+  EXPECT_FALSE(cpm.Next(absl::Milliseconds(500)).has_value());
+  // An alert from the hub takes no response.
+  v1::RespondRequest respond;
+  respond.set_idempotency_key("r");
+  respond.set_message_id(alert->message_id());
+  respond.mutable_response()->set_kind(v1::RESPONSE_KIND_ACKNOWLEDGE);
+  grpc::ClientContext context;
+  v1::SubmitResponse refused;
+  EXPECT_EQ(v1::Referrals::NewStub(hub_.ChannelFor("derby-cpm"))->Respond(&context, respond, &refused).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(DeadlinesTest, AnActionAlreadyOverdueWhenRecordedIsAlertedAtOnce) {
+  InboxStream cpm(hub_.ChannelFor("derby-cpm"));
+  LookedAfterChildAssessedAt(absl::Now() - absl::Hours(72), "late");
+  EXPECT_EQ(Alerts(), "1");
+  absl::optional<v1::RoutedMessage> alert = cpm.Next();
+  ASSERT_TRUE(alert.has_value());
+  EXPECT_EQ(alert->notification().action_kind(), v1::IRO_NOTIFICATION);
+}
+
+TEST_F(DeadlinesTest, ManagersListDueAndOverdueActionsEarliestFirstInPages) {
+  const std::string late = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(72), "late");
+  const std::string soon = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(1), "soon");
+
+  // The CPM service sees every case, earliest due first.
+  v1::ListOpenActionsResponse all = List("derby-cpm", false, 500);
+  ASSERT_GE(all.actions_size(), 2);
+  for (int i = 1; i < all.actions_size(); ++i) {
+    EXPECT_LE(TimeUtil::TimestampToMicroseconds(all.actions(i - 1).due_at()),
+              TimeUtil::TimestampToMicroseconds(all.actions(i).due_at()));
+  }
+  std::set<std::string> cases;
+  for (const auto& a : all.actions()) cases.insert(a.case_id());
+  EXPECT_THAT(cases, UnorderedElementsAre(late, soon));
+
+  // Only what is overdue: the late case's actions.
+  v1::ListOpenActionsResponse overdue = List("derby-cpm", true, 500);
+  ASSERT_GE(overdue.actions_size(), 1);
+  for (const auto& a : overdue.actions()) {
+    EXPECT_EQ(a.case_id(), late);
+    EXPECT_EQ(a.status(), v1::ACTION_STATUS_OVERDUE);
+  }
+
+  // Pages of one, following the tokens, give the same list.
+  std::vector<std::string> paged;
+  std::string token;
+  do {
+    v1::ListOpenActionsResponse page = List("derby-cpm", false, 1, token);
+    ASSERT_LE(page.actions_size(), 1);
+    for (const auto& a : page.actions()) paged.push_back(a.case_id() + a.rule_id());
+    token = page.next_page_token();
+  } while (!token.empty());
+  ASSERT_EQ(paged.size(), static_cast<size_t>(all.actions_size()));
+  for (int i = 0; i < all.actions_size(); ++i) EXPECT_EQ(paged[i], all.actions(i).case_id() + all.actions(i).rule_id());
+
+  // A team sees the actions its agency owns, and only those.
+  v1::ListOpenActionsResponse team = List("derby-csc", false, 500);
+  for (const auto& a : team.actions()) EXPECT_EQ(a.owner_agency_id(), "derby-csc");
+  EXPECT_LE(team.actions_size(), all.actions_size());
+}
+
+}  // namespace
+}  // namespace cre
