@@ -10,7 +10,9 @@
 //   hubctl calendar holidays YEAR | add-working-days DATE N | add-working-hours INSTANT N
 //
 // Results go to stdout, errors to stderr naming what is wrong; the exit
-// status is 0 on success, 1 on a failed operation, 2 on a usage error.
+// status is 0 on success, 1 on a failed operation (for audit verify: the
+// chain is broken), 2 on a usage error, 3 when audit verify could not read
+// the chain (the database is unreachable, say).
 #include <functional>
 #include <iostream>
 #include <string>
@@ -194,6 +196,10 @@ int Audit(const std::vector<std::string>& args) {
       return verifier.Add(row);
     });
     if (walked.ok()) walked = verifier.Finish();
+    if (!walked.ok() && walked.code() != absl::StatusCode::kDataLoss) {
+      std::cerr << "hubctl: cannot verify the audit chain: " << walked.message() << "\n";
+      return 3;  // not checked: say so, never "intact" or "broken"
+    }
     if (!walked.ok()) {
       std::cout << "audit chain BROKEN after " << verifier.rows_checked() << " good rows: "
                 << walked.message() << "\n";
