@@ -16,11 +16,16 @@ int RunAdapter(const RunOptions& options, client::Stopper& stopper) {
       client::InboxLoop(options.channel, {}, stopper).Run(options.on_message);
     });
   }
-  if (options.submitter != nullptr) {
-    options.submitter->Run(options.poll, options.once);
-  }
-  if (options.once) stopper.Stop();
+  absl::Status ran = absl::OkStatus();
+  if (options.submitter != nullptr) ran = options.submitter->Run(options.poll, options.once);
+  // A submitter that cannot go on (its folders unusable, say) stops the
+  // adapter: the receiver must not run on as if all were well.
+  if (options.once || !ran.ok()) stopper.Stop();
   if (receiver.joinable()) receiver.join();
+  if (!ran.ok()) {
+    client::LogError(absl::StrCat("stopped: ", ran.message()));
+    return kExitIoError;
+  }
   client::LogInfo("stopped");
   return kExitOk;
 }
