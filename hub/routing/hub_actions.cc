@@ -15,6 +15,11 @@ std::string FirstOfRole(const Router& router, const std::vector<std::string>& re
   return "";
 }
 
+std::string FirstOf(const Router& router, v1::AgencyRole role) {
+  std::vector<std::string> ids = router.OfRole(role);
+  return ids.empty() ? std::string() : ids.front();
+}
+
 // The notification the hub sends for a hub-performed action kind.
 v1::NotificationKind NotificationFor(v1::ActionKind kind) {
   switch (kind) {
@@ -93,8 +98,8 @@ void HubActions::AddMessageEvent(const v1::RoutedMessage& message, const Replied
   }
 }
 
-absl::Status HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView& case_view,
-                                      const v1::Agency& sender, Routing* routing) const {
+void HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView& case_view,
+                              Routing* routing) const {
   for (const v1::Action& action : pathway.actions()) {
     const bool due_now = action.status() == v1::ACTION_STATUS_PENDING ||
                          action.status() == v1::ACTION_STATUS_OVERDUE;
@@ -103,11 +108,13 @@ absl::Status HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView
     follow_up.trigger_key = TriggerKey(action);
     const v1::RiskLevel level = pathway.risk().effective_level();
     if (action.kind() == v1::STEP_UP_REFERRAL) {
+      follow_up.on_behalf_of = FirstOf(*router_, v1::EARLY_HELP);  // Early Help steps up to CSC
       follow_up.message.set_kind(v1::MESSAGE_KIND_STEP_UP_REFERRAL);
       follow_up.message.mutable_step_up_referral()->set_level(level);
       follow_up.message.mutable_step_up_referral()->set_reason(action.rule());
     } else if (v1::NotificationKind kind = NotificationFor(action.kind());
                kind != v1::NOTIFICATION_KIND_UNSPECIFIED) {
+      follow_up.on_behalf_of = FirstOf(*router_, v1::CHILDRENS_SOCIAL_CARE);  // answers go to CSC
       follow_up.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
       follow_up.message.mutable_notification()->set_kind(kind);
       follow_up.message.mutable_notification()->set_level(level);
@@ -116,7 +123,10 @@ absl::Status HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView
       continue;  // an Operation Liberty report: the practitioner writes it; the hub routes it
     }
     absl::StatusOr<std::vector<std::string>> to = router_->HubActionRecipients(follow_up.message, case_view);
-    if (!to.ok()) return to.status();
+    if (!to.ok()) {
+      AddUnroutable(action, follow_up.trigger_key, to.status(), routing);
+      continue;
+    }
     follow_up.recipients = *std::move(to);
     // The same events as when an agency sends these itself.
     Routing as_sent;
@@ -126,7 +136,20 @@ absl::Status HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView
     follow_up.acknowledged_by = as_sent.acknowledged_by;
     routing->follow_ups.push_back(std::move(follow_up));
   }
-  return absl::OkStatus();
+}
+
+void HubActions::AddUnroutable(const v1::Action& action, const std::string& trigger_key,
+                               const absl::Status& why, Routing* routing) const {
+  FollowUp escalation;
+  escalation.trigger_key = absl::StrCat("unroutable:", trigger_key);
+  escalation.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
+  v1::Notification* n = escalation.message.mutable_notification();
+  n->set_kind(v1::NOTIFICATION_KIND_DUTY_CPM_ESCALATION);
+  n->set_action_kind(action.kind());
+  n->set_summary(absl::StrCat("The hub could not send ", v1::ActionKind_Name(action.kind()), ": ",
+                              why.message(), ". Arrange it by other means."));
+  escalation.recipients = router_->OfRole(v1::CPM_SERVICE);
+  if (!escalation.recipients.empty()) routing->follow_ups.push_back(std::move(escalation));
 }
 
 void HubActions::AddOverdueAlerts(const v1::Pathway& pathway, const CaseView& case_view,

@@ -34,10 +34,11 @@ class HubActions {
 
   // For every action the hub performs itself that `pathway` requires and
   // that was neither done nor sent, a follow-up message, keyed by the rule
-  // and its due instant so that each trigger is acted on once.
-  // `sender` is the agency whose submission triggered it.
-  absl::Status AddFollowUps(const v1::Pathway& pathway, const CaseView& case_view,
-                            const v1::Agency& sender, Routing* routing) const;
+  // and its due instant so that each trigger is acted on once. An action
+  // nobody registered can receive (a host authority missing from the
+  // registry) becomes an escalation to the Duty CPM instead: the
+  // submission that triggered it is never refused for it.
+  void AddFollowUps(const v1::Pathway& pathway, const CaseView& case_view, Routing* routing) const;
 
   // For every OVERDUE action, an alert to the Duty CPM (the CPM service)
   // and to the agency that owns the action, keyed by the rule and its due
@@ -49,6 +50,9 @@ class HubActions {
   CaseSchedule ScheduleOf(const v1::Pathway& pathway, const CaseView& case_view) const;
 
  private:
+  void AddUnroutable(const v1::Action& action, const std::string& trigger_key, const absl::Status& why,
+                     Routing* routing) const;
+
   const Router* router_;
 };
 

@@ -9,6 +9,9 @@
 namespace cre {
 namespace {
 
+// Messages name the field and the problem, never the value: a rejected value
+// may be a child's personal data, and refusals reach the log and the audit
+// chain.
 absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
 }
@@ -35,7 +38,7 @@ absl::Status CheckIdempotencyKey(const std::string& key) {
 
 absl::Status CheckId(const std::string& id, absl::string_view field) {
   if (id.empty()) return Invalid(field, "required");
-  if (!IsUuid(id)) return Invalid(field, absl::StrCat("\"", id.substr(0, 64), "\" is not an id the hub issued"));
+  if (!IsUuid(id)) return Invalid(field, "not an id the hub issued");
   return absl::OkStatus();
 }
 
@@ -68,7 +71,7 @@ absl::Status CheckNewChild(const v1::NewChild& child) {
   absl::CivilDay dob;
   if (facts.date_of_birth().empty()) return Invalid("new_child.child.date_of_birth", "required");
   if (!absl::ParseCivilTime(facts.date_of_birth(), &dob) || absl::FormatCivilTime(dob) != facts.date_of_birth()) {
-    return Invalid("new_child.child.date_of_birth", absl::StrCat("\"", facts.date_of_birth().substr(0, 32), "\" is not a date YYYY-MM-DD"));
+    return Invalid("new_child.child.date_of_birth", "not a date YYYY-MM-DD");
   }
   if (facts.open_plan() == v1::OPEN_PLAN_UNSPECIFIED) return Invalid("new_child.child.open_plan", "required");
   if (!IsOnsCode(facts.home_authority_code())) {

@@ -81,10 +81,7 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
     }
     absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(after, submission.accepted_at);
     if (!pathway.ok()) return pathway.status();
-    if (absl::Status planned = actions.AddFollowUps(*pathway, *case_view, *caller, &routing);
-        !planned.ok()) {
-      return planned;
-    }
+    actions.AddFollowUps(*pathway, *case_view, &routing);
     actions.AddOverdueAlerts(*pathway, *case_view, &routing);
     routing.schedule = actions.ScheduleOf(*pathway, *case_view);
     return routing;

@@ -58,6 +58,10 @@ struct FollowUp {
   v1::EventKind event_kind = v1::EVENT_KIND_UNSPECIFIED;
   // Whose acknowledgement completes that event (sets acknowledged_at).
   std::string acknowledged_by;
+  // The agency the hub acts for (Early Help for a step-up, CSC for a
+  // notification): the message's sender, to whom answers go. Empty: the
+  // hub itself (alerts), which takes no answer.
+  std::string on_behalf_of;
 };
 
 // An open action with a due time, as indexed for managers' queries.

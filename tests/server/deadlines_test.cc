@@ -114,6 +114,21 @@ TEST_F(DeadlinesTest, AnActionThatFallsDueIsAlertedOnceWithTwoHubProcesses) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST_F(DeadlinesTest, ACaseThatCannotBeReviewedDoesNotStopTheOthers) {
+  InboxStream cpm(hub_.ChannelFor("derby-cpm"));
+  const std::string broken = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(1), "broken");
+  const std::string fine = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(2), "fine");
+  // The first case's record can no longer be opened (damaged at rest).
+  hub_.database().Execute("UPDATE cre_case SET record = 'damaged' WHERE case_id = '" + broken + "'");
+  absl::optional<v1::RoutedMessage> alert = cpm.Next(absl::Seconds(20));
+  ASSERT_TRUE(alert.has_value()) << "the damaged case stopped the watcher";
+  EXPECT_EQ(alert->case_id(), fine);
+  // The damaged case is put back, to be looked at again later.
+  EXPECT_EQ(hub_.database().QueryString("SELECT next_deadline > NOW(6) + INTERVAL 10 MINUTE FROM cre_case"
+                                        " WHERE case_id = '" + broken + "'"),
+            "1");
+}
+
 TEST_F(DeadlinesTest, AnActionAlreadyOverdueWhenRecordedIsAlertedAtOnce) {
   InboxStream cpm(hub_.ChannelFor("derby-cpm"));
   LookedAfterChildAssessedAt(absl::Now() - absl::Hours(72), "late");

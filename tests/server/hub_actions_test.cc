@@ -182,6 +182,42 @@ TEST_F(HubActionsTest, PlacedOutChildIsHandedOffAndADisputeEscalatesToTheDutyCpm
   EXPECT_NE(ActionOf("derby-csc", case_id, v1::HOST_AUTHORITY_HANDOFF).status(), v1::ACTION_STATUS_DONE);
 }
 
+TEST_F(HubActionsTest, AnswersToAHandoffGoToCscEvenWhenAPartnersAssessmentTriggeredIt) {
+  InboxStream host(As("derbyshire-cc"));
+  InboxStream csc(As("derby-csc"));
+  const std::string case_id = OpenCase("derby-school-ashgrove", "E06000015", "E10000007", v1::OPEN_PLAN_CHILD_IN_NEED);
+  v1::SubmitResponse assessed = Assess("derby-school-ashgrove", case_id, v1::RISK_LEVEL_MEDIUM, "a1");
+  ASSERT_EQ(assessed.hub_actions_size(), 1);
+  absl::optional<v1::RoutedMessage> handoff = host.Next();
+  ASSERT_TRUE(handoff.has_value());
+  EXPECT_EQ(handoff->sender_agency_id(), "derby-csc");  // the hub acts for CSC, not for the school
+  v1::RespondRequest dispute;
+  dispute.set_idempotency_key("d");
+  dispute.set_message_id(handoff->message_id());
+  dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
+  dispute.mutable_response()->set_reason("Not ours.");
+  grpc::ClientContext context;
+  v1::SubmitResponse disputed;
+  ASSERT_TRUE(v1::Referrals::NewStub(As("derbyshire-cc"))->Respond(&context, dispute, &disputed).ok());
+  EXPECT_THAT(disputed.recipient_agency_ids(), ElementsAre("derby-csc"));
+}
+
+TEST_F(HubActionsTest, AnActionNobodyCanReceiveIsEscalatedAndTheSubmissionStands) {
+  InboxStream cpm(As("derby-cpm"));
+  // Placed in an authority the registry does not know (E06000099).
+  const std::string case_id = OpenCase("derby-csc", "E06000015", "E06000099", v1::OPEN_PLAN_CHILD_IN_NEED);
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a1");
+  ASSERT_FALSE(assessed.message_id().empty());  // accepted
+  ASSERT_EQ(assessed.hub_actions_size(), 1);
+  EXPECT_EQ(assessed.hub_actions(0).notification_kind(), v1::NOTIFICATION_KIND_DUTY_CPM_ESCALATION);
+  absl::optional<v1::RoutedMessage> escalation = cpm.Next();
+  ASSERT_TRUE(escalation.has_value());
+  EXPECT_EQ(escalation->notification().action_kind(), v1::HOST_AUTHORITY_HANDOFF);
+  EXPECT_THAT(escalation->notification().summary(), ::testing::HasSubstr("E06000099"));
+  // Later submissions on the case are not refused either.
+  EXPECT_FALSE(Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a2").message_id().empty());
+}
+
 TEST_F(HubActionsTest, PlacedInChildAssessedConsultsItsHomeAuthority) {
   const std::string case_id = OpenCase("derby-csc", "E06000018", "E06000015", v1::OPEN_PLAN_NONE);
   v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_MEDIUM, "a1");

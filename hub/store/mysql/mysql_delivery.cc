@@ -89,7 +89,9 @@ absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
   }
   if (!changed) return absl::OkStatus();
   BlobParams blobs;
-  auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
+  // next_deadline = now: the deadline watcher re-evaluates the case on its
+  // next round, so managers' lists drop the action it completed.
+  auto update = Prepare(c, "UPDATE cre_case SET record = ?, next_deadline = NOW(6) WHERE case_id = ?");
   CRE_RETURN_IF_ERROR(blobs.SetSealed(*update, 1, *record, k, kCaseRecord, case_id));
   update->setString(2, case_id);
   update->executeUpdate();

@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "spdlog/spdlog.h"
 #include "store/mysql/mysql_audit.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
@@ -109,7 +110,9 @@ absl::StatusOr<CaseView> OpenCase(sql::Connection& c, const Submission& s, const
 
 absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
                                                           const std::string& case_id) {
-  auto select = Prepare(c, "SELECT agency_id FROM involvement WHERE case_id = ? ORDER BY agency_id");
+  // Locking, for the same reason as AlreadyPerformed.
+  auto select = Prepare(c,
+                        "SELECT agency_id FROM involvement WHERE case_id = ? ORDER BY agency_id LOCK IN SHARE MODE");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
   std::vector<std::string> agencies;
@@ -225,7 +228,10 @@ void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::s
 
 // A follow-up is performed once per (case, trigger): false if it already was.
 bool AlreadyPerformed(sql::Connection& c, const std::string& case_id, const std::string& trigger_key) {
-  auto select = Prepare(c, "SELECT 1 FROM hub_action WHERE case_id = ? AND trigger_key = ?");
+  // A locking read: this transaction's snapshot may predate the case lock
+  // (a response reads the replied message first), and a plain read would
+  // miss an action another transaction performed meanwhile.
+  auto select = Prepare(c, "SELECT 1 FROM hub_action WHERE case_id = ? AND trigger_key = ? FOR UPDATE");
   select->setString(1, case_id);
   select->setString(2, trigger_key);
   return std::unique_ptr<sql::ResultSet>(select->executeQuery())->next();
@@ -291,8 +297,10 @@ absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
     v1::RoutedMessage hub_body = follow_up.message;
     hub_body.set_sent_by_hub(true);
     const std::vector<std::string> to = Deduplicated(follow_up.recipients);
+    Submission on_behalf = s;  // the trigger's time; the sender the hub acts for
+    on_behalf.sender_agency_id = follow_up.on_behalf_of;
     CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
-                         InsertMessage(c, s, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k));
+                         InsertMessage(c, on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k));
     RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
     if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
@@ -484,10 +492,14 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
 
 namespace cre::mysql {
 
+// How long a case whose review failed waits before the next attempt.
+constexpr absl::Duration kFailedReviewRetry = absl::Minutes(15);
+
 absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) {
   int reviewed = 0;
   for (; reviewed < limit; ++reviewed) {
     bool found = false;
+    std::string claimed;
     // One case a transaction: a slow case holds no other case's lock, and
     // SKIP LOCKED sends another process's watcher to the next case.
     absl::Status status = RunTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
@@ -500,6 +512,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       if (!row->next()) return absl::OkStatus();
       found = true;
       const std::string case_id = row->getString("case_id");
+      claimed = case_id;
       Submission by_hub;  // no sending agency: the hub acts of its own accord
       by_hub.method = "deadline watcher";
       by_hub.accepted_at = now;
@@ -523,7 +536,23 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       }
       return AppendAudit(c, std::move(records));
     });
-    if (!status.ok()) return status;
+    if (!status.ok() && claimed.empty()) return status;  // the database, not a case
+    if (!status.ok()) {
+      // One case that cannot be reviewed (a value sealed under a key no
+      // longer in the ring, say) must not stop every other case's alerts:
+      // it is put back, and looked at again later.
+      spdlog::error("deadlines: case {} could not be reviewed: {}; retrying it in {}", claimed,
+                    status.ToString(), absl::FormatDuration(kFailedReviewRetry));
+      absl::Status deferred = RunTransaction(pool_, "defer case review", [&](sql::Connection& c) {
+        auto defer = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
+        defer->setString(1, SqlTime(now + kFailedReviewRetry));
+        defer->setString(2, claimed);
+        defer->executeUpdate();
+        return absl::OkStatus();
+      });
+      if (!deferred.ok()) return deferred;
+      continue;
+    }
     if (!found) break;
   }
   return reviewed;
