@@ -19,6 +19,13 @@ void Executor::Submit(std::function<void()> task) {
   if (!stopping_) queue_.push_back(std::move(task));
 }
 
+bool Executor::TrySubmit(std::function<void()> task, size_t max_queued) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || queue_.size() >= max_queued) return false;
+  queue_.push_back(std::move(task));
+  return true;
+}
+
 void Executor::Work() {
   while (true) {
     std::function<void()> task;

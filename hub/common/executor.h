@@ -30,6 +30,9 @@ class Executor {
 
   // Queues `task`. After the destructor has started, tasks are dropped.
   void Submit(std::function<void()> task);
+  // Queues `task` unless `max_queued` tasks are already waiting; returns
+  // whether it was queued. For work that may be shed under a flood.
+  bool TrySubmit(std::function<void()> task, size_t max_queued);
 
  private:
   void Work();

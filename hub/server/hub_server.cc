@@ -1,5 +1,7 @@
 #include "server/hub_server.h"
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -62,17 +64,26 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config.tls());
   if (!credentials.ok()) return credentials.status();
-  // Refused calls are recorded off the gRPC threads, on the delivery
-  // executor; if the database is down the call log still has them.
+  // Refused calls are recorded off the gRPC threads, on an executor of
+  // their own; if the database is down or the queue is full (a flood), the
+  // call log still has them.
   hub->dispatcher_ = std::make_shared<DeliveryDispatcher>(
       hub->store_, PolicyFromConfig(config.delivery()),
       absl::Milliseconds(config.delivery().poll_interval_ms()));
-  const AuditSink audit = [dispatcher = hub->dispatcher_.get(), store = hub->store_.get()](
+  hub->audit_executor_ = std::make_unique<Executor>(1);
+  const AuditSink audit = [executor = hub->audit_executor_.get(), store = hub->store_.get()](
                               v1::AuditRecord record) {
-    dispatcher->executor().Submit([store, record = std::move(record)]() mutable {
-      absl::Status recorded = store->RecordAudit({std::move(record)});
-      if (!recorded.ok()) spdlog::warn("audit: a refused call was not recorded: {}", recorded.ToString());
-    });
+    static std::atomic<int64_t> dropped{0};
+    const bool queued = executor->TrySubmit(
+        [store, record = std::move(record)]() mutable {
+          absl::Status recorded = store->RecordAudit({std::move(record)});
+          if (!recorded.ok()) spdlog::warn("audit: a refused call was not recorded: {}", recorded.ToString());
+        },
+        kMaxQueuedAuditRecords);
+    if (!queued && dropped++ % 1000 == 0) {
+      spdlog::warn("audit: refused calls arrive faster than they can be recorded; {} dropped so far",
+                   dropped.load());
+    }
   };
   (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_, audit));
 

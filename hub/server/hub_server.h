@@ -17,6 +17,7 @@
 #include "cre/v1/config.pb.h"
 #include "grpcpp/server.h"
 #include "identity/agency_registry.h"
+#include "common/executor.h"
 #include "server/deadline_watcher.h"
 #include "server/delivery_dispatcher.h"
 #include "store/store.h"
@@ -25,6 +26,9 @@ namespace cre {
 
 // How often the health service re-checks the database.
 inline constexpr absl::Duration kHealthCheckInterval = absl::Seconds(2);
+// Refused calls waiting to be recorded beyond this are counted, logged and
+// dropped from the audit chain (they stay in the call log).
+inline constexpr size_t kMaxQueuedAuditRecords = 10000;
 // How often the audit chain's head is written to the log, as an anchor.
 inline constexpr absl::Duration kAuditAnchorInterval = absl::Minutes(1);
 
@@ -52,6 +56,9 @@ class HubServer {
 
   std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<Store> store_;
+  // Records refused calls in the audit chain, apart from deliveries, so that
+  // a flood of refused calls cannot slow anyone's messages.
+  std::unique_ptr<Executor> audit_executor_;
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
   std::unique_ptr<DeadlineWatcher> deadline_watcher_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

@@ -65,11 +65,14 @@ int Subscription::CapacityLocked() {
 
 void Subscription::Claim() {
   int capacity;
+  bool ended;
   {
     absl::MutexLock lock(&mu_);
     claim_again_ = false;
-    capacity = (reactor_ == nullptr || finishing_) ? 0 : CapacityLocked();
+    ended = reactor_ == nullptr || finishing_;
+    capacity = ended ? 0 : CapacityLocked();
   }
+  if (!ended && capacity <= 0) capacity = ReconcileInFlight();
   absl::StatusOr<std::vector<v1::RoutedMessage>> claimed;
   if (capacity > 0) {
     claimed = dispatcher_->store().ClaimDeliveries(agency_id_, lease_owner_, capacity,
@@ -101,6 +104,18 @@ void Subscription::Claim() {
     }
   }
   if (release) dispatcher_->store().ReleaseLeases(lease_owner_, dispatcher_->policy()).IgnoreError();
+}
+
+int Subscription::ReconcileInFlight() {
+  // The agency may have acknowledged through another hub process, which
+  // this stream never hears of: the store knows what is still leased to it.
+  absl::StatusOr<std::vector<int64_t>> leased = dispatcher_->store().LeasedTo(lease_owner_);
+  absl::MutexLock lock(&mu_);
+  if (leased.ok()) {
+    const absl::flat_hash_set<int64_t> still(leased->begin(), leased->end());
+    absl::erase_if(in_flight_, [&](const auto& entry) { return !still.contains(entry.first); });
+  }
+  return (reactor_ == nullptr || finishing_) ? 0 : CapacityLocked();
 }
 
 void Subscription::StartNextWriteLocked() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cre/v1/routed_message.pb.h"
@@ -44,6 +45,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   Subscription(DeliveryDispatcher* dispatcher, std::string agency_id, int max_in_flight);
 
   void Claim();
+  // Drops from in_flight_ what the store no longer leases to this stream;
+  // returns the capacity then.
+  int ReconcileInFlight();
   void WriteDone(bool ok);
   void Cancelled();
   void Done();

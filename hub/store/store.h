@@ -217,6 +217,10 @@ class Store {
   virtual absl::StatusOr<int> ReleaseLeases(const std::string& lease_owner,
                                             const DeliveryPolicy& policy) = 0;
 
+  // The deliveries leased to `lease_owner` and not yet acknowledged (an
+  // agency may acknowledge through another hub process than its stream's).
+  virtual absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& lease_owner) = 0;
+
   // Leases past their end go back to PENDING with a backoff, or to DEAD
   // after policy.max_attempts. Returns how many changed.
   virtual absl::StatusOr<int> ExpireLeases(const DeliveryPolicy& policy) = 0;

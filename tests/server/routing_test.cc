@@ -398,6 +398,30 @@ TEST_F(RoutingTest, TwoHubProcessesShareTheDatabase) {
   ASSERT_TRUE(Acknowledge(other.ChannelFor("derby-pru"), {message->delivery_id()}).ok());
 }
 
+TEST(RoutingAcrossProcessesTest, AcknowledgementsThroughAnotherProcessFreeTheStream) {
+  // A long lease: if the stream only learnt of acknowledgements made through
+  // its own process, the second report would wait a minute for the lease.
+  const TestHub::Adjust long_lease = [](v1::HubConfig& config) {
+    config.mutable_delivery()->set_lease_seconds(60);
+  };
+  TestHub here(long_lease);
+  TestHub there(here.database(), long_lease);
+  InboxStream pru(here.ChannelFor("derby-pru"), /*max_in_flight=*/1);
+  for (const char* key : {"r1", "r2"}) {
+    grpc::ClientContext context;
+    v1::SubmitResponse receipt;
+    ASSERT_TRUE(v1::Referrals::NewStub(here.ChannelFor("derby-health"))
+                    ->SubmitOperationLibertyReport(&context, Report(key, ""), &receipt).ok());
+  }
+  absl::optional<v1::RoutedMessage> first = pru.Next();
+  ASSERT_TRUE(first.has_value());
+  // The agency's acknowledgements go through the other process.
+  ASSERT_TRUE(Acknowledge(there.ChannelFor("derby-pru"), {first->delivery_id()}).ok());
+  absl::optional<v1::RoutedMessage> second = pru.Next(absl::Seconds(15));
+  ASSERT_TRUE(second.has_value()) << "the stream stayed full after an acknowledgement elsewhere";
+  EXPECT_NE(second->delivery_id(), first->delivery_id());
+}
+
 TEST_F(RoutingTest, StreamsOnTwoProcessesNeverGetTheSameDeliveryAtOnce) {
   TestHub other(hub_.database());
   InboxStream here(As("derby-pru"));

@@ -51,12 +51,15 @@ std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name) {
   return path;
 }
 
-TestHub::TestHub() : owned_db_(std::make_unique<TestDatabase>()), db_(owned_db_.get()) { Start(); }
+TestHub::TestHub(Adjust adjust) : owned_db_(std::make_unique<TestDatabase>()), db_(owned_db_.get()) {
+  Start(adjust);
+}
 
-TestHub::TestHub(const TestDatabase& shared) : db_(&shared) { Start(); }
+TestHub::TestHub(const TestDatabase& shared, Adjust adjust) : db_(&shared) { Start(adjust); }
 
-void TestHub::Start() {
+void TestHub::Start(const Adjust& adjust) {
   config_ = TestHubConfig(*db_);
+  if (adjust) adjust(config_);
   absl::StatusOr<std::unique_ptr<mysql::MysqlStore>> store = mysql::OpenMysqlStore(config_);
   if (!store.ok()) {
     ADD_FAILURE() << "test store: " << store.status();

@@ -6,6 +6,7 @@
 #ifndef CRE_TESTS_SUPPORT_TEST_HUB_H_
 #define CRE_TESTS_SUPPORT_TEST_HUB_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,11 +27,14 @@ std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name);
 
 class TestHub {
  public:
+  // Changes a test may make to the config before the hub starts.
+  using Adjust = std::function<void(v1::HubConfig&)>;
+
   // A hub on a schema of its own.
-  TestHub();
+  explicit TestHub(Adjust adjust = nullptr);
   // A second hub process (as far as the database can tell) on `shared`'s
   // schema, which must outlive it.
-  explicit TestHub(const TestDatabase& shared);
+  explicit TestHub(const TestDatabase& shared, Adjust adjust = nullptr);
   ~TestHub();
 
   int port() const { return server_->port(); }
@@ -46,7 +50,7 @@ class TestHub {
   std::shared_ptr<grpc::Channel> ChannelWith(const std::string& cert, const std::string& key) const;
 
  private:
-  void Start();
+  void Start(const Adjust& adjust);
 
   std::unique_ptr<TestDatabase> owned_db_;
   const TestDatabase* db_;

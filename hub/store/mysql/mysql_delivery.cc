@@ -222,6 +222,20 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,
   return released;
 }
 
+absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& lease_owner) {
+  std::vector<int64_t> leased;
+  absl::Status status = RunTransaction(pool_, "find leased deliveries", [&](sql::Connection& c) {
+    leased.clear();
+    auto select = Prepare(c, "SELECT delivery_id FROM delivery WHERE lease_owner = ? AND state = 'LEASED'");
+    select->setString(1, lease_owner);
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) leased.push_back(rows->getInt64(1));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return leased;
+}
+
 absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
   int expired = 0;
   absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
