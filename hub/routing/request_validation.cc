@@ -16,6 +16,14 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
 }
 
+// Proto3 enums accept any number on the wire: a value outside the enum is
+// refused here, as a required one left unset is.
+absl::Status CheckEnum(int value, bool (*is_valid)(int), absl::string_view field, bool required) {
+  if (!is_valid(value)) return Invalid(field, "not one of its enum's values");
+  if (required && value == 0) return Invalid(field, "required");
+  return absl::OkStatus();
+}
+
 absl::Status CheckText(const std::string& value, absl::string_view field, size_t max_bytes,
                        bool required) {
   if (required && absl::StripAsciiWhitespace(value).empty()) return Invalid(field, "required");
@@ -73,7 +81,8 @@ absl::Status CheckNewChild(const v1::NewChild& child) {
   if (!absl::ParseCivilTime(facts.date_of_birth(), &dob) || absl::FormatCivilTime(dob) != facts.date_of_birth()) {
     return Invalid("new_child.child.date_of_birth", "not a date YYYY-MM-DD");
   }
-  if (facts.open_plan() == v1::OPEN_PLAN_UNSPECIFIED) return Invalid("new_child.child.open_plan", "required");
+  CRE_RETURN_IF_ERROR(CheckEnum(facts.open_plan(), v1::OpenPlan_IsValid,
+                                              "new_child.child.open_plan", true));
   if (!IsOnsCode(facts.home_authority_code())) {
     return Invalid("new_child.child.home_authority_code", "an ONS code such as E06000015 is required");
   }
@@ -88,15 +97,16 @@ absl::Status CheckNewChild(const v1::NewChild& child) {
 
 absl::Status CheckAssessment(const v1::RiskAssessment& a, absl::string_view field) {
   CRE_RETURN_IF_ERROR(CheckTimestamp(a.assessed_at(), a.has_assessed_at(), absl::StrCat(field, ".assessed_at")));
-  if (a.level() == v1::RISK_LEVEL_UNSPECIFIED) return Invalid(absl::StrCat(field, ".level"), "required");
-  if (a.assessor_role() == v1::PRACTITIONER_ROLE_UNSPECIFIED) {
-    return Invalid(absl::StrCat(field, ".assessor_role"), "required");
-  }
+  CRE_RETURN_IF_ERROR(CheckEnum(a.level(), v1::RiskLevel_IsValid, absl::StrCat(field, ".level"), true));
+  CRE_RETURN_IF_ERROR(CheckEnum(a.assessor_role(), v1::PractitionerRole_IsValid,
+                                                      absl::StrCat(field, ".assessor_role"), true));
   return CheckText(a.narrative(), absl::StrCat(field, ".narrative"), kMaxNarrativeBytes, false);
 }
 
 absl::Status CheckEvent(const v1::CaseEvent& e, absl::string_view field) {
-  if (e.kind() == v1::EVENT_KIND_UNSPECIFIED) return Invalid(absl::StrCat(field, ".kind"), "required");
+  CRE_RETURN_IF_ERROR(CheckEnum(e.kind(), v1::EventKind_IsValid, absl::StrCat(field, ".kind"), true));
+  CRE_RETURN_IF_ERROR(CheckEnum(e.threshold_outcome(), v1::ThresholdOutcome_IsValid,
+                                                      absl::StrCat(field, ".threshold_outcome"), false));
   CRE_RETURN_IF_ERROR(CheckTimestamp(e.occurred_at(), e.has_occurred_at(), absl::StrCat(field, ".occurred_at")));
   return CheckText(e.note(), absl::StrCat(field, ".note"), kMaxNarrativeBytes, false);
 }
@@ -116,9 +126,8 @@ absl::Status ValidateSubmitConcern(const v1::SubmitConcernRequest& request) {
       return Invalid("subject", "give case_id for a known case or new_child for a child new to the hub");
   }
   if (!request.has_concern()) return Invalid("concern", "required");
-  if (request.concern().indicated_level() == v1::RISK_LEVEL_UNSPECIFIED) {
-    return Invalid("concern.indicated_level", "required");
-  }
+  CRE_RETURN_IF_ERROR(CheckEnum(request.concern().indicated_level(), v1::RiskLevel_IsValid,
+                                               "concern.indicated_level", true));
   CRE_RETURN_IF_ERROR(CheckTimestamp(request.concern().identified_at(), request.concern().has_identified_at(),
                                      "concern.identified_at"));
   return CheckText(request.concern().narrative(), "concern.narrative", kMaxNarrativeBytes, true);
@@ -186,16 +195,22 @@ absl::Status ValidateRecordCaseEvents(const v1::RecordCaseEventsRequest& request
 absl::Status ValidateSubmitStepUpReferral(const v1::SubmitStepUpReferralRequest& request) {
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
-  if (request.referral().level() == v1::RISK_LEVEL_UNSPECIFIED) return Invalid("referral.level", "required");
+  CRE_RETURN_IF_ERROR(CheckEnum(request.referral().level(), v1::RiskLevel_IsValid,
+                                               "referral.level", true));
   return CheckText(request.referral().reason(), "referral.reason", kMaxNarrativeBytes, true);
 }
 
 absl::Status ValidateSendNotification(const v1::SendNotificationRequest& request) {
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
-  if (request.notification().kind() == v1::NOTIFICATION_KIND_UNSPECIFIED) {
-    return Invalid("notification.kind", "required");
+  CRE_RETURN_IF_ERROR(CheckEnum(request.notification().kind(), v1::NotificationKind_IsValid,
+                                                      "notification.kind", true));
+  // Alerts are the hub's own: an agency cannot send one.
+  if (request.notification().kind() == v1::NOTIFICATION_KIND_OVERDUE_ALERT) {
+    return Invalid("notification.kind", "overdue alerts are sent by the hub only");
   }
+  CRE_RETURN_IF_ERROR(CheckEnum(request.notification().level(), v1::RiskLevel_IsValid,
+                                               "notification.level", false));
   return CheckText(request.notification().summary(), "notification.summary", kMaxNarrativeBytes, true);
 }
 
@@ -203,7 +218,7 @@ absl::Status ValidateRespond(const v1::RespondRequest& request) {
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.message_id(), "message_id"));
   const v1::Response& response = request.response();
-  if (response.kind() == v1::RESPONSE_KIND_UNSPECIFIED) return Invalid("response.kind", "required");
+  CRE_RETURN_IF_ERROR(CheckEnum(response.kind(), v1::ResponseKind_IsValid, "response.kind", true));
   const bool needs_reason =
       response.kind() == v1::RESPONSE_KIND_DECLINE || response.kind() == v1::RESPONSE_KIND_DISPUTE;
   return CheckText(response.reason(), "response.reason", kMaxNarrativeBytes, needs_reason);

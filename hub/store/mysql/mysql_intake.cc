@@ -567,7 +567,12 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const std::string& owner_
     std::string decoded;
     std::vector<std::string> parts;
     if (absl::WebSafeBase64Unescape(page_token, &decoded)) parts = absl::StrSplit(decoded, '|');
-    if (parts.size() != 3) return absl::InvalidArgumentError("page_token: not a token this hub issued");
+    // Each part is checked: a token is the client's to send back, and could
+    // be anything.
+    if (parts.size() != 3 || !TimeFromSql(parts[0]).ok() || !IsUuid(parts[1]) || parts[2].empty() ||
+        parts[2].size() > 80) {
+      return absl::InvalidArgumentError("page_token: not a token this hub issued");
+    }
     after_due = parts[0];
     after_case = parts[1];
     after_rule = parts[2];
