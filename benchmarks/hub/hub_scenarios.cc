@@ -1,0 +1,246 @@
+// See hub_scenarios.h.
+#include "hub_scenarios.h"
+
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "client/hub_channel.h"
+#include "google/protobuf/util/time_util.h"
+#include "hub_load.h"
+#include "load.h"
+#include "storage_bench.h"
+
+namespace cre::bench {
+namespace {
+
+template <typename Service>
+absl::StatusOr<std::unique_ptr<typename Service::Stub>> StubFor(const HubUnderTest& hub, const std::string& agency,
+                                                               int channel_id) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      client::MakeHubChannel(hub.pki.For(hub.target, agency, channel_id));
+  if (!channel.ok()) return channel.status();
+  return Service::NewStub(*channel);
+}
+
+// Ends every stream and waits (bounded) for their ends and their acks.
+void CloseAll(std::vector<std::unique_ptr<InboxSubscriber>>& subscribers) {
+  for (auto& s : subscribers) s->Cancel();
+  for (auto& s : subscribers) s->WaitDone(absl::Seconds(10));
+  const int64_t give_up = NowNanos() + absl::ToInt64Nanoseconds(absl::Seconds(10));
+  for (auto& s : subscribers) {
+    while (s->AcksPending() > 0 && NowNanos() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  }
+}
+
+// Keeps the first error of a run, to print once.
+class FirstError {
+ public:
+  void Note(const grpc::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (message_.empty()) message_ = absl::StrCat(status.error_code(), ": ", status.error_message());
+  }
+  std::string Get() {
+    absl::MutexLock lock(&mu_);
+    return message_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string message_;
+};
+
+}  // namespace
+
+double EndToEndResult::AcknowledgedPerSecond() const {
+  const double seconds = absl::ToDoubleSeconds(elapsed);
+  return seconds > 0 ? static_cast<double>(acknowledged) / seconds : 0;
+}
+
+absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& hub,
+                                                            const EndToEndOptions& options) {
+  auto result = std::make_unique<EndToEndResult>();
+  std::atomic<int64_t> acknowledged{0}, last_ack{0};
+  const std::string tag = options.tag;
+  auto on_delivered = [&result, tag](const v1::RoutedMessage& m) {
+    if (std::optional<int64_t> sent = SentNanos(m, tag)) result->delivery_latency.Add(NowNanos() - *sent);
+  };
+  auto on_acked = [&acknowledged, &last_ack, tag](const v1::RoutedMessage& m) {
+    if (!SentNanos(m, tag)) return;
+    acknowledged.fetch_add(1);
+    last_ack.store(NowNanos());
+  };
+  std::vector<std::unique_ptr<v1::Inbox::Stub>> inbox_stubs;
+  std::vector<std::unique_ptr<InboxSubscriber>> subscribers;
+  for (int i = 0; i < options.pru_streams; ++i) {
+    absl::StatusOr<std::unique_ptr<v1::Inbox::Stub>> stub = StubFor<v1::Inbox>(hub, "derby-pru", 100 + i);
+    if (!stub.ok()) return stub.status();
+    inbox_stubs.push_back(*std::move(stub));
+    subscribers.push_back(std::make_unique<InboxSubscriber>(inbox_stubs.back().get(), 64, on_delivered, on_acked));
+    subscribers.back()->Start();
+  }
+  std::vector<std::unique_ptr<v1::Referrals::Stub>> submit_stubs;
+  for (size_t i = 0; i < options.submitters.size(); ++i) {
+    absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> stub =
+        StubFor<v1::Referrals>(hub, options.submitters[i], 200 + static_cast<int>(i));
+    if (!stub.ok()) return stub.status();
+    submit_stubs.push_back(*std::move(stub));
+  }
+  absl::SleepFor(absl::Seconds(1));  // streams open; an earlier run's leftovers handed out and acked
+
+  std::atomic<int64_t> sequence{0};
+  FirstError first_error;
+  Issue issue = [&](int64_t scheduled, Done done) {
+    const int64_t n = sequence.fetch_add(1);
+    SubmitReport(submit_stubs[n % submit_stubs.size()].get(),
+                 TimedReport(absl::StrCat(tag, "-", n), tag, scheduled),
+                 [&result, &first_error, scheduled, done](const grpc::Status& status, const v1::SubmitResponse&) {
+                   if (status.ok()) result->submit_latency.Add(NowNanos() - scheduled);
+                   if (!status.ok()) first_error.Note(status);
+                   done(status.ok());
+                 });
+  };
+  const int64_t start = NowNanos();
+  result->submitted = options.offered_rate > 0
+                          ? RunOpenLoop(options.offered_rate, options.duration, options.concurrency, issue)
+                          : RunClosedLoop(options.concurrency, options.duration, issue);
+  const int64_t give_up = NowNanos() + absl::ToInt64Nanoseconds(options.drain_timeout);
+  while (acknowledged.load() < result->submitted.completed && NowNanos() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  result->acknowledged = acknowledged.load();
+  result->elapsed = absl::Nanoseconds(std::max<int64_t>(last_ack.load(), start) - start);
+  CloseAll(subscribers);
+  if (!first_error.Get().empty()) std::cerr << "hub_benchmark: " << tag << ": first refusal: " << first_error.Get() << "\n";
+  return result;
+}
+
+namespace {
+
+// Opens a case as `agency` with a LOW concern (recorded, routed to nobody).
+absl::StatusOr<std::string> OpenCase(const HubUnderTest& hub, const std::string& agency) {
+  absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> stub = StubFor<v1::Referrals>(hub, agency, 300);
+  if (!stub.ok()) return stub.status();
+  v1::SubmitConcernRequest request;
+  request.set_idempotency_key(absl::StrCat("bench-fanout-case-", NowNanos()));
+  v1::NewChild* child = request.mutable_new_child();
+  child->mutable_details()->set_given_name("Alex");
+  child->mutable_details()->set_family_name("Example");
+  child->mutable_details()->set_address("1 Example Street, Derby");
+  child->mutable_child()->set_date_of_birth("2014-05-01");
+  child->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
+  child->mutable_child()->set_home_authority_code("E06000015");
+  child->mutable_child()->set_placement_authority_code("E06000015");
+  request.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_LOW);
+  request.mutable_concern()->set_narrative("Seen getting into cars with older men after school.");
+  *request.mutable_concern()->mutable_identified_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()) - 7200);
+  grpc::ClientContext context;
+  v1::SubmitResponse response;
+  grpc::Status status = (*stub)->SubmitConcern(&context, request, &response);
+  if (!status.ok()) return absl::InternalError("open the fan-out case: " + status.error_message());
+  return response.case_id();
+}
+
+// The benchmark's set-up, not the hub's work: no call lets an agency join a
+// case it has not sent to or received from, so the rows are written here.
+absl::Status Involve(const HubUnderTest& hub, const std::string& case_id, const std::vector<std::string>& agencies) {
+  std::vector<std::string> rows;
+  for (const std::string& agency : agencies) rows.push_back(absl::StrCat("('", case_id, "','", agency, "')"));
+  return ExecuteSql(hub.schema, "INSERT IGNORE INTO involvement (case_id, agency_id) VALUES " +
+                                    absl::StrJoin(rows, ","));
+}
+
+// Per report (keyed by its send instant): how many partners have it, and when the last did.
+struct Arrivals {
+  absl::Mutex mu;
+  std::map<int64_t, std::pair<int, int64_t>> by_report ABSL_GUARDED_BY(mu);
+
+  void Add(int64_t sent) {
+    absl::MutexLock lock(&mu);
+    auto& [count, last] = by_report[sent];
+    ++count;
+    last = NowNanos();
+  }
+  // The last arrival once `expected` have arrived, within `timeout`; -1 otherwise.
+  int64_t WaitFor(int64_t sent, int expected, absl::Duration timeout) {
+    absl::MutexLock lock(&mu);
+    auto complete = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return by_report[sent].first >= expected; };
+    mu.AwaitWithTimeout(absl::Condition(&complete), timeout);
+    return complete() ? by_report[sent].second : -1;
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<FanOutResult> RunFanOut(const HubUnderTest& hub, const std::vector<std::string>& partners,
+                                       int reports) {
+  const std::string opener = "derby-school-ashgrove";
+  absl::StatusOr<std::string> case_id = OpenCase(hub, opener);
+  if (!case_id.ok()) return case_id.status();
+  if (absl::Status s = Involve(hub, *case_id, partners); !s.ok()) return s;
+
+  Arrivals arrivals;
+  auto on_delivered = [&arrivals](const v1::RoutedMessage& m) {
+    if (std::optional<int64_t> sent = SentNanos(m, "fanout")) arrivals.Add(*sent);
+  };
+  std::vector<std::unique_ptr<v1::Inbox::Stub>> stubs;
+  std::vector<std::unique_ptr<InboxSubscriber>> subscribers;
+  for (const std::string& partner : partners) {
+    absl::StatusOr<std::unique_ptr<v1::Inbox::Stub>> stub = StubFor<v1::Inbox>(hub, partner, 400);
+    if (!stub.ok()) return stub.status();
+    stubs.push_back(*std::move(stub));
+    subscribers.push_back(std::make_unique<InboxSubscriber>(stubs.back().get(), 16, on_delivered, nullptr));
+    subscribers.back()->Start();
+  }
+  absl::SleepFor(absl::Seconds(2));  // every partner connected (TLS handshakes) and subscribed
+
+  absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> submitter = StubFor<v1::Referrals>(hub, opener, 300);
+  if (!submitter.ok()) return submitter.status();
+  FanOutResult result;
+  result.recipients = static_cast<int>(partners.size());
+  for (int r = 0; r < reports; ++r) {
+    const int64_t sent = NowNanos();
+    grpc::ClientContext context;
+    v1::SubmitResponse response;
+    grpc::Status status = (*submitter)->SubmitOperationLibertyReport(
+        &context, TimedReport(absl::StrCat("fanout-", sent), "fanout", sent, *case_id), &response);
+    if (!status.ok()) return absl::InternalError("fan-out report: " + status.error_message());
+    result.to_receipt.push_back(absl::Nanoseconds(NowNanos() - sent));
+    const int64_t last = arrivals.WaitFor(sent, result.recipients, absl::Seconds(30));
+    result.to_last_delivery.push_back(last < 0 ? absl::InfiniteDuration() : absl::Nanoseconds(last - sent));
+  }
+  CloseAll(subscribers);
+  return result;
+}
+
+absl::StatusOr<IdleResult> RunIdleStreams(const HubUnderTest& hub, const std::vector<std::string>& agencies,
+                                          int streams, int per_agency_channels) {
+  IdleResult result;
+  result.requested = streams;
+  result.before = ReadProcessStatus(hub.pid);
+  std::vector<std::unique_ptr<v1::Inbox::Stub>> stubs;
+  for (const std::string& agency : agencies) {
+    for (int c = 0; c < per_agency_channels; ++c) {
+      absl::StatusOr<std::unique_ptr<v1::Inbox::Stub>> stub = StubFor<v1::Inbox>(hub, agency, 500 + c);
+      if (!stub.ok()) return stub.status();
+      stubs.push_back(*std::move(stub));
+    }
+  }
+  std::vector<std::unique_ptr<InboxSubscriber>> subscribers;
+  for (int i = 0; i < streams; ++i) {
+    subscribers.push_back(std::make_unique<InboxSubscriber>(stubs[i % stubs.size()].get(), 0, nullptr, nullptr));
+    subscribers.back()->Start();
+  }
+  absl::SleepFor(absl::Seconds(4));  // handshakes done, every stream registered and idle
+  for (auto& s : subscribers) result.still_open += s->Done() ? 0 : 1;
+  result.with_streams = ReadProcessStatus(hub.pid);
+  CloseAll(subscribers);
+  return result;
+}
+
+}  // namespace cre::bench

@@ -1,0 +1,75 @@
+// The hub end to end, as scripts/bench.sh runs it against a real cre-hub
+// process: sustained Operation Liberty reports from several agencies to
+// subscribed PRU streams, one report fanned out to 100 involved agencies,
+// and thousands of idle subscriber streams.
+#ifndef CRE_BENCHMARKS_HUB_HUB_SCENARIOS_H_
+#define CRE_BENCHMARKS_HUB_HUB_SCENARIOS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "measure.h"
+#include "pki.h"
+#include "store/mysql/connection_pool.h"
+
+namespace cre::bench {
+
+// The hub under test.
+struct HubUnderTest {
+  std::string target;               // localhost:PORT (the certificate's SAN)
+  Pki pki;
+  int pid = 0;                      // for /proc
+  mysql::ConnectionSettings schema;  // the hub's own schema, for the fan-out's set-up
+};
+
+struct EndToEndOptions {
+  std::string tag;                          // marks this run's reports
+  std::vector<std::string> submitters;      // agency ids, one channel each
+  int pru_streams = 4;                      // subscribed derby-pru streams, one channel each
+  int concurrency = 16;                     // submissions outstanding (closed loop), or the cap (open loop)
+  double offered_rate = 0;                  // submissions a second; 0: closed loop (saturation)
+  absl::Duration duration = absl::Seconds(10);
+  absl::Duration drain_timeout = absl::Seconds(30);  // for deliveries after the last submission
+};
+
+struct EndToEndResult {
+  Throughput submitted;       // answered OK by the hub (committed)
+  int64_t acknowledged = 0;   // delivered to a PRU stream and acknowledged, of those
+  absl::Duration elapsed;     // first submission to last acknowledgement
+  LatencySample submit_latency;    // call to receipt
+  LatencySample delivery_latency;  // call (scheduled start) to arrival on a PRU stream
+  double AcknowledgedPerSecond() const;
+};
+
+absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& hub, const EndToEndOptions& options);
+
+struct FanOutResult {
+  int recipients = 0;        // involved agencies subscribed (besides the PRU)
+  std::vector<absl::Duration> to_last_delivery;  // one per report
+  std::vector<absl::Duration> to_receipt;        // the submitting call itself
+};
+
+// Opens a case (a LOW concern from derby-school-ashgrove), makes the
+// `partners` involved with it by SQL, subscribes each, and times `reports`
+// reports on the case, one after the other, to the last partner's delivery.
+absl::StatusOr<FanOutResult> RunFanOut(const HubUnderTest& hub, const std::vector<std::string>& partners,
+                                       int reports);
+
+struct IdleResult {
+  int requested = 0;
+  int still_open = 0;   // streams the hub had not ended when measured
+  ProcessStatus before;
+  ProcessStatus with_streams;
+};
+
+// Opens `streams` Inbox.Subscribe streams spread over the `agencies`'
+// channels (`per_agency_channels` connections each), lets them settle, and
+// reads the hub's RSS and threads; then closes them.
+absl::StatusOr<IdleResult> RunIdleStreams(const HubUnderTest& hub, const std::vector<std::string>& agencies,
+                                          int streams, int per_agency_channels);
+
+}  // namespace cre::bench
+
+#endif  // CRE_BENCHMARKS_HUB_HUB_SCENARIOS_H_

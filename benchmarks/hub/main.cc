@@ -1,0 +1,213 @@
+// hub_benchmark: the load generator of scripts/bench.sh (docs/benchmarks.md).
+// Against a running cre-hub and its MariaDB it measures, in one run and at
+// one concurrency: the transport ceiling (an mTLS echo server of its own),
+// the storage ceiling (durable one-row inserts), the hub end to end (closed
+// loop and a fixed offered load), fan-out to 100 agencies, and idle streams;
+// then prints the hub's rate against each ceiling.
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "echo_bench.h"
+#include "hub_scenarios.h"
+#include "storage_bench.h"
+
+ABSL_FLAG(std::string, certs, "", "certificates from certs/make-dev-certs.sh --out DIR");
+ABSL_FLAG(std::string, hub_target, "localhost:50151", "the hub (host must match its certificate)");
+ABSL_FLAG(int, hub_pid, 0, "the hub's pid, for /proc/PID/status");
+ABSL_FLAG(std::string, echo_address, "127.0.0.1:50152", "where the echo server listens");
+ABSL_FLAG(std::string, echo_target, "localhost:50152", "how the client reaches it");
+ABSL_FLAG(int, db_port, 3337, "MariaDB on 127.0.0.1");
+ABSL_FLAG(std::string, db_user, "cre_hub", "MariaDB account");
+ABSL_FLAG(std::string, db_password_file, "", "its password, first line");
+ABSL_FLAG(std::string, hub_schema, "cre_hub", "the hub's schema");
+ABSL_FLAG(int, concurrency, 16, "calls outstanding in every closed loop (echo, inserts, submissions)");
+ABSL_FLAG(std::vector<std::string>, submitters,
+          std::vector<std::string>({"derby-health", "derby-school-ashgrove", "derby-police", "derby-youth-justice"}),
+          "submitting agencies, one connection each");
+ABSL_FLAG(int, pru_streams, 4, "subscribed derby-pru streams, one connection each");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "each closed-loop run");
+ABSL_FLAG(double, offered_rate, 1000, "submissions a second of the open-loop run");
+ABSL_FLAG(absl::Duration, offered_duration, absl::Seconds(10), "the open-loop run");
+ABSL_FLAG(std::string, partner_prefix, "bench-partner-", "fan-out and idle agencies: PREFIX001 ...");
+ABSL_FLAG(int, fanout_agencies, 100, "involved agencies of the fan-out");
+ABSL_FLAG(int, fanout_reports, 3, "reports timed one after the other");
+ABSL_FLAG(int, idle_streams, 5000, "idle subscriber streams");
+ABSL_FLAG(std::string, phases, "transport,storage,saturation,offered,fanout,idle", "which to run");
+
+namespace cre::bench {
+namespace {
+
+std::string PasswordFrom(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+mysql::ConnectionSettings Database(const std::string& schema) {
+  mysql::ConnectionSettings settings;
+  settings.port = absl::GetFlag(FLAGS_db_port);
+  settings.user = absl::GetFlag(FLAGS_db_user);
+  settings.password = PasswordFrom(absl::GetFlag(FLAGS_db_password_file));
+  settings.schema = schema;
+  return settings;
+}
+
+std::vector<std::string> Partners(int n) {
+  std::vector<std::string> ids;
+  for (int i = 1; i <= n; ++i) ids.push_back(absl::StrFormat("%s%03d", absl::GetFlag(FLAGS_partner_prefix), i));
+  return ids;
+}
+
+std::string Rate(const Throughput& t, const char* unit) {
+  std::string line = absl::StrFormat("%.0f %s/s  (%d in %.1f s, %d failed", t.PerSecond(), unit, t.completed,
+                                     absl::ToDoubleSeconds(t.elapsed), t.failed);
+  if (t.skipped > 0) absl::StrAppend(&line, absl::StrFormat(", %d not sent: already that many outstanding", t.skipped));
+  return line + ")";
+}
+
+// The figures the ratios are taken from; 0 where a phase did not run.
+struct Ceilings {
+  double transport = 0, storage = 0, hub = 0;
+};
+
+absl::Status Transport(const Pki& pki, Ceilings& c) {
+  absl::StatusOr<std::unique_ptr<EchoServer>> server = EchoServer::Start(absl::GetFlag(FLAGS_echo_address), pki);
+  if (!server.ok()) return server.status();
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const int channels = static_cast<int>(absl::GetFlag(FLAGS_submitters).size());
+  LatencySample latency;
+  Throughput t = RunEchoLoad(absl::GetFlag(FLAGS_echo_target), pki, "derby-health", concurrency, channels,
+                             absl::GetFlag(FLAGS_duration), &latency);
+  std::cout << absl::StrFormat("transport ceiling   mTLS unary echo, 300 B, concurrency %d on %d connections\n",
+                               concurrency, channels)
+            << "  " << Rate(t, "calls") << "\n  latency " << latency.Summary() << "\n";
+  c.transport = t.PerSecond();
+  return absl::OkStatus();
+}
+
+absl::Status Storage(Ceilings& c) {
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  LatencySample latency;
+  absl::StatusOr<Throughput> t =
+      RunStorageLoad(Database(""), concurrency, absl::GetFlag(FLAGS_duration), &latency);
+  if (!t.ok()) return t.status();
+  std::cout << absl::StrFormat(
+                   "storage ceiling     INSERT one row + COMMIT (flush_log_at_trx_commit=1), %d connections\n",
+                   concurrency)
+            << "  " << Rate(*t, "commits") << "\n  latency " << latency.Summary() << "\n";
+  c.storage = t->PerSecond();
+  return absl::OkStatus();
+}
+
+void PrintEndToEnd(const EndToEndResult& r, const EndToEndOptions& o, int hub_pid) {
+  const std::string shape =
+      o.offered_rate > 0 ? absl::StrFormat("offered load %.0f/s (open loop, at most %d outstanding)",
+                                           o.offered_rate, o.concurrency)
+                         : absl::StrFormat("saturation (closed loop, %d outstanding)", o.concurrency);
+  std::cout << absl::StrFormat("hub end to end      %s, %d submitting agencies, %d PRU streams, %.0f s\n", shape,
+                               o.submitters.size(), o.pru_streams, absl::ToDoubleSeconds(o.duration))
+            << "  submitted (committed) " << Rate(r.submitted, "submissions") << "\n"
+            << absl::StrFormat("  delivered+acknowledged %.0f/s  (%d of %d in %.1f s)\n", r.AcknowledgedPerSecond(),
+                               r.acknowledged, r.submitted.completed, absl::ToDoubleSeconds(r.elapsed))
+            << "  submit->receipt  " << r.submit_latency.Summary() << "\n"
+            << "  submit->delivery " << r.delivery_latency.Summary() << "\n"
+            << "  hub peak RSS so far " << FormatKib(ReadProcessStatus(hub_pid).peak_rss_kib) << "\n";
+}
+
+absl::Status EndToEnd(const HubUnderTest& hub, bool offered, Ceilings& c) {
+  EndToEndOptions o;
+  o.tag = absl::StrCat(offered ? "offered-" : "saturation-", NowNanos());
+  o.submitters = absl::GetFlag(FLAGS_submitters);
+  o.pru_streams = absl::GetFlag(FLAGS_pru_streams);
+  o.concurrency = offered ? 512 : absl::GetFlag(FLAGS_concurrency);
+  o.offered_rate = offered ? absl::GetFlag(FLAGS_offered_rate) : 0;
+  o.duration = offered ? absl::GetFlag(FLAGS_offered_duration) : absl::GetFlag(FLAGS_duration);
+  absl::StatusOr<std::unique_ptr<EndToEndResult>> r = RunEndToEnd(hub, o);
+  if (!r.ok()) return r.status();
+  PrintEndToEnd(**r, o, hub.pid);
+  if (!offered) c.hub = (*r)->AcknowledgedPerSecond();
+  return absl::OkStatus();
+}
+
+absl::Status FanOut(const HubUnderTest& hub) {
+  absl::StatusOr<FanOutResult> r =
+      RunFanOut(hub, Partners(absl::GetFlag(FLAGS_fanout_agencies)), absl::GetFlag(FLAGS_fanout_reports));
+  if (!r.ok()) return r.status();
+  std::vector<std::string> last, receipt;
+  for (absl::Duration d : r->to_last_delivery) last.push_back(absl::FormatDuration(d));
+  for (absl::Duration d : r->to_receipt) receipt.push_back(absl::FormatDuration(d));
+  std::cout << absl::StrFormat("fan-out             one report on a case with %d involved agencies (+ the PRU), "
+                               "each subscribed; %d reports in turn\n",
+                               r->recipients, r->to_last_delivery.size())
+            << "  submit->last delivery  " << absl::StrJoin(last, "  ") << "\n"
+            << "  submit->receipt        " << absl::StrJoin(receipt, "  ") << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Idle(const HubUnderTest& hub) {
+  const int streams = absl::GetFlag(FLAGS_idle_streams);
+  constexpr int kAgencies = 50, kChannelsEach = 1;
+  absl::StatusOr<IdleResult> r = RunIdleStreams(hub, Partners(kAgencies), streams, kChannelsEach);
+  if (!r.ok()) return r.status();
+  std::cout << absl::StrFormat("connected agencies  %d idle Inbox.Subscribe streams, %d agencies, %d connections\n",
+                               streams, kAgencies, kAgencies * kChannelsEach)
+            << absl::StrFormat("  open after 4 s: %d\n", r->still_open)
+            << absl::StrFormat("  hub RSS %s -> %s, threads %d -> %d\n", FormatKib(r->before.rss_kib),
+                               FormatKib(r->with_streams.rss_kib), r->before.threads, r->with_streams.threads);
+  return absl::OkStatus();
+}
+
+void PrintRatios(const Ceilings& c) {
+  if (c.hub <= 0) return;
+  std::cout << "ratios              at concurrency " << absl::GetFlag(FLAGS_concurrency) << "\n";
+  if (c.transport > 0) std::cout << absl::StrFormat("  hub/transport %.3f\n", c.hub / c.transport);
+  if (c.storage > 0) std::cout << absl::StrFormat("  hub/storage   %.3f\n", c.hub / c.storage);
+}
+
+int Run() {
+  const Pki pki{absl::GetFlag(FLAGS_certs)};
+  const HubUnderTest hub{absl::GetFlag(FLAGS_hub_target), pki, absl::GetFlag(FLAGS_hub_pid),
+                         Database(absl::GetFlag(FLAGS_hub_schema))};
+  const std::vector<std::string> phases = absl::StrSplit(absl::GetFlag(FLAGS_phases), ',');
+  auto runs = [&](const char* name) { return std::find(phases.begin(), phases.end(), name) != phases.end(); };
+  Ceilings c;
+  std::vector<std::pair<const char*, std::function<absl::Status()>>> steps = {
+      {"transport", [&] { return Transport(pki, c); }},
+      {"storage", [&] { return Storage(c); }},
+      {"saturation", [&] { return EndToEnd(hub, false, c); }},
+      {"offered", [&] { return EndToEnd(hub, true, c); }},
+      {"fanout", [&] { return FanOut(hub); }},
+      {"idle", [&] { return Idle(hub); }},
+  };
+  int failures = 0;
+  for (auto& [name, step] : steps) {
+    if (!runs(name)) continue;
+    if (absl::Status s = step(); !s.ok()) {
+      std::cout << name << ": FAILED: " << s << "\n";
+      ++failures;
+    }
+    std::cout.flush();
+  }
+  PrintRatios(c);
+  std::cout << "hub peak RSS (VmHWM) " << FormatKib(ReadProcessStatus(hub.pid).peak_rss_kib) << "\n";
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace cre::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return cre::bench::Run();
+}
