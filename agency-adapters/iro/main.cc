@@ -2,15 +2,9 @@
 // concerns about looked-after children (and whatever else the hub routes to
 // the IRO service) and writes each to a folder, acknowledging only once the file
 // is on disk.
-#include <iostream>
-
 #include "absl/flags/flag.h"
-#include "absl/strings/str_cat.h"
-#include "client/durable_files.h"
-#include "client/log.h"
 #include "runtime/adapter_commands.h"
 #include "runtime/adapter_flags.h"
-#include "runtime/message_folder.h"
 
 ABSL_FLAG(std::string, out, "", "folder the notifications are written to");
 ABSL_FLAG(int, exit_after_write_for_test, 0, "tests only: exit after N files, before acknowledging");
@@ -46,24 +40,7 @@ Exit status: 0 stopped by a signal; 64 bad flags; 69 cannot start.
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace cre;
-  const std::vector<std::string> args = adapters::ParseAdapterFlags(argc, argv, kUsage);
-  client::Stopper stopper;
-  client::StopOnSignals(&stopper);
-  const std::string out = absl::GetFlag(FLAGS_out);
-  if (out.empty() || !args.empty()) {
-    std::cerr << "iro: --out DIR is required and no arguments are taken (see --help)\n";
-    return adapters::kExitUsage;
-  }
-  absl::Status made = client::MakeDirectories(out);
-  auto channel = adapters::ChannelFromFlags();
-  if (!made.ok() || !channel.ok()) {
-    std::cerr << "iro: " << (made.ok() ? channel.status() : made).message() << "\n";
-    return adapters::kExitUnavailable;
-  }
-  adapters::RunOptions options;
-  options.channel = *channel;
-  options.on_message = adapters::MessageFileWriter(out, absl::GetFlag(FLAGS_exit_after_write_for_test));
-  client::LogInfo(absl::StrCat("iro: writing notifications to ", out));
-  return adapters::RunAdapter(options, stopper);
+  const std::vector<std::string> args = cre::adapters::ParseAdapterFlags(argc, argv, kUsage);
+  return cre::adapters::RunInboxToFolder("iro", "notifications", args, absl::GetFlag(FLAGS_out),
+                                         absl::GetFlag(FLAGS_exit_after_write_for_test));
 }

@@ -4,8 +4,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "client/durable_files.h"
 #include "client/log.h"
 #include "runtime/adapter_flags.h"
+#include "runtime/message_folder.h"
 
 namespace cre::adapters {
 
@@ -54,6 +56,27 @@ int SubmitFileCommand(FolderSubmitter& submitter, const std::string& path, const
     return absl::IsInvalidArgument(submission.status()) ? kExitUsage : kExitIoError;
   }
   return SendNow(submitter, *submission);
+}
+
+int RunInboxToFolder(const char* name, const char* what, const std::vector<std::string>& args,
+                     const std::string& out, int exit_after_write_for_test) {
+  client::Stopper stopper;
+  client::StopOnSignals(&stopper);
+  if (out.empty() || !args.empty()) {
+    std::cerr << name << ": --out DIR is required and no arguments are taken (see --help)\n";
+    return kExitUsage;
+  }
+  absl::Status made = client::MakeDirectories(out);
+  auto channel = ChannelFromFlags();
+  if (!made.ok() || !channel.ok()) {
+    std::cerr << name << ": " << (made.ok() ? channel.status() : made).message() << "\n";
+    return kExitUnavailable;
+  }
+  RunOptions options;
+  options.channel = *channel;
+  options.on_message = MessageFileWriter(out, exit_after_write_for_test);
+  client::LogInfo(absl::StrCat(name, ": writing ", what, " to ", out));
+  return RunAdapter(options, stopper);
 }
 
 }  // namespace cre::adapters

@@ -43,6 +43,13 @@ int SendNow(FolderSubmitter& submitter, const client::Submission& submission);
 // submission is kExitUsage with the reason naming file and field.
 int SubmitFileCommand(FolderSubmitter& submitter, const std::string& path, const std::string& case_id);
 
+// The whole of an adapter that writes every message of its agency's inbox
+// to DIR/<message id>.json and acknowledges it once the file is durable
+// (police-pru, iro): checks `args` and `out`, connects, and runs until
+// Ctrl-C or SIGTERM. `name` prefixes its messages; `what` names the files.
+int RunInboxToFolder(const char* name, const char* what, const std::vector<std::string>& args,
+                     const std::string& out, int exit_after_write_for_test);
+
 }  // namespace cre::adapters
 
 #endif  // CRE_AGENCY_ADAPTERS_RUNTIME_ADAPTER_COMMANDS_H_
