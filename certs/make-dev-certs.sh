@@ -13,6 +13,10 @@
 #   test/foreign.crt .key         a registered identity signed by that other CA
 #   test/unknown.crt .key         signed by the dev CA, identity not in the registry
 #   test/cn-only.crt .key         a registered id in the CN only, no URI SAN
+#   test/revoked.crt .key         a registered identity (derby-health if registered),
+#                                 revoked by the dev CA
+#   test/crl/<hash>.r0            the dev CA's CRL listing it, named by its OpenSSL
+#                                 hash as a CRL directory (tls.crl_directory) needs
 # Existing files are kept (run it twice, nothing changes) unless --force.
 # Private keys are created mode 600 and must never be committed.
 set -euo pipefail
@@ -133,4 +137,33 @@ make_ca "$out/test/foreign-ca" "/O=Somebody Else/CN=Foreign CA"
 sign "$out/test/foreign-ca" test/foreign "/O=Somebody Else/CN=$first_id" client_ext \
   "URI:urn:cre:agency:$first_id"
 
-echo "certificates in $out (CA, hub, ${#agency_ids[@]} agencies, 4 test certificates)"
+# A revoked certificate and the CA's CRL, for the revocation test. The CRL is
+# made only when the revocation is new or the CRL is missing, so that a second
+# run changes nothing. (SAN= because ca.cnf reads it from the environment.)
+revoked_id=$first_id
+for id in "${agency_ids[@]}"; do [ "$id" = derby-health ] && revoked_id=$id; done
+sign "$out" test/revoked "/O=CRE Hub Development/CN=$revoked_id" client_ext \
+  "URI:urn:cre:agency:$revoked_id"
+revoked_serial=$(openssl x509 -in test/revoked.crt -noout -serial | sed 's/^serial=//')
+new_revocation=0
+if ! awk -F'\t' -v s="$revoked_serial" '$1 == "R" && toupper($4) == toupper(s) { found = 1 }
+                                       END { exit !found }' ca-db/index.txt; then
+  SAN= openssl ca -config ca.cnf -revoke test/revoked.crt -crl_reason keyCompromise 2>test/revoke.log ||
+    { cat test/revoke.log >&2; exit 1; }
+  rm -f test/revoke.log
+  new_revocation=1
+  echo "revoked test/revoked.crt (serial $revoked_serial)"
+fi
+if [ $new_revocation -eq 1 ] || ! ls test/crl/*.r0 >/dev/null 2>&1; then
+  mkdir -p test/crl
+  SAN= openssl ca -config ca.cnf -gencrl -crldays 3650 -out test/crl.pem.new 2>test/crl.log ||
+    { cat test/crl.log >&2; exit 1; }
+  rm -f test/crl.log test/crl/*.r0
+  crl_hash=$(openssl crl -in test/crl.pem.new -hash -noout)
+  chmod 644 test/crl.pem.new
+  mv test/crl.pem.new "test/crl/$crl_hash.r0"
+  chmod 755 test/crl
+  echo "made test/crl/$crl_hash.r0"
+fi
+
+echo "certificates in $out (CA, hub, ${#agency_ids[@]} agencies, 5 test certificates, 1 CRL)"

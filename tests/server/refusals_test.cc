@@ -1,10 +1,15 @@
 // What the hub refuses, and that a refusal writes nothing: every method
 // called by every role that may not call it, and a table of malformed
-// requests across the services.
+// requests across the services, each answered with the documented status
+// code and a message naming the field (never the value: see
+// hub/routing/request_validation.cc).
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "cre/v1/directory.grpc.pb.h"
 #include "cre/v1/inbox.grpc.pb.h"
@@ -25,6 +30,7 @@ namespace {
 using ::cre::testing::InboxStream;
 using ::cre::testing::TestHub;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using Channel = std::shared_ptr<grpc::Channel>;
 
@@ -223,6 +229,202 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
       {"ActionsForeignPageToken", "derby-cpm", Method::kListOpenActions, R"(page_token: "not-ours")",
        grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
+
+      // --- Referrals.SubmitConcern: the key, the subject, the concern. ---
+      {"KeyTooLong", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "idempotency_key: at most 128 bytes"},
+      {"KeyWithControlCharacter", "derby-health", Method::kSubmitConcern, R"(idempotency_key: "a\tb")",
+       grpc::StatusCode::INVALID_ARGUMENT, "idempotency_key: printable ASCII only"},
+      {"EmptyCaseId", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: 1780000000 } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "case_id: required"},
+      {"ConcernWithoutLevel", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { narrative: "x" identified_at { seconds: 1780000000 } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "concern.indicated_level: required"},
+      {"ConcernWithoutTime", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "concern.identified_at: required"},
+      {"ConcernBeforeTheEpoch", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: -1 } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "concern.identified_at: not a valid instant"},
+      {"ConcernNanosOutOfRange", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: 1780000000 nanos: 1000000000 } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "concern.identified_at: not a valid instant"},
+      {"BlankNarrative", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: " \t " identified_at { seconds: 1780000000 } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "concern.narrative: required"},
+      // proto3 enums are open: a number outside the enum arrives as it was sent.
+      {"ConcernLevelOutOfRange", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: 7 narrative: "x" identified_at { seconds: $NOW } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "concern.indicated_level: not one of its enum's values"},
+      {"GivenNameTooLong", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.details.given_name: 1025 bytes; at most 1024"},
+      {"AddressTooLong", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.details.address: 2000 bytes; at most 1024"},
+      {"NoOpenPlan", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.open_plan: required"},
+      {"OpenPlanOutOfRange", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.open_plan: not one of its enum's values"},
+      {"DateOfBirthNotZeroPadded", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.date_of_birth: not a date YYYY-MM-DD"},
+      {"HomeAuthorityInLowerCase", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.home_authority_code"},
+      {"PlacementAuthorityNotAnOnsCode", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.placement_authority_code"},
+      {"KeyReusedForAnotherRequest", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "open" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "other" identified_at { seconds: $NOW } })",
+       grpc::StatusCode::ALREADY_EXISTS, "idempotency_key"},
+
+      // --- Referrals.SubmitOperationLibertyReport ---
+      {"ReportMalformedCaseId", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" case_id: "not-a-uuid" report { narrative: "x" places { address: "a" } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "case_id: not an id the hub issued"},
+      {"IndividualWithoutNameOrDescription", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" report { narrative: "x" individuals { address: "a" } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "report.individuals[0].name"},
+      {"PlaceWithoutNameOrAddress", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" report { narrative: "x" places { description: "d" } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "report.places[0].address"},
+      {"SecondPlaceWithoutNameOrAddress", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" report { narrative: "x" places { address: "a" } places { description: "d" } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "report.places[1].address"},
+      {"EmptyVehicle", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" report { narrative: "x" vehicles { } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "report.vehicles[0].registration"},
+      {"RegistrationTooLong", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" report { narrative: "x" vehicles { registration: "AB12CDEAB12CDEAB12CDEAB12CDEAB12C" } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "report.vehicles[0].registration: 33 bytes; at most 32"},
+      {"TooManyPlaces", "derby-health", Method::kSubmitOperationLibertyReport, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "report: at most 100"},
+      {"ReportWithoutNarrative", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" report { places { address: "a" } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "report.narrative: required"},
+      {"ReportOnACaseNotInvolvedWith", "derby-police", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" case_id: "$CASE" report { narrative: "x" places { address: "a" } })",
+       grpc::StatusCode::PERMISSION_DENIED, "case_id: derby-police is not involved"},
+
+      // --- Referrals.RecordRiskAssessment ---
+      {"AssessmentWithoutCaseId", "derby-csc", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" assessment { level: RISK_LEVEL_LOW })",
+       grpc::StatusCode::INVALID_ARGUMENT, "case_id: required"},
+      {"NoAssessment", "derby-csc", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" case_id: "$CASE")", grpc::StatusCode::INVALID_ARGUMENT, "assessment: required"},
+      {"AssessmentWithoutTime", "derby-csc", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" case_id: "$CASE" assessment { level: RISK_LEVEL_HIGH assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER })",
+       grpc::StatusCode::INVALID_ARGUMENT, "assessment.assessed_at: required"},
+      {"AssessmentWithoutAssessor", "derby-csc", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" case_id: "$CASE" assessment { level: RISK_LEVEL_HIGH assessed_at { seconds: $NOW } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "assessment.assessor_role: required"},
+      {"AssessmentLevelOutOfRange", "derby-csc", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" case_id: "$CASE" assessment { level: 9 assessed_at { seconds: $NOW } assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER narrative: "n" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "assessment.level: not one of its enum's values"},
+      {"AssessorRoleOutOfRange", "derby-csc", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" case_id: "$CASE" assessment { level: RISK_LEVEL_HIGH assessed_at { seconds: $NOW } assessor_role: 99 narrative: "n" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "assessment.assessor_role: not one of its enum's values"},
+      {"AssessmentByAnAgencyNotInvolved", "derby-school-ashgrove", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" case_id: "$CASE" assessment { level: RISK_LEVEL_HIGH assessed_at { seconds: $NOW } assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER narrative: "n" })",
+       grpc::StatusCode::PERMISSION_DENIED, "case_id: derby-school-ashgrove is not involved"},
+
+      // --- Referrals.RecordCaseEvents ---
+      {"EventWithoutTime", "derby-csc", Method::kRecordCaseEvents,
+       R"(idempotency_key: "k" case_id: "$CASE" events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD })",
+       grpc::StatusCode::INVALID_ARGUMENT, "events[0].occurred_at: required"},
+      {"SecondEventWithoutKind", "derby-csc", Method::kRecordCaseEvents,
+       R"(idempotency_key: "k" case_id: "$CASE" events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: $NOW } } events { occurred_at { seconds: $NOW } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "events[1].kind: required"},
+      {"TooManyEvents", "derby-csc", Method::kRecordCaseEvents, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "events: at most 100"},
+      {"EventNoteTooLong", "derby-csc", Method::kRecordCaseEvents, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "events[0].note: 70000 bytes; at most 65536"},
+      {"EventKindOutOfRange", "derby-csc", Method::kRecordCaseEvents,
+       R"(idempotency_key: "k" case_id: "$CASE" events { kind: 99 occurred_at { seconds: $NOW } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "events[0].kind: not one of its enum's values"},
+      {"EventsOnUnknownCase", "derby-csc", Method::kRecordCaseEvents, nullptr,
+       grpc::StatusCode::NOT_FOUND, "case_id: no case"},
+
+      // --- Referrals.SubmitStepUpReferral ---
+      {"StepUpWithoutLevel", "derby-early-help", Method::kSubmitStepUpReferral,
+       R"(idempotency_key: "k" case_id: "$CASE" referral { reason: "r" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "referral.level: required"},
+      {"StepUpMalformedCaseId", "derby-early-help", Method::kSubmitStepUpReferral,
+       R"(idempotency_key: "k" case_id: "00000000-0000-4000-8000-00000000000Z" referral { level: RISK_LEVEL_HIGH reason: "r" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "case_id: not an id the hub issued"},
+      {"StepUpOnUnknownCase", "derby-early-help", Method::kSubmitStepUpReferral, nullptr,
+       grpc::StatusCode::NOT_FOUND, "case_id: no case"},
+
+      // --- Referrals.SendNotification: the routing rules' preconditions. ---
+      {"NotificationWithoutSummary", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_DUTY_CPM_ESCALATION })",
+       grpc::StatusCode::INVALID_ARGUMENT, "notification.summary: required"},
+      {"NotificationWithoutCaseId", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" notification { kind: NOTIFICATION_KIND_IRO summary: "s" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "case_id: required"},
+      {"NotificationOnUnknownCase", "derby-csc", Method::kSendNotification, nullptr,
+       grpc::StatusCode::NOT_FOUND, "case_id: no case"},
+      {"IroNotificationForAChildNotLookedAfter", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_IRO summary: "s" })",
+       grpc::StatusCode::FAILED_PRECONDITION, "notification.kind: an IRO notification is for a looked-after child"},
+      {"HandoffForAChildPlacedAtHome", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF summary: "s" })",
+       grpc::StatusCode::FAILED_PRECONDITION, "notification.kind: a host-authority handoff"},
+      {"ConsultationAboutThisAuthoritysOwnChild", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION summary: "s" })",
+       grpc::StatusCode::FAILED_PRECONDITION, "notification.kind: a home-authority consultation"},
+      {"NotificationLevelOutOfRange", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_DUTY_CPM_ESCALATION level: 9 summary: "s" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "notification.level: not one of its enum's values"},
+      {"OverdueAlertFromAnAgency", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_OVERDUE_ALERT summary: "s" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "notification.kind"},
+      {"ConsultationByAnAuthorityNotInvolved", "derbyshire-cc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION summary: "s" })",
+       grpc::StatusCode::PERMISSION_DENIED, "case_id: derbyshire-cc is not involved"},
+
+      // --- Referrals.Respond ---
+      {"RespondWithoutMessageId", "derby-csc", Method::kRespond,
+       R"(idempotency_key: "k" response { kind: RESPONSE_KIND_ACKNOWLEDGE })",
+       grpc::StatusCode::INVALID_ARGUMENT, "message_id: required"},
+      {"RespondMalformedMessageId", "derby-csc", Method::kRespond,
+       R"(idempotency_key: "k" message_id: "1 OR 1=1" response { kind: RESPONSE_KIND_ACKNOWLEDGE })",
+       grpc::StatusCode::INVALID_ARGUMENT, "message_id: not an id the hub issued"},
+      {"RespondWithoutKind", "derby-csc", Method::kRespond,
+       R"(idempotency_key: "k" message_id: "$MESSAGE" response { reason: "r" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "response.kind: required"},
+      {"DisputeWithoutReason", "derby-csc", Method::kRespond,
+       R"(idempotency_key: "k" message_id: "$MESSAGE" response { kind: RESPONSE_KIND_DISPUTE reason: "  " })",
+       grpc::StatusCode::INVALID_ARGUMENT, "response.reason: required"},
+      {"ResponseKindOutOfRange", "derby-csc", Method::kRespond,
+       R"(idempotency_key: "k" message_id: "$MESSAGE" response { kind: 42 })",
+       grpc::StatusCode::INVALID_ARGUMENT, "response.kind: not one of its enum's values"},
+      {"RespondToAMessageDeliveredToAnother", "derby-pru", Method::kRespond,
+       R"(idempotency_key: "k" message_id: "$MESSAGE" response { kind: RESPONSE_KIND_ACKNOWLEDGE })",
+       grpc::StatusCode::NOT_FOUND, "message_id: no message"},
+
+      // --- Referrals.GetCase ---
+      {"GetCaseWithoutId", "derby-csc", Method::kGetCase, "", grpc::StatusCode::INVALID_ARGUMENT,
+       "case_id: required"},
+      {"GetCaseNotInvolvedWith", "derby-pru", Method::kGetCase, R"(case_id: "$CASE")",
+       grpc::StatusCode::PERMISSION_DENIED, "case_id: derby-pru is not involved"},
+
+      // --- Inbox ---
+      {"AcknowledgeIdZero", "derby-pru", Method::kAcknowledge, "delivery_ids: 0",
+       grpc::StatusCode::INVALID_ARGUMENT, "delivery_ids[0]: not a delivery id"},
+      {"AcknowledgeNegativeSecondId", "derby-pru", Method::kAcknowledge, "delivery_ids: 1 delivery_ids: -5",
+       grpc::StatusCode::INVALID_ARGUMENT, "delivery_ids[1]: not a delivery id"},
+      {"AcknowledgeTooMany", "derby-pru", Method::kAcknowledge, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "delivery_ids: at most 256"},
+      {"SubscribeNegativeInFlight", "derby-pru", Method::kSubscribe, "max_in_flight: -1",
+       grpc::StatusCode::INVALID_ARGUMENT, "max_in_flight"},
+
+      // --- Oversight ---
+      {"ActionsNegativePageSize", "derby-cpm", Method::kListOpenActions, "page_size: -1",
+       grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
+      {"ActionsTokenOfTwoParts", "derby-cpm", Method::kListOpenActions, R"(page_token: "YXxi")",
+       grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
+      // The shape of a token this hub issues (web-safe base64 of a|b|c), not one it issued.
+      {"ActionsTokenOfThreeGarbageParts", "derby-cpm", Method::kListOpenActions, R"(page_token: "YXxifGM")",
+       grpc::StatusCode::INVALID_ARGUMENT, "page_token: not a token this hub issued"},
+      // Directory's requests have no fields to get wrong.
   };
   return *rows;
 }
@@ -280,17 +482,131 @@ std::string RequestFor(const BadRequest& row) {
                         R"(" response { kind: RESPONSE_KIND_ACKNOWLEDGE })");
   }
   if (name == "GetUnknownCase") return absl::StrCat(R"(case_id: ")", kUnknownCase, "\"");
+  const std::string on_case = R"(idempotency_key: "k" case_id: "$CASE")";
+  auto new_child = [](absl::string_view details, absl::string_view facts) {
+    return absl::StrCat(R"(idempotency_key: "k" new_child { details { family_name: "E" )", details,
+                        " } child { ", facts, " } } ", kConcern);
+  };
+  constexpr char kFacts[] = R"(date_of_birth: "2014-02-03" open_plan: OPEN_PLAN_NONE home_authority_code: "E06000015")";
+  if (name == "KeyTooLong") return Cat({absl::StrCat(R"(idempotency_key: ")", std::string(129, 'k'), "\""), kChild, kConcern});
+  if (name == "GivenNameTooLong") {
+    return new_child(absl::StrCat(R"(given_name: ")", std::string(1025, 'g'), "\""), kFacts);
+  }
+  if (name == "AddressTooLong") return new_child(absl::StrCat(R"(address: ")", std::string(2000, 'a'), "\""), kFacts);
+  if (name == "NoOpenPlan") return new_child("", R"(date_of_birth: "2014-02-03" home_authority_code: "E06000015")");
+  if (name == "OpenPlanOutOfRange") {
+    return new_child("", R"(date_of_birth: "2014-02-03" open_plan: 9 home_authority_code: "E06000015")");
+  }
+  if (name == "DateOfBirthNotZeroPadded") {
+    return new_child("", R"(date_of_birth: "2014-2-3" open_plan: OPEN_PLAN_NONE home_authority_code: "E06000015")");
+  }
+  if (name == "HomeAuthorityInLowerCase") {
+    return new_child("", R"(date_of_birth: "2014-02-03" open_plan: OPEN_PLAN_NONE home_authority_code: "e06000015")");
+  }
+  if (name == "PlacementAuthorityNotAnOnsCode") {
+    return new_child("", absl::StrCat(kFacts, R"( placement_authority_code: "E0600001X")"));
+  }
+  if (name == "TooManyPlaces") {
+    std::string places;
+    for (int i = 0; i < 101; ++i) absl::StrAppend(&places, R"(places { address: "a" } )");
+    return absl::StrCat(R"(idempotency_key: "k" report { narrative: "x" )", places, "}");
+  }
+  if (name == "TooManyEvents") {
+    std::string events;
+    for (int i = 0; i < 101; ++i) {
+      absl::StrAppend(&events, "events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: $NOW } } ");
+    }
+    return Cat({on_case, events});
+  }
+  if (name == "EventNoteTooLong") {
+    return Cat({on_case, absl::StrCat("events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: $NOW } note: \"",
+                                      std::string(70000, 'n'), "\" }")});
+  }
+  if (name == "EventsOnUnknownCase") {
+    return Cat({unknown_case, "events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: $NOW } }"});
+  }
+  if (name == "StepUpOnUnknownCase") return Cat({unknown_case, R"(referral { level: RISK_LEVEL_HIGH reason: "r" })"});
+  if (name == "NotificationOnUnknownCase") {
+    return Cat({unknown_case, R"(notification { kind: NOTIFICATION_KIND_DUTY_CPM_ESCALATION summary: "s" })"});
+  }
+  if (name == "AcknowledgeTooMany") {
+    std::string ids;
+    for (int i = 1; i <= 257; ++i) absl::StrAppend(&ids, "delivery_ids: ", i, " ");
+    return ids;
+  }
   return row.request;
 }
 
+// A case opened now by derby-health (so involving derby-health and, the
+// concern being MEDIUM, derby-csc, which received the concern): the rows that
+// need a real case or message name it as $CASE and $MESSAGE; $NOW is the
+// present, for times that must fall after the case opened.
+struct OpenedCase {
+  std::string case_id;
+  std::string message_id;
+};
+
+OpenedCase OpenCase(const TestHub& hub) {
+  auto context = Context();
+  v1::SubmitResponse opened;
+  auto request = Parse<v1::SubmitConcernRequest>(Cat({R"(idempotency_key: "open")", kChild, kConcern}));
+  *request.mutable_concern()->mutable_identified_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()) - 60);
+  grpc::Status status =
+      v1::Referrals::NewStub(hub.ChannelFor("derby-health"))->SubmitConcern(context.get(), request, &opened);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return {opened.case_id(), opened.message_id()};
+}
+
+TEST_F(RefusalsTest, TheTableCoversEveryServiceWithAtLeastFiftyRequests) {
+  std::set<Method> methods;
+  std::set<std::string> names;
+  for (const BadRequest& row : BadRequests()) {
+    methods.insert(row.method);
+    EXPECT_TRUE(names.insert(row.name).second) << "two rows named " << row.name;
+  }
+  EXPECT_GE(BadRequests().size(), 50u);
+  // Every method that takes a request with fields (Directory's take none).
+  for (Method method : AllMethods()) {
+    if (method == Method::kWhoAmI || method == Method::kListAgencies) continue;
+    EXPECT_TRUE(methods.count(method)) << "no malformed request for " << MethodName(method);
+  }
+}
+
 TEST_F(RefusalsTest, MalformedRequestsAreRefusedNamingTheFieldAndWriteNothing) {
+  const OpenedCase opened = OpenCase(hub_);
+  ASSERT_FALSE(opened.case_id.empty());
+  const std::string now = absl::StrCat(absl::ToUnixSeconds(absl::Now()));
   const std::string before = WrittenRows();
   for (const BadRequest& row : BadRequests()) {
-    grpc::Status status = CallMethod(row.method, hub_.ChannelFor(row.agency), RequestFor(row));
+    // A key of its own for each row: a row the hub wrongly accepted must not
+    // turn the next row's refusal into ALREADY_EXISTS.
+    const std::string request = absl::StrReplaceAll(
+        RequestFor(row), {{"$CASE", opened.case_id},
+                          {"$MESSAGE", opened.message_id},
+                          {"$NOW", now},
+                          {R"(idempotency_key: "k")", absl::StrCat(R"(idempotency_key: ")", row.name, "\"")}});
+    grpc::Status status = CallMethod(row.method, hub_.ChannelFor(row.agency), request);
     EXPECT_EQ(status.error_code(), row.code) << row.name << ": " << status.error_message();
     EXPECT_THAT(status.error_message(), HasSubstr(row.message)) << row.name;
+    // No refusal echoes what was sent: the long values are made of one
+    // repeated letter, never seen in a message.
+    EXPECT_THAT(status.error_message(), Not(HasSubstr("kkkkkkkk"))) << row.name;
+    EXPECT_THAT(status.error_message(), Not(HasSubstr("gggggggg"))) << row.name;
   }
   EXPECT_EQ(WrittenRows(), before);
+
+  // None of them broke the hub: a good call is still answered, on a fresh
+  // connection and on the case.
+  auto context = Context();
+  v1::GetCaseResponse read;
+  grpc::Status good = v1::Referrals::NewStub(hub_.ChannelFor("derby-health"))
+                          ->GetCase(context.get(), Parse<v1::GetCaseRequest>(absl::StrCat(
+                                                       R"(case_id: ")", opened.case_id, "\"")),
+                                    &read);
+  ASSERT_TRUE(good.ok()) << good.error_message();
+  EXPECT_EQ(read.case_id(), opened.case_id);
+  EXPECT_EQ(CallMethod(Method::kWhoAmI, hub_.ChannelFor("derby-csc")).error_code(), grpc::StatusCode::OK);
 }
 
 TEST_F(RefusalsTest, AnEventBeforeTheCaseOpenedIsRefusedAndNothingIsWritten) {

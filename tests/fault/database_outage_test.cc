@@ -1,0 +1,126 @@
+// The hub outlives its database: while MariaDB is down, calls that need it
+// fail with UNAVAILABLE (retry later) and health says NOT_SERVING; when it
+// returns, the hub serves again within seconds, without a restart.
+//
+// The test runs its own MariaDB (scripts/mariadb.sh, like every other), so
+// that stopping it disturbs no other test.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/hub_channel.h"
+#include "cre/v1/referrals.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "server/hub_server.h"
+#include "store/mysql/migrations.h"
+#include "store/mysql/mysql_store.h"
+#include "support/test_environment.h"
+#include "support/test_hub.h"
+
+namespace cre {
+namespace {
+
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+class DatabaseOutageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "outage-db-" + std::to_string(getpid());
+    port_ = FreeLoopbackPort();
+    ASSERT_EQ(Mariadb("start"), 0);
+  }
+  void TearDown() override { Mariadb("stop"); }
+
+  int Mariadb(const std::string& command) {
+    std::string line = absl::StrCat(testing::SourceRoot(), "/scripts/mariadb.sh ", command, " --dir ", dir_);
+    if (command == "start") absl::StrAppend(&line, " --port ", port_);
+    return std::system((line + " >/dev/null 2>&1").c_str());
+  }
+
+  grpc::StatusCode Submit(const std::shared_ptr<grpc::Channel>& channel, const std::string& key) {
+    v1::SubmitOperationLibertyReportRequest request;
+    request.set_idempotency_key(key);
+    request.mutable_report()->add_places()->set_address("a");
+    request.mutable_report()->set_narrative("n");
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::SubmitResponse response;
+    return v1::Referrals::NewStub(channel)->SubmitOperationLibertyReport(&context, request, &response).error_code();
+  }
+
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::shared_ptr<grpc::Channel>& channel) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::health::v1::Health::NewStub(channel)->Check(&context, {}, &response);
+    return response.status();
+  }
+
+  std::string dir_;
+  int port_ = 0;
+};
+
+TEST_F(DatabaseOutageTest, CallsAreUnavailableWhileTheDatabaseIsDownAndServeAgainAfter) {
+  // A hub on this test's own database.
+  testing::TestDatabase placeholder(testing::TestDatabase::Migrate::kNo);  // for the config's shape
+  v1::HubConfig config = testing::TestHubConfig(placeholder);
+  config.mutable_database()->set_port(port_);
+  config.mutable_database()->set_password_file(dir_ + "/hub.password");
+  config.mutable_database()->set_schema("cre_hub");
+  absl::StatusOr<mysql::ConnectionSettings> settings = mysql::SettingsFromConfig(config.database());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_TRUE(mysql::ApplyMigrations(*settings, *mysql::ParseMigrations(mysql::EmbeddedMigrationFiles())).ok());
+  absl::StatusOr<std::unique_ptr<mysql::MysqlStore>> store = mysql::OpenMysqlStore(config);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<std::unique_ptr<HubServer>> hub = HubServer::BuildAndStart(config, *std::move(store));
+  ASSERT_TRUE(hub.ok()) << hub.status();
+  const std::string certs = testing::CertsDir();
+  auto channel = *client::MakeHubChannel({absl::StrCat("localhost:", (*hub)->port()), certs + "/ca.crt",
+                                          certs + "/agencies/derby-health.crt", certs + "/agencies/derby-health.key"});
+  ASSERT_EQ(Submit(channel, "before"), grpc::StatusCode::OK);
+  EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  ASSERT_EQ(Mariadb("stop"), 0);
+  EXPECT_EQ(Submit(channel, "during"), grpc::StatusCode::UNAVAILABLE);
+  // The health watcher notices within its interval (2 s).
+  absl::Time end = absl::Now() + absl::Seconds(30);
+  while (Health(channel) != grpc::health::v1::HealthCheckResponse::NOT_SERVING && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  ASSERT_EQ(Mariadb("start"), 0);
+  // Serving again without a restart: the first call after the return may
+  // still meet a dead pooled connection, which the pool replaces.
+  grpc::StatusCode after = grpc::StatusCode::UNAVAILABLE;
+  for (end = absl::Now() + absl::Seconds(30); after != grpc::StatusCode::OK && absl::Now() < end;) {
+    after = Submit(channel, "after");
+    if (after != grpc::StatusCode::OK) absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(after, grpc::StatusCode::OK);
+  while (Health(channel) != grpc::health::v1::HealthCheckResponse::SERVING && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::SERVING);
+  (*hub)->Shutdown(absl::Seconds(1));
+}
+
+}  // namespace
+}  // namespace cre
