@@ -4,12 +4,6 @@
 //
 // The test runs its own MariaDB (scripts/mariadb.sh, like every other), so
 // that stopping it disturbs no other test.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cstdlib>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/hub_channel.h"
@@ -22,39 +16,15 @@
 #include "server/hub_server.h"
 #include "store/mysql/migrations.h"
 #include "store/mysql/mysql_store.h"
+#include "support/private_mariadb.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
 
 namespace cre {
 namespace {
 
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 class DatabaseOutageTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "outage-db-" + std::to_string(getpid());
-    port_ = FreeLoopbackPort();
-    ASSERT_EQ(Mariadb("start"), 0);
-  }
-  void TearDown() override { Mariadb("stop"); }
-
-  int Mariadb(const std::string& command) {
-    std::string line = absl::StrCat(testing::SourceRoot(), "/scripts/mariadb.sh ", command, " --dir ", dir_);
-    if (command == "start") absl::StrAppend(&line, " --port ", port_);
-    return std::system((line + " >/dev/null 2>&1").c_str());
-  }
-
   grpc::StatusCode Submit(const std::shared_ptr<grpc::Channel>& channel, const std::string& key) {
     v1::SubmitOperationLibertyReportRequest request;
     request.set_idempotency_key(key);
@@ -73,17 +43,14 @@ class DatabaseOutageTest : public ::testing::Test {
     return response.status();
   }
 
-  std::string dir_;
-  int port_ = 0;
+  testing::PrivateMariadb db_;
 };
 
 TEST_F(DatabaseOutageTest, CallsAreUnavailableWhileTheDatabaseIsDownAndServeAgainAfter) {
   // A hub on this test's own database.
   testing::TestDatabase placeholder(testing::TestDatabase::Migrate::kNo);  // for the config's shape
   v1::HubConfig config = testing::TestHubConfig(placeholder);
-  config.mutable_database()->set_port(port_);
-  config.mutable_database()->set_password_file(dir_ + "/hub.password");
-  config.mutable_database()->set_schema("cre_hub");
+  db_.Configure(config.mutable_database());
   absl::StatusOr<mysql::ConnectionSettings> settings = mysql::SettingsFromConfig(config.database());
   ASSERT_TRUE(settings.ok()) << settings.status();
   ASSERT_TRUE(mysql::ApplyMigrations(*settings, *mysql::ParseMigrations(mysql::EmbeddedMigrationFiles())).ok());
@@ -97,7 +64,7 @@ TEST_F(DatabaseOutageTest, CallsAreUnavailableWhileTheDatabaseIsDownAndServeAgai
   ASSERT_EQ(Submit(channel, "before"), grpc::StatusCode::OK);
   EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::SERVING);
 
-  ASSERT_EQ(Mariadb("stop"), 0);
+  ASSERT_TRUE(db_.Stop());
   EXPECT_EQ(Submit(channel, "during"), grpc::StatusCode::UNAVAILABLE);
   // The health watcher notices within its interval (2 s).
   absl::Time end = absl::Now() + absl::Seconds(30);
@@ -106,7 +73,7 @@ TEST_F(DatabaseOutageTest, CallsAreUnavailableWhileTheDatabaseIsDownAndServeAgai
   }
   EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
 
-  ASSERT_EQ(Mariadb("start"), 0);
+  ASSERT_TRUE(db_.Start());
   // Serving again without a restart: the first call after the return may
   // still meet a dead pooled connection, which the pool replaces.
   grpc::StatusCode after = grpc::StatusCode::UNAVAILABLE;
