@@ -10,16 +10,9 @@
 #include "google/protobuf/util/time_util.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_errors.h"
+#include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
-namespace {
-
-std::unique_ptr<sql::PreparedStatement> Prepare(sql::Connection& c, const char* sql) {
-  return std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql));
-}
-
-}  // namespace
-
 v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl::Time at) {
   v1::AuditRecord record;
   record.set_kind(kind);

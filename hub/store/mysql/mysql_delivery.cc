@@ -19,10 +19,6 @@
 namespace cre::mysql {
 namespace {
 
-std::unique_ptr<sql::PreparedStatement> Prepare(sql::Connection& c, const char* sql) {
-  return std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql));
-}
-
 int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 
 // Due deliveries of `recipient`, oldest first, skipping any whose case has

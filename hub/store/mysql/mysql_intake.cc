@@ -23,10 +23,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-std::unique_ptr<sql::PreparedStatement> Prepare(sql::Connection& c, const char* sql) {
-  return std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql));
-}
-
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
 }

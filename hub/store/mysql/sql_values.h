@@ -11,12 +11,18 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cppconn/connection.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "crypto/field_cipher.h"
 #include "google/protobuf/message.h"
 
 namespace cre::mysql {
+
+// A prepared statement, owned. Every store query goes through one.
+inline std::unique_ptr<sql::PreparedStatement> Prepare(sql::Connection& c, const char* sql) {
+  return std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql));
+}
 
 // "2026-11-22 10:15:00.123456", UTC (every connection's session time zone).
 // `time` must be finite: an infinite time has no SQL form.
