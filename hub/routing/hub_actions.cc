@@ -1,6 +1,7 @@
 #include "routing/hub_actions.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/proto_time.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace cre {
@@ -185,7 +186,7 @@ CaseSchedule HubActions::ScheduleOf(const v1::Pathway& pathway, const CaseView& 
     open.kind = action.kind();
     open.owner = action.owner();
     open.owner_agency_id = router_->OwnerAgency(action.owner(), case_view);
-    open.due_at = absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(action.due_at()));
+    open.due_at = FromProtoTime(action.due_at());
     open.due_date = action.due_date();
     // An action already overdue has had its alert; the next look is due
     // when the next one falls due.

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/proto_time.h"
 #include "routing/authorization.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
@@ -41,8 +41,7 @@ grpc::Status OversightService::ListOpenActions(grpc::ServerContext* context,
     summary->set_kind(action.kind);
     summary->set_owner(action.owner);
     summary->set_owner_agency_id(action.owner_agency_id);
-    *summary->mutable_due_at() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(action.due_at));
+    *summary->mutable_due_at() = ToProtoTime(action.due_at);
     summary->set_due_date(action.due_date);
     summary->set_status(action.due_at <= now ? v1::ACTION_STATUS_OVERDUE : v1::ACTION_STATUS_PENDING);
     summary->set_rule_id(action.rule_id);

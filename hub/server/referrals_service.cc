@@ -2,9 +2,9 @@
 
 #include "absl/time/clock.h"
 #include "common/ids.h"
+#include "common/proto_time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/time_util.h"
 #include "routing/hub_actions.h"
 #include "routing/request_validation.h"
 #include "server/agency_auth.h"
@@ -24,10 +24,6 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
     message.SerializeToCodedStream(&coded);
   }
   return bytes;
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 Submission NewSubmission(const std::string& idempotency_key, v1::MessageKind kind) {
@@ -76,8 +72,7 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
     if (routing.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       v1::CaseEvent* event = after.add_events();
       event->set_kind(routing.event_kind);
-      *event->mutable_occurred_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-          absl::ToUnixMicros(submission.accepted_at));
+      *event->mutable_occurred_at() = ToProtoTime(submission.accepted_at);
     }
     absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(after, submission.accepted_at);
     if (!pathway.ok()) return pathway.status();
@@ -109,7 +104,7 @@ grpc::Status ReferralsService::SubmitConcern(grpc::ServerContext* context,
     s.new_child = &request->new_child();
     // The case begins when the concern was identified, so that what
     // happened since (a missing episode, say) can be recorded on it.
-    if (check.ok()) s.opened_at = ToTime(request->concern().identified_at());
+    if (check.ok()) s.opened_at = FromProtoTime(request->concern().identified_at());
   }
   return Submit(context, Method::kSubmitConcern, *request, check, std::move(s), response);
 }

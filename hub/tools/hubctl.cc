@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "audit/audit_chain.h"
+#include "common/proto_time.h"
 #include "config/hub_config.h"
 #include "store/mysql/migrations.h"
 #include "store/mysql/mysql_store.h"
@@ -215,7 +216,7 @@ int Audit(const std::vector<std::string>& args) {
       if (!record.ParseFromString(row.record_bytes)) {
         return absl::DataLossError(absl::StrCat("audit row ", row.seq, " does not parse"));
       }
-      const absl::Time at = absl::FromUnixSeconds(record.at().seconds()) + absl::Nanoseconds(record.at().nanos());
+      const absl::Time at = cre::FromProtoTime(record.at());
       if (at < from || at >= to) return absl::OkStatus();
       absl::StatusOr<std::string> line = cre::audit::ToJsonLine(record, row.row_hash);
       if (!line.ok()) return line.status();

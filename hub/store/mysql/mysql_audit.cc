@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "audit/audit_chain.h"
+#include "common/proto_time.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
-#include "google/protobuf/util/time_util.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
@@ -17,7 +17,7 @@ v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl:
   v1::AuditRecord record;
   record.set_kind(kind);
   record.set_actor_agency_id(actor);
-  *record.mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(at));
+  *record.mutable_at() = ToProtoTime(at);
   return record;
 }
 

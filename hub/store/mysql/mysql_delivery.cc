@@ -8,11 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
-#include "store/mysql/mysql_audit.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
-#include "google/protobuf/util/time_util.h"
+#include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_values.h"
 
@@ -78,8 +78,7 @@ absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
   bool changed = false;
   for (v1::CaseEvent& event : *record->mutable_events()) {
     if (event.message_id() == message_id && !event.has_acknowledged_at()) {
-      *event.mutable_acknowledged_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-          absl::ToUnixMicros(at));
+      *event.mutable_acknowledged_at() = ToProtoTime(at);
       changed = true;
     }
   }

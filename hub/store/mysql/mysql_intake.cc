@@ -4,28 +4,22 @@
 #include <memory>
 #include <set>
 
-#include "absl/strings/str_cat.h"
-#include "common/ids.h"
-#include "common/status_macros.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "spdlog/spdlog.h"
-#include "store/mysql/mysql_audit.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
-#include "google/protobuf/util/time_util.h"
+#include "spdlog/spdlog.h"
+#include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 // The first answer to this key, if there was one: the same answer for the
 // same request, ALREADY_EXISTS for another request under the same key.
@@ -98,7 +92,7 @@ absl::StatusOr<CaseView> OpenCase(sql::Connection& c, const Submission& s, const
   CaseView view;
   view.case_file.set_case_id(case_id);
   *view.case_file.mutable_child() = s.new_child->child();
-  *view.case_file.mutable_opened_at() = ToTimestamp(s.opened_at);
+  *view.case_file.mutable_opened_at() = ToProtoTime(s.opened_at);
   *view.case_file.mutable_risk_assessments() = s.record_append.risk_assessments();
   *view.case_file.mutable_events() = s.record_append.events();
   return view;
@@ -138,7 +132,7 @@ absl::StatusOr<CaseView> LoadCaseForUpdate(sql::Connection& c, const Submission&
   CaseView view;
   view.case_file.set_case_id(case_id);
   *view.case_file.mutable_child() = *std::move(facts);
-  *view.case_file.mutable_opened_at() = ToTimestamp(*opened_at);
+  *view.case_file.mutable_opened_at() = ToProtoTime(*opened_at);
   *view.case_file.mutable_risk_assessments() = record->risk_assessments();
   *view.case_file.mutable_events() = record->events();
   absl::StatusOr<std::vector<std::string>> involved = InvolvedAgencies(c, case_id);
@@ -177,7 +171,7 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   const std::string message_id = NewUuid();
   body.set_message_id(message_id);
   body.set_sender_agency_id(s.sender_agency_id);
-  *body.mutable_accepted_at() = ToTimestamp(s.accepted_at);
+  *body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
   body.set_case_id(case_id);
   auto insert = Prepare(c,
                         "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to,"
@@ -218,7 +212,7 @@ std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
 void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id) {
   v1::CaseEvent* event = view.case_file.add_events();
   event->set_kind(kind);
-  *event->mutable_occurred_at() = ToTimestamp(at);
+  *event->mutable_occurred_at() = ToProtoTime(at);
   event->set_message_id(message_id);
 }
 
@@ -394,7 +388,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   response->set_message_id(message_id);
   response->set_case_id(case_id);
   for (const std::string& recipient : recipients) response->add_recipient_agency_ids(recipient);
-  *response->mutable_accepted_at() = ToTimestamp(s.accepted_at);
+  *response->mutable_accepted_at() = ToProtoTime(s.accepted_at);
 
   auto remember = Prepare(c,
                           "INSERT INTO idempotency (agency_id, idempotency_key, method,"
@@ -453,7 +447,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     v1::CaseFile* file = response.mutable_case_file();
     file->set_case_id(case_id);
     *file->mutable_child() = *std::move(facts);
-    *file->mutable_opened_at() = ToTimestamp(*opened_at);
+    *file->mutable_opened_at() = ToProtoTime(*opened_at);
     *file->mutable_risk_assessments() = record->risk_assessments();
     *file->mutable_events() = record->events();
     for (std::string& agency : *involved) response.add_involved_agency_ids(std::move(agency));
