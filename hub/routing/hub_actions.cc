@@ -16,11 +16,6 @@ std::string FirstOfRole(const Router& router, const std::vector<std::string>& re
   return "";
 }
 
-std::string FirstOf(const Router& router, v1::AgencyRole role) {
-  std::vector<std::string> ids = router.OfRole(role);
-  return ids.empty() ? std::string() : ids.front();
-}
-
 // The notification the hub sends for a hub-performed action kind.
 v1::NotificationKind NotificationFor(v1::ActionKind kind) {
   switch (kind) {
@@ -109,13 +104,13 @@ void HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView& case_v
     follow_up.trigger_key = TriggerKey(action);
     const v1::RiskLevel level = pathway.risk().effective_level();
     if (action.kind() == v1::STEP_UP_REFERRAL) {
-      follow_up.on_behalf_of = FirstOf(*router_, v1::EARLY_HELP);  // Early Help steps up to CSC
+      follow_up.on_behalf_of = router_->FirstAgencyOfRole(v1::EARLY_HELP);  // Early Help steps up to CSC
       follow_up.message.set_kind(v1::MESSAGE_KIND_STEP_UP_REFERRAL);
       follow_up.message.mutable_step_up_referral()->set_level(level);
       follow_up.message.mutable_step_up_referral()->set_reason(action.rule());
     } else if (v1::NotificationKind kind = NotificationFor(action.kind());
                kind != v1::NOTIFICATION_KIND_UNSPECIFIED) {
-      follow_up.on_behalf_of = FirstOf(*router_, v1::CHILDRENS_SOCIAL_CARE);  // answers go to CSC
+      follow_up.on_behalf_of = router_->FirstAgencyOfRole(v1::CHILDRENS_SOCIAL_CARE);  // answers go to CSC
       follow_up.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
       follow_up.message.mutable_notification()->set_kind(kind);
       follow_up.message.mutable_notification()->set_level(level);

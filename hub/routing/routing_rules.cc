@@ -49,29 +49,25 @@ std::vector<std::string> Router::OfRole(v1::AgencyRole role) const {
 }
 
 std::string Router::OwnerAgency(v1::PractitionerRole owner, const CaseView& case_view) const {
-  auto first = [this](v1::AgencyRole role) {
-    std::vector<std::string> ids = OfRole(role);
-    return ids.empty() ? std::string() : ids.front();
-  };
   const v1::Child& child = case_view.case_file.child();
   switch (owner) {
     case v1::PRACTITIONER_ROLE_SOCIAL_WORKER:
     case v1::PRACTITIONER_ROLE_TEAM_MANAGER:
     case v1::PRACTITIONER_ROLE_CHILDRENS_SOCIAL_CARE:
-      return first(v1::CHILDRENS_SOCIAL_CARE);
+      return FirstAgencyOfRole(v1::CHILDRENS_SOCIAL_CARE);
     case v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER:
-      return child.open_plan() == v1::OPEN_PLAN_EARLY_HELP ? first(v1::EARLY_HELP)
-                                                           : first(v1::CHILDRENS_SOCIAL_CARE);
+      return child.open_plan() == v1::OPEN_PLAN_EARLY_HELP ? FirstAgencyOfRole(v1::EARLY_HELP)
+                                                           : FirstAgencyOfRole(v1::CHILDRENS_SOCIAL_CARE);
     case v1::PRACTITIONER_ROLE_EARLY_HELP_PRACTITIONER:
-      return first(v1::EARLY_HELP);
+      return FirstAgencyOfRole(v1::EARLY_HELP);
     case v1::PRACTITIONER_ROLE_CPM:
     case v1::PRACTITIONER_ROLE_CPM_VC:
     case v1::PRACTITIONER_ROLE_DUTY_CPM:
-      return first(v1::CPM_SERVICE);
+      return FirstAgencyOfRole(v1::CPM_SERVICE);
     case v1::PRACTITIONER_ROLE_IRO:
-      return first(v1::IRO_SERVICE);
+      return FirstAgencyOfRole(v1::IRO_SERVICE);
     case v1::PRACTITIONER_ROLE_POLICE_REFERRAL_UNIT:
-      return first(v1::POLICE_REFERRAL_UNIT);
+      return FirstAgencyOfRole(v1::POLICE_REFERRAL_UNIT);
     case v1::PRACTITIONER_ROLE_HOST_AUTHORITY: {
       absl::StatusOr<std::string> host = AuthorityWithCode(child.placement_authority_code(), "");
       return host.ok() ? *host : "";
@@ -114,6 +110,11 @@ absl::StatusOr<std::vector<std::string>> Router::HubActionRecipients(
     default:
       return absl::InternalError("not a message the hub sends itself");
   }
+}
+
+std::string Router::FirstAgencyOfRole(v1::AgencyRole role) const {
+  std::vector<std::string> ids = OfRole(role);
+  return ids.empty() ? std::string() : ids.front();
 }
 
 absl::StatusOr<std::string> Router::AuthorityWithCode(const std::string& code,

@@ -58,6 +58,8 @@ class Router {
 
   // Every agency of `role` of this hub's authority.
   std::vector<std::string> OfRole(v1::AgencyRole role) const;
+  // The first of them, or "" if there is none.
+  std::string FirstAgencyOfRole(v1::AgencyRole role) const;
   // The agency that answers for actions owned by `owner` on this case: CSC
   // for its social workers and managers, Early Help for its practitioners
   // (and the lead practitioner of an Early Help case), the CPM service, the
