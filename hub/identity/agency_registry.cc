@@ -18,15 +18,6 @@ bool IsWellFormedAgencyId(absl::string_view id) {
   return true;
 }
 
-// ONS local authority codes: a letter and eight digits, e.g. E06000015.
-bool IsWellFormedOnsCode(absl::string_view code) {
-  if (code.size() != 9 || !absl::ascii_isupper(code[0])) return false;
-  for (char c : code.substr(1)) {
-    if (!absl::ascii_isdigit(c)) return false;
-  }
-  return true;
-}
-
 absl::Status CheckEntry(const v1::Agency& agency, const std::string& where) {
   if (!IsWellFormedAgencyId(agency.id())) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -41,7 +32,7 @@ absl::Status CheckEntry(const v1::Agency& agency, const std::string& where) {
   }
   const bool needs_code = agency.role() == v1::OTHER_LOCAL_AUTHORITY;
   if ((needs_code || !agency.local_authority_code().empty()) &&
-      !IsWellFormedOnsCode(agency.local_authority_code())) {
+      !IsOnsCode(agency.local_authority_code())) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ".local_authority_code: \"", agency.local_authority_code(),
                      "\" is not an ONS code such as E06000015"));
@@ -50,6 +41,14 @@ absl::Status CheckEntry(const v1::Agency& agency, const std::string& where) {
 }
 
 }  // namespace
+
+bool IsOnsCode(absl::string_view code) {
+  if (code.size() != 9 || !absl::ascii_isupper(code[0])) return false;
+  for (char c : code.substr(1)) {
+    if (!absl::ascii_isdigit(c)) return false;
+  }
+  return true;
+}
 
 std::string AgencyIdentityUri(absl::string_view agency_id) {
   return absl::StrCat(kAgencyUriPrefix, agency_id);

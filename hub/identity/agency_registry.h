@@ -27,6 +27,10 @@ inline constexpr absl::string_view kAgencyUriPrefix = "urn:cre:agency:";
 // urn:cre:agency:<id> for `agency_id`.
 std::string AgencyIdentityUri(absl::string_view agency_id);
 
+// An ONS local authority code: a capital letter and eight digits, e.g.
+// E06000015 (Derby City Council).
+bool IsOnsCode(absl::string_view code);
+
 // The agency id in an identity URI, or nullopt if `uri` is not one.
 absl::optional<std::string> AgencyIdFromUri(absl::string_view uri);
 

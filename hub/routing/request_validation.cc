@@ -5,6 +5,7 @@
 #include "absl/time/civil_time.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "identity/agency_registry.h"
 
 namespace cre {
 namespace {
@@ -56,14 +57,6 @@ absl::Status CheckTimestamp(const google::protobuf::Timestamp& t, bool present, 
     return Invalid(field, "not a valid instant");
   }
   return absl::OkStatus();
-}
-
-bool IsOnsCode(const std::string& code) {
-  if (code.size() != 9 || !absl::ascii_isupper(code[0])) return false;
-  for (size_t i = 1; i < code.size(); ++i) {
-    if (!absl::ascii_isdigit(code[i])) return false;
-  }
-  return true;
 }
 
 absl::Status CheckNewChild(const v1::NewChild& child) {
