@@ -1,8 +1,6 @@
 // The record, end to end: a real hub writes the audit chain as it works,
 // and `hubctl audit verify` (the real binary) names the first row an insider
 // altered, deleted or inserted, and a truncation when given an anchor.
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <string>
 
@@ -13,6 +11,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "support/hub_process.h"
 #include "support/inbox_stream.h"
 #include "support/test_hub.h"
 
@@ -21,19 +20,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct ToolRun {
-  int exit_code;
-  std::string output;
-};
-
-ToolRun Hubctl(const std::string& args) {
-  FILE* pipe = popen(absl::StrCat(CRE_HUBCTL_BINARY, " ", args, " 2>&1").c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 class AuditRecordTest : public ::testing::Test {
  protected:
@@ -98,7 +84,7 @@ class AuditRecordTest : public ::testing::Test {
 };
 
 TEST_F(AuditRecordTest, TheWorkIsRecordedAndTheChainVerifies) {
-  const ToolRun exported = Hubctl("audit export --config " + config_);
+  const testing::HubctlRun exported = testing::RunHubctl("audit export --config " + config_);
   ASSERT_EQ(exported.exit_code, 0) << exported.output;
   for (const char* kind : {"AUDIT_EVENT_KIND_CASE_OPENED", "AUDIT_EVENT_KIND_MESSAGE_ACCEPTED",
                            "AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT", "AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED",
@@ -108,7 +94,7 @@ TEST_F(AuditRecordTest, TheWorkIsRecordedAndTheChainVerifies) {
   EXPECT_THAT(exported.output, HasSubstr("\"status_code\":\"PERMISSION_DENIED\""));
   EXPECT_THAT(exported.output, ::testing::Not(HasSubstr("Example")));  // no personal data
 
-  const ToolRun verified = Hubctl("audit verify --config " + config_ + " --anchor " + Head());
+  const testing::HubctlRun verified = testing::RunHubctl("audit verify --config " + config_ + " --anchor " + Head());
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("audit chain intact"));
 }
@@ -121,14 +107,14 @@ TEST_F(AuditRecordTest, TheHubCannotUpdateOrDeleteTheRecord) {
 TEST_F(AuditRecordTest, AnAlteredRowIsNamed) {
   // Same length, so the record still parses: only the hash tells.
   AsInsider("UPDATE audit_log SET record = REPLACE(record, 'MESSAGE_KIND_CONCERN', 'MESSAGE_KIND_CONCERX') WHERE seq = 2");
-  const ToolRun verified = Hubctl("audit verify --config " + config_);
+  const testing::HubctlRun verified = testing::RunHubctl("audit verify --config " + config_);
   EXPECT_EQ(verified.exit_code, 1) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("audit row 2 was altered"));
 }
 
 TEST_F(AuditRecordTest, ADeletedRowIsNamed) {
   AsInsider("DELETE FROM audit_log WHERE seq = 3");
-  const ToolRun verified = Hubctl("audit verify --config " + config_);
+  const testing::HubctlRun verified = testing::RunHubctl("audit verify --config " + config_);
   EXPECT_EQ(verified.exit_code, 1) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("audit row 3 is missing"));
 }
@@ -139,7 +125,7 @@ TEST_F(AuditRecordTest, AnInsertedRowIsNamed) {
   AsInsider("UPDATE audit_log SET seq = seq + 1 WHERE seq >= 3");
   AsInsider("INSERT INTO audit_log (seq, record, prev_hash, row_hash)"
             " SELECT 3, record, row_hash, SHA2(CONCAT(row_hash, record), 256) FROM audit_log WHERE seq = 2");
-  const ToolRun verified = Hubctl("audit verify --config " + config_);
+  const testing::HubctlRun verified = testing::RunHubctl("audit verify --config " + config_);
   EXPECT_EQ(verified.exit_code, 1) << verified.output;
   EXPECT_THAT(verified.output, HasSubstr("audit row 3"));
 }
@@ -147,8 +133,8 @@ TEST_F(AuditRecordTest, AnInsertedRowIsNamed) {
 TEST_F(AuditRecordTest, DeletingTheNewestRowsIsCaughtByTheAnchor) {
   const std::string anchor = Head();
   AsInsider("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM (SELECT seq FROM audit_log) AS newest)");
-  EXPECT_EQ(Hubctl("audit verify --config " + config_).exit_code, 0);  // the chain alone cannot tell
-  const ToolRun anchored = Hubctl("audit verify --config " + config_ + " --anchor " + anchor);
+  EXPECT_EQ(testing::RunHubctl("audit verify --config " + config_).exit_code, 0);  // the chain alone cannot tell
+  const testing::HubctlRun anchored = testing::RunHubctl("audit verify --config " + config_ + " --anchor " + anchor);
   EXPECT_EQ(anchored.exit_code, 1) << anchored.output;
   EXPECT_THAT(anchored.output, HasSubstr("were deleted"));
 }

@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -81,5 +82,14 @@ int HubProcess::ThreadCount() const {
 }
 
 std::string HubProcess::Log() const { return ReadAll(log_path_); }
+
+HubctlRun RunHubctl(const std::string& args) {
+  FILE* pipe = popen(absl::StrCat(CRE_HUBCTL_BINARY, " ", args, " 2>&1").c_str(), "r");
+  std::string output;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
 
 }  // namespace cre::testing

@@ -39,6 +39,13 @@ class HubProcess {
   pid_t pid_ = 0;
 };
 
+// What a run of the real hubctl printed (stdout and stderr) and its exit status.
+struct HubctlRun {
+  int exit_code;
+  std::string output;
+};
+HubctlRun RunHubctl(const std::string& args);
+
 }  // namespace cre::testing
 
 #endif  // CRE_TESTS_SUPPORT_HUB_PROCESS_H_

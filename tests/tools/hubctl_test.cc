@@ -1,7 +1,5 @@
 // hubctl, the operator's command line, run as an operator runs it: the real
 // binary, a config file, the real MariaDB.
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -11,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/mysql/mysql_store.h"
+#include "support/hub_process.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
 
@@ -19,28 +18,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct HubctlRun {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-HubctlRun Hubctl(const std::string& args) {
-  const std::string command = absl::StrCat(CRE_HUBCTL_BINARY, " ", args, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 TEST(HubctlTest, MigrateAppliesOnceAndReportsTheVersions) {
   testing::TestDatabase db(testing::TestDatabase::Migrate::kNo);
   const std::string config = testing::WriteHubConfigFile(testing::TestHubConfig(db), "migrate.textproto");
-  HubctlRun first = Hubctl("migrate --config " + config);
+  testing::HubctlRun first = testing::RunHubctl("migrate --config " + config);
   EXPECT_EQ(first.exit_code, 0) << first.output;
   EXPECT_THAT(first.output, ::testing::ContainsRegex("applied [1-9][0-9]* migration"));
-  HubctlRun second = Hubctl("migrate --config " + config);
+  testing::HubctlRun second = testing::RunHubctl("migrate --config " + config);
   EXPECT_EQ(second.exit_code, 0) << second.output;
   EXPECT_THAT(second.output, HasSubstr("applied 0 migration(s)"));
   EXPECT_THAT(second.output, HasSubstr("has migrations: 1, 2"));
@@ -77,27 +62,27 @@ TEST(HubctlTest, ListsAndRequeuesDeadDeliveries) {
   absl::SleepFor(absl::Milliseconds(20));
   ASSERT_EQ(*store.ExpireLeases(once), 1);
 
-  HubctlRun listed = Hubctl("deliveries dead --config " + config);
+  testing::HubctlRun listed = testing::RunHubctl("deliveries dead --config " + config);
   EXPECT_EQ(listed.exit_code, 0) << listed.output;
   EXPECT_THAT(listed.output, ::testing::ContainsRegex("\n[0-9]+\tderby-pru\tMESSAGE_KIND_OPERATION_LIBERTY_REPORT\t1\t"));
 
-  HubctlRun both = Hubctl("deliveries requeue --all 7 --config " + config);
+  testing::HubctlRun both = testing::RunHubctl("deliveries requeue --all 7 --config " + config);
   EXPECT_EQ(both.exit_code, 2) << both.output;
-  HubctlRun requeued = Hubctl("deliveries requeue --all --config " + config);
+  testing::HubctlRun requeued = testing::RunHubctl("deliveries requeue --all --config " + config);
   EXPECT_EQ(requeued.exit_code, 0) << requeued.output;
   EXPECT_THAT(requeued.output, HasSubstr("requeued 1 dead delivery"));
   EXPECT_EQ(db.QueryString("SELECT state FROM delivery"), "PENDING");
-  HubctlRun empty = Hubctl("deliveries dead --config " + config);
+  testing::HubctlRun empty = testing::RunHubctl("deliveries dead --config " + config);
   EXPECT_EQ(std::count(empty.output.begin(), empty.output.end(), '\n'), 1) << empty.output;
 }
 
 TEST(HubctlTest, BadUsageAndBadConfigSayWhatIsWrong) {
-  HubctlRun no_command = Hubctl("");
+  testing::HubctlRun no_command = testing::RunHubctl("");
   EXPECT_EQ(no_command.exit_code, 2);
-  HubctlRun unknown = Hubctl("frobnicate");
+  testing::HubctlRun unknown = testing::RunHubctl("frobnicate");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.output, HasSubstr("unknown command frobnicate"));
-  HubctlRun missing = Hubctl("deliveries dead --config /nonexistent/hub.textproto");
+  testing::HubctlRun missing = testing::RunHubctl("deliveries dead --config /nonexistent/hub.textproto");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.output, HasSubstr("/nonexistent/hub.textproto"));
 }
