@@ -2,10 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "pathway/bank_holidays.h"
 #include "pathway/case_facts.h"
-#include "pathway/status_macros.h"
 
 namespace cre::pathway {
 namespace {
@@ -48,7 +48,7 @@ absl::Status CheckChild(const cre::v1::Child& child, const std::string& authorit
     return Invalid("child.date_of_birth",
                    absl::StrCat("not a date (want YYYY-MM-DD): ", child.date_of_birth()));
   }
-  PATHWAY_RETURN_IF_ERROR(CheckEnum(child.open_plan(), cre::v1::OpenPlan_IsValid, "child.open_plan"));
+  CRE_RETURN_IF_ERROR(CheckEnum(child.open_plan(), cre::v1::OpenPlan_IsValid, "child.open_plan"));
   const bool lac_plan = child.open_plan() == cre::v1::OPEN_PLAN_LOOKED_AFTER;
   if (child.looked_after() != lac_plan) {
     return Invalid("child.looked_after",
@@ -66,15 +66,15 @@ absl::Status CheckChild(const cre::v1::Child& child, const std::string& authorit
 absl::Status CheckAssessment(const cre::v1::RiskAssessment& a, const std::string& field,
                              absl::CivilDay dob, absl::Time opened_at,
                              const absl::TimeZone& zone) {
-  PATHWAY_RETURN_IF_ERROR(CheckRequiredTimestamp(a.has_assessed_at(), a.assessed_at(),
+  CRE_RETURN_IF_ERROR(CheckRequiredTimestamp(a.has_assessed_at(), a.assessed_at(),
                                          field + ".assessed_at"));
   const absl::Time at = ToTime(a.assessed_at());
   if (absl::ToCivilDay(at, zone) < dob) {
     return Invalid(field + ".assessed_at", "before child.date_of_birth");
   }
   if (at < opened_at) return Invalid(field + ".assessed_at", "before opened_at");
-  PATHWAY_RETURN_IF_ERROR(CheckEnum(a.level(), cre::v1::RiskLevel_IsValid, field + ".level"));
-  PATHWAY_RETURN_IF_ERROR(CheckEnum(a.assessor_role(), cre::v1::PractitionerRole_IsValid,
+  CRE_RETURN_IF_ERROR(CheckEnum(a.level(), cre::v1::RiskLevel_IsValid, field + ".level"));
+  CRE_RETURN_IF_ERROR(CheckEnum(a.assessor_role(), cre::v1::PractitionerRole_IsValid,
                             field + ".assessor_role"));
   if (!a.has_low_risk_approval()) return absl::OkStatus();
   const std::string approval = field + ".low_risk_approval";
@@ -85,7 +85,7 @@ absl::Status CheckAssessment(const cre::v1::RiskAssessment& a, const std::string
     return Invalid(approval + ".team_manager", "required (the team manager's identity)");
   }
   if (a.low_risk_approval().has_approved_at()) {
-    PATHWAY_RETURN_IF_ERROR(CheckTimestamp(a.low_risk_approval().approved_at(), approval + ".approved_at"));
+    CRE_RETURN_IF_ERROR(CheckTimestamp(a.low_risk_approval().approved_at(), approval + ".approved_at"));
   }
   return absl::OkStatus();
 }
@@ -97,29 +97,29 @@ bool NeedsSchedule(cre::v1::EventKind kind) {
 
 absl::Status CheckEvent(const cre::v1::CaseEvent& e, const std::string& field,
                         absl::Time opened_at) {
-  PATHWAY_RETURN_IF_ERROR(CheckEnum(e.kind(), cre::v1::EventKind_IsValid, field + ".kind"));
-  PATHWAY_RETURN_IF_ERROR(CheckRequiredTimestamp(e.has_occurred_at(), e.occurred_at(),
+  CRE_RETURN_IF_ERROR(CheckEnum(e.kind(), cre::v1::EventKind_IsValid, field + ".kind"));
+  CRE_RETURN_IF_ERROR(CheckRequiredTimestamp(e.has_occurred_at(), e.occurred_at(),
                                          field + ".occurred_at"));
   const absl::Time at = ToTime(e.occurred_at());
   if (at < opened_at) return Invalid(field + ".occurred_at", "before opened_at");
   if (e.has_acknowledged_at()) {
-    PATHWAY_RETURN_IF_ERROR(CheckTimestamp(e.acknowledged_at(), field + ".acknowledged_at"));
+    CRE_RETURN_IF_ERROR(CheckTimestamp(e.acknowledged_at(), field + ".acknowledged_at"));
     if (ToTime(e.acknowledged_at()) < at) {
       return Invalid(field + ".acknowledged_at", "before occurred_at");
     }
   }
   if (NeedsSchedule(e.kind())) {
-    PATHWAY_RETURN_IF_ERROR(CheckRequiredTimestamp(e.has_scheduled_for(), e.scheduled_for(),
+    CRE_RETURN_IF_ERROR(CheckRequiredTimestamp(e.has_scheduled_for(), e.scheduled_for(),
                                            field + ".scheduled_for"));
   } else if (e.has_scheduled_for()) {
-    PATHWAY_RETURN_IF_ERROR(CheckTimestamp(e.scheduled_for(), field + ".scheduled_for"));
+    CRE_RETURN_IF_ERROR(CheckTimestamp(e.scheduled_for(), field + ".scheduled_for"));
   }
   if (!cre::v1::ThresholdOutcome_IsValid(e.threshold_outcome())) {
     return Invalid(field + ".threshold_outcome",
                    absl::StrCat("unknown value ", e.threshold_outcome()));
   }
   if (e.kind() == cre::v1::EVENT_KIND_THRESHOLD_DISCUSSION_HELD) {
-    PATHWAY_RETURN_IF_ERROR(CheckEnum(e.threshold_outcome(), cre::v1::ThresholdOutcome_IsValid,
+    CRE_RETURN_IF_ERROR(CheckEnum(e.threshold_outcome(), cre::v1::ThresholdOutcome_IsValid,
                               field + ".threshold_outcome"));
   }
   if (e.kind() == cre::v1::EVENT_KIND_S47_OUTCOME && !e.has_s47_outcome()) {
@@ -134,18 +134,18 @@ absl::Status ValidateCaseFile(const cre::v1::CaseFile& file,
                               const std::string& local_authority_code,
                               const absl::TimeZone& zone) {
   if (!file.has_child()) return Invalid("child", "required");
-  PATHWAY_RETURN_IF_ERROR(CheckChild(file.child(), local_authority_code));
+  CRE_RETURN_IF_ERROR(CheckChild(file.child(), local_authority_code));
   absl::CivilDay dob;
   ParseLocalDate(file.child().date_of_birth(), &dob);
-  PATHWAY_RETURN_IF_ERROR(CheckRequiredTimestamp(file.has_opened_at(), file.opened_at(), "opened_at"));
+  CRE_RETURN_IF_ERROR(CheckRequiredTimestamp(file.has_opened_at(), file.opened_at(), "opened_at"));
   const absl::Time opened_at = ToTime(file.opened_at());
   for (int i = 0; i < file.risk_assessments_size(); ++i) {
-    PATHWAY_RETURN_IF_ERROR(CheckAssessment(file.risk_assessments(i),
+    CRE_RETURN_IF_ERROR(CheckAssessment(file.risk_assessments(i),
                                     absl::StrCat("risk_assessments[", i, "]"), dob, opened_at,
                                     zone));
   }
   for (int i = 0; i < file.events_size(); ++i) {
-    PATHWAY_RETURN_IF_ERROR(CheckEvent(file.events(i), absl::StrCat("events[", i, "]"), opened_at));
+    CRE_RETURN_IF_ERROR(CheckEvent(file.events(i), absl::StrCat("events[", i, "]"), opened_at));
   }
   // Last, so that a wrong date of birth is reported against the records
   // it contradicts.
