@@ -27,6 +27,41 @@ absl::Duration Jittered(absl::Duration backoff) {
 
 }  // namespace
 
+sql::PreparedStatement& StatementCache::Get(sql::Connection& connection, const std::string& sql) {
+  std::unique_ptr<sql::PreparedStatement>& statement = statements_[sql];
+  if (statement == nullptr) statement.reset(connection.prepareStatement(sql));
+  return *statement;
+}
+
+namespace {
+
+// What RunTransaction lent to the body running on this thread. A body runs
+// on the thread that called RunTransaction, start to finish.
+struct ActiveConnection {
+  const sql::Connection* connection = nullptr;
+  StatementCache* statements = nullptr;
+};
+thread_local ActiveConnection active;
+
+// Sets `active` for one body, and restores what was there (a body may run
+// a transaction on another pool).
+class ActiveScope {
+ public:
+  ActiveScope(const sql::Connection* connection, StatementCache* statements) : saved_(active) {
+    active = {connection, statements};
+  }
+  ~ActiveScope() { active = saved_; }
+
+ private:
+  ActiveConnection saved_;
+};
+
+}  // namespace
+
+StatementCache* CachedStatementsFor(const sql::Connection& connection) {
+  return active.connection == &connection ? active.statements : nullptr;
+}
+
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& s) {
   sql::ConnectOptionsMap options;
   options["hostName"] = sql::SQLString(absl::StrCat("tcp://", s.host, ":", s.port));
@@ -85,7 +120,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
           "all ", max_size_, " database connections busy for ", absl::FormatDuration(wait)));
     }
     if (!idle_.empty()) {
-      std::unique_ptr<sql::Connection> connection = std::move(idle_.back());
+      std::unique_ptr<PooledConnection> connection = std::move(idle_.back());
       idle_.pop_back();
       return Lease(this, std::move(connection));
     }
@@ -97,10 +132,12 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
     --open_;
     return connection.status();
   }
-  return Lease(this, *std::move(connection));
+  auto pooled = std::make_unique<PooledConnection>();
+  pooled->connection = *std::move(connection);
+  return Lease(this, std::move(pooled));
 }
 
-void ConnectionPool::Release(std::unique_ptr<sql::Connection> connection) {
+void ConnectionPool::Release(std::unique_ptr<PooledConnection> connection) {
   absl::MutexLock lock(&mu_);
   if (connection == nullptr) {
     --open_;  // Discarded: its slot is free for a new connection.
@@ -138,7 +175,7 @@ void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql:
 }  // namespace
 
 void ConnectionPool::DropIdle() {
-  std::vector<std::unique_ptr<sql::Connection>> dropped;
+  std::vector<std::unique_ptr<PooledConnection>> dropped;
   {
     absl::MutexLock lock(&mu_);
     open_ -= static_cast<int>(idle_.size());
@@ -170,6 +207,7 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
     absl::Status outcome;
     try {
       connection.setAutoCommit(false);
+      ActiveScope scope(&connection, &lease->statements());
       outcome = body(connection);
     } catch (const sql::SQLException& e) {
       last = StatusFromSqlException(e, what);

@@ -19,10 +19,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cppconn/connection.h"
+#include "cppconn/prepared_statement.h"
 
 namespace cre::mysql {
 
@@ -41,6 +43,29 @@ struct ConnectionSettings {
 // One new connection, with auto-reconnect off and autocommit on.
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& settings);
 
+// The statements prepared on one connection, kept as long as it lives.
+// Preparing is a round trip to the server (COM_STMT_PREPARE) and the hub
+// runs the same few dozen statements again and again, so each is prepared
+// once per connection and then only executed.
+class StatementCache {
+ public:
+  // The statement for `sql` on `connection`, prepared on first use.
+  sql::PreparedStatement& Get(sql::Connection& connection, const std::string& sql);
+
+ private:
+  absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+};
+
+// A connection and its statements: they live and die together.
+struct PooledConnection {
+  std::unique_ptr<sql::Connection> connection;
+  StatementCache statements;  // declared after: closed before the connection
+};
+
+// The statement cache of the connection that RunTransaction lent to this
+// thread for the body it is running, if that is `connection`; else null.
+StatementCache* CachedStatementsFor(const sql::Connection& connection);
+
 class ConnectionPool {
  public:
   // At most `max_size` connections are open at once.
@@ -57,16 +82,17 @@ class ConnectionPool {
     Lease(Lease&& other) noexcept;
     Lease& operator=(Lease&&) = delete;
     ~Lease();
-    sql::Connection& operator*() const { return *connection_; }
-    sql::Connection* operator->() const { return connection_.get(); }
+    sql::Connection& operator*() const { return *connection_->connection; }
+    sql::Connection* operator->() const { return connection_->connection.get(); }
+    StatementCache& statements() const { return connection_->statements; }
     void Discard() { connection_.reset(); }
 
    private:
     friend class ConnectionPool;
-    Lease(ConnectionPool* pool, std::unique_ptr<sql::Connection> connection)
+    Lease(ConnectionPool* pool, std::unique_ptr<PooledConnection> connection)
         : pool_(pool), connection_(std::move(connection)) {}
     ConnectionPool* pool_;
-    std::unique_ptr<sql::Connection> connection_;
+    std::unique_ptr<PooledConnection> connection_;
   };
 
   // An idle connection, a new one if fewer than max_size are open, or the
@@ -81,12 +107,12 @@ class ConnectionPool {
   void DropIdle();
 
  private:
-  void Release(std::unique_ptr<sql::Connection> connection);
+  void Release(std::unique_ptr<PooledConnection> connection);
 
   const ConnectionSettings settings_;
   const int max_size_;
   absl::Mutex mu_;
-  std::vector<std::unique_ptr<sql::Connection>> idle_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -15,13 +15,32 @@
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "crypto/field_cipher.h"
+#include "store/mysql/connection_pool.h"
 #include "google/protobuf/message.h"
 
 namespace cre::mysql {
 
-// A prepared statement, owned. Every store query goes through one.
-inline std::unique_ptr<sql::PreparedStatement> Prepare(sql::Connection& c, const char* sql) {
-  return std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql));
+// A prepared statement. Inside RunTransaction it is the connection's cached
+// one (prepared once per connection, see StatementCache): set every
+// parameter before each execution, and finish with one result set before
+// running the same SQL again. Elsewhere it is prepared for this use alone.
+class Statement {
+ public:
+  explicit Statement(sql::PreparedStatement& cached) : statement_(&cached) {}
+  explicit Statement(std::unique_ptr<sql::PreparedStatement> owned)
+      : owned_(std::move(owned)), statement_(owned_.get()) {}
+  sql::PreparedStatement* operator->() const { return statement_; }
+  sql::PreparedStatement& operator*() const { return *statement_; }
+
+ private:
+  std::unique_ptr<sql::PreparedStatement> owned_;
+  sql::PreparedStatement* statement_;
+};
+
+// Every store query goes through here.
+inline Statement Prepare(sql::Connection& c, const std::string& sql) {
+  if (StatementCache* cache = CachedStatementsFor(c)) return Statement(cache->Get(c, sql));
+  return Statement(std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql)));
 }
 
 // "2026-11-22 10:15:00.123456", UTC (every connection's session time zone).
