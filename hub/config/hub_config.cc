@@ -1,5 +1,9 @@
 #include "config/hub_config.h"
 
+#include <cmath>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
@@ -24,6 +28,73 @@ bool IsPlainIdentifier(const std::string& name) {
   return true;
 }
 
+void FillRateLimit(v1::RateLimit* limit, double per_second, uint32_t burst) {
+  if (limit->per_second() == 0) limit->set_per_second(per_second);
+  if (limit->burst() == 0) limit->set_burst(burst);
+}
+
+// Hub-wide defaults first; then what an agency's entry leaves unset is the
+// hub-wide value, so that the completed config says every agency's limits.
+void FillRateLimitDefaults(v1::RateLimitConfig* config) {
+  FillRateLimit(config->mutable_submissions(), kDefaultSubmissionsPerSecond, kDefaultSubmissionsBurst);
+  FillRateLimit(config->mutable_reads(), kDefaultReadsPerSecond, kDefaultReadsBurst);
+  FillRateLimit(config->mutable_acknowledgements(), kDefaultAcknowledgementsPerSecond,
+                kDefaultAcknowledgementsBurst);
+  FillRateLimit(config->mutable_stream_opens(), kDefaultStreamOpensPerSecond, kDefaultStreamOpensBurst);
+  FillRateLimit(config->mutable_other_calls(), kDefaultOtherCallsPerSecond, kDefaultOtherCallsBurst);
+  if (config->max_open_streams() == 0) config->set_max_open_streams(kDefaultMaxOpenStreams);
+  for (v1::AgencyRateLimit& agency : *config->mutable_agencies()) {
+    FillRateLimit(agency.mutable_submissions(), config->submissions().per_second(),
+                  config->submissions().burst());
+    FillRateLimit(agency.mutable_reads(), config->reads().per_second(), config->reads().burst());
+    FillRateLimit(agency.mutable_acknowledgements(), config->acknowledgements().per_second(),
+                  config->acknowledgements().burst());
+    FillRateLimit(agency.mutable_stream_opens(), config->stream_opens().per_second(),
+                  config->stream_opens().burst());
+    FillRateLimit(agency.mutable_other_calls(), config->other_calls().per_second(),
+                  config->other_calls().burst());
+    if (agency.max_open_streams() == 0) agency.set_max_open_streams(config->max_open_streams());
+  }
+}
+
+absl::Status CheckRateLimit(const v1::RateLimit& limit, absl::string_view field) {
+  // Negative, NaN and infinite rates are mistakes (0 became the default);
+  // to lift a limit, give a large number.
+  if (!(limit.per_second() > 0) || std::isinf(limit.per_second())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".per_second: must be a positive number of calls a second, not ", limit.per_second()));
+  }
+  return absl::OkStatus();
+}
+
+// After the registry is read: an entry must name a registered agency, once.
+absl::Status CheckRateLimits(const v1::RateLimitConfig& config, const AgencyRegistry& registry) {
+  CRE_RETURN_IF_ERROR(CheckRateLimit(config.submissions(), "rate_limit.submissions"));
+  CRE_RETURN_IF_ERROR(CheckRateLimit(config.reads(), "rate_limit.reads"));
+  CRE_RETURN_IF_ERROR(CheckRateLimit(config.acknowledgements(), "rate_limit.acknowledgements"));
+  CRE_RETURN_IF_ERROR(CheckRateLimit(config.stream_opens(), "rate_limit.stream_opens"));
+  CRE_RETURN_IF_ERROR(CheckRateLimit(config.other_calls(), "rate_limit.other_calls"));
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < config.agencies_size(); ++i) {
+    const v1::AgencyRateLimit& agency = config.agencies(i);
+    const std::string field = absl::StrCat("rate_limit.agencies[", i, "]");
+    if (registry.FindById(agency.agency_id()) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".agency_id: \"", agency.agency_id(),
+                                                     "\" is not an agency of the registry"));
+    }
+    if (!seen.insert(agency.agency_id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".agency_id: \"", agency.agency_id(),
+                                                     "\" has an entry already; give one per agency"));
+    }
+    CRE_RETURN_IF_ERROR(CheckRateLimit(agency.submissions(), field + ".submissions"));
+    CRE_RETURN_IF_ERROR(CheckRateLimit(agency.reads(), field + ".reads"));
+    CRE_RETURN_IF_ERROR(CheckRateLimit(agency.acknowledgements(), field + ".acknowledgements"));
+    CRE_RETURN_IF_ERROR(CheckRateLimit(agency.stream_opens(), field + ".stream_opens"));
+    CRE_RETURN_IF_ERROR(CheckRateLimit(agency.other_calls(), field + ".other_calls"));
+  }
+  return absl::OkStatus();
+}
+
 void FillDefaults(v1::HubConfig* config) {
   v1::DatabaseConfig* db = config->mutable_database();
   if (db->port() == 0) db->set_port(kDefaultDatabasePort);
@@ -42,6 +113,7 @@ void FillDefaults(v1::HubConfig* config) {
   if (delivery->max_backoff_seconds() == 0) delivery->set_max_backoff_seconds(300);
   if (delivery->poll_interval_ms() == 0) delivery->set_poll_interval_ms(500);
   if (config->deadline_check_interval_ms() == 0) config->set_deadline_check_interval_ms(10000);
+  FillRateLimitDefaults(config->mutable_rate_limit());
 }
 
 absl::Status CheckFields(const v1::HubConfig& config) {
@@ -86,6 +158,7 @@ absl::Status CompleteHubConfig(v1::HubConfig* config) {
     return absl::InvalidArgumentError(
         absl::StrCat("agency_registry: ", registry.status().message()));
   }
+  CRE_RETURN_IF_ERROR(CheckRateLimits(config->rate_limit(), *registry));
   return absl::OkStatus();
 }
 

@@ -22,6 +22,23 @@ inline constexpr uint32_t kDefaultConnectTimeoutSeconds = 5;
 inline constexpr uint32_t kDefaultTlsRefreshSeconds = 60;
 inline constexpr uint32_t kDefaultDatabasePort = 3306;
 
+// Per-agency rate limits (rate_limit): generous, so that no legitimate use
+// (nor the benchmark, several thousand calls a second from a handful of
+// agencies, nor a test opening 1,000 streams as one agency) meets them; they
+// stop a runaway client, not a busy one. Set them to an agency's expected
+// peak for a tighter bound.
+inline constexpr double kDefaultSubmissionsPerSecond = 2000;
+inline constexpr uint32_t kDefaultSubmissionsBurst = 4000;
+inline constexpr double kDefaultReadsPerSecond = 1000;
+inline constexpr uint32_t kDefaultReadsBurst = 2000;
+inline constexpr double kDefaultAcknowledgementsPerSecond = 2000;
+inline constexpr uint32_t kDefaultAcknowledgementsBurst = 4000;
+inline constexpr double kDefaultStreamOpensPerSecond = 100;
+inline constexpr uint32_t kDefaultStreamOpensBurst = 2000;
+inline constexpr double kDefaultOtherCallsPerSecond = 100;
+inline constexpr uint32_t kDefaultOtherCallsBurst = 200;
+inline constexpr uint32_t kDefaultMaxOpenStreams = 2000;
+
 // Reads, completes and checks the config at `path`. INVALID_ARGUMENT names
 // the file and the field at fault, e.g. "hub.textproto: tls.server_cert_file: required".
 absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path);

@@ -10,20 +10,30 @@
 // the processor writes nothing into the AuthContext, because gRPC 1.51 hands
 // it the connection's context, shared by every call on the connection.
 //
-//   creds->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(registry));
+// Once the agency is known, the processor also applies its rate limits
+// (server/rate_limiter.h): a call over them is refused with
+// RESOURCE_EXHAUSTED before any handler work. gRPC 1.51 hands the client the
+// processor's own status code and message (server_auth_filter.cc makes them
+// the call's status), which tests/security/rate_limit_test.cc checks.
+//
+//   creds->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(registry, audit, limiter));
+//   interceptors.push_back(std::make_unique<OpenStreamCounterFactory>(registry, limiter));
 //   ...
 //   absl::StatusOr<v1::Agency> caller = CallerAgency(*context, registry);
 #ifndef CRE_HUB_SERVER_AGENCY_AUTH_H_
 #define CRE_HUB_SERVER_AGENCY_AUTH_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/security/auth_context.h"
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "identity/agency_registry.h"
 #include "server/call_log.h"
+#include "server/rate_limiter.h"
 
 namespace cre {
 
@@ -34,10 +44,13 @@ absl::StatusOr<const v1::Agency*> IdentifyAgency(const grpc::AuthContext& auth,
 
 class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
  public:
-  AgencyAuthProcessor(std::shared_ptr<const AgencyRegistry> registry, AuditSink audit)
-      : registry_(std::move(registry)), audit_(std::move(audit)) {}
+  // `limiter` may be null: no rate limits.
+  AgencyAuthProcessor(std::shared_ptr<const AgencyRegistry> registry, AuditSink audit,
+                      std::shared_ptr<RateLimiter> limiter = nullptr)
+      : registry_(std::move(registry)), audit_(std::move(audit)), limiter_(std::move(limiter)) {}
 
-  // A map lookup: cheap enough for gRPC's own thread.
+  // Map lookups and a token bucket under its agency's lock: cheap enough for
+  // gRPC's own thread.
   bool IsBlocking() const override { return false; }
 
   grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
@@ -45,8 +58,32 @@ class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
                        OutputMetadata* response_metadata) override;
 
  private:
+  // OK, or RESOURCE_EXHAUSTED (logged, and recorded if sampled) if
+  // `agency_id` is over a limit for `method`.
+  grpc::Status ApplyRateLimit(const std::string& agency_id, const std::string& method);
+
   std::shared_ptr<const AgencyRegistry> registry_;
   AuditSink audit_;
+  std::shared_ptr<RateLimiter> limiter_;
+};
+
+// Tells the rate limiter when each agency's Inbox.Subscribe streams open and
+// end, for its cap on open streams. A stream counts from when it reaches its
+// handler until gRPC destroys the call (and this interceptor with it),
+// however the stream ended. The processor checks the cap before that, so
+// opens that race past it together can exceed it by at most their number,
+// which the stream opens' bucket bounds.
+class OpenStreamCounterFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  OpenStreamCounterFactory(std::shared_ptr<const AgencyRegistry> registry,
+                           std::shared_ptr<RateLimiter> limiter)
+      : registry_(std::move(registry)), limiter_(std::move(limiter)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  std::shared_ptr<const AgencyRegistry> registry_;
+  std::shared_ptr<RateLimiter> limiter_;
 };
 
 // The calling agency, from the call's certificate (a map lookup).

@@ -85,7 +85,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
                    dropped.load());
     }
   };
-  (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_, audit));
+  // Rate limits are applied by the processor, before any handler work.
+  absl::StatusOr<std::shared_ptr<RateLimiter>> limiter =
+      RateLimiter::Create(config.rate_limit(), *hub->registry_, absl::Now());
+  if (!limiter.ok()) return limiter.status();
+  (*credentials)->SetAuthMetadataProcessor(
+      std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, *limiter));
 
   // Both are process-wide switches that must be set before a builder exists.
   grpc::EnableDefaultHealthCheckService(true);
@@ -106,6 +111,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   for (const auto& service : hub->services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(hub->registry_, audit));
+  interceptors.push_back(std::make_unique<OpenStreamCounterFactory>(hub->registry_, *limiter));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   hub->server_ = builder.BuildAndStart();
