@@ -1,5 +1,7 @@
 #include "server/delivery_dispatcher.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "server/subscription.h"
@@ -62,9 +64,33 @@ void DeliveryDispatcher::Wake(const std::vector<std::string>& agency_ids) {
 }
 
 void DeliveryDispatcher::Acknowledged(const std::string& agency_id,
-                                      const std::vector<int64_t>& delivery_ids) {
+                                      const std::vector<int64_t>& delivery_ids, bool more_due) {
   for (const auto& subscription : SubscriptionsOf({agency_id})) {
-    subscription->Acknowledged(delivery_ids);
+    subscription->Acknowledged(delivery_ids, more_due);
+  }
+}
+
+DeliveryDispatcher::HandOff::~HandOff() {
+  for (const auto& subscription : reserved_) subscription->Unreserve();
+}
+
+std::string DeliveryDispatcher::HandOff::Reserve(const std::string& recipient) {
+  for (const auto& subscription : dispatcher_->SubscriptionsOf({recipient})) {
+    if (subscription->TryReserve()) {
+      reserved_.push_back(subscription);
+      return subscription->lease_owner();
+    }
+  }
+  return "";
+}
+
+void DeliveryDispatcher::HandOff::Deliver(std::vector<HandedOut> handed_out) {
+  for (HandedOut& out : handed_out) {
+    auto it = std::find_if(reserved_.begin(), reserved_.end(),
+                           [&](const auto& s) { return s->lease_owner() == out.lease_owner; });
+    if (it == reserved_.end()) continue;  // cannot happen: the store leases only what was reserved
+    (*it)->HandOut(std::move(out.message));
+    reserved_.erase(it);
   }
 }
 

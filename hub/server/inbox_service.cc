@@ -48,10 +48,10 @@ grpc::ServerUnaryReactor* InboxService::Acknowledge(grpc::CallbackServerContext*
   // The store call blocks: never on a reactor thread.
   dispatcher_->executor().Submit([this, reactor, request, response, agency = caller->id()] {
     const std::vector<int64_t> ids(request->delivery_ids().begin(), request->delivery_ids().end());
-    absl::StatusOr<int> acknowledged = dispatcher_->store().Acknowledge(agency, ids);
+    absl::StatusOr<AckOutcome> acknowledged = dispatcher_->store().Acknowledge(agency, ids);
     if (acknowledged.ok()) {
-      response->set_acknowledged(*acknowledged);
-      dispatcher_->Acknowledged(agency, ids);
+      response->set_acknowledged(acknowledged->acknowledged);
+      dispatcher_->Acknowledged(agency, ids, acknowledged->more_due);
     }
     reactor->Finish(ToGrpcStatus(acknowledged.status()));
   });

@@ -81,15 +81,15 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
     routing.schedule = actions.ScheduleOf(*pathway, *case_view);
     return routing;
   };
-  absl::StatusOr<v1::SubmitResponse> receipt = store_->Accept(submission, route);
-  if (!receipt.ok()) return ToGrpcStatus(receipt.status());
-  *response = *std::move(receipt);
-  std::vector<std::string> woken(response->recipient_agency_ids().begin(),
-                                 response->recipient_agency_ids().end());
-  for (const v1::HubActionReceipt& action : response->hub_actions()) {
-    woken.insert(woken.end(), action.recipient_agency_ids().begin(), action.recipient_agency_ids().end());
-  }
-  dispatcher_->Wake(woken);
+  // Recipients with a stream here get their delivery in the accepting
+  // transaction, and on the stream right after the commit.
+  DeliveryDispatcher::HandOff hand_off(dispatcher_.get());
+  submission.streams = &hand_off;
+  absl::StatusOr<Accepted> accepted = store_->Accept(submission, route);
+  if (!accepted.ok()) return ToGrpcStatus(accepted.status());
+  hand_off.Deliver(std::move(accepted->handed_out));
+  dispatcher_->Wake(accepted->pending_recipients);
+  *response = std::move(accepted->receipt);
   return grpc::Status::OK;
 }
 

@@ -134,6 +134,15 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
   }
   auto pooled = std::make_unique<PooledConnection>();
   pooled->connection = *std::move(connection);
+  // A pooled connection only ever runs RunTransaction's transactions: off
+  // for good, rather than off and on again around each one (two round trips).
+  try {
+    pooled->connection->setAutoCommit(false);
+  } catch (const sql::SQLException& e) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return absl::UnavailableError(StatusFromSqlException(e, "set autocommit off").message());
+  }
   return Lease(this, std::move(pooled));
 }
 
@@ -166,7 +175,6 @@ void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql:
   }
   try {
     lease->rollback();
-    lease->setAutoCommit(true);
   } catch (const sql::SQLException&) {
     lease.Discard();
   }
@@ -206,7 +214,6 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
     // an unknown state: the connection must never serve anyone again.
     absl::Status outcome;
     try {
-      connection.setAutoCommit(false);
       ActiveScope scope(&connection, &lease->statements());
       outcome = body(connection);
     } catch (const sql::SQLException& e) {
@@ -238,14 +245,6 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
       // why retrying is safe.
       if (ShouldRetry(e)) continue;
       return last;
-    }
-
-    // 3. Back to autocommit for the next user. The outcome is already
-    // decided; a failure here only costs the connection.
-    try {
-      connection.setAutoCommit(true);
-    } catch (const sql::SQLException&) {
-      lease->Discard();
     }
     return outcome;
   }

@@ -40,7 +40,9 @@ struct ConnectionSettings {
   int read_write_timeout_seconds = 30;
 };
 
-// One new connection, with auto-reconnect off and autocommit on.
+// One new connection, with auto-reconnect off and autocommit on. (The pool
+// turns autocommit off on its own connections: each statement there is part
+// of a transaction that RunTransaction commits.)
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& settings);
 
 // The statements prepared on one connection, kept as long as it lives.

@@ -158,31 +158,33 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
   return messages;
 }
 
-absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
-                                            const std::vector<int64_t>& delivery_ids) {
-  int acknowledged = 0;
+absl::StatusOr<AckOutcome> MysqlStore::Acknowledge(const std::string& recipient,
+                                                   const std::vector<int64_t>& delivery_ids) {
+  AckOutcome outcome;
   absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
-    acknowledged = 0;
+    outcome = AckOutcome();
     std::vector<v1::AuditRecord> records;
-    auto select = Prepare(c,
-                          "SELECT state FROM delivery WHERE delivery_id = ? AND"
-                          " recipient_agency_id = ? FOR UPDATE");
+    // The UPDATE first: in the common case (a delivery acknowledged once)
+    // it is the only statement about the delivery itself.
     auto ack = Prepare(c,
-                       "UPDATE delivery SET state = 'ACKED', acked_at = NOW(6),"
-                       " lease_owner = NULL, lease_until = NULL WHERE delivery_id = ?");
+                       "UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
+                       " lease_until = NULL WHERE delivery_id = ? AND recipient_agency_id = ? AND state <> 'ACKED'");
+    auto addressed = Prepare(c, "SELECT 1 FROM delivery WHERE delivery_id = ? AND recipient_agency_id = ?");
     auto completes = Prepare(c, kCompletesEventSql);
     for (size_t i = 0; i < delivery_ids.size(); ++i) {
-      select->setInt64(1, delivery_ids[i]);
-      select->setString(2, recipient);
-      std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-      if (!row->next()) {
-        return absl::NotFoundError(absl::StrCat("delivery_ids[", i, "]: no delivery ",
-                                                delivery_ids[i], " is addressed to you"));
-      }
-      if (row->getString("state") == "ACKED") continue;
       ack->setInt64(1, delivery_ids[i]);
-      ack->executeUpdate();
-      ++acknowledged;
+      ack->setString(2, recipient);
+      if (ack->executeUpdate() == 0) {
+        // Acknowledged before (harmless), or not this recipient's at all.
+        addressed->setInt64(1, delivery_ids[i]);
+        addressed->setString(2, recipient);
+        if (!std::unique_ptr<sql::ResultSet>(addressed->executeQuery())->next()) {
+          return absl::NotFoundError(absl::StrCat("delivery_ids[", i, "]: no delivery ",
+                                                  delivery_ids[i], " is addressed to you"));
+        }
+        continue;
+      }
+      ++outcome.acknowledged;
       records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, recipient, absl::Now()));
       records.back().set_method("Acknowledge");
       records.back().set_delivery_id(delivery_ids[i]);
@@ -194,10 +196,15 @@ absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
         if (!done.ok()) return done;
       }
     }
-    return AppendAudit(c, std::move(records));
+    auto due = Prepare(c,
+                       "SELECT 1 FROM delivery WHERE recipient_agency_id = ? AND state = 'PENDING'"
+                       " AND next_attempt_at <= NOW(6) LIMIT 1");
+    due->setString(1, recipient);
+    outcome.more_due = std::unique_ptr<sql::ResultSet>(due->executeQuery())->next();
+    return AppendAudit(c, records);
   });
   if (!status.ok()) return status;
-  return acknowledged;
+  return outcome;
 }
 
 absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,
