@@ -10,12 +10,13 @@
 namespace cre {
 
 DeliveryDispatcher::DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
-                                       absl::Duration poll_interval, int threads)
+                                       absl::Duration poll_interval, int threads, int ack_workers)
     : store_(std::move(store)),
       policy_(policy),
       poll_interval_(poll_interval),
       process_id_(NewUuid()),
-      executor_(threads) {}
+      executor_(threads),
+      acks_(std::make_unique<AckBatcher>(store_, ack_workers)) {}
 
 DeliveryDispatcher::~DeliveryDispatcher() { Stop(); }
 
@@ -61,6 +62,18 @@ std::vector<std::shared_ptr<Subscription>> DeliveryDispatcher::SubscriptionsOf(
 void DeliveryDispatcher::Wake(const std::vector<std::string>& agency_ids) {
   // Outside the lock: a subscription takes its own lock.
   for (const auto& subscription : SubscriptionsOf(agency_ids)) subscription->Wake();
+}
+
+void DeliveryDispatcher::Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
+                                     std::function<void(absl::StatusOr<AckOutcome>)> done) {
+  std::string agency = agency_id;
+  std::vector<int64_t> ids = delivery_ids;
+  acks_->Submit(std::move(agency_id), std::move(delivery_ids),
+                [this, agency = std::move(agency), ids = std::move(ids),
+                 done = std::move(done)](absl::StatusOr<AckOutcome> outcome) {
+                  if (outcome.ok()) Acknowledged(agency, ids, outcome->more_due);
+                  done(std::move(outcome));
+                });
 }
 
 void DeliveryDispatcher::Acknowledged(const std::string& agency_id,

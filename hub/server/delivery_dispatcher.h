@@ -35,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/executor.h"
+#include "server/ack_batcher.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 #include "store/store.h"
@@ -67,7 +68,7 @@ class DeliveryDispatcher {
   };
 
   DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
-                     absl::Duration poll_interval, int threads = 4);
+                     absl::Duration poll_interval, int threads = 4, int ack_workers = 2);
   ~DeliveryDispatcher();
 
   // Starts the poller. Stop() (or the destructor) ends it.
@@ -76,10 +77,11 @@ class DeliveryDispatcher {
 
   // Work is due for these agencies' streams.
   void Wake(const std::vector<std::string>& agency_ids);
-  // `agency_id` acknowledged these deliveries; `more_due`: the store has
-  // more due for it.
-  void Acknowledged(const std::string& agency_id, const std::vector<int64_t>& delivery_ids,
-                    bool more_due);
+  // Commits `agency_id`'s acknowledgement of `delivery_ids` (grouped with
+  // other calls', see AckBatcher), tells its streams, then calls `done` (on
+  // a worker thread).
+  void Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
+                   std::function<void(absl::StatusOr<AckOutcome>)> done);
   // Ends every stream connected here with `status`: on shutdown, so that
   // agencies reconnect to another hub process at once.
   void FinishAll(const grpc::Status& status);
@@ -98,6 +100,10 @@ class DeliveryDispatcher {
 
  private:
   void Poll();
+  // `agency_id` acknowledged these deliveries; `more_due`: the store has
+  // more due for it.
+  void Acknowledged(const std::string& agency_id, const std::vector<int64_t>& delivery_ids,
+                    bool more_due);
   std::vector<std::shared_ptr<Subscription>> SubscriptionsOf(const std::vector<std::string>& agency_ids);
 
   std::shared_ptr<Store> store_;
@@ -112,8 +118,10 @@ class DeliveryDispatcher {
 
   absl::Notification stopping_;
   std::thread poller_;
-  // Last: destroyed first, so no task outlives what it uses.
+  // Destroyed first, so no task outlives what it uses.
   Executor executor_;
+  // Even before the executor: a committed group wakes streams through it.
+  std::unique_ptr<AckBatcher> acks_;
 };
 
 }  // namespace cre

@@ -255,6 +255,17 @@ class Store {
   // changed) if any id is not addressed to `recipient`.
   virtual absl::StatusOr<AckOutcome> Acknowledge(const std::string& recipient,
                                                  const std::vector<int64_t>& delivery_ids) = 0;
+  // Several agencies' acknowledgements in one transaction (a group commit),
+  // each answered as Acknowledge would answer it alone: a request naming a
+  // delivery not addressed to its agency gets NOT_FOUND and changes nothing,
+  // and the others go ahead. The outer status fails only if the database
+  // did.
+  struct AckRequest {
+    std::string recipient;
+    std::vector<int64_t> delivery_ids;
+  };
+  virtual absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
+      const std::vector<AckRequest>& requests) = 0;
 
   // The stream `lease_owner` ended: its leased deliveries are due again now
   // (or DEAD after policy.max_attempts).

@@ -45,6 +45,8 @@ class MysqlStore : public Store {
       const DeliveryPolicy& policy) override;
   absl::StatusOr<AckOutcome> Acknowledge(const std::string& recipient,
                                          const std::vector<int64_t>& delivery_ids) override;
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
+      const std::vector<AckRequest>& requests) override;
   absl::StatusOr<int> ReleaseLeases(const std::string& lease_owner,
                                     const DeliveryPolicy& policy) override;
   absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& lease_owner) override;
