@@ -16,7 +16,8 @@ DeliveryDispatcher::DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPol
       poll_interval_(poll_interval),
       process_id_(NewUuid()),
       executor_(threads),
-      acks_(std::make_unique<AckBatcher>(store_, ack_workers)) {}
+      acks_(std::make_unique<GroupCommitter<PendingAck>>(
+          ack_workers, kMaxAckGroup, [this](std::vector<PendingAck>& group) { CommitAcks(group); })) {}
 
 DeliveryDispatcher::~DeliveryDispatcher() { Stop(); }
 
@@ -66,14 +67,19 @@ void DeliveryDispatcher::Wake(const std::vector<std::string>& agency_ids) {
 
 void DeliveryDispatcher::Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
                                      std::function<void(absl::StatusOr<AckOutcome>)> done) {
-  std::string agency = agency_id;
-  std::vector<int64_t> ids = delivery_ids;
-  acks_->Submit(std::move(agency_id), std::move(delivery_ids),
-                [this, agency = std::move(agency), ids = std::move(ids),
-                 done = std::move(done)](absl::StatusOr<AckOutcome> outcome) {
-                  if (outcome.ok()) Acknowledged(agency, ids, outcome->more_due);
-                  done(std::move(outcome));
-                });
+  acks_->Submit({{std::move(agency_id), std::move(delivery_ids)}, std::move(done)});
+}
+
+void DeliveryDispatcher::CommitAcks(std::vector<PendingAck>& group) {
+  std::vector<Store::AckRequest> requests;
+  requests.reserve(group.size());
+  for (const PendingAck& ack : group) requests.push_back(ack.request);
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> outcomes = store_->AcknowledgeAll(requests);
+  for (size_t i = 0; i < group.size(); ++i) {
+    absl::StatusOr<AckOutcome> outcome = outcomes.ok() ? std::move((*outcomes)[i]) : outcomes.status();
+    if (outcome.ok()) Acknowledged(group[i].request.recipient, group[i].request.delivery_ids, outcome->more_due);
+    group[i].done(std::move(outcome));
+  }
 }
 
 void DeliveryDispatcher::Acknowledged(const std::string& agency_id,

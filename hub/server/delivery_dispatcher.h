@@ -35,7 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/executor.h"
-#include "server/ack_batcher.h"
+#include "common/group_commit.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 #include "store/store.h"
@@ -43,6 +43,9 @@
 namespace cre {
 
 class Subscription;
+
+// The most Acknowledge calls committed in one transaction.
+inline constexpr size_t kMaxAckGroup = 512;
 
 class DeliveryDispatcher {
  public:
@@ -78,7 +81,7 @@ class DeliveryDispatcher {
   // Work is due for these agencies' streams.
   void Wake(const std::vector<std::string>& agency_ids);
   // Commits `agency_id`'s acknowledgement of `delivery_ids` (grouped with
-  // other calls', see AckBatcher), tells its streams, then calls `done` (on
+  // other calls', see GroupCommitter), tells its streams, then calls `done` (on
   // a worker thread).
   void Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
                    std::function<void(absl::StatusOr<AckOutcome>)> done);
@@ -121,7 +124,12 @@ class DeliveryDispatcher {
   // Destroyed first, so no task outlives what it uses.
   Executor executor_;
   // Even before the executor: a committed group wakes streams through it.
-  std::unique_ptr<AckBatcher> acks_;
+  struct PendingAck {
+    Store::AckRequest request;
+    std::function<void(absl::StatusOr<AckOutcome>)> done;
+  };
+  void CommitAcks(std::vector<PendingAck>& group);
+  std::unique_ptr<GroupCommitter<PendingAck>> acks_;
 };
 
 }  // namespace cre

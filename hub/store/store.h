@@ -172,6 +172,13 @@ struct Submission {
   StreamOffer* streams = nullptr;
 };
 
+// Whether `s` touches no case: no case_id, no new child, not a reply. Such a
+// submission locks nothing another needs and its routing reads nothing from
+// the store, so it can share a transaction with others (AcceptAll).
+inline bool TouchesNoCase(const Submission& s) {
+  return s.case_id.empty() && s.new_child == nullptr && s.in_reply_to.empty();
+}
+
 // Decides, from the case as it is inside the accepting transaction (with
 // record_append already applied; nullptr without a case) and the message
 // replied to (nullptr unless a response), whether the submission stands,
@@ -231,6 +238,16 @@ class Store {
   // has a stream for is leased to that stream at once, unless an earlier
   // delivery of the same case to the same recipient is still outstanding.
   virtual absl::StatusOr<Accepted> Accept(const Submission& submission, const RouteFn& route) = 0;
+  // Several submissions at once, each answered as Accept would answer it
+  // alone. Those that touch no case (no case_id, new_child or in_reply_to:
+  // an Operation Liberty report about no particular child) share one
+  // transaction and a handful of multi-row statements (a group commit); the
+  // others, and any the group could not take, are accepted one by one.
+  struct SubmissionAndRoute {
+    const Submission* submission;
+    const RouteFn* route;
+  };
+  virtual std::vector<absl::StatusOr<Accepted>> AcceptAll(const std::vector<SubmissionAndRoute>& batch) = 0;
 
   // A case, for `reader_agency_id`: NOT_FOUND if there is no such case,
   // PERMISSION_DENIED if the reader is not involved with it. Messages are

@@ -329,5 +329,69 @@ TEST_F(DeliveryStoreTest, JournalledRecordsAreSealedOnceIntoOneChainWhileOthersJ
   EXPECT_TRUE(verifier.Finish().ok());
 }
 
+TEST_F(DeliveryStoreTest, AGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlone) {
+  ASSERT_TRUE(Report("earlier", nullptr).ok());
+  auto submission = [](const std::string& key, const std::string& narrative) {
+    Submission s;
+    s.sender_agency_id = "sender";
+    s.method = "SubmitOperationLibertyReport";
+    s.idempotency_key = key;
+    s.request_sha256 = narrative;
+    s.message.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+    s.message.mutable_operation_liberty_report()->set_narrative(narrative);
+    s.accepted_at = absl::Now();
+    return s;
+  };
+  const RouteFn to_pru = [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    Routing routing;
+    routing.recipients = {"pru"};
+    return routing;
+  };
+  const RouteFn refused = [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    return absl::PermissionDeniedError("not allowed");
+  };
+  OneStream streams("stream-1", 1);
+  std::vector<Submission> s = {submission("g1", "one"), submission("g2", "two"), submission("earlier", "earlier"),
+                               submission("earlier", "other"), submission("g3", "three"),
+                               submission("g1", "one")};
+  s[0].streams = &streams;
+  s[1].streams = &streams;  // the stream has room for one only
+  std::vector<Store::SubmissionAndRoute> batch;
+  for (size_t i = 0; i < s.size(); ++i) batch.push_back({&s[i], i == 4 ? &refused : &to_pru});
+  std::vector<absl::StatusOr<Accepted>> results = store_.AcceptAll(batch);
+  ASSERT_THAT(results, SizeIs(6));
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_THAT(results[0]->handed_out, SizeIs(1));  // leased to stream-1 on acceptance
+  EXPECT_THAT(results[1]->pending_recipients, ::testing::ElementsAre("pru"));
+  EXPECT_NE(results[0]->receipt.message_id(), results[1]->receipt.message_id());
+  // A retry of an earlier key is answered with its receipt; the same key
+  // with another request is refused; a route error refuses that member
+  // only; a key twice in one batch is accepted once.
+  ASSERT_TRUE(results[2].ok());
+  EXPECT_THAT(results[2]->handed_out, SizeIs(0));
+  EXPECT_EQ(results[3].status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(results[4].status().code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(results[5].ok());
+  EXPECT_EQ(results[5]->receipt.message_id(), results[0]->receipt.message_id());
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM message"), "3");
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM delivery WHERE state = 'LEASED'"), "1");
+  // The pending one is claimed like any other.
+  DeliveryPolicy policy;
+  std::vector<v1::RoutedMessage> claimed = Claim("stream-2", 10, policy);
+  ASSERT_THAT(claimed, SizeIs(2));  // "earlier" and g2
+  ASSERT_TRUE(store_.SealAudit(1000).ok());
+  std::vector<std::string> kinds;
+  absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100);
+  ASSERT_TRUE(rows.ok());
+  for (const audit::StoredRow& row : *rows) {
+    v1::AuditRecord record;
+    ASSERT_TRUE(record.ParseFromString(row.record_bytes));
+    kinds.push_back(absl::StrCat(v1::AuditEventKind_Name(record.kind()), " ", record.message_id()));
+  }
+  // Three acceptances, one hand-out on acceptance, two by the claim.
+  EXPECT_THAT(kinds, SizeIs(6)) << ::testing::PrintToString(kinds);
+}
+
 }  // namespace
 }  // namespace cre::mysql

@@ -27,10 +27,12 @@ absl::Duration Jittered(absl::Duration backoff) {
 
 }  // namespace
 
-sql::PreparedStatement& StatementCache::Get(sql::Connection& connection, const std::string& sql) {
-  std::unique_ptr<sql::PreparedStatement>& statement = statements_[sql];
-  if (statement == nullptr) statement.reset(connection.prepareStatement(sql));
-  return *statement;
+sql::PreparedStatement* StatementCache::Get(sql::Connection& connection, const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second.get();
+  if (statements_.size() >= kMaxStatements) return nullptr;
+  std::unique_ptr<sql::PreparedStatement> statement(connection.prepareStatement(sql));
+  return statements_.emplace(sql, std::move(statement)).first->second.get();
 }
 
 namespace {

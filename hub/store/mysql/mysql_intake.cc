@@ -2,7 +2,9 @@
 // cases.
 #include <algorithm>
 #include <memory>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
@@ -540,6 +542,211 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   return absl::OkStatus();
 }
 
+// One accepted member of a group, between its statements.
+struct GroupMember {
+  size_t index;  // in the batch
+  std::vector<std::string> recipients;
+  std::vector<std::string> lease_owners;  // per recipient; "" unless handed out
+  Routing routing;
+  v1::RoutedMessage body;  // as stored
+  Accepted accepted;
+};
+
+// The body of the group transaction for batch[group[...]]: the same
+// statements as AcceptInTransaction without a case, each written once for
+// the whole group. Fills (*results)[i] for each member; an error return
+// means the group as a whole failed (the caller then accepts each alone).
+absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Store::SubmissionAndRoute>& batch,
+                                      const std::vector<size_t>& group, const crypto::FieldCipher& k,
+                                      std::vector<absl::StatusOr<Accepted>>* results) {
+  // 1. Replays: one SELECT for every key.
+  std::map<std::pair<std::string, std::string>, std::tuple<std::string, std::string, std::string>> seen;
+  {
+    std::string sql =
+        "SELECT agency_id, idempotency_key, method, request_sha256, response FROM idempotency"
+        " WHERE (agency_id, idempotency_key) IN (";
+    for (size_t g = 0; g < group.size(); ++g) sql += g == 0 ? "(?, ?)" : ", (?, ?)";
+    auto select = PrepareOnce(c, sql + ")");
+    for (size_t g = 0; g < group.size(); ++g) {
+      const Submission& s = *batch[group[g]].submission;
+      select->setString(static_cast<int>(2 * g + 1), s.sender_agency_id);
+      select->setString(static_cast<int>(2 * g + 2), s.idempotency_key);
+    }
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) {
+      seen[{rows->getString("agency_id"), rows->getString("idempotency_key")}] = {
+          rows->getString("method"), rows->getString("request_sha256"), rows->getString("response")};
+    }
+  }
+
+  // 2. Route each new one (pure: no case) and reserve its streams.
+  std::vector<GroupMember> members;
+  for (size_t index : group) {
+    const Submission& s = *batch[index].submission;
+    auto replay = seen.find({s.sender_agency_id, s.idempotency_key});
+    if (replay != seen.end()) {
+      const auto& [method, sha256, response] = replay->second;
+      if (method != s.method || sha256 != s.request_sha256) {
+        (*results)[index] = absl::AlreadyExistsError(absl::StrCat(
+            "idempotency_key: \"", s.idempotency_key,
+            "\" was already used for a different request; use a new key for a new request"));
+      } else {
+        Accepted first;
+        if (!first.receipt.ParseFromString(response)) {
+          (*results)[index] = absl::DataLossError("idempotency.response does not parse");
+        } else {
+          (*results)[index] = std::move(first);
+        }
+      }
+      continue;
+    }
+    absl::StatusOr<Routing> routing = (*batch[index].route)(nullptr, nullptr);
+    if (!routing.ok()) {
+      (*results)[index] = routing.status();
+      continue;
+    }
+    GroupMember m;
+    m.index = index;
+    m.recipients = Deduplicated(routing->recipients);
+    m.routing = *std::move(routing);
+    m.body = s.message;
+    m.body.set_message_id(NewUuid());
+    m.body.set_sender_agency_id(s.sender_agency_id);
+    *m.body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
+    m.lease_owners.resize(m.recipients.size());
+    for (size_t r = 0; s.streams != nullptr && r < m.recipients.size(); ++r) {
+      m.lease_owners[r] = s.streams->Reserve(m.recipients[r]);  // no case: nothing before it
+    }
+    members.push_back(std::move(m));
+  }
+  if (members.empty()) return absl::OkStatus();
+
+  BlobParams blobs;
+  // 3. The messages.
+  {
+    std::string sql =
+        "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
+        " event_acknowledged_by) VALUES ";
+    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, NULL, NULL, ?, ?, ?)" : ", (?, ?, ?, NULL, NULL, ?, ?, ?)";
+    auto insert = PrepareOnce(c, sql);
+    for (size_t m = 0; m < members.size(); ++m) {
+      const Submission& s = *batch[members[m].index].submission;
+      const int p = static_cast<int>(6 * m);
+      insert->setString(p + 1, members[m].body.message_id());
+      insert->setString(p + 2, v1::MessageKind_Name(members[m].body.kind()));
+      insert->setString(p + 3, s.sender_agency_id);
+      insert->setString(p + 4, SqlTime(s.accepted_at));
+      CRE_RETURN_IF_ERROR(
+          blobs.SetSealed(*insert, p + 5, members[m].body, k, kMessageBody, members[m].body.message_id()));
+      if (members[m].routing.acknowledged_by.empty()) {
+        insert->setNull(p + 6, 0);
+      } else {
+        insert->setString(p + 6, members[m].routing.acknowledged_by);
+      }
+    }
+    insert->executeUpdate();
+  }
+
+  // 4. Their deliveries, and the ids of those handed out.
+  size_t deliveries = 0;
+  bool any_leased = false;
+  for (const GroupMember& m : members) {
+    deliveries += m.recipients.size();
+    for (const std::string& owner : m.lease_owners) any_leased = any_leased || !owner.empty();
+  }
+  if (deliveries > 0) {
+    std::string sql =
+        "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
+        " lease_owner, attempts, lease_until) VALUES ";
+    for (size_t d = 0; d < deliveries; ++d) {
+      sql += d == 0 ? "" : ", ";
+      sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
+    }
+    auto insert = PrepareOnce(c, sql);
+    int p = 0;
+    for (const GroupMember& m : members) {
+      const Submission& s = *batch[m.index].submission;
+      for (size_t r = 0; r < m.recipients.size(); ++r, p += 7) {
+        const bool leased = !m.lease_owners[r].empty();
+        insert->setString(p + 1, m.body.message_id());
+        insert->setString(p + 2, m.recipients[r]);
+        insert->setString(p + 3, m.body.message_id());  // no case: its own order
+        insert->setString(p + 4, leased ? "LEASED" : "PENDING");
+        if (leased) insert->setString(p + 5, m.lease_owners[r]); else insert->setNull(p + 5, 0);
+        insert->setInt(p + 6, leased ? 1 : 0);
+        if (leased) {
+          insert->setInt64(p + 7, absl::ToInt64Microseconds(s.streams->lease()));
+        } else {
+          insert->setNull(p + 7, 0);
+        }
+      }
+    }
+    insert->executeUpdate();
+  }
+  std::map<std::pair<std::string, std::string>, int64_t> delivery_ids;  // (message, recipient)
+  if (any_leased) {
+    std::string sql = "SELECT delivery_id, message_id, recipient_agency_id FROM delivery WHERE message_id IN (";
+    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "?" : ", ?";
+    auto select = PrepareOnce(c, sql + ")");
+    for (size_t m = 0; m < members.size(); ++m) select->setString(static_cast<int>(m + 1), members[m].body.message_id());
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) {
+      delivery_ids[{rows->getString("message_id"), rows->getString("recipient_agency_id")}] =
+          rows->getInt64("delivery_id");
+    }
+  }
+
+  // 5. The receipts, remembered under their keys. A key another call is
+  // using at this moment fails the group; each is then accepted alone.
+  std::vector<v1::AuditRecord> records;
+  {
+    std::string sql =
+        "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ";
+    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+    auto remember = PrepareOnce(c, sql);
+    for (size_t m = 0; m < members.size(); ++m) {
+      GroupMember& member = members[m];
+      const Submission& s = *batch[member.index].submission;
+      v1::SubmitResponse& receipt = member.accepted.receipt;
+      receipt.set_message_id(member.body.message_id());
+      for (const std::string& recipient : member.recipients) receipt.add_recipient_agency_ids(recipient);
+      *receipt.mutable_accepted_at() = ToProtoTime(s.accepted_at);
+      const int p = static_cast<int>(5 * m);
+      remember->setString(p + 1, s.sender_agency_id);
+      remember->setString(p + 2, s.idempotency_key);
+      remember->setString(p + 3, s.method);
+      remember->setString(p + 4, s.request_sha256);
+      blobs.Set(*remember, p + 5, receipt);
+
+      std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, receipt);
+      records.insert(records.end(), own.begin(), own.end());
+      for (size_t r = 0; r < member.recipients.size(); ++r) {
+        if (member.lease_owners[r].empty()) {
+          member.accepted.pending_recipients.push_back(member.recipients[r]);
+          continue;
+        }
+        HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
+        out.message.set_delivery_id(delivery_ids[{member.body.message_id(), member.recipients[r]}]);
+        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", s.accepted_at));
+        records.back().set_delivery_id(out.message.delivery_id());
+        records.back().set_message_id(member.body.message_id());
+        records.back().set_recipient_agency_id(member.recipients[r]);
+        records.back().set_detail(absl::StrCat("attempt 1, lease ", out.lease_owner, ", on acceptance"));
+        member.accepted.handed_out.push_back(std::move(out));
+      }
+    }
+    try {
+      remember->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (!IsDuplicateKey(e)) throw;
+      return absl::AbortedError(kConcurrentKey);
+    }
+  }
+  CRE_RETURN_IF_ERROR(AppendAudit(c, records));
+  for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const RouteFn& route) {
@@ -556,6 +763,34 @@ absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const 
   }
   if (!status.ok()) return status;
   return accepted;
+}
+
+std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<SubmissionAndRoute>& batch) {
+  std::vector<absl::StatusOr<Accepted>> results(batch.size(), absl::UnknownError("not accepted"));
+  std::vector<size_t> group, alone;
+  std::set<std::pair<std::string, std::string>> keys;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Submission& s = *batch[i].submission;
+    // A key twice in one group would collide with itself: the repeat goes
+    // alone, after the group, and is answered as a retry.
+    if (TouchesNoCase(s) && keys.insert({s.sender_agency_id, s.idempotency_key}).second) {
+      group.push_back(i);
+    } else {
+      alone.push_back(i);
+    }
+  }
+  if (group.size() == 1) alone.insert(alone.begin(), group.front());
+  if (group.size() > 1) {
+    absl::Status status = RunTransaction(pool_, "accept group", [&](sql::Connection& c) {
+      for (size_t i : group) results[i] = absl::UnknownError("not accepted");  // the body may run again
+      return AcceptGroupInTransaction(c, batch, group, *cipher_, &results);
+    });
+    // The group failed as a whole (a key raced, the database went away):
+    // each member on its own, so that each gets its own answer.
+    if (!status.ok()) alone.insert(alone.begin(), group.begin(), group.end());
+  }
+  for (size_t i : alone) results[i] = Accept(*batch[i].submission, *batch[i].route);
+  return results;
 }
 
 absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case_id,

@@ -36,6 +36,7 @@ class MysqlStore : public Store {
 
   // mysql_intake.cc
   absl::StatusOr<Accepted> Accept(const Submission& submission, const RouteFn& route) override;
+  std::vector<absl::StatusOr<Accepted>> AcceptAll(const std::vector<SubmissionAndRoute>& batch) override;
   absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
                                                const std::string& reader_agency_id) override;
 
