@@ -1,5 +1,7 @@
 #include "server/delivery_dispatcher.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "server/subscription.h"
@@ -8,12 +10,14 @@
 namespace cre {
 
 DeliveryDispatcher::DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
-                                       absl::Duration poll_interval, int threads)
+                                       absl::Duration poll_interval, int threads, int ack_workers)
     : store_(std::move(store)),
       policy_(policy),
       poll_interval_(poll_interval),
       process_id_(NewUuid()),
-      executor_(threads) {}
+      executor_(threads),
+      acks_(std::make_unique<GroupCommitter<PendingAck>>(
+          ack_workers, kMaxAckGroup, [this](std::vector<PendingAck>& group) { CommitAcks(group); })) {}
 
 DeliveryDispatcher::~DeliveryDispatcher() { Stop(); }
 
@@ -61,10 +65,51 @@ void DeliveryDispatcher::Wake(const std::vector<std::string>& agency_ids) {
   for (const auto& subscription : SubscriptionsOf(agency_ids)) subscription->Wake();
 }
 
+void DeliveryDispatcher::Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
+                                     std::function<void(absl::StatusOr<AckOutcome>)> done) {
+  acks_->Submit({{std::move(agency_id), std::move(delivery_ids)}, std::move(done)});
+}
+
+void DeliveryDispatcher::CommitAcks(std::vector<PendingAck>& group) {
+  std::vector<Store::AckRequest> requests;
+  requests.reserve(group.size());
+  for (const PendingAck& ack : group) requests.push_back(ack.request);
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> outcomes = store_->AcknowledgeAll(requests);
+  for (size_t i = 0; i < group.size(); ++i) {
+    absl::StatusOr<AckOutcome> outcome = outcomes.ok() ? std::move((*outcomes)[i]) : outcomes.status();
+    if (outcome.ok()) Acknowledged(group[i].request.recipient, group[i].request.delivery_ids, outcome->more_due);
+    group[i].done(std::move(outcome));
+  }
+}
+
 void DeliveryDispatcher::Acknowledged(const std::string& agency_id,
-                                      const std::vector<int64_t>& delivery_ids) {
+                                      const std::vector<int64_t>& delivery_ids, bool more_due) {
   for (const auto& subscription : SubscriptionsOf({agency_id})) {
-    subscription->Acknowledged(delivery_ids);
+    subscription->Acknowledged(delivery_ids, more_due);
+  }
+}
+
+DeliveryDispatcher::HandOff::~HandOff() {
+  for (const auto& subscription : reserved_) subscription->Unreserve();
+}
+
+std::string DeliveryDispatcher::HandOff::Reserve(const std::string& recipient) {
+  for (const auto& subscription : dispatcher_->SubscriptionsOf({recipient})) {
+    if (subscription->TryReserve()) {
+      reserved_.push_back(subscription);
+      return subscription->lease_owner();
+    }
+  }
+  return "";
+}
+
+void DeliveryDispatcher::HandOff::Deliver(std::vector<HandedOut> handed_out) {
+  for (HandedOut& out : handed_out) {
+    auto it = std::find_if(reserved_.begin(), reserved_.end(),
+                           [&](const auto& s) { return s->lease_owner() == out.lease_owner; });
+    if (it == reserved_.end()) continue;  // cannot happen: the store leases only what was reserved
+    (*it)->HandOut(std::move(out.message));
+    reserved_.erase(it);
   }
 }
 

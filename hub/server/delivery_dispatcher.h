@@ -1,10 +1,17 @@
 // Feeds the subscriber streams connected to this hub process.
 //
-// A stream holds no thread while it waits. It is woken, and its database
-// work runs on the dispatcher's executor, when:
-//   - a submission accepted by this process has a delivery for its agency;
-//   - its agency acknowledges a delivery (room for more, and the next
-//     message of the same case may now go);
+// A submission accepted by this process offers its streams to the store
+// (HandOff): a delivery to an agency with a stream here that has room is
+// leased to that stream in the accepting transaction and written to it
+// right after the commit, with no claim and no wait.
+//
+// Otherwise a stream holds no thread while it waits. It is woken, and its
+// database work runs on the dispatcher's executor, when:
+//   - a submission accepted by this process left a delivery PENDING for its
+//     agency (no room in its streams, or an earlier message of the same case
+//     still outstanding);
+//   - its agency acknowledges a delivery and the store says more are due
+//     (room for more, and the next message of the same case may now go);
 //   - the poller finds deliveries due for its agency: those accepted by
 //     another hub process, redeliveries after an expired lease, and
 //     dead-letters an operator requeued.
@@ -28,6 +35,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/executor.h"
+#include "common/group_commit.h"
+#include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 #include "store/store.h"
 
@@ -35,10 +44,34 @@ namespace cre {
 
 class Subscription;
 
+// The most Acknowledge calls committed in one transaction.
+inline constexpr size_t kMaxAckGroup = 512;
+
 class DeliveryDispatcher {
  public:
+  // Offers this process's streams to one submission, and after its commit
+  // hands each stream what the store leased to it. Whatever it reserved
+  // and the store did not use is given back when it is destroyed. One per
+  // submission, used by one thread.
+  class HandOff : public StreamOffer {
+   public:
+    explicit HandOff(DeliveryDispatcher* dispatcher) : dispatcher_(dispatcher) {}
+    ~HandOff() override;
+    HandOff(const HandOff&) = delete;
+    HandOff& operator=(const HandOff&) = delete;
+
+    std::string Reserve(const std::string& recipient) override;
+    absl::Duration lease() const override { return dispatcher_->policy().lease; }
+    // After the commit: each message to the stream it was leased to.
+    void Deliver(std::vector<HandedOut> handed_out);
+
+   private:
+    DeliveryDispatcher* const dispatcher_;
+    std::vector<std::shared_ptr<Subscription>> reserved_;  // one entry per slot
+  };
+
   DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
-                     absl::Duration poll_interval, int threads = 4);
+                     absl::Duration poll_interval, int threads = 4, int ack_workers = 2);
   ~DeliveryDispatcher();
 
   // Starts the poller. Stop() (or the destructor) ends it.
@@ -47,8 +80,11 @@ class DeliveryDispatcher {
 
   // Work is due for these agencies' streams.
   void Wake(const std::vector<std::string>& agency_ids);
-  // `agency_id` acknowledged these deliveries.
-  void Acknowledged(const std::string& agency_id, const std::vector<int64_t>& delivery_ids);
+  // Commits `agency_id`'s acknowledgement of `delivery_ids` (grouped with
+  // other calls', see GroupCommitter), tells its streams, then calls `done` (on
+  // a worker thread).
+  void Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
+                   std::function<void(absl::StatusOr<AckOutcome>)> done);
   // Ends every stream connected here with `status`: on shutdown, so that
   // agencies reconnect to another hub process at once.
   void FinishAll(const grpc::Status& status);
@@ -67,6 +103,10 @@ class DeliveryDispatcher {
 
  private:
   void Poll();
+  // `agency_id` acknowledged these deliveries; `more_due`: the store has
+  // more due for it.
+  void Acknowledged(const std::string& agency_id, const std::vector<int64_t>& delivery_ids,
+                    bool more_due);
   std::vector<std::shared_ptr<Subscription>> SubscriptionsOf(const std::vector<std::string>& agency_ids);
 
   std::shared_ptr<Store> store_;
@@ -81,8 +121,15 @@ class DeliveryDispatcher {
 
   absl::Notification stopping_;
   std::thread poller_;
-  // Last: destroyed first, so no task outlives what it uses.
+  // Destroyed first, so no task outlives what it uses.
   Executor executor_;
+  // Even before the executor: a committed group wakes streams through it.
+  struct PendingAck {
+    Store::AckRequest request;
+    std::function<void(absl::StatusOr<AckOutcome>)> done;
+  };
+  void CommitAcks(std::vector<PendingAck>& group);
+  std::unique_ptr<GroupCommitter<PendingAck>> acks_;
 };
 
 }  // namespace cre

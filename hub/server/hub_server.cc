@@ -121,6 +121,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   }
   hub->dispatcher_->Start();
   hub->deadline_watcher_->Start();
+  hub->audit_sealer_ = std::make_unique<AuditSealer>(hub->store_, kAuditSealInterval);
+  hub->audit_sealer_->Start();
   hub->SetServing(hub->store_->Ping().ok());
   hub->health_watcher_ = std::thread([hub = hub.get()] { hub->WatchDatabase(); });
   return hub;
@@ -165,6 +167,7 @@ void HubServer::Shutdown(absl::Duration grace) {
   server_->Wait();
   deadline_watcher_->Stop();
   dispatcher_->Stop();
+  audit_sealer_->Stop();  // after everything that records
   // Last: a health check stuck on a hung database must not delay the stop.
   if (health_watcher_.joinable()) health_watcher_.join();
 }

@@ -18,6 +18,7 @@
 #include "grpcpp/server.h"
 #include "identity/agency_registry.h"
 #include "common/executor.h"
+#include "server/audit_sealer.h"
 #include "server/deadline_watcher.h"
 #include "server/delivery_dispatcher.h"
 #include "store/store.h"
@@ -31,6 +32,9 @@ inline constexpr absl::Duration kHealthCheckInterval = absl::Seconds(2);
 inline constexpr size_t kMaxQueuedAuditRecords = 10000;
 // How often the audit chain's head is written to the log, as an anchor.
 inline constexpr absl::Duration kAuditAnchorInterval = absl::Minutes(1);
+// How often an idle hub looks for audit records to seal into the chain: the
+// longest a record waits unchained while the hub is idle.
+inline constexpr absl::Duration kAuditSealInterval = absl::Milliseconds(20);
 
 class HubServer {
  public:
@@ -61,6 +65,7 @@ class HubServer {
   std::unique_ptr<Executor> audit_executor_;
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
   std::unique_ptr<DeadlineWatcher> deadline_watcher_;
+  std::unique_ptr<AuditSealer> audit_sealer_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -45,16 +45,13 @@ grpc::ServerUnaryReactor* InboxService::Acknowledge(grpc::CallbackServerContext*
     reactor->Finish(ToGrpcStatus(checked));
     return reactor;
   }
-  // The store call blocks: never on a reactor thread.
-  dispatcher_->executor().Submit([this, reactor, request, response, agency = caller->id()] {
-    const std::vector<int64_t> ids(request->delivery_ids().begin(), request->delivery_ids().end());
-    absl::StatusOr<int> acknowledged = dispatcher_->store().Acknowledge(agency, ids);
-    if (acknowledged.ok()) {
-      response->set_acknowledged(*acknowledged);
-      dispatcher_->Acknowledged(agency, ids);
-    }
-    reactor->Finish(ToGrpcStatus(acknowledged.status()));
-  });
+  // Committed with other calls' acknowledgements, off the reactor thread.
+  dispatcher_->Acknowledge(caller->id(),
+                           std::vector<int64_t>(request->delivery_ids().begin(), request->delivery_ids().end()),
+                           [reactor, response](absl::StatusOr<AckOutcome> outcome) {
+                             if (outcome.ok()) response->set_acknowledged(outcome->acknowledged);
+                             reactor->Finish(ToGrpcStatus(outcome.status()));
+                           });
   return reactor;
 }
 

@@ -81,16 +81,35 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
     routing.schedule = actions.ScheduleOf(*pathway, *case_view);
     return routing;
   };
-  absl::StatusOr<v1::SubmitResponse> receipt = store_->Accept(submission, route);
-  if (!receipt.ok()) return ToGrpcStatus(receipt.status());
-  *response = *std::move(receipt);
-  std::vector<std::string> woken(response->recipient_agency_ids().begin(),
-                                 response->recipient_agency_ids().end());
-  for (const v1::HubActionReceipt& action : response->hub_actions()) {
-    woken.insert(woken.end(), action.recipient_agency_ids().begin(), action.recipient_agency_ids().end());
+  // Recipients with a stream here get their delivery in the accepting
+  // transaction, and on the stream right after the commit.
+  DeliveryDispatcher::HandOff hand_off(dispatcher_.get());
+  submission.streams = &hand_off;
+  absl::StatusOr<Accepted> accepted;
+  if (TouchesNoCase(submission)) {
+    PendingSubmission pending{&submission, &route, absl::UnknownError("not committed"), {}};
+    groups_.Submit(&pending);
+    pending.committed.WaitForNotification();
+    accepted = std::move(pending.accepted);
+  } else {
+    accepted = store_->Accept(submission, route);
   }
-  dispatcher_->Wake(woken);
+  if (!accepted.ok()) return ToGrpcStatus(accepted.status());
+  hand_off.Deliver(std::move(accepted->handed_out));
+  dispatcher_->Wake(accepted->pending_recipients);
+  *response = std::move(accepted->receipt);
   return grpc::Status::OK;
+}
+
+void ReferralsService::CommitGroup(std::vector<PendingSubmission*>& group) {
+  std::vector<Store::SubmissionAndRoute> batch;
+  batch.reserve(group.size());
+  for (const PendingSubmission* pending : group) batch.push_back({pending->submission, pending->route});
+  std::vector<absl::StatusOr<Accepted>> accepted = store_->AcceptAll(batch);
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->accepted = std::move(accepted[i]);
+    group[i]->committed.Notify();
+  }
 }
 
 grpc::Status ReferralsService::SubmitConcern(grpc::ServerContext* context,

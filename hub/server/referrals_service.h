@@ -4,12 +4,16 @@
 // the role check, the request's own checks, then one store transaction that
 // validates the case as it will be, routes the message and writes it with
 // its deliveries. The caller is answered after the commit; subscribers of
-// the recipients are woken after it.
+// the recipients are woken after it. Submissions that touch no case (most
+// Operation Liberty reports) are committed in groups (Store::AcceptAll),
+// the handler's thread waiting for its group.
 #ifndef CRE_HUB_SERVER_REFERRALS_SERVICE_H_
 #define CRE_HUB_SERVER_REFERRALS_SERVICE_H_
 
 #include <memory>
 
+#include "absl/synchronization/notification.h"
+#include "common/group_commit.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "identity/agency_registry.h"
 #include "pathway/engine.h"
@@ -29,7 +33,9 @@ class ReferralsService final : public v1::Referrals::Service {
         store_(std::move(store)),
         dispatcher_(std::move(dispatcher)),
         router_(std::move(router)),
-        engine_(std::move(engine)) {}
+        engine_(std::move(engine)),
+        groups_(kSubmissionGroupWorkers, kMaxSubmissionGroup,
+                [this](std::vector<PendingSubmission*>& group) { CommitGroup(group); }) {}
 
   grpc::Status SubmitConcern(grpc::ServerContext* context, const v1::SubmitConcernRequest* request,
                              v1::SubmitResponse* response) override;
@@ -64,6 +70,20 @@ class ReferralsService final : public v1::Referrals::Service {
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
   Router router_;
   std::shared_ptr<const pathway::PathwayEngine> engine_;
+
+  // A case-less submission waiting for its group's commit.
+  struct PendingSubmission {
+    const Submission* submission;
+    const RouteFn* route;
+    absl::StatusOr<Accepted> accepted;
+    absl::Notification committed;
+  };
+  void CommitGroup(std::vector<PendingSubmission*>& group);
+  // Groups committing at once, and the most submissions in one.
+  static constexpr int kSubmissionGroupWorkers = 2;
+  static constexpr size_t kMaxSubmissionGroup = 64;
+  // Last: its workers use everything above.
+  GroupCommitter<PendingSubmission*> groups_;
 };
 
 }  // namespace cre

@@ -60,7 +60,37 @@ int Subscription::CapacityLocked() {
   // counts against this stream.
   const absl::Time expired = absl::Now() - dispatcher_->policy().lease;
   absl::erase_if(in_flight_, [&](const auto& entry) { return entry.second < expired; });
-  return max_in_flight_ - static_cast<int>(in_flight_.size());
+  return max_in_flight_ - static_cast<int>(in_flight_.size()) - reserved_;
+}
+
+bool Subscription::TryReserve() {
+  absl::MutexLock lock(&mu_);
+  if (reactor_ == nullptr || finishing_ || CapacityLocked() <= 0) return false;
+  ++reserved_;
+  return true;
+}
+
+void Subscription::Unreserve() {
+  absl::MutexLock lock(&mu_);
+  --reserved_;
+}
+
+void Subscription::HandOut(v1::RoutedMessage message) {
+  {
+    absl::MutexLock lock(&mu_);
+    --reserved_;
+    if (reactor_ != nullptr && !finishing_) {
+      in_flight_[message.delivery_id()] = absl::Now();
+      to_write_.push_back(std::move(message));
+      if (!writing_) StartNextWriteLocked();
+      return;
+    }
+  }
+  // The stream ended while the transaction committed: the lease goes back
+  // at once, for the agency's next stream, rather than when it runs out.
+  dispatcher_->executor().Submit([self = shared_from_this()] {
+    self->dispatcher_->store().ReleaseLeases(self->lease_owner_, self->dispatcher_->policy()).IgnoreError();
+  });
 }
 
 void Subscription::Claim() {
@@ -182,12 +212,14 @@ void Subscription::Done() {
   });
 }
 
-void Subscription::Acknowledged(const std::vector<int64_t>& delivery_ids) {
+void Subscription::Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due) {
   {
     absl::MutexLock lock(&mu_);
     for (int64_t id : delivery_ids) in_flight_.erase(id);
   }
-  Wake();
+  // Nothing waits in the store: new deliveries come by HandOut, or by a
+  // wake from the submission or the poller.
+  if (more_due) Wake();
 }
 
 }  // namespace cre

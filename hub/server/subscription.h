@@ -32,11 +32,21 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
                                                             int max_in_flight);
 
   const std::string& agency_id() const { return agency_id_; }
+  const std::string& lease_owner() const { return lease_owner_; }
 
   // There may be deliveries for this stream: claim them (on the executor).
   void Wake();
-  // The agency acknowledged these deliveries.
-  void Acknowledged(const std::vector<int64_t>& delivery_ids);
+  // The agency acknowledged these deliveries; claims more if `more_due`.
+  void Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due);
+
+  // Room for one delivery leased in an accepting transaction
+  // (DeliveryDispatcher::HandOff): reserves it and returns true, or false if
+  // the stream is full or ending. Each reservation ends with HandOut (the
+  // store leased a delivery to this stream) or Unreserve (it did not).
+  bool TryReserve();
+  void Unreserve();
+  // Writes `message`, leased to this stream by a committed transaction.
+  void HandOut(v1::RoutedMessage message);
   // Ends the stream with `status` (the hub is stopping).
   void Finish(const grpc::Status& status);
 
@@ -70,6 +80,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   // Leased to this stream and not yet acknowledged, with when they were leased.
   absl::flat_hash_map<int64_t, absl::Time> in_flight_ ABSL_GUARDED_BY(mu_);
+  // Slots reserved by accepting transactions not yet committed.
+  int reserved_ ABSL_GUARDED_BY(mu_) = 0;
   bool claim_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   bool claim_again_ ABSL_GUARDED_BY(mu_) = false;
 };

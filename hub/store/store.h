@@ -106,6 +106,47 @@ struct ActionPage {
   std::string next_page_token;  // empty: the last page
 };
 
+// The subscriber streams of the accepting process, offered to the store so
+// that a delivery to one of them is leased to it in the accepting
+// transaction: no claim transaction, no wait for a poll. Implemented by the
+// server (DeliveryDispatcher::HandOff).
+class StreamOffer {
+ public:
+  virtual ~StreamOffer() = default;
+  // The lease owner of a stream of `recipient`'s with room for one more
+  // delivery, which stays reserved for it; "" if there is none. May be called
+  // again for the same recipient (a transaction that is retried).
+  virtual std::string Reserve(const std::string& recipient) = 0;
+  // How long such a lease lasts.
+  virtual absl::Duration lease() const = 0;
+};
+
+// A delivery leased to a stream in the accepting transaction: the message
+// as its recipient receives it.
+struct HandedOut {
+  std::string recipient_agency_id;
+  std::string lease_owner;
+  v1::RoutedMessage message;
+};
+
+// What accepting a submission produced.
+struct Accepted {
+  v1::SubmitResponse receipt;
+  // The deliveries leased to StreamOffer's streams; empty for a replay.
+  std::vector<HandedOut> handed_out;
+  // Recipients with a delivery left PENDING (no local stream took it): the
+  // ones whose streams must be woken.
+  std::vector<std::string> pending_recipients;
+};
+
+// What an acknowledgement changed.
+struct AckOutcome {
+  int acknowledged = 0;  // deliveries not acknowledged before
+  // The recipient has deliveries due that no stream holds (a message of
+  // the same case that waited for this one, say): worth a claim.
+  bool more_due = false;
+};
+
 // A submission to accept: a message to route, and what it adds to a case.
 struct Submission {
   std::string sender_agency_id;
@@ -127,7 +168,16 @@ struct Submission {
   absl::Time accepted_at;
   // With new_child: when the case began (at the latest accepted_at).
   absl::Time opened_at = absl::InfiniteFuture();
+  // Streams that may take deliveries at once; null: none.
+  StreamOffer* streams = nullptr;
 };
+
+// Whether `s` touches no case: no case_id, no new child, not a reply. Such a
+// submission locks nothing another needs and its routing reads nothing from
+// the store, so it can share a transaction with others (AcceptAll).
+inline bool TouchesNoCase(const Submission& s) {
+  return s.case_id.empty() && s.new_child == nullptr && s.in_reply_to.empty();
+}
 
 // Decides, from the case as it is inside the accepting transaction (with
 // record_append already applied; nullptr without a case) and the message
@@ -184,9 +234,20 @@ class Store {
   // case message become involved with the case. Returns the receipt. A retry with the same key and request returns the first
   // receipt and writes nothing; the same key with another request is
   // ALREADY_EXISTS. NOT_FOUND for an unknown case_id, or an in_reply_to the
-  // sender never received.
-  virtual absl::StatusOr<v1::SubmitResponse> Accept(const Submission& submission,
-                                                    const RouteFn& route) = 0;
+  // sender never received. A delivery to a recipient submission.streams
+  // has a stream for is leased to that stream at once, unless an earlier
+  // delivery of the same case to the same recipient is still outstanding.
+  virtual absl::StatusOr<Accepted> Accept(const Submission& submission, const RouteFn& route) = 0;
+  // Several submissions at once, each answered as Accept would answer it
+  // alone. Those that touch no case (no case_id, new_child or in_reply_to:
+  // an Operation Liberty report about no particular child) share one
+  // transaction and a handful of multi-row statements (a group commit); the
+  // others, and any the group could not take, are accepted one by one.
+  struct SubmissionAndRoute {
+    const Submission* submission;
+    const RouteFn* route;
+  };
+  virtual std::vector<absl::StatusOr<Accepted>> AcceptAll(const std::vector<SubmissionAndRoute>& batch) = 0;
 
   // A case, for `reader_agency_id`: NOT_FOUND if there is no such case,
   // PERMISSION_DENIED if the reader is not involved with it. Messages are
@@ -204,13 +265,24 @@ class Store {
       const std::string& recipient, const std::string& lease_owner, int limit,
       const DeliveryPolicy& policy) = 0;
 
-  // Marks the recipient's deliveries ACKED; returns how many were not
-  // already. An acknowledgement that completes a case event (an IRO
+  // Marks the recipient's deliveries ACKED; says how many were not already,
+  // and whether the recipient has more due. An acknowledgement that completes a case event (an IRO
   // notification acknowledged by the IRO service) sets that event's
   // acknowledged_at in the same transaction. NOT_FOUND (and nothing
   // changed) if any id is not addressed to `recipient`.
-  virtual absl::StatusOr<int> Acknowledge(const std::string& recipient,
-                                          const std::vector<int64_t>& delivery_ids) = 0;
+  virtual absl::StatusOr<AckOutcome> Acknowledge(const std::string& recipient,
+                                                 const std::vector<int64_t>& delivery_ids) = 0;
+  // Several agencies' acknowledgements in one transaction (a group commit),
+  // each answered as Acknowledge would answer it alone: a request naming a
+  // delivery not addressed to its agency gets NOT_FOUND and changes nothing,
+  // and the others go ahead. The outer status fails only if the database
+  // did.
+  struct AckRequest {
+    std::string recipient;
+    std::vector<int64_t> delivery_ids;
+  };
+  virtual absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
+      const std::vector<AckRequest>& requests) = 0;
 
   // The stream `lease_owner` ended: its leased deliveries are due again now
   // (or DEAD after policy.max_attempts).
@@ -250,11 +322,17 @@ class Store {
 
   // --- The record (docs/audit.md) ------------------------------------------
   // Every method above that changes or reads a case writes its own audit
-  // records in its own transaction. These are for what happens outside
-  // them (a refused call) and for reading the chain back.
+  // records in its own transaction, into a journal; SealAudit moves them
+  // into the hash chain. These are for what happens outside those
+  // transactions (a refused call), for sealing, and for reading the chain.
 
-  // Appends `records` (seq and hash filled in by the store).
+  // Records `records` (seq and hash are given when they are sealed).
   virtual absl::Status RecordAudit(std::vector<v1::AuditRecord> records) = 0;
+  // Seals up to `limit` journalled records into the chain, oldest first;
+  // returns how many. Safe from several processes at once.
+  virtual absl::StatusOr<int> SealAudit(int limit) = 0;
+  // Records journalled and not sealed yet.
+  virtual absl::StatusOr<int64_t> UnsealedAuditCount() = 0;
   // Up to `limit` rows from `from_seq` on, in seq order, as stored.
   virtual absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) = 0;
   // The newest row: an anchor to keep outside the database.

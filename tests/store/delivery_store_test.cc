@@ -1,9 +1,12 @@
 // The delivery side of the MySQL store, driven directly: leases, expiry and
-// backoff, dead letters and their requeue, and concurrent claims.
+// backoff, dead letters and their requeue, concurrent claims, deliveries
+// handed out in the accepting transaction, and the audit journal's sealing.
+#include <atomic>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "audit/audit_chain.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,6 +28,23 @@ v1::Agency Agency(const std::string& id, v1::AgencyRole role) {
   return agency;
 }
 
+// The streams of the accepting process as the store sees them: for the test,
+// one stream of the PRU's with `room` free slots.
+class OneStream : public StreamOffer {
+ public:
+  OneStream(std::string owner, int room) : owner_(std::move(owner)), room_(room) {}
+  std::string Reserve(const std::string& recipient) override {
+    if (recipient != "pru" || room_ == 0) return "";
+    --room_;
+    return owner_;
+  }
+  absl::Duration lease() const override { return absl::Seconds(30); }
+
+ private:
+  std::string owner_;
+  int room_;
+};
+
 class DeliveryStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +53,18 @@ class DeliveryStoreTest : public ::testing::Test {
 
   // A report without a case, routed to the PRU.
   std::string SubmitReport(const std::string& key) {
+    absl::StatusOr<Accepted> accepted = Report(key, nullptr);
+    return accepted.ok() ? accepted->receipt.message_id() : "";
+  }
+
+  // A report routed to the PRU: on `case_id`, or opening a case with
+  // `child`, or neither; offered `streams`.
+  absl::StatusOr<Accepted> Report(const std::string& key, StreamOffer* streams,
+                                  const std::string& case_id = "", const v1::NewChild* child = nullptr) {
     Submission s;
+    s.streams = streams;
+    s.case_id = case_id;
+    s.new_child = child;
     s.sender_agency_id = "sender";
     s.method = "SubmitOperationLibertyReport";
     s.idempotency_key = key;
@@ -41,14 +72,15 @@ class DeliveryStoreTest : public ::testing::Test {
     s.message.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
     s.message.mutable_operation_liberty_report()->set_narrative("n");
     s.accepted_at = absl::Now();
-    absl::StatusOr<v1::SubmitResponse> receipt = store_.Accept(
+    s.opened_at = s.accepted_at;
+    absl::StatusOr<Accepted> accepted = store_.Accept(
         s, [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
           Routing routing;
           routing.recipients = {"pru"};
           return routing;
         });
-    EXPECT_TRUE(receipt.ok()) << receipt.status();
-    return receipt.ok() ? receipt->message_id() : "";
+    EXPECT_TRUE(accepted.ok()) << accepted.status();
+    return accepted;
   }
 
   std::vector<v1::RoutedMessage> Claim(const std::string& owner, int limit, const DeliveryPolicy& policy) {
@@ -126,8 +158,8 @@ TEST_F(DeliveryStoreTest, AcknowledgedDeliveriesAreDoneAndAcknowledgingTwiceIsHa
   DeliveryPolicy policy;
   std::vector<v1::RoutedMessage> claimed = Claim("s", 10, policy);
   ASSERT_THAT(claimed, SizeIs(1));
-  EXPECT_EQ(*store_.Acknowledge("pru", {claimed[0].delivery_id()}), 1);
-  EXPECT_EQ(*store_.Acknowledge("pru", {claimed[0].delivery_id()}), 0);
+  EXPECT_EQ(store_.Acknowledge("pru", {claimed[0].delivery_id()})->acknowledged, 1);
+  EXPECT_EQ(store_.Acknowledge("pru", {claimed[0].delivery_id()})->acknowledged, 0);
   EXPECT_EQ(*store_.ReleaseLeases("s", policy), 0);
   EXPECT_THAT(Claim("s", 10, policy), SizeIs(0));
   // Not addressed to the sender: NOT_FOUND, and nothing changes.
@@ -168,6 +200,197 @@ TEST_F(DeliveryStoreTest, ConcurrentClaimsNeverShareADelivery) {
     }
   }
   EXPECT_EQ(total, static_cast<size_t>(kReports));
+}
+
+TEST_F(DeliveryStoreTest, ADeliveryToAStreamWithRoomIsLeasedToItOnAcceptance) {
+  OneStream streams("stream-1", 1);
+  absl::StatusOr<Accepted> accepted = Report("a", &streams);
+  ASSERT_TRUE(accepted.ok());
+  ASSERT_THAT(accepted->handed_out, SizeIs(1));
+  const HandedOut& out = accepted->handed_out[0];
+  EXPECT_EQ(out.lease_owner, "stream-1");
+  EXPECT_EQ(out.recipient_agency_id, "pru");
+  EXPECT_EQ(out.message.message_id(), accepted->receipt.message_id());
+  EXPECT_EQ(out.message.operation_liberty_report().narrative(), "n");
+  EXPECT_GT(out.message.delivery_id(), 0);
+  EXPECT_THAT(accepted->pending_recipients, SizeIs(0));
+  // The store leases it to that stream: nobody else claims it, and it is
+  // acknowledged like any other.
+  DeliveryPolicy policy;
+  EXPECT_THAT(Claim("stream-2", 10, policy), SizeIs(0));
+  EXPECT_THAT(*store_.LeasedTo("stream-1"), ::testing::ElementsAre(out.message.delivery_id()));
+  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {out.message.delivery_id()});
+  ASSERT_TRUE(acked.ok());
+  EXPECT_EQ(acked->acknowledged, 1);
+  EXPECT_FALSE(acked->more_due);
+  // A stream that ends releases it like a claimed one.
+  absl::StatusOr<Accepted> second = Report("b", &streams);  // no room left: pending
+  ASSERT_TRUE(second.ok());
+  EXPECT_THAT(second->handed_out, SizeIs(0));
+  EXPECT_THAT(second->pending_recipients, ::testing::ElementsAre("pru"));
+  EXPECT_THAT(Claim("stream-2", 10, policy), SizeIs(1));
+}
+
+TEST_F(DeliveryStoreTest, AReplayHandsNothingOut) {
+  OneStream streams("stream-1", 5);
+  ASSERT_THAT(Report("a", &streams)->handed_out, SizeIs(1));
+  absl::StatusOr<Accepted> replay = Report("a", &streams);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_THAT(replay->handed_out, SizeIs(0));
+  EXPECT_THAT(replay->pending_recipients, SizeIs(0));
+}
+
+TEST_F(DeliveryStoreTest, ALaterMessageOfACaseWaitsForTheEarlierOneEvenWithAStreamFree) {
+  v1::NewChild child;
+  child.mutable_details()->set_family_name("Example");
+  child.mutable_child()->set_date_of_birth("2013-01-02");
+  absl::StatusOr<Accepted> first = Report("first", nullptr, "", &child);
+  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first->pending_recipients, ::testing::ElementsAre("pru"));
+  const std::string case_id = first->receipt.case_id();
+
+  OneStream streams("stream-1", 5);
+  absl::StatusOr<Accepted> second = Report("second", &streams, case_id);
+  ASSERT_TRUE(second.ok());
+  EXPECT_THAT(second->handed_out, SizeIs(0));  // the first is still outstanding
+  EXPECT_THAT(second->pending_recipients, ::testing::ElementsAre("pru"));
+
+  DeliveryPolicy policy;
+  std::vector<v1::RoutedMessage> claimed = Claim("stream-2", 10, policy);
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].message_id(), first->receipt.message_id());
+  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {claimed[0].delivery_id()});
+  ASSERT_TRUE(acked.ok());
+  EXPECT_TRUE(acked->more_due);  // the second may go now
+  claimed = Claim("stream-2", 10, policy);
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].message_id(), second->receipt.message_id());
+  ASSERT_TRUE(store_.Acknowledge("pru", {claimed[0].delivery_id()}).ok());
+
+  // Nothing outstanding now: the third is handed out, with the child's
+  // details as a claim would carry them.
+  absl::StatusOr<Accepted> third = Report("third", &streams, case_id);
+  ASSERT_TRUE(third.ok());
+  ASSERT_THAT(third->handed_out, SizeIs(1));
+  EXPECT_EQ(third->handed_out[0].message.child_details().family_name(), "Example");
+  EXPECT_EQ(third->handed_out[0].message.case_id(), case_id);
+}
+
+TEST_F(DeliveryStoreTest, CallsRacingWithOneKeyAreAcceptedOnceAndAllAnsweredAlike) {
+  constexpr int kCalls = 8;
+  std::vector<std::string> message_ids(kCalls);
+  std::vector<std::thread> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.emplace_back([&, i] {
+      absl::StatusOr<Accepted> accepted = Report("same", nullptr);
+      if (accepted.ok()) message_ids[i] = accepted->receipt.message_id();
+    });
+  }
+  for (std::thread& t : calls) t.join();
+  for (const std::string& id : message_ids) EXPECT_EQ(id, message_ids[0]);
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM message"), "1");
+}
+
+TEST_F(DeliveryStoreTest, JournalledRecordsAreSealedOnceIntoOneChainWhileOthersJournal) {
+  // Four writers journal while two sealers seal, as two hub processes would.
+  constexpr int kWriters = 4, kReportsEach = 25;
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kReportsEach; ++i) SubmitReport(absl::StrCat("w", w, "-", i));
+    });
+  }
+  std::vector<std::thread> sealers;
+  for (int s = 0; s < 2; ++s) {
+    sealers.emplace_back([&] {
+      while (writing) store_.SealAudit(7).IgnoreError();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  writing = false;
+  for (std::thread& t : sealers) t.join();
+  while (*store_.SealAudit(1000) > 0) {
+  }
+  EXPECT_EQ(*store_.UnsealedAuditCount(), 0);
+
+  // One record per acceptance, each once, in one unbroken chain.
+  absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 1000);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_THAT(*rows, SizeIs(kWriters * kReportsEach));
+  audit::ChainVerifier verifier;
+  std::set<std::string> messages;
+  for (const audit::StoredRow& row : *rows) {
+    ASSERT_TRUE(verifier.Add(row).ok()) << row.seq;
+    v1::AuditRecord record;
+    ASSERT_TRUE(record.ParseFromString(row.record_bytes));
+    EXPECT_TRUE(messages.insert(record.message_id()).second) << "sealed twice: " << record.message_id();
+  }
+  EXPECT_TRUE(verifier.Finish().ok());
+}
+
+TEST_F(DeliveryStoreTest, AGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlone) {
+  ASSERT_TRUE(Report("earlier", nullptr).ok());
+  auto submission = [](const std::string& key, const std::string& narrative) {
+    Submission s;
+    s.sender_agency_id = "sender";
+    s.method = "SubmitOperationLibertyReport";
+    s.idempotency_key = key;
+    s.request_sha256 = narrative;
+    s.message.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+    s.message.mutable_operation_liberty_report()->set_narrative(narrative);
+    s.accepted_at = absl::Now();
+    return s;
+  };
+  const RouteFn to_pru = [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    Routing routing;
+    routing.recipients = {"pru"};
+    return routing;
+  };
+  const RouteFn refused = [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    return absl::PermissionDeniedError("not allowed");
+  };
+  OneStream streams("stream-1", 1);
+  std::vector<Submission> s = {submission("g1", "one"), submission("g2", "two"), submission("earlier", "earlier"),
+                               submission("earlier", "other"), submission("g3", "three"),
+                               submission("g1", "one")};
+  s[0].streams = &streams;
+  s[1].streams = &streams;  // the stream has room for one only
+  std::vector<Store::SubmissionAndRoute> batch;
+  for (size_t i = 0; i < s.size(); ++i) batch.push_back({&s[i], i == 4 ? &refused : &to_pru});
+  std::vector<absl::StatusOr<Accepted>> results = store_.AcceptAll(batch);
+  ASSERT_THAT(results, SizeIs(6));
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  ASSERT_TRUE(results[1].ok()) << results[1].status();
+  EXPECT_THAT(results[0]->handed_out, SizeIs(1));  // leased to stream-1 on acceptance
+  EXPECT_THAT(results[1]->pending_recipients, ::testing::ElementsAre("pru"));
+  EXPECT_NE(results[0]->receipt.message_id(), results[1]->receipt.message_id());
+  // A retry of an earlier key is answered with its receipt; the same key
+  // with another request is refused; a route error refuses that member
+  // only; a key twice in one batch is accepted once.
+  ASSERT_TRUE(results[2].ok());
+  EXPECT_THAT(results[2]->handed_out, SizeIs(0));
+  EXPECT_EQ(results[3].status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(results[4].status().code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(results[5].ok());
+  EXPECT_EQ(results[5]->receipt.message_id(), results[0]->receipt.message_id());
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM message"), "3");
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM delivery WHERE state = 'LEASED'"), "1");
+  // The pending one is claimed like any other.
+  DeliveryPolicy policy;
+  std::vector<v1::RoutedMessage> claimed = Claim("stream-2", 10, policy);
+  ASSERT_THAT(claimed, SizeIs(2));  // "earlier" and g2
+  ASSERT_TRUE(store_.SealAudit(1000).ok());
+  std::vector<std::string> kinds;
+  absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100);
+  ASSERT_TRUE(rows.ok());
+  for (const audit::StoredRow& row : *rows) {
+    v1::AuditRecord record;
+    ASSERT_TRUE(record.ParseFromString(row.record_bytes));
+    kinds.push_back(absl::StrCat(v1::AuditEventKind_Name(record.kind()), " ", record.message_id()));
+  }
+  // Three acceptances, one hand-out on acceptance, two by the claim.
+  EXPECT_THAT(kinds, SizeIs(6)) << ::testing::PrintToString(kinds);
 }
 
 }  // namespace

@@ -27,10 +27,12 @@ absl::Duration Jittered(absl::Duration backoff) {
 
 }  // namespace
 
-sql::PreparedStatement& StatementCache::Get(sql::Connection& connection, const std::string& sql) {
-  std::unique_ptr<sql::PreparedStatement>& statement = statements_[sql];
-  if (statement == nullptr) statement.reset(connection.prepareStatement(sql));
-  return *statement;
+sql::PreparedStatement* StatementCache::Get(sql::Connection& connection, const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second.get();
+  if (statements_.size() >= kMaxStatements) return nullptr;
+  std::unique_ptr<sql::PreparedStatement> statement(connection.prepareStatement(sql));
+  return statements_.emplace(sql, std::move(statement)).first->second.get();
 }
 
 namespace {
@@ -134,6 +136,15 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
   }
   auto pooled = std::make_unique<PooledConnection>();
   pooled->connection = *std::move(connection);
+  // A pooled connection only ever runs RunTransaction's transactions: off
+  // for good, rather than off and on again around each one (two round trips).
+  try {
+    pooled->connection->setAutoCommit(false);
+  } catch (const sql::SQLException& e) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return absl::UnavailableError(StatusFromSqlException(e, "set autocommit off").message());
+  }
   return Lease(this, std::move(pooled));
 }
 
@@ -166,7 +177,6 @@ void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql:
   }
   try {
     lease->rollback();
-    lease->setAutoCommit(true);
   } catch (const sql::SQLException&) {
     lease.Discard();
   }
@@ -206,7 +216,6 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
     // an unknown state: the connection must never serve anyone again.
     absl::Status outcome;
     try {
-      connection.setAutoCommit(false);
       ActiveScope scope(&connection, &lease->statements());
       outcome = body(connection);
     } catch (const sql::SQLException& e) {
@@ -238,14 +247,6 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
       // why retrying is safe.
       if (ShouldRetry(e)) continue;
       return last;
-    }
-
-    // 3. Back to autocommit for the next user. The outcome is already
-    // decided; a failure here only costs the connection.
-    try {
-      connection.setAutoCommit(true);
-    } catch (const sql::SQLException&) {
-      lease->Discard();
     }
     return outcome;
   }

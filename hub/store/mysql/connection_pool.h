@@ -40,7 +40,9 @@ struct ConnectionSettings {
   int read_write_timeout_seconds = 30;
 };
 
-// One new connection, with auto-reconnect off and autocommit on.
+// One new connection, with auto-reconnect off and autocommit on. (The pool
+// turns autocommit off on its own connections: each statement there is part
+// of a transaction that RunTransaction commits.)
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& settings);
 
 // The statements prepared on one connection, kept as long as it lives.
@@ -49,8 +51,13 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSetting
 // once per connection and then only executed.
 class StatementCache {
  public:
-  // The statement for `sql` on `connection`, prepared on first use.
-  sql::PreparedStatement& Get(sql::Connection& connection, const std::string& sql);
+  // The statement for `sql` on `connection`, prepared on first use; null
+  // once kMaxStatements are cached and `sql` is not one of them (statements
+  // whose text depends on a row count must not fill the server's
+  // max_prepared_stmt_count).
+  sql::PreparedStatement* Get(sql::Connection& connection, const std::string& sql);
+
+  static constexpr size_t kMaxStatements = 96;
 
  private:
   absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;

@@ -3,11 +3,14 @@
 #include <memory>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "audit/audit_chain.h"
 #include "common/proto_time.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
+#include "cppconn/statement.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
@@ -21,39 +24,91 @@ v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl:
   return record;
 }
 
-absl::Status AppendAudit(sql::Connection& c, std::vector<v1::AuditRecord> records) {
+absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>& records) {
   if (records.empty()) return absl::OkStatus();
-  auto head = Prepare(c, "SELECT seq, row_hash FROM audit_head WHERE id = 1 FOR UPDATE");
-  std::unique_ptr<sql::ResultSet> row(head->executeQuery());
-  if (!row->next()) {
-    return absl::FailedPreconditionError("audit_head has no row: are the migrations applied?");
-  }
-  int64_t seq = row->getInt64("seq");
-  std::string hash = row->getString("row_hash");
-
-  auto insert = Prepare(c, "INSERT INTO audit_log (seq, record, prev_hash, row_hash) VALUES (?, ?, ?, ?)");
-  for (v1::AuditRecord& record : records) {
-    record.set_seq(++seq);
-    const audit::StoredRow sealed = audit::SealRow(record, hash);
-    std::istringstream bytes(sealed.record_bytes);
-    insert->setInt64(1, sealed.seq);
-    insert->setBlob(2, &bytes);
-    insert->setString(3, sealed.prev_hash);
-    insert->setString(4, sealed.row_hash);
-    insert->executeUpdate();
-    hash = sealed.row_hash;
-  }
-  auto update = Prepare(c, "UPDATE audit_head SET seq = ?, row_hash = ? WHERE id = 1");
-  update->setInt64(1, seq);
-  update->setString(2, hash);
-  update->executeUpdate();
+  // One multi-row INSERT: one round trip whatever the number of records.
+  std::string insert = "INSERT INTO audit_journal (record) VALUES (?)";
+  for (size_t i = 1; i < records.size(); ++i) insert += ", (?)";
+  auto statement = Prepare(c, insert);
+  BlobParams blobs;
+  for (size_t i = 0; i < records.size(); ++i) blobs.Set(*statement, static_cast<int>(i) + 1, records[i]);
+  statement->executeUpdate();
   return absl::OkStatus();
 }
 
-absl::Status MysqlStore::RecordAudit(std::vector<v1::AuditRecord> records) {
-  return RunTransaction(pool_, "record audit", [&](sql::Connection& c) {
-    return AppendAudit(c, records);  // a copy: the body may run again
+absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
+  int sealed = 0;
+  absl::Status status = RunTransaction(pool_, "seal audit", [&](sql::Connection& c) -> absl::Status {
+    sealed = 0;
+    std::unique_ptr<sql::Statement> text(c.createStatement());
+    // No gap locks: the journal rows this takes must not stop transactions
+    // from journalling new ones meanwhile.
+    text->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    // Rows another sealer holds, and rows not committed yet, are skipped:
+    // that sealer, or the next round, seals them. A row is sealed once
+    // because the sealer that took it deletes it before releasing it.
+    std::vector<int64_t> ids;
+    std::vector<v1::AuditRecord> records;
+    {
+      auto select = Prepare(c, "SELECT id, record FROM audit_journal ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED");
+      select->setInt(1, limit);
+      std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+      while (rows->next()) {
+        absl::StatusOr<v1::AuditRecord> record = ParseBlob<v1::AuditRecord>(*rows, "record");
+        if (!record.ok()) return record.status();
+        ids.push_back(rows->getInt64("id"));
+        records.push_back(*std::move(record));
+      }
+    }
+    if (ids.empty()) return absl::OkStatus();
+
+    // The chain's one serialization point, held for a handful of statements
+    // per batch rather than for every transaction.
+    auto head = Prepare(c, "SELECT seq, row_hash FROM audit_head WHERE id = 1 FOR UPDATE");
+    std::unique_ptr<sql::ResultSet> row(head->executeQuery());
+    if (!row->next()) {
+      return absl::FailedPreconditionError("audit_head has no row: are the migrations applied?");
+    }
+    int64_t seq = row->getInt64("seq");
+    std::string hash = row->getString("row_hash");
+
+    // Plain SQL text, built from numbers and hex only: a prepared statement
+    // per batch size would fill the statement cache.
+    std::string insert = "INSERT INTO audit_log (seq, record, prev_hash, row_hash) VALUES ";
+    for (size_t i = 0; i < records.size(); ++i) {
+      records[i].set_seq(++seq);
+      const audit::StoredRow sealed_row = audit::SealRow(records[i], hash);
+      absl::StrAppend(&insert, i == 0 ? "" : ", ", "(", sealed_row.seq, ", X'",
+                      absl::BytesToHexString(sealed_row.record_bytes), "', '", sealed_row.prev_hash,
+                      "', '", sealed_row.row_hash, "')");
+      hash = sealed_row.row_hash;
+    }
+    text->execute(insert);
+    text->execute(absl::StrCat("DELETE FROM audit_journal WHERE id IN (", absl::StrJoin(ids, ", "), ")"));
+    auto update = Prepare(c, "UPDATE audit_head SET seq = ?, row_hash = ? WHERE id = 1");
+    update->setInt64(1, seq);
+    update->setString(2, hash);
+    update->executeUpdate();
+    sealed = static_cast<int>(ids.size());
+    return absl::OkStatus();
   });
+  if (!status.ok()) return status;
+  return sealed;
+}
+
+absl::StatusOr<int64_t> MysqlStore::UnsealedAuditCount() {
+  int64_t count = 0;
+  absl::Status status = RunTransaction(pool_, "count the audit journal", [&](sql::Connection& c) {
+    std::unique_ptr<sql::ResultSet> row(Prepare(c, "SELECT COUNT(*) FROM audit_journal")->executeQuery());
+    count = row->next() ? row->getInt64(1) : 0;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+absl::Status MysqlStore::RecordAudit(std::vector<v1::AuditRecord> records) {
+  return RunTransaction(pool_, "record audit", [&](sql::Connection& c) { return AppendAudit(c, records); });
 }
 
 absl::StatusOr<std::vector<audit::StoredRow>> MysqlStore::ReadAudit(int64_t from_seq, int limit) {

@@ -1,5 +1,6 @@
-// Appending to the audit chain from inside a store transaction, so that a
-// record is written exactly when what it records is committed.
+// Recording from inside a store transaction, so that a record is written
+// exactly when what it records is committed; and sealing the records into
+// the chain (migrations/0006_audit_journal.sql says why in two steps).
 #ifndef CRE_HUB_STORE_MYSQL_MYSQL_AUDIT_H_
 #define CRE_HUB_STORE_MYSQL_MYSQL_AUDIT_H_
 
@@ -12,11 +13,9 @@
 
 namespace cre::mysql {
 
-// Appends `records` to the chain: locks the head row (the chain's one
-// serialization point, taken last in every transaction so it joins no
-// lock cycle), gives each record the next seq and `at` if unset, and writes
-// the sealed rows and the new head.
-absl::Status AppendAudit(sql::Connection& c, std::vector<v1::AuditRecord> records);
+// Writes `records` to the audit journal in the caller's transaction (one
+// statement). The sealer gives them their seq and hash after the commit.
+absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>& records);
 
 // A record of `kind` at `at`, by `actor` (an agency id, or "" for the hub).
 v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl::Time at);

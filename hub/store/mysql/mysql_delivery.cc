@@ -4,7 +4,9 @@
 // streams on several hub processes never lease the same row, then leased
 // with an UPDATE in the same transaction. Lease times come from the
 // database's clock, the one clock every hub process shares.
+#include <map>
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -12,6 +14,7 @@
 #include "common/status_macros.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
+#include "cppconn/statement.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_values.h"
@@ -57,12 +60,6 @@ constexpr char kReleaseSql[] =
     "UPDATE delivery SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
     " lease_owner = NULL, lease_until = NULL, next_attempt_at = NOW(6)"
     " WHERE lease_owner = ? AND state = 'LEASED'";
-
-// The case event a message stands for, if this acknowledgement completes it.
-constexpr char kCompletesEventSql[] =
-    "SELECT m.message_id, m.case_id FROM delivery d JOIN message m ON m.message_id = d.message_id"
-    " WHERE d.delivery_id = ? AND m.case_id IS NOT NULL"
-    "   AND m.event_acknowledged_by = d.recipient_agency_id";
 
 // Sets acknowledged_at on the case event carried by `message_id`: from now
 // on the pathway counts the action (an IRO told, say) as done.
@@ -158,46 +155,112 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
   return messages;
 }
 
-absl::StatusOr<int> MysqlStore::Acknowledge(const std::string& recipient,
-                                            const std::vector<int64_t>& delivery_ids) {
-  int acknowledged = 0;
+absl::StatusOr<AckOutcome> MysqlStore::Acknowledge(const std::string& recipient,
+                                                   const std::vector<int64_t>& delivery_ids) {
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> all = AcknowledgeAll({{recipient, delivery_ids}});
+  if (!all.ok()) return all.status();
+  return std::move(all->front());
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeAll(
+    const std::vector<AckRequest>& requests) {
+  std::vector<absl::StatusOr<AckOutcome>> results;
   absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
-    acknowledged = 0;
-    std::vector<v1::AuditRecord> records;
-    auto select = Prepare(c,
-                          "SELECT state FROM delivery WHERE delivery_id = ? AND"
-                          " recipient_agency_id = ? FOR UPDATE");
-    auto ack = Prepare(c,
-                       "UPDATE delivery SET state = 'ACKED', acked_at = NOW(6),"
-                       " lease_owner = NULL, lease_until = NULL WHERE delivery_id = ?");
-    auto completes = Prepare(c, kCompletesEventSql);
-    for (size_t i = 0; i < delivery_ids.size(); ++i) {
-      select->setInt64(1, delivery_ids[i]);
-      select->setString(2, recipient);
-      std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-      if (!row->next()) {
-        return absl::NotFoundError(absl::StrCat("delivery_ids[", i, "]: no delivery ",
-                                                delivery_ids[i], " is addressed to you"));
-      }
-      if (row->getString("state") == "ACKED") continue;
-      ack->setInt64(1, delivery_ids[i]);
-      ack->executeUpdate();
-      ++acknowledged;
-      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, recipient, absl::Now()));
-      records.back().set_method("Acknowledge");
-      records.back().set_delivery_id(delivery_ids[i]);
-      completes->setInt64(1, delivery_ids[i]);
-      std::unique_ptr<sql::ResultSet> event(completes->executeQuery());
-      if (event->next()) {
-        absl::Status done = CompleteCaseEvent(c, event->getString("case_id"),
-                                              event->getString("message_id"), absl::Now(), *cipher_);
-        if (!done.ok()) return done;
+    results.assign(requests.size(), AckOutcome());
+    std::set<int64_t> all_ids;
+    for (const AckRequest& request : requests) all_ids.insert(request.delivery_ids.begin(), request.delivery_ids.end());
+    if (all_ids.empty()) return absl::OkStatus();
+    std::unique_ptr<sql::Statement> text(c.createStatement());
+
+    // 1. Whose each delivery is, and whether it is acknowledged already:
+    // one statement for the whole group, locking the rows in key order (so
+    // two groups never lock the same rows in opposite orders). SQL text
+    // made of integers only.
+    struct Row {
+      std::string recipient;
+      bool acked;
+    };
+    std::map<int64_t, Row> rows;
+    {
+      std::unique_ptr<sql::ResultSet> found(text->executeQuery(absl::StrCat(
+          "SELECT delivery_id, recipient_agency_id, state FROM delivery WHERE delivery_id IN (",
+          absl::StrJoin(all_ids, ", "), ") ORDER BY delivery_id FOR UPDATE")));
+      while (found->next()) {
+        rows[found->getInt64(1)] = {found->getString(2), found->getString(3) == "ACKED"};
       }
     }
-    return AppendAudit(c, std::move(records));
+
+    // 2. Each request on its own: all its deliveries are its agency's, or
+    // it is refused whole. A delivery in two requests is counted once.
+    std::vector<int64_t> to_ack;
+    std::map<int64_t, std::string> acked_by;
+    std::set<std::string> recipients;
+    for (size_t r = 0; r < requests.size(); ++r) {
+      const AckRequest& request = requests[r];
+      for (size_t i = 0; i < request.delivery_ids.size(); ++i) {
+        auto row = rows.find(request.delivery_ids[i]);
+        if (row == rows.end() || row->second.recipient != request.recipient) {
+          results[r] = absl::NotFoundError(absl::StrCat("delivery_ids[", i, "]: no delivery ",
+                                                        request.delivery_ids[i], " is addressed to you"));
+          break;
+        }
+      }
+      if (!results[r].ok()) continue;
+      recipients.insert(request.recipient);
+      for (int64_t id : request.delivery_ids) {
+        Row& row = rows[id];
+        if (row.acked) continue;
+        row.acked = true;
+        to_ack.push_back(id);
+        acked_by[id] = request.recipient;
+        ++results[r]->acknowledged;
+      }
+    }
+
+    std::vector<v1::AuditRecord> records;
+    if (!to_ack.empty()) {
+      const std::string ids = absl::StrJoin(to_ack, ", ");
+      text->executeUpdate(absl::StrCat(
+          "UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL, lease_until = NULL"
+          " WHERE delivery_id IN (", ids, ")"));
+      for (int64_t id : to_ack) {
+        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, acked_by[id], absl::Now()));
+        records.back().set_method("Acknowledge");
+        records.back().set_delivery_id(id);
+      }
+      // 3. The case events these acknowledgements complete (an IRO told,
+      // say), in case order.
+      std::map<std::string, std::vector<std::string>> completed;  // case -> messages
+      {
+        std::unique_ptr<sql::ResultSet> events(text->executeQuery(absl::StrCat(
+            "SELECT m.message_id, m.case_id FROM delivery d JOIN message m ON m.message_id = d.message_id"
+            " WHERE d.delivery_id IN (", ids, ") AND m.case_id IS NOT NULL"
+            " AND m.event_acknowledged_by = d.recipient_agency_id")));
+        while (events->next()) completed[events->getString("case_id")].push_back(events->getString("message_id"));
+      }
+      for (const auto& [case_id, messages] : completed) {
+        for (const std::string& message_id : messages) {
+          CRE_RETURN_IF_ERROR(CompleteCaseEvent(c, case_id, message_id, absl::Now(), *cipher_));
+        }
+      }
+    }
+
+    // 4. Whether each agency has more due, for its streams to claim.
+    auto due = Prepare(c,
+                       "SELECT 1 FROM delivery WHERE recipient_agency_id = ? AND state = 'PENDING'"
+                       " AND next_attempt_at <= NOW(6) LIMIT 1");
+    std::set<std::string> more_due;
+    for (const std::string& recipient : recipients) {
+      due->setString(1, recipient);
+      if (std::unique_ptr<sql::ResultSet>(due->executeQuery())->next()) more_due.insert(recipient);
+    }
+    for (size_t r = 0; r < requests.size(); ++r) {
+      if (results[r].ok()) results[r]->more_due = more_due.count(requests[r].recipient) > 0;
+    }
+    return AppendAudit(c, records);
   });
   if (!status.ok()) return status;
-  return acknowledged;
+  return results;
 }
 
 absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,

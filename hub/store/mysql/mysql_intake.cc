@@ -2,8 +2,11 @@
 // cases.
 #include <algorithm>
 #include <memory>
+#include <map>
 #include <set>
+#include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,11 +14,13 @@
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "cppconn/exception.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "spdlog/spdlog.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
+#include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
@@ -23,11 +28,16 @@ namespace {
 
 // The first answer to this key, if there was one: the same answer for the
 // same request, ALREADY_EXISTS for another request under the same key.
+//
+// A plain read, not a locking one: a locking read of a key not there yet
+// takes a gap lock, and two submissions of one agency whose keys fall in the
+// same gap would deadlock on their inserts. Two calls racing with the same
+// key are caught by the key's uniqueness instead (see kConcurrentKey).
 absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
                                   v1::SubmitResponse* response) {
   auto select = Prepare(c,
                         "SELECT method, request_sha256, response FROM idempotency"
-                        " WHERE agency_id = ? AND idempotency_key = ? FOR UPDATE");
+                        " WHERE agency_id = ? AND idempotency_key = ?");
   select->setString(1, s.sender_agency_id);
   select->setString(2, s.idempotency_key);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());
@@ -141,12 +151,17 @@ absl::StatusOr<CaseView> LoadCaseForUpdate(sql::Connection& c, const Submission&
   return view;
 }
 
-void Involve(sql::Connection& c, const std::string& case_id, const std::string& agency_id) {
-  auto insert = Prepare(c,
-                        "INSERT INTO involvement (case_id, agency_id) VALUES (?, ?)"
-                        " ON DUPLICATE KEY UPDATE agency_id = agency_id");
-  insert->setString(1, case_id);
-  insert->setString(2, agency_id);
+// Makes `agency_ids` involved with the case (one statement).
+void Involve(sql::Connection& c, const std::string& case_id, const std::vector<std::string>& agency_ids) {
+  if (agency_ids.empty()) return;
+  std::string sql = "INSERT INTO involvement (case_id, agency_id) VALUES (?, ?)";
+  for (size_t i = 1; i < agency_ids.size(); ++i) sql += ", (?, ?)";
+  sql += " ON DUPLICATE KEY UPDATE agency_id = agency_id";
+  auto insert = Prepare(c, sql);
+  for (size_t i = 0; i < agency_ids.size(); ++i) {
+    insert->setString(static_cast<int>(2 * i + 1), case_id);
+    insert->setString(static_cast<int>(2 * i + 2), agency_ids[i]);
+  }
   insert->executeUpdate();
 }
 
@@ -162,12 +177,56 @@ absl::Status WriteRecord(sql::Connection& c, const CaseView& view, BlobParams& b
   return absl::OkStatus();
 }
 
-// Writes one message and its deliveries; returns the message's id.
+std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// Deliveries leased, in the accepting transaction, to streams of the
+// accepting process (Submission::streams).
+struct HandOutState {
+  StreamOffer* streams = nullptr;
+  // The case's child, as every recipient of a case message receives it;
+  // loaded once, when a case message is first handed out.
+  absl::optional<v1::ChildDetails> child_details;
+  std::vector<HandedOut> handed_out;
+  std::vector<std::string> pending_recipients;
+};
+
+// Whether `recipient` has a delivery of `order_key` not yet acknowledged: a
+// later one must wait for it (per-case order). A locking read, so that it
+// sees what committed after this transaction's snapshot.
+bool EarlierOutstanding(sql::Connection& c, const std::string& recipient, const std::string& order_key) {
+  auto select = Prepare(c,
+                        "SELECT 1 FROM delivery WHERE recipient_agency_id = ? AND order_key = ?"
+                        " AND state IN ('PENDING', 'LEASED') LIMIT 1 LOCK IN SHARE MODE");
+  select->setString(1, recipient);
+  select->setString(2, order_key);
+  return std::unique_ptr<sql::ResultSet>(select->executeQuery())->next();
+}
+
+absl::StatusOr<v1::ChildDetails> CaseChildDetails(sql::Connection& c, const Submission& s,
+                                                  const std::string& case_id, const crypto::FieldCipher& k) {
+  if (s.new_child != nullptr) return s.new_child->details();
+  auto select = Prepare(c,
+                        "SELECT ch.child_id, ch.details FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
+                        " WHERE c.case_id = ?");
+  select->setString(1, case_id);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id));
+  return OpenSealed<v1::ChildDetails>(*row, "details", k, kChildDetails, row->getString("child_id"));
+}
+
+// Writes one message and its deliveries (one statement for all of them);
+// returns the message's id. With `hand_out`, a delivery to a recipient one of
+// its streams can take is written LEASED to that stream.
 absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& s,
                                           v1::RoutedMessage body, const std::string& case_id,
                                           const std::vector<std::string>& recipients,
                                           const std::string& event_acknowledged_by,
-                                          BlobParams& blobs, const crypto::FieldCipher& k) {
+                                          BlobParams& blobs, const crypto::FieldCipher& k,
+                                          HandOutState* hand_out) {
   const std::string message_id = NewUuid();
   body.set_message_id(message_id);
   body.set_sender_agency_id(s.sender_agency_id);
@@ -186,28 +245,79 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   CRE_RETURN_IF_ERROR(blobs.SetSealed(*insert, 7, body, k, kMessageBody, message_id));
   if (event_acknowledged_by.empty()) insert->setNull(8, 0); else insert->setString(8, event_acknowledged_by);
   insert->executeUpdate();
-
-  auto delivery = Prepare(c,
-                          "INSERT INTO delivery (message_id, recipient_agency_id, order_key,"
-                          " next_attempt_at) VALUES (?, ?, ?, NOW(6))");
-  for (const std::string& recipient : recipients) {
-    delivery->setString(1, message_id);
-    delivery->setString(2, recipient);
-    delivery->setString(3, case_id.empty() ? message_id : case_id);
-    delivery->executeUpdate();
-  }
   if (!case_id.empty()) {
-    if (!s.sender_agency_id.empty()) Involve(c, case_id, s.sender_agency_id);
-    for (const std::string& recipient : recipients) Involve(c, case_id, recipient);
+    std::vector<std::string> involved = recipients;
+    if (!s.sender_agency_id.empty()) involved.push_back(s.sender_agency_id);
+    Involve(c, case_id, Deduplicated(std::move(involved)));
+  }
+  if (recipients.empty()) return message_id;
+
+  // Which deliveries a stream of this process takes now.
+  const std::string order_key = case_id.empty() ? message_id : case_id;
+  std::vector<std::string> lease_owners(recipients.size());
+  bool any_leased = false;
+  for (size_t i = 0; hand_out != nullptr && hand_out->streams != nullptr && i < recipients.size(); ++i) {
+    std::string owner = hand_out->streams->Reserve(recipients[i]);
+    if (owner.empty()) continue;
+    // A message without a case has nothing before it.
+    if (!case_id.empty() && EarlierOutstanding(c, recipients[i], order_key)) continue;
+    lease_owners[i] = std::move(owner);
+    any_leased = true;
+  }
+
+  std::string sql =
+      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
+      " lease_owner, attempts, lease_until) VALUES ";
+  for (size_t i = 0; i < recipients.size(); ++i) {
+    // A NULL interval makes lease_until NULL: a PENDING delivery has none.
+    sql += i == 0 ? "" : ", ";
+    sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
+  }
+  auto delivery = Prepare(c, sql);
+  for (size_t i = 0; i < recipients.size(); ++i) {
+    const int p = static_cast<int>(7 * i);
+    const bool leased = !lease_owners[i].empty();
+    delivery->setString(p + 1, message_id);
+    delivery->setString(p + 2, recipients[i]);
+    delivery->setString(p + 3, order_key);
+    delivery->setString(p + 4, leased ? "LEASED" : "PENDING");
+    if (leased) delivery->setString(p + 5, lease_owners[i]); else delivery->setNull(p + 5, 0);
+    delivery->setInt(p + 6, leased ? 1 : 0);
+    if (leased) {
+      delivery->setInt64(p + 7, absl::ToInt64Microseconds(hand_out->streams->lease()));
+    } else {
+      delivery->setNull(p + 7, 0);
+    }
+  }
+  delivery->executeUpdate();
+
+  if (hand_out != nullptr) {
+    for (size_t i = 0; i < recipients.size(); ++i) {
+      if (lease_owners[i].empty()) hand_out->pending_recipients.push_back(recipients[i]);
+    }
+  }
+  if (any_leased) {
+    if (!case_id.empty() && !hand_out->child_details) {
+      CRE_ASSIGN_OR_RETURN(hand_out->child_details, CaseChildDetails(c, s, case_id, k));
+    }
+    absl::flat_hash_map<std::string, int64_t> ids;
+    {
+      auto select = Prepare(c, "SELECT delivery_id, recipient_agency_id FROM delivery WHERE message_id = ?");
+      select->setString(1, message_id);
+      std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+      while (rows->next()) ids[std::string(rows->getString("recipient_agency_id"))] = rows->getInt64("delivery_id");
+    }
+    for (size_t i = 0; i < recipients.size(); ++i) {
+      if (lease_owners[i].empty()) continue;
+      HandedOut out{recipients[i], lease_owners[i], body};
+      out.message.set_delivery_id(ids[recipients[i]]);
+      if (!case_id.empty()) *out.message.mutable_child_details() = *hand_out->child_details;
+      hand_out->handed_out.push_back(std::move(out));
+    }
   }
   return message_id;
 }
 
-std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
 
 void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id) {
   v1::CaseEvent* event = view.case_file.add_events();
@@ -279,7 +389,7 @@ std::vector<v1::AuditRecord> AuditOfAcceptance(const Submission& s,
 absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
                                     const std::vector<FollowUp>& follow_ups, CaseView& case_view,
                                     BlobParams& blobs, const crypto::FieldCipher& k,
-                                    v1::SubmitResponse* response) {
+                                    HandOutState* hand_out, v1::SubmitResponse* response) {
   const std::string& case_id = case_view.case_file.case_id();
   bool record_changed = false;
   for (const FollowUp& follow_up : follow_ups) {
@@ -290,7 +400,8 @@ absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
     Submission on_behalf = s;  // the trigger's time; the sender the hub acts for
     on_behalf.sender_agency_id = follow_up.on_behalf_of;
     CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
-                         InsertMessage(c, on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k));
+                         InsertMessage(c, on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k,
+                                       hand_out));
     RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
     if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
@@ -334,14 +445,24 @@ void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSch
   next->executeUpdate();
 }
 
+// What AcceptInTransaction answers when a concurrent call with the same
+// idempotency key committed first: Accept runs again and replays its receipt.
+constexpr char kConcurrentKey[] =
+    "idempotency_key: another call with the same key was being accepted at the same time; retry";
+
+bool IsDuplicateKey(const sql::SQLException& e) { return e.getErrorCode() == kErrDuplicateKey; }
+
 // The body of Accept, inside its transaction.
 absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
-                                 const crypto::FieldCipher& k, v1::SubmitResponse* response) {
+                                 const crypto::FieldCipher& k, Accepted* accepted) {
+  v1::SubmitResponse* response = &accepted->receipt;
   absl::StatusOr<bool> seen = ReplayIfSeen(c, s, response);
   if (!seen.ok()) return seen.status();
   if (*seen) return absl::OkStatus();
 
   BlobParams blobs;
+  HandOutState hand_out;
+  hand_out.streams = s.streams;
   std::string case_id = s.case_id;
   absl::optional<RepliedMessage> replied;
   if (!s.in_reply_to.empty()) {
@@ -370,7 +491,8 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   v1::RoutedMessage body = s.message;
   body.set_in_reply_to(s.in_reply_to);
   CRE_ASSIGN_OR_RETURN(const std::string message_id,
-                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, blobs, k));
+                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, blobs, k,
+                                     &hand_out));
   bool record_changed = s.new_child == nullptr && (s.record_append.risk_assessments_size() > 0 ||
                                                    s.record_append.events_size() > 0);
   if (case_view && routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
@@ -379,7 +501,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   }
   if (case_view) {
     CRE_ASSIGN_OR_RETURN(const bool performed,
-                         WriteFollowUps(c, s, routing->follow_ups, *case_view, blobs, k, response));
+                         WriteFollowUps(c, s, routing->follow_ups, *case_view, blobs, k, &hand_out, response));
     record_changed = record_changed || performed;
     if (routing->schedule) WriteSchedule(c, case_id, *routing->schedule);
   }
@@ -398,21 +520,277 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   remember->setString(3, s.method);
   remember->setString(4, s.request_sha256);
   blobs.Set(*remember, 5, *response);
-  remember->executeUpdate();
-  return AppendAudit(c, AuditOfAcceptance(s, recipients, *response));
+  try {
+    remember->executeUpdate();
+  } catch (const sql::SQLException& e) {
+    if (!IsDuplicateKey(e)) throw;
+    return absl::AbortedError(kConcurrentKey);
+  }
+
+  std::vector<v1::AuditRecord> records = AuditOfAcceptance(s, recipients, *response);
+  for (const HandedOut& out : hand_out.handed_out) {
+    records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", s.accepted_at));
+    records.back().set_delivery_id(out.message.delivery_id());
+    records.back().set_message_id(out.message.message_id());
+    records.back().set_case_id(out.message.case_id());
+    records.back().set_recipient_agency_id(out.recipient_agency_id);
+    records.back().set_detail(absl::StrCat("attempt 1, lease ", out.lease_owner, ", on acceptance"));
+  }
+  CRE_RETURN_IF_ERROR(AppendAudit(c, records));
+  accepted->handed_out = std::move(hand_out.handed_out);
+  accepted->pending_recipients = Deduplicated(std::move(hand_out.pending_recipients));
+  return absl::OkStatus();
+}
+
+// One accepted member of a group, between its statements.
+struct GroupMember {
+  size_t index;  // in the batch
+  std::vector<std::string> recipients;
+  std::vector<std::string> lease_owners;  // per recipient; "" unless handed out
+  Routing routing;
+  v1::RoutedMessage body;  // as stored
+  Accepted accepted;
+};
+
+// The body of the group transaction for batch[group[...]]: the same
+// statements as AcceptInTransaction without a case, each written once for
+// the whole group. Fills (*results)[i] for each member; an error return
+// means the group as a whole failed (the caller then accepts each alone).
+absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Store::SubmissionAndRoute>& batch,
+                                      const std::vector<size_t>& group, const crypto::FieldCipher& k,
+                                      std::vector<absl::StatusOr<Accepted>>* results) {
+  // 1. Replays: one SELECT for every key.
+  std::map<std::pair<std::string, std::string>, std::tuple<std::string, std::string, std::string>> seen;
+  {
+    std::string sql =
+        "SELECT agency_id, idempotency_key, method, request_sha256, response FROM idempotency"
+        " WHERE (agency_id, idempotency_key) IN (";
+    for (size_t g = 0; g < group.size(); ++g) sql += g == 0 ? "(?, ?)" : ", (?, ?)";
+    auto select = PrepareOnce(c, sql + ")");
+    for (size_t g = 0; g < group.size(); ++g) {
+      const Submission& s = *batch[group[g]].submission;
+      select->setString(static_cast<int>(2 * g + 1), s.sender_agency_id);
+      select->setString(static_cast<int>(2 * g + 2), s.idempotency_key);
+    }
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) {
+      seen[{rows->getString("agency_id"), rows->getString("idempotency_key")}] = {
+          rows->getString("method"), rows->getString("request_sha256"), rows->getString("response")};
+    }
+  }
+
+  // 2. Route each new one (pure: no case) and reserve its streams.
+  std::vector<GroupMember> members;
+  for (size_t index : group) {
+    const Submission& s = *batch[index].submission;
+    auto replay = seen.find({s.sender_agency_id, s.idempotency_key});
+    if (replay != seen.end()) {
+      const auto& [method, sha256, response] = replay->second;
+      if (method != s.method || sha256 != s.request_sha256) {
+        (*results)[index] = absl::AlreadyExistsError(absl::StrCat(
+            "idempotency_key: \"", s.idempotency_key,
+            "\" was already used for a different request; use a new key for a new request"));
+      } else {
+        Accepted first;
+        if (!first.receipt.ParseFromString(response)) {
+          (*results)[index] = absl::DataLossError("idempotency.response does not parse");
+        } else {
+          (*results)[index] = std::move(first);
+        }
+      }
+      continue;
+    }
+    absl::StatusOr<Routing> routing = (*batch[index].route)(nullptr, nullptr);
+    if (!routing.ok()) {
+      (*results)[index] = routing.status();
+      continue;
+    }
+    GroupMember m;
+    m.index = index;
+    m.recipients = Deduplicated(routing->recipients);
+    m.routing = *std::move(routing);
+    m.body = s.message;
+    m.body.set_message_id(NewUuid());
+    m.body.set_sender_agency_id(s.sender_agency_id);
+    *m.body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
+    m.lease_owners.resize(m.recipients.size());
+    for (size_t r = 0; s.streams != nullptr && r < m.recipients.size(); ++r) {
+      m.lease_owners[r] = s.streams->Reserve(m.recipients[r]);  // no case: nothing before it
+    }
+    members.push_back(std::move(m));
+  }
+  if (members.empty()) return absl::OkStatus();
+
+  BlobParams blobs;
+  // 3. The messages.
+  {
+    std::string sql =
+        "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
+        " event_acknowledged_by) VALUES ";
+    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, NULL, NULL, ?, ?, ?)" : ", (?, ?, ?, NULL, NULL, ?, ?, ?)";
+    auto insert = PrepareOnce(c, sql);
+    for (size_t m = 0; m < members.size(); ++m) {
+      const Submission& s = *batch[members[m].index].submission;
+      const int p = static_cast<int>(6 * m);
+      insert->setString(p + 1, members[m].body.message_id());
+      insert->setString(p + 2, v1::MessageKind_Name(members[m].body.kind()));
+      insert->setString(p + 3, s.sender_agency_id);
+      insert->setString(p + 4, SqlTime(s.accepted_at));
+      CRE_RETURN_IF_ERROR(
+          blobs.SetSealed(*insert, p + 5, members[m].body, k, kMessageBody, members[m].body.message_id()));
+      if (members[m].routing.acknowledged_by.empty()) {
+        insert->setNull(p + 6, 0);
+      } else {
+        insert->setString(p + 6, members[m].routing.acknowledged_by);
+      }
+    }
+    insert->executeUpdate();
+  }
+
+  // 4. Their deliveries, and the ids of those handed out.
+  size_t deliveries = 0;
+  bool any_leased = false;
+  for (const GroupMember& m : members) {
+    deliveries += m.recipients.size();
+    for (const std::string& owner : m.lease_owners) any_leased = any_leased || !owner.empty();
+  }
+  if (deliveries > 0) {
+    std::string sql =
+        "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
+        " lease_owner, attempts, lease_until) VALUES ";
+    for (size_t d = 0; d < deliveries; ++d) {
+      sql += d == 0 ? "" : ", ";
+      sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
+    }
+    auto insert = PrepareOnce(c, sql);
+    int p = 0;
+    for (const GroupMember& m : members) {
+      const Submission& s = *batch[m.index].submission;
+      for (size_t r = 0; r < m.recipients.size(); ++r, p += 7) {
+        const bool leased = !m.lease_owners[r].empty();
+        insert->setString(p + 1, m.body.message_id());
+        insert->setString(p + 2, m.recipients[r]);
+        insert->setString(p + 3, m.body.message_id());  // no case: its own order
+        insert->setString(p + 4, leased ? "LEASED" : "PENDING");
+        if (leased) insert->setString(p + 5, m.lease_owners[r]); else insert->setNull(p + 5, 0);
+        insert->setInt(p + 6, leased ? 1 : 0);
+        if (leased) {
+          insert->setInt64(p + 7, absl::ToInt64Microseconds(s.streams->lease()));
+        } else {
+          insert->setNull(p + 7, 0);
+        }
+      }
+    }
+    insert->executeUpdate();
+  }
+  std::map<std::pair<std::string, std::string>, int64_t> delivery_ids;  // (message, recipient)
+  if (any_leased) {
+    std::string sql = "SELECT delivery_id, message_id, recipient_agency_id FROM delivery WHERE message_id IN (";
+    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "?" : ", ?";
+    auto select = PrepareOnce(c, sql + ")");
+    for (size_t m = 0; m < members.size(); ++m) select->setString(static_cast<int>(m + 1), members[m].body.message_id());
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) {
+      delivery_ids[{rows->getString("message_id"), rows->getString("recipient_agency_id")}] =
+          rows->getInt64("delivery_id");
+    }
+  }
+
+  // 5. The receipts, remembered under their keys. A key another call is
+  // using at this moment fails the group; each is then accepted alone.
+  std::vector<v1::AuditRecord> records;
+  {
+    std::string sql =
+        "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ";
+    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+    auto remember = PrepareOnce(c, sql);
+    for (size_t m = 0; m < members.size(); ++m) {
+      GroupMember& member = members[m];
+      const Submission& s = *batch[member.index].submission;
+      v1::SubmitResponse& receipt = member.accepted.receipt;
+      receipt.set_message_id(member.body.message_id());
+      for (const std::string& recipient : member.recipients) receipt.add_recipient_agency_ids(recipient);
+      *receipt.mutable_accepted_at() = ToProtoTime(s.accepted_at);
+      const int p = static_cast<int>(5 * m);
+      remember->setString(p + 1, s.sender_agency_id);
+      remember->setString(p + 2, s.idempotency_key);
+      remember->setString(p + 3, s.method);
+      remember->setString(p + 4, s.request_sha256);
+      blobs.Set(*remember, p + 5, receipt);
+
+      std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, receipt);
+      records.insert(records.end(), own.begin(), own.end());
+      for (size_t r = 0; r < member.recipients.size(); ++r) {
+        if (member.lease_owners[r].empty()) {
+          member.accepted.pending_recipients.push_back(member.recipients[r]);
+          continue;
+        }
+        HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
+        out.message.set_delivery_id(delivery_ids[{member.body.message_id(), member.recipients[r]}]);
+        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", s.accepted_at));
+        records.back().set_delivery_id(out.message.delivery_id());
+        records.back().set_message_id(member.body.message_id());
+        records.back().set_recipient_agency_id(member.recipients[r]);
+        records.back().set_detail(absl::StrCat("attempt 1, lease ", out.lease_owner, ", on acceptance"));
+        member.accepted.handed_out.push_back(std::move(out));
+      }
+    }
+    try {
+      remember->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (!IsDuplicateKey(e)) throw;
+      return absl::AbortedError(kConcurrentKey);
+    }
+  }
+  CRE_RETURN_IF_ERROR(AppendAudit(c, records));
+  for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<v1::SubmitResponse> MysqlStore::Accept(const Submission& submission,
-                                                      const RouteFn& route) {
-  v1::SubmitResponse response;
-  absl::Status status = RunTransaction(pool_, submission.method, [&](sql::Connection& c) {
-    response.Clear();  // the body may run more than once
-    return AcceptInTransaction(c, submission, route, *cipher_, &response);
-  });
+absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const RouteFn& route) {
+  Accepted accepted;
+  absl::Status status;
+  // Twice at most: a call that lost a race on its key is a retry, and runs
+  // again to be answered with the winner's receipt.
+  for (int run = 0; run < 2; ++run) {
+    status = RunTransaction(pool_, submission.method, [&](sql::Connection& c) {
+      accepted = Accepted();  // the body may run more than once
+      return AcceptInTransaction(c, submission, route, *cipher_, &accepted);
+    });
+    if (!(status.code() == absl::StatusCode::kAborted && status.message() == kConcurrentKey)) break;
+  }
   if (!status.ok()) return status;
-  return response;
+  return accepted;
+}
+
+std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<SubmissionAndRoute>& batch) {
+  std::vector<absl::StatusOr<Accepted>> results(batch.size(), absl::UnknownError("not accepted"));
+  std::vector<size_t> group, alone;
+  std::set<std::pair<std::string, std::string>> keys;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Submission& s = *batch[i].submission;
+    // A key twice in one group would collide with itself: the repeat goes
+    // alone, after the group, and is answered as a retry.
+    if (TouchesNoCase(s) && keys.insert({s.sender_agency_id, s.idempotency_key}).second) {
+      group.push_back(i);
+    } else {
+      alone.push_back(i);
+    }
+  }
+  if (group.size() == 1) alone.insert(alone.begin(), group.front());
+  if (group.size() > 1) {
+    absl::Status status = RunTransaction(pool_, "accept group", [&](sql::Connection& c) {
+      for (size_t i : group) results[i] = absl::UnknownError("not accepted");  // the body may run again
+      return AcceptGroupInTransaction(c, batch, group, *cipher_, &results);
+    });
+    // The group failed as a whole (a key raced, the database went away):
+    // each member on its own, so that each gets its own answer.
+    if (!status.ok()) alone.insert(alone.begin(), group.begin(), group.end());
+  }
+  for (size_t i : alone) results[i] = Accept(*batch[i].submission, *batch[i].route);
+  return results;
 }
 
 absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case_id,
@@ -511,7 +889,8 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       BlobParams blobs;
       v1::SubmitResponse performed;
       CRE_ASSIGN_OR_RETURN(const bool record_changed,
-                           WriteFollowUps(c, by_hub, routing.follow_ups, view, blobs, *cipher_, &performed));
+                           WriteFollowUps(c, by_hub, routing.follow_ups, view, blobs, *cipher_,
+                                          /*hand_out=*/nullptr, &performed));
       if (record_changed) CRE_RETURN_IF_ERROR(WriteRecord(c, view, blobs, *cipher_));
       // Without a schedule the case would be claimed again at once.
       WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());

@@ -35,8 +35,8 @@ class MysqlStore : public Store {
   absl::StatusOr<std::vector<v1::Agency>> ListAgencies() override;
 
   // mysql_intake.cc
-  absl::StatusOr<v1::SubmitResponse> Accept(const Submission& submission,
-                                            const RouteFn& route) override;
+  absl::StatusOr<Accepted> Accept(const Submission& submission, const RouteFn& route) override;
+  std::vector<absl::StatusOr<Accepted>> AcceptAll(const std::vector<SubmissionAndRoute>& batch) override;
   absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
                                                const std::string& reader_agency_id) override;
 
@@ -44,8 +44,10 @@ class MysqlStore : public Store {
   absl::StatusOr<std::vector<v1::RoutedMessage>> ClaimDeliveries(
       const std::string& recipient, const std::string& lease_owner, int limit,
       const DeliveryPolicy& policy) override;
-  absl::StatusOr<int> Acknowledge(const std::string& recipient,
-                                  const std::vector<int64_t>& delivery_ids) override;
+  absl::StatusOr<AckOutcome> Acknowledge(const std::string& recipient,
+                                         const std::vector<int64_t>& delivery_ids) override;
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
+      const std::vector<AckRequest>& requests) override;
   absl::StatusOr<int> ReleaseLeases(const std::string& lease_owner,
                                     const DeliveryPolicy& policy) override;
   absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& lease_owner) override;
@@ -60,6 +62,8 @@ class MysqlStore : public Store {
 
   // mysql_audit.cc
   absl::Status RecordAudit(std::vector<v1::AuditRecord> records) override;
+  absl::StatusOr<int> SealAudit(int limit) override;
+  absl::StatusOr<int64_t> UnsealedAuditCount() override;
   absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) override;
   absl::StatusOr<audit::Anchor> AuditHead() override;
 

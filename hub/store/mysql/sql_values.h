@@ -39,7 +39,15 @@ class Statement {
 
 // Every store query goes through here.
 inline Statement Prepare(sql::Connection& c, const std::string& sql) {
-  if (StatementCache* cache = CachedStatementsFor(c)) return Statement(cache->Get(c, sql));
+  if (StatementCache* cache = CachedStatementsFor(c)) {
+    if (sql::PreparedStatement* cached = cache->Get(c, sql)) return Statement(*cached);
+  }
+  return Statement(std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql)));
+}
+
+// A statement prepared for this use alone: for SQL whose text changes with
+// a row count, which the cache would only fill up with.
+inline Statement PrepareOnce(sql::Connection& c, const std::string& sql) {
   return Statement(std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql)));
 }
 
