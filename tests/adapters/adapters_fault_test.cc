@@ -54,7 +54,9 @@ TEST(AdaptersFaultTest, FilesSubmittedWhileTheHubIsDownAreDeliveredOnceWhenItRet
   ASSERT_EQ(hub.WaitForPort(absl::Seconds(30)), port) << hub.Log();
   ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/processed", ".receipt.json") == 2; }, absl::Seconds(30)))
       << health.Stderr();
-  EXPECT_EQ(CountFiles(dir + "/spool", ".json"), 0);
+  // The adapter writes the receipt, then removes the spooled file: wait for
+  // the second step too.
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/spool", ".json") == 0; }, absl::Seconds(10)));
   EXPECT_EQ(health.StopWith(SIGTERM), 0);
   EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message"), "2");
 
