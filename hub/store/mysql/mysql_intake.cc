@@ -218,6 +218,43 @@ absl::StatusOr<v1::ChildDetails> CaseChildDetails(sql::Connection& c, const Subm
   return OpenSealed<v1::ChildDetails>(*row, "details", k, kChildDetails, row->getString("child_id"));
 }
 
+// One delivery row to write: PENDING, or LEASED to lease_owner for `lease`.
+struct DeliveryRow {
+  const std::string& message_id;
+  const std::string& recipient;
+  const std::string& order_key;
+  const std::string& lease_owner;  // "": PENDING
+  absl::Duration lease;
+};
+
+// Writes `rows` in one statement. A row count that varies from call to call
+// is prepared for this use alone (`once`), so as not to fill the cache.
+void InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>& rows, bool once) {
+  if (rows.empty()) return;
+  std::string sql =
+      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
+      " lease_owner, attempts, lease_until) VALUES ";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    // A NULL interval makes lease_until NULL: a PENDING delivery has none.
+    sql += i == 0 ? "" : ", ";
+    sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
+  }
+  auto insert = once ? PrepareOnce(c, sql) : Prepare(c, sql);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int p = static_cast<int>(7 * i);
+    const DeliveryRow& row = rows[i];
+    const bool leased = !row.lease_owner.empty();
+    insert->setString(p + 1, row.message_id);
+    insert->setString(p + 2, row.recipient);
+    insert->setString(p + 3, row.order_key);
+    insert->setString(p + 4, leased ? "LEASED" : "PENDING");
+    if (leased) insert->setString(p + 5, row.lease_owner); else insert->setNull(p + 5, 0);
+    insert->setInt(p + 6, leased ? 1 : 0);
+    if (leased) insert->setInt64(p + 7, absl::ToInt64Microseconds(row.lease)); else insert->setNull(p + 7, 0);
+  }
+  insert->executeUpdate();
+}
+
 // Writes one message and its deliveries (one statement for all of them);
 // returns the message's id. With `hand_out`, a delivery to a recipient one of
 // its streams can take is written LEASED to that stream.
@@ -265,31 +302,12 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
     any_leased = true;
   }
 
-  std::string sql =
-      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
-      " lease_owner, attempts, lease_until) VALUES ";
+  const absl::Duration lease = any_leased ? hand_out->streams->lease() : absl::ZeroDuration();
+  std::vector<DeliveryRow> rows;
   for (size_t i = 0; i < recipients.size(); ++i) {
-    // A NULL interval makes lease_until NULL: a PENDING delivery has none.
-    sql += i == 0 ? "" : ", ";
-    sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
+    rows.push_back({message_id, recipients[i], order_key, lease_owners[i], lease});
   }
-  auto delivery = Prepare(c, sql);
-  for (size_t i = 0; i < recipients.size(); ++i) {
-    const int p = static_cast<int>(7 * i);
-    const bool leased = !lease_owners[i].empty();
-    delivery->setString(p + 1, message_id);
-    delivery->setString(p + 2, recipients[i]);
-    delivery->setString(p + 3, order_key);
-    delivery->setString(p + 4, leased ? "LEASED" : "PENDING");
-    if (leased) delivery->setString(p + 5, lease_owners[i]); else delivery->setNull(p + 5, 0);
-    delivery->setInt(p + 6, leased ? 1 : 0);
-    if (leased) {
-      delivery->setInt64(p + 7, absl::ToInt64Microseconds(hand_out->streams->lease()));
-    } else {
-      delivery->setNull(p + 7, 0);
-    }
-  }
-  delivery->executeUpdate();
+  InsertDeliveries(c, rows, /*once=*/false);
 
   if (hand_out != nullptr) {
     for (size_t i = 0; i < recipients.size(); ++i) {
@@ -654,35 +672,17 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     deliveries += m.recipients.size();
     for (const std::string& owner : m.lease_owners) any_leased = any_leased || !owner.empty();
   }
-  if (deliveries > 0) {
-    std::string sql =
-        "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
-        " lease_owner, attempts, lease_until) VALUES ";
-    for (size_t d = 0; d < deliveries; ++d) {
-      sql += d == 0 ? "" : ", ";
-      sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
+  std::vector<DeliveryRow> rows;
+  rows.reserve(deliveries);
+  for (const GroupMember& m : members) {
+    const Submission& s = *batch[m.index].submission;
+    const absl::Duration lease = s.streams != nullptr ? s.streams->lease() : absl::ZeroDuration();
+    for (size_t r = 0; r < m.recipients.size(); ++r) {
+      // No case: each message is its own order.
+      rows.push_back({m.body.message_id(), m.recipients[r], m.body.message_id(), m.lease_owners[r], lease});
     }
-    auto insert = PrepareOnce(c, sql);
-    int p = 0;
-    for (const GroupMember& m : members) {
-      const Submission& s = *batch[m.index].submission;
-      for (size_t r = 0; r < m.recipients.size(); ++r, p += 7) {
-        const bool leased = !m.lease_owners[r].empty();
-        insert->setString(p + 1, m.body.message_id());
-        insert->setString(p + 2, m.recipients[r]);
-        insert->setString(p + 3, m.body.message_id());  // no case: its own order
-        insert->setString(p + 4, leased ? "LEASED" : "PENDING");
-        if (leased) insert->setString(p + 5, m.lease_owners[r]); else insert->setNull(p + 5, 0);
-        insert->setInt(p + 6, leased ? 1 : 0);
-        if (leased) {
-          insert->setInt64(p + 7, absl::ToInt64Microseconds(s.streams->lease()));
-        } else {
-          insert->setNull(p + 7, 0);
-        }
-      }
-    }
-    insert->executeUpdate();
   }
+  InsertDeliveries(c, rows, /*once=*/true);
   std::map<std::pair<std::string, std::string>, int64_t> delivery_ids;  // (message, recipient)
   if (any_leased) {
     std::string sql = "SELECT delivery_id, message_id, recipient_agency_id FROM delivery WHERE message_id IN (";
