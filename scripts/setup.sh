@@ -8,6 +8,9 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libmysqlcppconn-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # scripts/fuzz.sh: clang, and its libFuzzer and sanitizer runtimes (only
+  # recommended by clang, so not installed with --no-install-recommends)
+  clang libclang-rt-14-dev
   mariadb-server mariadb-client
 )
 

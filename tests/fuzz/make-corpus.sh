@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Writes the seed corpus of request_validation_fuzzer
+# (tests/fuzz/corpus/request_validation_fuzzer/), so that the seeds are
+# readable here and can be made again after a proto change: one byte naming
+# the request type (the fuzzer's switch), then the request in wire format
+# (protoc --encode of the text below); valid requests and ones refused at
+# each kind of check. The case_file_fuzzer seeds are JSON files, edited as
+# they are.
+#
+#   tests/fuzz/make-corpus.sh      (needs protoc; run from anywhere)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+protos=$(cd "$here/../../protos" && pwd)
+out="$here/corpus/request_validation_fuzzer"
+rm -rf "$out"
+mkdir -p "$out"
+
+uuid=0f8e4b8a-3c2d-4b1e-9a7f-2d6c5e4b3a21
+
+# seed NAME SELECTOR MESSAGE FILE.proto < text-format request
+seed() {
+  local name=$1 selector=$2 message=$3 proto=$4
+  {
+    printf '%b' "\\x$(printf %02x "$selector")"
+    protoc -I "$protos" --encode="cre.v1.$message" "$protos/cre/v1/$proto"
+  } >"$out/$name"
+}
+
+seed concern-new-child 0 SubmitConcernRequest referrals.proto <<EOF
+idempotency_key: "school-17-concern-1"
+new_child {
+  details { given_name: "Sam" family_name: "Sample" address: "12 Example Road, Derby" agency_reference: "RHD-ED-000123" }
+  child { date_of_birth: "2011-07-02" home_authority_code: "E06000015" placement_authority_code: "E06000015" open_plan: OPEN_PLAN_NONE }
+}
+concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "Seen getting into cars after school." identified_at { seconds: 1795298400 } }
+EOF
+seed concern-looked-after 0 SubmitConcernRequest referrals.proto <<EOF
+idempotency_key: "k2"
+new_child {
+  details { family_name: "Sample" }
+  child { date_of_birth: "2014-02-28" looked_after: true home_authority_code: "E06000015" placement_authority_code: "E10000007" open_plan: OPEN_PLAN_LOOKED_AFTER }
+}
+concern { indicated_level: RISK_LEVEL_HIGH narrative: "Missing overnight." identified_at { seconds: 1795298400 nanos: 500000000 } }
+EOF
+seed concern-known-case 0 SubmitConcernRequest referrals.proto <<EOF
+idempotency_key: "k3"
+case_id: "$uuid"
+concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: 1 } }
+EOF
+seed concern-bad-date 0 SubmitConcernRequest referrals.proto <<EOF
+idempotency_key: "k4"
+new_child { details { given_name: "A" } child { date_of_birth: "2011-02-30" home_authority_code: "E06000015" open_plan: OPEN_PLAN_NONE } }
+concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "n" identified_at { seconds: 1795298400 } }
+EOF
+seed liberty-report 1 SubmitOperationLibertyReportRequest referrals.proto <<EOF
+idempotency_key: "pru-1"
+case_id: "$uuid"
+report {
+  individuals { name: "Known as Dee" description: "Male, about 20" }
+  places { name: "Car park" address: "Morledge, Derby" }
+  vehicles { registration: "AB12 CDE" description: "Silver hatchback" }
+  narrative: "Pupils offered lifts and cash to carry parcels."
+}
+EOF
+seed liberty-report-empty 1 SubmitOperationLibertyReportRequest referrals.proto <<EOF
+idempotency_key: "pru-2"
+report { narrative: "Nothing named." }
+EOF
+seed risk-assessment 2 RecordRiskAssessmentRequest referrals.proto <<EOF
+idempotency_key: "csc-1"
+case_id: "$uuid"
+assessment { assessed_at { seconds: 1795298400 } level: RISK_LEVEL_HIGH assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER narrative: "Toolkit completed." }
+EOF
+seed risk-assessment-bad-enum 2 RecordRiskAssessmentRequest referrals.proto <<EOF
+idempotency_key: "csc-2"
+case_id: "$uuid"
+assessment { assessed_at { seconds: 253402300799 nanos: 999999999 } level: 7 assessor_role: PRACTITIONER_ROLE_TEAM_MANAGER }
+EOF
+seed case-events 3 RecordCaseEventsRequest referrals.proto <<EOF
+idempotency_key: "csc-3"
+case_id: "$uuid"
+events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: 1795384800 } }
+events { kind: EVENT_KIND_THRESHOLD_DISCUSSION_HELD threshold_outcome: THRESHOLD_OUTCOME_CRE_MEETING occurred_at { seconds: 1795471200 } note: "Agreed." }
+events { kind: EVENT_KIND_CRE_MEETING_SCHEDULED occurred_at { seconds: 1795471200 } scheduled_for { seconds: 1796000000 } }
+EOF
+seed case-events-bad-time 3 RecordCaseEventsRequest referrals.proto <<EOF
+idempotency_key: "csc-4"
+case_id: "$uuid"
+events { kind: EVENT_KIND_MISSING_EPISODE occurred_at { seconds: -5 nanos: 1000000000 } }
+EOF
+# Over the limits: 101 events; a name of 1025 bytes.
+seed case-events-too-many 3 RecordCaseEventsRequest referrals.proto <<EOF
+idempotency_key: "csc-7"
+case_id: "$uuid"
+$(for _ in $(seq 101); do echo 'events { kind: EVENT_KIND_MISSING_EPISODE occurred_at { seconds: 1 } }'; done)
+EOF
+seed liberty-report-long-name 1 SubmitOperationLibertyReportRequest referrals.proto <<EOF
+idempotency_key: "pru-3"
+report { individuals { name: "$(printf 'x%.0s' $(seq 1025))" } narrative: "n" }
+EOF
+seed step-up 4 SubmitStepUpReferralRequest referrals.proto <<EOF
+idempotency_key: "eh-1"
+case_id: "$uuid"
+referral { level: RISK_LEVEL_MEDIUM reason: "Early Help plan not enough." }
+EOF
+seed notification 5 SendNotificationRequest referrals.proto <<EOF
+idempotency_key: "csc-5"
+case_id: "$uuid"
+notification { kind: NOTIFICATION_KIND_IRO level: RISK_LEVEL_HIGH summary: "Looked-after child assessed HIGH." }
+EOF
+seed notification-overdue 5 SendNotificationRequest referrals.proto <<EOF
+idempotency_key: "csc-6"
+case_id: "$uuid"
+notification { kind: NOTIFICATION_KIND_OVERDUE_ALERT summary: "Only the hub sends these." }
+EOF
+seed respond-dispute 6 RespondRequest referrals.proto <<EOF
+idempotency_key: "host-1"
+message_id: "$uuid"
+response { kind: RESPONSE_KIND_DISPUTE reason: "The child has moved back." }
+EOF
+seed respond-accept 6 RespondRequest referrals.proto <<EOF
+idempotency_key: "host-2"
+message_id: "$uuid"
+response { kind: RESPONSE_KIND_ACCEPT }
+EOF
+seed get-case 7 GetCaseRequest referrals.proto <<EOF
+case_id: "$uuid"
+EOF
+seed get-case-upper 7 GetCaseRequest referrals.proto <<EOF
+case_id: "0F8E4B8A-3C2D-4B1E-9A7F-2D6C5E4B3A21"
+EOF
+seed acknowledge 8 AcknowledgeRequest inbox.proto <<EOF
+delivery_ids: [1, 2, 9223372036854775807]
+EOF
+seed acknowledge-zero 8 AcknowledgeRequest inbox.proto <<EOF
+delivery_ids: [5, 0]
+EOF
+printf '\x09%s' "$uuid" >"$out/helper-uuid"
+printf '\x09%s' "E06000015" >"$out/helper-ons"
+echo "make-corpus: $(find "$out" -type f | wc -l) seeds in $out"

@@ -1,0 +1,207 @@
+// libFuzzer target: the request checks (routing/request_validation.h) over
+// whatever bytes a caller may send. The first byte picks the request type
+// (one per Validate* function), the rest is parsed as that message's wire
+// format, as gRPC hands it to the service.
+//
+// Beyond "no crash, no leak, no undefined behaviour", it aborts when a
+// documented property breaks:
+//   - a refusal is INVALID_ARGUMENT with a short "field: problem" message in
+//     printable ASCII, that never carries a string from the request (refusals
+//     reach the log and the audit chain; values may be a child's data);
+//   - the verdict depends on the request's content only: the same request
+//     re-serialized and parsed again gets the same status;
+//   - what the service does with an accepted request right after the check
+//     holds: ids are UUIDs, timestamps survive the store's conversion
+//     (common/proto_time.h), ONS codes are ONS codes.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "cre/v1/inbox.pb.h"
+#include "cre/v1/referrals.pb.h"
+#include "google/protobuf/stubs/logging.h"
+#include "identity/agency_registry.h"
+#include "routing/request_validation.h"
+
+namespace {
+
+namespace v1 = ::cre::v1;
+
+// Stops the run with the input kept by libFuzzer, and says which property broke.
+[[noreturn]] void Fail(absl::string_view what, const absl::Status& status) {
+  std::fprintf(stderr, "request_validation_fuzzer: %.*s (status: %s)\n",
+               static_cast<int>(what.size()), what.data(), status.ToString().c_str());
+  std::abort();
+}
+
+// Every string field of the message, nested ones included, so that a refusal
+// can be checked not to quote any of them.
+void CollectStrings(const google::protobuf::Message& message, std::vector<std::string>* out) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    const bool repeated = field->is_repeated();
+    const int count = repeated ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+        out->push_back(repeated ? reflection->GetRepeatedString(message, field, i)
+                                : reflection->GetString(message, field));
+      } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+        CollectStrings(repeated ? reflection->GetRepeatedMessage(message, field, i)
+                                : reflection->GetMessage(message, field),
+                       out);
+      }
+    }
+  }
+}
+
+bool OnlyRefusalCharacters(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isalnum(c) && !absl::StrContains(" _.,;:()[]-", c)) return false;
+  }
+  return true;
+}
+
+void CheckRefusal(const google::protobuf::Message& request, const absl::Status& status) {
+  if (status.ok()) return;
+  if (status.code() != absl::StatusCode::kInvalidArgument) Fail("not INVALID_ARGUMENT", status);
+  const absl::string_view message = status.message();
+  // The longest refusal today is about 90 bytes; a few hundred means a value
+  // found its way in.
+  if (message.empty() || message.size() > 200) Fail("refusal empty or too long", status);
+  if (!absl::StrContains(message, ": ")) Fail("refusal does not name a field", status);
+  for (char c : message) {
+    if (c < 0x20 || c > 0x7e) Fail("refusal not printable ASCII", status);
+  }
+  // A value made only of the characters of field names and problems may equal
+  // one of them (libFuzzer learns the refusals' text from the comparisons
+  // below), so only a longer value with some other character counts as quoted.
+  std::vector<std::string> strings;
+  CollectStrings(request, &strings);
+  for (const std::string& s : strings) {
+    if (s.size() >= 16 && !OnlyRefusalCharacters(s) && absl::StrContains(message, s)) {
+      Fail("refusal quotes a value", status);
+    }
+  }
+}
+
+void CheckId(const std::string& id) {
+  if (!cre::IsUuid(id)) Fail("accepted an id that is not a UUID", absl::OkStatus());
+}
+
+// The store keeps microseconds: an accepted instant must convert and come back.
+void CheckInstant(const google::protobuf::Timestamp& t) {
+  const absl::Time time = cre::FromProtoTime(t);
+  const google::protobuf::Timestamp back = cre::ToProtoTime(time);
+  if (back.seconds() != t.seconds() || back.nanos() != t.nanos() / 1000 * 1000) {
+    Fail("accepted an instant that does not survive the store's conversion", absl::OkStatus());
+  }
+}
+
+void CheckChild(const v1::NewChild& child) {
+  absl::CivilDay dob;
+  if (!absl::ParseCivilTime(child.child().date_of_birth(), &dob)) {
+    Fail("accepted a date of birth that does not parse", absl::OkStatus());
+  }
+  if (!cre::IsOnsCode(child.child().home_authority_code())) {
+    Fail("accepted a home authority that is not an ONS code", absl::OkStatus());
+  }
+}
+
+// What the service relies on once a request is accepted.
+void CheckAccepted(const v1::SubmitConcernRequest& r) {
+  if (r.has_new_child()) {
+    CheckChild(r.new_child());
+  } else {
+    CheckId(r.case_id());
+  }
+  CheckInstant(r.concern().identified_at());
+}
+void CheckAccepted(const v1::SubmitOperationLibertyReportRequest& r) {
+  if (!r.case_id().empty()) CheckId(r.case_id());
+}
+void CheckAccepted(const v1::RecordRiskAssessmentRequest& r) {
+  CheckId(r.case_id());
+  CheckInstant(r.assessment().assessed_at());
+}
+void CheckAccepted(const v1::RecordCaseEventsRequest& r) {
+  CheckId(r.case_id());
+  for (const v1::CaseEvent& e : r.events()) CheckInstant(e.occurred_at());
+}
+void CheckAccepted(const v1::SubmitStepUpReferralRequest& r) { CheckId(r.case_id()); }
+void CheckAccepted(const v1::SendNotificationRequest& r) { CheckId(r.case_id()); }
+void CheckAccepted(const v1::RespondRequest& r) { CheckId(r.message_id()); }
+void CheckAccepted(const v1::GetCaseRequest& r) { CheckId(r.case_id()); }
+void CheckAccepted(const v1::AcknowledgeRequest& r) {
+  for (int64_t id : r.delivery_ids()) {
+    if (id <= 0) Fail("accepted a delivery id that is not positive", absl::OkStatus());
+  }
+}
+
+template <typename Request>
+void Fuzz(const uint8_t* data, size_t size, absl::Status (*validate)(const Request&)) {
+  Request request;
+  if (!request.ParseFromArray(data, static_cast<int>(size))) return;
+  const absl::Status status = validate(request);
+  CheckRefusal(request, status);
+  if (status.ok()) CheckAccepted(request);
+
+  Request again;
+  if (!again.ParseFromString(request.SerializeAsString())) {
+    Fail("a parsed request does not parse again", status);
+  }
+  if (validate(again) != status) Fail("verdict differs for the same content", status);
+}
+
+// Helpers the checks rely on, over arbitrary text: the first byte's other
+// bits choose nothing, the rest is the text.
+void FuzzHelpers(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  const bool uuid = cre::IsUuid(text);
+  if (uuid && text.size() != 36) Fail("IsUuid accepted a wrong length", absl::OkStatus());
+  const bool ons = cre::IsOnsCode(text);
+  if (ons && text.size() != 9) Fail("IsOnsCode accepted a wrong length", absl::OkStatus());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  // Protobuf logs every string field with invalid UTF-8 it refuses; the
+  // parse result is what matters here, and the noise slows the run down.
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const uint8_t kind = data[0];
+  ++data;
+  --size;
+  switch (kind % 10) {
+    case 0: Fuzz<v1::SubmitConcernRequest>(data, size, cre::ValidateSubmitConcern); break;
+    case 1:
+      Fuzz<v1::SubmitOperationLibertyReportRequest>(data, size,
+                                                     cre::ValidateSubmitOperationLibertyReport);
+      break;
+    case 2: Fuzz<v1::RecordRiskAssessmentRequest>(data, size, cre::ValidateRecordRiskAssessment); break;
+    case 3: Fuzz<v1::RecordCaseEventsRequest>(data, size, cre::ValidateRecordCaseEvents); break;
+    case 4: Fuzz<v1::SubmitStepUpReferralRequest>(data, size, cre::ValidateSubmitStepUpReferral); break;
+    case 5: Fuzz<v1::SendNotificationRequest>(data, size, cre::ValidateSendNotification); break;
+    case 6: Fuzz<v1::RespondRequest>(data, size, cre::ValidateRespond); break;
+    case 7: Fuzz<v1::GetCaseRequest>(data, size, cre::ValidateGetCase); break;
+    case 8: Fuzz<v1::AcknowledgeRequest>(data, size, cre::ValidateAcknowledge); break;
+    case 9: FuzzHelpers(data, size); break;
+  }
+  return 0;
+}
