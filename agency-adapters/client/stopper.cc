@@ -10,17 +10,18 @@ void Stopper::Stop() {
   std::vector<std::function<void()>> callbacks;
   {
     absl::MutexLock lock(&mu_);
-    if (done_.HasBeenNotified()) return;
-    done_.Notify();
+    if (stopping_) return;
+    stopping_ = true;
     callbacks.swap(callbacks_);
   }
   for (auto& callback : callbacks) callback();
+  done_.Notify();
 }
 
 void Stopper::OnStop(std::function<void()> callback) {
   {
     absl::MutexLock lock(&mu_);
-    if (!done_.HasBeenNotified()) {
+    if (!stopping_) {
       callbacks_.push_back(std::move(callback));
       return;
     }
@@ -28,18 +29,30 @@ void Stopper::OnStop(std::function<void()> callback) {
   callback();
 }
 
-void StopOnSignals(Stopper* stopper) {
+SignalWatcher::~SignalWatcher() {
+  if (!thread_.joinable()) return;
+  if (received_->load()) {
+    thread_.join();
+  } else {
+    thread_.detach();
+  }
+}
+
+SignalWatcher StopOnSignals(Stopper* stopper) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A signal handler may not take locks; a thread waiting in sigwait may.
-  std::thread([signals, stopper] {
-    int received = 0;
-    sigwait(&signals, &received);
+  auto received = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread([signals, stopper, received] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    received->store(true);
     stopper->Stop();
-  }).detach();
+  });
+  return SignalWatcher(std::move(thread), std::move(received));
 }
 
 }  // namespace cre::client

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   using namespace cre;
   const std::vector<std::string> args = adapters::ParseAdapterFlags(argc, argv, kUsage);
   client::Stopper stopper;
-  client::StopOnSignals(&stopper);
+  const client::SignalWatcher signals = client::StopOnSignals(&stopper);
   const std::string dir = absl::GetFlag(FLAGS_dir);
   const bool run = args.size() == 1 && args[0] == "run";
   const bool submit = args.size() == 2 && args[0] == "submit";

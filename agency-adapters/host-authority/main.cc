@@ -139,7 +139,7 @@ int Consult(adapters::FolderSubmitter& submitter) {
 int main(int argc, char** argv) {
   const std::vector<std::string> args = adapters::ParseAdapterFlags(argc, argv, kUsage);
   client::Stopper stopper;
-  client::StopOnSignals(&stopper);
+  const client::SignalWatcher signals = client::StopOnSignals(&stopper);
   const std::string dir = absl::GetFlag(FLAGS_dir);
   const std::string command = args.empty() ? "" : args[0];
   const bool valid = (args.size() == 1 && (command == "run" || command == "consult")) ||

@@ -61,7 +61,7 @@ int SubmitFileCommand(FolderSubmitter& submitter, const std::string& path, const
 int RunInboxToFolder(const char* name, const char* what, const std::vector<std::string>& args,
                      const std::string& out, int exit_after_write_for_test) {
   client::Stopper stopper;
-  client::StopOnSignals(&stopper);
+  const client::SignalWatcher signals = client::StopOnSignals(&stopper);
   if (out.empty() || !args.empty()) {
     std::cerr << name << ": --out DIR is required and no arguments are taken (see --help)\n";
     return kExitUsage;

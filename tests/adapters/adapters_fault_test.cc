@@ -42,8 +42,10 @@ TEST(AdaptersFaultTest, FilesSubmittedWhileTheHubIsDownAreDeliveredOnceWhenItRet
 
   // No hub listening: the adapter accepts both files into its spool.
   AdapterProcess health(HEALTH_BINARY, {"run", "--dir", dir, "--poll-ms", "200"}, "derby-health", port);
-  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/spool", ".json") == 2; }, absl::Seconds(10))) << health.Stderr();
-  EXPECT_EQ(CountFiles(dir + "/inbox", ".json"), 0);
+  // Spooled first, then removed from the inbox: wait for both.
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/spool", ".json") == 2 && CountFiles(dir + "/inbox", ".json") == 0; },
+                      absl::Seconds(10)))
+      << health.Stderr();
   absl::SleepFor(absl::Seconds(2));  // retrying meanwhile
   EXPECT_EQ(CountFiles(dir + "/processed", ".receipt.json"), 0);
 

@@ -116,10 +116,12 @@ TEST_F(DeadlinesTest, AnActionThatFallsDueIsAlertedOnceWithTwoHubProcesses) {
 
 TEST_F(DeadlinesTest, ACaseThatCannotBeReviewedDoesNotStopTheOthers) {
   InboxStream cpm(hub_.ChannelFor("derby-cpm"));
-  const std::string broken = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(1), "broken");
-  const std::string fine = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(2), "fine");
-  // The first case's record can no longer be opened (damaged at rest).
+  // The broken case falls due first, but only after it has been damaged:
+  // margins wide enough for a slow (sanitized) build.
+  const std::string broken = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(3), "broken");
+  // Its record can no longer be opened (damaged at rest).
   hub_.database().Execute("UPDATE cre_case SET record = 'damaged' WHERE case_id = '" + broken + "'");
+  const std::string fine = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(4), "fine");
   absl::optional<v1::RoutedMessage> alert = cpm.Next(absl::Seconds(20));
   ASSERT_TRUE(alert.has_value()) << "the damaged case stopped the watcher";
   EXPECT_EQ(alert->case_id(), fine);
