@@ -6,6 +6,8 @@
 #ifndef CRE_HUB_ROUTING_REQUEST_VALIDATION_H_
 #define CRE_HUB_ROUTING_REQUEST_VALIDATION_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "cre/v1/inbox.pb.h"
 #include "cre/v1/referrals.pb.h"
@@ -18,6 +20,8 @@ inline constexpr size_t kMaxShortTextBytes = 1024;
 inline constexpr int kMaxListEntries = 100;
 inline constexpr size_t kMaxIdempotencyKeyBytes = 128;
 inline constexpr int kMaxAcknowledgeIds = 256;
+// Instants in requests are before 2037-01-01T00:00:00Z (see CheckTimestamp).
+inline constexpr int64_t kLatestRecordSeconds = 2114380800;
 
 absl::Status ValidateSubmitConcern(const v1::SubmitConcernRequest& request);
 absl::Status ValidateSubmitOperationLibertyReport(const v1::SubmitOperationLibertyReportRequest& request);
