@@ -167,7 +167,8 @@ void HubServer::Shutdown(absl::Duration grace) {
   server_->Wait();
   deadline_watcher_->Stop();
   dispatcher_->Stop();
-  audit_sealer_->Stop();  // after everything that records
+  // After everything that records. (Null if the server never started.)
+  if (audit_sealer_ != nullptr) audit_sealer_->Stop();
   // Last: a health check stuck on a hung database must not delay the stop.
   if (health_watcher_.joinable()) health_watcher_.join();
 }
