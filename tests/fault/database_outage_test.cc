@@ -16,6 +16,7 @@
 #include "server/hub_server.h"
 #include "store/mysql/migrations.h"
 #include "store/mysql/mysql_store.h"
+#include "support/inbox_stream.h"
 #include "support/private_mariadb.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
@@ -26,14 +27,7 @@ namespace {
 class DatabaseOutageTest : public ::testing::Test {
  protected:
   grpc::StatusCode Submit(const std::shared_ptr<grpc::Channel>& channel, const std::string& key) {
-    v1::SubmitOperationLibertyReportRequest request;
-    request.set_idempotency_key(key);
-    request.mutable_report()->add_places()->set_address("a");
-    request.mutable_report()->set_narrative("n");
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    v1::SubmitResponse response;
-    return v1::Referrals::NewStub(channel)->SubmitOperationLibertyReport(&context, request, &response).error_code();
+    return testing::SubmitReport(channel, key).error_code();
   }
 
   grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::shared_ptr<grpc::Channel>& channel) {

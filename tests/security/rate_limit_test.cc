@@ -48,15 +48,7 @@ class RateLimitTest : public ::testing::Test {
   }
 
   static grpc::Status Submit(const std::string& agency, const std::string& key) {
-    v1::SubmitOperationLibertyReportRequest request;
-    request.set_idempotency_key(key);
-    request.mutable_report()->add_places()->set_address("a");
-    request.mutable_report()->set_narrative("n");
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    v1::SubmitResponse response;
-    return v1::Referrals::NewStub(hub_->ChannelFor(agency))
-        ->SubmitOperationLibertyReport(&context, request, &response);
+    return testing::SubmitReport(hub_->ChannelFor(agency), key);
   }
 
   static grpc::Status WhoAmI(const std::string& agency) {

@@ -15,6 +15,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/completion_queue.h"
 #include "gtest/gtest.h"
+#include "support/inbox_stream.h"
 #include "support/hub_process.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
@@ -89,14 +90,7 @@ TEST(ManySubscribersTest, IdleStreamsCostNoHubThreads) {
   {
     client::HubChannelOptions options{absl::StrCat("localhost:", port), certs + "/ca.crt",
                                       certs + "/agencies/derby-health.crt", certs + "/agencies/derby-health.key"};
-    grpc::ClientContext context;
-    v1::SubmitOperationLibertyReportRequest request;
-    request.set_idempotency_key("one");
-    request.mutable_report()->add_places()->set_address("a");
-    request.mutable_report()->set_narrative("n");
-    v1::SubmitResponse response;
-    ASSERT_TRUE(v1::Referrals::NewStub(*client::MakeHubChannel(options))
-                    ->SubmitOperationLibertyReport(&context, request, &response).ok());
+    ASSERT_TRUE(testing::SubmitReport(*client::MakeHubChannel(options), "one").ok());
   }
   ASSERT_TRUE(cq.Next(&tag, &ok));
   EXPECT_EQ(OpOf(tag), kRead);

@@ -1,5 +1,7 @@
 #include "support/inbox_stream.h"
 
+#include "cre/v1/referrals.grpc.pb.h"
+
 namespace cre::testing {
 
 InboxStream::InboxStream(std::shared_ptr<grpc::Channel> channel, int max_in_flight)
@@ -41,6 +43,17 @@ absl::optional<grpc::Status> InboxStream::Ended(absl::Duration timeout) {
   auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return ended_.has_value(); };
   mu_.AwaitWithTimeout(absl::Condition(&ended), timeout);
   return ended_;
+}
+
+grpc::Status SubmitReport(const std::shared_ptr<grpc::Channel>& channel, const std::string& idempotency_key) {
+  v1::SubmitOperationLibertyReportRequest request;
+  request.set_idempotency_key(idempotency_key);
+  request.mutable_report()->add_places()->set_address("a");
+  request.mutable_report()->set_narrative("n");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::SubmitResponse response;
+  return v1::Referrals::NewStub(channel)->SubmitOperationLibertyReport(&context, request, &response);
 }
 
 grpc::Status Acknowledge(const std::shared_ptr<grpc::Channel>& channel,

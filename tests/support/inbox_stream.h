@@ -42,6 +42,11 @@ class InboxStream {
   std::thread reader_;
 };
 
+// Referrals.SubmitOperationLibertyReport of a minimal report (one place, no
+// case) from the agency behind `channel`, under `idempotency_key`, with a
+// 30 s deadline: the call tests use to put a message through the hub.
+grpc::Status SubmitReport(const std::shared_ptr<grpc::Channel>& channel, const std::string& idempotency_key);
+
 // Inbox.Acknowledge from the agency behind `channel`.
 grpc::Status Acknowledge(const std::shared_ptr<grpc::Channel>& channel,
                          const std::vector<int64_t>& delivery_ids);
