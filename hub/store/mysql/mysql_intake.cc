@@ -463,6 +463,17 @@ void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSch
   next->executeUpdate();
 }
 
+// The record of a delivery leased to a stream in its accepting transaction.
+v1::AuditRecord AuditOfHandOut(const HandedOut& out, absl::Time at) {
+  v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", at);
+  record.set_delivery_id(out.message.delivery_id());
+  record.set_message_id(out.message.message_id());
+  record.set_case_id(out.message.case_id());
+  record.set_recipient_agency_id(out.recipient_agency_id);
+  record.set_detail(absl::StrCat("attempt 1, lease ", out.lease_owner, ", on acceptance"));
+  return record;
+}
+
 // What AcceptInTransaction answers when a concurrent call with the same
 // idempotency key committed first: Accept runs again and replays its receipt.
 constexpr char kConcurrentKey[] =
@@ -547,12 +558,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
 
   std::vector<v1::AuditRecord> records = AuditOfAcceptance(s, recipients, *response);
   for (const HandedOut& out : hand_out.handed_out) {
-    records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", s.accepted_at));
-    records.back().set_delivery_id(out.message.delivery_id());
-    records.back().set_message_id(out.message.message_id());
-    records.back().set_case_id(out.message.case_id());
-    records.back().set_recipient_agency_id(out.recipient_agency_id);
-    records.back().set_detail(absl::StrCat("attempt 1, lease ", out.lease_owner, ", on acceptance"));
+    records.push_back(AuditOfHandOut(out, s.accepted_at));
   }
   CRE_RETURN_IF_ERROR(AppendAudit(c, records));
   accepted->handed_out = std::move(hand_out.handed_out);
@@ -727,11 +733,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
         }
         HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
         out.message.set_delivery_id(delivery_ids[{member.body.message_id(), member.recipients[r]}]);
-        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", s.accepted_at));
-        records.back().set_delivery_id(out.message.delivery_id());
-        records.back().set_message_id(member.body.message_id());
-        records.back().set_recipient_agency_id(member.recipients[r]);
-        records.back().set_detail(absl::StrCat("attempt 1, lease ", out.lease_owner, ", on acceptance"));
+        records.push_back(AuditOfHandOut(out, s.accepted_at));
         member.accepted.handed_out.push_back(std::move(out));
       }
     }
