@@ -10,6 +10,7 @@
 #include "cppconn/resultset.h"
 #include "cppconn/statement.h"
 #include "gtest/gtest.h"
+#include "store/mysql/sql_values.h"
 #include "support/test_database.h"
 
 namespace cre::mysql {
@@ -74,6 +75,42 @@ TEST_F(ConnectionPoolTest, SqlErrorsOtherThanConflictsAreNotRetried) {
   });
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(runs, 1);
+}
+
+// Multi-row statements make many texts: the cache keeps the most recently
+// used, and never closes one that the running body holds.
+TEST_F(ConnectionPoolTest, StatementCacheIsBoundedAndNeverClosesAStatementInUse) {
+  constexpr size_t kMax = StatementCache::kMaxStatements;
+  ConnectionPool pool(db_.settings(), 1);
+  auto text = [](size_t i) { return absl::StrCat("SELECT ", i, " + ?"); };
+  auto value = [](Statement& statement, int argument) {
+    statement->setInt(1, argument);
+    std::unique_ptr<sql::ResultSet> row(statement->executeQuery());
+    return row->next() ? row->getInt(1) : -1;
+  };
+  // One body takes more than the cache holds: each works, and the first is
+  // still open at the end.
+  ASSERT_TRUE(RunTransaction(pool, "many", [&](sql::Connection& c) {
+                Statement first = Prepare(c, text(0));
+                for (size_t i = 1; i < kMax + 10; ++i) {
+                  Statement next = Prepare(c, text(i));
+                  EXPECT_EQ(value(next, 1), static_cast<int>(i) + 1);
+                }
+                EXPECT_EQ(value(first, 5), 5);
+                EXPECT_EQ(CachedStatementsFor(c)->size(), kMax);
+                return absl::OkStatus();
+              }).ok());
+  // Later bodies: new texts replace the least recently used.
+  ASSERT_TRUE(RunTransaction(pool, "more", [&](sql::Connection& c) {
+                for (size_t i = 1000; i < 1000 + kMax / 2; ++i) {
+                  Statement next = Prepare(c, text(i));
+                  EXPECT_EQ(value(next, 2), static_cast<int>(i) + 2);
+                }
+                Statement again = Prepare(c, text(0));
+                EXPECT_EQ(value(again, 3), 3);
+                EXPECT_EQ(CachedStatementsFor(c)->size(), kMax);
+                return absl::OkStatus();
+              }).ok());
 }
 
 TEST_F(ConnectionPoolTest, KilledConnectionsCostOneAttemptNotOneEach) {

@@ -29,10 +29,21 @@ absl::Duration Jittered(absl::Duration backoff) {
 
 sql::PreparedStatement* StatementCache::Get(sql::Connection& connection, const std::string& sql) {
   auto it = statements_.find(sql);
-  if (it != statements_.end()) return it->second.get();
-  if (statements_.size() >= kMaxStatements) return nullptr;
+  if (it != statements_.end()) {
+    recency_.splice(recency_.begin(), recency_, it->second.recency);
+    it->second.body = body_;
+    return it->second.statement.get();
+  }
+  if (statements_.size() >= kMaxStatements) {
+    auto oldest = statements_.find(recency_.back());
+    if (oldest->second.body == body_) return nullptr;
+    statements_.erase(oldest);  // closes it on the server
+    recency_.pop_back();
+  }
   std::unique_ptr<sql::PreparedStatement> statement(connection.prepareStatement(sql));
-  return statements_.emplace(sql, std::move(statement)).first->second.get();
+  recency_.push_front(sql);
+  Entry entry{std::move(statement), recency_.begin(), body_};
+  return statements_.emplace(sql, std::move(entry)).first->second.statement.get();
 }
 
 namespace {
@@ -216,6 +227,7 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
     // an unknown state: the connection must never serve anyone again.
     absl::Status outcome;
     try {
+      lease->statements().StartBody();
       ActiveScope scope(&connection, &lease->statements());
       outcome = body(connection);
     } catch (const sql::SQLException& e) {

@@ -13,7 +13,9 @@
 #ifndef CRE_HUB_STORE_MYSQL_CONNECTION_POOL_H_
 #define CRE_HUB_STORE_MYSQL_CONNECTION_POOL_H_
 
+#include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,20 +49,36 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSetting
 
 // The statements prepared on one connection, kept as long as it lives.
 // Preparing is a round trip to the server (COM_STMT_PREPARE) and the hub
-// runs the same few dozen statements again and again, so each is prepared
-// once per connection and then only executed.
+// runs the same statements again and again, so each is prepared once per
+// connection and then only executed. That includes multi-row statements,
+// whose text changes with the row count: under a steady load the group
+// sizes repeat, so the cache keeps the most recently used kMaxStatements
+// and closes the least recently used beyond that (the server allows
+// max_prepared_stmt_count in all: 16,382 by default).
 class StatementCache {
  public:
-  // The statement for `sql` on `connection`, prepared on first use; null
-  // once kMaxStatements are cached and `sql` is not one of them (statements
-  // whose text depends on a row count must not fill the server's
-  // max_prepared_stmt_count).
+  // The statement for `sql` on `connection`, prepared on first use. Null
+  // when the cache is full of statements the running body has taken: the
+  // caller then prepares one for its use alone. (A statement a body holds
+  // is never closed under it.)
   sql::PreparedStatement* Get(sql::Connection& connection, const std::string& sql);
 
-  static constexpr size_t kMaxStatements = 96;
+  // A new transaction body starts: what earlier bodies took may be closed.
+  void StartBody() { ++body_; }
+
+  size_t size() const { return statements_.size(); }
+
+  static constexpr size_t kMaxStatements = 256;
 
  private:
-  absl::flat_hash_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+  struct Entry {
+    std::unique_ptr<sql::PreparedStatement> statement;
+    std::list<std::string>::iterator recency;  // into recency_
+    uint64_t body;                             // the last body that took it
+  };
+  absl::flat_hash_map<std::string, Entry> statements_;
+  std::list<std::string> recency_;  // most recently used first
+  uint64_t body_ = 0;
 };
 
 // A connection and its statements: they live and die together.

@@ -227,10 +227,14 @@ struct DeliveryRow {
   absl::Duration lease;
 };
 
-// Writes `rows` in one statement. A row count that varies from call to call
-// is prepared for this use alone (`once`), so as not to fill the cache.
-void InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>& rows, bool once) {
-  if (rows.empty()) return;
+// The id of each delivery row written, by (message, recipient).
+using DeliveryIds = std::map<std::pair<std::string, std::string>, int64_t>;
+
+// Writes `rows` in one statement, and returns their ids (RETURNING: no
+// second statement to read them back).
+DeliveryIds InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>& rows) {
+  DeliveryIds ids;
+  if (rows.empty()) return ids;
   std::string sql =
       "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
       " lease_owner, attempts, lease_until) VALUES ";
@@ -239,7 +243,8 @@ void InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>& rows, 
     sql += i == 0 ? "" : ", ";
     sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
   }
-  auto insert = once ? PrepareOnce(c, sql) : Prepare(c, sql);
+  sql += " RETURNING delivery_id, message_id, recipient_agency_id";
+  auto insert = Prepare(c, sql);
   for (size_t i = 0; i < rows.size(); ++i) {
     const int p = static_cast<int>(7 * i);
     const DeliveryRow& row = rows[i];
@@ -252,7 +257,12 @@ void InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>& rows, 
     insert->setInt(p + 6, leased ? 1 : 0);
     if (leased) insert->setInt64(p + 7, absl::ToInt64Microseconds(row.lease)); else insert->setNull(p + 7, 0);
   }
-  insert->executeUpdate();
+  std::unique_ptr<sql::ResultSet> written(insert->executeQuery());
+  while (written->next()) {
+    ids[{written->getString("message_id"), written->getString("recipient_agency_id")}] =
+        written->getInt64("delivery_id");
+  }
+  return ids;
 }
 
 // Writes one message and its deliveries (one statement for all of them);
@@ -307,7 +317,7 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   for (size_t i = 0; i < recipients.size(); ++i) {
     rows.push_back({message_id, recipients[i], order_key, lease_owners[i], lease});
   }
-  InsertDeliveries(c, rows, /*once=*/false);
+  const DeliveryIds ids = InsertDeliveries(c, rows);
 
   if (hand_out != nullptr) {
     for (size_t i = 0; i < recipients.size(); ++i) {
@@ -318,17 +328,10 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
     if (!case_id.empty() && !hand_out->child_details) {
       CRE_ASSIGN_OR_RETURN(hand_out->child_details, CaseChildDetails(c, s, case_id, k));
     }
-    absl::flat_hash_map<std::string, int64_t> ids;
-    {
-      auto select = Prepare(c, "SELECT delivery_id, recipient_agency_id FROM delivery WHERE message_id = ?");
-      select->setString(1, message_id);
-      std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
-      while (rows->next()) ids[std::string(rows->getString("recipient_agency_id"))] = rows->getInt64("delivery_id");
-    }
     for (size_t i = 0; i < recipients.size(); ++i) {
       if (lease_owners[i].empty()) continue;
       HandedOut out{recipients[i], lease_owners[i], body};
-      out.message.set_delivery_id(ids[recipients[i]]);
+      out.message.set_delivery_id(ids.at({message_id, recipients[i]}));
       if (!case_id.empty()) *out.message.mutable_child_details() = *hand_out->child_details;
       hand_out->handed_out.push_back(std::move(out));
     }
@@ -590,7 +593,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
         "SELECT agency_id, idempotency_key, method, request_sha256, response FROM idempotency"
         " WHERE (agency_id, idempotency_key) IN (";
     for (size_t g = 0; g < group.size(); ++g) sql += g == 0 ? "(?, ?)" : ", (?, ?)";
-    auto select = PrepareOnce(c, sql + ")");
+    auto select = Prepare(c, sql + ")");
     for (size_t g = 0; g < group.size(); ++g) {
       const Submission& s = *batch[group[g]].submission;
       select->setString(static_cast<int>(2 * g + 1), s.sender_agency_id);
@@ -652,7 +655,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
         "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
         " event_acknowledged_by) VALUES ";
     for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, NULL, NULL, ?, ?, ?)" : ", (?, ?, ?, NULL, NULL, ?, ?, ?)";
-    auto insert = PrepareOnce(c, sql);
+    auto insert = Prepare(c, sql);
     for (size_t m = 0; m < members.size(); ++m) {
       const Submission& s = *batch[members[m].index].submission;
       const int p = static_cast<int>(6 * m);
@@ -671,13 +674,9 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     insert->executeUpdate();
   }
 
-  // 4. Their deliveries, and the ids of those handed out.
+  // 4. Their deliveries.
   size_t deliveries = 0;
-  bool any_leased = false;
-  for (const GroupMember& m : members) {
-    deliveries += m.recipients.size();
-    for (const std::string& owner : m.lease_owners) any_leased = any_leased || !owner.empty();
-  }
+  for (const GroupMember& m : members) deliveries += m.recipients.size();
   std::vector<DeliveryRow> rows;
   rows.reserve(deliveries);
   for (const GroupMember& m : members) {
@@ -688,19 +687,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
       rows.push_back({m.body.message_id(), m.recipients[r], m.body.message_id(), m.lease_owners[r], lease});
     }
   }
-  InsertDeliveries(c, rows, /*once=*/true);
-  std::map<std::pair<std::string, std::string>, int64_t> delivery_ids;  // (message, recipient)
-  if (any_leased) {
-    std::string sql = "SELECT delivery_id, message_id, recipient_agency_id FROM delivery WHERE message_id IN (";
-    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "?" : ", ?";
-    auto select = PrepareOnce(c, sql + ")");
-    for (size_t m = 0; m < members.size(); ++m) select->setString(static_cast<int>(m + 1), members[m].body.message_id());
-    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
-    while (rows->next()) {
-      delivery_ids[{rows->getString("message_id"), rows->getString("recipient_agency_id")}] =
-          rows->getInt64("delivery_id");
-    }
-  }
+  const DeliveryIds delivery_ids = InsertDeliveries(c, rows);
 
   // 5. The receipts, remembered under their keys. A key another call is
   // using at this moment fails the group; each is then accepted alone.
@@ -709,7 +696,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     std::string sql =
         "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ";
     for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-    auto remember = PrepareOnce(c, sql);
+    auto remember = Prepare(c, sql);
     for (size_t m = 0; m < members.size(); ++m) {
       GroupMember& member = members[m];
       const Submission& s = *batch[member.index].submission;
@@ -732,7 +719,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
           continue;
         }
         HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
-        out.message.set_delivery_id(delivery_ids[{member.body.message_id(), member.recipients[r]}]);
+        out.message.set_delivery_id(delivery_ids.at({member.body.message_id(), member.recipients[r]}));
         records.push_back(AuditOfHandOut(out, s.accepted_at));
         member.accepted.handed_out.push_back(std::move(out));
       }

@@ -17,7 +17,7 @@ absl::StatusOr<absl::Time> TimeFromSql(const std::string& text) {
 
 void BlobParams::Set(sql::PreparedStatement& statement, int index,
                      const google::protobuf::Message& message) {
-  SetBytes(statement, index, message.SerializeAsString());
+  statement.setString(index, message.SerializeAsString());
 }
 
 absl::Status BlobParams::SetSealed(sql::PreparedStatement& statement, int index,
@@ -27,13 +27,8 @@ absl::Status BlobParams::SetSealed(sql::PreparedStatement& statement, int index,
   absl::StatusOr<std::string> sealed = cipher.EncryptMessage(
       message, crypto::FieldCipher::RowBinding(column.table, row_id, column.column));
   if (!sealed.ok()) return sealed.status();
-  SetBytes(statement, index, *std::move(sealed));
+  statement.setString(index, *sealed);
   return absl::OkStatus();
-}
-
-void BlobParams::SetBytes(sql::PreparedStatement& statement, int index, std::string bytes) {
-  streams_.push_back(std::make_unique<std::istringstream>(std::move(bytes)));
-  statement.setBlob(index, streams_.back().get());
 }
 
 }  // namespace cre::mysql

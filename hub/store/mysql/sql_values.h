@@ -45,12 +45,6 @@ inline Statement Prepare(sql::Connection& c, const std::string& sql) {
   return Statement(std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql)));
 }
 
-// A statement prepared for this use alone: for SQL whose text changes with
-// a row count, which the cache would only fill up with.
-inline Statement PrepareOnce(sql::Connection& c, const std::string& sql) {
-  return Statement(std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql)));
-}
-
 // "2026-11-22 10:15:00.123456", UTC (every connection's session time zone).
 // `time` must be finite: an infinite time has no SQL form.
 std::string SqlTime(absl::Time time);
@@ -69,8 +63,10 @@ inline constexpr SealedColumn kChildFacts{"child", "facts"};
 inline constexpr SealedColumn kCaseRecord{"cre_case", "record"};
 inline constexpr SealedColumn kMessageBody{"message", "body"};
 
-// Binds BLOB parameters. Connector/C++ reads a BLOB parameter's stream when
-// the statement executes, so the streams live as long as this object.
+// Binds BLOB parameters. The bytes go as a string parameter, which
+// Connector/C++ copies and sends inside the execution packet, binary-safe;
+// setBlob() would send each in a COM_STMT_SEND_LONG_DATA packet of its own
+// first (Connector/C++ does that by itself above 256 KiB).
 class BlobParams {
  public:
   // A message stored as it is (ids, receipts: nothing personal).
@@ -79,10 +75,6 @@ class BlobParams {
   absl::Status SetSealed(sql::PreparedStatement& statement, int index,
                          const google::protobuf::Message& message, const crypto::FieldCipher& cipher,
                          SealedColumn column, const std::string& row_id);
-
- private:
-  void SetBytes(sql::PreparedStatement& statement, int index, std::string bytes);
-  std::vector<std::unique_ptr<std::istringstream>> streams_;
 };
 
 // Parses a BLOB column into a message. DATA_LOSS if the bytes do not parse.
