@@ -11,12 +11,14 @@ namespace cre::bench {
 
 InboxSubscriber::InboxSubscriber(v1::Inbox::Stub* stub, int max_in_flight, OnMessage on_delivered,
                                  OnMessage on_acked)
-    : stub_(stub), on_delivered_(std::move(on_delivered)), on_acked_(std::move(on_acked)) {
+    : on_delivered_(std::move(on_delivered)), acks_(std::make_shared<Acks>()) {
+  acks_->stub = stub;
+  acks_->on_acked = std::move(on_acked);
   request_.set_max_in_flight(max_in_flight);
 }
 
 void InboxSubscriber::Start() {
-  stub_->async()->Subscribe(&context_, &request_, this);
+  acks_->stub->async()->Subscribe(&context_, &request_, this);
   StartRead(&message_);
   StartCall();
 }
@@ -24,32 +26,49 @@ void InboxSubscriber::Start() {
 void InboxSubscriber::OnReadDone(bool ok) {
   if (!ok) return;  // the stream ended; OnDone follows
   if (on_delivered_) on_delivered_(message_);
-  Acknowledge(message_);
+  {
+    absl::MutexLock lock(&acks_->mu);
+    acks_->waiting.push_back(message_);
+  }
+  SendWaiting(acks_);
   StartRead(&message_);
 }
 
 void InboxSubscriber::OnDone(const grpc::Status&) { done_.Notify(); }
 
-void InboxSubscriber::Acknowledge(const v1::RoutedMessage& message) {
-  // Owns what the call needs, so that it may end after this stream.
+int64_t InboxSubscriber::AcksPending() const {
+  absl::MutexLock lock(&acks_->mu);
+  return acks_->in_call + static_cast<int64_t>(acks_->waiting.size());
+}
+
+void InboxSubscriber::SendWaiting(const std::shared_ptr<Acks>& acks) {
   struct Call {
     grpc::ClientContext context;
     v1::AcknowledgeRequest request;
     v1::AcknowledgeResponse response;
-    v1::RoutedMessage message;
-    OnMessage on_acked;
-    std::shared_ptr<std::atomic<int64_t>> pending;
+    std::vector<v1::RoutedMessage> messages;
+    std::shared_ptr<Acks> acks;
   };
-  auto* call = new Call;
-  call->request.add_delivery_ids(message.delivery_id());
-  call->message = message;
-  call->on_acked = on_acked_;
-  call->pending = acks_pending_;
-  call->pending->fetch_add(1);
-  stub_->async()->Acknowledge(&call->context, &call->request, &call->response, [call](grpc::Status status) {
-    if (status.ok() && call->on_acked) call->on_acked(call->message);
-    call->pending->fetch_sub(1);
-    delete call;
+  auto call = std::make_unique<Call>();
+  {
+    absl::MutexLock lock(&acks->mu);
+    if (acks->in_call > 0 || acks->waiting.empty()) return;
+    call->messages.swap(acks->waiting);
+    acks->in_call = static_cast<int64_t>(call->messages.size());
+  }
+  for (const v1::RoutedMessage& message : call->messages) call->request.add_delivery_ids(message.delivery_id());
+  call->acks = acks;
+  Call* raw = call.release();
+  acks->stub->async()->Acknowledge(&raw->context, &raw->request, &raw->response, [raw](grpc::Status status) {
+    std::unique_ptr<Call> done(raw);
+    if (status.ok() && done->acks->on_acked) {
+      for (const v1::RoutedMessage& message : done->messages) done->acks->on_acked(message);
+    }
+    {
+      absl::MutexLock lock(&done->acks->mu);
+      done->acks->in_call = 0;
+    }
+    SendWaiting(done->acks);
   });
 }
 

@@ -1,5 +1,5 @@
 // The hub's clients as the load generator drives them, on gRPC's callback
-// API: an inbox subscriber that acknowledges each message as it arrives,
+// API: an inbox subscriber that acknowledges messages as they arrive,
 // and an Operation Liberty report that carries the instant it was sent, so
 // that the receiver can take submit-to-delivery latency.
 //
@@ -13,7 +13,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "cre/v1/inbox.grpc.pb.h"
 #include "cre/v1/referrals.grpc.pb.h"
@@ -22,9 +25,11 @@
 namespace cre::bench {
 
 // One Inbox.Subscribe stream. Each message is passed to `on_delivered`, then
-// acknowledged at once with Inbox.Acknowledge (one call per message, as an
-// adapter that keeps nothing would), then passed to `on_acked` once the hub
-// confirms. Callbacks run on gRPC's threads and must outlive the acks.
+// acknowledged with Inbox.Acknowledge as a busy consumer would: one call at
+// a time per stream, carrying every message that arrived while the previous
+// call was out (one message per call when the stream is quiet). Each is
+// passed to `on_acked` once the hub confirms. Callbacks run on gRPC's
+// threads; the stub and callbacks must outlive the acks.
 class InboxSubscriber : public grpc::ClientReadReactor<v1::RoutedMessage> {
  public:
   using OnMessage = std::function<void(const v1::RoutedMessage&)>;
@@ -36,22 +41,31 @@ class InboxSubscriber : public grpc::ClientReadReactor<v1::RoutedMessage> {
   // True once the stream ended, within `timeout`.
   bool WaitDone(absl::Duration timeout) { return done_.WaitForNotificationWithTimeout(timeout); }
   bool Done() const { return done_.HasBeenNotified(); }
-  // Acknowledge calls not yet answered.
-  int64_t AcksPending() const { return acks_pending_->load(); }
+  // Messages whose acknowledgement the hub has not confirmed yet.
+  int64_t AcksPending() const;
 
   void OnReadDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
 
  private:
-  void Acknowledge(const v1::RoutedMessage& message);
+  // What the acknowledgements share with the calls in flight, which may end
+  // after this stream.
+  struct Acks {
+    v1::Inbox::Stub* stub;
+    OnMessage on_acked;
+    absl::Mutex mu;
+    std::vector<v1::RoutedMessage> waiting ABSL_GUARDED_BY(mu);  // for the next call
+    int64_t in_call ABSL_GUARDED_BY(mu) = 0;                     // in the call out, if any
+  };
+  // Sends what is waiting, unless a call is out already (its completion
+  // sends what waits then).
+  static void SendWaiting(const std::shared_ptr<Acks>& acks);
 
-  v1::Inbox::Stub* stub_;
   grpc::ClientContext context_;
   v1::SubscribeRequest request_;
   v1::RoutedMessage message_;
   OnMessage on_delivered_;
-  OnMessage on_acked_;
-  std::shared_ptr<std::atomic<int64_t>> acks_pending_ = std::make_shared<std::atomic<int64_t>>(0);
+  std::shared_ptr<Acks> acks_;
   absl::Notification done_;
 };
 
