@@ -101,8 +101,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->services_.push_back(std::make_unique<DirectoryService>(
       hub->registry_, hub->store_, config.local_authority().code()));
   const Router router(hub->registry_, config.local_authority().code());
-  hub->services_.push_back(std::make_unique<ReferralsService>(hub->registry_, hub->store_,
-                                                              hub->dispatcher_, router, *engine));
+  hub->services_.push_back(std::make_unique<ReferralsService>(
+      hub->registry_, hub->store_, hub->dispatcher_, router, *engine,
+      static_cast<int>(config.database().pool_size())));
   hub->services_.push_back(std::make_unique<OversightService>(hub->registry_, hub->store_));
   hub->deadline_watcher_ = std::make_unique<DeadlineWatcher>(
       hub->store_, *engine, router, hub->dispatcher_.get(),

@@ -35,23 +35,36 @@ Submission NewSubmission(const std::string& idempotency_key, v1::MessageKind kin
 
 }  // namespace
 
-grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method method,
-                                      const google::protobuf::Message& request,
-                                      const absl::Status& request_check, Submission submission,
-                                      v1::SubmitResponse* response) {
+grpc::ServerUnaryReactor* ReferralsService::Submit(grpc::CallbackServerContext* context, Method method,
+                                                   const google::protobuf::Message& request,
+                                                   const absl::Status& request_check, Submission submission,
+                                                   v1::SubmitResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status allowed = Authorize(*caller, method); !allowed.ok()) return ToGrpcStatus(allowed);
-  if (!request_check.ok()) return ToGrpcStatus(request_check);
+  absl::Status checked = caller.ok() ? Authorize(*caller, method) : caller.status();
+  if (checked.ok()) checked = request_check;
+  if (!checked.ok()) {
+    reactor->Finish(ToGrpcStatus(checked));
+    return reactor;
+  }
 
-  submission.sender_agency_id = caller->id();
-  submission.method = MethodName(method);
-  submission.request_sha256 = Sha256Hex(DeterministicBytes(request));
-  submission.accepted_at = absl::Now();
-  submission.opened_at = std::min(submission.opened_at, submission.accepted_at);
+  auto pending = std::make_unique<PendingSubmission>(dispatcher_.get());
+  pending->reactor = reactor;
+  pending->response = response;
+  pending->caller = *std::move(caller);
+  pending->submission = std::move(submission);
+  Submission& s = pending->submission;
+  s.sender_agency_id = pending->caller.id();
+  s.method = MethodName(method);
+  s.request_sha256 = Sha256Hex(DeterministicBytes(request));
+  s.accepted_at = absl::Now();
+  s.opened_at = std::min(s.opened_at, s.accepted_at);
+  s.streams = &pending->hand_off;
 
-  const RouteFn route = [&](const CaseView* case_view,
-                            const RepliedMessage* replied) -> absl::StatusOr<Routing> {
+  PendingSubmission* p = pending.get();  // the route runs while `pending` lives
+  pending->route = [this, p](const CaseView* case_view,
+                             const RepliedMessage* replied) -> absl::StatusOr<Routing> {
+    const Submission& submission = p->submission;
     // The case as it will be once this submission is written: an event
     // dated before the case opened, say, is refused here, naming the field.
     if (case_view != nullptr) {
@@ -59,7 +72,7 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
     }
     Routing routing;
     absl::StatusOr<std::vector<std::string>> recipients =
-        router_.Recipients(*caller, submission.message, case_view, replied);
+        router_.Recipients(p->caller, submission.message, case_view, replied);
     if (!recipients.ok()) return recipients.status();
     routing.recipients = *std::move(recipients);
     const HubActions actions(&router_);
@@ -81,38 +94,38 @@ grpc::Status ReferralsService::Submit(grpc::ServerContext* context, Method metho
     routing.schedule = actions.ScheduleOf(*pathway, *case_view);
     return routing;
   };
-  // Recipients with a stream here get their delivery in the accepting
-  // transaction, and on the stream right after the commit.
-  DeliveryDispatcher::HandOff hand_off(dispatcher_.get());
-  submission.streams = &hand_off;
-  absl::StatusOr<Accepted> accepted;
-  if (TouchesNoCase(submission)) {
-    PendingSubmission pending{&submission, &route, absl::UnknownError("not committed"), {}};
-    groups_.Submit(&pending);
-    pending.committed.WaitForNotification();
-    accepted = std::move(pending.accepted);
+
+  if (TouchesNoCase(pending->submission)) {
+    groups_.Submit(std::move(pending));
   } else {
-    accepted = store_->Accept(submission, route);
+    // A shared_ptr: the executor's tasks are copyable std::functions.
+    executor_.Submit([this, task = std::shared_ptr<PendingSubmission>(std::move(pending))] {
+      Answer(*task, store_->Accept(task->submission, task->route));
+    });
   }
-  if (!accepted.ok()) return ToGrpcStatus(accepted.status());
-  hand_off.Deliver(std::move(accepted->handed_out));
-  dispatcher_->Wake(accepted->pending_recipients);
-  *response = std::move(accepted->receipt);
-  return grpc::Status::OK;
+  return reactor;
 }
 
-void ReferralsService::CommitGroup(std::vector<PendingSubmission*>& group) {
+void ReferralsService::CommitGroup(std::vector<std::unique_ptr<PendingSubmission>>& group) {
   std::vector<Store::SubmissionAndRoute> batch;
   batch.reserve(group.size());
-  for (const PendingSubmission* pending : group) batch.push_back({pending->submission, pending->route});
+  for (const auto& pending : group) batch.push_back({&pending->submission, &pending->route});
   std::vector<absl::StatusOr<Accepted>> accepted = store_->AcceptAll(batch);
-  for (size_t i = 0; i < group.size(); ++i) {
-    group[i]->accepted = std::move(accepted[i]);
-    group[i]->committed.Notify();
-  }
+  for (size_t i = 0; i < group.size(); ++i) Answer(*group[i], std::move(accepted[i]));
 }
 
-grpc::Status ReferralsService::SubmitConcern(grpc::ServerContext* context,
+void ReferralsService::Answer(PendingSubmission& pending, absl::StatusOr<Accepted> accepted) {
+  if (!accepted.ok()) {
+    pending.reactor->Finish(ToGrpcStatus(accepted.status()));
+    return;
+  }
+  pending.hand_off.Deliver(std::move(accepted->handed_out));
+  dispatcher_->Wake(accepted->pending_recipients);
+  *pending.response = std::move(accepted->receipt);
+  pending.reactor->Finish(grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* ReferralsService::SubmitConcern(grpc::CallbackServerContext* context,
                                              const v1::SubmitConcernRequest* request,
                                              v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CONCERN);
@@ -128,8 +141,8 @@ grpc::Status ReferralsService::SubmitConcern(grpc::ServerContext* context,
   return Submit(context, Method::kSubmitConcern, *request, check, std::move(s), response);
 }
 
-grpc::Status ReferralsService::SubmitOperationLibertyReport(
-    grpc::ServerContext* context, const v1::SubmitOperationLibertyReportRequest* request,
+grpc::ServerUnaryReactor* ReferralsService::SubmitOperationLibertyReport(
+    grpc::CallbackServerContext* context, const v1::SubmitOperationLibertyReportRequest* request,
     v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
   *s.message.mutable_operation_liberty_report() = request->report();
@@ -138,7 +151,7 @@ grpc::Status ReferralsService::SubmitOperationLibertyReport(
                 ValidateSubmitOperationLibertyReport(*request), std::move(s), response);
 }
 
-grpc::Status ReferralsService::RecordRiskAssessment(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* ReferralsService::RecordRiskAssessment(grpc::CallbackServerContext* context,
                                                     const v1::RecordRiskAssessmentRequest* request,
                                                     v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
@@ -149,7 +162,7 @@ grpc::Status ReferralsService::RecordRiskAssessment(grpc::ServerContext* context
                 ValidateRecordRiskAssessment(*request), std::move(s), response);
 }
 
-grpc::Status ReferralsService::RecordCaseEvents(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* ReferralsService::RecordCaseEvents(grpc::CallbackServerContext* context,
                                                 const v1::RecordCaseEventsRequest* request,
                                                 v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
@@ -160,7 +173,7 @@ grpc::Status ReferralsService::RecordCaseEvents(grpc::ServerContext* context,
                 std::move(s), response);
 }
 
-grpc::Status ReferralsService::SubmitStepUpReferral(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* ReferralsService::SubmitStepUpReferral(grpc::CallbackServerContext* context,
                                                     const v1::SubmitStepUpReferralRequest* request,
                                                     v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
@@ -170,7 +183,7 @@ grpc::Status ReferralsService::SubmitStepUpReferral(grpc::ServerContext* context
                 ValidateSubmitStepUpReferral(*request), std::move(s), response);
 }
 
-grpc::Status ReferralsService::SendNotification(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* ReferralsService::SendNotification(grpc::CallbackServerContext* context,
                                                 const v1::SendNotificationRequest* request,
                                                 v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_NOTIFICATION);
@@ -180,7 +193,7 @@ grpc::Status ReferralsService::SendNotification(grpc::ServerContext* context,
                 std::move(s), response);
 }
 
-grpc::Status ReferralsService::Respond(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* ReferralsService::Respond(grpc::CallbackServerContext* context,
                                        const v1::RespondRequest* request,
                                        v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_RESPONSE);
@@ -190,24 +203,34 @@ grpc::Status ReferralsService::Respond(grpc::ServerContext* context,
                 response);
 }
 
-grpc::Status ReferralsService::GetCase(grpc::ServerContext* context,
-                                       const v1::GetCaseRequest* request,
-                                       v1::GetCaseResponse* response) {
+grpc::ServerUnaryReactor* ReferralsService::GetCase(grpc::CallbackServerContext* context,
+                                                    const v1::GetCaseRequest* request,
+                                                    v1::GetCaseResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status allowed = Authorize(*caller, Method::kGetCase); !allowed.ok()) {
-    return ToGrpcStatus(allowed);
+  absl::Status checked = caller.ok() ? Authorize(*caller, Method::kGetCase) : caller.status();
+  if (checked.ok()) checked = ValidateGetCase(*request);
+  if (!checked.ok()) {
+    reactor->Finish(ToGrpcStatus(checked));
+    return reactor;
   }
-  if (absl::Status valid = ValidateGetCase(*request); !valid.ok()) return ToGrpcStatus(valid);
-  absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(request->case_id(), caller->id());
-  if (!read.ok()) return ToGrpcStatus(read.status());
+  executor_.Submit([this, reactor, response, case_id = request->case_id(), reader = caller->id()] {
+    reactor->Finish(ToGrpcStatus(ReadCase(case_id, reader, response)));
+  });
+  return reactor;
+}
+
+absl::Status ReferralsService::ReadCase(const std::string& case_id, const std::string& reader_agency_id,
+                                        v1::GetCaseResponse* response) {
+  absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(case_id, reader_agency_id);
+  if (!read.ok()) return read.status();
   *response = *std::move(read);
   if (engine_ != nullptr) {
     absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(response->case_file(), absl::Now());
-    if (!pathway.ok()) return ToGrpcStatus(pathway.status());
+    if (!pathway.ok()) return pathway.status();
     *response->mutable_pathway() = *std::move(pathway);
   }
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
 }  // namespace cre

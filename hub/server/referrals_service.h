@@ -1,18 +1,22 @@
-// cre.v1.Referrals: submissions and case reads.
+// cre.v1.Referrals: submissions and case reads, on gRPC's callback API.
 //
 // Every submission takes one path (Submit): the caller from its certificate,
-// the role check, the request's own checks, then one store transaction that
-// validates the case as it will be, routes the message and writes it with
-// its deliveries. The caller is answered after the commit; subscribers of
-// the recipients are woken after it. Submissions that touch no case (most
-// Operation Liberty reports) are committed in groups (Store::AcceptAll),
-// the handler's thread waiting for its group.
+// the role check and the request's own checks, on the reactor thread (none
+// of them blocks); then one store transaction that validates the case as it
+// will be, routes the message and writes it with its deliveries. No gRPC
+// thread waits on the database:
+//   - submissions that touch no case (most Operation Liberty reports) are
+//     committed in groups (Store::AcceptAll) by the group committer's workers;
+//   - the others take a transaction each, as they lock their case, and run
+//     on the service's executor, as do case reads.
+// The caller is answered from there, after the commit, once the recipients'
+// streams here have been handed their deliveries or woken.
 #ifndef CRE_HUB_SERVER_REFERRALS_SERVICE_H_
 #define CRE_HUB_SERVER_REFERRALS_SERVICE_H_
 
 #include <memory>
 
-#include "absl/synchronization/notification.h"
+#include "common/executor.h"
 #include "common/group_commit.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "identity/agency_registry.h"
@@ -24,46 +28,74 @@
 
 namespace cre {
 
-class ReferralsService final : public v1::Referrals::Service {
+class ReferralsService final : public v1::Referrals::CallbackService {
  public:
+  // `workers`: threads for the submissions on a case and the case reads
+  // (the store's connection pool is the natural size).
   ReferralsService(std::shared_ptr<const AgencyRegistry> registry, std::shared_ptr<Store> store,
                    std::shared_ptr<DeliveryDispatcher> dispatcher, Router router,
-                   std::shared_ptr<const pathway::PathwayEngine> engine)
+                   std::shared_ptr<const pathway::PathwayEngine> engine, int workers)
       : registry_(std::move(registry)),
         store_(std::move(store)),
         dispatcher_(std::move(dispatcher)),
         router_(std::move(router)),
         engine_(std::move(engine)),
+        executor_(workers),
         groups_(kSubmissionGroupWorkers, kMaxSubmissionGroup,
-                [this](std::vector<PendingSubmission*>& group) { CommitGroup(group); }) {}
+                [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); }) {}
 
-  grpc::Status SubmitConcern(grpc::ServerContext* context, const v1::SubmitConcernRequest* request,
-                             v1::SubmitResponse* response) override;
-  grpc::Status SubmitOperationLibertyReport(grpc::ServerContext* context,
-                                            const v1::SubmitOperationLibertyReportRequest* request,
-                                            v1::SubmitResponse* response) override;
-  grpc::Status RecordRiskAssessment(grpc::ServerContext* context,
-                                    const v1::RecordRiskAssessmentRequest* request,
+  grpc::ServerUnaryReactor* SubmitConcern(grpc::CallbackServerContext* context,
+                                          const v1::SubmitConcernRequest* request,
+                                          v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitOperationLibertyReport(
+      grpc::CallbackServerContext* context, const v1::SubmitOperationLibertyReportRequest* request,
+      v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* RecordRiskAssessment(grpc::CallbackServerContext* context,
+                                                 const v1::RecordRiskAssessmentRequest* request,
+                                                 v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* RecordCaseEvents(grpc::CallbackServerContext* context,
+                                             const v1::RecordCaseEventsRequest* request,
+                                             v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitStepUpReferral(grpc::CallbackServerContext* context,
+                                                 const v1::SubmitStepUpReferralRequest* request,
+                                                 v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* SendNotification(grpc::CallbackServerContext* context,
+                                             const v1::SendNotificationRequest* request,
+                                             v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context,
+                                    const v1::RespondRequest* request,
                                     v1::SubmitResponse* response) override;
-  grpc::Status RecordCaseEvents(grpc::ServerContext* context,
-                                const v1::RecordCaseEventsRequest* request,
-                                v1::SubmitResponse* response) override;
-  grpc::Status SubmitStepUpReferral(grpc::ServerContext* context,
-                                    const v1::SubmitStepUpReferralRequest* request,
-                                    v1::SubmitResponse* response) override;
-  grpc::Status SendNotification(grpc::ServerContext* context,
-                                const v1::SendNotificationRequest* request,
-                                v1::SubmitResponse* response) override;
-  grpc::Status Respond(grpc::ServerContext* context, const v1::RespondRequest* request,
-                       v1::SubmitResponse* response) override;
-  grpc::Status GetCase(grpc::ServerContext* context, const v1::GetCaseRequest* request,
-                       v1::GetCaseResponse* response) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
+                                    const v1::GetCaseRequest* request,
+                                    v1::GetCaseResponse* response) override;
 
  private:
+  // A submission between its checks and its answer.
+  struct PendingSubmission {
+    explicit PendingSubmission(DeliveryDispatcher* dispatcher) : hand_off(dispatcher) {}
+
+    grpc::ServerUnaryReactor* reactor = nullptr;
+    v1::SubmitResponse* response = nullptr;  // gRPC's, until Finish
+    v1::Agency caller;
+    Submission submission;
+    RouteFn route;
+    // Recipients with a stream here get their delivery in the accepting
+    // transaction, and on the stream right after the commit.
+    DeliveryDispatcher::HandOff hand_off;
+  };
+
   // The common path of every submission; see the file comment.
-  grpc::Status Submit(grpc::ServerContext* context, Method method,
-                      const google::protobuf::Message& request, const absl::Status& request_check,
-                      Submission submission, v1::SubmitResponse* response);
+  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context, Method method,
+                                   const google::protobuf::Message& request,
+                                   const absl::Status& request_check, Submission submission,
+                                   v1::SubmitResponse* response);
+  // Commits a group of submissions that touch no case (a worker thread).
+  void CommitGroup(std::vector<std::unique_ptr<PendingSubmission>>& group);
+  // After the commit, or the failure: streams first, then the caller.
+  void Answer(PendingSubmission& pending, absl::StatusOr<Accepted> accepted);
+  // GetCase's work, on the executor.
+  absl::Status ReadCase(const std::string& case_id, const std::string& reader_agency_id,
+                        v1::GetCaseResponse* response);
 
   std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<Store> store_;
@@ -71,19 +103,13 @@ class ReferralsService final : public v1::Referrals::Service {
   Router router_;
   std::shared_ptr<const pathway::PathwayEngine> engine_;
 
-  // A case-less submission waiting for its group's commit.
-  struct PendingSubmission {
-    const Submission* submission;
-    const RouteFn* route;
-    absl::StatusOr<Accepted> accepted;
-    absl::Notification committed;
-  };
-  void CommitGroup(std::vector<PendingSubmission*>& group);
   // Groups committing at once, and the most submissions in one.
   static constexpr int kSubmissionGroupWorkers = 2;
   static constexpr size_t kMaxSubmissionGroup = 64;
-  // Last: its workers use everything above.
-  GroupCommitter<PendingSubmission*> groups_;
+  // Last, in this order: their threads use everything above, and are
+  // joined (after finishing what is queued) before it is destroyed.
+  Executor executor_;
+  GroupCommitter<std::unique_ptr<PendingSubmission>> groups_;
 };
 
 }  // namespace cre
