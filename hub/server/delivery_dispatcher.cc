@@ -103,6 +103,14 @@ std::string DeliveryDispatcher::HandOff::Reserve(const std::string& recipient) {
   return "";
 }
 
+void DeliveryDispatcher::HandOff::Unreserve(const std::string& lease_owner) {
+  auto it = std::find_if(reserved_.begin(), reserved_.end(),
+                         [&](const auto& s) { return s->lease_owner() == lease_owner; });
+  if (it == reserved_.end()) return;
+  (*it)->Unreserve();
+  reserved_.erase(it);
+}
+
 void DeliveryDispatcher::HandOff::Deliver(std::vector<HandedOut> handed_out) {
   for (HandedOut& out : handed_out) {
     auto it = std::find_if(reserved_.begin(), reserved_.end(),

@@ -52,7 +52,7 @@ class DeliveryDispatcher {
   // Offers this process's streams to one submission, and after its commit
   // hands each stream what the store leased to it. Whatever it reserved
   // and the store did not use is given back when it is destroyed. One per
-  // submission, used by one thread.
+  // submission, used by one thread at a time.
   class HandOff : public StreamOffer {
    public:
     explicit HandOff(DeliveryDispatcher* dispatcher) : dispatcher_(dispatcher) {}
@@ -61,6 +61,7 @@ class DeliveryDispatcher {
     HandOff& operator=(const HandOff&) = delete;
 
     std::string Reserve(const std::string& recipient) override;
+    void Unreserve(const std::string& lease_owner) override;
     absl::Duration lease() const override { return dispatcher_->policy().lease; }
     // After the commit: each message to the stream it was leased to.
     void Deliver(std::vector<HandedOut> handed_out);

@@ -117,6 +117,9 @@ class StreamOffer {
   // delivery, which stays reserved for it; "" if there is none. May be called
   // again for the same recipient (a transaction that is retried).
   virtual std::string Reserve(const std::string& recipient) = 0;
+  // Gives back one reservation Reserve made for `lease_owner`, which the
+  // transaction it was made for did not use (it failed).
+  virtual void Unreserve(const std::string& lease_owner) = 0;
   // How long such a lease lasts.
   virtual absl::Duration lease() const = 0;
 };

@@ -38,6 +38,9 @@ class OneStream : public StreamOffer {
     --room_;
     return owner_;
   }
+  void Unreserve(const std::string& owner) override {
+    if (owner == owner_) ++room_;
+  }
   absl::Duration lease() const override { return absl::Seconds(30); }
 
  private:

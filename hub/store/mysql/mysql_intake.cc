@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -579,54 +580,36 @@ struct GroupMember {
   Accepted accepted;
 };
 
-// The body of the group transaction for batch[group[...]]: the same
-// statements as AcceptInTransaction without a case, each written once for
-// the whole group. Fills (*results)[i] for each member; an error return
-// means the group as a whole failed (the caller then accepts each alone).
+// The body of the group transaction for batch[group[...]]: what
+// AcceptInTransaction writes for a submission without a case, for the whole
+// group in three round trips: one batch of multi-row statements (receipts,
+// messages, deliveries), the audit records (which name the deliveries' ids),
+// and the commit. Fills (*results)[i] for each member; an error return means
+// the group as a whole failed, and the caller then accepts each alone.
+//
+// The receipts go first, and a key seen before fails the batch there: that
+// member is a retry (or reuses its key), which the single path answers by
+// replaying the receipt or refusing. Retries are rare, so the group does not
+// read the keys first.
 absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Store::SubmissionAndRoute>& batch,
                                       const std::vector<size_t>& group, const crypto::FieldCipher& k,
                                       std::vector<absl::StatusOr<Accepted>>* results) {
-  // 1. Replays: one SELECT for every key.
-  std::map<std::pair<std::string, std::string>, std::tuple<std::string, std::string, std::string>> seen;
-  {
-    std::string sql =
-        "SELECT agency_id, idempotency_key, method, request_sha256, response FROM idempotency"
-        " WHERE (agency_id, idempotency_key) IN (";
-    for (size_t g = 0; g < group.size(); ++g) sql += g == 0 ? "(?, ?)" : ", (?, ?)";
-    auto select = Prepare(c, sql + ")");
-    for (size_t g = 0; g < group.size(); ++g) {
-      const Submission& s = *batch[group[g]].submission;
-      select->setString(static_cast<int>(2 * g + 1), s.sender_agency_id);
-      select->setString(static_cast<int>(2 * g + 2), s.idempotency_key);
-    }
-    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
-    while (rows->next()) {
-      seen[{rows->getString("agency_id"), rows->getString("idempotency_key")}] = {
-          rows->getString("method"), rows->getString("request_sha256"), rows->getString("response")};
-    }
-  }
-
-  // 2. Route each new one (pure: no case) and reserve its streams.
+  // 1. Route each (pure: no case) and reserve its streams. If the group
+  // fails, the members are accepted again, alone: what this run reserved
+  // is given back unless it succeeds.
   std::vector<GroupMember> members;
+  bool succeeded = false;
+  absl::Cleanup give_back = [&] {
+    if (succeeded) return;
+    for (const GroupMember& m : members) {
+      StreamOffer* streams = batch[m.index].submission->streams;
+      for (const std::string& owner : m.lease_owners) {
+        if (!owner.empty()) streams->Unreserve(owner);
+      }
+    }
+  };
   for (size_t index : group) {
     const Submission& s = *batch[index].submission;
-    auto replay = seen.find({s.sender_agency_id, s.idempotency_key});
-    if (replay != seen.end()) {
-      const auto& [method, sha256, response] = replay->second;
-      if (method != s.method || sha256 != s.request_sha256) {
-        (*results)[index] = absl::AlreadyExistsError(absl::StrCat(
-            "idempotency_key: \"", s.idempotency_key,
-            "\" was already used for a different request; use a new key for a new request"));
-      } else {
-        Accepted first;
-        if (!first.receipt.ParseFromString(response)) {
-          (*results)[index] = absl::DataLossError("idempotency.response does not parse");
-        } else {
-          (*results)[index] = std::move(first);
-        }
-      }
-      continue;
-    }
     absl::StatusOr<Routing> routing = (*batch[index].route)(nullptr, nullptr);
     if (!routing.ok()) {
       (*results)[index] = routing.status();
@@ -644,94 +627,91 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     for (size_t r = 0; s.streams != nullptr && r < m.recipients.size(); ++r) {
       m.lease_owners[r] = s.streams->Reserve(m.recipients[r]);  // no case: nothing before it
     }
+    v1::SubmitResponse& receipt = m.accepted.receipt;
+    receipt.set_message_id(m.body.message_id());
+    for (const std::string& recipient : m.recipients) receipt.add_recipient_agency_ids(recipient);
+    *receipt.mutable_accepted_at() = ToProtoTime(s.accepted_at);
     members.push_back(std::move(m));
   }
   if (members.empty()) return absl::OkStatus();
 
-  BlobParams blobs;
-  // 3. The messages.
-  {
-    std::string sql =
-        "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
-        " event_acknowledged_by) VALUES ";
-    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, NULL, NULL, ?, ?, ?)" : ", (?, ?, ?, NULL, NULL, ?, ?, ?)";
-    auto insert = Prepare(c, sql);
-    for (size_t m = 0; m < members.size(); ++m) {
-      const Submission& s = *batch[members[m].index].submission;
-      const int p = static_cast<int>(6 * m);
-      insert->setString(p + 1, members[m].body.message_id());
-      insert->setString(p + 2, v1::MessageKind_Name(members[m].body.kind()));
-      insert->setString(p + 3, s.sender_agency_id);
-      insert->setString(p + 4, SqlTime(s.accepted_at));
-      CRE_RETURN_IF_ERROR(
-          blobs.SetSealed(*insert, p + 5, members[m].body, k, kMessageBody, members[m].body.message_id()));
-      if (members[m].routing.acknowledged_by.empty()) {
-        insert->setNull(p + 6, 0);
-      } else {
-        insert->setString(p + 6, members[m].routing.acknowledged_by);
-      }
-    }
-    insert->executeUpdate();
+  // 2. Receipts, messages and deliveries: one round trip.
+  std::vector<std::string> rows;
+  for (const GroupMember& m : members) {
+    const Submission& s = *batch[m.index].submission;
+    rows.push_back(absl::StrCat("(", SqlBytes(s.sender_agency_id), ", ", SqlBytes(s.idempotency_key), ", ",
+                                SqlBytes(s.method), ", ", SqlBytes(s.request_sha256), ", ",
+                                SqlBytes(m.accepted.receipt.SerializeAsString()), ")"));
   }
-
-  // 4. Their deliveries.
-  size_t deliveries = 0;
-  for (const GroupMember& m : members) deliveries += m.recipients.size();
-  std::vector<DeliveryRow> rows;
-  rows.reserve(deliveries);
+  std::vector<std::string> statements;
+  statements.push_back(absl::StrCat(
+      "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ",
+      absl::StrJoin(rows, ", ")));
+  rows.clear();
+  for (const GroupMember& m : members) {
+    const Submission& s = *batch[m.index].submission;
+    CRE_ASSIGN_OR_RETURN(std::string body, Sealed(m.body, k, kMessageBody, m.body.message_id()));
+    rows.push_back(absl::StrCat("(", SqlBytes(m.body.message_id()), ", ",
+                                SqlBytes(v1::MessageKind_Name(m.body.kind())), ", ",
+                                SqlBytes(s.sender_agency_id), ", NULL, NULL, ", SqlTimeLiteral(s.accepted_at),
+                                ", ", SqlBytes(body), ", ", SqlBytesOrNull(m.routing.acknowledged_by), ")"));
+  }
+  statements.push_back(absl::StrCat(
+      "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
+      " event_acknowledged_by) VALUES ",
+      absl::StrJoin(rows, ", ")));
+  rows.clear();
   for (const GroupMember& m : members) {
     const Submission& s = *batch[m.index].submission;
     const absl::Duration lease = s.streams != nullptr ? s.streams->lease() : absl::ZeroDuration();
     for (size_t r = 0; r < m.recipients.size(); ++r) {
-      // No case: each message is its own order.
-      rows.push_back({m.body.message_id(), m.recipients[r], m.body.message_id(), m.lease_owners[r], lease});
+      const bool leased = !m.lease_owners[r].empty();
+      // No case: each message is its own order. A PENDING delivery has no
+      // lease (a NULL interval makes lease_until NULL).
+      rows.push_back(absl::StrCat(
+          "(", SqlBytes(m.body.message_id()), ", ", SqlBytes(m.recipients[r]), ", ", SqlBytes(m.body.message_id()),
+          ", NOW(6), ", leased ? "'LEASED'" : "'PENDING'", ", ", SqlBytesOrNull(m.lease_owners[r]), ", ",
+          leased ? 1 : 0, ", NOW(6) + INTERVAL ",
+          leased ? absl::StrCat(absl::ToInt64Microseconds(lease)) : std::string("NULL"), " MICROSECOND)"));
     }
   }
-  const DeliveryIds delivery_ids = InsertDeliveries(c, rows);
+  DeliveryIds delivery_ids;
+  if (!rows.empty()) {
+    statements.push_back(absl::StrCat(
+        "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
+        " lease_owner, attempts, lease_until) VALUES ",
+        absl::StrJoin(rows, ", "), " RETURNING delivery_id, message_id, recipient_agency_id"));
+  }
+  size_t reached = 0;
+  try {
+    RunBatch(c, statements, [&](sql::ResultSet& row) {
+      delivery_ids[{row.getString("message_id"), row.getString("recipient_agency_id")}] = row.getInt64("delivery_id");
+    }, &reached);
+  } catch (const sql::SQLException& e) {
+    // A key seen before, or in use by a call being accepted right now.
+    if (reached == 0 && IsDuplicateKey(e)) return absl::AbortedError(kConcurrentKey);
+    throw;
+  }
 
-  // 5. The receipts, remembered under their keys. A key another call is
-  // using at this moment fails the group; each is then accepted alone.
+  // 3. The audit records.
   std::vector<v1::AuditRecord> records;
-  {
-    std::string sql =
-        "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ";
-    for (size_t m = 0; m < members.size(); ++m) sql += m == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-    auto remember = Prepare(c, sql);
-    for (size_t m = 0; m < members.size(); ++m) {
-      GroupMember& member = members[m];
-      const Submission& s = *batch[member.index].submission;
-      v1::SubmitResponse& receipt = member.accepted.receipt;
-      receipt.set_message_id(member.body.message_id());
-      for (const std::string& recipient : member.recipients) receipt.add_recipient_agency_ids(recipient);
-      *receipt.mutable_accepted_at() = ToProtoTime(s.accepted_at);
-      const int p = static_cast<int>(5 * m);
-      remember->setString(p + 1, s.sender_agency_id);
-      remember->setString(p + 2, s.idempotency_key);
-      remember->setString(p + 3, s.method);
-      remember->setString(p + 4, s.request_sha256);
-      blobs.Set(*remember, p + 5, receipt);
-
-      std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, receipt);
-      records.insert(records.end(), own.begin(), own.end());
-      for (size_t r = 0; r < member.recipients.size(); ++r) {
-        if (member.lease_owners[r].empty()) {
-          member.accepted.pending_recipients.push_back(member.recipients[r]);
-          continue;
-        }
-        HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
-        out.message.set_delivery_id(delivery_ids.at({member.body.message_id(), member.recipients[r]}));
-        records.push_back(AuditOfHandOut(out, s.accepted_at));
-        member.accepted.handed_out.push_back(std::move(out));
+  for (GroupMember& member : members) {
+    const Submission& s = *batch[member.index].submission;
+    std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, member.accepted.receipt);
+    records.insert(records.end(), own.begin(), own.end());
+    for (size_t r = 0; r < member.recipients.size(); ++r) {
+      if (member.lease_owners[r].empty()) {
+        member.accepted.pending_recipients.push_back(member.recipients[r]);
+        continue;
       }
-    }
-    try {
-      remember->executeUpdate();
-    } catch (const sql::SQLException& e) {
-      if (!IsDuplicateKey(e)) throw;
-      return absl::AbortedError(kConcurrentKey);
+      HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
+      out.message.set_delivery_id(delivery_ids.at({member.body.message_id(), member.recipients[r]}));
+      records.push_back(AuditOfHandOut(out, s.accepted_at));
+      member.accepted.handed_out.push_back(std::move(out));
     }
   }
   CRE_RETURN_IF_ERROR(AppendAudit(c, records));
+  succeeded = true;
   for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
   return absl::OkStatus();
 }

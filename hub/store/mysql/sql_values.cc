@@ -1,10 +1,44 @@
 #include "store/mysql/sql_values.h"
 
+#include "absl/strings/escaping.h"
+#include "cppconn/statement.h"
+
 namespace cre::mysql {
 
 std::string SqlTime(absl::Time time) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", time, absl::UTCTimeZone());
 }
+
+void RunBatch(sql::Connection& c, const std::vector<std::string>& statements,
+              const std::function<void(sql::ResultSet&)>& rows_of_last, size_t* reached) {
+  if (statements.empty()) return;
+  std::string text;
+  for (const std::string& statement : statements) absl::StrAppend(&text, text.empty() ? "" : ";\n", statement);
+  std::unique_ptr<sql::Statement> batch(c.createStatement());
+  // Connector/C++ 1.1 cannot tell an update count from the end of the
+  // results (getUpdateCount() says -1 for both), so the results are taken
+  // one per statement: each getMoreResults() reads the next statement's
+  // answer, and throws if that statement failed.
+  bool has_rows = false;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (reached != nullptr) *reached = i;
+    has_rows = i == 0 ? batch->execute(text) : batch->getMoreResults();
+  }
+  if (has_rows) {
+    std::unique_ptr<sql::ResultSet> rows(batch->getResultSet());
+    if (rows_of_last) {
+      while (rows->next()) rows_of_last(*rows);
+    }
+  }
+}
+
+std::string SqlBytes(absl::string_view bytes) {
+  return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
+}
+
+std::string SqlBytesOrNull(absl::string_view bytes) { return bytes.empty() ? "NULL" : SqlBytes(bytes); }
+
+std::string SqlTimeLiteral(absl::Time time) { return absl::StrCat("'", SqlTime(time), "'"); }
 
 absl::StatusOr<absl::Time> TimeFromSql(const std::string& text) {
   absl::Time time;
@@ -20,12 +54,16 @@ void BlobParams::Set(sql::PreparedStatement& statement, int index,
   statement.setString(index, message.SerializeAsString());
 }
 
+absl::StatusOr<std::string> Sealed(const google::protobuf::Message& message, const crypto::FieldCipher& cipher,
+                                   SealedColumn column, const std::string& row_id) {
+  return cipher.EncryptMessage(message, crypto::FieldCipher::RowBinding(column.table, row_id, column.column));
+}
+
 absl::Status BlobParams::SetSealed(sql::PreparedStatement& statement, int index,
                                    const google::protobuf::Message& message,
                                    const crypto::FieldCipher& cipher, SealedColumn column,
                                    const std::string& row_id) {
-  absl::StatusOr<std::string> sealed = cipher.EncryptMessage(
-      message, crypto::FieldCipher::RowBinding(column.table, row_id, column.column));
+  absl::StatusOr<std::string> sealed = Sealed(message, cipher, column, row_id);
   if (!sealed.ok()) return sealed.status();
   statement.setString(index, *sealed);
   return absl::OkStatus();

@@ -3,6 +3,7 @@
 #ifndef CRE_HUB_STORE_MYSQL_SQL_VALUES_H_
 #define CRE_HUB_STORE_MYSQL_SQL_VALUES_H_
 
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -45,6 +46,27 @@ inline Statement Prepare(sql::Connection& c, const std::string& sql) {
   return Statement(std::unique_ptr<sql::PreparedStatement>(c.prepareStatement(sql)));
 }
 
+// Several complete statements sent in one round trip (text protocol: the
+// pool's connections allow multi-statements), for a transaction whose
+// statements do not depend on each other's answers. Their text is built only
+// from the hub's own integers, instants and SQL, and from SqlBytes()
+// literals: never from a caller's text as such.
+//
+// The statements run in order, and the last one may return rows (INSERT ...
+// RETURNING), passed to `rows_of_last`. A failing statement throws
+// sql::SQLException as a prepared one would, the later ones do not run, and
+// `*reached` (if given) is the index of the failing one.
+void RunBatch(sql::Connection& c, const std::vector<std::string>& statements,
+              const std::function<void(sql::ResultSet&)>& rows_of_last, size_t* reached = nullptr);
+
+// Bytes as an SQL hex literal (X'68690a'): any bytes, no escaping to get
+// wrong. Into a text column the bytes must be UTF-8, as protobuf strings are.
+std::string SqlBytes(absl::string_view bytes);
+// SqlBytes, or NULL for "".
+std::string SqlBytesOrNull(absl::string_view bytes);
+// An instant as a quoted SQL literal ('2026-11-22 10:15:00.123456').
+std::string SqlTimeLiteral(absl::Time time);
+
 // "2026-11-22 10:15:00.123456", UTC (every connection's session time zone).
 // `time` must be finite: an infinite time has no SQL form.
 std::string SqlTime(absl::Time time);
@@ -62,6 +84,10 @@ inline constexpr SealedColumn kChildDetails{"child", "details"};
 inline constexpr SealedColumn kChildFacts{"child", "facts"};
 inline constexpr SealedColumn kCaseRecord{"cre_case", "record"};
 inline constexpr SealedColumn kMessageBody{"message", "body"};
+
+// `message` sealed for `column` of row `row_id`.
+absl::StatusOr<std::string> Sealed(const google::protobuf::Message& message, const crypto::FieldCipher& cipher,
+                                   SealedColumn column, const std::string& row_id);
 
 // Binds BLOB parameters. The bytes go as a string parameter, which
 // Connector/C++ copies and sends inside the execution packet, binary-safe;
