@@ -332,6 +332,36 @@ TEST_F(DeliveryStoreTest, JournalledRecordsAreSealedOnceIntoOneChainWhileOthersJ
   EXPECT_TRUE(verifier.Finish().ok());
 }
 
+// Acknowledgements of several calls in one transaction: a call that names a
+// delivery not addressed to its agency is refused whole, and changes
+// nothing; the others are answered as if alone.
+TEST_F(DeliveryStoreTest, AnAckGroupRefusesACallNamingAnotherAgencysDeliveryAndKeepsTheRest) {
+  SubmitReport("a");
+  SubmitReport("b");
+  SubmitReport("c");
+  DeliveryPolicy policy;
+  std::vector<v1::RoutedMessage> claimed = Claim("stream-1", 10, policy);
+  ASSERT_THAT(claimed, SizeIs(3));
+  const int64_t a = claimed[0].delivery_id(), b = claimed[1].delivery_id(), c = claimed[2].delivery_id();
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> results = store_.AcknowledgeAll({
+      {"pru", {a}},
+      {"sender", {b}},  // the sender's own report: not addressed to it
+      {"pru", {a, c}},  // `a` again: counted once, by the first call
+  });
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_THAT(*results, SizeIs(3));
+  ASSERT_TRUE((*results)[0].ok());
+  EXPECT_EQ((*results)[0]->acknowledged, 1);
+  EXPECT_EQ((*results)[1].status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE((*results)[2].ok());
+  EXPECT_EQ((*results)[2]->acknowledged, 1);
+  EXPECT_EQ(db_.QueryString(absl::StrCat("SELECT state FROM delivery WHERE delivery_id = ", b)), "LEASED");
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM delivery WHERE state = 'ACKED'"), "2");
+  // One record per delivery acknowledged, none for the refused call.
+  ASSERT_TRUE(store_.SealAudit(1000).ok());
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM audit_log"), "8");  // 3 accepted + 3 claimed + 2 acknowledged
+}
+
 TEST_F(DeliveryStoreTest, AGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlone) {
   ASSERT_TRUE(Report("earlier", nullptr).ok());
   auto submission = [](const std::string& key, const std::string& narrative) {

@@ -167,95 +167,113 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
   std::vector<absl::StatusOr<AckOutcome>> results;
   absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
     results.assign(requests.size(), AckOutcome());
-    std::set<int64_t> all_ids;
-    for (const AckRequest& request : requests) all_ids.insert(request.delivery_ids.begin(), request.delivery_ids.end());
-    if (all_ids.empty()) return absl::OkStatus();
-    std::unique_ptr<sql::Statement> text(c.createStatement());
+    std::set<int64_t> ids;
+    std::set<std::string> recipients;
+    for (const AckRequest& request : requests) {
+      ids.insert(request.delivery_ids.begin(), request.delivery_ids.end());
+      recipients.insert(request.recipient);
+    }
+    if (ids.empty()) return absl::OkStatus();
 
-    // 1. Whose each delivery is, and whether it is acknowledged already:
-    // one statement for the whole group, locking the rows in key order (so
-    // two groups never lock the same rows in opposite orders). SQL text
-    // made of integers only.
+    // One round trip, optimistic: every request is taken to be its agency's
+    // own. The SQL is made of integers, the hub's own text and SqlBytes().
+    //   0. whose each delivery is, and whether it was acknowledged already,
+    //      locking the rows in key order (so two groups never lock the same
+    //      rows in opposite orders);
+    //   1. the case events these acknowledgements complete (an IRO told, say);
+    //   2. the acknowledgement itself;
+    //   3. which of the agencies has more due, for its streams to claim.
+    // A request naming a delivery that is not its agency's is refused whole:
+    // then the batch is undone to the savepoint and run again without it.
     struct Row {
       std::string recipient;
       bool acked;
     };
     std::map<int64_t, Row> rows;
-    {
-      std::unique_ptr<sql::ResultSet> found(text->executeQuery(absl::StrCat(
-          "SELECT delivery_id, recipient_agency_id, state FROM delivery WHERE delivery_id IN (",
-          absl::StrJoin(all_ids, ", "), ") ORDER BY delivery_id FOR UPDATE")));
-      while (found->next()) {
-        rows[found->getInt64(1)] = {found->getString(2), found->getString(3) == "ACKED"};
+    std::map<int64_t, std::pair<std::string, std::string>> events;  // delivery -> (case, message)
+    std::set<std::string> more_due;
+    std::unique_ptr<sql::Statement>(c.createStatement())->execute("SAVEPOINT acks");
+    for (;;) {
+      rows.clear();
+      events.clear();
+      more_due.clear();
+      const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
+      std::vector<std::string> due;
+      for (const std::string& recipient : recipients) {
+        due.push_back(absl::StrCat("(SELECT recipient_agency_id FROM delivery WHERE recipient_agency_id = ",
+                                   SqlBytes(recipient),
+                                   " AND state = 'PENDING' AND next_attempt_at <= NOW(6) LIMIT 1)"));
       }
-    }
+      RunBatch(c,
+               {absl::StrCat("SELECT delivery_id, recipient_agency_id, state FROM delivery WHERE delivery_id", in,
+                             " ORDER BY delivery_id FOR UPDATE"),
+                absl::StrCat("SELECT d.delivery_id, m.message_id, m.case_id FROM delivery d"
+                             " JOIN message m ON m.message_id = d.message_id WHERE d.delivery_id",
+                             in, " AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
+                             " AND m.event_acknowledged_by = d.recipient_agency_id"),
+                absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
+                             " lease_until = NULL WHERE state <> 'ACKED' AND delivery_id", in),
+                absl::StrJoin(due, " UNION ALL ")},
+               [&](size_t statement, sql::ResultSet& row) {
+                 if (statement == 0) {
+                   rows[row.getInt64(1)] = {row.getString(2), row.getString(3) == "ACKED"};
+                 } else if (statement == 1) {
+                   events[row.getInt64(1)] = {row.getString(3), row.getString(2)};
+                 } else if (statement == 3) {
+                   more_due.insert(row.getString(1));
+                 }
+               });
 
-    // 2. Each request on its own: all its deliveries are its agency's, or
-    // it is refused whole. A delivery in two requests is counted once.
-    std::vector<int64_t> to_ack;
-    std::map<int64_t, std::string> acked_by;
-    std::set<std::string> recipients;
-    for (size_t r = 0; r < requests.size(); ++r) {
-      const AckRequest& request = requests[r];
-      for (size_t i = 0; i < request.delivery_ids.size(); ++i) {
-        auto row = rows.find(request.delivery_ids[i]);
-        if (row == rows.end() || row->second.recipient != request.recipient) {
-          results[r] = absl::NotFoundError(absl::StrCat("delivery_ids[", i, "]: no delivery ",
-                                                        request.delivery_ids[i], " is addressed to you"));
-          break;
+      // Each request on its own: all its deliveries are its agency's, or it
+      // is refused whole.
+      bool refused = false;
+      for (size_t r = 0; r < requests.size(); ++r) {
+        const AckRequest& request = requests[r];
+        if (!results[r].ok()) continue;  // refused in an earlier round
+        for (size_t i = 0; i < request.delivery_ids.size(); ++i) {
+          auto row = rows.find(request.delivery_ids[i]);
+          if (row == rows.end() || row->second.recipient != request.recipient) {
+            results[r] = absl::NotFoundError(absl::StrCat("delivery_ids[", i, "]: no delivery ",
+                                                          request.delivery_ids[i], " is addressed to you"));
+            break;
+          }
         }
+        refused = refused || !results[r].ok();
       }
-      if (!results[r].ok()) continue;
-      recipients.insert(request.recipient);
-      for (int64_t id : request.delivery_ids) {
-        Row& row = rows[id];
-        if (row.acked) continue;
-        row.acked = true;
-        to_ack.push_back(id);
-        acked_by[id] = request.recipient;
-        ++results[r]->acknowledged;
+      if (!refused) break;
+      // What the refused requests named is acknowledged only if a request
+      // that was not refused names it too.
+      std::set<int64_t> accepted;
+      for (size_t r = 0; r < requests.size(); ++r) {
+        if (results[r].ok()) accepted.insert(requests[r].delivery_ids.begin(), requests[r].delivery_ids.end());
       }
+      std::unique_ptr<sql::Statement>(c.createStatement())->execute("ROLLBACK TO SAVEPOINT acks");
+      ids = std::move(accepted);
+      if (ids.empty()) return absl::OkStatus();
     }
 
+    // What was acknowledged now, counted once, for the request that named it
+    // first.
     std::vector<v1::AuditRecord> records;
-    if (!to_ack.empty()) {
-      const std::string ids = absl::StrJoin(to_ack, ", ");
-      text->executeUpdate(absl::StrCat(
-          "UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL, lease_until = NULL"
-          " WHERE delivery_id IN (", ids, ")"));
-      for (int64_t id : to_ack) {
-        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, acked_by[id], absl::Now()));
+    std::set<int64_t> counted;
+    for (size_t r = 0; r < requests.size(); ++r) {
+      if (!results[r].ok()) continue;
+      for (int64_t id : requests[r].delivery_ids) {
+        if (rows[id].acked || !counted.insert(id).second) continue;
+        ++results[r]->acknowledged;
+        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, requests[r].recipient, absl::Now()));
         records.back().set_method("Acknowledge");
         records.back().set_delivery_id(id);
       }
-      // 3. The case events these acknowledgements complete (an IRO told,
-      // say), in case order.
-      std::map<std::string, std::vector<std::string>> completed;  // case -> messages
-      {
-        std::unique_ptr<sql::ResultSet> events(text->executeQuery(absl::StrCat(
-            "SELECT m.message_id, m.case_id FROM delivery d JOIN message m ON m.message_id = d.message_id"
-            " WHERE d.delivery_id IN (", ids, ") AND m.case_id IS NOT NULL"
-            " AND m.event_acknowledged_by = d.recipient_agency_id")));
-        while (events->next()) completed[events->getString("case_id")].push_back(events->getString("message_id"));
-      }
-      for (const auto& [case_id, messages] : completed) {
-        for (const std::string& message_id : messages) {
-          CRE_RETURN_IF_ERROR(CompleteCaseEvent(c, case_id, message_id, absl::Now(), *cipher_));
-        }
-      }
+      results[r]->more_due = more_due.count(requests[r].recipient) > 0;
     }
-
-    // 4. Whether each agency has more due, for its streams to claim.
-    auto due = Prepare(c,
-                       "SELECT 1 FROM delivery WHERE recipient_agency_id = ? AND state = 'PENDING'"
-                       " AND next_attempt_at <= NOW(6) LIMIT 1");
-    std::set<std::string> more_due;
-    for (const std::string& recipient : recipients) {
-      due->setString(1, recipient);
-      if (std::unique_ptr<sql::ResultSet>(due->executeQuery())->next()) more_due.insert(recipient);
-    }
-    for (size_t r = 0; r < requests.size(); ++r) {
-      if (results[r].ok()) results[r]->more_due = more_due.count(requests[r].recipient) > 0;
+    // The case events, in case order.
+    std::map<std::string, std::vector<std::string>> completed;  // case -> messages
+    for (const auto& [id, event] : events) completed[event.first].push_back(event.second);
+    for (const auto& [case_id, messages] : completed) {
+      for (const std::string& message_id : messages) {
+        CRE_RETURN_IF_ERROR(CompleteCaseEvent(c, case_id, message_id, absl::Now(), *cipher_));
+      }
     }
     return AppendAudit(c, records);
   });

@@ -9,8 +9,8 @@ std::string SqlTime(absl::Time time) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", time, absl::UTCTimeZone());
 }
 
-void RunBatch(sql::Connection& c, const std::vector<std::string>& statements,
-              const std::function<void(sql::ResultSet&)>& rows_of_last, size_t* reached) {
+void RunBatch(sql::Connection& c, const std::vector<std::string>& statements, const BatchRows& rows,
+              size_t* reached) {
   if (statements.empty()) return;
   std::string text;
   for (const std::string& statement : statements) absl::StrAppend(&text, text.empty() ? "" : ";\n", statement);
@@ -19,15 +19,13 @@ void RunBatch(sql::Connection& c, const std::vector<std::string>& statements,
   // results (getUpdateCount() says -1 for both), so the results are taken
   // one per statement: each getMoreResults() reads the next statement's
   // answer, and throws if that statement failed.
-  bool has_rows = false;
   for (size_t i = 0; i < statements.size(); ++i) {
     if (reached != nullptr) *reached = i;
-    has_rows = i == 0 ? batch->execute(text) : batch->getMoreResults();
-  }
-  if (has_rows) {
-    std::unique_ptr<sql::ResultSet> rows(batch->getResultSet());
-    if (rows_of_last) {
-      while (rows->next()) rows_of_last(*rows);
+    const bool has_rows = i == 0 ? batch->execute(text) : batch->getMoreResults();
+    if (!has_rows) continue;
+    std::unique_ptr<sql::ResultSet> result(batch->getResultSet());
+    while (result->next()) {
+      if (rows) rows(i, *result);
     }
   }
 }

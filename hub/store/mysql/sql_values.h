@@ -52,12 +52,13 @@ inline Statement Prepare(sql::Connection& c, const std::string& sql) {
 // from the hub's own integers, instants and SQL, and from SqlBytes()
 // literals: never from a caller's text as such.
 //
-// The statements run in order, and the last one may return rows (INSERT ...
-// RETURNING), passed to `rows_of_last`. A failing statement throws
-// sql::SQLException as a prepared one would, the later ones do not run, and
-// `*reached` (if given) is the index of the failing one.
-void RunBatch(sql::Connection& c, const std::vector<std::string>& statements,
-              const std::function<void(sql::ResultSet&)>& rows_of_last, size_t* reached = nullptr);
+// The statements run in order; `rows(i, row)` is called for each row that
+// statement i returns (a SELECT, an INSERT ... RETURNING). A failing
+// statement throws sql::SQLException as a prepared one would, the later ones
+// do not run, and `*reached` (if given) is the index of the failing one.
+using BatchRows = std::function<void(size_t statement, sql::ResultSet& row)>;
+void RunBatch(sql::Connection& c, const std::vector<std::string>& statements, const BatchRows& rows,
+              size_t* reached = nullptr);
 
 // Bytes as an SQL hex literal (X'68690a'): any bytes, no escaping to get
 // wrong. Into a text column the bytes must be UTF-8, as protobuf strings are.
