@@ -31,6 +31,7 @@ struct EndToEndOptions {
   int concurrency = 16;                     // submissions outstanding (closed loop), or the cap (open loop)
   double offered_rate = 0;                  // submissions a second; 0: closed loop (saturation)
   absl::Duration duration = absl::Seconds(10);
+  absl::Duration warm_up = absl::Seconds(1);  // closed loop, before the clock starts
   absl::Duration drain_timeout = absl::Seconds(30);  // for deliveries after the last submission
 };
 
