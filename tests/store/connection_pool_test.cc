@@ -113,6 +113,37 @@ TEST_F(ConnectionPoolTest, StatementCacheIsBoundedAndNeverClosesAStatementInUse)
               }).ok());
 }
 
+// A batch runs its statements in one round trip: rows come back per
+// statement, a failing statement throws like a prepared one (and the
+// transaction is rolled back), and a batch may end with the commit.
+TEST_F(ConnectionPoolTest, BatchesReturnRowsPerStatementFailAsOneAndMayCommit) {
+  ConnectionPool pool(db_.settings(), 1);
+  std::vector<std::string> seen;
+  ASSERT_TRUE(RunTransaction(pool, "batch", [&](sql::Connection& c) {
+                RunBatch(c,
+                         {"INSERT INTO t (v) VALUES (1), (2)", "SELECT v FROM t ORDER BY v",
+                          absl::StrCat("SELECT ", SqlBytes(std::string("it's \0 \xff", 8)), " = X'69742773200020ff'"),
+                          "COMMIT"},
+                         [&](size_t statement, sql::ResultSet& row) {
+                           seen.push_back(absl::StrCat(statement, ":", std::string(row.getString(1))));
+                         });
+                MarkCommitted(c);
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"1:1", "1:2", "2:1"}));
+  EXPECT_EQ(Count(), "2");
+
+  size_t reached = 99;
+  absl::Status failed = RunTransaction(pool, "failing batch", [&](sql::Connection& c) {
+    RunBatch(c, {"INSERT INTO t (v) VALUES (3)", "INSERT INTO no_such_table VALUES (4)", "INSERT INTO t (v) VALUES (5)"},
+             nullptr, &reached);
+    return absl::OkStatus();
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(reached, 1u);
+  EXPECT_EQ(Count(), "2");  // the first statement was rolled back with the rest
+}
+
 TEST_F(ConnectionPoolTest, KilledConnectionsCostOneAttemptNotOneEach) {
   constexpr int kConnections = 4;
   ConnectionPool pool(db_.settings(), kConnections);

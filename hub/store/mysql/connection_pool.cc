@@ -53,6 +53,7 @@ namespace {
 struct ActiveConnection {
   const sql::Connection* connection = nullptr;
   StatementCache* statements = nullptr;
+  bool* committed = nullptr;  // set by MarkCommitted
 };
 thread_local ActiveConnection active;
 
@@ -60,8 +61,9 @@ thread_local ActiveConnection active;
 // a transaction on another pool).
 class ActiveScope {
  public:
-  ActiveScope(const sql::Connection* connection, StatementCache* statements) : saved_(active) {
-    active = {connection, statements};
+  ActiveScope(const sql::Connection* connection, StatementCache* statements, bool* committed)
+      : saved_(active) {
+    active = {connection, statements, committed};
   }
   ~ActiveScope() { active = saved_; }
 
@@ -73,6 +75,10 @@ class ActiveScope {
 
 StatementCache* CachedStatementsFor(const sql::Connection& connection) {
   return active.connection == &connection ? active.statements : nullptr;
+}
+
+void MarkCommitted(const sql::Connection& connection) {
+  if (active.connection == &connection) *active.committed = true;
 }
 
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& s) {
@@ -229,9 +235,10 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
     // 1. The body. Anything but a database error leaves the transaction in
     // an unknown state: the connection must never serve anyone again.
     absl::Status outcome;
+    bool committed = false;
     try {
       lease->statements().StartBody();
-      ActiveScope scope(&connection, &lease->statements());
+      ActiveScope scope(&connection, &lease->statements(), &committed);
       outcome = body(connection);
     } catch (const sql::SQLException& e) {
       last = StatusFromSqlException(e, what);
@@ -246,7 +253,9 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
     // 2. Commit what the body did, or roll back after its error. A body
     // error is returned as it is, never retried.
     try {
-      if (outcome.ok()) {
+      if (committed) {
+        // The body committed in its last batch: nothing is left to undo.
+      } else if (outcome.ok()) {
         connection.commit();
       } else {
         connection.rollback();

@@ -91,6 +91,12 @@ struct PooledConnection {
 // thread for the body it is running, if that is `connection`; else null.
 StatementCache* CachedStatementsFor(const sql::Connection& connection);
 
+// Tells RunTransaction that the body running on this thread has committed
+// its transaction itself, with the last statement of a batch (RunBatch):
+// the commit needs no round trip of its own then. The body must run nothing
+// after it, and return OK.
+void MarkCommitted(const sql::Connection& connection);
+
 class ConnectionPool {
  public:
   // At most `max_size` connections are open at once.

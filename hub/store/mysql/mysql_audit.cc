@@ -36,6 +36,22 @@ absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>&
   return absl::OkStatus();
 }
 
+absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records) {
+  std::vector<std::string> statements;
+  if (!records.empty()) {
+    std::vector<std::string> rows;
+    rows.reserve(records.size());
+    for (const v1::AuditRecord& record : records) {
+      rows.push_back(absl::StrCat("(", SqlBytes(record.SerializeAsString()), ")"));
+    }
+    statements.push_back(absl::StrCat("INSERT INTO audit_journal (record) VALUES ", absl::StrJoin(rows, ", ")));
+  }
+  statements.push_back("COMMIT");
+  RunBatch(c, statements, nullptr);
+  MarkCommitted(c);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
   int sealed = 0;
   absl::Status status = RunTransaction(pool_, "seal audit", [&](sql::Connection& c) -> absl::Status {

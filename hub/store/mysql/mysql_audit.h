@@ -16,6 +16,9 @@ namespace cre::mysql {
 // Writes `records` to the audit journal in the caller's transaction (one
 // statement). The sealer gives them their seq and hash after the commit.
 absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>& records);
+// AppendAudit and the commit in one round trip (RunBatch, MarkCommitted):
+// the last thing a transaction body does.
+absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records);
 
 // A record of `kind` at `at`, by `actor` (an agency id, or "" for the hub).
 v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl::Time at);

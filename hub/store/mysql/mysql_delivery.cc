@@ -275,7 +275,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
         CRE_RETURN_IF_ERROR(CompleteCaseEvent(c, case_id, message_id, absl::Now(), *cipher_));
       }
     }
-    return AppendAudit(c, records);
+    return AppendAuditAndCommit(c, records);
   });
   if (!status.ok()) return status;
   return results;

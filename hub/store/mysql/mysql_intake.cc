@@ -582,9 +582,9 @@ struct GroupMember {
 
 // The body of the group transaction for batch[group[...]]: what
 // AcceptInTransaction writes for a submission without a case, for the whole
-// group in three round trips: one batch of multi-row statements (receipts,
-// messages, deliveries), the audit records (which name the deliveries' ids),
-// and the commit. Fills (*results)[i] for each member; an error return means
+// group in two round trips: one batch of multi-row statements (receipts,
+// messages, deliveries), then the audit records (which name the deliveries'
+// ids) with the commit. Fills (*results)[i] for each member; an error return means
 // the group as a whole failed, and the caller then accepts each alone.
 //
 // The receipts go first, and a key seen before fails the batch there: that
@@ -693,7 +693,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     throw;
   }
 
-  // 3. The audit records.
+  // 3. The audit records, and the commit.
   std::vector<v1::AuditRecord> records;
   for (GroupMember& member : members) {
     const Submission& s = *batch[member.index].submission;
@@ -710,7 +710,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
       member.accepted.handed_out.push_back(std::move(out));
     }
   }
-  CRE_RETURN_IF_ERROR(AppendAudit(c, records));
+  CRE_RETURN_IF_ERROR(AppendAuditAndCommit(c, records));
   succeeded = true;
   for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
   return absl::OkStatus();
@@ -748,7 +748,7 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
       alone.push_back(i);
     }
   }
-  // A group of one too: three round trips, where Accept takes six.
+  // A group of one too: two round trips, where Accept takes six.
   if (!group.empty()) {
     absl::Status status = RunTransaction(pool_, "accept group", [&](sql::Connection& c) {
       for (size_t i : group) results[i] = absl::UnknownError("not accepted");  // the body may run again
