@@ -192,8 +192,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
     std::map<int64_t, Row> rows;
     std::map<int64_t, std::pair<std::string, std::string>> events;  // delivery -> (case, message)
     std::set<std::string> more_due;
-    std::unique_ptr<sql::Statement>(c.createStatement())->execute("SAVEPOINT acks");
-    for (;;) {
+    for (bool first_round = true;; first_round = false) {
       rows.clear();
       events.clear();
       more_due.clear();
@@ -204,25 +203,27 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
                                    SqlBytes(recipient),
                                    " AND state = 'PENDING' AND next_attempt_at <= NOW(6) LIMIT 1)"));
       }
-      RunBatch(c,
-               {absl::StrCat("SELECT delivery_id, recipient_agency_id, state FROM delivery WHERE delivery_id", in,
-                             " ORDER BY delivery_id FOR UPDATE"),
-                absl::StrCat("SELECT d.delivery_id, m.message_id, m.case_id FROM delivery d"
-                             " JOIN message m ON m.message_id = d.message_id WHERE d.delivery_id",
-                             in, " AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
-                             " AND m.event_acknowledged_by = d.recipient_agency_id"),
-                absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
-                             " lease_until = NULL WHERE state <> 'ACKED' AND delivery_id", in),
-                absl::StrJoin(due, " UNION ALL ")},
-               [&](size_t statement, sql::ResultSet& row) {
-                 if (statement == 0) {
-                   rows[row.getInt64(1)] = {row.getString(2), row.getString(3) == "ACKED"};
-                 } else if (statement == 1) {
-                   events[row.getInt64(1)] = {row.getString(3), row.getString(2)};
-                 } else if (statement == 3) {
-                   more_due.insert(row.getString(1));
-                 }
-               });
+      std::vector<std::string> statements;
+      if (first_round) statements.push_back("SAVEPOINT acks");
+      const size_t base = statements.size();  // statement 0 of the list above
+      statements.push_back(absl::StrCat("SELECT delivery_id, recipient_agency_id, state FROM delivery WHERE delivery_id",
+                                        in, " ORDER BY delivery_id FOR UPDATE"));
+      statements.push_back(absl::StrCat("SELECT d.delivery_id, m.message_id, m.case_id FROM delivery d"
+                                        " JOIN message m ON m.message_id = d.message_id WHERE d.delivery_id",
+                                        in, " AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
+                                        " AND m.event_acknowledged_by = d.recipient_agency_id"));
+      statements.push_back(absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
+                                        " lease_until = NULL WHERE state <> 'ACKED' AND delivery_id", in));
+      statements.push_back(absl::StrJoin(due, " UNION ALL "));
+      RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
+        if (statement == base) {
+          rows[row.getInt64(1)] = {row.getString(2), row.getString(3) == "ACKED"};
+        } else if (statement == base + 1) {
+          events[row.getInt64(1)] = {row.getString(3), row.getString(2)};
+        } else if (statement == base + 3) {
+          more_due.insert(row.getString(1));
+        }
+      });
 
       // Each request on its own: all its deliveries are its agency's, or it
       // is refused whole.
