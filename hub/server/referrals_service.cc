@@ -126,8 +126,8 @@ void ReferralsService::Answer(PendingSubmission& pending, absl::StatusOr<Accepte
 }
 
 grpc::ServerUnaryReactor* ReferralsService::SubmitConcern(grpc::CallbackServerContext* context,
-                                             const v1::SubmitConcernRequest* request,
-                                             v1::SubmitResponse* response) {
+                                                          const v1::SubmitConcernRequest* request,
+                                                          v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CONCERN);
   *s.message.mutable_concern() = request->concern();
   s.case_id = request->case_id();
@@ -152,8 +152,8 @@ grpc::ServerUnaryReactor* ReferralsService::SubmitOperationLibertyReport(
 }
 
 grpc::ServerUnaryReactor* ReferralsService::RecordRiskAssessment(grpc::CallbackServerContext* context,
-                                                    const v1::RecordRiskAssessmentRequest* request,
-                                                    v1::SubmitResponse* response) {
+                                                                 const v1::RecordRiskAssessmentRequest* request,
+                                                                 v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request->case_id();
   *s.record_append.add_risk_assessments() = request->assessment();
@@ -163,8 +163,8 @@ grpc::ServerUnaryReactor* ReferralsService::RecordRiskAssessment(grpc::CallbackS
 }
 
 grpc::ServerUnaryReactor* ReferralsService::RecordCaseEvents(grpc::CallbackServerContext* context,
-                                                const v1::RecordCaseEventsRequest* request,
-                                                v1::SubmitResponse* response) {
+                                                             const v1::RecordCaseEventsRequest* request,
+                                                             v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request->case_id();
   *s.record_append.mutable_events() = request->events();
@@ -174,8 +174,8 @@ grpc::ServerUnaryReactor* ReferralsService::RecordCaseEvents(grpc::CallbackServe
 }
 
 grpc::ServerUnaryReactor* ReferralsService::SubmitStepUpReferral(grpc::CallbackServerContext* context,
-                                                    const v1::SubmitStepUpReferralRequest* request,
-                                                    v1::SubmitResponse* response) {
+                                                                 const v1::SubmitStepUpReferralRequest* request,
+                                                                 v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
   s.case_id = request->case_id();
   *s.message.mutable_step_up_referral() = request->referral();
@@ -184,8 +184,8 @@ grpc::ServerUnaryReactor* ReferralsService::SubmitStepUpReferral(grpc::CallbackS
 }
 
 grpc::ServerUnaryReactor* ReferralsService::SendNotification(grpc::CallbackServerContext* context,
-                                                const v1::SendNotificationRequest* request,
-                                                v1::SubmitResponse* response) {
+                                                             const v1::SendNotificationRequest* request,
+                                                             v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_NOTIFICATION);
   s.case_id = request->case_id();
   *s.message.mutable_notification() = request->notification();
@@ -194,8 +194,8 @@ grpc::ServerUnaryReactor* ReferralsService::SendNotification(grpc::CallbackServe
 }
 
 grpc::ServerUnaryReactor* ReferralsService::Respond(grpc::CallbackServerContext* context,
-                                       const v1::RespondRequest* request,
-                                       v1::SubmitResponse* response) {
+                                                    const v1::RespondRequest* request,
+                                                    v1::SubmitResponse* response) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_RESPONSE);
   s.in_reply_to = request->message_id();
   *s.message.mutable_response() = request->response();
