@@ -132,7 +132,13 @@ absl::StatusOr<std::string> EvaluateCommand(const Args& args) {
   options.add_whitespace = true;
   std::string json;
   auto printed = google::protobuf::util::MessageToJsonString(*pathway, &json, options);
-  if (!printed.ok()) return absl::InternalError(printed.ToString());
+  if (!printed.ok()) {
+    // JSON timestamps end at 9999-12-31: a case dated near then has
+    // deadlines after it. The case file is at fault, not the tool.
+    return absl::InvalidArgumentError(absl::StrCat(
+        case_path, ": the pathway cannot be written as JSON (", printed.message().as_string(),
+        "): a deadline falls after 9999-12-31; are the case's instants right?"));
+  }
   return json;
 }
 

@@ -144,6 +144,21 @@ TEST(PathwayCliTest, EventBeforeTheCaseOpened) {
   EXPECT_THAT(r.err, HasSubstr("events[0].occurred_at: before opened_at"));
 }
 
+// Found by the case-file fuzzer: deadlines of a case dated at the end of
+// 9999 do not fit a JSON timestamp. A refusal naming the file, not INTERNAL.
+TEST(PathwayCliTest, DeadlinesPastTheLastJsonInstant) {
+  std::string text = kHighCase;
+  text.replace(text.find("2026-03-27T14:00:00Z"), 20, "9999-12-30T14:00:00Z");
+  text.replace(text.find("2026-03-27T15:00:00Z"), 20, "9999-12-30T15:00:00Z");
+  const std::string path = WriteTemp("y9999.json", text);
+  const Result r = Pathway({"evaluate", "--case", path, "--at", "9999-12-31T00:00:00Z"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr(path + ": the pathway cannot be written as JSON"));
+  EXPECT_THAT(r.err, HasSubstr("after 9999-12-31"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("INTERNAL")));
+}
+
 TEST(PathwayCliTest, AuthorityFlagMakesThisChildPlacedIn) {
   const std::string path = WriteTemp("placed_in.json", kHighCase);
   const Result r = Pathway({"evaluate", "--case", path, "--at", "2026-03-30T09:00:00Z",
