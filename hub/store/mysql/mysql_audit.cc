@@ -24,28 +24,30 @@ v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl:
   return record;
 }
 
+namespace {
+
+// The journal INSERT of `records` (not empty): one multi-row statement, one
+// round trip whatever their number.
+std::string JournalInsert(const std::vector<v1::AuditRecord>& records) {
+  std::vector<std::string> rows;
+  rows.reserve(records.size());
+  for (const v1::AuditRecord& record : records) {
+    rows.push_back(absl::StrCat("(", SqlBytes(record.SerializeAsString()), ")"));
+  }
+  return absl::StrCat("INSERT INTO audit_journal (record) VALUES ", absl::StrJoin(rows, ", "));
+}
+
+}  // namespace
+
 absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>& records) {
   if (records.empty()) return absl::OkStatus();
-  // One multi-row INSERT: one round trip whatever the number of records.
-  std::string insert = "INSERT INTO audit_journal (record) VALUES (?)";
-  for (size_t i = 1; i < records.size(); ++i) insert += ", (?)";
-  auto statement = Prepare(c, insert);
-  BlobParams blobs;
-  for (size_t i = 0; i < records.size(); ++i) blobs.Set(*statement, static_cast<int>(i) + 1, records[i]);
-  statement->executeUpdate();
+  RunBatch(c, {JournalInsert(records)}, nullptr);
   return absl::OkStatus();
 }
 
 absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records) {
   std::vector<std::string> statements;
-  if (!records.empty()) {
-    std::vector<std::string> rows;
-    rows.reserve(records.size());
-    for (const v1::AuditRecord& record : records) {
-      rows.push_back(absl::StrCat("(", SqlBytes(record.SerializeAsString()), ")"));
-    }
-    statements.push_back(absl::StrCat("INSERT INTO audit_journal (record) VALUES ", absl::StrJoin(rows, ", ")));
-  }
+  if (!records.empty()) statements.push_back(JournalInsert(records));
   statements.push_back("COMMIT");
   RunBatch(c, statements, nullptr);
   MarkCommitted(c);

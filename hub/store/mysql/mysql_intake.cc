@@ -231,38 +231,37 @@ struct DeliveryRow {
 // The id of each delivery row written, by (message, recipient).
 using DeliveryIds = std::map<std::pair<std::string, std::string>, int64_t>;
 
+// The INSERT of `rows` (not empty), returning each delivery's id with its
+// message and recipient (read them with AddDeliveryId).
+std::string DeliveryInsert(const std::vector<DeliveryRow>& rows) {
+  std::vector<std::string> values;
+  values.reserve(rows.size());
+  for (const DeliveryRow& row : rows) {
+    const bool leased = !row.lease_owner.empty();
+    // A PENDING delivery has no lease: a NULL interval makes lease_until NULL.
+    values.push_back(absl::StrCat(
+        "(", SqlBytes(row.message_id), ", ", SqlBytes(row.recipient), ", ", SqlBytes(row.order_key),
+        ", NOW(6), ", leased ? "'LEASED'" : "'PENDING'", ", ", SqlBytesOrNull(row.lease_owner), ", ",
+        leased ? 1 : 0, ", NOW(6) + INTERVAL ",
+        leased ? absl::StrCat(absl::ToInt64Microseconds(row.lease)) : std::string("NULL"), " MICROSECOND)"));
+  }
+  return absl::StrCat(
+      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
+      " lease_owner, attempts, lease_until) VALUES ",
+      absl::StrJoin(values, ", "), " RETURNING delivery_id, message_id, recipient_agency_id");
+}
+
+// One row that DeliveryInsert returned.
+void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids) {
+  (*ids)[{row.getString("message_id"), row.getString("recipient_agency_id")}] = row.getInt64("delivery_id");
+}
+
 // Writes `rows` in one statement, and returns their ids (RETURNING: no
 // second statement to read them back).
 DeliveryIds InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>& rows) {
   DeliveryIds ids;
   if (rows.empty()) return ids;
-  std::string sql =
-      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
-      " lease_owner, attempts, lease_until) VALUES ";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    // A NULL interval makes lease_until NULL: a PENDING delivery has none.
-    sql += i == 0 ? "" : ", ";
-    sql += "(?, ?, ?, NOW(6), ?, ?, ?, NOW(6) + INTERVAL ? MICROSECOND)";
-  }
-  sql += " RETURNING delivery_id, message_id, recipient_agency_id";
-  auto insert = Prepare(c, sql);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const int p = static_cast<int>(7 * i);
-    const DeliveryRow& row = rows[i];
-    const bool leased = !row.lease_owner.empty();
-    insert->setString(p + 1, row.message_id);
-    insert->setString(p + 2, row.recipient);
-    insert->setString(p + 3, row.order_key);
-    insert->setString(p + 4, leased ? "LEASED" : "PENDING");
-    if (leased) insert->setString(p + 5, row.lease_owner); else insert->setNull(p + 5, 0);
-    insert->setInt(p + 6, leased ? 1 : 0);
-    if (leased) insert->setInt64(p + 7, absl::ToInt64Microseconds(row.lease)); else insert->setNull(p + 7, 0);
-  }
-  std::unique_ptr<sql::ResultSet> written(insert->executeQuery());
-  while (written->next()) {
-    ids[{written->getString("message_id"), written->getString("recipient_agency_id")}] =
-        written->getInt64("delivery_id");
-  }
+  RunBatch(c, {DeliveryInsert(rows)}, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); });
   return ids;
 }
 
@@ -660,33 +659,20 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
       "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
       " event_acknowledged_by) VALUES ",
       absl::StrJoin(rows, ", ")));
-  rows.clear();
+  std::vector<DeliveryRow> deliveries;
   for (const GroupMember& m : members) {
     const Submission& s = *batch[m.index].submission;
     const absl::Duration lease = s.streams != nullptr ? s.streams->lease() : absl::ZeroDuration();
     for (size_t r = 0; r < m.recipients.size(); ++r) {
-      const bool leased = !m.lease_owners[r].empty();
-      // No case: each message is its own order. A PENDING delivery has no
-      // lease (a NULL interval makes lease_until NULL).
-      rows.push_back(absl::StrCat(
-          "(", SqlBytes(m.body.message_id()), ", ", SqlBytes(m.recipients[r]), ", ", SqlBytes(m.body.message_id()),
-          ", NOW(6), ", leased ? "'LEASED'" : "'PENDING'", ", ", SqlBytesOrNull(m.lease_owners[r]), ", ",
-          leased ? 1 : 0, ", NOW(6) + INTERVAL ",
-          leased ? absl::StrCat(absl::ToInt64Microseconds(lease)) : std::string("NULL"), " MICROSECOND)"));
+      // No case: each message is its own order.
+      deliveries.push_back({m.body.message_id(), m.recipients[r], m.body.message_id(), m.lease_owners[r], lease});
     }
   }
+  if (!deliveries.empty()) statements.push_back(DeliveryInsert(deliveries));
   DeliveryIds delivery_ids;
-  if (!rows.empty()) {
-    statements.push_back(absl::StrCat(
-        "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
-        " lease_owner, attempts, lease_until) VALUES ",
-        absl::StrJoin(rows, ", "), " RETURNING delivery_id, message_id, recipient_agency_id"));
-  }
   size_t reached = 0;
   try {
-    RunBatch(c, statements, [&](size_t, sql::ResultSet& row) {
-      delivery_ids[{row.getString("message_id"), row.getString("recipient_agency_id")}] = row.getInt64("delivery_id");
-    }, &reached);
+    RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &delivery_ids); }, &reached);
   } catch (const sql::SQLException& e) {
     // A key seen before, or in use by a call being accepted right now.
     if (reached == 0 && IsDuplicateKey(e)) return absl::AbortedError(kConcurrentKey);
