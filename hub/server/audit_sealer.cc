@@ -28,7 +28,7 @@ void AuditSealer::Run() {
     }
     if (failing) spdlog::info("audit: sealing the journal again");
     failing = false;
-    wait = *sealed == kBatch ? absl::ZeroDuration() : idle_interval_;
+    wait = *sealed >= kBatch ? absl::ZeroDuration() : idle_interval_;
   }
   // What the last transactions journalled, before the process goes.
   store_->SealAudit(kBatch).IgnoreError();

@@ -32,7 +32,8 @@ class AuditSealer {
   // Seals what is left, then stops.
   void Stop();
 
-  // Records sealed per transaction at most.
+  // Records sealed per transaction: about this many (journal rows are
+  // taken whole).
   static constexpr int kBatch = 1000;
 
  private:

@@ -331,8 +331,10 @@ class Store {
 
   // Records `records` (seq and hash are given when they are sealed).
   virtual absl::Status RecordAudit(std::vector<v1::AuditRecord> records) = 0;
-  // Seals up to `limit` journalled records into the chain, oldest first;
-  // returns how many. Safe from several processes at once.
+  // Seals journalled records into the chain, oldest first; returns how
+  // many. A journal row (one transaction's records) is sealed whole, so a
+  // call may seal a few more than `limit`; fewer means the journal had no
+  // more it could take. Safe from several processes at once.
   virtual absl::StatusOr<int> SealAudit(int limit) = 0;
   // Records journalled and not sealed yet.
   virtual absl::StatusOr<int64_t> UnsealedAuditCount() = 0;

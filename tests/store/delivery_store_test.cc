@@ -5,11 +5,13 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "audit/audit_chain.h"
 #include "absl/time/clock.h"
+#include "audit/audit_chain.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "support/test_database.h"
 #include "support/test_environment.h"
@@ -330,6 +332,41 @@ TEST_F(DeliveryStoreTest, JournalledRecordsAreSealedOnceIntoOneChainWhileOthersJ
     EXPECT_TRUE(messages.insert(record.message_id()).second) << "sealed twice: " << record.message_id();
   }
   EXPECT_TRUE(verifier.Finish().ok());
+}
+
+// A journal row holds a whole transaction's records; rows written before
+// migration 0007 (one record each, in `record`) are still sealed, in order
+// with the others.
+TEST_F(DeliveryStoreTest, JournalRowsOfEitherFormAreSealedRecordByRecord) {
+  v1::AuditRecord old_row = mysql::AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, "sender", absl::Now());
+  old_row.set_case_id("read-before-the-upgrade");
+  db_.Execute(absl::StrCat("INSERT INTO audit_journal (record) VALUES (X'",
+                           absl::BytesToHexString(old_row.SerializeAsString()), "')"));
+  SubmitReport("a");  // a row: accepted
+  SubmitReport("b");  // a row: accepted
+  ASSERT_THAT(Claim("stream-1", 10, DeliveryPolicy()), SizeIs(2));  // a row: handed out, twice
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM audit_journal"), "4");
+  EXPECT_EQ(*store_.UnsealedAuditCount(), 5);
+
+  EXPECT_EQ(*store_.SealAudit(1), 1);  // the old row
+  EXPECT_EQ(*store_.SealAudit(3), 4);  // rows are taken whole: the last one goes past 3
+  EXPECT_EQ(*store_.UnsealedAuditCount(), 0);
+
+  absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  std::vector<v1::AuditEventKind> kinds;
+  audit::ChainVerifier verifier;
+  for (const audit::StoredRow& row : *rows) {
+    ASSERT_TRUE(verifier.Add(row).ok()) << row.seq;
+    v1::AuditRecord record;
+    ASSERT_TRUE(record.ParseFromString(row.record_bytes));
+    kinds.push_back(record.kind());
+  }
+  EXPECT_TRUE(verifier.Finish().ok());
+  EXPECT_THAT(kinds, ::testing::ElementsAre(v1::AUDIT_EVENT_KIND_CASE_READ, v1::AUDIT_EVENT_KIND_MESSAGE_ACCEPTED,
+                                            v1::AUDIT_EVENT_KIND_MESSAGE_ACCEPTED,
+                                            v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT,
+                                            v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT));
 }
 
 // Acknowledgements of several calls in one transaction: a call that names a

@@ -1,13 +1,13 @@
 #include "store/mysql/mysql_audit.h"
 
 #include <memory>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "audit/audit_chain.h"
 #include "common/proto_time.h"
+#include "common/status_macros.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "cppconn/statement.h"
@@ -26,15 +26,28 @@ v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl:
 
 namespace {
 
-// The journal INSERT of `records` (not empty): one multi-row statement, one
-// round trip whatever their number.
+// The journal INSERT of `records` (not empty): one row, whatever their
+// number (migration 0007 says why).
 std::string JournalInsert(const std::vector<v1::AuditRecord>& records) {
-  std::vector<std::string> rows;
-  rows.reserve(records.size());
-  for (const v1::AuditRecord& record : records) {
-    rows.push_back(absl::StrCat("(", SqlBytes(record.SerializeAsString()), ")"));
+  v1::AuditJournalEntry entry;
+  for (const v1::AuditRecord& record : records) *entry.add_records() = record;
+  return absl::StrCat("INSERT INTO audit_journal (entry, record_count) VALUES (", SqlBytes(entry.SerializeAsString()),
+                      ", ", records.size(), ")");
+}
+
+// The records of one journal row: an entry, or one record from before
+// migration 0007.
+absl::Status ReadJournalRow(sql::ResultSet& row, std::vector<v1::AuditRecord>* records) {
+  if (row.isNull("entry")) {
+    absl::StatusOr<v1::AuditRecord> record = ParseBlob<v1::AuditRecord>(row, "record");
+    if (!record.ok()) return record.status();
+    records->push_back(*std::move(record));
+    return absl::OkStatus();
   }
-  return absl::StrCat("INSERT INTO audit_journal (record) VALUES ", absl::StrJoin(rows, ", "));
+  absl::StatusOr<v1::AuditJournalEntry> entry = ParseBlob<v1::AuditJournalEntry>(row, "entry");
+  if (!entry.ok()) return entry.status();
+  for (v1::AuditRecord& record : *entry->mutable_records()) records->push_back(std::move(record));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -64,18 +77,20 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
     text->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     // Rows another sealer holds, and rows not committed yet, are skipped:
     // that sealer, or the next round, seals them. A row is sealed once
-    // because the sealer that took it deletes it before releasing it.
+    // because the sealer that took it deletes it before releasing it. Rows
+    // are taken whole until `limit` records are reached; the rows locked
+    // beyond that are left for the next round.
     std::vector<int64_t> ids;
     std::vector<v1::AuditRecord> records;
     {
-      auto select = Prepare(c, "SELECT id, record FROM audit_journal ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED");
+      auto select = Prepare(c,
+                            "SELECT id, record, entry FROM audit_journal ORDER BY id LIMIT ?"
+                            " FOR UPDATE SKIP LOCKED");
       select->setInt(1, limit);
       std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
-      while (rows->next()) {
-        absl::StatusOr<v1::AuditRecord> record = ParseBlob<v1::AuditRecord>(*rows, "record");
-        if (!record.ok()) return record.status();
+      while (static_cast<int>(records.size()) < limit && rows->next()) {
+        CRE_RETURN_IF_ERROR(ReadJournalRow(*rows, &records));
         ids.push_back(rows->getInt64("id"));
-        records.push_back(*std::move(record));
       }
     }
     if (ids.empty()) return absl::OkStatus();
@@ -107,7 +122,7 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
     update->setInt64(1, seq);
     update->setString(2, hash);
     update->executeUpdate();
-    sealed = static_cast<int>(ids.size());
+    sealed = static_cast<int>(records.size());
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -117,7 +132,8 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
 absl::StatusOr<int64_t> MysqlStore::UnsealedAuditCount() {
   int64_t count = 0;
   absl::Status status = RunTransaction(pool_, "count the audit journal", [&](sql::Connection& c) {
-    std::unique_ptr<sql::ResultSet> row(Prepare(c, "SELECT COUNT(*) FROM audit_journal")->executeQuery());
+    std::unique_ptr<sql::ResultSet> row(
+        Prepare(c, "SELECT COALESCE(SUM(record_count), 0) FROM audit_journal")->executeQuery());
     count = row->next() ? row->getInt64(1) : 0;
     return absl::OkStatus();
   });
