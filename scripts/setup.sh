@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates tzdata openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libssl-dev libmysqlcppconn-dev libspdlog-dev
+  libabsl-dev libssl-dev libmysqlcppconn-dev libspdlog-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # scripts/fuzz.sh: clang, and its libFuzzer and sanitizer runtimes (only
   # recommended by clang, so not installed with --no-install-recommends)
