@@ -452,15 +452,21 @@ TEST_F(DeliveryStoreTest, AGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlone)
   ASSERT_THAT(claimed, SizeIs(2));  // "earlier" and g2
   ASSERT_TRUE(store_.SealAudit(1000).ok());
   std::vector<std::string> kinds;
+  std::vector<int64_t> handed_out;
   absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100);
   ASSERT_TRUE(rows.ok());
   for (const audit::StoredRow& row : *rows) {
     v1::AuditRecord record;
     ASSERT_TRUE(record.ParseFromString(row.record_bytes));
     kinds.push_back(absl::StrCat(v1::AuditEventKind_Name(record.kind()), " ", record.message_id()));
+    if (record.kind() == v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT) handed_out.push_back(record.delivery_id());
   }
   // Three acceptances, one hand-out on acceptance, two by the claim.
   EXPECT_THAT(kinds, SizeIs(6)) << ::testing::PrintToString(kinds);
+  // The group journalled its hand-out before the delivery had an id; the
+  // sealed record names it.
+  EXPECT_THAT(handed_out, ::testing::UnorderedElementsAre(results[0]->handed_out[0].message.delivery_id(),
+                                                          claimed[0].delivery_id(), claimed[1].delivery_id()));
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "store/mysql/mysql_audit.h"
 
+#include <map>
 #include <memory>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -24,16 +28,15 @@ v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl:
   return record;
 }
 
-namespace {
-
-// The journal INSERT of `records` (not empty): one row, whatever their
-// number (migration 0007 says why).
+// One row, whatever the number of records (migration 0007 says why).
 std::string JournalInsert(const std::vector<v1::AuditRecord>& records) {
   v1::AuditJournalEntry entry;
   for (const v1::AuditRecord& record : records) *entry.add_records() = record;
   return absl::StrCat("INSERT INTO audit_journal (entry, record_count) VALUES (", SqlBytes(entry.SerializeAsString()),
                       ", ", records.size(), ")");
 }
+
+namespace {
 
 // The records of one journal row: an entry, or one record from before
 // migration 0007.
@@ -48,6 +51,33 @@ absl::Status ReadJournalRow(sql::ResultSet& row, std::vector<v1::AuditRecord>* r
   if (!entry.ok()) return entry.status();
   for (v1::AuditRecord& record : *entry->mutable_records()) records->push_back(std::move(record));
   return absl::OkStatus();
+}
+
+// A group acceptance (mysql_intake.cc) sends its rows and its records in one
+// round trip, so it journals the hand-outs it made without their delivery
+// ids, which the same statements were giving the delivery rows: the id is
+// taken from the row, committed in the same transaction, before sealing.
+void AddHandOutDeliveryIds(sql::Connection& c, std::vector<v1::AuditRecord>* records) {
+  auto lacks_id = [](const v1::AuditRecord& r) {
+    return r.kind() == v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT && r.delivery_id() == 0 && !r.message_id().empty();
+  };
+  std::set<std::string> messages;
+  for (const v1::AuditRecord& record : *records) {
+    if (lacks_id(record)) messages.insert(SqlBytes(record.message_id()));
+  }
+  if (messages.empty()) return;
+  std::map<std::pair<std::string, std::string>, int64_t> ids;
+  RunBatch(c,
+           {absl::StrCat("SELECT message_id, recipient_agency_id, delivery_id FROM delivery WHERE message_id IN (",
+                         absl::StrJoin(messages, ", "), ")")},
+           [&](size_t, sql::ResultSet& row) {
+             ids[{std::string(row.getString(1)), std::string(row.getString(2))}] = row.getInt64(3);
+           });
+  for (v1::AuditRecord& record : *records) {
+    if (!lacks_id(record)) continue;
+    auto it = ids.find({record.message_id(), record.recipient_agency_id()});
+    if (it != ids.end()) record.set_delivery_id(it->second);
+  }
 }
 
 }  // namespace
@@ -94,6 +124,7 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
       }
     }
     if (ids.empty()) return absl::OkStatus();
+    AddHandOutDeliveryIds(c, &records);
 
     // The chain's one serialization point, held for a handful of statements
     // per batch rather than for every transaction.

@@ -4,6 +4,7 @@
 #ifndef CRE_HUB_STORE_MYSQL_MYSQL_AUDIT_H_
 #define CRE_HUB_STORE_MYSQL_MYSQL_AUDIT_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,6 +20,9 @@ absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>&
 // AppendAudit and the commit in one round trip (RunBatch, MarkCommitted):
 // the last thing a transaction body does.
 absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records);
+// The statement AppendAudit sends, for a body that sends it in a batch of
+// its own (RunBatch). `records` is not empty.
+std::string JournalInsert(const std::vector<v1::AuditRecord>& records);
 
 // A record of `kind` at `at`, by `actor` (an agency id, or "" for the hub).
 v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl::Time at);

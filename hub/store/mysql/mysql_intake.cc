@@ -581,10 +581,10 @@ struct GroupMember {
 
 // The body of the group transaction for batch[group[...]]: what
 // AcceptInTransaction writes for a submission without a case, for the whole
-// group in two round trips: one batch of multi-row statements (receipts,
-// messages, deliveries), then the audit records (which name the deliveries'
-// ids) with the commit. Fills (*results)[i] for each member; an error return means
-// the group as a whole failed, and the caller then accepts each alone.
+// group in one round trip: one batch of multi-row statements (receipts,
+// messages, deliveries, the audit records) ending in the commit. Fills
+// (*results)[i] for each member; an error return means the group as a whole
+// failed, and the caller then accepts each alone.
 //
 // The receipts go first, and a key seen before fails the batch there: that
 // member is a retry (or reuses its key), which the single path answers by
@@ -634,7 +634,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
   }
   if (members.empty()) return absl::OkStatus();
 
-  // 2. Receipts, messages and deliveries: one round trip.
+  // 2. Receipts, messages and deliveries; with 3, one round trip in all.
   std::vector<std::string> rows;
   for (const GroupMember& m : members) {
     const Submission& s = *batch[m.index].submission;
@@ -669,22 +669,37 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     }
   }
   if (!deliveries.empty()) statements.push_back(DeliveryInsert(deliveries));
+
+  // 3. The audit records and the commit, in the same round trip. The
+  // hand-outs are journalled without their delivery ids, which the INSERT
+  // above is only now giving: the sealer adds them (mysql_audit.cc).
+  std::vector<v1::AuditRecord> records;
+  for (const GroupMember& member : members) {
+    const Submission& s = *batch[member.index].submission;
+    std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, member.accepted.receipt);
+    records.insert(records.end(), own.begin(), own.end());
+    for (size_t r = 0; r < member.recipients.size(); ++r) {
+      if (member.lease_owners[r].empty()) continue;
+      records.push_back(AuditOfHandOut({member.recipients[r], member.lease_owners[r], member.body}, s.accepted_at));
+    }
+  }
+  statements.push_back(JournalInsert(records));
+  statements.push_back("COMMIT");
   DeliveryIds delivery_ids;
   size_t reached = 0;
   try {
     RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &delivery_ids); }, &reached);
   } catch (const sql::SQLException& e) {
-    // A key seen before, or in use by a call being accepted right now.
+    // A key seen before, or in use by a call being accepted right now. (The
+    // server runs none of a batch's statements after one that fails, so
+    // nothing was committed.)
     if (reached == 0 && IsDuplicateKey(e)) return absl::AbortedError(kConcurrentKey);
     throw;
   }
+  MarkCommitted(c);
 
-  // 3. The audit records, and the commit.
-  std::vector<v1::AuditRecord> records;
+  // 4. What each member is answered, and what is handed out to its streams.
   for (GroupMember& member : members) {
-    const Submission& s = *batch[member.index].submission;
-    std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, member.accepted.receipt);
-    records.insert(records.end(), own.begin(), own.end());
     for (size_t r = 0; r < member.recipients.size(); ++r) {
       if (member.lease_owners[r].empty()) {
         member.accepted.pending_recipients.push_back(member.recipients[r]);
@@ -692,11 +707,9 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
       }
       HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
       out.message.set_delivery_id(delivery_ids.at({member.body.message_id(), member.recipients[r]}));
-      records.push_back(AuditOfHandOut(out, s.accepted_at));
       member.accepted.handed_out.push_back(std::move(out));
     }
   }
-  CRE_RETURN_IF_ERROR(AppendAuditAndCommit(c, records));
   succeeded = true;
   for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
   return absl::OkStatus();
@@ -734,7 +747,7 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
       alone.push_back(i);
     }
   }
-  // A group of one too: two round trips, where Accept takes six.
+  // A group of one too: one round trip, where Accept takes six.
   if (!group.empty()) {
     absl::Status status = RunTransaction(pool_, "accept group", [&](sql::Connection& c) {
       for (size_t i : group) results[i] = absl::UnknownError("not accepted");  // the body may run again
