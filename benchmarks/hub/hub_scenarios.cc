@@ -115,6 +115,8 @@ absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& 
                    done(status.ok());
                  });
   };
+  const double hub_cpu = CpuSeconds(hub.pid), database_cpu = hub.database_pid > 0 ? CpuSeconds(hub.database_pid) : -1,
+               generator_cpu = CpuSeconds(0);
   const int64_t start = NowNanos();
   result->submitted = options.offered_rate > 0
                           ? RunOpenLoop(options.offered_rate, options.duration, options.concurrency, issue)
@@ -125,6 +127,10 @@ absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& 
   }
   result->acknowledged = acknowledged.load();
   result->elapsed = absl::Nanoseconds(std::max<int64_t>(last_ack.load(), start) - start);
+  auto used = [](double before, double after) { return before < 0 || after < 0 ? -1 : after - before; };
+  result->hub_cpu = used(hub_cpu, CpuSeconds(hub.pid));
+  if (database_cpu >= 0) result->database_cpu = used(database_cpu, CpuSeconds(hub.database_pid));
+  result->generator_cpu = used(generator_cpu, CpuSeconds(0));
   CloseAll(subscribers);
   if (!first_error.Get().empty()) std::cerr << "hub_benchmark: " << tag << ": first refusal: " << first_error.Get() << "\n";
   return result;

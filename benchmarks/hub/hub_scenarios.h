@@ -21,6 +21,7 @@ struct HubUnderTest {
   std::string target;               // localhost:PORT (the certificate's SAN)
   Pki pki;
   int pid = 0;                      // for /proc
+  int database_pid = 0;             // mariadbd's, for /proc; 0: unknown
   mysql::ConnectionSettings schema;  // the hub's own schema, for the fan-out's set-up
 };
 
@@ -41,6 +42,9 @@ struct EndToEndResult {
   absl::Duration elapsed;     // first submission to last acknowledgement
   LatencySample submit_latency;    // call to receipt
   LatencySample delivery_latency;  // call (scheduled start) to arrival on a PRU stream
+  // CPU seconds each process used while the clock ran (to the last
+  // acknowledgement); -1 where unknown.
+  double hub_cpu = -1, database_cpu = -1, generator_cpu = -1;
   double AcknowledgedPerSecond() const;
 };
 

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "absl/strings/str_format.h"
 
 namespace cre::bench {
@@ -58,6 +60,25 @@ ProcessStatus ReadProcessStatus(int pid) {
     if (key == "Threads:") status.threads = static_cast<int>(value);
   }
   return status;
+}
+
+double CpuSeconds(int pid) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/stat") : "/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  // The command name (field 2) is in parentheses and may hold spaces: the
+  // fields are counted from the last ')'. utime and stime are fields 14, 15.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(line.substr(close + 1));
+  std::string field;
+  int64_t utime = -1, stime = -1;
+  for (int n = 3; n <= 15 && fields >> field; ++n) {
+    if (n == 14) utime = std::stoll(field);
+    if (n == 15) stime = std::stoll(field);
+  }
+  if (utime < 0 || stime < 0) return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string FormatKib(int64_t kib) {

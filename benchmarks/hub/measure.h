@@ -54,6 +54,10 @@ struct ProcessStatus {
 };
 ProcessStatus ReadProcessStatus(int pid);
 
+// CPU time (user + system) a process has used so far, as /proc/<pid>/stat
+// says; pid 0 is this process. -1 where unreadable.
+double CpuSeconds(int pid);
+
 // "123.4 MiB", or "unknown" for a negative size.
 std::string FormatKib(int64_t kib);
 
