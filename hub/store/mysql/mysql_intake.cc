@@ -697,6 +697,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     throw;
   }
   MarkCommitted(c);
+  succeeded = true;  // committed: the reservations are the streams' now
 
   // 4. What each member is answered, and what is handed out to its streams.
   for (GroupMember& member : members) {
@@ -710,7 +711,6 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
       member.accepted.handed_out.push_back(std::move(out));
     }
   }
-  succeeded = true;
   for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
   return absl::OkStatus();
 }
