@@ -372,6 +372,37 @@ TEST_F(DeliveryStoreTest, JournalRowsOfEitherFormAreSealedRecordByRecord) {
 // Acknowledgements of several calls in one transaction: a call that names a
 // delivery not addressed to its agency is refused whole, and changes
 // nothing; the others are answered as if alone.
+// The common case (fresh deliveries, each named by its own recipient, no
+// case event) commits in one round trip; the outcome is the careful path's:
+// a delivery named twice is counted once, for the call that named it first,
+// and a delivery still pending says there is more to claim.
+TEST_F(DeliveryStoreTest, AnAckGroupOfFreshDeliveriesIsAnsweredAsIfEachWereAlone) {
+  SubmitReport("a");
+  SubmitReport("b");
+  SubmitReport("c");
+  std::vector<v1::RoutedMessage> claimed = Claim("stream-1", 2, DeliveryPolicy());
+  ASSERT_THAT(claimed, SizeIs(2));  // "c" stays pending
+  const int64_t a = claimed[0].delivery_id(), b = claimed[1].delivery_id();
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> results =
+      store_.AcknowledgeAll({{"pru", {a}}, {"pru", {b, a}}});
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_THAT(*results, SizeIs(2));
+  ASSERT_TRUE((*results)[0].ok() && (*results)[1].ok());
+  EXPECT_EQ((*results)[0]->acknowledged, 1);
+  EXPECT_EQ((*results)[1]->acknowledged, 1);
+  EXPECT_TRUE((*results)[0]->more_due);
+  EXPECT_TRUE((*results)[1]->more_due);
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM delivery WHERE state = 'ACKED' AND lease_owner IS NULL"), "2");
+  ASSERT_TRUE(store_.SealAudit(1000).ok());
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM audit_log"), "7");  // 3 accepted + 2 claimed + 2 acknowledged
+  // Again: nothing new, and no record.
+  results = store_.AcknowledgeAll({{"pru", {a, b}}});
+  ASSERT_TRUE(results.ok() && (*results)[0].ok());
+  EXPECT_EQ((*results)[0]->acknowledged, 0);
+  ASSERT_TRUE(store_.SealAudit(1000).ok());
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM audit_log"), "7");
+}
+
 TEST_F(DeliveryStoreTest, AnAckGroupRefusesACallNamingAnotherAgencysDeliveryAndKeepsTheRest) {
   SubmitReport("a");
   SubmitReport("b");

@@ -4,9 +4,12 @@
 // streams on several hub processes never lease the same row, then leased
 // with an UPDATE in the same transaction. Lease times come from the
 // database's clock, the one clock every hub process shares.
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -162,6 +165,105 @@ absl::StatusOr<AckOutcome> MysqlStore::Acknowledge(const std::string& recipient,
   return std::move(all->front());
 }
 
+namespace {
+
+// Which of `recipients` has deliveries due that no stream holds: one row
+// per such recipient.
+std::string MoreDueQuery(const std::set<std::string>& recipients) {
+  std::vector<std::string> due;
+  for (const std::string& recipient : recipients) {
+    due.push_back(absl::StrCat("(SELECT recipient_agency_id FROM delivery WHERE recipient_agency_id = ",
+                               SqlBytes(recipient), " AND state = 'PENDING' AND next_attempt_at <= NOW(6) LIMIT 1)"));
+  }
+  return absl::StrJoin(due, " UNION ALL ");
+}
+
+// One DELIVERY_ACKNOWLEDGED record per delivery acknowledged now (not
+// `acked_before`), counted for the request that named it first; fills each
+// request's outcome that was not refused.
+std::vector<v1::AuditRecord> AckRecords(const std::vector<Store::AckRequest>& requests,
+                                        const std::function<bool(int64_t)>& acked_before,
+                                        const std::set<std::string>& more_due,
+                                        std::vector<absl::StatusOr<AckOutcome>>* results) {
+  std::vector<v1::AuditRecord> records;
+  std::set<int64_t> counted;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    if (!(*results)[r].ok()) continue;
+    for (int64_t id : requests[r].delivery_ids) {
+      if (acked_before(id) || !counted.insert(id).second) continue;
+      ++(*results)[r]->acknowledged;
+      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, requests[r].recipient, absl::Now()));
+      records.back().set_method("Acknowledge");
+      records.back().set_delivery_id(id);
+    }
+    (*results)[r]->more_due = more_due.count(requests[r].recipient) > 0;
+  }
+  return records;
+}
+
+// ER_SIGNAL_EXCEPTION: what SIGNAL SQLSTATE '45000' raises.
+constexpr int kErrSignal = 1644;
+
+// The common case, in one round trip: every delivery is named by its own
+// recipient only, none was acknowledged before, and none completes a case
+// event. The batch checks that itself, right after its UPDATE (which changes
+// only deliveries that the agency naming them owns): if the UPDATE changed
+// fewer rows than there are deliveries, or one of them completes a case
+// event, it SIGNALs, and the server runs nothing after that (neither the
+// journal INSERT nor the COMMIT). Then the transaction is rolled back and
+// this returns false, for the careful path. True: committed, `results`
+// filled.
+bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckRequest>& requests,
+                               std::vector<absl::StatusOr<AckOutcome>>* results) {
+  std::map<int64_t, std::string> owner;  // delivery -> the agency that names it
+  std::map<std::string, std::set<int64_t>> by_recipient;
+  for (const Store::AckRequest& request : requests) {
+    for (int64_t id : request.delivery_ids) {
+      auto [it, inserted] = owner.emplace(id, request.recipient);
+      if (!inserted && it->second != request.recipient) return false;  // one of them is refused
+      by_recipient[request.recipient].insert(id);
+    }
+  }
+  std::vector<std::string> ids, owned;
+  std::set<std::string> recipients;
+  for (const auto& [id, recipient] : owner) ids.push_back(absl::StrCat(id));
+  for (const auto& [recipient, its] : by_recipient) {
+    owned.push_back(absl::StrCat("(recipient_agency_id = ", SqlBytes(recipient), " AND delivery_id IN (",
+                                 absl::StrJoin(its, ", "), "))"));
+    recipients.insert(recipient);
+  }
+  const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
+  std::vector<v1::AuditRecord> records = AckRecords(requests, [](int64_t) { return false; }, {}, results);
+  const std::vector<std::string> statements = {
+      // Locks the rows in key order, as the careful path does.
+      absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
+                   " lease_until = NULL WHERE delivery_id", in, " AND state <> 'ACKED' AND (",
+                   absl::StrJoin(owned, " OR "), ")"),
+      absl::StrCat("BEGIN NOT ATOMIC IF ROW_COUNT() <> ", owner.size(),
+                   " OR EXISTS (SELECT 1 FROM delivery d JOIN message m ON m.message_id = d.message_id"
+                   " WHERE d.delivery_id", in, " AND m.case_id IS NOT NULL"
+                   " AND m.event_acknowledged_by = d.recipient_agency_id)"
+                   " THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'acknowledge: not the common case'; END IF; END"),
+      MoreDueQuery(recipients),
+      JournalInsert(records),
+      "COMMIT"};
+  std::set<std::string> more_due;
+  size_t reached = 0;
+  try {
+    RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { more_due.insert(row.getString(1)); }, &reached);
+  } catch (const sql::SQLException& e) {
+    if (reached != 1 || e.getErrorCode() != kErrSignal) throw;
+    std::unique_ptr<sql::Statement>(c.createStatement())->execute("ROLLBACK");
+    results->assign(requests.size(), AckOutcome());
+    return false;
+  }
+  MarkCommitted(c);
+  for (size_t r = 0; r < requests.size(); ++r) (*results)[r]->more_due = more_due.count(requests[r].recipient) > 0;
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeAll(
     const std::vector<AckRequest>& requests) {
   std::vector<absl::StatusOr<AckOutcome>> results;
@@ -174,9 +276,12 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
       recipients.insert(request.recipient);
     }
     if (ids.empty()) return absl::OkStatus();
+    if (AcknowledgeInOneRoundTrip(c, requests, &results)) return absl::OkStatus();
 
-    // One round trip, optimistic: every request is taken to be its agency's
-    // own. The SQL is made of integers, the hub's own text and SqlBytes().
+    // The careful path: a repeated acknowledgement, a call naming another
+    // agency's delivery, a case event to complete. One round trip,
+    // optimistic: every request is taken to be its agency's own. The SQL is
+    // made of integers, the hub's own text and SqlBytes().
     //   0. whose each delivery is, and whether it was acknowledged already,
     //      locking the rows in key order (so two groups never lock the same
     //      rows in opposite orders);
@@ -197,12 +302,6 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
       events.clear();
       more_due.clear();
       const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
-      std::vector<std::string> due;
-      for (const std::string& recipient : recipients) {
-        due.push_back(absl::StrCat("(SELECT recipient_agency_id FROM delivery WHERE recipient_agency_id = ",
-                                   SqlBytes(recipient),
-                                   " AND state = 'PENDING' AND next_attempt_at <= NOW(6) LIMIT 1)"));
-      }
       std::vector<std::string> statements;
       if (first_round) statements.push_back("SAVEPOINT acks");
       const size_t base = statements.size();  // statement 0 of the list above
@@ -214,7 +313,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
                                         " AND m.event_acknowledged_by = d.recipient_agency_id"));
       statements.push_back(absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
                                         " lease_until = NULL WHERE state <> 'ACKED' AND delivery_id", in));
-      statements.push_back(absl::StrJoin(due, " UNION ALL "));
+      statements.push_back(MoreDueQuery(recipients));
       RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
         if (statement == base) {
           rows[row.getInt64(1)] = {row.getString(2), row.getString(3) == "ACKED"};
@@ -224,7 +323,6 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
           more_due.insert(row.getString(1));
         }
       });
-
       // Each request on its own: all its deliveries are its agency's, or it
       // is refused whole.
       bool refused = false;
@@ -253,21 +351,8 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
       if (ids.empty()) return absl::OkStatus();
     }
 
-    // What was acknowledged now, counted once, for the request that named it
-    // first.
-    std::vector<v1::AuditRecord> records;
-    std::set<int64_t> counted;
-    for (size_t r = 0; r < requests.size(); ++r) {
-      if (!results[r].ok()) continue;
-      for (int64_t id : requests[r].delivery_ids) {
-        if (rows[id].acked || !counted.insert(id).second) continue;
-        ++results[r]->acknowledged;
-        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, requests[r].recipient, absl::Now()));
-        records.back().set_method("Acknowledge");
-        records.back().set_delivery_id(id);
-      }
-      results[r]->more_due = more_due.count(requests[r].recipient) > 0;
-    }
+    std::vector<v1::AuditRecord> records =
+        AckRecords(requests, [&](int64_t id) { return rows[id].acked; }, more_due, &results);
     // The case events, in case order.
     std::map<std::string, std::vector<std::string>> completed;  // case -> messages
     for (const auto& [id, event] : events) completed[event.first].push_back(event.second);
