@@ -179,11 +179,10 @@ std::string MoreDueQuery(const std::set<std::string>& recipients) {
 }
 
 // One DELIVERY_ACKNOWLEDGED record per delivery acknowledged now (not
-// `acked_before`), counted for the request that named it first; fills each
-// request's outcome that was not refused.
+// `acked_before`), counted for the request that named it first, in the
+// outcome of each request that was not refused.
 std::vector<v1::AuditRecord> AckRecords(const std::vector<Store::AckRequest>& requests,
                                         const std::function<bool(int64_t)>& acked_before,
-                                        const std::set<std::string>& more_due,
                                         std::vector<absl::StatusOr<AckOutcome>>* results) {
   std::vector<v1::AuditRecord> records;
   std::set<int64_t> counted;
@@ -196,9 +195,17 @@ std::vector<v1::AuditRecord> AckRecords(const std::vector<Store::AckRequest>& re
       records.back().set_method("Acknowledge");
       records.back().set_delivery_id(id);
     }
-    (*results)[r]->more_due = more_due.count(requests[r].recipient) > 0;
   }
   return records;
+}
+
+// Tells each request that was not refused whether its agency has more due
+// (`more_due`: what MoreDueQuery returned).
+void NoteMoreDue(const std::vector<Store::AckRequest>& requests, const std::set<std::string>& more_due,
+                 std::vector<absl::StatusOr<AckOutcome>>* results) {
+  for (size_t r = 0; r < requests.size(); ++r) {
+    if ((*results)[r].ok()) (*results)[r]->more_due = more_due.count(requests[r].recipient) > 0;
+  }
 }
 
 // ER_SIGNAL_EXCEPTION: what SIGNAL SQLSTATE '45000' raises.
@@ -212,8 +219,10 @@ constexpr int kErrSignal = 1644;
 // event, it SIGNALs, and the server runs nothing after that (neither the
 // journal INSERT nor the COMMIT). Then the transaction is rolled back and
 // this returns false, for the careful path. True: committed, `results`
-// filled.
+// filled. `ids` and `recipients`: every delivery and agency the requests
+// name, as AcknowledgeAll collected them.
 bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckRequest>& requests,
+                               const std::set<int64_t>& ids, const std::set<std::string>& recipients,
                                std::vector<absl::StatusOr<AckOutcome>>* results) {
   std::map<int64_t, std::string> owner;  // delivery -> the agency that names it
   std::map<std::string, std::set<int64_t>> by_recipient;
@@ -224,22 +233,19 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
       by_recipient[request.recipient].insert(id);
     }
   }
-  std::vector<std::string> ids, owned;
-  std::set<std::string> recipients;
-  for (const auto& [id, recipient] : owner) ids.push_back(absl::StrCat(id));
+  std::vector<std::string> owned;
   for (const auto& [recipient, its] : by_recipient) {
     owned.push_back(absl::StrCat("(recipient_agency_id = ", SqlBytes(recipient), " AND delivery_id IN (",
                                  absl::StrJoin(its, ", "), "))"));
-    recipients.insert(recipient);
   }
   const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
-  std::vector<v1::AuditRecord> records = AckRecords(requests, [](int64_t) { return false; }, {}, results);
+  std::vector<v1::AuditRecord> records = AckRecords(requests, [](int64_t) { return false; }, results);
   const std::vector<std::string> statements = {
       // Locks the rows in key order, as the careful path does.
       absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
                    " lease_until = NULL WHERE delivery_id", in, " AND state <> 'ACKED' AND (",
                    absl::StrJoin(owned, " OR "), ")"),
-      absl::StrCat("BEGIN NOT ATOMIC IF ROW_COUNT() <> ", owner.size(),
+      absl::StrCat("BEGIN NOT ATOMIC IF ROW_COUNT() <> ", ids.size(),
                    " OR EXISTS (SELECT 1 FROM delivery d JOIN message m ON m.message_id = d.message_id"
                    " WHERE d.delivery_id", in, " AND m.case_id IS NOT NULL"
                    " AND m.event_acknowledged_by = d.recipient_agency_id)"
@@ -258,7 +264,7 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
     return false;
   }
   MarkCommitted(c);
-  for (size_t r = 0; r < requests.size(); ++r) (*results)[r]->more_due = more_due.count(requests[r].recipient) > 0;
+  NoteMoreDue(requests, more_due, results);
   return true;
 }
 
@@ -276,7 +282,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
       recipients.insert(request.recipient);
     }
     if (ids.empty()) return absl::OkStatus();
-    if (AcknowledgeInOneRoundTrip(c, requests, &results)) return absl::OkStatus();
+    if (AcknowledgeInOneRoundTrip(c, requests, ids, recipients, &results)) return absl::OkStatus();
 
     // The careful path: a repeated acknowledgement, a call naming another
     // agency's delivery, a case event to complete. One round trip,
@@ -351,8 +357,8 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
       if (ids.empty()) return absl::OkStatus();
     }
 
-    std::vector<v1::AuditRecord> records =
-        AckRecords(requests, [&](int64_t id) { return rows[id].acked; }, more_due, &results);
+    std::vector<v1::AuditRecord> records = AckRecords(requests, [&](int64_t id) { return rows[id].acked; }, &results);
+    NoteMoreDue(requests, more_due, &results);
     // The case events, in case order.
     std::map<std::string, std::vector<std::string>> completed;  // case -> messages
     for (const auto& [id, event] : events) completed[event.first].push_back(event.second);

@@ -672,15 +672,20 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
 
   // 3. The audit records and the commit, in the same round trip. The
   // hand-outs are journalled without their delivery ids, which the INSERT
-  // above is only now giving: the sealer adds them (mysql_audit.cc).
+  // above is only now giving: the sealer adds them (mysql_audit.cc), and
+  // step 4 adds them to what the streams are handed.
   std::vector<v1::AuditRecord> records;
-  for (const GroupMember& member : members) {
+  for (GroupMember& member : members) {
     const Submission& s = *batch[member.index].submission;
     std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, member.accepted.receipt);
     records.insert(records.end(), own.begin(), own.end());
     for (size_t r = 0; r < member.recipients.size(); ++r) {
-      if (member.lease_owners[r].empty()) continue;
-      records.push_back(AuditOfHandOut({member.recipients[r], member.lease_owners[r], member.body}, s.accepted_at));
+      if (member.lease_owners[r].empty()) {
+        member.accepted.pending_recipients.push_back(member.recipients[r]);
+        continue;
+      }
+      member.accepted.handed_out.push_back({member.recipients[r], member.lease_owners[r], member.body});
+      records.push_back(AuditOfHandOut(member.accepted.handed_out.back(), s.accepted_at));
     }
   }
   statements.push_back(JournalInsert(records));
@@ -699,16 +704,10 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
   MarkCommitted(c);
   succeeded = true;  // committed: the reservations are the streams' now
 
-  // 4. What each member is answered, and what is handed out to its streams.
+  // 4. What each member is answered: its hand-outs now with their ids.
   for (GroupMember& member : members) {
-    for (size_t r = 0; r < member.recipients.size(); ++r) {
-      if (member.lease_owners[r].empty()) {
-        member.accepted.pending_recipients.push_back(member.recipients[r]);
-        continue;
-      }
-      HandedOut out{member.recipients[r], member.lease_owners[r], member.body};
-      out.message.set_delivery_id(delivery_ids.at({member.body.message_id(), member.recipients[r]}));
-      member.accepted.handed_out.push_back(std::move(out));
+    for (HandedOut& out : member.accepted.handed_out) {
+      out.message.set_delivery_id(delivery_ids.at({out.message.message_id(), out.recipient_agency_id}));
     }
   }
   for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
