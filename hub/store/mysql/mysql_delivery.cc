@@ -29,9 +29,11 @@ int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 
 // Due deliveries of `recipient`, oldest first, skipping any whose case has
 // an earlier delivery to the same recipient still outstanding (per-case
-// order), and any row another transaction is claiming right now.
+// order), and any row another transaction is claiming right now. FORCE
+// INDEX: for ORDER BY ... LIMIT the optimizer may walk the primary key
+// instead, through every delivery ever acknowledged before the first due one.
 constexpr char kClaimSql[] =
-    "SELECT d.delivery_id FROM delivery d"
+    "SELECT d.delivery_id FROM delivery d FORCE INDEX (delivery_claim)"
     " WHERE d.recipient_agency_id = ? AND d.state = 'PENDING' AND d.next_attempt_at <= NOW(6)"
     "   AND NOT EXISTS (SELECT 1 FROM delivery e"
     "     WHERE e.recipient_agency_id = d.recipient_agency_id AND e.order_key = d.order_key"
@@ -241,12 +243,16 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
   const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
   std::vector<v1::AuditRecord> records = AckRecords(requests, [](int64_t) { return false; }, results);
   const std::vector<std::string> statements = {
-      // Locks the rows in key order, as the careful path does.
-      absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
-                   " lease_until = NULL WHERE delivery_id", in, " AND state <> 'ACKED' AND (",
+      // Locks the rows in key order, as the careful path does. FORCE INDEX
+      // here and below: the ids are known, but the optimizer may prefer a
+      // range on (recipient, state), which reads every delivery a busy
+      // agency holds, or on message (case_id), which reads every case's.
+      absl::StrCat("UPDATE delivery FORCE INDEX (PRIMARY) SET state = 'ACKED', acked_at = NOW(6),"
+                   " lease_owner = NULL, lease_until = NULL WHERE delivery_id", in, " AND state <> 'ACKED' AND (",
                    absl::StrJoin(owned, " OR "), ")"),
       absl::StrCat("BEGIN NOT ATOMIC IF ROW_COUNT() <> ", ids.size(),
-                   " OR EXISTS (SELECT 1 FROM delivery d JOIN message m ON m.message_id = d.message_id"
+                   " OR EXISTS (SELECT 1 FROM delivery d FORCE INDEX (PRIMARY) STRAIGHT_JOIN message m"
+                   " ON m.message_id = d.message_id"
                    " WHERE d.delivery_id", in, " AND m.case_id IS NOT NULL"
                    " AND m.event_acknowledged_by = d.recipient_agency_id)"
                    " THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'acknowledge: not the common case'; END IF; END"),
@@ -313,12 +319,14 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
       const size_t base = statements.size();  // statement 0 of the list above
       statements.push_back(absl::StrCat("SELECT delivery_id, recipient_agency_id, state FROM delivery WHERE delivery_id",
                                         in, " ORDER BY delivery_id FOR UPDATE"));
-      statements.push_back(absl::StrCat("SELECT d.delivery_id, m.message_id, m.case_id FROM delivery d"
-                                        " JOIN message m ON m.message_id = d.message_id WHERE d.delivery_id",
+      statements.push_back(absl::StrCat("SELECT d.delivery_id, m.message_id, m.case_id FROM delivery d FORCE INDEX (PRIMARY)"
+                                        " STRAIGHT_JOIN message m ON m.message_id = d.message_id"
+                                        " WHERE d.delivery_id",
                                         in, " AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
                                         " AND m.event_acknowledged_by = d.recipient_agency_id"));
-      statements.push_back(absl::StrCat("UPDATE delivery SET state = 'ACKED', acked_at = NOW(6), lease_owner = NULL,"
-                                        " lease_until = NULL WHERE state <> 'ACKED' AND delivery_id", in));
+      statements.push_back(absl::StrCat("UPDATE delivery FORCE INDEX (PRIMARY) SET state = 'ACKED', acked_at = NOW(6),"
+                                        " lease_owner = NULL, lease_until = NULL"
+                                        " WHERE state <> 'ACKED' AND delivery_id", in));
       statements.push_back(MoreDueQuery(recipients));
       RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
         if (statement == base) {
@@ -460,6 +468,8 @@ absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int lim
     auto select = Prepare(c,
                           "SELECT d.delivery_id, d.message_id, d.recipient_agency_id, m.kind,"
                           " d.attempts, d.created_at FROM delivery d"
+                          // The dead ones only, not the primary key in order.
+                          " FORCE INDEX (delivery_lease)"
                           " JOIN message m ON m.message_id = d.message_id"
                           " WHERE d.state = 'DEAD' ORDER BY d.delivery_id LIMIT ?");
     select->setInt(1, limit);
