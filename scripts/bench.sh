@@ -120,7 +120,7 @@ log "hub pid $hub_pid on 127.0.0.1:$hub_port, MariaDB on 127.0.0.1:$db_port, dat
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
   "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p')"
 echo "hub: database pool_size $pool_size; $(mariadbd --version | cut -d' ' -f2-4)"
-timeout 420 "$build/benchmarks/hub/hub_benchmark" \
+timeout 600 "$build/benchmarks/hub/hub_benchmark" \
   --certs="$work/certs" --hub_target="localhost:$hub_port" --hub_pid="$hub_pid" \
   --db_pid="$(cat "$work/mariadb/mysqld.pid" 2>/dev/null || echo 0)" \
   --echo_address="127.0.0.1:$echo_port" --echo_target="localhost:$echo_port" \

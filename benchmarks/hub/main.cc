@@ -1,9 +1,10 @@
 // hub_benchmark: the load generator of scripts/bench.sh (docs/benchmarks.md).
-// Against a running cre-hub and its MariaDB it measures, in one run and at
-// one concurrency: the transport ceiling (an mTLS echo server of its own),
-// the storage ceiling (durable one-row inserts), the hub end to end (closed
-// loop and a fixed offered load), fan-out to 100 agencies, and idle streams;
-// then prints the hub's rate against each ceiling.
+// Against a running cre-hub and its MariaDB it measures, in one run: at each
+// concurrency of --concurrency, the transport ceiling (an mTLS echo server of
+// its own), the storage ceiling (durable one-row inserts) and the hub end to
+// end in a closed loop, one after the other so that the three share the
+// machine's mood; then a fixed offered load, fan-out to 100 agencies, and
+// idle streams; and last the hub's rate against each ceiling, per concurrency.
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -14,6 +15,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -32,11 +34,14 @@ ABSL_FLAG(int, db_port, 3337, "MariaDB on 127.0.0.1");
 ABSL_FLAG(std::string, db_user, "cre_hub", "MariaDB account");
 ABSL_FLAG(std::string, db_password_file, "", "its password, first line");
 ABSL_FLAG(std::string, hub_schema, "cre_hub", "the hub's schema");
-ABSL_FLAG(int, concurrency, 16, "calls outstanding in every closed loop (echo, inserts, submissions)");
+ABSL_FLAG(std::vector<std::string>, concurrency, std::vector<std::string>({"16", "64", "256"}),
+          "calls outstanding in the closed loops (echo, inserts, submissions); each is run in turn");
 ABSL_FLAG(std::vector<std::string>, submitters,
           std::vector<std::string>({"derby-health", "derby-school-ashgrove", "derby-police", "derby-youth-justice"}),
           "submitting agencies, one connection each");
-ABSL_FLAG(int, pru_streams, 4, "subscribed derby-pru streams, one connection each");
+ABSL_FLAG(int, pru_streams, 4,
+          "subscribed derby-pru streams, one connection each; at least one per 16 outstanding, so that the"
+          " streams' windows (64 each) never hold every call");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "each closed-loop run");
 ABSL_FLAG(double, offered_rate, 1000, "submissions a second of the open-loop run");
 ABSL_FLAG(absl::Duration, offered_duration, absl::Seconds(10), "the open-loop run");
@@ -83,10 +88,9 @@ struct Ceilings {
   double transport = 0, storage = 0, hub = 0;
 };
 
-absl::Status Transport(const Pki& pki, Ceilings& c) {
+absl::Status Transport(const Pki& pki, int concurrency, Ceilings& c) {
   absl::StatusOr<std::unique_ptr<EchoServer>> server = EchoServer::Start(absl::GetFlag(FLAGS_echo_address), pki);
   if (!server.ok()) return server.status();
-  const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const int channels = static_cast<int>(absl::GetFlag(FLAGS_submitters).size());
   LatencySample latency;
   Throughput t = RunEchoLoad(absl::GetFlag(FLAGS_echo_target), pki, "derby-health", concurrency, channels,
@@ -98,8 +102,7 @@ absl::Status Transport(const Pki& pki, Ceilings& c) {
   return absl::OkStatus();
 }
 
-absl::Status Storage(Ceilings& c) {
-  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+absl::Status Storage(int concurrency, Ceilings& c) {
   LatencySample latency;
   absl::StatusOr<Throughput> t =
       RunStorageLoad(Database(""), concurrency, absl::GetFlag(FLAGS_duration), &latency);
@@ -140,12 +143,16 @@ void PrintEndToEnd(const EndToEndResult& r, const EndToEndOptions& o, int hub_pi
   }
 }
 
-absl::Status EndToEnd(const HubUnderTest& hub, bool offered, Ceilings& c) {
+// `concurrency` 0: the open loop at --offered_rate.
+absl::Status EndToEnd(const HubUnderTest& hub, int concurrency, Ceilings& c) {
+  const bool offered = concurrency == 0;
   EndToEndOptions o;
   o.tag = absl::StrCat(offered ? "offered-" : "saturation-", NowNanos());
   o.submitters = absl::GetFlag(FLAGS_submitters);
-  o.pru_streams = absl::GetFlag(FLAGS_pru_streams);
-  o.concurrency = offered ? 512 : absl::GetFlag(FLAGS_concurrency);
+  o.concurrency = offered ? 512 : concurrency;
+  // The open loop keeps few calls outstanding at 1,000/s: the streams of the flag.
+  o.pru_streams = offered ? absl::GetFlag(FLAGS_pru_streams)
+                          : std::max(absl::GetFlag(FLAGS_pru_streams), concurrency / 16);
   o.offered_rate = offered ? absl::GetFlag(FLAGS_offered_rate) : 0;
   o.duration = offered ? absl::GetFlag(FLAGS_offered_duration) : absl::GetFlag(FLAGS_duration);
   absl::StatusOr<std::unique_ptr<EndToEndResult>> r = RunEndToEnd(hub, o);
@@ -183,11 +190,17 @@ absl::Status Idle(const HubUnderTest& hub) {
   return absl::OkStatus();
 }
 
-void PrintRatios(const Ceilings& c) {
-  if (c.hub <= 0) return;
-  std::cout << "ratios              at concurrency " << absl::GetFlag(FLAGS_concurrency) << "\n";
-  if (c.transport > 0) std::cout << absl::StrFormat("  hub/transport %.3f\n", c.hub / c.transport);
-  if (c.storage > 0) std::cout << absl::StrFormat("  hub/storage   %.3f\n", c.hub / c.storage);
+void PrintRatios(const std::vector<std::pair<int, Ceilings>>& levels) {
+  bool header = false;
+  for (const auto& [concurrency, c] : levels) {
+    if (c.hub <= 0) continue;
+    if (!header) std::cout << "ratios              hub end to end (delivered+acknowledged/s) against each ceiling\n";
+    header = true;
+    std::cout << absl::StrFormat("  at concurrency %-4d", concurrency);
+    if (c.transport > 0) std::cout << absl::StrFormat("  hub/transport %.3f", c.hub / c.transport);
+    if (c.storage > 0) std::cout << absl::StrFormat("  hub/storage %.3f", c.hub / c.storage);
+    std::cout << absl::StrFormat("  (hub %.0f/s)\n", c.hub);
+  }
 }
 
 int Run() {
@@ -196,15 +209,27 @@ int Run() {
                          absl::GetFlag(FLAGS_db_pid), Database(absl::GetFlag(FLAGS_hub_schema))};
   const std::vector<std::string> phases = absl::StrSplit(absl::GetFlag(FLAGS_phases), ',');
   auto runs = [&](const char* name) { return std::find(phases.begin(), phases.end(), name) != phases.end(); };
-  Ceilings c;
-  std::vector<std::pair<const char*, std::function<absl::Status()>>> steps = {
-      {"transport", [&] { return Transport(pki, c); }},
-      {"storage", [&] { return Storage(c); }},
-      {"saturation", [&] { return EndToEnd(hub, false, c); }},
-      {"offered", [&] { return EndToEnd(hub, true, c); }},
-      {"fanout", [&] { return FanOut(hub); }},
-      {"idle", [&] { return Idle(hub); }},
-  };
+  std::vector<std::pair<int, Ceilings>> levels;
+  for (const std::string& text : absl::GetFlag(FLAGS_concurrency)) {
+    int concurrency = 0;
+    if (!absl::SimpleAtoi(text, &concurrency) || concurrency < 1) {
+      std::cerr << "--concurrency: \"" << text << "\" is not a positive whole number\n";
+      return 2;
+    }
+    levels.push_back({concurrency, Ceilings()});
+  }
+  Ceilings unused;
+  std::vector<std::pair<const char*, std::function<absl::Status()>>> steps;
+  for (auto& level : levels) {
+    const int n = level.first;
+    Ceilings* c = &level.second;
+    steps.push_back({"transport", [&pki, n, c] { return Transport(pki, n, *c); }});
+    steps.push_back({"storage", [n, c] { return Storage(n, *c); }});
+    steps.push_back({"saturation", [&hub, n, c] { return EndToEnd(hub, n, *c); }});
+  }
+  steps.push_back({"offered", [&] { return EndToEnd(hub, 0, unused); }});
+  steps.push_back({"fanout", [&] { return FanOut(hub); }});
+  steps.push_back({"idle", [&] { return Idle(hub); }});
   int failures = 0;
   for (auto& [name, step] : steps) {
     if (!runs(name)) continue;
@@ -214,7 +239,7 @@ int Run() {
     }
     std::cout.flush();
   }
-  PrintRatios(c);
+  PrintRatios(levels);
   std::cout << "hub peak RSS (VmHWM) " << FormatKib(ReadProcessStatus(hub.pid).peak_rss_kib) << "\n";
   return failures == 0 ? 0 : 1;
 }
