@@ -126,6 +126,16 @@ absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
   return **agency;
 }
 
+absl::StatusOr<v1::Agency> AuthorizedCaller(const grpc::ServerContextBase& context,
+                                            const AgencyRegistry& registry, Method method,
+                                            const absl::Status& request_check) {
+  absl::StatusOr<v1::Agency> caller = CallerAgency(context, registry);
+  if (!caller.ok()) return caller.status();
+  if (absl::Status allowed = Authorize(*caller, method); !allowed.ok()) return allowed;
+  if (!request_check.ok()) return request_check;
+  return caller;
+}
+
 std::string CallerAgencyId(const grpc::ServerContextBase& context,
                            const AgencyRegistry& registry) {
   absl::StatusOr<v1::Agency> agency = CallerAgency(context, registry);

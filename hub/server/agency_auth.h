@@ -32,6 +32,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "identity/agency_registry.h"
+#include "routing/authorization.h"
 #include "server/call_log.h"
 #include "server/rate_limiter.h"
 
@@ -91,6 +92,14 @@ class OpenStreamCounterFactory : public grpc::experimental::ServerInterceptorFac
 // does not let reach a handler.
 absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
                                         const AgencyRegistry& registry);
+
+// The checks every handler makes first, in the order that decides which
+// refusal a caller sees: who it is (CallerAgency), whether its role may call
+// `method` (routing/authorization.h), then `request_check`, the request's
+// own validation. The caller's agency when all three pass.
+absl::StatusOr<v1::Agency> AuthorizedCaller(const grpc::ServerContextBase& context,
+                                            const AgencyRegistry& registry, Method method,
+                                            const absl::Status& request_check = absl::OkStatus());
 
 // The caller's agency id, or "" if it has none; for logging.
 std::string CallerAgencyId(const grpc::ServerContextBase& context, const AgencyRegistry& registry);

@@ -20,11 +20,8 @@ class RefusedStream : public grpc::ServerWriteReactor<v1::RoutedMessage> {
 
 grpc::ServerWriteReactor<v1::RoutedMessage>* InboxService::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
+  absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, Method::kSubscribe);
   if (!caller.ok()) return new RefusedStream(caller.status());
-  if (absl::Status allowed = Authorize(*caller, Method::kSubscribe); !allowed.ok()) {
-    return new RefusedStream(allowed);
-  }
   int max_in_flight = request->max_in_flight();
   if (max_in_flight < 0 || max_in_flight > kMaxMaxInFlight) {
     return new RefusedStream(absl::InvalidArgumentError(
@@ -38,11 +35,10 @@ grpc::ServerUnaryReactor* InboxService::Acknowledge(grpc::CallbackServerContext*
                                                     const v1::AcknowledgeRequest* request,
                                                     v1::AcknowledgeResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
-  absl::Status checked = caller.ok() ? Authorize(*caller, Method::kAcknowledge) : caller.status();
-  if (checked.ok()) checked = ValidateAcknowledge(*request);
-  if (!checked.ok()) {
-    reactor->Finish(ToGrpcStatus(checked));
+  absl::StatusOr<v1::Agency> caller =
+      AuthorizedCaller(*context, *registry_, Method::kAcknowledge, ValidateAcknowledge(*request));
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   // Committed with other calls' acknowledgements, off the reactor thread.

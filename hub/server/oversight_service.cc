@@ -18,11 +18,8 @@ constexpr int kMaxPageSize = 500;
 grpc::Status OversightService::ListOpenActions(grpc::ServerContext* context,
                                                const v1::ListOpenActionsRequest* request,
                                                v1::ListOpenActionsResponse* response) {
-  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
+  absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, Method::kListOpenActions);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status allowed = Authorize(*caller, Method::kListOpenActions); !allowed.ok()) {
-    return ToGrpcStatus(allowed);
-  }
   int page_size = request->page_size();
   if (page_size < 0 || page_size > kMaxPageSize) {
     return ToGrpcStatus(absl::InvalidArgumentError(

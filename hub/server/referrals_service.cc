@@ -40,11 +40,9 @@ grpc::ServerUnaryReactor* ReferralsService::Submit(grpc::CallbackServerContext* 
                                                    const absl::Status& request_check, Submission submission,
                                                    v1::SubmitResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
-  absl::Status checked = caller.ok() ? Authorize(*caller, method) : caller.status();
-  if (checked.ok()) checked = request_check;
-  if (!checked.ok()) {
-    reactor->Finish(ToGrpcStatus(checked));
+  absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, method, request_check);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
 
@@ -207,11 +205,10 @@ grpc::ServerUnaryReactor* ReferralsService::GetCase(grpc::CallbackServerContext*
                                                     const v1::GetCaseRequest* request,
                                                     v1::GetCaseResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<v1::Agency> caller = CallerAgency(*context, *registry_);
-  absl::Status checked = caller.ok() ? Authorize(*caller, Method::kGetCase) : caller.status();
-  if (checked.ok()) checked = ValidateGetCase(*request);
-  if (!checked.ok()) {
-    reactor->Finish(ToGrpcStatus(checked));
+  absl::StatusOr<v1::Agency> caller =
+      AuthorizedCaller(*context, *registry_, Method::kGetCase, ValidateGetCase(*request));
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   executor_.Submit([this, reactor, response, case_id = request->case_id(), reader = caller->id()] {
