@@ -101,13 +101,20 @@ start() {
   rm -f "$pidfile"
   # --no-defaults: the system's my.cnf must not change a private server.
   # innodb_flush_log_at_trx_commit=1 and sync_binlog: a commit is on disk
-  # before the hub answers its caller.
+  # before the hub answers its caller. A buffer pool and redo log larger than
+  # the defaults (128 MiB, 96 MiB): a message takes about 2.8 KiB of tables
+  # and indexes (its row, receipt, delivery and three audit rows), so the
+  # 150,000 of a benchmark run outgrew the default pool, and the flushing
+  # that followed took p99 submit->delivery at 1,000/s from 8-9 ms to
+  # 21-41 ms (docs/benchmarks.md).
+  # Both are allocated as used; each data directory holds a 512 MiB redo log.
   setsid mariadbd --no-defaults "${user_opt[@]}" \
     --datadir="$data" --socket="$sock" --pid-file="$pidfile" --log-error="$log" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
     --innodb-flush-log-at-trx-commit=1 --innodb-doublewrite=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-connections=1000 --innodb-lock-wait-timeout=10 \
+    --innodb-buffer-pool-size=1G --innodb-log-file-size=512M \
     </dev/null >/dev/null 2>&1 &
   # In a script, a background job is no process group leader, so setsid
   # execs mariadbd in place: $! is the server's own pid.
