@@ -265,6 +265,39 @@ DeliveryIds InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>&
   return ids;
 }
 
+// The rows of a message and of a receipt, as SQL text, for the single path
+// and the group path alike; the SQL is made of SqlBytes() and the hub's own
+// text. `body` has its id, sender, case and reply already set; `sealed_body`
+// is the body as stored (Sealed()).
+std::string MessageRow(const v1::RoutedMessage& body, absl::Time accepted_at, const std::string& sealed_body,
+                       const std::string& event_acknowledged_by) {
+  // Alerts the hub sends of its own accord have no sending agency.
+  return absl::StrCat("(", SqlBytes(body.message_id()), ", ", SqlBytes(v1::MessageKind_Name(body.kind())), ", ",
+                      SqlBytesOrNull(body.sender_agency_id()), ", ", SqlBytesOrNull(body.case_id()), ", ",
+                      SqlBytesOrNull(body.in_reply_to()), ", ", SqlTimeLiteral(accepted_at), ", ",
+                      SqlBytes(sealed_body), ", ", SqlBytesOrNull(event_acknowledged_by), ")");
+}
+
+std::string MessageInsert(const std::vector<std::string>& rows) {
+  return absl::StrCat(
+      "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
+      " event_acknowledged_by) VALUES ",
+      absl::StrJoin(rows, ", "));
+}
+
+// The first answer to `s`'s key, kept for its retries (ReplayIfSeen).
+std::string ReceiptRow(const Submission& s, const v1::SubmitResponse& receipt) {
+  return absl::StrCat("(", SqlBytes(s.sender_agency_id), ", ", SqlBytes(s.idempotency_key), ", ",
+                      SqlBytes(s.method), ", ", SqlBytes(s.request_sha256), ", ",
+                      SqlBytes(receipt.SerializeAsString()), ")");
+}
+
+std::string ReceiptInsert(const std::vector<std::string>& rows) {
+  return absl::StrCat(
+      "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ",
+      absl::StrJoin(rows, ", "));
+}
+
 // Writes one message and its deliveries (one statement for all of them);
 // returns the message's id. With `hand_out`, a delivery to a recipient one of
 // its streams can take is written LEASED to that stream.
@@ -272,26 +305,15 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
                                           v1::RoutedMessage body, const std::string& case_id,
                                           const std::vector<std::string>& recipients,
                                           const std::string& event_acknowledged_by,
-                                          BlobParams& blobs, const crypto::FieldCipher& k,
+                                          const crypto::FieldCipher& k,
                                           HandOutState* hand_out) {
   const std::string message_id = NewUuid();
   body.set_message_id(message_id);
   body.set_sender_agency_id(s.sender_agency_id);
   *body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
   body.set_case_id(case_id);
-  auto insert = Prepare(c,
-                        "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to,"
-                        " accepted_at, body, event_acknowledged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  insert->setString(1, message_id);
-  insert->setString(2, v1::MessageKind_Name(body.kind()));
-  // Alerts the hub sends of its own accord have no sending agency.
-  if (s.sender_agency_id.empty()) insert->setNull(3, 0); else insert->setString(3, s.sender_agency_id);
-  if (case_id.empty()) insert->setNull(4, 0); else insert->setString(4, case_id);
-  if (body.in_reply_to().empty()) insert->setNull(5, 0); else insert->setString(5, body.in_reply_to());
-  insert->setString(6, SqlTime(s.accepted_at));
-  CRE_RETURN_IF_ERROR(blobs.SetSealed(*insert, 7, body, k, kMessageBody, message_id));
-  if (event_acknowledged_by.empty()) insert->setNull(8, 0); else insert->setString(8, event_acknowledged_by);
-  insert->executeUpdate();
+  CRE_ASSIGN_OR_RETURN(const std::string sealed, Sealed(body, k, kMessageBody, message_id));
+  RunBatch(c, {MessageInsert({MessageRow(body, s.accepted_at, sealed, event_acknowledged_by)})}, nullptr);
   if (!case_id.empty()) {
     std::vector<std::string> involved = recipients;
     if (!s.sender_agency_id.empty()) involved.push_back(s.sender_agency_id);
@@ -421,7 +443,7 @@ absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
     Submission on_behalf = s;  // the trigger's time; the sender the hub acts for
     on_behalf.sender_agency_id = follow_up.on_behalf_of;
     CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
-                         InsertMessage(c, on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, blobs, k,
+                         InsertMessage(c, on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, k,
                                        hand_out));
     RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
     if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
@@ -523,7 +545,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   v1::RoutedMessage body = s.message;
   body.set_in_reply_to(s.in_reply_to);
   CRE_ASSIGN_OR_RETURN(const std::string message_id,
-                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, blobs, k,
+                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k,
                                      &hand_out));
   bool record_changed = s.new_child == nullptr && (s.record_append.risk_assessments_size() > 0 ||
                                                    s.record_append.events_size() > 0);
@@ -544,16 +566,8 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   for (const std::string& recipient : recipients) response->add_recipient_agency_ids(recipient);
   *response->mutable_accepted_at() = ToProtoTime(s.accepted_at);
 
-  auto remember = Prepare(c,
-                          "INSERT INTO idempotency (agency_id, idempotency_key, method,"
-                          " request_sha256, response) VALUES (?, ?, ?, ?, ?)");
-  remember->setString(1, s.sender_agency_id);
-  remember->setString(2, s.idempotency_key);
-  remember->setString(3, s.method);
-  remember->setString(4, s.request_sha256);
-  blobs.Set(*remember, 5, *response);
   try {
-    remember->executeUpdate();
+    RunBatch(c, {ReceiptInsert({ReceiptRow(s, *response)})}, nullptr);
   } catch (const sql::SQLException& e) {
     if (!IsDuplicateKey(e)) throw;
     return absl::AbortedError(kConcurrentKey);
@@ -636,29 +650,16 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
 
   // 2. Receipts, messages and deliveries; with 3, one round trip in all.
   std::vector<std::string> rows;
-  for (const GroupMember& m : members) {
-    const Submission& s = *batch[m.index].submission;
-    rows.push_back(absl::StrCat("(", SqlBytes(s.sender_agency_id), ", ", SqlBytes(s.idempotency_key), ", ",
-                                SqlBytes(s.method), ", ", SqlBytes(s.request_sha256), ", ",
-                                SqlBytes(m.accepted.receipt.SerializeAsString()), ")"));
-  }
+  for (const GroupMember& m : members) rows.push_back(ReceiptRow(*batch[m.index].submission, m.accepted.receipt));
   std::vector<std::string> statements;
-  statements.push_back(absl::StrCat(
-      "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ",
-      absl::StrJoin(rows, ", ")));
+  statements.push_back(ReceiptInsert(rows));
   rows.clear();
   for (const GroupMember& m : members) {
     const Submission& s = *batch[m.index].submission;
     CRE_ASSIGN_OR_RETURN(std::string body, Sealed(m.body, k, kMessageBody, m.body.message_id()));
-    rows.push_back(absl::StrCat("(", SqlBytes(m.body.message_id()), ", ",
-                                SqlBytes(v1::MessageKind_Name(m.body.kind())), ", ",
-                                SqlBytes(s.sender_agency_id), ", NULL, NULL, ", SqlTimeLiteral(s.accepted_at),
-                                ", ", SqlBytes(body), ", ", SqlBytesOrNull(m.routing.acknowledged_by), ")"));
+    rows.push_back(MessageRow(m.body, s.accepted_at, body, m.routing.acknowledged_by));
   }
-  statements.push_back(absl::StrCat(
-      "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
-      " event_acknowledged_by) VALUES ",
-      absl::StrJoin(rows, ", ")));
+  statements.push_back(MessageInsert(rows));
   std::vector<DeliveryRow> deliveries;
   for (const GroupMember& m : members) {
     const Submission& s = *batch[m.index].submission;
