@@ -3,11 +3,13 @@
 # Unix socket, a loopback TCP port, durable settings. Nothing here touches
 # the system's MariaDB service.
 #
-#   scripts/mariadb.sh start  [--dir DIR] [--port PORT]
+#   scripts/mariadb.sh start  [--dir DIR] [--port PORT] [--buffer-pool SIZE] [--redo-log SIZE]
 #   scripts/mariadb.sh stop   [--dir DIR]
 #   scripts/mariadb.sh status [--dir DIR]
 #
-# DIR defaults to var/mariadb under the repository, PORT to 3307. The first
+# DIR defaults to var/mariadb under the repository, PORT to 3307; the InnoDB
+# buffer pool and redo log to MariaDB's own sizes (128M, 96M), which the
+# tests and the demo never outgrow (scripts/bench.sh asks for more). The first
 # start initialises DIR/data, creates the schema `cre_hub` and the account
 # `cre_hub` (allowed on every schema named cre_%), with a random password
 # written to DIR/hub.password (mode 600). The hub's config points at that file.
@@ -18,10 +20,14 @@ cmd=${1:-}
 shift || true
 dir="$root/var/mariadb"
 port=3307
+buffer_pool=128M
+redo_log=96M
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
+    --buffer-pool) buffer_pool=$2; shift 2 ;;
+    --redo-log) redo_log=$2; shift 2 ;;
     *) echo "mariadb.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -101,20 +107,16 @@ start() {
   rm -f "$pidfile"
   # --no-defaults: the system's my.cnf must not change a private server.
   # innodb_flush_log_at_trx_commit=1 and sync_binlog: a commit is on disk
-  # before the hub answers its caller. A buffer pool and redo log larger than
-  # the defaults (128 MiB, 96 MiB): a message takes about 2.8 KiB of tables
-  # and indexes (its row, receipt, delivery and three audit rows), so the
-  # 150,000 of a benchmark run outgrew the default pool, and the flushing
-  # that followed took p99 submit->delivery at 1,000/s from 8-9 ms to
-  # 21-41 ms (docs/benchmarks.md).
-  # Both are allocated as used; each data directory holds a 512 MiB redo log.
+  # before the hub answers its caller. The buffer pool is allocated as used;
+  # the redo log takes its whole size on disk in every data directory, which
+  # is why the tests' servers (several at once) keep the default.
   setsid mariadbd --no-defaults "${user_opt[@]}" \
     --datadir="$data" --socket="$sock" --pid-file="$pidfile" --log-error="$log" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
     --innodb-flush-log-at-trx-commit=1 --innodb-doublewrite=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-connections=1000 --innodb-lock-wait-timeout=10 \
-    --innodb-buffer-pool-size=1G --innodb-log-file-size=512M \
+    --innodb-buffer-pool-size="$buffer_pool" --innodb-log-file-size="$redo_log" \
     </dev/null >/dev/null 2>&1 &
   # In a script, a background job is no process group leader, so setsid
   # execs mariadbd in place: $! is the server's own pid.
