@@ -106,8 +106,9 @@ start() {
   if [ ! -d "$data/mysql" ]; then initialise; fresh=1; fi
   rm -f "$pidfile"
   # --no-defaults: the system's my.cnf must not change a private server.
-  # innodb_flush_log_at_trx_commit=1 and sync_binlog: a commit is on disk
-  # before the hub answers its caller. The buffer pool is allocated as used;
+  # innodb_flush_log_at_trx_commit=1 and the doublewrite buffer: a commit is
+  # on disk before the hub answers its caller, and survives a torn page. No
+  # binary log: there is no replica to feed. The buffer pool is allocated as used;
   # the redo log takes its whole size on disk in every data directory, which
   # is why the tests' servers (several at once) keep the default.
   setsid mariadbd --no-defaults "${user_opt[@]}" \
