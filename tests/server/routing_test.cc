@@ -383,6 +383,14 @@ TEST_F(RoutingTest, RetryWithTheSameKeyReturnsTheFirstAnswerAndCreatesNothing) {
   EXPECT_THAT(status.error_message(), HasSubstr("idempotency_key"));
   // Keys belong to the agency: another agency may use the same one.
   EXPECT_NE(Submit("derby-school-ashgrove", request).message_id(), first.message_id());
+  // And they are compared exactly: a key differing in case is another key
+  // (migration 0008; the columns' collation was case-insensitive before),
+  // so this one is a new submission, not a refused reuse of "same-key".
+  v1::SubmitResponse upper;
+  v1::SubmitConcernRequest upper_key = other;
+  upper_key.set_idempotency_key("SAME-KEY");
+  ASSERT_TRUE(Call("derby-health", &v1::Referrals::Stub::SubmitConcern, upper_key, &upper).ok());
+  EXPECT_NE(upper.message_id(), first.message_id());
 }
 
 TEST_F(RoutingTest, TwoHubProcessesShareTheDatabase) {
