@@ -261,9 +261,10 @@ class Store {
   // --- Delivery -----------------------------------------------------------
 
   // Leases to `lease_owner` up to `limit` deliveries for `recipient` that
-  // are due, oldest first, at most one unacknowledged per case. Safe from
-  // several streams and processes at once: a delivery is leased to one
-  // owner at a time.
+  // are due, in the order they fell due (a new delivery when it was
+  // accepted, a retried one when its backoff ended), at most one
+  // unacknowledged per case. Safe from several streams and processes at
+  // once: a delivery is leased to one owner at a time.
   virtual absl::StatusOr<std::vector<v1::RoutedMessage>> ClaimDeliveries(
       const std::string& recipient, const std::string& lease_owner, int limit,
       const DeliveryPolicy& policy) = 0;

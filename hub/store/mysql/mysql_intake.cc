@@ -200,7 +200,7 @@ struct HandOutState {
 // sees what committed after this transaction's snapshot.
 bool EarlierOutstanding(sql::Connection& c, const std::string& recipient, const std::string& order_key) {
   auto select = Prepare(c,
-                        "SELECT 1 FROM delivery WHERE recipient_agency_id = ? AND order_key = ?"
+                        "SELECT 1 FROM delivery FORCE INDEX (delivery_order) WHERE recipient_agency_id = ? AND order_key = ?"
                         " AND state IN ('PENDING', 'LEASED') LIMIT 1 LOCK IN SHARE MODE");
   select->setString(1, recipient);
   select->setString(2, order_key);
