@@ -136,6 +136,62 @@ absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& 
   return result;
 }
 
+absl::StatusOr<BacklogResult> RunBacklog(const HubUnderTest& hub, const std::vector<std::string>& submitters,
+                                         int concurrency, absl::Duration fill, int pru_streams) {
+  BacklogResult result;
+  const std::string tag = absl::StrCat("backlog-", NowNanos());
+  std::vector<std::unique_ptr<v1::Referrals::Stub>> submit_stubs;
+  for (size_t i = 0; i < submitters.size(); ++i) {
+    absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> stub =
+        StubFor<v1::Referrals>(hub, submitters[i], 600 + static_cast<int>(i));
+    if (!stub.ok()) return stub.status();
+    submit_stubs.push_back(*std::move(stub));
+  }
+  std::atomic<int64_t> sequence{0};
+  FirstError first_error;
+  result.filled = RunClosedLoop(concurrency, fill, [&](int64_t scheduled, Done done) {
+    const int64_t n = sequence.fetch_add(1);
+    SubmitReport(submit_stubs[n % submit_stubs.size()].get(), TimedReport(absl::StrCat(tag, "-", n), tag, scheduled),
+                 [&first_error, done](const grpc::Status& status, const v1::SubmitResponse&) {
+                   if (!status.ok()) first_error.Note(status);
+                   done(status.ok());
+                 });
+  });
+  if (!first_error.Get().empty()) std::cerr << "hub_benchmark: " << tag << ": first refusal: " << first_error.Get() << "\n";
+
+  std::atomic<int64_t> acknowledged{0}, last_ack{0};
+  auto on_acked = [&acknowledged, &last_ack, tag](const v1::RoutedMessage& m) {
+    if (!SentNanos(m, tag)) return;
+    acknowledged.fetch_add(1);
+    last_ack.store(NowNanos());
+  };
+  std::vector<std::unique_ptr<v1::Inbox::Stub>> inbox_stubs;
+  for (int i = 0; i < pru_streams; ++i) {
+    absl::StatusOr<std::unique_ptr<v1::Inbox::Stub>> stub = StubFor<v1::Inbox>(hub, "derby-pru", 700 + i);
+    if (!stub.ok()) return stub.status();
+    inbox_stubs.push_back(*std::move(stub));
+  }
+  const double hub_cpu = CpuSeconds(hub.pid), database_cpu = hub.database_pid > 0 ? CpuSeconds(hub.database_pid) : -1;
+  const int64_t start = NowNanos();
+  std::vector<std::unique_ptr<InboxSubscriber>> subscribers;
+  for (auto& stub : inbox_stubs) {
+    subscribers.push_back(std::make_unique<InboxSubscriber>(stub.get(), 64, nullptr, on_acked));
+    subscribers.back()->Start();
+  }
+  // Bounded: what is not drained in a minute is reported as such.
+  const int64_t give_up = start + absl::ToInt64Nanoseconds(absl::Minutes(1));
+  while (acknowledged.load() < result.filled.completed && NowNanos() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  result.acknowledged = acknowledged.load();
+  result.drain = absl::Nanoseconds(std::max<int64_t>(last_ack.load(), start) - start);
+  auto used = [](double before, double after) { return before < 0 || after < 0 ? -1 : after - before; };
+  result.hub_cpu = used(hub_cpu, CpuSeconds(hub.pid));
+  if (database_cpu >= 0) result.database_cpu = used(database_cpu, CpuSeconds(hub.database_pid));
+  CloseAll(subscribers);
+  return result;
+}
+
 namespace {
 
 // Opens a case as `agency` with a LOW concern (recorded, routed to nobody).

@@ -1,7 +1,8 @@
 // The hub end to end, as scripts/bench.sh runs it against a real cre-hub
 // process: sustained Operation Liberty reports from several agencies to
-// subscribed PRU streams, one report fanned out to 100 involved agencies,
-// and thousands of idle subscriber streams.
+// subscribed PRU streams, a backlog drained by streams that subscribe late,
+// one report fanned out to 100 involved agencies, and thousands of idle
+// subscriber streams.
 #ifndef CRE_BENCHMARKS_HUB_HUB_SCENARIOS_H_
 #define CRE_BENCHMARKS_HUB_HUB_SCENARIOS_H_
 
@@ -49,6 +50,20 @@ struct EndToEndResult {
 };
 
 absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& hub, const EndToEndOptions& options);
+
+struct BacklogResult {
+  Throughput filled;        // reports accepted while no PRU stream was open
+  int64_t acknowledged = 0;  // of those, delivered and acknowledged once the streams opened
+  absl::Duration drain;      // the streams' first subscription to the last acknowledgement
+  double hub_cpu = -1, database_cpu = -1;  // CPU seconds of the drain; -1 where unknown
+};
+
+// An agency whose system was away: `concurrency` reports outstanding for
+// `fill` from `submitters` while no derby-pru stream is open, so that every
+// delivery waits in the store; then `pru_streams` streams subscribe and
+// claim, and the clock runs until the last of them is acknowledged.
+absl::StatusOr<BacklogResult> RunBacklog(const HubUnderTest& hub, const std::vector<std::string>& submitters,
+                                         int concurrency, absl::Duration fill, int pru_streams);
 
 struct FanOutResult {
   int recipients = 0;        // involved agencies subscribed (besides the PRU)

@@ -50,7 +50,8 @@ ABSL_FLAG(std::string, partner_prefix, "bench-partner-", "fan-out and idle agenc
 ABSL_FLAG(int, fanout_agencies, 100, "involved agencies of the fan-out");
 ABSL_FLAG(int, fanout_reports, 3, "reports timed one after the other");
 ABSL_FLAG(int, idle_streams, 5000, "idle subscriber streams");
-ABSL_FLAG(std::string, phases, "transport,storage,saturation,offered,fanout,idle", "which to run");
+ABSL_FLAG(absl::Duration, backlog_fill, absl::Seconds(5), "the backlog: how long reports are submitted before the PRU subscribes");
+ABSL_FLAG(std::string, phases, "transport,storage,saturation,offered,backlog,fanout,idle", "which to run");
 
 namespace cre::bench {
 namespace {
@@ -163,6 +164,26 @@ absl::Status EndToEnd(const HubUnderTest& hub, int concurrency, Ceilings& c) {
   return absl::OkStatus();
 }
 
+absl::Status Backlog(const HubUnderTest& hub) {
+  const int concurrency = 64, streams = absl::GetFlag(FLAGS_pru_streams);
+  const absl::Duration fill = absl::GetFlag(FLAGS_backlog_fill);
+  absl::StatusOr<BacklogResult> r = RunBacklog(hub, absl::GetFlag(FLAGS_submitters), concurrency, fill, streams);
+  if (!r.ok()) return r.status();
+  const double seconds = absl::ToDoubleSeconds(r->drain);
+  const double n = static_cast<double>(std::max<int64_t>(r->acknowledged, 1));
+  std::cout << absl::StrFormat("backlog             %d reports accepted in %s (%d outstanding) with no PRU stream open; "
+                               "then %d streams\n",
+                               r->filled.completed, absl::FormatDuration(fill), concurrency, streams)
+            << absl::StrFormat("  drained %d of %d in %.1f s: %.0f/s  (%d failed to submit)\n", r->acknowledged,
+                               r->filled.completed, seconds, seconds > 0 ? r->acknowledged / seconds : 0.0,
+                               r->filled.failed);
+  if (r->hub_cpu >= 0 && r->database_cpu >= 0) {
+    std::cout << absl::StrFormat("  CPU per message  hub %.0f us, MariaDB %.0f us\n", r->hub_cpu / n * 1e6,
+                                 r->database_cpu / n * 1e6);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FanOut(const HubUnderTest& hub) {
   absl::StatusOr<FanOutResult> r =
       RunFanOut(hub, Partners(absl::GetFlag(FLAGS_fanout_agencies)), absl::GetFlag(FLAGS_fanout_reports));
@@ -244,6 +265,7 @@ int Run() {
     steps.push_back({"saturation", [&hub, n, c] { return EndToEnd(hub, n, *c); }});
   }
   steps.push_back({"offered", [&] { return EndToEnd(hub, 0, unused); }});
+  steps.push_back({"backlog", [&] { return Backlog(hub); }});
   steps.push_back({"fanout", [&] { return FanOut(hub); }});
   steps.push_back({"idle", [&] { return Idle(hub); }});
   int failures = 0;
