@@ -46,18 +46,15 @@ constexpr char kClaimSql[] =
     "       AND e.state IN ('PENDING', 'LEASED') AND e.delivery_id < d.delivery_id)"
     " ORDER BY d.next_attempt_at, d.delivery_id LIMIT ? FOR UPDATE SKIP LOCKED";
 
-constexpr char kLeaseSql[] =
-    "UPDATE delivery SET state = 'LEASED', lease_owner = ?, attempts = attempts + 1,"
-    " lease_until = NOW(6) + INTERVAL ? MICROSECOND WHERE delivery_id = ?";
-
-// The message as this recipient receives it. The child's details travel
-// with case messages: every recipient of one is involved with the case.
+// The message as each recipient receives it, for the ids that follow. The
+// child's details travel with case messages: every recipient of one is
+// involved with the case.
 constexpr char kLoadSql[] =
     "SELECT d.delivery_id, d.attempts, m.message_id, m.body, ch.child_id, ch.details FROM delivery d"
     " JOIN message m ON m.message_id = d.message_id"
     " LEFT JOIN cre_case c ON c.case_id = m.case_id"
     " LEFT JOIN child ch ON ch.child_id = c.child_id"
-    " WHERE d.delivery_id = ?";
+    " WHERE d.delivery_id";
 
 // A lease that ended without an ack: due again after a backoff that doubles
 // with each attempt, or dead after max_attempts.
@@ -128,28 +125,43 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
       while (rows->next()) ids.push_back(rows->getInt64(1));
     }
     if (ids.empty()) return absl::OkStatus();
-    auto lease = Prepare(c, kLeaseSql);
-    auto load = Prepare(c, kLoadSql);
-    for (int64_t id : ids) {
-      lease->setString(1, lease_owner);
-      lease->setInt64(2, Micros(policy.lease));
-      lease->setInt64(3, id);
-      lease->executeUpdate();
-      load->setInt64(1, id);
-      std::unique_ptr<sql::ResultSet> row(load->executeQuery());
-      if (!row->next()) return absl::InternalError(absl::StrCat("delivery ", id, " vanished"));
+    // The leases and the messages in one round trip (a claim of 64 took 129),
+    // the audit records and the commit in another. The SQL is made of
+    // integers and SqlBytes().
+    const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
+    const std::vector<std::string> statements = {
+        absl::StrCat("UPDATE delivery FORCE INDEX (PRIMARY) SET state = 'LEASED', lease_owner = ", SqlBytes(lease_owner),
+                     ", attempts = attempts + 1, lease_until = NOW(6) + INTERVAL ", Micros(policy.lease),
+                     " MICROSECOND WHERE delivery_id", in),
+        absl::StrCat(kLoadSql, in)};
+    std::map<int64_t, v1::RoutedMessage> loaded;
+    absl::Status opened;
+    RunBatch(c, statements, [&](size_t, sql::ResultSet& row) {
+      if (!opened.ok()) return;
       absl::StatusOr<v1::RoutedMessage> message = OpenSealed<v1::RoutedMessage>(
-          *row, "body", *cipher_, kMessageBody, row->getString("message_id"));
-      if (!message.ok()) return message.status();
-      message->set_delivery_id(id);
-      message->set_redelivery_count(row->getInt("attempts") - 1);
-      if (!row->isNull("details")) {
-        absl::StatusOr<v1::ChildDetails> details = OpenSealed<v1::ChildDetails>(
-            *row, "details", *cipher_, kChildDetails, row->getString("child_id"));
-        if (!details.ok()) return details.status();
+          row, "body", *cipher_, kMessageBody, row.getString("message_id"));
+      if (!message.ok()) {
+        opened = message.status();
+        return;
+      }
+      message->set_delivery_id(row.getInt64("delivery_id"));
+      message->set_redelivery_count(row.getInt("attempts") - 1);
+      if (!row.isNull("details")) {
+        absl::StatusOr<v1::ChildDetails> details =
+            OpenSealed<v1::ChildDetails>(row, "details", *cipher_, kChildDetails, row.getString("child_id"));
+        if (!details.ok()) {
+          opened = details.status();
+          return;
+        }
         *message->mutable_child_details() = *std::move(details);
       }
-      messages.push_back(*std::move(message));
+      loaded[message->delivery_id()] = *std::move(message);
+    });
+    if (!opened.ok()) return opened;
+    for (int64_t id : ids) {  // in the claim's order
+      auto it = loaded.find(id);
+      if (it == loaded.end()) return absl::InternalError(absl::StrCat("delivery ", id, " vanished"));
+      messages.push_back(std::move(it->second));
     }
     std::vector<v1::AuditRecord> records;
     for (const v1::RoutedMessage& m : messages) {
@@ -160,7 +172,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
       records.back().set_recipient_agency_id(recipient);
       records.back().set_detail(absl::StrCat("attempt ", m.redelivery_count() + 1, ", lease ", lease_owner));
     }
-    return AppendAudit(c, std::move(records));
+    return AppendAuditAndCommit(c, records);
   });
   if (!status.ok()) return status;
   return messages;
