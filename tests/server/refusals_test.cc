@@ -428,6 +428,10 @@ const std::vector<BadRequest>& BadRequests() {
       // The shape of a token this hub issues (web-safe base64 of a|b|c), not one it issued.
       {"ActionsTokenOfThreeGarbageParts", "derby-cpm", Method::kListOpenActions, R"(page_token: "YXxifGM")",
        grpc::StatusCode::INVALID_ARGUMENT, "page_token: not a token this hub issued"},
+      // A well-formed instant and case, and a rule id that is not ASCII ("r\u00e9gle").
+      {"ActionsTokenWithANonAsciiRule", "derby-cpm", Method::kListOpenActions,
+       R"(page_token: "MjAyNi0wMS0wMSAwMDowMDowMHwwYjlhOGUzYy0xZjJkLTRjNWItOWE3ZS0zZDJjMWIwYTlmOGV8csOpZ2xl")",
+       grpc::StatusCode::INVALID_ARGUMENT, "page_token: not a token this hub issued"},
       // Directory's requests have no fields to get wrong.
   };
   return *rows;
