@@ -4,17 +4,22 @@
 -- idempotency keys, rule and trigger keys, lease owners, SHA-256 hex), but
 -- the columns had the schema's utf8mb4_unicode_ci: case-insensitive, so an
 -- agency's idempotency keys "Ref-1" and "ref-1" were one key, and its second
--- submission was taken for a retry of the first. It is also slow: every
+-- submission was taken for a retry of the first (replayed, or refused as
+-- a reused key). It is also slow: every
 -- index lookup on such a column goes through the Unicode collation's weight
 -- tables, a few per cent of the database's CPU at saturation
 -- (docs/benchmarks.md). ascii_bin: exact, one byte a character.
+-- The tables' default stays utf8mb4, for text: a later column that holds
+-- an id, or refers to one, says CHARACTER SET ascii COLLATE ascii_bin, or
+-- its foreign key cannot be made and its joins compare across collations.
 --
 -- MariaDB does not change the character set of a column a foreign key
 -- uses, so the keys are dropped first and made again after; with
 -- foreign_key_checks off (this connection only, the migration's own) the
 -- rows are not checked again: they met the same constraints until now. Each
 -- step may run again if the migration was cut short. On a populated
--- database each MODIFY copies its table.
+-- database each MODIFY copies its table, and other hub processes' writes
+-- to it wait meanwhile: upgrade with the other processes stopped.
 
 SET SESSION foreign_key_checks = 0;
 
