@@ -1,6 +1,8 @@
 // See hub_load.h.
 #include "hub_load.h"
 
+#include <chrono>
+
 #include <memory>
 
 #include "absl/strings/numbers.h"
@@ -58,6 +60,8 @@ void InboxSubscriber::SendWaiting(const std::shared_ptr<Acks>& acks) {
   }
   for (const v1::RoutedMessage& message : call->messages) call->request.add_delivery_ids(message.delivery_id());
   call->acks = acks;
+  // Bounded like the submissions: CloseAll waits for acks this long at most.
+  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   Call* raw = call.release();
   acks->stub->async()->Acknowledge(&raw->context, &raw->request, &raw->response, [raw](grpc::Status status) {
     std::unique_ptr<Call> done(raw);

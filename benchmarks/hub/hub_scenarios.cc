@@ -2,6 +2,7 @@
 #include "hub_scenarios.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -27,13 +28,23 @@ absl::StatusOr<std::unique_ptr<typename Service::Stub>> StubFor(const HubUnderTe
   return Service::NewStub(*channel);
 }
 
-// Ends every stream and waits (bounded) for their ends and their acks.
+// Ends every stream and waits (bounded) for their ends and their acks. A
+// stream or an acknowledgement still out after that would call back into
+// what the caller is about to destroy (its stubs, its counters): the
+// benchmark stops there, without destructors, as a failure.
 void CloseAll(std::vector<std::unique_ptr<InboxSubscriber>>& subscribers) {
   for (auto& s : subscribers) s->Cancel();
-  for (auto& s : subscribers) s->WaitDone(absl::Seconds(10));
-  const int64_t give_up = NowNanos() + absl::ToInt64Nanoseconds(absl::Seconds(10));
+  bool ended = true;
+  for (auto& s : subscribers) ended = s->WaitDone(absl::Seconds(10)) && ended;
+  const int64_t give_up = NowNanos() + absl::ToInt64Nanoseconds(absl::Seconds(12));
   for (auto& s : subscribers) {
     while (s->AcksPending() > 0 && NowNanos() < give_up) absl::SleepFor(absl::Milliseconds(5));
+    ended = ended && s->AcksPending() == 0;
+  }
+  if (!ended) {
+    std::cerr << "hub_benchmark: streams or acknowledgements still open 20 s after the end of a phase; stopping\n";
+    std::cout.flush();
+    std::_Exit(3);
   }
 }
 

@@ -181,6 +181,10 @@ absl::Status Backlog(const HubUnderTest& hub) {
     std::cout << absl::StrFormat("  CPU per message  hub %.0f us, MariaDB %.0f us\n", r->hub_cpu / n * 1e6,
                                  r->database_cpu / n * 1e6);
   }
+  if (r->acknowledged < r->filled.completed) {
+    return absl::DeadlineExceededError(absl::StrCat(r->filled.completed - r->acknowledged,
+                                                    " deliveries of the backlog not drained in a minute"));
+  }
   return absl::OkStatus();
 }
 
