@@ -62,10 +62,15 @@ class AuditRecordTest : public ::testing::Test {
                     ->SendNotification(&context, notify, &refused).error_code(),
                 grpc::StatusCode::PERMISSION_DENIED);
     }
-    // The refusal is recorded off the call's thread: wait for it.
-    for (int i = 0; i < 100 && Rows("record LIKE '%PERMISSION_DENIED%'") == "0"; ++i) {
+    // The refusal is recorded off the call's thread, and sealed into the
+    // chain after the records before it: once it is there, all of them are.
+    // Bounded generously: on a loaded machine (a sanitizer build alongside)
+    // sealing once took more than the 5 s this waited before, and the tests
+    // then found rows 2 and 3 missing rather than altered.
+    for (int i = 0; i < 600 && Rows("record LIKE '%PERMISSION_DENIED%'") == "0"; ++i) {
       absl::SleepFor(absl::Milliseconds(50));
     }
+    ASSERT_NE(Rows("record LIKE '%PERMISSION_DENIED%'"), "0") << "the refusal was not sealed within 30 s";
   }
 
   std::string Rows(const std::string& where) {
