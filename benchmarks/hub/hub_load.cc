@@ -2,7 +2,6 @@
 #include "hub_load.h"
 
 #include <chrono>
-
 #include <memory>
 
 #include "absl/strings/numbers.h"

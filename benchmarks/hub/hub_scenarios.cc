@@ -28,6 +28,58 @@ absl::StatusOr<std::unique_ptr<typename Service::Stub>> StubFor(const HubUnderTe
   return Service::NewStub(*channel);
 }
 
+// One stub per agency of `agencies`, each on its own connection
+// (channel ids first_channel, first_channel + 1, ...).
+template <typename Service>
+absl::StatusOr<std::vector<std::unique_ptr<typename Service::Stub>>> StubsFor(
+    const HubUnderTest& hub, const std::vector<std::string>& agencies, int first_channel) {
+  std::vector<std::unique_ptr<typename Service::Stub>> stubs;
+  for (size_t i = 0; i < agencies.size(); ++i) {
+    absl::StatusOr<std::unique_ptr<typename Service::Stub>> stub =
+        StubFor<Service>(hub, agencies[i], first_channel + static_cast<int>(i));
+    if (!stub.ok()) return stub.status();
+    stubs.push_back(*std::move(stub));
+  }
+  return stubs;
+}
+
+// The acknowledgements of one run's reports (those carrying `tag`): how
+// many, and when the last came. Outlives the streams it counts for.
+struct AckCount {
+  std::atomic<int64_t> acknowledged{0}, last{0};
+
+  InboxSubscriber::OnMessage Of(const std::string& tag) {
+    return [this, tag](const v1::RoutedMessage& m) {
+      if (!SentNanos(m, tag)) return;
+      acknowledged.fetch_add(1);
+      last.store(NowNanos());
+    };
+  }
+  // Until `expected` have come or the clock passes `give_up_nanos`.
+  void WaitFor(int64_t expected, int64_t give_up_nanos) const {
+    while (acknowledged.load() < expected && NowNanos() < give_up_nanos) absl::SleepFor(absl::Milliseconds(10));
+  }
+};
+
+// CPU seconds the hub, MariaDB and this process have used since it was
+// made; -1 where unknown.
+class CpuSince {
+ public:
+  explicit CpuSince(const HubUnderTest& hub)
+      : hub_(hub),
+        hub_start_(CpuSeconds(hub.pid)),
+        database_start_(hub.database_pid > 0 ? CpuSeconds(hub.database_pid) : -1),
+        generator_start_(CpuSeconds(0)) {}
+  double Hub() const { return Used(hub_start_, CpuSeconds(hub_.pid)); }
+  double Database() const { return database_start_ < 0 ? -1 : Used(database_start_, CpuSeconds(hub_.database_pid)); }
+  double Generator() const { return Used(generator_start_, CpuSeconds(0)); }
+
+ private:
+  static double Used(double before, double after) { return before < 0 || after < 0 ? -1 : after - before; }
+  const HubUnderTest& hub_;
+  const double hub_start_, database_start_, generator_start_;
+};
+
 // Ends every stream and waits (bounded) for their ends and their acks. A
 // stream or an acknowledgement still out after that would call back into
 // what the caller is about to destroy (its stubs, its counters): the
@@ -75,32 +127,22 @@ double EndToEndResult::AcknowledgedPerSecond() const {
 absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& hub,
                                                             const EndToEndOptions& options) {
   auto result = std::make_unique<EndToEndResult>();
-  std::atomic<int64_t> acknowledged{0}, last_ack{0};
+  AckCount acks;
   const std::string tag = options.tag;
   auto on_delivered = [&result, tag](const v1::RoutedMessage& m) {
     if (std::optional<int64_t> sent = SentNanos(m, tag)) result->delivery_latency.Add(NowNanos() - *sent);
   };
-  auto on_acked = [&acknowledged, &last_ack, tag](const v1::RoutedMessage& m) {
-    if (!SentNanos(m, tag)) return;
-    acknowledged.fetch_add(1);
-    last_ack.store(NowNanos());
-  };
-  std::vector<std::unique_ptr<v1::Inbox::Stub>> inbox_stubs;
+  absl::StatusOr<std::vector<std::unique_ptr<v1::Inbox::Stub>>> inbox_stubs =
+      StubsFor<v1::Inbox>(hub, std::vector<std::string>(options.pru_streams, "derby-pru"), 100);
+  if (!inbox_stubs.ok()) return inbox_stubs.status();
   std::vector<std::unique_ptr<InboxSubscriber>> subscribers;
-  for (int i = 0; i < options.pru_streams; ++i) {
-    absl::StatusOr<std::unique_ptr<v1::Inbox::Stub>> stub = StubFor<v1::Inbox>(hub, "derby-pru", 100 + i);
-    if (!stub.ok()) return stub.status();
-    inbox_stubs.push_back(*std::move(stub));
-    subscribers.push_back(std::make_unique<InboxSubscriber>(inbox_stubs.back().get(), 64, on_delivered, on_acked));
+  for (auto& stub : *inbox_stubs) {
+    subscribers.push_back(std::make_unique<InboxSubscriber>(stub.get(), 64, on_delivered, acks.Of(tag)));
     subscribers.back()->Start();
   }
-  std::vector<std::unique_ptr<v1::Referrals::Stub>> submit_stubs;
-  for (size_t i = 0; i < options.submitters.size(); ++i) {
-    absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> stub =
-        StubFor<v1::Referrals>(hub, options.submitters[i], 200 + static_cast<int>(i));
-    if (!stub.ok()) return stub.status();
-    submit_stubs.push_back(*std::move(stub));
-  }
+  absl::StatusOr<std::vector<std::unique_ptr<v1::Referrals::Stub>>> submit_stubs =
+      StubsFor<v1::Referrals>(hub, options.submitters, 200);
+  if (!submit_stubs.ok()) return submit_stubs.status();
   // Warm-up, not measured: the submitting connections' TLS handshakes and
   // the hub's database connections are made before the clock starts, as in
   // a hub that has been running. Its reports carry another tag, so that the
@@ -108,7 +150,7 @@ absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& 
   std::atomic<int64_t> warm_up_sequence{0};
   RunClosedLoop(options.concurrency, options.warm_up, [&](int64_t scheduled, Done done) {
     const int64_t n = warm_up_sequence.fetch_add(1);
-    SubmitReport(submit_stubs[n % submit_stubs.size()].get(),
+    SubmitReport((*submit_stubs)[n % submit_stubs->size()].get(),
                  TimedReport(absl::StrCat(tag, "-warm-up-", n), tag + "-warm-up", scheduled),
                  [done](const grpc::Status& status, const v1::SubmitResponse&) { done(status.ok()); });
   });
@@ -118,7 +160,7 @@ absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& 
   FirstError first_error;
   Issue issue = [&](int64_t scheduled, Done done) {
     const int64_t n = sequence.fetch_add(1);
-    SubmitReport(submit_stubs[n % submit_stubs.size()].get(),
+    SubmitReport((*submit_stubs)[n % submit_stubs->size()].get(),
                  TimedReport(absl::StrCat(tag, "-", n), tag, scheduled),
                  [&result, &first_error, scheduled, done](const grpc::Status& status, const v1::SubmitResponse&) {
                    if (status.ok()) result->submit_latency.Add(NowNanos() - scheduled);
@@ -126,22 +168,17 @@ absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& 
                    done(status.ok());
                  });
   };
-  const double hub_cpu = CpuSeconds(hub.pid), database_cpu = hub.database_pid > 0 ? CpuSeconds(hub.database_pid) : -1,
-               generator_cpu = CpuSeconds(0);
+  const CpuSince cpu(hub);
   const int64_t start = NowNanos();
   result->submitted = options.offered_rate > 0
                           ? RunOpenLoop(options.offered_rate, options.duration, options.concurrency, issue)
                           : RunClosedLoop(options.concurrency, options.duration, issue);
-  const int64_t give_up = NowNanos() + absl::ToInt64Nanoseconds(options.drain_timeout);
-  while (acknowledged.load() < result->submitted.completed && NowNanos() < give_up) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  result->acknowledged = acknowledged.load();
-  result->elapsed = absl::Nanoseconds(std::max<int64_t>(last_ack.load(), start) - start);
-  auto used = [](double before, double after) { return before < 0 || after < 0 ? -1 : after - before; };
-  result->hub_cpu = used(hub_cpu, CpuSeconds(hub.pid));
-  if (database_cpu >= 0) result->database_cpu = used(database_cpu, CpuSeconds(hub.database_pid));
-  result->generator_cpu = used(generator_cpu, CpuSeconds(0));
+  acks.WaitFor(result->submitted.completed, NowNanos() + absl::ToInt64Nanoseconds(options.drain_timeout));
+  result->acknowledged = acks.acknowledged.load();
+  result->elapsed = absl::Nanoseconds(std::max<int64_t>(acks.last.load(), start) - start);
+  result->hub_cpu = cpu.Hub();
+  result->database_cpu = cpu.Database();
+  result->generator_cpu = cpu.Generator();
   CloseAll(subscribers);
   if (!first_error.Get().empty()) std::cerr << "hub_benchmark: " << tag << ": first refusal: " << first_error.Get() << "\n";
   return result;
@@ -151,18 +188,14 @@ absl::StatusOr<BacklogResult> RunBacklog(const HubUnderTest& hub, const std::vec
                                          int concurrency, absl::Duration fill, int pru_streams) {
   BacklogResult result;
   const std::string tag = absl::StrCat("backlog-", NowNanos());
-  std::vector<std::unique_ptr<v1::Referrals::Stub>> submit_stubs;
-  for (size_t i = 0; i < submitters.size(); ++i) {
-    absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> stub =
-        StubFor<v1::Referrals>(hub, submitters[i], 600 + static_cast<int>(i));
-    if (!stub.ok()) return stub.status();
-    submit_stubs.push_back(*std::move(stub));
-  }
+  absl::StatusOr<std::vector<std::unique_ptr<v1::Referrals::Stub>>> submit_stubs =
+      StubsFor<v1::Referrals>(hub, submitters, 600);
+  if (!submit_stubs.ok()) return submit_stubs.status();
   std::atomic<int64_t> sequence{0};
   FirstError first_error;
   result.filled = RunClosedLoop(concurrency, fill, [&](int64_t scheduled, Done done) {
     const int64_t n = sequence.fetch_add(1);
-    SubmitReport(submit_stubs[n % submit_stubs.size()].get(), TimedReport(absl::StrCat(tag, "-", n), tag, scheduled),
+    SubmitReport((*submit_stubs)[n % submit_stubs->size()].get(), TimedReport(absl::StrCat(tag, "-", n), tag, scheduled),
                  [&first_error, done](const grpc::Status& status, const v1::SubmitResponse&) {
                    if (!status.ok()) first_error.Note(status);
                    done(status.ok());
@@ -170,35 +203,23 @@ absl::StatusOr<BacklogResult> RunBacklog(const HubUnderTest& hub, const std::vec
   });
   if (!first_error.Get().empty()) std::cerr << "hub_benchmark: " << tag << ": first refusal: " << first_error.Get() << "\n";
 
-  std::atomic<int64_t> acknowledged{0}, last_ack{0};
-  auto on_acked = [&acknowledged, &last_ack, tag](const v1::RoutedMessage& m) {
-    if (!SentNanos(m, tag)) return;
-    acknowledged.fetch_add(1);
-    last_ack.store(NowNanos());
-  };
-  std::vector<std::unique_ptr<v1::Inbox::Stub>> inbox_stubs;
-  for (int i = 0; i < pru_streams; ++i) {
-    absl::StatusOr<std::unique_ptr<v1::Inbox::Stub>> stub = StubFor<v1::Inbox>(hub, "derby-pru", 700 + i);
-    if (!stub.ok()) return stub.status();
-    inbox_stubs.push_back(*std::move(stub));
-  }
-  const double hub_cpu = CpuSeconds(hub.pid), database_cpu = hub.database_pid > 0 ? CpuSeconds(hub.database_pid) : -1;
+  AckCount acks;
+  absl::StatusOr<std::vector<std::unique_ptr<v1::Inbox::Stub>>> inbox_stubs =
+      StubsFor<v1::Inbox>(hub, std::vector<std::string>(pru_streams, "derby-pru"), 700);
+  if (!inbox_stubs.ok()) return inbox_stubs.status();
+  const CpuSince cpu(hub);
   const int64_t start = NowNanos();
   std::vector<std::unique_ptr<InboxSubscriber>> subscribers;
-  for (auto& stub : inbox_stubs) {
-    subscribers.push_back(std::make_unique<InboxSubscriber>(stub.get(), 64, nullptr, on_acked));
+  for (auto& stub : *inbox_stubs) {
+    subscribers.push_back(std::make_unique<InboxSubscriber>(stub.get(), 64, nullptr, acks.Of(tag)));
     subscribers.back()->Start();
   }
   // Bounded: what is not drained in a minute is reported as such.
-  const int64_t give_up = start + absl::ToInt64Nanoseconds(absl::Minutes(1));
-  while (acknowledged.load() < result.filled.completed && NowNanos() < give_up) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  result.acknowledged = acknowledged.load();
-  result.drain = absl::Nanoseconds(std::max<int64_t>(last_ack.load(), start) - start);
-  auto used = [](double before, double after) { return before < 0 || after < 0 ? -1 : after - before; };
-  result.hub_cpu = used(hub_cpu, CpuSeconds(hub.pid));
-  if (database_cpu >= 0) result.database_cpu = used(database_cpu, CpuSeconds(hub.database_pid));
+  acks.WaitFor(result.filled.completed, start + absl::ToInt64Nanoseconds(absl::Minutes(1)));
+  result.acknowledged = acks.acknowledged.load();
+  result.drain = absl::Nanoseconds(std::max<int64_t>(acks.last.load(), start) - start);
+  result.hub_cpu = cpu.Hub();
+  result.database_cpu = cpu.Database();
   CloseAll(subscribers);
   return result;
 }
