@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
@@ -32,6 +33,10 @@ bool IsUuid(const std::string& id) {
     }
   }
   return true;
+}
+
+bool IsAsciiToken(absl::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return absl::ascii_isgraph(c); });
 }
 
 std::string Sha256Hex(const std::string& data) {

@@ -39,9 +39,7 @@ absl::Status CheckIdempotencyKey(const std::string& key) {
   if (key.size() > kMaxIdempotencyKeyBytes) {
     return Invalid("idempotency_key", absl::StrCat("at most ", kMaxIdempotencyKeyBytes, " bytes"));
   }
-  for (char c : key) {
-    if (c < 0x21 || c > 0x7e) return Invalid("idempotency_key", "printable ASCII only, no spaces");
-  }
+  if (!IsAsciiToken(key)) return Invalid("idempotency_key", "printable ASCII only, no spaces");
   return absl::OkStatus();
 }
 

@@ -905,12 +905,9 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const std::string& owner_
     std::vector<std::string> parts;
     if (absl::WebSafeBase64Unescape(page_token, &decoded)) parts = absl::StrSplit(decoded, '|');
     // Each part is checked: a token is the client's to send back, and could
-    // be anything. A rule id is printable ASCII, as its column is.
-    auto is_rule_id = [](const std::string& rule) {
-      return !rule.empty() && rule.size() <= 80 &&
-             std::all_of(rule.begin(), rule.end(), [](char ch) { return ch >= 0x21 && ch <= 0x7e; });
-    };
-    if (parts.size() != 3 || !TimeFromSql(parts[0]).ok() || !IsUuid(parts[1]) || !is_rule_id(parts[2])) {
+    // be anything; a rule id is ASCII, as its column is.
+    if (parts.size() != 3 || !TimeFromSql(parts[0]).ok() || !IsUuid(parts[1]) || parts[2].empty() ||
+        parts[2].size() > 80 || !IsAsciiToken(parts[2])) {
       return absl::InvalidArgumentError("page_token: not a token this hub issued");
     }
     after_due = parts[0];
