@@ -34,6 +34,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(SqlErrorsTest, RetryClassification) {
   EXPECT_TRUE(IsRetryableConflict(1213));
   EXPECT_TRUE(IsRetryableConflict(1205));
+  EXPECT_TRUE(IsRetryableConflict(1020));  // a snapshot-isolation conflict (MariaDB 11.6+)
   EXPECT_FALSE(IsRetryableConflict(1062));
   EXPECT_TRUE(IsConnectionLost(2006));
   EXPECT_TRUE(IsConnectionLost(2013));

@@ -6,7 +6,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "audit/audit_chain.h"
@@ -96,6 +95,7 @@ absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::Audi
 
 absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
   int sealed = 0;
+  if (limit <= 0) return sealed;
   // Three round trips, whatever the batch: take the journal rows; read the
   // missing delivery ids and lock the head; write the chain and commit. (It
   // was seven, and the sealer runs up to 50 times a second.) The SQL text is
@@ -125,8 +125,9 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
     if (!read.ok()) return read;
     if (ids.empty()) return absl::OkStatus();
 
-    // The chain's one serialization point, held for two round trips per
-    // batch rather than for every transaction.
+    // The chain's one serialization point, held from the end of this round
+    // trip to the commit in the next, once per batch rather than for every
+    // transaction.
     std::vector<std::string> reads;
     const std::string delivery_ids = HandOutDeliveryIdsQuery(records);
     if (!delivery_ids.empty()) reads.push_back(delivery_ids);
@@ -155,8 +156,8 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
     for (size_t i = 0; i < records.size(); ++i) {
       records[i].set_seq(++seq);
       const audit::StoredRow sealed_row = audit::SealRow(records[i], hash);
-      absl::StrAppend(&insert, i == 0 ? "" : ", ", "(", sealed_row.seq, ", X'",
-                      absl::BytesToHexString(sealed_row.record_bytes), "', ", SqlBytes(sealed_row.prev_hash),
+      absl::StrAppend(&insert, i == 0 ? "" : ", ", "(", sealed_row.seq, ", ",
+                      SqlBytes(sealed_row.record_bytes), ", ", SqlBytes(sealed_row.prev_hash),
                       ", ", SqlBytes(sealed_row.row_hash), ")");
       hash = sealed_row.row_hash;
     }

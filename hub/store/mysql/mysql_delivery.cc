@@ -142,7 +142,11 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     // (delivery_store_test races submissions against claims). Such a
     // delivery is left as it is, due, for the next claim: the submission that
     // committed it wakes this recipient's streams after its commit, so after
-    // this claim's snapshot.
+    // this claim's snapshot (a wake during this claim makes the stream claim
+    // again), and the poller is the backstop for other processes' commits.
+    // Per-case order holds: a case's deliveries are inserted under its row
+    // lock (LoadCaseForUpdate), so their ids rise in commit order, and a
+    // later one is never in the snapshot while an earlier one is not.
     const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
     std::map<int64_t, v1::RoutedMessage> loaded;
     absl::Status opened;
@@ -155,7 +159,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
         return;
       }
       message->set_delivery_id(row.getInt64("delivery_id"));
-      message->set_redelivery_count(attempts[message->delivery_id()]);
+      message->set_redelivery_count(attempts.at(message->delivery_id()));
       if (!row.isNull("details")) {
         absl::StatusOr<v1::ChildDetails> details =
             OpenSealed<v1::ChildDetails>(row, "details", *cipher_, kChildDetails, row.getString("child_id"));

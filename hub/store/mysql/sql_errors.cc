@@ -5,7 +5,7 @@
 namespace cre::mysql {
 
 bool IsRetryableConflict(int error_code) {
-  return error_code == kErrDeadlock || error_code == kErrLockWaitTimeout;
+  return error_code == kErrDeadlock || error_code == kErrLockWaitTimeout || error_code == kErrCheckRead;
 }
 
 bool IsConnectionLost(int error_code) {

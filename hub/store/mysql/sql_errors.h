@@ -17,6 +17,11 @@ namespace cre::mysql {
 // Server error numbers the store acts on.
 inline constexpr int kErrLockWaitTimeout = 1205;
 inline constexpr int kErrDeadlock = 1213;
+// ER_CHECKREAD, "Record has changed since last read": with MariaDB's
+// innodb_snapshot_isolation on (the default from 11.6; off in the 10.11 this
+// project runs), a locking read of a row newer than the transaction's
+// snapshot fails with it, as a claim racing a submission does.
+inline constexpr int kErrCheckRead = 1020;
 inline constexpr int kErrDuplicateKey = 1062;
 
 // The transaction lost a conflict; running it again may succeed.
