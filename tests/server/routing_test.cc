@@ -2,6 +2,8 @@
 // mTLS, the real MariaDB. Each test gets a hub on a fresh schema.
 #include <memory>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -428,6 +430,45 @@ TEST(RoutingAcrossProcessesTest, AcknowledgementsThroughAnotherProcessFreeTheStr
   absl::optional<v1::RoutedMessage> second = pru.Next(absl::Seconds(15));
   ASSERT_TRUE(second.has_value()) << "the stream stayed full after an acknowledgement elsewhere";
   EXPECT_NE(second->delivery_id(), first->delivery_id());
+}
+
+// In one process nothing waits for the poller: a delivery is handed out on
+// acceptance, or claimed on the wake of its submission or of an
+// acknowledgement; and a claim leaves one committed during it for the next
+// claim (mysql_delivery.cc). With the poller an hour away, a stream with
+// little room, and three agencies submitting at once, so that deliveries
+// wait in the store and are claimed while others commit, every report must
+// still arrive, and once. (The acknowledgements' wakes alone keep this
+// stream going: the test passed with the submissions' wakes removed.)
+TEST(RoutingWakeTest, WithoutThePollerEveryReportReachesABusyStream) {
+  TestHub hub([](v1::HubConfig& config) { config.mutable_delivery()->set_poll_interval_ms(3600 * 1000); });
+  InboxStream pru(hub.ChannelFor("derby-pru"), /*max_in_flight=*/2);
+  constexpr int kEach = 60;
+  const std::vector<std::string> senders = {"derby-health", "derby-police", "derby-school-ashgrove"};
+  std::vector<std::thread> submitters;
+  for (const std::string& sender : senders) {
+    submitters.emplace_back([&hub, sender] {
+      auto stub = v1::Referrals::NewStub(hub.ChannelFor(sender));
+      for (int i = 0; i < kEach; ++i) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+        v1::SubmitResponse receipt;
+        grpc::Status status =
+            stub->SubmitOperationLibertyReport(&context, Report(absl::StrCat(sender, "-", i), ""), &receipt);
+        EXPECT_TRUE(status.ok()) << status.error_message();
+      }
+    });
+  }
+  std::set<std::string> received;
+  const auto pru_channel = hub.ChannelFor("derby-pru");
+  while (received.size() < senders.size() * kEach) {
+    absl::optional<v1::RoutedMessage> message = pru.Next(absl::Seconds(10));
+    if (!message) break;
+    EXPECT_TRUE(received.insert(message->message_id()).second) << "message " << message->message_id() << " twice";
+    EXPECT_TRUE(Acknowledge(pru_channel, {message->delivery_id()}).ok());
+  }
+  for (std::thread& t : submitters) t.join();
+  EXPECT_EQ(received.size(), senders.size() * kEach) << "a delivery waited for the poller";
 }
 
 TEST_F(RoutingTest, StreamsOnTwoProcessesNeverGetTheSameDeliveryAtOnce) {
