@@ -84,8 +84,9 @@ absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>&
   return absl::OkStatus();
 }
 
-absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records) {
-  std::vector<std::string> statements;
+absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records,
+                                  std::vector<std::string> first) {
+  std::vector<std::string> statements = std::move(first);
   if (!records.empty()) statements.push_back(JournalInsert(records));
   statements.push_back("COMMIT");
   RunBatch(c, statements, nullptr);

@@ -18,8 +18,10 @@ namespace cre::mysql {
 // statement). The sealer gives them their seq and hash after the commit.
 absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>& records);
 // AppendAudit and the commit in one round trip (RunBatch, MarkCommitted):
-// the last thing a transaction body does.
-absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records);
+// the last thing a transaction body does. `first`: the body's own last
+// statements (built as RunBatch requires), sent ahead in the same round trip.
+absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records,
+                                  std::vector<std::string> first = {});
 // The statement AppendAudit sends, for a body that sends it in a batch of
 // its own (RunBatch). `records` is not empty.
 std::string JournalInsert(const std::vector<v1::AuditRecord>& records);

@@ -172,11 +172,9 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
       loaded[message->delivery_id()] = *std::move(message);
     });
     if (!opened.ok()) return opened;
-    std::vector<int64_t> leased;
     for (int64_t id : ids) {  // in the claim's order
       auto it = loaded.find(id);
       if (it == loaded.end()) continue;  // committed after the snapshot: see above
-      leased.push_back(id);
       messages.push_back(std::move(it->second));
     }
     if (messages.empty()) return absl::OkStatus();
@@ -192,10 +190,11 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     const std::string lease = absl::StrCat(
         "UPDATE delivery FORCE INDEX (PRIMARY) SET state = 'LEASED', lease_owner = ", SqlBytes(lease_owner),
         ", attempts = attempts + 1, lease_until = NOW(6) + INTERVAL ", Micros(policy.lease),
-        " MICROSECOND WHERE delivery_id IN (", absl::StrJoin(leased, ", "), ")");
-    RunBatch(c, {lease, JournalInsert(records), "COMMIT"}, nullptr);
-    MarkCommitted(c);
-    return absl::OkStatus();
+        " MICROSECOND WHERE delivery_id IN (",
+        absl::StrJoin(messages, ", ",
+                      [](std::string* out, const v1::RoutedMessage& m) { absl::StrAppend(out, m.delivery_id()); }),
+        ")");
+    return AppendAuditAndCommit(c, records, {lease});
   });
   if (!status.ok()) return status;
   return messages;
