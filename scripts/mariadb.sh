@@ -4,6 +4,7 @@
 # the system's MariaDB service.
 #
 #   scripts/mariadb.sh start  [--dir DIR] [--port PORT] [--buffer-pool SIZE] [--redo-log SIZE]
+#                             [--table-statistics]
 #   scripts/mariadb.sh stop   [--dir DIR]
 #   scripts/mariadb.sh status [--dir DIR]
 #
@@ -13,6 +14,9 @@
 # start initialises DIR/data, creates the schema `cre_hub` and the account
 # `cre_hub` (allowed on every schema named cre_%), with a random password
 # written to DIR/hub.password (mode 600). The hub's config points at that file.
+# --table-statistics turns on the server's per-table row counters
+# (information_schema.TABLE_STATISTICS, userstat), for the tests that check
+# how many rows a query reads; they cost a little, so nothing else asks.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,12 +26,14 @@ dir="$root/var/mariadb"
 port=3307
 buffer_pool=128M
 redo_log=96M
+table_statistics=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --buffer-pool) buffer_pool=$2; shift 2 ;;
     --redo-log) redo_log=$2; shift 2 ;;
+    --table-statistics) table_statistics=1; shift ;;
     *) echo "mariadb.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -97,8 +103,14 @@ SQL
   mv "$dir/hub.password.tmp" "$dir/hub.password"
 }
 
+# Dynamic, so a server that is already running gets it too.
+count_table_rows() {
+  if [ $table_statistics -eq 1 ]; then client -e "SET GLOBAL userstat = 1"; fi
+}
+
 start() {
   if running; then
+    count_table_rows
     echo "mariadb.sh: already running (pid $(server_pid), port $port, socket $sock)"
     return 0
   fi
@@ -123,6 +135,7 @@ start() {
   # execs mariadbd in place: $! is the server's own pid.
   wait_until_answers $!
   if [ $fresh -eq 1 ] || [ ! -s "$dir/hub.password" ]; then create_account; fi
+  count_table_rows
   echo "mariadb.sh: running (pid $(server_pid), port $port, socket $sock)"
 }
 
