@@ -1,12 +1,20 @@
 #include "client/inbox_loop.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "client/grpc_status.h"
 #include "client/log.h"
 #include "grpcpp/client_context.h"
 
 namespace cre::client {
+namespace {
+
+constexpr absl::Duration kStoppingAckDeadline = absl::Seconds(2);
+
+}  // namespace
 
 InboxLoop::InboxLoop(std::shared_ptr<grpc::Channel> channel, InboxLoopOptions options, Stopper& stopper)
     : stub_(v1::Inbox::NewStub(std::move(channel))), options_(options), stopper_(stopper) {}
@@ -65,9 +73,18 @@ absl::Status InboxLoop::Acknowledge(int64_t delivery_id) {
   v1::AcknowledgeRequest request;
   request.add_delivery_ids(delivery_id);
   v1::AcknowledgeResponse response;
-  return CallWithRetry(options_.policy, stopper_, [&](grpc::ClientContext& context) {
-    return stub_->Acknowledge(&context, request, &response);
-  });
+  const auto attempt = [&](grpc::ClientContext& context) { return stub_->Acknowledge(&context, request, &response); };
+  if (stopper_.stopped()) {
+    // A stop (SIGTERM) that came while the handler wrote the message: it is
+    // persisted, so one attempt spares the agency a redelivery after the
+    // restart. No retries, and at most kStoppingAckDeadline: the stop should
+    // not wait on a hub that does not answer.
+    grpc::ClientContext context;
+    context.set_deadline(
+        absl::ToChronoTime(absl::Now() + std::min(options_.policy.attempt_deadline, kStoppingAckDeadline)));
+    return FromGrpcStatus(attempt(context));
+  }
+  return CallWithRetry(options_.policy, stopper_, attempt);
 }
 
 }  // namespace cre::client

@@ -8,7 +8,9 @@
 // between its write and the acknowledgement: handlers write idempotently
 // (e.g. a file named by the message id, replaced on redelivery). The loop
 // also remembers deliveries it persisted but could not acknowledge, and
-// acknowledges them without calling the handler again.
+// acknowledges them without calling the handler again. A stop that comes
+// while the handler runs still lets the message it persisted be acknowledged
+// (one attempt), so a clean stop leaves nothing to hand out again.
 //
 //   InboxLoop loop(channel, {}, stopper);
 //   loop.Run([&](const v1::RoutedMessage& m) { return WriteMessageFile(out_dir, m); });  // until stopped

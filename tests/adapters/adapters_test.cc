@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/adapter_process.h"
 #include "client/durable_files.h"
+#include "client/inbox_loop.h"
+#include "client/stopper.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -85,6 +87,25 @@ TEST_F(AdaptersTest, PoliceAdapterWritesEachReportAsAFileAndAcknowledgesIt) {
   EXPECT_EQ(written.operation_liberty_report().vehicles(0).registration(), "AB12 CDE");
   EXPECT_TRUE(client::FileExists(out + "/" + second.message_id() + ".json"));
   // Both acknowledged: nothing is handed out again.
+  InboxStream again(hub_.ChannelFor("derby-pru"));
+  EXPECT_FALSE(again.Next(absl::Milliseconds(700)).has_value());
+}
+
+// The client library's receiving loop, in this process: a stop (an adapter's
+// SIGTERM) that lands after the handler persisted a message and before its
+// acknowledgement still acknowledges it, so a clean stop leaves nothing to be
+// handed out again. CI once caught the police adapter in that window.
+TEST_F(AdaptersTest, AStopBetweenPersistingAndAcknowledgingStillAcknowledges) {
+  SubmitReport("olr-stop");
+  client::Stopper stopper;
+  client::InboxLoop loop(hub_.ChannelFor("derby-pru"), {}, stopper);
+  int handled = 0;
+  loop.Run([&](const v1::RoutedMessage&) {
+    ++handled;
+    stopper.Stop();
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(handled, 1);
   InboxStream again(hub_.ChannelFor("derby-pru"));
   EXPECT_FALSE(again.Next(absl::Milliseconds(700)).has_value());
 }
