@@ -1,9 +1,16 @@
 #include "common/executor.h"
 
+#include "common/thread_name.h"
+
 namespace cre {
 
-Executor::Executor(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+Executor::Executor(int threads, std::string name) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, name] {
+      NameThisThread(name);
+      Work();
+    });
+  }
 }
 
 Executor::~Executor() {

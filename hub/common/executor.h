@@ -11,6 +11,7 @@
 
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,7 +22,8 @@ namespace cre {
 
 class Executor {
  public:
-  explicit Executor(int threads);
+  // `name`: its threads' name (NameThisThread).
+  explicit Executor(int threads, std::string name = "executor");
   // Runs the tasks already submitted, then joins the threads.
   ~Executor();
 

@@ -15,11 +15,13 @@
 
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/thread_name.h"
 
 namespace cre {
 
@@ -28,10 +30,16 @@ class GroupCommitter {
  public:
   // `commit` runs on a worker thread with one group (at most `max_group`
   // items, oldest first); it answers each item itself. Up to `workers`
-  // groups run at once.
-  GroupCommitter(int workers, size_t max_group, std::function<void(std::vector<Item>&)> commit)
+  // groups run at once. `name`: the workers' thread name (NameThisThread).
+  GroupCommitter(int workers, size_t max_group, std::function<void(std::vector<Item>&)> commit,
+                 std::string name = "group-commit")
       : max_group_(max_group), commit_(std::move(commit)) {
-    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
+    for (int i = 0; i < workers; ++i) {
+      workers_.emplace_back([this, name] {
+        NameThisThread(name);
+        Work();
+      });
+    }
   }
   // Commits what is queued, then stops.
   ~GroupCommitter() {

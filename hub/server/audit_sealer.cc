@@ -1,11 +1,15 @@
 #include "server/audit_sealer.h"
 
+#include "common/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
 
 void AuditSealer::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("audit-sealer");
+    Run();
+  });
 }
 
 void AuditSealer::Stop() {

@@ -1,5 +1,6 @@
 #include "server/deadline_watcher.h"
 
+#include "common/thread_name.h"
 #include "routing/hub_actions.h"
 #include "spdlog/spdlog.h"
 
@@ -7,6 +8,7 @@ namespace cre {
 
 void DeadlineWatcher::Start() {
   thread_ = std::thread([this] {
+    NameThisThread("deadlines");
     while (!stopping_.WaitForNotificationWithTimeout(interval_)) {
       absl::StatusOr<int> reviewed = ReviewDue(absl::Now());
       if (!reviewed.ok()) spdlog::warn("deadlines: review failed: {}", reviewed.status().ToString());

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "common/thread_name.h"
 #include "server/subscription.h"
 #include "spdlog/spdlog.h"
 
@@ -15,14 +16,16 @@ DeliveryDispatcher::DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPol
       policy_(policy),
       poll_interval_(poll_interval),
       process_id_(NewUuid()),
-      executor_(threads),
+      executor_(threads, "stream-work"),
       acks_(std::make_unique<GroupCommitter<PendingAck>>(
-          ack_workers, kMaxAckGroup, [this](std::vector<PendingAck>& group) { CommitAcks(group); })) {}
+          ack_workers, kMaxAckGroup, [this](std::vector<PendingAck>& group) { CommitAcks(group); },
+          "ack-group")) {}
 
 DeliveryDispatcher::~DeliveryDispatcher() { Stop(); }
 
 void DeliveryDispatcher::Start() {
   poller_ = std::thread([this] {
+    NameThisThread("delivery-poll");
     while (!stopping_.WaitForNotificationWithTimeout(poll_interval_)) Poll();
   });
 }

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_name.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
@@ -125,7 +126,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->audit_sealer_ = std::make_unique<AuditSealer>(hub->store_, kAuditSealInterval);
   hub->audit_sealer_->Start();
   hub->SetServing(hub->store_->Ping().ok());
-  hub->health_watcher_ = std::thread([hub = hub.get()] { hub->WatchDatabase(); });
+  hub->health_watcher_ = std::thread([hub = hub.get()] {
+    NameThisThread("db-health");
+    hub->WatchDatabase();
+  });
   return hub;
 }
 

@@ -21,6 +21,7 @@
 #include "absl/flags/usage.h"
 #include "absl/synchronization/notification.h"
 #include "common/logging.h"
+#include "common/thread_name.h"
 #include "config/hub_config.h"
 #include "server/hub_server.h"
 #include "spdlog/spdlog.h"
@@ -52,7 +53,10 @@ class StopSignals {
     // Blocked in every thread (gRPC's threads inherit the mask), so that
     // they reach only sigwait.
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-    std::thread([this] { Wait(); }).detach();
+    std::thread([this] {
+      cre::NameThisThread("stop-signals");
+      Wait();
+    }).detach();
   }
 
   void Serving() { serving_ = true; }

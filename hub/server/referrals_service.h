@@ -40,9 +40,11 @@ class ReferralsService final : public v1::Referrals::CallbackService {
         dispatcher_(std::move(dispatcher)),
         router_(std::move(router)),
         engine_(std::move(engine)),
-        executor_(workers),
-        groups_(kSubmissionGroupWorkers, kMaxSubmissionGroup,
-                [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); }) {}
+        executor_(workers, "case-work"),
+        groups_(
+            kSubmissionGroupWorkers, kMaxSubmissionGroup,
+            [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
+            "submit-group") {}
 
   grpc::ServerUnaryReactor* SubmitConcern(grpc::CallbackServerContext* context,
                                           const v1::SubmitConcernRequest* request,
