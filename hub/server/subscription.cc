@@ -89,7 +89,9 @@ void Subscription::HandOut(v1::RoutedMessage message) {
   // The stream ended while the transaction committed: the lease goes back
   // at once, for the agency's next stream, rather than when it runs out.
   dispatcher_->executor().Submit([self = shared_from_this()] {
-    self->dispatcher_->store().ReleaseLeases(self->lease_owner_, self->dispatcher_->policy()).IgnoreError();
+    self->dispatcher_->store()
+        .ReleaseLeases(self->agency_id_, self->lease_owner_, self->dispatcher_->policy())
+        .IgnoreError();
   });
 }
 
@@ -133,13 +135,15 @@ void Subscription::Claim() {
       dispatcher_->executor().Submit([self = shared_from_this()] { self->Claim(); });
     }
   }
-  if (release) dispatcher_->store().ReleaseLeases(lease_owner_, dispatcher_->policy()).IgnoreError();
+  if (release) {
+    dispatcher_->store().ReleaseLeases(agency_id_, lease_owner_, dispatcher_->policy()).IgnoreError();
+  }
 }
 
 int Subscription::ReconcileInFlight() {
   // The agency may have acknowledged through another hub process, which
   // this stream never hears of: the store knows what is still leased to it.
-  absl::StatusOr<std::vector<int64_t>> leased = dispatcher_->store().LeasedTo(lease_owner_);
+  absl::StatusOr<std::vector<int64_t>> leased = dispatcher_->store().LeasedTo(agency_id_, lease_owner_);
   absl::MutexLock lock(&mu_);
   if (leased.ok()) {
     const absl::flat_hash_set<int64_t> still(leased->begin(), leased->end());
@@ -206,8 +210,9 @@ void Subscription::Done() {
   // Whatever this stream held and did not acknowledge is due again at once,
   // for the agency's next stream.
   dispatcher_->executor().Submit([self = shared_from_this()] {
-    absl::Status status =
-        self->dispatcher_->store().ReleaseLeases(self->lease_owner_, self->dispatcher_->policy()).status();
+    absl::Status status = self->dispatcher_->store()
+                              .ReleaseLeases(self->agency_id_, self->lease_owner_, self->dispatcher_->policy())
+                              .status();
     if (!status.ok()) spdlog::warn("subscription {}: release failed: {}", self->agency_id_, status.ToString());
   });
 }

@@ -288,14 +288,19 @@ class Store {
   virtual absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
       const std::vector<AckRequest>& requests) = 0;
 
-  // The stream `lease_owner` ended: its leased deliveries are due again now
-  // (or DEAD after policy.max_attempts).
-  virtual absl::StatusOr<int> ReleaseLeases(const std::string& lease_owner,
+  // The stream `lease_owner` of agency `recipient` ended: its leased
+  // deliveries are due again now (or DEAD after policy.max_attempts). The
+  // recipient finds them among the agency's own leased deliveries, a few
+  // streams' windows, so that no index on the lease owner is kept up on
+  // every hand-out and acknowledgement.
+  virtual absl::StatusOr<int> ReleaseLeases(const std::string& recipient, const std::string& lease_owner,
                                             const DeliveryPolicy& policy) = 0;
 
-  // The deliveries leased to `lease_owner` and not yet acknowledged (an
-  // agency may acknowledge through another hub process than its stream's).
-  virtual absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& lease_owner) = 0;
+  // The deliveries of `recipient` leased to `lease_owner` and not yet
+  // acknowledged (an agency may acknowledge through another hub process
+  // than its stream's).
+  virtual absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& recipient,
+                                                        const std::string& lease_owner) = 0;
 
   // Leases past their end go back to PENDING with a backoff, or to DEAD
   // after policy.max_attempts. Returns how many changed.

@@ -64,10 +64,17 @@ constexpr char kExpireSql[] =
     " next_attempt_at = NOW(6) + INTERVAL LEAST(? << LEAST(GREATEST(attempts - 1, 0), 30), ?)"
     " MICROSECOND WHERE state = 'LEASED' AND lease_until < NOW(6)";
 
+// A stream's leases, found among its agency's leased deliveries (the
+// agency's open windows) by delivery_claim; lease_owner has no index of its
+// own (migrations/0009), which every hand-out and acknowledgement would
+// have to keep up.
 constexpr char kReleaseSql[] =
-    "UPDATE delivery SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
+    "UPDATE delivery FORCE INDEX (delivery_claim) SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
     " lease_owner = NULL, lease_until = NULL, next_attempt_at = NOW(6)"
-    " WHERE lease_owner = ? AND state = 'LEASED'";
+    " WHERE recipient_agency_id = ? AND state = 'LEASED' AND lease_owner = ?";
+constexpr char kLeasedToSql[] =
+    "SELECT delivery_id FROM delivery FORCE INDEX (delivery_claim)"
+    " WHERE recipient_agency_id = ? AND state = 'LEASED' AND lease_owner = ?";
 
 // Sets acknowledged_at on the case event carried by `message_id`: from now
 // on the pathway counts the action (an IRO told, say) as done.
@@ -421,13 +428,14 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
   return results;
 }
 
-absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,
+absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, const std::string& lease_owner,
                                               const DeliveryPolicy& policy) {
   int released = 0;
   absl::Status status = RunTransaction(pool_, "release leases", [&](sql::Connection& c) {
     auto release = Prepare(c, kReleaseSql);
     release->setInt(1, policy.max_attempts);
-    release->setString(2, lease_owner);
+    release->setString(2, recipient);
+    release->setString(3, lease_owner);
     released = release->executeUpdate();
     if (released == 0) return absl::OkStatus();
     v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_RELEASED, "", absl::Now());
@@ -438,12 +446,14 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& lease_owner,
   return released;
 }
 
-absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& lease_owner) {
+absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& recipient,
+                                                          const std::string& lease_owner) {
   std::vector<int64_t> leased;
   absl::Status status = RunTransaction(pool_, "find leased deliveries", [&](sql::Connection& c) {
     leased.clear();
-    auto select = Prepare(c, "SELECT delivery_id FROM delivery WHERE lease_owner = ? AND state = 'LEASED'");
-    select->setString(1, lease_owner);
+    auto select = Prepare(c, kLeasedToSql);
+    select->setString(1, recipient);
+    select->setString(2, lease_owner);
     std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
     while (rows->next()) leased.push_back(rows->getInt64(1));
     return absl::OkStatus();

@@ -48,9 +48,10 @@ class MysqlStore : public Store {
                                          const std::vector<int64_t>& delivery_ids) override;
   absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
       const std::vector<AckRequest>& requests) override;
-  absl::StatusOr<int> ReleaseLeases(const std::string& lease_owner,
+  absl::StatusOr<int> ReleaseLeases(const std::string& recipient, const std::string& lease_owner,
                                     const DeliveryPolicy& policy) override;
-  absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& lease_owner) override;
+  absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& recipient,
+                                                const std::string& lease_owner) override;
   absl::StatusOr<int> ExpireLeases(const DeliveryPolicy& policy) override;
   absl::StatusOr<std::vector<std::string>> RecipientsWithDueDeliveries() override;
   absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) override;
