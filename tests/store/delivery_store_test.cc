@@ -586,18 +586,26 @@ TEST_F(DeliveryStoreTest, ClaimsAcksAndPollsReadRowsInProportionToTheirWorkNotTo
   read = rows_read() - before;
   EXPECT_LE(read, kRowsPerCall) << "a poll with 128 leased and 2,838 due";
 
-  // A stream's leases, when it reconciles its window and when it ends: the
-  // agency's leased deliveries (128), not the queue. lease_owner has no
-  // index of its own (migrations/0009).
+  // A stream's leases, when it reconciles its window and when it ends: at
+  // most the agency's leased deliveries (128), not the queue. lease_owner
+  // has no index of its own (migrations/0009).
   before = rows_read();
   absl::StatusOr<std::vector<int64_t>> leased = store_.LeasedTo("pru", "stream-2");
   ASSERT_TRUE(leased.ok());
   EXPECT_THAT(*leased, SizeIs(64));
+  read = rows_read() - before;
+  EXPECT_LE(read, kRowsPerDelivery * 128 + kRowsPerCall) << "a stream's leases among 128 of its agency";
+  before = rows_read();
   absl::StatusOr<int> released = store_.ReleaseLeases("pru", "stream-2", policy);
   ASSERT_TRUE(released.ok());
   EXPECT_EQ(*released, 64);
   read = rows_read() - before;
-  EXPECT_LE(read, 2 * (kRowsPerDelivery * 128 + kRowsPerCall)) << "a stream's leases among 128 of its agency";
+  EXPECT_LE(read, kRowsPerDelivery * 128 + kRowsPerCall) << "releasing a stream's 64 among 128 of its agency";
+  // Only that stream's, and only its agency's.
+  EXPECT_THAT(*store_.LeasedTo("pru", "stream-2"), SizeIs(0));
+  EXPECT_THAT(*store_.LeasedTo("pru", "stream-1"), SizeIs(64));
+  EXPECT_EQ(*store_.ReleaseLeases("other", "stream-1", policy), 0);
+  EXPECT_THAT(*store_.LeasedTo("pru", "stream-1"), SizeIs(64));
 }
 
 TEST_F(DeliveryStoreTest, AGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlone) {

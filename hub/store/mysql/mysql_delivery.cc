@@ -68,10 +68,6 @@ constexpr char kExpireSql[] =
 // agency's open windows) by delivery_claim; lease_owner has no index of its
 // own (migrations/0009), which every hand-out and acknowledgement would
 // have to keep up.
-constexpr char kReleaseSql[] =
-    "UPDATE delivery FORCE INDEX (delivery_claim) SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
-    " lease_owner = NULL, lease_until = NULL, next_attempt_at = NOW(6)"
-    " WHERE recipient_agency_id = ? AND state = 'LEASED' AND lease_owner = ?";
 constexpr char kLeasedToSql[] =
     "SELECT delivery_id FROM delivery FORCE INDEX (delivery_claim)"
     " WHERE recipient_agency_id = ? AND state = 'LEASED' AND lease_owner = ?";
@@ -432,11 +428,31 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, cons
                                               const DeliveryPolicy& policy) {
   int released = 0;
   absl::Status status = RunTransaction(pool_, "release leases", [&](sql::Connection& c) {
-    auto release = Prepare(c, kReleaseSql);
-    release->setInt(1, policy.max_attempts);
-    release->setString(2, recipient);
-    release->setString(3, lease_owner);
-    released = release->executeUpdate();
+    released = 0;
+    // The stream's leases are read without locks, at READ COMMITTED (the
+    // latest commit, no snapshot), then updated by their keys. An UPDATE
+    // that scanned delivery_claim would lock every lease of the agency's
+    // other streams, and the gaps between them, until this commit: their
+    // acknowledgements and hand-outs would wait for a stream that ended.
+    std::unique_ptr<sql::Statement>(c.createStatement())
+        ->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    std::vector<int64_t> ids;
+    {
+      auto select = Prepare(c, kLeasedToSql);
+      select->setString(1, recipient);
+      select->setString(2, lease_owner);
+      std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+      while (rows->next()) ids.push_back(rows->getInt64(1));
+    }
+    if (ids.empty()) return absl::OkStatus();
+    // Each still leased to this stream: one may have been acknowledged
+    // since the read.
+    released = std::unique_ptr<sql::Statement>(c.createStatement())
+                   ->executeUpdate(absl::StrCat(
+                       "UPDATE delivery FORCE INDEX (PRIMARY) SET state = IF(attempts >= ", policy.max_attempts,
+                       ", 'DEAD', 'PENDING'), lease_owner = NULL, lease_until = NULL, next_attempt_at = NOW(6)"
+                       " WHERE delivery_id IN (",
+                       absl::StrJoin(ids, ", "), ") AND state = 'LEASED' AND lease_owner = ", SqlBytes(lease_owner)));
     if (released == 0) return absl::OkStatus();
     v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_RELEASED, "", absl::Now());
     record.set_detail(absl::StrCat(released, " deliveries of ended stream ", lease_owner));
