@@ -10,7 +10,9 @@
 -- session).
 --
 -- A hub binary from before this migration still asks by lease_owner alone,
--- and would scan the delivery table when a stream ends: upgrade every
--- process before or with the migration, as for 0008.
+-- and would scan the whole delivery table when a stream ends, locking every
+-- row it reads until it commits: stop or upgrade every process before this
+-- runs (README, "migrations"). Binaries from this one on work with the
+-- index or without it.
 
 ALTER TABLE delivery DROP INDEX IF EXISTS delivery_owner;
