@@ -72,6 +72,19 @@ constexpr char kLeasedToSql[] =
     "SELECT delivery_id FROM delivery FORCE INDEX (delivery_claim)"
     " WHERE recipient_agency_id = ? AND state = 'LEASED' AND lease_owner = ?";
 
+// The deliveries of `recipient` leased to the stream `lease_owner`, in the
+// caller's transaction.
+std::vector<int64_t> LeasedToInTransaction(sql::Connection& c, const std::string& recipient,
+                                           const std::string& lease_owner) {
+  auto select = Prepare(c, kLeasedToSql);
+  select->setString(1, recipient);
+  select->setString(2, lease_owner);
+  std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+  std::vector<int64_t> leased;
+  while (rows->next()) leased.push_back(rows->getInt64(1));
+  return leased;
+}
+
 // Sets acknowledged_at on the case event carried by `message_id`: from now
 // on the pathway counts the action (an IRO told, say) as done.
 absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
@@ -436,14 +449,7 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, cons
     // acknowledgements and hand-outs would wait for a stream that ended.
     std::unique_ptr<sql::Statement>(c.createStatement())
         ->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    std::vector<int64_t> ids;
-    {
-      auto select = Prepare(c, kLeasedToSql);
-      select->setString(1, recipient);
-      select->setString(2, lease_owner);
-      std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
-      while (rows->next()) ids.push_back(rows->getInt64(1));
-    }
+    const std::vector<int64_t> ids = LeasedToInTransaction(c, recipient, lease_owner);
     if (ids.empty()) return absl::OkStatus();
     // Each still leased to this stream: one may have been acknowledged
     // since the read.
@@ -466,12 +472,7 @@ absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& rec
                                                           const std::string& lease_owner) {
   std::vector<int64_t> leased;
   absl::Status status = RunTransaction(pool_, "find leased deliveries", [&](sql::Connection& c) {
-    leased.clear();
-    auto select = Prepare(c, kLeasedToSql);
-    select->setString(1, recipient);
-    select->setString(2, lease_owner);
-    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
-    while (rows->next()) leased.push_back(rows->getInt64(1));
+    leased = LeasedToInTransaction(c, recipient, lease_owner);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
