@@ -240,6 +240,28 @@ absl::Status Idle(const HubUnderTest& hub) {
   return absl::OkStatus();
 }
 
+// Where each figure peaked across the concurrencies: the level with the
+// hub's highest rate (the first, on a tie), and each ceiling's best.
+struct Peaks {
+  const std::pair<int, Ceilings>* hub = nullptr;
+  double transport = 0, storage = 0;
+  int storage_at = 0;  // the concurrency of the storage ceiling's best
+};
+
+Peaks PeaksOf(const std::vector<std::pair<int, Ceilings>>& levels) {
+  Peaks peaks;
+  for (const auto& level : levels) {
+    const Ceilings& c = level.second;
+    if (peaks.hub == nullptr || c.hub > peaks.hub->second.hub) peaks.hub = &level;
+    peaks.transport = std::max(peaks.transport, c.transport);
+    if (c.storage > peaks.storage) {
+      peaks.storage = c.storage;
+      peaks.storage_at = level.first;
+    }
+  }
+  return peaks;
+}
+
 void PrintRatios(const std::vector<std::pair<int, Ceilings>>& levels) {
   bool header = false;
   for (const auto& [concurrency, c] : levels) {
@@ -254,17 +276,12 @@ void PrintRatios(const std::vector<std::pair<int, Ceilings>>& levels) {
   // The ceilings fall at high concurrency (MariaDB's threads contend on two
   // cores) while the hub's groups grow: the hub's best against the best each
   // ceiling reached, at whatever concurrency, is the stricter comparison.
-  const Ceilings* best_hub = nullptr;
-  double best_transport = 0, best_storage = 0;
-  for (const auto& level : levels) {
-    if (best_hub == nullptr || level.second.hub > best_hub->hub) best_hub = &level.second;
-    best_transport = std::max(best_transport, level.second.transport);
-    best_storage = std::max(best_storage, level.second.storage);
-  }
-  if (levels.size() < 2 || best_hub == nullptr || best_hub->hub <= 0) return;
+  const Peaks peaks = PeaksOf(levels);
+  if (levels.size() < 2 || peaks.hub == nullptr || peaks.hub->second.hub <= 0) return;
+  const double best_hub = peaks.hub->second.hub;
   std::cout << "  best against best  ";
-  if (best_transport > 0) std::cout << absl::StrFormat("  hub/transport %.3f", best_hub->hub / best_transport);
-  if (best_storage > 0) std::cout << absl::StrFormat("  hub/storage %.3f", best_hub->hub / best_storage);
+  if (peaks.transport > 0) std::cout << absl::StrFormat("  hub/transport %.3f", best_hub / peaks.transport);
+  if (peaks.storage > 0) std::cout << absl::StrFormat("  hub/storage %.3f", best_hub / peaks.storage);
   std::cout << "\n";
 }
 
@@ -285,26 +302,18 @@ void PrintTargets(const std::vector<std::pair<int, Ceilings>>& levels, const std
                                " %.0f ms at %.0f/s\n",
                                kTargetHubPerStorage, kTargetP99Ms, kTargetRate);
   if (!paired.empty()) {
-    const auto saturated = std::max_element(paired.begin(), paired.end(), [](const auto& a, const auto& b) {
-      return a.second.hub < b.second.hub;
-    });
-    const double at_saturation = saturated->second.hub / saturated->second.storage;
+    const Peaks peaks = PeaksOf(paired);
+    const auto& [saturated_at, saturated] = *peaks.hub;
     const auto line = [&](const std::string& reading, double ratio) {
       std::cout << absl::StrFormat("  %-48s hub/storage %.3f  %s\n", reading, ratio,
                                    verdict(ratio >= kTargetHubPerStorage));
     };
-    line(absl::StrFormat("at saturation (%d outstanding, the hub's best)", saturated->first), at_saturation);
-    double best_storage = 0, lowest = 1e9;
-    int best_storage_at = 0;
-    for (const auto& [concurrency, c] : paired) {
-      if (c.storage > best_storage) {
-        best_storage = c.storage;
-        best_storage_at = concurrency;
-      }
-      lowest = std::min(lowest, c.hub / c.storage);
-    }
-    const double best = saturated->second.hub / best_storage;
-    line(absl::StrFormat("best against best (storage's best at %d)", best_storage_at), best);
+    line(absl::StrFormat("at saturation (%d outstanding, the hub's best)", saturated_at),
+         saturated.hub / saturated.storage);
+    line(absl::StrFormat("best against best (storage's best at %d)", peaks.storage_at),
+         saturated.hub / peaks.storage);
+    double lowest = 1e9;
+    for (const auto& [concurrency, c] : paired) lowest = std::min(lowest, c.hub / c.storage);
     line(absl::StrFormat("at every concurrency (the lowest of %d)", paired.size()), lowest);
   }
   if (offered_runs_asked > 0) {
