@@ -1,5 +1,7 @@
 #include "server/subscription.h"
 
+#include <algorithm>
+
 #include "server/delivery_dispatcher.h"
 #include "spdlog/spdlog.h"
 
@@ -60,7 +62,11 @@ int Subscription::CapacityLocked() {
   // counts against this stream.
   const absl::Time expired = absl::Now() - dispatcher_->policy().lease;
   absl::erase_if(in_flight_, [&](const auto& entry) { return entry.second < expired; });
-  return max_in_flight_ - static_cast<int>(in_flight_.size()) - reserved_;
+  // A message still waiting to be written counts too, even once its lease
+  // has run out: a client that stops reading (flow control holds the write)
+  // must not make this stream queue more and more behind it.
+  const size_t held = std::max(in_flight_.size(), to_write_.size());
+  return max_in_flight_ - static_cast<int>(held) - reserved_;
 }
 
 bool Subscription::TryReserve() {
@@ -71,8 +77,14 @@ bool Subscription::TryReserve() {
 }
 
 void Subscription::Unreserve() {
-  absl::MutexLock lock(&mu_);
-  --reserved_;
+  {
+    absl::MutexLock lock(&mu_);
+    --reserved_;
+  }
+  // The slot may be what a claim found missing (it counted this reservation
+  // while the submission ran): claim again, or a delivery left PENDING
+  // meanwhile would wait for the poller.
+  Wake();
 }
 
 void Subscription::HandOut(v1::RoutedMessage message) {
@@ -143,11 +155,15 @@ void Subscription::Claim() {
 int Subscription::ReconcileInFlight() {
   // The agency may have acknowledged through another hub process, which
   // this stream never hears of: the store knows what is still leased to it.
+  // Only what was leased before the read is checked: a hand-out committed
+  // during it is not in the answer, and is still this stream's.
+  const absl::Time asked = absl::Now();
   absl::StatusOr<std::vector<int64_t>> leased = dispatcher_->store().LeasedTo(agency_id_, lease_owner_);
   absl::MutexLock lock(&mu_);
   if (leased.ok()) {
     const absl::flat_hash_set<int64_t> still(leased->begin(), leased->end());
-    absl::erase_if(in_flight_, [&](const auto& entry) { return !still.contains(entry.first); });
+    absl::erase_if(in_flight_,
+                   [&](const auto& entry) { return entry.second < asked && !still.contains(entry.first); });
   }
   return (reactor_ == nullptr || finishing_) ? 0 : CapacityLocked();
 }

@@ -118,7 +118,8 @@ class StreamOffer {
   // again for the same recipient (a transaction that is retried).
   virtual std::string Reserve(const std::string& recipient) = 0;
   // Gives back one reservation Reserve made for `lease_owner`, which the
-  // transaction it was made for did not use (it failed).
+  // transaction it was made for did not use: it failed, or the delivery
+  // waits PENDING behind an earlier message of its case.
   virtual void Unreserve(const std::string& lease_owner) = 0;
   // How long such a lease lasts.
   virtual absl::Duration lease() const = 0;

@@ -328,8 +328,12 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   for (size_t i = 0; hand_out != nullptr && hand_out->streams != nullptr && i < recipients.size(); ++i) {
     std::string owner = hand_out->streams->Reserve(recipients[i]);
     if (owner.empty()) continue;
-    // A message without a case has nothing before it.
-    if (!case_id.empty() && EarlierOutstanding(c, recipients[i], order_key)) continue;
+    // A message without a case has nothing before it. One with an earlier
+    // message outstanding waits PENDING: the slot goes back at once.
+    if (!case_id.empty() && EarlierOutstanding(c, recipients[i], order_key)) {
+      hand_out->streams->Unreserve(owner);
+      continue;
+    }
     lease_owners[i] = std::move(owner);
     any_leased = true;
   }
