@@ -54,6 +54,9 @@ absl::Status CheckTimestamp(const google::protobuf::Timestamp& t, bool present, 
   if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 || t.nanos() > 999999999) {
     return Invalid(field, "not a valid instant");
   }
+  // TIMESTAMP(6) starts one second into 1970: the epoch itself would be
+  // refused by the database, and the caller would see INTERNAL.
+  if (t.seconds() < 1) return Invalid(field, "before 1970-01-01T00:00:01Z");
   // The store keeps instants as TIMESTAMP(6), which end in January 2038, and
   // a record's deadlines fall up to months after it: a later record could be
   // accepted but its deadlines not stored (found by the case-file fuzzer).

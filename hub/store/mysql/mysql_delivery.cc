@@ -62,7 +62,7 @@ constexpr char kExpireSql[] =
     "UPDATE delivery SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
     " lease_owner = NULL, lease_until = NULL,"
     " next_attempt_at = NOW(6) + INTERVAL LEAST(? << LEAST(GREATEST(attempts - 1, 0), 30), ?)"
-    " MICROSECOND WHERE state = 'LEASED' AND lease_until < NOW(6)";
+    " MICROSECOND WHERE state = 'LEASED' AND lease_until < @expire_before";
 
 // A stream's leases, found among its agency's leased deliveries (the
 // agency's open windows) by delivery_claim; lease_owner has no index of its
@@ -482,12 +482,16 @@ absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& rec
 absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
   int expired = 0;
   absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
+    // One instant for both statements: NOW(6) is fixed per statement, and
+    // a lease running out between the two would be dead-lettered by the
+    // UPDATE without the record the SELECT writes for each.
+    std::unique_ptr<sql::Statement>(c.createStatement())->execute("SET @expire_before = NOW(6)");
     // The deliveries about to be dead-lettered, each recorded by id.
     std::vector<v1::AuditRecord> records;
     {
       auto dying = Prepare(c,
                            "SELECT delivery_id, message_id, recipient_agency_id FROM delivery"
-                           " WHERE state = 'LEASED' AND lease_until < NOW(6) AND attempts >= ? FOR UPDATE");
+                           " WHERE state = 'LEASED' AND lease_until < @expire_before AND attempts >= ? FOR UPDATE");
       dying->setInt(1, policy.max_attempts);
       std::unique_ptr<sql::ResultSet> rows(dying->executeQuery());
       while (rows->next()) {

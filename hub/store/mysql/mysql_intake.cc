@@ -844,6 +844,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     // SKIP LOCKED sends another process's watcher to the next case.
     absl::Status status = RunTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
       found = false;
+      claimed.clear();  // an earlier attempt's case is not this one's
       auto claim = Prepare(c,
                            "SELECT case_id FROM cre_case WHERE next_deadline <= ?"
                            " ORDER BY next_deadline LIMIT 1 FOR UPDATE SKIP LOCKED");
