@@ -308,13 +308,14 @@ void PrintTargets(const std::vector<std::pair<int, Ceilings>>& levels, const std
       std::cout << absl::StrFormat("  %-48s hub/storage %.3f  %s\n", reading, ratio,
                                    verdict(ratio >= kTargetHubPerStorage));
     };
+    // The issue's own reading first; the other two are stricter, for reference.
     line(absl::StrFormat("at saturation (%d outstanding, the hub's best)", saturated_at),
          saturated.hub / saturated.storage);
-    line(absl::StrFormat("best against best (storage's best at %d)", peaks.storage_at),
+    line(absl::StrFormat("stricter: best against best (storage's at %d)", peaks.storage_at),
          saturated.hub / peaks.storage);
     double lowest = 1e9;
     for (const auto& [concurrency, c] : paired) lowest = std::min(lowest, c.hub / c.storage);
-    line(absl::StrFormat("at every concurrency (the lowest of %d)", paired.size()), lowest);
+    line(absl::StrFormat("stricter: at every concurrency (lowest of %d)", paired.size()), lowest);
   }
   if (offered_runs_asked > 0) {
     // A run that failed, or lost or skipped submissions, counts against.
