@@ -52,10 +52,23 @@ bool InboxLoop::ReceiveOnce(const MessageHandler& handler) {
 bool InboxLoop::Process(const v1::RoutedMessage& message, const MessageHandler& handler) {
   const int64_t delivery = message.delivery_id();
   if (persisted_unacknowledged_.count(delivery) == 0) {
-    absl::Status persisted = handler(message);
-    if (!persisted.ok()) {
-      LogError(absl::StrCat("not acknowledged: message ", message.message_id(), ": ", persisted.message()));
-      return false;
+    // A handler that cannot persist (a full disk, a folder briefly gone) is
+    // tried again with the stream held open, for as long as the policy
+    // allows. Dropping the stream at once would hand the message back to the
+    // hub, which counts every hand-out and sets a message aside as
+    // dead-lettered after its max_attempts (10 by default): a few seconds of
+    // full disk would cost the agency messages.
+    const absl::Time give_up = absl::Now() + options_.policy.give_up_after;
+    for (int retry = 0;; ++retry) {
+      absl::Status persisted = handler(message);
+      if (persisted.ok()) break;
+      LogError(absl::StrCat("not persisted: message ", message.message_id(), ": ", persisted.message()));
+      const absl::Duration backoff = BackoffFor(options_.policy, retry);
+      if (absl::Now() + backoff > give_up || !stopper_.SleepFor(backoff)) {
+        LogError(absl::StrCat("not acknowledged: message ", message.message_id(),
+                              "; the hub hands it out again"));
+        return false;
+      }
     }
     persisted_unacknowledged_.insert(delivery);
   }

@@ -1,7 +1,9 @@
 // The receiving side of an adapter: subscribes to the agency's inbox, hands
 // each message to a handler that must make it durable (write a file, insert
-// a row), and acknowledges it only after the handler returned OK. When the
-// stream ends (hub restart, network) it subscribes again after a backoff
+// a row), and acknowledges it only after the handler returned OK. A handler
+// that fails is called again, after a backoff, with the stream held open
+// (for up to policy.give_up_after; then the stream is dropped and the hub
+// hands the message out again, counting an attempt). When the stream ends (hub restart, network) it subscribes again after a backoff
 // with jitter; the hub hands out again whatever was not acknowledged.
 //
 // Delivery is at least once, so a handler sees a message again after a crash
@@ -33,7 +35,8 @@ namespace cre::client {
 struct InboxLoopOptions {
   // How many unacknowledged messages the hub may hand this stream at once.
   int max_in_flight = 16;
-  // For Acknowledge calls, and (initial and max backoff) for resubscribing.
+  // For Acknowledge calls, for calling a failing handler again, and (initial
+  // and max backoff) for resubscribing.
   RetryPolicy policy = [] {
     RetryPolicy policy;
     policy.give_up_after = absl::Seconds(30);
@@ -55,8 +58,9 @@ class InboxLoop {
   // One subscription, until the stream ends; true if any message was
   // persisted (the next reconnect then starts from the initial backoff).
   bool ReceiveOnce(const MessageHandler& handler);
-  // Handles one message; false if it could not be persisted (the stream is
-  // then dropped, so the hub hands it out again after a backoff).
+  // Handles one message; false if it could not be persisted within the
+  // policy's give_up_after (the stream is then dropped, so the hub hands it
+  // out again after a backoff).
   bool Process(const v1::RoutedMessage& message, const MessageHandler& handler);
   absl::Status Acknowledge(int64_t delivery_id);
 

@@ -20,6 +20,20 @@ bool IsRetryable(const absl::Status& status) {
   }
 }
 
+bool IsRefusal(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
 absl::Duration BackoffFor(const RetryPolicy& policy, int retry) {
   absl::Duration bound = policy.initial_backoff;
   for (int i = 0; i < retry && bound < policy.max_backoff; ++i) bound = bound * policy.multiplier;

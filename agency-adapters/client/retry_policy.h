@@ -37,6 +37,14 @@ struct RetryPolicy {
 // True for the codes after which the same call may succeed.
 bool IsRetryable(const absl::Status& status);
 
+// True for the codes by which the hub refuses the request as it was sent
+// (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED,
+// FAILED_PRECONDITION, OUT_OF_RANGE): sending it again will not help. Any
+// other failure (INTERNAL, UNKNOWN, UNIMPLEMENTED, UNAUTHENTICATED, ...) is
+// the hub's fault or the adapter's set-up, not the submission's: a spooled
+// submission stays spooled for the next round.
+bool IsRefusal(const absl::Status& status);
+
 // The backoff before retry number `retry` (0 for the first retry): the
 // exponential bound, capped, times a random factor in [0.5, 1) so that many
 // adapters coming back after a hub restart do not call in lock step.

@@ -94,6 +94,12 @@ absl::StatusOr<bool> Spool::Holds(const std::string& source_name, const std::str
   return false;
 }
 
+bool Spool::HoldsKey(const std::string& idempotency_key) const {
+  Submission probe;
+  probe.idempotency_key = idempotency_key;
+  return FileExists(PathFor(probe));
+}
+
 absl::Status Spool::Remove(const Submission& submission) const { return RemoveFileDurably(PathFor(submission)); }
 
 }  // namespace cre::client

@@ -40,6 +40,8 @@ class Spool {
   // `original` as content, if any: a file that was spooled but not yet
   // moved out of the inbox folder when the adapter stopped.
   absl::StatusOr<bool> Holds(const std::string& source_name, const std::string& original) const;
+  // Whether a submission with this idempotency key is spooled.
+  bool HoldsKey(const std::string& idempotency_key) const;
   absl::Status Remove(const Submission& submission) const;
 
   const std::string& dir() const { return dir_; }

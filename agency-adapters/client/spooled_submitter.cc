@@ -20,13 +20,19 @@ absl::Status SpooledSubmitter::Drain(const OutcomeRecorder& record) {
   for (const Submission& submission : *pending) {
     if (stopper_.stopped()) return absl::CancelledError("stopped");
     absl::StatusOr<v1::SubmitResponse> outcome = SendSubmission(*stub_, submission, policy_, stopper_);
-    if (!outcome.ok() && IsRetryable(outcome.status())) {
-      return absl::Status(outcome.status().code(),
-                          absl::StrCat("hub unreachable, ", pending->size(), " submission(s) kept in ", spool_.dir(),
-                                       ": ", outcome.status().message()));
-    }
     if (!outcome.ok() && outcome.status().code() == absl::StatusCode::kCancelled && stopper_.stopped()) {
       return outcome.status();
+    }
+    // Only a refusal of the submission itself leaves the spool. A hub that
+    // is down, or fails with a fault of its own (INTERNAL while its database
+    // is read-only, say), is tried again next round, and so is everything
+    // after it, in order.
+    if (!outcome.ok() && !IsRefusal(outcome.status())) {
+      return absl::Status(outcome.status().code(),
+                          absl::StrCat(IsRetryable(outcome.status()) ? "hub unreachable" : "hub failed",
+                                       ", ", pending->size(), " submission(s) kept in ", spool_.dir(), ": ",
+                                       absl::StatusCodeToString(outcome.status().code()), ": ",
+                                       outcome.status().message()));
     }
     // Recorded first, removed second: a crash in between replays the
     // submission, and the hub answers a replayed key with the same receipt.

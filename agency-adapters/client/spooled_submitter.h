@@ -1,8 +1,9 @@
 // Sends what is in a spool to the hub, oldest first, and hands each outcome
 // (the receipt, or the hub's refusal) to the adapter to record before the
-// entry leaves the spool. A submission that failed with a retryable code
-// after the retry policy gave up stays in the spool, and so does everything
-// after it: the hub is down, and submissions about one child keep their
+// entry leaves the spool. Only a refusal (IsRefusal: the hub will never take
+// the request as it is) leaves it that way. A submission that failed
+// otherwise (the hub down, or a fault of the hub's own) stays in the spool,
+// and so does everything after it: submissions about one child keep their
 // order.
 //
 //   SpooledSubmitter submitter(channel, spool, policy, stopper);
@@ -27,8 +28,7 @@
 
 namespace cre::client {
 
-// Records the final outcome of one submission: the receipt, or a
-// non-retryable refusal. Returns OK once the outcome is durable.
+// Records the final outcome of one submission: the receipt, or a refusal. Returns OK once the outcome is durable.
 using OutcomeRecorder =
     std::function<absl::Status(const Submission&, const absl::StatusOr<v1::SubmitResponse>&)>;
 
@@ -40,7 +40,7 @@ class SpooledSubmitter {
   absl::Status Accept(const Submission& submission) const;
 
   // Sends every spooled submission in order until the spool is empty (OK)
-  // or the hub stays unreachable (the retryable status; the rest stays
+  // or one fails other than by a refusal (that status; it and the rest stay
   // spooled for the next call).
   absl::Status Drain(const OutcomeRecorder& record);
 

@@ -1,9 +1,11 @@
 #include "client/submission.h"
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <random>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -100,9 +102,33 @@ std::string GetStringField(const Message& request, absl::string_view field) {
   return descriptor == nullptr ? "" : request.GetReflection()->GetString(request, descriptor);
 }
 
-absl::StatusOr<Submission> Finish(const Method& method, Message& request) {
-  if (GetStringField(request, "idempotency_key").empty()) {
+// A key the request brings names the spool's file and the files the outcome
+// is recorded in: one that is not a plain file name would fail those
+// writes, or share a file with another key, on every round.
+absl::Status CheckSuppliedKey(absl::string_view source, absl::string_view key) {
+  const bool plain = !key.empty() && key[0] != '.' &&
+                     std::all_of(key.begin(), key.end(), [](char c) {
+                       return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+                     });
+  if (plain) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      source, ": idempotencyKey: only letters, digits, '.', '_' and '-', not starting with '.'"
+              " (it names the spool's file)"));
+}
+
+absl::StatusOr<Submission> Finish(absl::string_view source, const Method& method, Message& request) {
+  const std::string supplied = GetStringField(request, "idempotency_key");
+  if (supplied.empty()) {
     SetStringField(request, "idempotency_key", NewIdempotencyKey());
+  } else if (absl::Status key = CheckSuppliedKey(source, supplied); !key.ok()) {
+    return key;
+  }
+  // The hub takes requests up to gRPC's default receive limit. A larger one
+  // would come back RESOURCE_EXHAUSTED, a code that says "try again", on
+  // every round, and hold up everything spooled after it.
+  if (const size_t bytes = request.ByteSizeLong(); bytes > kMaxSubmissionBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": the request is ", bytes,
+                                                   " bytes; the hub takes at most ", kMaxSubmissionBytes));
   }
   Submission submission;
   submission.method = std::string(method.name);
@@ -141,7 +167,7 @@ absl::StatusOr<Submission> SubmissionFromJson(absl::string_view source_name, abs
   if (!case_id.empty() && !SetStringField(*request, "case_id", case_id)) {
     return absl::InvalidArgumentError(absl::StrCat(source_name, ": ", (*method)->name, " takes no case_id"));
   }
-  absl::StatusOr<Submission> submission = Finish(**method, *request);
+  absl::StatusOr<Submission> submission = Finish(source_name, **method, *request);
   if (submission.ok()) {
     submission->source_name = std::string(source_name);
     submission->original = std::string(json);
@@ -156,7 +182,7 @@ absl::StatusOr<Submission> SubmissionFromRequest(const Message& request) {
   }
   std::unique_ptr<Message> copy(request.New());
   copy->CopyFrom(request);
-  return Finish(*method, *copy);
+  return Finish(request.GetDescriptor()->name(), *method, *copy);
 }
 
 absl::StatusOr<v1::SubmitResponse> SendSubmission(Stub& stub, const Submission& submission,

@@ -38,6 +38,10 @@ struct Submission {
   std::string original;
 };
 
+// The largest request the hub takes: gRPC's default receive limit, which the
+// hub keeps. A larger submission is refused before it is spooled.
+inline constexpr size_t kMaxSubmissionBytes = 4 * 1024 * 1024;
+
 // A fresh key: "<UTC time to the microsecond>-<64 random bits in hex>",
 // so keys sort by when they were made (the spool's order).
 std::string NewIdempotencyKey();
@@ -45,7 +49,9 @@ std::string NewIdempotencyKey();
 // Reads `json` (the request without, or with, an idempotency key) as the
 // request its top-level field names; adds a new key if it has none; sets
 // case_id if `case_id` is not empty. INVALID_ARGUMENT naming `source_name`
-// and the field when the JSON is not such a request.
+// and the field when the JSON is not such a request, when the key it brings
+// is not a plain file name (letters, digits, '.', '_', '-'), or when the
+// request is larger than kMaxSubmissionBytes.
 absl::StatusOr<Submission> SubmissionFromJson(absl::string_view source_name, absl::string_view json,
                                               absl::string_view case_id = "");
 

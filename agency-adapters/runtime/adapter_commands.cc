@@ -20,8 +20,13 @@ int RunAdapter(const RunOptions& options, client::Stopper& stopper) {
   }
   absl::Status ran = absl::OkStatus();
   if (options.submitter != nullptr) ran = options.submitter->Run(options.poll, options.once);
-  // A submitter that cannot go on (its folders unusable, say) stops the
-  // adapter: the receiver must not run on as if all were well.
+  // Without --once the submitter returns only when stopped, with its last
+  // round's status: a stop (SIGTERM) while the hub was down is still a clean
+  // stop, and what was not sent waits in the spool.
+  if (!options.once && stopper.stopped() && !ran.ok()) {
+    client::LogInfo(absl::StrCat("last round before the stop: ", ran.message()));
+    ran = absl::OkStatus();
+  }
   if (options.once || !ran.ok()) stopper.Stop();
   if (receiver.joinable()) receiver.join();
   if (!ran.ok()) {

@@ -55,11 +55,14 @@ absl::Status FolderSubmitter::Accept(const Submission& submission) { return subm
 absl::Status FolderSubmitter::ClaimInbox() {
   absl::StatusOr<std::vector<std::string>> names = client::ListFiles(inbox_dir(), "");
   if (!names.ok()) return names.status();
+  // A file that cannot be claimed now (unreadable, say) is left where it is
+  // and named in the error; the files after it are still claimed.
+  absl::Status first_error;
   for (const std::string& name : *names) {
     absl::Status claimed = ClaimFile(name);
-    if (!claimed.ok()) return claimed;
+    if (!claimed.ok() && first_error.ok()) first_error = absl::Status(claimed.code(), absl::StrCat(name, ": ", claimed.message()));
   }
-  return absl::OkStatus();
+  return first_error;
 }
 
 absl::Status FolderSubmitter::ClaimFile(const std::string& name) {
@@ -71,6 +74,11 @@ absl::Status FolderSubmitter::ClaimFile(const std::string& name) {
   if (!spooled.ok()) return spooled.status();
   if (!*spooled) {
     absl::StatusOr<Submission> submission = client::SubmissionFromJson(name, *content);
+    if (submission.ok() && submitter_.spool().HoldsKey(submission->idempotency_key)) {
+      // Another file brought the same key: spooling this one would replace it.
+      submission = absl::InvalidArgumentError(
+          absl::StrCat(name, ": idempotencyKey is already that of a submission in the spool"));
+    }
     absl::Status accepted = submission.ok() ? Accept(*submission) : submission.status();
     if (absl::IsInvalidArgument(accepted)) {
       accepted = Reject(absl::StripSuffix(name, ".json"), client::NewIdempotencyKey(), *content, accepted);

@@ -68,6 +68,34 @@ TEST(AdaptersFaultTest, FilesSubmittedWhileTheHubIsDownAreDeliveredOnceWhenItRet
   EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message"), "2");
 }
 
+// A fault of the hub's own (here its database refuses every new message, so
+// the hub answers INTERNAL) is not a refusal of the submission: the file
+// stays in the spool, nothing goes to rejected/, and it is sent once the
+// fault is mended.
+TEST(AdaptersFaultTest, AHubFaultKeepsTheSubmissionSpooledUntilItIsMended) {
+  TestDatabase db;
+  TestHub hub(db);
+  const std::string dir = NewTempDir("health-hub-fault");
+  std::filesystem::create_directories(dir + "/inbox");
+  db.Execute("ALTER TABLE message ADD CONSTRAINT test_fault CHECK (message_id = '')");
+  std::filesystem::copy_file(Sample("health-concern.json"), dir + "/inbox/concern.json");
+
+  AdapterProcess health(HEALTH_BINARY, {"run", "--dir", dir, "--poll-ms", "200"}, "derby-health", hub.port());
+  ASSERT_TRUE(WaitFor([&] { return health.Stderr().find("INTERNAL") != std::string::npos; }, absl::Seconds(20)))
+      << health.Stderr();
+  absl::SleepFor(absl::Seconds(1));  // a few more rounds, each answered INTERNAL
+  EXPECT_EQ(CountFiles(dir + "/spool", ".json"), 1) << health.Stderr();
+  EXPECT_EQ(CountFiles(dir + "/rejected", ""), 0) << health.Stderr();
+
+  db.Execute("ALTER TABLE message DROP CONSTRAINT test_fault");
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/processed", ".receipt.json") == 1; }, absl::Seconds(20)))
+      << health.Stderr();
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/spool", ".json") == 0; }, absl::Seconds(10)));
+  EXPECT_EQ(CountFiles(dir + "/rejected", ""), 0);
+  EXPECT_EQ(health.StopWith(SIGTERM), 0) << health.Stderr();
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message"), "1");
+}
+
 TEST(AdaptersFaultTest, PoliceAdapterKilledBetweenWriteAndAckLeavesOneFilePerReport) {
   TestHub hub;
   std::set<std::string> message_ids;

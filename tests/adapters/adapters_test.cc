@@ -110,6 +110,30 @@ TEST_F(AdaptersTest, AStopBetweenPersistingAndAcknowledgingStillAcknowledges) {
   EXPECT_FALSE(again.Next(absl::Milliseconds(700)).has_value());
 }
 
+// A handler that cannot persist for a moment (a full disk) is called again
+// with the stream held open: the hub never takes the message back, so the
+// moment costs no attempt towards dead-lettering it.
+TEST_F(AdaptersTest, AHandlerThatFailsForAMomentIsRetriedWithoutGivingTheMessageBack) {
+  SubmitReport("olr-disk-full");
+  client::Stopper stopper;
+  client::InboxLoopOptions options;
+  options.policy.initial_backoff = absl::Milliseconds(50);
+  client::InboxLoop loop(hub_.ChannelFor("derby-pru"), options, stopper);
+  std::vector<int64_t> deliveries;
+  std::vector<int> redeliveries;
+  loop.Run([&](const v1::RoutedMessage& message) {
+    deliveries.push_back(message.delivery_id());
+    redeliveries.push_back(message.redelivery_count());
+    if (deliveries.size() < 4) return absl::ResourceExhaustedError("No space left on device");
+    stopper.Stop();
+    return absl::OkStatus();
+  });
+  ASSERT_EQ(deliveries.size(), 4u);
+  EXPECT_THAT(deliveries, ::testing::Each(deliveries[0]));
+  EXPECT_THAT(redeliveries, ElementsAre(0, 0, 0, 0));
+  EXPECT_EQ(hub_.database().QueryString("SELECT CONCAT(state, ' ', attempts) FROM delivery"), "ACKED 1");
+}
+
 TEST_F(AdaptersTest, HealthAdapterSendsInboxFilesAndMovesThemAside) {
   const std::string dir = NewTempDir("health");
   std::filesystem::create_directories(dir + "/inbox");
