@@ -125,8 +125,16 @@ void DeliveryDispatcher::HandOff::Deliver(std::vector<HandedOut> handed_out) {
 }
 
 void DeliveryDispatcher::Add(const std::shared_ptr<Subscription>& subscription) {
-  absl::MutexLock lock(&mu_);
-  by_agency_[subscription->agency_id()].insert(subscription);
+  absl::optional<grpc::Status> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    by_agency_[subscription->agency_id()].insert(subscription);
+    finished = finished_with_;
+  }
+  // A stream opened after FinishAll (an agency reconnecting at once, to this
+  // process, while it stops) ends at once too, rather than holding the stop
+  // for its whole grace period.
+  if (finished) subscription->Finish(*finished);
 }
 
 void DeliveryDispatcher::Remove(const std::shared_ptr<Subscription>& subscription) {
@@ -141,6 +149,7 @@ void DeliveryDispatcher::FinishAll(const grpc::Status& status) {
   std::vector<std::shared_ptr<Subscription>> all;
   {
     absl::MutexLock lock(&mu_);
+    finished_with_ = status;
     for (const auto& [agency, subscriptions] : by_agency_) {
       all.insert(all.end(), subscriptions.begin(), subscriptions.end());
     }

@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/types/optional.h"
 #include "common/executor.h"
 #include "common/group_commit.h"
 #include "absl/time/time.h"
@@ -86,8 +87,9 @@ class DeliveryDispatcher {
   // a worker thread).
   void Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
                    std::function<void(absl::StatusOr<AckOutcome>)> done);
-  // Ends every stream connected here with `status`: on shutdown, so that
-  // agencies reconnect to another hub process at once.
+  // Ends every stream connected here with `status`, and any that connects
+  // later: on shutdown, so that agencies reconnect to another hub process at
+  // once.
   void FinishAll(const grpc::Status& status);
 
   // For Subscription.
@@ -119,6 +121,8 @@ class DeliveryDispatcher {
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<Subscription>>> by_agency_
       ABSL_GUARDED_BY(mu_);
   int64_t next_stream_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set by FinishAll: every stream added later is finished with it.
+  absl::optional<grpc::Status> finished_with_ ABSL_GUARDED_BY(mu_);
 
   absl::Notification stopping_;
   std::thread poller_;
