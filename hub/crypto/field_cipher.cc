@@ -321,7 +321,9 @@ absl::StatusOr<std::string> FieldCipher::Decrypt(absl::string_view envelope,
   CRE_ASSIGN_OR_RETURN(const EnvelopeParts parts, SplitEnvelope(envelope));
   const KeyBytes* key = ring_.Find(parts.key_id);
   if (key == nullptr) {
-    return absl::FailedPreconditionError(
+    // The hub cannot read its own data: INTERNAL, never a refusal of the
+    // caller's request, whose adapter keeps it and tries again.
+    return absl::InternalError(
         absl::StrCat("encryption key ", parts.key_id,
                      " is not in the key ring (removed before its values were re-encrypted, "
                      "or the value is damaged)"));

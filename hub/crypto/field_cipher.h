@@ -127,8 +127,8 @@ class FieldCipher {
   // The plaintext of an envelope made by Encrypt with the same associated
   // data, under whichever key of the ring it names. DATA_LOSS if the
   // envelope is malformed, of an unknown version, altered, or bound to other
-  // associated data; FAILED_PRECONDITION naming the key id if the ring lacks
-  // that key (removed too early, or a damaged id). Never returns
+  // associated data; INTERNAL naming the key id if the ring lacks that key
+  // (removed too early, not loaded yet, or a damaged id). Never returns
   // unauthenticated bytes.
   absl::StatusOr<std::string> Decrypt(absl::string_view envelope,
                                       absl::string_view associated_data) const;

@@ -9,9 +9,9 @@
 //   CRE_RETURN_IF_ERROR(store->Ping());
 //
 // Status codes follow Abseil's rules: UNAVAILABLE when the database cannot
-// be reached (retry the call), ABORTED when a transaction lost a conflict
-// more times than the store retries it, ALREADY_EXISTS on a duplicate key,
-// FAILED_PRECONDITION when the schema is not migrated.
+// be reached or its schema is not migrated (retry the call), ABORTED when a
+// transaction lost a conflict more times than the store retries it,
+// ALREADY_EXISTS on a duplicate key.
 #ifndef CRE_HUB_STORE_STORE_H_
 #define CRE_HUB_STORE_STORE_H_
 

@@ -104,11 +104,11 @@ TEST(MysqlStoreUnavailableTest, UnreachableDatabaseIsUnavailable) {
   EXPECT_EQ(store.ListAgencies().status().code(), absl::StatusCode::kUnavailable);
 }
 
-TEST(MysqlStoreUnmigratedTest, MissingTablesAreAFailedPrecondition) {
+TEST(MysqlStoreUnmigratedTest, MissingTablesAreUnavailableNamingTheMigration) {
   TestDatabase db(TestDatabase::Migrate::kNo);
   MysqlStore store(db.settings(), 2, testing::TestCipher());
   absl::StatusOr<std::vector<v1::Agency>> listed = store.ListAgencies();
-  EXPECT_EQ(listed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(listed.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(listed.status().message(), ::testing::HasSubstr("hubctl migrate"));
 }
 

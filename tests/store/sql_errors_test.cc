@@ -28,7 +28,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{2013, absl::StatusCode::kUnavailable}, // lost connection
                       Case{2003, absl::StatusCode::kUnavailable}, // cannot connect
                       Case{1062, absl::StatusCode::kAlreadyExists},
-                      Case{1146, absl::StatusCode::kFailedPrecondition},
+                      Case{1146, absl::StatusCode::kUnavailable},  // not migrated: not the caller's fault
                       Case{1064, absl::StatusCode::kInternal}));  // syntax: the hub's fault
 
 TEST(SqlErrorsTest, RetryClassification) {

@@ -34,7 +34,11 @@ absl::Status StatusFromSqlError(int error_code, absl::string_view message,
     case 1049:  // ER_BAD_DB_ERROR: the schema does not exist
     case 1146:  // ER_NO_SUCH_TABLE: migrations not applied
     case 1054:  // ER_BAD_FIELD_ERROR: migrations behind the code
-      return absl::FailedPreconditionError(
+      // The hub's database is not ready, which is never the caller's
+      // fault: UNAVAILABLE, so that an agency keeps its submission and
+      // tries again (an adapter moves a refusal such as FAILED_PRECONDITION
+      // out of its spool for good).
+      return absl::UnavailableError(
           absl::StrCat(text, " (are the migrations applied? run hubctl migrate)"));
     default:
       // Access denied, syntax errors and the like are the hub's own fault or

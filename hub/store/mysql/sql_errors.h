@@ -3,8 +3,8 @@
 // Connector/C++ throws sql::SQLException; the store catches it at its
 // boundary and converts it here, so that the codes callers see follow one
 // rule: conflicts that a retry of the transaction may resolve are ABORTED,
-// a lost or refused connection is UNAVAILABLE, a duplicate key is
-// ALREADY_EXISTS, a schema that is not there is FAILED_PRECONDITION.
+// a lost or refused connection is UNAVAILABLE, and so is a schema that is
+// not there (not migrated), a duplicate key is ALREADY_EXISTS.
 #ifndef CRE_HUB_STORE_MYSQL_SQL_ERRORS_H_
 #define CRE_HUB_STORE_MYSQL_SQL_ERRORS_H_
 
