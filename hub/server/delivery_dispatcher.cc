@@ -94,6 +94,7 @@ void DeliveryDispatcher::Acknowledged(const std::string& agency_id,
 
 DeliveryDispatcher::HandOff::~HandOff() {
   for (const auto& subscription : reserved_) subscription->Unreserve();
+  for (const auto& subscription : to_wake_) subscription->Wake();
 }
 
 std::string DeliveryDispatcher::HandOff::Reserve(const std::string& recipient) {
@@ -110,7 +111,10 @@ void DeliveryDispatcher::HandOff::Unreserve(const std::string& lease_owner) {
   auto it = std::find_if(reserved_.begin(), reserved_.end(),
                          [&](const auto& s) { return s->lease_owner() == lease_owner; });
   if (it == reserved_.end()) return;
-  (*it)->Unreserve();
+  // Inside the accepting transaction: a claim now could not see what it
+  // writes. The stream is woken when the submission is done (~HandOff).
+  (*it)->Unreserve(/*wake=*/false);
+  to_wake_.push_back(*it);
   reserved_.erase(it);
 }
 

@@ -76,7 +76,7 @@ bool Subscription::TryReserve() {
   return true;
 }
 
-void Subscription::Unreserve() {
+void Subscription::Unreserve(bool wake) {
   {
     absl::MutexLock lock(&mu_);
     --reserved_;
@@ -84,7 +84,7 @@ void Subscription::Unreserve() {
   // The slot may be what a claim found missing (it counted this reservation
   // while the submission ran): claim again, or a delivery left PENDING
   // meanwhile would wait for the poller.
-  Wake();
+  if (wake) Wake();
 }
 
 void Subscription::HandOut(v1::RoutedMessage message) {

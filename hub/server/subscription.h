@@ -44,7 +44,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // the stream is full or ending. Each reservation ends with HandOut (the
   // store leased a delivery to this stream) or Unreserve (it did not).
   bool TryReserve();
-  void Unreserve();
+  // Gives a reservation back and, if `wake`, claims what the slot may now
+  // take (see Wake).
+  void Unreserve(bool wake = true);
   // Writes `message`, leased to this stream by a committed transaction.
   void HandOut(v1::RoutedMessage message);
   // Ends the stream with `status` (the hub is stopping).
