@@ -53,12 +53,12 @@ bool InboxLoop::Process(const v1::RoutedMessage& message, const MessageHandler& 
   const int64_t delivery = message.delivery_id();
   if (persisted_unacknowledged_.count(delivery) == 0) {
     // A handler that cannot persist (a full disk, a folder briefly gone) is
-    // tried again with the stream held open, for as long as the policy
-    // allows. Dropping the stream at once would hand the message back to the
-    // hub, which counts every hand-out and sets a message aside as
-    // dead-lettered after its max_attempts (10 by default): a few seconds of
-    // full disk would cost the agency messages.
-    const absl::Time give_up = absl::Now() + options_.policy.give_up_after;
+    // tried again with the stream held open, within the lease. Dropping the
+    // stream at once would hand the message back to the hub, which counts
+    // every hand-out and sets a message aside as dead-lettered after its
+    // max_attempts (10 by default): a few seconds of full disk would cost
+    // the agency messages.
+    const absl::Time give_up = absl::Now() + options_.retry_handler_for;
     for (int retry = 0;; ++retry) {
       absl::Status persisted = handler(message);
       if (persisted.ok()) break;

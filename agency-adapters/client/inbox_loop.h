@@ -2,7 +2,7 @@
 // each message to a handler that must make it durable (write a file, insert
 // a row), and acknowledges it only after the handler returned OK. A handler
 // that fails is called again, after a backoff, with the stream held open
-// (for up to policy.give_up_after; then the stream is dropped and the hub
+// (for up to retry_handler_for; then the stream is dropped and the hub
 // hands the message out again, counting an attempt). When the stream ends (hub restart, network) it subscribes again after a backoff
 // with jitter; the hub hands out again whatever was not acknowledged.
 //
@@ -35,8 +35,13 @@ namespace cre::client {
 struct InboxLoopOptions {
   // How many unacknowledged messages the hub may hand this stream at once.
   int max_in_flight = 16;
-  // For Acknowledge calls, for calling a failing handler again, and (initial
-  // and max backoff) for resubscribing.
+  // How long a handler that fails is called again, with the stream held,
+  // before the stream is dropped. Below the hub's lease (30 s by default),
+  // which runs from the hand-out: past it the hub hands the message out
+  // again anyway, counting an attempt.
+  absl::Duration retry_handler_for = absl::Seconds(20);
+  // For Acknowledge calls, and (initial and max backoff) for calling a
+  // failing handler again and for resubscribing.
   RetryPolicy policy = [] {
     RetryPolicy policy;
     policy.give_up_after = absl::Seconds(30);
@@ -58,9 +63,9 @@ class InboxLoop {
   // One subscription, until the stream ends; true if any message was
   // persisted (the next reconnect then starts from the initial backoff).
   bool ReceiveOnce(const MessageHandler& handler);
-  // Handles one message; false if it could not be persisted within the
-  // policy's give_up_after (the stream is then dropped, so the hub hands it
-  // out again after a backoff).
+  // Handles one message; false if it could not be persisted within
+  // retry_handler_for (the stream is then dropped, so the hub hands it out
+  // again after a backoff).
   bool Process(const v1::RoutedMessage& message, const MessageHandler& handler);
   absl::Status Acknowledge(int64_t delivery_id);
 

@@ -55,7 +55,7 @@ Flags:
   --key FILE       its private key
 
 Exit status: 0 done; 64 bad flags or a file that is not a submission; 65
-refused by the hub; 69 cannot start; 75 kept in the spool (hub unreachable).
+refused by the hub; 69 cannot start; 75 kept in the spool (hub unreachable or failing).
 )";
 
 // Writes every message, and shows outcomes of step-ups on stdout.

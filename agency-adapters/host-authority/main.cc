@@ -68,7 +68,7 @@ Flags:
   --key FILE       its private key
 
 Exit status: 0 done; 64 bad flags or input; 65 refused by the hub; 69 cannot
-start; 75 kept in the spool (hub unreachable).
+start; 75 kept in the spool (hub unreachable or failing).
 )";
 
 absl::StatusOr<v1::ResponseKind> AnswerFromFlags() {

@@ -65,7 +65,7 @@ Flags:
 
 Exit status: 0 done (submit: accepted by the hub); 64 bad flags or a file
 that is not a submission; 65 refused by the hub; 69 cannot start; 75 kept in
-the spool (hub unreachable).
+the spool (hub unreachable or failing).
 )";
 
 }  // namespace

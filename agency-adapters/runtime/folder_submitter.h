@@ -6,7 +6,7 @@
 //   <root>/processed/<name>.<key>.json          the file as dropped
 //   <root>/processed/<name>.<key>.receipt.json  the hub's receipt
 //   <root>/rejected/<name>.<key>.json           refused (bad JSON, or by the
-//   <root>/rejected/<name>.<key>.reason.txt     hub with a non-retryable code)
+//   <root>/rejected/<name>.<key>.reason.txt     hub: client::IsRefusal)
 // <root>/spool/ holds what was accepted and not yet answered by the hub.
 //
 // Drop files atomically (write elsewhere, or to a name starting with ".",

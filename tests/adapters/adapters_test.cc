@@ -111,26 +111,23 @@ TEST_F(AdaptersTest, AStopBetweenPersistingAndAcknowledgingStillAcknowledges) {
 }
 
 // A handler that cannot persist for a moment (a full disk) is called again
-// with the stream held open: the hub never takes the message back, so the
-// moment costs no attempt towards dead-lettering it.
+// with the stream held open: within the lease the hub does not hand the
+// message out again, so the moment costs no attempt towards dead-lettering
+// it. (The test hub's lease is 2 s; the four calls take well under one.)
 TEST_F(AdaptersTest, AHandlerThatFailsForAMomentIsRetriedWithoutGivingTheMessageBack) {
   SubmitReport("olr-disk-full");
   client::Stopper stopper;
   client::InboxLoopOptions options;
   options.policy.initial_backoff = absl::Milliseconds(50);
   client::InboxLoop loop(hub_.ChannelFor("derby-pru"), options, stopper);
-  std::vector<int64_t> deliveries;
-  std::vector<int> redeliveries;
-  loop.Run([&](const v1::RoutedMessage& message) {
-    deliveries.push_back(message.delivery_id());
-    redeliveries.push_back(message.redelivery_count());
-    if (deliveries.size() < 4) return absl::ResourceExhaustedError("No space left on device");
+  int calls = 0;
+  loop.Run([&](const v1::RoutedMessage&) {
+    if (++calls < 4) return absl::ResourceExhaustedError("No space left on device");
     stopper.Stop();
     return absl::OkStatus();
   });
-  ASSERT_EQ(deliveries.size(), 4u);
-  EXPECT_THAT(deliveries, ::testing::Each(deliveries[0]));
-  EXPECT_THAT(redeliveries, ElementsAre(0, 0, 0, 0));
+  EXPECT_EQ(calls, 4);
+  // Handed out once, acknowledged.
   EXPECT_EQ(hub_.database().QueryString("SELECT CONCAT(state, ' ', attempts) FROM delivery"), "ACKED 1");
 }
 
