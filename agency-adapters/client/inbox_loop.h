@@ -3,8 +3,9 @@
 // a row), and acknowledges it only after the handler returned OK. A handler
 // that fails is called again, after a backoff, with the stream held open
 // (for up to retry_handler_for; then the stream is dropped and the hub
-// hands the message out again, counting an attempt). When the stream ends (hub restart, network) it subscribes again after a backoff
-// with jitter; the hub hands out again whatever was not acknowledged.
+// hands the message out again, counting an attempt). When the stream ends
+// (hub restart, network) it subscribes again after a backoff with jitter;
+// the hub hands out again whatever was not acknowledged.
 //
 // Delivery is at least once, so a handler sees a message again after a crash
 // between its write and the acknowledgement: handlers write idempotently

@@ -60,12 +60,12 @@ absl::StatusOr<Submission> Decode(const std::string& path, const std::string& js
 
 absl::Status Spool::Open() const { return MakeDirectories(dir_); }
 
-std::string Spool::PathFor(const Submission& submission) const {
-  return absl::StrCat(dir_, "/", SafeFileName(submission.idempotency_key), ".json");
+std::string Spool::PathFor(const std::string& idempotency_key) const {
+  return absl::StrCat(dir_, "/", SafeFileName(idempotency_key), ".json");
 }
 
 absl::Status Spool::Put(const Submission& submission) const {
-  return WriteFileDurably(PathFor(submission), Encode(submission));
+  return WriteFileDurably(PathFor(submission.idempotency_key), Encode(submission));
 }
 
 absl::StatusOr<std::vector<Submission>> Spool::Pending() const {
@@ -94,12 +94,10 @@ absl::StatusOr<bool> Spool::Holds(const std::string& source_name, const std::str
   return false;
 }
 
-bool Spool::HoldsKey(const std::string& idempotency_key) const {
-  Submission probe;
-  probe.idempotency_key = idempotency_key;
-  return FileExists(PathFor(probe));
-}
+bool Spool::HoldsKey(const std::string& idempotency_key) const { return FileExists(PathFor(idempotency_key)); }
 
-absl::Status Spool::Remove(const Submission& submission) const { return RemoveFileDurably(PathFor(submission)); }
+absl::Status Spool::Remove(const Submission& submission) const {
+  return RemoveFileDurably(PathFor(submission.idempotency_key));
+}
 
 }  // namespace cre::client

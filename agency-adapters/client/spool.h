@@ -47,7 +47,7 @@ class Spool {
   const std::string& dir() const { return dir_; }
 
  private:
-  std::string PathFor(const Submission& submission) const;
+  std::string PathFor(const std::string& idempotency_key) const;
 
   std::string dir_;
 };

@@ -28,7 +28,8 @@
 
 namespace cre::client {
 
-// Records the final outcome of one submission: the receipt, or a refusal. Returns OK once the outcome is durable.
+// Records the final outcome of one submission: the receipt, or a refusal.
+// Returns OK once the outcome is durable.
 using OutcomeRecorder =
     std::function<absl::Status(const Submission&, const absl::StatusOr<v1::SubmitResponse>&)>;
 

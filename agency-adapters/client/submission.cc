@@ -1,14 +1,13 @@
 #include "client/submission.h"
 
-#include <algorithm>
 #include <functional>
 #include <memory>
 #include <random>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "client/durable_files.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -103,14 +102,10 @@ std::string GetStringField(const Message& request, absl::string_view field) {
 }
 
 // A key the request brings names the spool's file and the files the outcome
-// is recorded in: one that is not a plain file name would fail those
+// is recorded in: one that SafeFileName would change would fail those
 // writes, or share a file with another key, on every round.
 absl::Status CheckSuppliedKey(absl::string_view source, absl::string_view key) {
-  const bool plain = !key.empty() && key[0] != '.' &&
-                     std::all_of(key.begin(), key.end(), [](char c) {
-                       return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-                     });
-  if (plain) return absl::OkStatus();
+  if (SafeFileName(key) == key) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       source, ": idempotencyKey: only letters, digits, '.', '_' and '-', not starting with '.'"
               " (it names the spool's file)"));

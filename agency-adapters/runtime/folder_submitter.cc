@@ -60,7 +60,9 @@ absl::Status FolderSubmitter::ClaimInbox() {
   absl::Status first_error;
   for (const std::string& name : *names) {
     absl::Status claimed = ClaimFile(name);
-    if (!claimed.ok() && first_error.ok()) first_error = absl::Status(claimed.code(), absl::StrCat(name, ": ", claimed.message()));
+    if (!claimed.ok() && first_error.ok()) {
+      first_error = absl::Status(claimed.code(), absl::StrCat(name, ": ", claimed.message()));
+    }
   }
   return first_error;
 }
