@@ -93,8 +93,15 @@ void DeliveryDispatcher::Acknowledged(const std::string& agency_id,
 }
 
 DeliveryDispatcher::HandOff::~HandOff() {
-  for (const auto& subscription : reserved_) subscription->Unreserve();
-  for (const auto& subscription : to_wake_) subscription->Wake();
+  for (const auto& subscription : reserved_) {
+    subscription->Unreserve();
+    given_back_.push_back(subscription);
+  }
+  // A slot given back may be what a claim found missing (it counted the
+  // reservation while the submission ran): each such stream claims again,
+  // now that the submission is committed and answered, or a delivery left
+  // PENDING meanwhile would wait for the poller.
+  for (const auto& subscription : given_back_) subscription->Wake();
 }
 
 std::string DeliveryDispatcher::HandOff::Reserve(const std::string& recipient) {
@@ -111,10 +118,10 @@ void DeliveryDispatcher::HandOff::Unreserve(const std::string& lease_owner) {
   auto it = std::find_if(reserved_.begin(), reserved_.end(),
                          [&](const auto& s) { return s->lease_owner() == lease_owner; });
   if (it == reserved_.end()) return;
-  // Inside the accepting transaction: a claim now could not see what it
-  // writes. The stream is woken when the submission is done (~HandOff).
-  (*it)->Unreserve(/*wake=*/false);
-  to_wake_.push_back(*it);
+  // Inside the accepting transaction, where a claim could not see what it
+  // writes: the stream is woken when the submission is done (~HandOff).
+  (*it)->Unreserve();
+  given_back_.push_back(*it);
   reserved_.erase(it);
 }
 

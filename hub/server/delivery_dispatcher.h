@@ -70,8 +70,8 @@ class DeliveryDispatcher {
    private:
     DeliveryDispatcher* const dispatcher_;
     std::vector<std::shared_ptr<Subscription>> reserved_;  // one entry per slot
-    // Streams whose reservation the transaction gave back: woken at the end.
-    std::vector<std::shared_ptr<Subscription>> to_wake_;
+    // Streams a reservation was given back to: woken at the end.
+    std::vector<std::shared_ptr<Subscription>> given_back_;
   };
 
   DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,

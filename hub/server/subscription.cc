@@ -76,15 +76,9 @@ bool Subscription::TryReserve() {
   return true;
 }
 
-void Subscription::Unreserve(bool wake) {
-  {
-    absl::MutexLock lock(&mu_);
-    --reserved_;
-  }
-  // The slot may be what a claim found missing (it counted this reservation
-  // while the submission ran): claim again, or a delivery left PENDING
-  // meanwhile would wait for the poller.
-  if (wake) Wake();
+void Subscription::Unreserve() {
+  absl::MutexLock lock(&mu_);
+  --reserved_;
 }
 
 void Subscription::HandOut(v1::RoutedMessage message) {
@@ -100,11 +94,11 @@ void Subscription::HandOut(v1::RoutedMessage message) {
   }
   // The stream ended while the transaction committed: the lease goes back
   // at once, for the agency's next stream, rather than when it runs out.
-  dispatcher_->executor().Submit([self = shared_from_this()] {
-    self->dispatcher_->store()
-        .ReleaseLeases(self->agency_id_, self->lease_owner_, self->dispatcher_->policy())
-        .IgnoreError();
-  });
+  dispatcher_->executor().Submit([self = shared_from_this()] { self->ReleaseLeases().IgnoreError(); });
+}
+
+absl::Status Subscription::ReleaseLeases() {
+  return dispatcher_->store().ReleaseLeases(agency_id_, lease_owner_, dispatcher_->policy()).status();
 }
 
 void Subscription::Claim() {
@@ -147,9 +141,7 @@ void Subscription::Claim() {
       dispatcher_->executor().Submit([self = shared_from_this()] { self->Claim(); });
     }
   }
-  if (release) {
-    dispatcher_->store().ReleaseLeases(agency_id_, lease_owner_, dispatcher_->policy()).IgnoreError();
-  }
+  if (release) ReleaseLeases().IgnoreError();
 }
 
 int Subscription::ReconcileInFlight() {
@@ -226,9 +218,7 @@ void Subscription::Done() {
   // Whatever this stream held and did not acknowledge is due again at once,
   // for the agency's next stream.
   dispatcher_->executor().Submit([self = shared_from_this()] {
-    absl::Status status = self->dispatcher_->store()
-                              .ReleaseLeases(self->agency_id_, self->lease_owner_, self->dispatcher_->policy())
-                              .status();
+    absl::Status status = self->ReleaseLeases();
     if (!status.ok()) spdlog::warn("subscription {}: release failed: {}", self->agency_id_, status.ToString());
   });
 }

@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cre/v1/routed_message.pb.h"
@@ -44,9 +45,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // the stream is full or ending. Each reservation ends with HandOut (the
   // store leased a delivery to this stream) or Unreserve (it did not).
   bool TryReserve();
-  // Gives a reservation back and, if `wake`, claims what the slot may now
-  // take (see Wake).
-  void Unreserve(bool wake = true);
+  void Unreserve();
   // Writes `message`, leased to this stream by a committed transaction.
   void HandOut(v1::RoutedMessage message);
   // Ends the stream with `status` (the hub is stopping).
@@ -57,6 +56,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   Subscription(DeliveryDispatcher* dispatcher, std::string agency_id, int max_in_flight);
 
   void Claim();
+  // Hands back, for the agency's next stream, what this stream holds.
+  absl::Status ReleaseLeases();
   // Drops from in_flight_ what the store no longer leases to this stream;
   // returns the capacity then.
   int ReconcileInFlight();
