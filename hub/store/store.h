@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "audit/audit_chain.h"
@@ -32,6 +33,20 @@
 #include "cre/v1/routed_message.pb.h"
 
 namespace cre {
+
+// What a caller hears about a case it may not see, whether or not the case
+// exists: the same code and words for both, so that an agency not involved
+// with a case learns nothing about it, not even that it exists.
+inline absl::Status NoSuchCase(const std::string& case_id) {
+  return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id, " is shared with you"));
+}
+
+// The most assessments and events a caller may record on one case. Every
+// submission to a case reads and evaluates all of them; a case kept for
+// years holds a few hundred. A submission that would pass it is refused
+// FAILED_PRECONDITION, naming it, before anything is written; the hub's own
+// events (a message sent, an alert) are never refused by it.
+inline constexpr int kMaxCaseEntries = 5000;
 
 // A case as a submission sees it, inside the transaction that accepts it.
 struct CaseView {
@@ -237,8 +252,10 @@ class Store {
   // it asks for (each once per trigger); the sender and the recipients of a
   // case message become involved with the case. Returns the receipt. A retry with the same key and request returns the first
   // receipt and writes nothing; the same key with another request is
-  // ALREADY_EXISTS. NOT_FOUND for an unknown case_id, or an in_reply_to the
-  // sender never received. A delivery to a recipient submission.streams
+  // ALREADY_EXISTS. NoSuchCase for an unknown case_id (and, from the route, for
+  // a case the sender may not write to), NOT_FOUND for an in_reply_to the
+  // sender never received; FAILED_PRECONDITION if the case would hold more
+  // than kMaxCaseEntries. A delivery to a recipient submission.streams
   // has a stream for is leased to that stream at once, unless an earlier
   // delivery of the same case to the same recipient is still outstanding.
   virtual absl::StatusOr<Accepted> Accept(const Submission& submission, const RouteFn& route) = 0;
@@ -253,9 +270,9 @@ class Store {
   };
   virtual std::vector<absl::StatusOr<Accepted>> AcceptAll(const std::vector<SubmissionAndRoute>& batch) = 0;
 
-  // A case, for `reader_agency_id`: NOT_FOUND if there is no such case,
-  // PERMISSION_DENIED if the reader is not involved with it. Messages are
-  // those the reader sent or received, oldest first.
+  // A case, for `reader_agency_id`: NoSuchCase if there is no such case or
+  // the reader is not involved with it. Messages are those the reader sent
+  // or received, oldest first.
   virtual absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
                                                        const std::string& reader_agency_id) = 0;
 
@@ -281,7 +298,9 @@ class Store {
   // each answered as Acknowledge would answer it alone: a request naming a
   // delivery not addressed to its agency gets NOT_FOUND and changes nothing,
   // and the others go ahead. The outer status fails only if the database
-  // did.
+  // did. If the group's transaction fails for another reason (one
+  // request's case cannot be written, say), each request is tried again
+  // alone, so that only the one at fault fails.
   struct AckRequest {
     std::string recipient;
     std::vector<int64_t> delivery_ids;

@@ -141,7 +141,7 @@ TEST_F(DeadlinesTest, ACaseThatCannotBeReviewedDoesNotStopTheOthers) {
   // margins wide enough for a slow (sanitized) build.
   const std::string broken = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(3), "broken");
   // Its record can no longer be opened (damaged at rest).
-  hub_.database().Execute("UPDATE cre_case SET record = 'damaged' WHERE case_id = '" + broken + "'");
+  hub_.database().Execute("UPDATE case_entry SET body = 'damaged' WHERE case_id = '" + broken + "'");
   const std::string fine = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(4), "fine");
   absl::optional<v1::RoutedMessage> alert = NextIroAlert(cpm, absl::Seconds(20));
   ASSERT_TRUE(alert.has_value()) << "the damaged case stopped the watcher";

@@ -65,8 +65,22 @@ TEST_F(EncryptionAtRestTest, SealedColumnsHoldNoPlaintext) {
   EXPECT_EQ(RowsContaining("child", "facts", "2013-11-09"), "0");
   EXPECT_EQ(RowsContaining("message", "body", kNarrative), "0");
   EXPECT_EQ(RowsContaining("message", "body", "Ostrakov"), "0");
-  // Anywhere at all in the schema's personal-data columns.
-  EXPECT_EQ(RowsContaining("cre_case", "record", "Ostrakov"), "0");
+  // A case's assessments and events, each a row of its own.
+  v1::RecordRiskAssessmentRequest assessment;
+  assessment.set_idempotency_key("assessed");
+  assessment.set_case_id(receipt.case_id());
+  *assessment.mutable_assessment()->mutable_assessed_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
+  assessment.mutable_assessment()->set_level(v1::RISK_LEVEL_MEDIUM);
+  assessment.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_PARTNER_PRACTITIONER);
+  assessment.mutable_assessment()->set_narrative(kNarrative);
+  grpc::ClientContext context;
+  v1::SubmitResponse recorded;
+  ASSERT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-health"))
+                  ->RecordRiskAssessment(&context, assessment, &recorded)
+                  .ok());
+  EXPECT_EQ(hub_.database().QueryString("SELECT COUNT(*) FROM case_entry"), "1");
+  EXPECT_EQ(RowsContaining("case_entry", "body", "Ostrakov"), "0");
   // Each value names the key that sealed it: version 1, then the key id.
   EXPECT_EQ(hub_.database().QueryString("SELECT HEX(SUBSTR(details, 1, 1)) FROM child"), "01");
   EXPECT_EQ(hub_.database().QueryString("SELECT SUBSTR(details, 3, 1) FROM child"), "k");

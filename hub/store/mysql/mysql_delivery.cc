@@ -18,6 +18,8 @@
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "cppconn/statement.h"
+#include "spdlog/spdlog.h"
+#include "store/mysql/case_entries.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_values.h"
@@ -87,29 +89,14 @@ std::vector<int64_t> LeasedToInTransaction(sql::Connection& c, const std::string
 
 // Sets acknowledged_at on the case event carried by `message_id`: from now
 // on the pathway counts the action (an IRO told, say) as done.
-absl::Status CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
-                               const std::string& message_id, absl::Time at,
-                               const crypto::FieldCipher& k) {
-  auto select = Prepare(c, "SELECT record FROM cre_case WHERE case_id = ? FOR UPDATE");
-  select->setString(1, case_id);
-  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-  if (!row->next()) return absl::OkStatus();
-  absl::StatusOr<v1::CaseUpdate> record = OpenSealed<v1::CaseUpdate>(*row, "record", k, kCaseRecord, case_id);
-  if (!record.ok()) return record.status();
-  bool changed = false;
-  for (v1::CaseEvent& event : *record->mutable_events()) {
-    if (event.message_id() == message_id && !event.has_acknowledged_at()) {
-      *event.mutable_acknowledged_at() = ToProtoTime(at);
-      changed = true;
-    }
-  }
-  if (!changed) return absl::OkStatus();
-  BlobParams blobs;
+absl::Status CompleteEventOf(sql::Connection& c, const std::string& case_id, const std::string& message_id,
+                             absl::Time at, const crypto::FieldCipher& k) {
+  CRE_ASSIGN_OR_RETURN(const bool completed, CompleteCaseEvent(c, case_id, message_id, at, k));
+  if (!completed) return absl::OkStatus();
   // next_deadline = now: the deadline watcher re-evaluates the case on its
   // next round, so managers' lists drop the action it completed.
-  auto update = Prepare(c, "UPDATE cre_case SET record = ?, next_deadline = NOW(6) WHERE case_id = ?");
-  CRE_RETURN_IF_ERROR(blobs.SetSealed(*update, 1, *record, k, kCaseRecord, case_id));
-  update->setString(2, case_id);
+  auto update = Prepare(c, "UPDATE cre_case SET next_deadline = NOW(6) WHERE case_id = ?");
+  update->setString(1, case_id);
   update->executeUpdate();
   return absl::OkStatus();
 }
@@ -334,6 +321,27 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
 
 absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeAll(
     const std::vector<AckRequest>& requests) {
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> together = AcknowledgeTogether(requests);
+  // Without a database no request can go ahead alone either.
+  if (together.ok() || requests.size() == 1 || together.status().code() == absl::StatusCode::kUnavailable) {
+    return together;
+  }
+  // One request's fault must not fail the others of its group: each is
+  // tried again alone, as AcceptAll does with submissions, and only the one
+  // at fault fails.
+  spdlog::warn("acknowledge: a group of {} failed ({}); acknowledging each alone", requests.size(),
+               together.status().ToString());
+  std::vector<absl::StatusOr<AckOutcome>> results;
+  results.reserve(requests.size());
+  for (const AckRequest& request : requests) {
+    absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> alone = AcknowledgeTogether({request});
+    results.push_back(alone.ok() ? std::move(alone->front()) : absl::StatusOr<AckOutcome>(alone.status()));
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeTogether(
+    const std::vector<AckRequest>& requests) {
   std::vector<absl::StatusOr<AckOutcome>> results;
   absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
     results.assign(requests.size(), AckOutcome());
@@ -428,7 +436,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
     for (const auto& [id, event] : events) completed[event.first].push_back(event.second);
     for (const auto& [case_id, messages] : completed) {
       for (const std::string& message_id : messages) {
-        CRE_RETURN_IF_ERROR(CompleteCaseEvent(c, case_id, message_id, absl::Now(), *cipher_));
+        CRE_RETURN_IF_ERROR(CompleteEventOf(c, case_id, message_id, absl::Now(), *cipher_));
       }
     }
     return AppendAuditAndCommit(c, records);

@@ -19,6 +19,7 @@
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "spdlog/spdlog.h"
+#include "store/mysql/case_entries.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_errors.h"
@@ -80,8 +81,15 @@ absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Subm
   return replied;
 }
 
+// A case inside the transaction that writes to it: as the route sees it,
+// and how much of it is stored already (the rest is new).
+struct LoadedCase {
+  CaseView view;
+  StoredExtent stored;
+};
+
 // Creates the child and its case; returns the case as the route sees it.
-absl::StatusOr<CaseView> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
+absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
                                   BlobParams& blobs, const crypto::FieldCipher& k) {
   const std::string child_id = NewUuid();
   auto child = Prepare(c, "INSERT INTO child (child_id, details, facts) VALUES (?, ?, ?)");
@@ -91,22 +99,23 @@ absl::StatusOr<CaseView> OpenCase(sql::Connection& c, const Submission& s, const
   child->executeUpdate();
 
   auto open = Prepare(c,
-                      "INSERT INTO cre_case (case_id, child_id, opened_at, opened_by, record)"
-                      " VALUES (?, ?, ?, ?, ?)");
+                      "INSERT INTO cre_case (case_id, child_id, opened_at, opened_by) VALUES (?, ?, ?, ?)");
   open->setString(1, case_id);
   open->setString(2, child_id);
   open->setString(3, SqlTime(s.opened_at));
   open->setString(4, s.sender_agency_id);
-  CRE_RETURN_IF_ERROR(blobs.SetSealed(*open, 5, s.record_append, k, kCaseRecord, case_id));
   open->executeUpdate();
 
-  CaseView view;
+  // Nothing stored yet: the submission's entries are written with the rest
+  // of what the route adds (WriteNewEntries).
+  LoadedCase opened;
+  CaseView& view = opened.view;
   view.case_file.set_case_id(case_id);
   *view.case_file.mutable_child() = s.new_child->child();
   *view.case_file.mutable_opened_at() = ToProtoTime(s.opened_at);
   *view.case_file.mutable_risk_assessments() = s.record_append.risk_assessments();
   *view.case_file.mutable_events() = s.record_append.events();
-  return view;
+  return opened;
 }
 
 absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
@@ -122,34 +131,37 @@ absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
 }
 
 // Locks the case and returns it with the submission's record appended (in
-// memory: the caller writes the record once, after routing).
-absl::StatusOr<CaseView> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
-                                           const std::string& case_id, const crypto::FieldCipher& k) {
+// memory: the caller writes the new entries once, after routing). A case
+// recorded before migration 0010 is moved into rows here, under the lock.
+absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
+                                             const std::string& case_id, const crypto::FieldCipher& k) {
   auto select = Prepare(c,
                         "SELECT c.opened_at, c.record, ch.child_id, ch.facts FROM cre_case c"
                         " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-  if (!row->next()) return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id));
+  if (!row->next()) return NoSuchCase(case_id);
   const std::string child_id = row->getString("child_id");
-  absl::StatusOr<v1::CaseUpdate> record = OpenSealed<v1::CaseUpdate>(*row, "record", k, kCaseRecord, case_id);
   absl::StatusOr<v1::Child> facts = OpenSealed<v1::Child>(*row, "facts", k, kChildFacts, child_id);
   absl::StatusOr<absl::Time> opened_at = TimeFromSql(row->getString("opened_at"));
-  if (!record.ok()) return record.status();
   if (!facts.ok()) return facts.status();
   if (!opened_at.ok()) return opened_at.status();
+  LoadedCase loaded;
+  if (!row->isNull("record")) {
+    CRE_ASSIGN_OR_RETURN(loaded.stored, MoveLegacyRecord(c, case_id, row->getString("record"), k));
+  }
 
-  record->MergeFrom(s.record_append);  // repeated fields append
-  CaseView view;
+  CaseView& view = loaded.view;
   view.case_file.set_case_id(case_id);
   *view.case_file.mutable_child() = *std::move(facts);
   *view.case_file.mutable_opened_at() = ToProtoTime(*opened_at);
-  *view.case_file.mutable_risk_assessments() = record->risk_assessments();
-  *view.case_file.mutable_events() = record->events();
+  CRE_ASSIGN_OR_RETURN(loaded.stored, ReadCaseEntries(c, case_id, absl::nullopt, k, EntryRead::kLatest, &view.case_file));
+  view.case_file.mutable_risk_assessments()->MergeFrom(s.record_append.risk_assessments());
+  view.case_file.mutable_events()->MergeFrom(s.record_append.events());
   absl::StatusOr<std::vector<std::string>> involved = InvolvedAgencies(c, case_id);
   if (!involved.ok()) return involved.status();
   view.involved_agency_ids = *std::move(involved);
-  return view;
+  return loaded;
 }
 
 // Makes `agency_ids` involved with the case (one statement).
@@ -166,16 +178,22 @@ void Involve(sql::Connection& c, const std::string& case_id, const std::vector<s
   insert->executeUpdate();
 }
 
-absl::Status WriteRecord(sql::Connection& c, const CaseView& view, BlobParams& blobs,
-                         const crypto::FieldCipher& k) {
-  v1::CaseUpdate record;
-  *record.mutable_risk_assessments() = view.case_file.risk_assessments();
-  *record.mutable_events() = view.case_file.events();
-  auto update = Prepare(c, "UPDATE cre_case SET record = ? WHERE case_id = ?");
-  CRE_RETURN_IF_ERROR(blobs.SetSealed(*update, 1, record, k, kCaseRecord, view.case_file.case_id()));
-  update->setString(2, view.case_file.case_id());
-  update->executeUpdate();
-  return absl::OkStatus();
+// Writes what the transaction added to the case (the submission's entries,
+// the events of its message and follow-ups) as new rows.
+absl::Status WriteNewEntries(sql::Connection& c, const LoadedCase& loaded, const crypto::FieldCipher& k) {
+  return AppendCaseEntries(c, loaded.view.case_file, loaded.stored, k);
+}
+
+// How many entries the case holds with this submission's: a caller may not
+// take a case past kMaxCaseEntries (the hub's own events may, so that
+// nothing accepted is stopped by it).
+absl::Status CheckCaseSize(const LoadedCase& loaded, const Submission& s) {
+  const int appended = s.record_append.risk_assessments_size() + s.record_append.events_size();
+  const int stored = loaded.stored.risk_assessments + loaded.stored.events;
+  if (appended == 0 || stored + appended <= kMaxCaseEntries) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "case_id: case ", loaded.view.case_file.case_id(), " holds ", stored, " assessments and events; ",
+      appended, " more would pass the ", kMaxCaseEntries, " a case may hold: close it and open a new case"));
 }
 
 std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
@@ -215,7 +233,7 @@ absl::StatusOr<v1::ChildDetails> CaseChildDetails(sql::Connection& c, const Subm
                         " WHERE c.case_id = ?");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-  if (!row->next()) return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id));
+  if (!row->next()) return NoSuchCase(case_id);
   return OpenSealed<v1::ChildDetails>(*row, "details", k, kChildDetails, row->getString("child_id"));
 }
 
@@ -431,14 +449,12 @@ std::vector<v1::AuditRecord> AuditOfAcceptance(const Submission& s,
 }
 
 // Writes the follow-ups not performed before (once per case and trigger),
-// each with its case event; adds a receipt for each to `response`. Returns
-// whether the case's record changed.
-absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
-                                    const std::vector<FollowUp>& follow_ups, CaseView& case_view,
-                                    BlobParams& blobs, const crypto::FieldCipher& k,
-                                    HandOutState* hand_out, v1::SubmitResponse* response) {
+// each with its case event (appended to `case_view`, for the caller to
+// store); adds a receipt for each to `response`.
+absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
+                            CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
+                            v1::SubmitResponse* response) {
   const std::string& case_id = case_view.case_file.case_id();
-  bool record_changed = false;
   for (const FollowUp& follow_up : follow_ups) {
     if (AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
     v1::RoutedMessage hub_body = follow_up.message;
@@ -452,7 +468,6 @@ absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
     RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
     if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
-      record_changed = true;
     }
     v1::HubActionReceipt* receipt = response->add_hub_actions();
     receipt->set_message_id(hub_message_id);
@@ -460,7 +475,7 @@ absl::StatusOr<bool> WriteFollowUps(sql::Connection& c, const Submission& s,
     receipt->set_notification_kind(hub_body.notification().kind());
     for (const std::string& recipient : to) receipt->add_recipient_agency_ids(recipient);
   }
-  return record_changed;
+  return absl::OkStatus();
 }
 
 // Replaces the case's open actions and next deadline.
@@ -530,20 +545,24 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   }
   // The case is locked from here to the commit: submissions to one case
   // (from any hub process) take turns, so a trigger is seen once.
-  absl::optional<CaseView> case_view;
+  absl::optional<LoadedCase> loaded;
   if (s.new_child != nullptr) {
     case_id = NewUuid();
-    absl::StatusOr<CaseView> opened = OpenCase(c, s, case_id, blobs, k);
+    absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, blobs, k);
     if (!opened.ok()) return opened.status();
-    case_view = *std::move(opened);
+    loaded = *std::move(opened);
   } else if (!case_id.empty()) {
-    absl::StatusOr<CaseView> loaded = LoadCaseForUpdate(c, s, case_id, k);
-    if (!loaded.ok()) return loaded.status();
-    case_view = *std::move(loaded);
+    absl::StatusOr<LoadedCase> found = LoadCaseForUpdate(c, s, case_id, k);
+    if (!found.ok()) return found.status();
+    loaded = *std::move(found);
   }
+  CaseView* case_view = loaded ? &loaded->view : nullptr;
 
-  absl::StatusOr<Routing> routing = route(case_view ? &*case_view : nullptr, replied ? &*replied : nullptr);
+  // The route decides first whether the caller may write to the case at
+  // all: nothing below may tell an outsider anything about it.
+  absl::StatusOr<Routing> routing = route(case_view, replied ? &*replied : nullptr);
   if (!routing.ok()) return routing.status();
+  if (loaded) CRE_RETURN_IF_ERROR(CheckCaseSize(*loaded, s));
   const std::vector<std::string> recipients = Deduplicated(routing->recipients);
 
   v1::RoutedMessage body = s.message;
@@ -551,19 +570,14 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   CRE_ASSIGN_OR_RETURN(const std::string message_id,
                        InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k,
                                      &hand_out));
-  bool record_changed = s.new_child == nullptr && (s.record_append.risk_assessments_size() > 0 ||
-                                                   s.record_append.events_size() > 0);
-  if (case_view && routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
-    AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
-    record_changed = true;
-  }
-  if (case_view) {
-    CRE_ASSIGN_OR_RETURN(const bool performed,
-                         WriteFollowUps(c, s, routing->follow_ups, *case_view, blobs, k, &hand_out, response));
-    record_changed = record_changed || performed;
+  if (case_view != nullptr) {
+    if (routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+      AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
+    }
+    CRE_RETURN_IF_ERROR(WriteFollowUps(c, s, routing->follow_ups, *case_view, k, &hand_out, response));
     if (routing->schedule) WriteSchedule(c, case_id, *routing->schedule);
+    CRE_RETURN_IF_ERROR(WriteNewEntries(c, *loaded, k));
   }
-  if (record_changed) CRE_RETURN_IF_ERROR(WriteRecord(c, *case_view, blobs, k));
 
   response->set_message_id(message_id);
   response->set_case_id(case_id);
@@ -775,31 +789,30 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
                           " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
     select->setString(1, case_id);
     std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-    if (!row->next()) return absl::NotFoundError(absl::StrCat("case_id: no case ", case_id));
+    if (!row->next()) return NoSuchCase(case_id);
     absl::StatusOr<std::vector<std::string>> involved = InvolvedAgencies(c, case_id);
     if (!involved.ok()) return involved.status();
+    // An agency not involved learns nothing, not even that the case exists.
     if (std::find(involved->begin(), involved->end(), reader_agency_id) == involved->end()) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("case_id: ", reader_agency_id, " is not involved with case ", case_id));
+      return NoSuchCase(case_id);
     }
     const std::string child_id = row->getString("child_id");
-    absl::StatusOr<v1::CaseUpdate> record =
-        OpenSealed<v1::CaseUpdate>(*row, "record", *cipher_, kCaseRecord, case_id);
     absl::StatusOr<v1::Child> facts = OpenSealed<v1::Child>(*row, "facts", *cipher_, kChildFacts, child_id);
     absl::StatusOr<v1::ChildDetails> details =
         OpenSealed<v1::ChildDetails>(*row, "details", *cipher_, kChildDetails, child_id);
     absl::StatusOr<absl::Time> opened_at = TimeFromSql(row->getString("opened_at"));
-    for (const absl::Status& s : {record.status(), facts.status(), details.status(), opened_at.status()}) {
+    for (const absl::Status& s : {facts.status(), details.status(), opened_at.status()}) {
       if (!s.ok()) return s;
     }
+    absl::optional<std::string> legacy;
+    if (!row->isNull("record")) legacy = row->getString("record");
     response.set_case_id(case_id);
     *response.mutable_child_details() = *std::move(details);
     v1::CaseFile* file = response.mutable_case_file();
     file->set_case_id(case_id);
     *file->mutable_child() = *std::move(facts);
     *file->mutable_opened_at() = ToProtoTime(*opened_at);
-    *file->mutable_risk_assessments() = record->risk_assessments();
-    *file->mutable_events() = record->events();
+    CRE_RETURN_IF_ERROR(ReadCaseEntries(c, case_id, legacy, *cipher_, EntryRead::kSnapshot, file).status());
     for (std::string& agency : *involved) response.add_involved_agency_ids(std::move(agency));
 
     // Only what the reader sent or received: a school does not see police
@@ -857,14 +870,12 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       Submission by_hub;  // no sending agency: the hub acts of its own accord
       by_hub.method = "deadline watcher";
       by_hub.accepted_at = now;
-      CRE_ASSIGN_OR_RETURN(CaseView view, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
-      CRE_ASSIGN_OR_RETURN(Routing routing, review(view));
-      BlobParams blobs;
+      CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
+      CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
       v1::SubmitResponse performed;
-      CRE_ASSIGN_OR_RETURN(const bool record_changed,
-                           WriteFollowUps(c, by_hub, routing.follow_ups, view, blobs, *cipher_,
-                                          /*hand_out=*/nullptr, &performed));
-      if (record_changed) CRE_RETURN_IF_ERROR(WriteRecord(c, view, blobs, *cipher_));
+      CRE_RETURN_IF_ERROR(WriteFollowUps(c, by_hub, routing.follow_ups, loaded.view, *cipher_,
+                                         /*hand_out=*/nullptr, &performed));
+      CRE_RETURN_IF_ERROR(WriteNewEntries(c, loaded, *cipher_));
       // Without a schedule the case would be claimed again at once.
       WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());
       std::vector<v1::AuditRecord> records;

@@ -69,6 +69,10 @@ class MysqlStore : public Store {
   absl::StatusOr<audit::Anchor> AuditHead() override;
 
  private:
+  // AcknowledgeAll's requests in one transaction: fails whole if any fails.
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeTogether(
+      const std::vector<AckRequest>& requests);
+
   std::shared_ptr<const crypto::FieldCipher> cipher_;
   ConnectionPool pool_;
   // Ping's own connection: a health check must say whether the database
