@@ -172,19 +172,23 @@ absl::StatusOr<std::vector<std::string>> Router::NotificationRecipients(
   }
 }
 
-absl::StatusOr<std::vector<std::string>> Router::Recipients(const v1::Agency& sender,
-                                                            const v1::RoutedMessage& message,
-                                                            const CaseView* case_view,
-                                                            const RepliedMessage* replied) const {
+absl::Status Router::MayWrite(const v1::Agency& sender, const CaseView* case_view,
+                              const RepliedMessage* replied) const {
   // Writing to an existing case needs involvement: an agency may not attach
   // messages to a case it was never part of.
   const bool opens_case = case_view != nullptr && case_view->involved_agency_ids.empty();
   if (case_view != nullptr && !opens_case && replied == nullptr &&
       !Contains(case_view->involved_agency_ids, sender.id())) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("case_id: ", sender.id(), " is not involved with case ",
-                     case_view->case_file.case_id()));
+    return NoSuchCase(case_view->case_file.case_id());
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Router::Recipients(const v1::Agency& sender,
+                                                            const v1::RoutedMessage& message,
+                                                            const CaseView* case_view,
+                                                            const RepliedMessage* replied) const {
+  if (absl::Status may = MayWrite(sender, case_view, replied); !may.ok()) return may;
   std::vector<std::string> recipients;
   switch (message.kind()) {
     case v1::MESSAGE_KIND_CONCERN:

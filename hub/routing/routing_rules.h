@@ -39,9 +39,15 @@ class Router {
   Router(std::shared_ptr<const AgencyRegistry> registry, std::string hub_authority_code)
       : registry_(std::move(registry)), hub_authority_code_(std::move(hub_authority_code)) {}
 
+  // Whether `sender` may write to `case_view` (nullptr: no case): it is
+  // involved with it, or opens it, or answers a message it received about
+  // it. Otherwise NoSuchCase: the same answer as for a case that does not
+  // exist, so that this is checked before anything else about the case.
+  absl::Status MayWrite(const v1::Agency& sender, const CaseView* case_view, const RepliedMessage* replied) const;
+
   // The recipients of `message` (kind and body set) from `sender`, about
   // `case_view` (nullptr: no case) answering `replied` (nullptr: not a
-  // response). PERMISSION_DENIED if the sender may not write to the case;
+  // response). NoSuchCase if the sender may not write to the case (MayWrite);
   // FAILED_PRECONDITION naming the field if the case does not allow the
   // message (an IRO notification for a child not looked after); no
   // recipient registered where one is required is FAILED_PRECONDITION too.

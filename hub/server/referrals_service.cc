@@ -63,6 +63,10 @@ grpc::ServerUnaryReactor* ReferralsService::Submit(grpc::CallbackServerContext* 
   pending->route = [this, p](const CaseView* case_view,
                              const RepliedMessage* replied) -> absl::StatusOr<Routing> {
     const Submission& submission = p->submission;
+    // Whether the caller may write to the case comes before anything that
+    // looks at the case: an outsider must not learn a child's date of birth
+    // by bisecting the dates it is refused.
+    if (absl::Status may = router_.MayWrite(p->caller, case_view, replied); !may.ok()) return may;
     // The case as it will be once this submission is written: an event
     // dated before the case opened, say, is refused here, naming the field.
     if (case_view != nullptr) {

@@ -308,7 +308,7 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "report.narrative: required"},
       {"ReportOnACaseNotInvolvedWith", "derby-police", Method::kSubmitOperationLibertyReport,
        R"(idempotency_key: "k" case_id: "$CASE" report { narrative: "x" places { address: "a" } })",
-       grpc::StatusCode::PERMISSION_DENIED, "case_id: derby-police is not involved"},
+       grpc::StatusCode::NOT_FOUND, "is shared with you"},
 
       // --- Referrals.RecordRiskAssessment ---
       {"AssessmentWithoutCaseId", "derby-csc", Method::kRecordRiskAssessment,
@@ -330,7 +330,7 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "assessment.assessor_role: not one of its enum's values"},
       {"AssessmentByAnAgencyNotInvolved", "derby-school-ashgrove", Method::kRecordRiskAssessment,
        R"(idempotency_key: "k" case_id: "$CASE" assessment { level: RISK_LEVEL_HIGH assessed_at { seconds: $NOW } assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER narrative: "n" })",
-       grpc::StatusCode::PERMISSION_DENIED, "case_id: derby-school-ashgrove is not involved"},
+       grpc::StatusCode::NOT_FOUND, "is shared with you"},
 
       // --- Referrals.RecordCaseEvents ---
       {"EventWithoutTime", "derby-csc", Method::kRecordCaseEvents,
@@ -385,7 +385,7 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "notification.kind"},
       {"ConsultationByAnAuthorityNotInvolved", "derbyshire-cc", Method::kSendNotification,
        R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION summary: "s" })",
-       grpc::StatusCode::PERMISSION_DENIED, "case_id: derbyshire-cc is not involved"},
+       grpc::StatusCode::NOT_FOUND, "is shared with you"},
 
       // --- Referrals.Respond ---
       {"RespondWithoutMessageId", "derby-csc", Method::kRespond,
@@ -411,7 +411,7 @@ const std::vector<BadRequest>& BadRequests() {
       {"GetCaseWithoutId", "derby-csc", Method::kGetCase, "", grpc::StatusCode::INVALID_ARGUMENT,
        "case_id: required"},
       {"GetCaseNotInvolvedWith", "derby-pru", Method::kGetCase, R"(case_id: "$CASE")",
-       grpc::StatusCode::PERMISSION_DENIED, "case_id: derby-pru is not involved"},
+       grpc::StatusCode::NOT_FOUND, "is shared with you"},
 
       // --- Inbox ---
       {"AcknowledgeIdZero", "derby-pru", Method::kAcknowledge, "delivery_ids: 0",
@@ -652,8 +652,8 @@ TEST_F(RefusalsTest, AnAgencyNotInvolvedWithACaseCannotWriteToIt) {
       Method::kSubmitOperationLibertyReport, hub_.ChannelFor("derby-youth-justice"),
       absl::StrCat(R"(idempotency_key: "x" case_id: ")", opened.case_id(),
                    R"(" report { narrative: "x" places { address: "a" } })"));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_THAT(status.error_message(), HasSubstr("not involved"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), absl::StrCat("case_id: no case ", opened.case_id(), " is shared with you"));
   EXPECT_EQ(WrittenRows(), before);
 }
 

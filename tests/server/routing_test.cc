@@ -189,7 +189,7 @@ TEST_F(RoutingTest, CaseReadShowsOnlyWhatTheReaderSentOrReceived) {
 
   v1::GetCaseResponse police_view;
   EXPECT_EQ(Call("derby-police", &v1::Referrals::Stub::GetCase, get, &police_view).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(RoutingTest, StepUpGoesToCscAndItsOutcomeBackToEarlyHelp) {
