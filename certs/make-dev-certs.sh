@@ -17,6 +17,15 @@
 #                                 revoked by the dev CA
 #   test/crl/<hash>.r0            the dev CA's CRL listing it, named by its OpenSSL
 #                                 hash as a CRL directory (tls.crl_directory) needs
+#   test/ca-true.crt .key         a registered identity in a CA certificate (CA:TRUE)
+#   test/no-client-auth.crt .key  a registered identity, extended key usage
+#                                 serverAuth only
+#   test/no-eku.crt .key          a registered identity, no extended key usage
+#   test/extra-uri.crt .key       a registered identity plus a second, non-agency
+#                                 URI SAN (spiffe://example.org/x)
+#   test/long-uri.crt .key        an agency URI SAN of 20,000 characters, for the
+#                                 limits on what the hub echoes and logs
+#   test/ext.cnf                  the extensions of these last five
 # Existing files are kept (run it twice, nothing changes) unless --force.
 # Private keys are created mode 600 and must never be committed.
 set -euo pipefail
@@ -34,6 +43,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -f "$registry" ] || { echo "make-dev-certs.sh: no registry at $registry" >&2; exit 1; }
+# Absolute, because the script works inside $out and ca.cnf names its paths.
+registry=$(cd "$(dirname "$registry")" && pwd)/$(basename "$registry")
 if [ $force -eq 1 ] && [ -d "$out" ]; then
   # Only a folder this script made (or an empty one) is removed.
   if [ -f "$out/ca.cnf" ] || [ -z "$(ls -A "$out")" ]; then
@@ -44,6 +55,7 @@ if [ $force -eq 1 ] && [ -d "$out" ]; then
   fi
 fi
 mkdir -p "$out/agencies" "$out/test" "$out/ca-db/newcerts"
+out=$(cd "$out" && pwd)
 cd "$out"
 umask 077
 
@@ -53,6 +65,7 @@ mapfile -t agency_ids < <(grep -E '^[[:space:]]*agencies[[:space:]]*\{' "$regist
   sed -n 's/^[^{]*{[[:space:]]*id:[[:space:]]*"\([a-z0-9-]*\)".*/\1/p')
 [ ${#agency_ids[@]} -gt 0 ] || { echo "make-dev-certs.sh: no agency ids in $registry" >&2; exit 1; }
 first_id=${agency_ids[0]}
+agency_uri_prefix=urn:cre:agency:
 
 write_ca_config() {  # $1: directory of the CA's files (ca.crt, ca.key, ca-db)
   cat >"$1/ca.cnf" <<CNF
@@ -137,6 +150,46 @@ make_ca "$out/test/foreign-ca" "/O=Somebody Else/CN=Foreign CA"
 sign "$out/test/foreign-ca" test/foreign "/O=Somebody Else/CN=$first_id" client_ext \
   "URI:urn:cre:agency:$first_id"
 
+# Certificates of the dev CA that a careful CA would never issue to a client,
+# which the hub refuses all the same (README, "Who may call"), and one whose
+# URI is too long to echo. Their extensions are in a file of their own
+# (`openssl ca -extfile` then reads only that file's), so that ca.cnf, which
+# an older run of this script may have written, keeps only the profiles a
+# real client or server gets. `client` is client_ext again.
+cat >test/ext.cnf <<'CNF'
+[ ca_true ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, digitalSignature, keyCertSign
+extendedKeyUsage = clientAuth
+subjectAltName = ${ENV::SAN}
+[ no_client_auth ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = ${ENV::SAN}
+[ no_eku ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+subjectAltName = ${ENV::SAN}
+[ client ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = ${ENV::SAN}
+CNF
+chmod 644 test/ext.cnf
+sign "$out" test/ca-true "/O=CRE Hub Development/CN=$first_id" ca_true \
+  "URI:urn:cre:agency:$first_id" -extfile test/ext.cnf
+sign "$out" test/no-client-auth "/O=CRE Hub Development/CN=$first_id" no_client_auth \
+  "URI:urn:cre:agency:$first_id" -extfile test/ext.cnf
+sign "$out" test/no-eku "/O=CRE Hub Development/CN=$first_id" no_eku \
+  "URI:urn:cre:agency:$first_id" -extfile test/ext.cnf
+sign "$out" test/extra-uri "/O=CRE Hub Development/CN=$first_id" client \
+  "URI:urn:cre:agency:$first_id,URI:spiffe://example.org/x" -extfile test/ext.cnf
+long_id=$(printf '%*s' $((20000 - ${#agency_uri_prefix})) '' | tr ' ' x)
+sign "$out" test/long-uri "/O=CRE Hub Development/CN=long-uri" client \
+  "URI:$agency_uri_prefix$long_id" -extfile test/ext.cnf
+
 # A revoked certificate and the CA's CRL, for the revocation test. The CRL is
 # made only when the revocation is new or the CRL is missing, so that a second
 # run changes nothing. (SAN= because ca.cnf reads it from the environment.)
@@ -166,4 +219,4 @@ if [ $new_revocation -eq 1 ] || ! ls test/crl/*.r0 >/dev/null 2>&1; then
   echo "made test/crl/$crl_hash.r0"
 fi
 
-echo "certificates in $out (CA, hub, ${#agency_ids[@]} agencies, 5 test certificates, 1 CRL)"
+echo "certificates in $out (CA, hub, ${#agency_ids[@]} agencies, 10 test certificates, 1 CRL)"

@@ -1,13 +1,23 @@
 #include "server/agency_auth.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/quote.h"
 #include "cre/v1/call_log.pb.h"
 #include "grpc/grpc_security_constants.h"
+#include "openssl/bio.h"
+#include "openssl/err.h"
+#include "openssl/pem.h"
+#include "openssl/x509.h"
+#include "openssl/x509v3.h"
 #include "server/call_log.h"
 #include "server/grpc_status.h"
 
@@ -15,28 +25,110 @@ namespace cre {
 namespace {
 
 std::string ToString(const grpc::string_ref& ref) { return std::string(ref.data(), ref.size()); }
+absl::string_view ToView(const grpc::string_ref& ref) { return absl::string_view(ref.data(), ref.size()); }
+
+// The verdict of CheckClientCertificate on each certificate seen, keyed by
+// its whole PEM text. Identification runs several times a call (the
+// processor, the handler, the call log) on a hub benchmarked for throughput,
+// and parsing a certificate costs far more than a map lookup; the calls of a
+// connection all present the same certificate. The verdict depends on the
+// certificate alone, so one map serves every hub in the process. Bounded in
+// bytes: when full it is emptied, and fills again with the certificates in
+// use (a caller cycling through many certificates costs parses, never memory).
+class CertificateVerdicts {
+ public:
+  absl::Status Check(absl::string_view pem) {
+    {
+      absl::ReaderMutexLock lock(&mutex_);
+      if (auto found = verdicts_.find(pem); found != verdicts_.end()) return found->second;
+    }
+    absl::Status verdict = CheckClientCertificate(pem);
+    absl::MutexLock lock(&mutex_);
+    if (bytes_ + pem.size() > kMaxBytes) {
+      verdicts_.clear();
+      bytes_ = 0;
+    }
+    if (pem.size() <= kMaxBytes && verdicts_.emplace(pem, verdict).second) bytes_ += pem.size();
+    return verdict;
+  }
+
+ private:
+  // About 1,000 certificates of our CA's profile.
+  static constexpr size_t kMaxBytes = size_t{1} << 20;
+
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, absl::Status> verdicts_ ABSL_GUARDED_BY(mutex_);
+  size_t bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+CertificateVerdicts& Verdicts() {
+  static CertificateVerdicts* const verdicts = new CertificateVerdicts();
+  return *verdicts;
+}
+
+// How many of a refused certificate's URIs its call log line shows.
+constexpr size_t kLoggedUris = 3;
 
 }  // namespace
 
+absl::Status CheckClientCertificate(absl::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      bio == nullptr ? nullptr : PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (cert == nullptr) {
+    ERR_clear_error();
+    return absl::UnauthenticatedError("the client certificate cannot be read");
+  }
+  // TLS checked the chain, and that an extended key usage, if present,
+  // allows clientAuth; it accepts a CA certificate as a client's, and a
+  // certificate with no extended key usage at all.
+  if (X509_check_ca(cert.get()) != 0) {
+    return absl::UnauthenticatedError(
+        "the client certificate is a CA certificate (basicConstraints CA:TRUE); an agency's must not be");
+  }
+  if ((X509_get_extension_flags(cert.get()) & EXFLAG_XKUSAGE) == 0) {
+    return absl::UnauthenticatedError(
+        "the client certificate has no extended key usage; an agency's must include clientAuth");
+  }
+  if ((X509_get_extended_key_usage(cert.get()) & XKU_SSL_CLIENT) == 0) {
+    return absl::UnauthenticatedError("the client certificate's extended key usage does not include clientAuth");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<const v1::Agency*> IdentifyAgency(const grpc::AuthContext& auth,
                                                  const AgencyRegistry& registry) {
-  std::vector<std::string> agency_uris;
-  for (const grpc::string_ref& value : auth.FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-    std::string uri = ToString(value);
-    if (absl::StartsWith(uri, kAgencyUriPrefix)) agency_uris.push_back(std::move(uri));
+  const std::vector<grpc::string_ref> pems = auth.FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  if (pems.empty()) return absl::UnauthenticatedError("the call carries no client certificate");
+  if (absl::Status usable = Verdicts().Check(ToView(pems.front())); !usable.ok()) return usable;
+
+  const std::vector<grpc::string_ref> uris = auth.FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME);
+  absl::string_view agency_uri;
+  int agency_uris = 0;
+  for (const grpc::string_ref& value : uris) {
+    if (absl::StartsWith(ToView(value), kAgencyUriPrefix)) {
+      agency_uri = ToView(value);
+      ++agency_uris;
+    }
   }
-  if (agency_uris.empty()) {
+  if (agency_uris == 0) {
     return absl::UnauthenticatedError(absl::StrCat(
         "the client certificate carries no ", kAgencyUriPrefix, "<id> URI SAN"));
   }
-  if (agency_uris.size() > 1) {
+  if (agency_uris > 1) {
     return absl::UnauthenticatedError(
         "the client certificate carries more than one agency identity");
   }
-  const v1::Agency* agency = registry.FindByIdentityUri(agency_uris.front());
+  // Which identity would a certificate that names two be calling as?
+  if (uris.size() > 1) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "the client certificate carries a URI SAN other than its ", kAgencyUriPrefix,
+        "<id>; an agency's must carry exactly one URI SAN"));
+  }
+  const v1::Agency* agency = registry.FindByIdentityUri(agency_uri);
   if (agency == nullptr) {
-    return absl::UnauthenticatedError(
-        absl::StrCat(agency_uris.front(), " is not a registered agency"));
+    return absl::UnauthenticatedError(absl::StrCat(Quote(agency_uri), " is not a registered agency"));
   }
   return agency;
 }
@@ -48,15 +140,20 @@ grpc::Status AgencyAuthProcessor::Process(const InputMetadata& auth_metadata,
   absl::StatusOr<const v1::Agency*> agency = IdentifyAgency(*context, *registry_);
   if (!agency.ok()) {
     // The call never reaches a handler or the call-log interceptor, so the
-    // refusal is logged here.
+    // refusal is logged here. RecordCall bounds the method; the URIs are
+    // shown quoted, the first few only.
     v1::CallRecord record;
     auto path = auth_metadata.find(":path");
     if (path != auth_metadata.end()) record.set_method(ToString(path->second));
     record.set_code("UNAUTHENTICATED");
     record.set_detail(std::string(agency.status().message()));
-    for (const grpc::string_ref& peer : context->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME)) {
-      record.set_peer(ToString(peer));
+    const std::vector<grpc::string_ref> uris = context->FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME);
+    std::string peer;
+    for (size_t i = 0; i < uris.size() && i < kLoggedUris; ++i) {
+      absl::StrAppend(&peer, i == 0 ? "" : " ", Quote(ToView(uris[i])));
     }
+    if (uris.size() > kLoggedUris) absl::StrAppend(&peer, " and ", uris.size() - kLoggedUris, " more");
+    record.set_peer(std::move(peer));
     RecordCall(record, audit_);
     return ToGrpcStatus(agency.status());
   }

@@ -1,14 +1,20 @@
 // Who is calling: the agency named by the caller's client certificate.
 //
 // TLS has already verified the certificate chain when a call arrives. The
-// AgencyAuthProcessor then runs for every call, before any handler: it takes
-// the certificate's URI SANs (the "peer_uri" property of the AuthContext),
-// keeps the one of the form urn:cre:agency:<id>, and looks the id up in the
-// registry. A certificate with no such URI, with two of them, or with an id
-// that is not registered gets UNAUTHENTICATED; the common name is never
-// consulted. Handlers identify the caller the same way with CallerAgency():
-// the processor writes nothing into the AuthContext, because gRPC 1.51 hands
-// it the connection's context, shared by every call on the connection.
+// AgencyAuthProcessor then runs for every call, before any handler. It
+// refuses a certificate that no careful CA issues to a client: a CA
+// certificate, or one whose extended key usage lacks clientAuth or is absent
+// (CheckClientCertificate; the verdict on each certificate is cached). It
+// takes the certificate's URI SANs (the "peer_uri" property of the
+// AuthContext), which must be exactly one, of the form urn:cre:agency:<id>,
+// and looks the id up in the registry. A certificate with no such URI, with
+// another URI besides, or with an id that is not registered gets
+// UNAUTHENTICATED naming the reason; the common name is never consulted. A
+// refusal shows what the certificate says only through Quote
+// (common/quote.h), bounded. Handlers identify the caller the same way with
+// CallerAgency(): the processor writes nothing into the AuthContext, because
+// gRPC 1.51 hands it the connection's context, shared by every call on the
+// connection.
 //
 // Once the agency is known, the processor also applies its rate limits
 // (server/rate_limiter.h): a call over them is refused with
@@ -26,7 +32,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/security/auth_context.h"
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/server_context.h"
@@ -39,9 +47,15 @@
 namespace cre {
 
 // The registered agency that `auth` identifies, or UNAUTHENTICATED saying why
-// not. Pure: reads the peer_uri properties only.
+// not. Reads the x509_pem_cert and peer_uri properties only.
 absl::StatusOr<const v1::Agency*> IdentifyAgency(const grpc::AuthContext& auth,
                                                  const AgencyRegistry& registry);
+
+// OK if the certificate in `pem` may be an agency's, whatever its names:
+// not a CA certificate (X509_check_ca), and with an extended key usage that
+// includes clientAuth. Otherwise UNAUTHENTICATED naming the reason. Parses
+// the certificate: IdentifyAgency calls it once per certificate.
+absl::Status CheckClientCertificate(absl::string_view pem);
 
 class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
  public:

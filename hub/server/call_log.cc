@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
+#include "common/quote.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/agency_auth.h"
@@ -47,17 +48,39 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
 
 }  // namespace
 
-void LogCallRecord(const v1::CallRecord& record) {
+namespace {
+
+// `record` with each field a client may have chosen (its method path, its
+// certificate's URIs, a refusal that quotes them) passed through Quote: a
+// line stays short, on one line, and printable, which the JSON printer also
+// needs (it drops a record with bytes that are not UTF-8). Each bound is
+// above what the hub's own text needs, so Quote leaves that unchanged.
+v1::CallRecord Bounded(const v1::CallRecord& record) {
+  v1::CallRecord bounded = record;
+  bounded.set_agency(Quote(record.agency()));
+  bounded.set_method(Quote(record.method(), 128));
+  bounded.set_code(Quote(record.code()));
+  bounded.set_peer(Quote(record.peer(), 1024));
+  bounded.set_detail(Quote(record.detail(), 512));
+  return bounded;
+}
+
+void WriteLine(const v1::CallRecord& bounded) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   std::string json;
-  if (!google::protobuf::util::MessageToJsonString(record, &json, options).ok()) return;
+  if (!google::protobuf::util::MessageToJsonString(bounded, &json, options).ok()) return;
   spdlog::info("call {}", json);
 }
 
-void RecordCall(const v1::CallRecord& record, const AuditSink& audit) {
-  LogCallRecord(record);
+}  // namespace
+
+void LogCallRecord(const v1::CallRecord& record) { WriteLine(Bounded(record)); }
+
+void RecordCall(const v1::CallRecord& unbounded, const AuditSink& audit) {
+  const v1::CallRecord record = Bounded(unbounded);
+  WriteLine(record);
   // Refusals: the caller, its certificate or its request was at fault.
   // (UNAVAILABLE and INTERNAL are the hub's failures, not decisions.)
   static const char* const kRefusals[] = {"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT",

@@ -17,7 +17,9 @@
 
 namespace cre {
 
-// Writes `record` as one log line.
+// Writes `record` as one log line. Every field is bounded and escaped
+// (common/quote.h), so that a value a client chose cannot make a line huge
+// or split it: method 128 bytes, peer 1,024, detail 512.
 void LogCallRecord(const v1::CallRecord& record);
 
 // Where refused calls go to be recorded in the audit chain. It must not
@@ -25,7 +27,8 @@ void LogCallRecord(const v1::CallRecord& record);
 using AuditSink = std::function<void(v1::AuditRecord)>;
 
 // Logs the call and, if the hub refused it (a status that says the caller
-// or its request was at fault), sends a CALL_REFUSED record to `audit`.
+// or its request was at fault), sends a CALL_REFUSED record to `audit`, with
+// the fields bounded as in the log line.
 void RecordCall(const v1::CallRecord& record, const AuditSink& audit);
 
 class CallLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/quote.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
@@ -11,7 +12,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   // absl and gRPC share the canonical code numbering.
   const auto code = static_cast<grpc::StatusCode>(status.code());
   if (status.code() == absl::StatusCode::kInternal) {
-    spdlog::error("internal error: {}", std::string(status.message()));
+    // Bounded and on one line: the message may carry what a driver or a
+    // library quoted of a request.
+    spdlog::error("internal error: {}", Quote(status.message(), 1024));
     return grpc::Status(code, "internal error in the hub; the hub's log has the detail");
   }
   return grpc::Status(code, std::string(status.message()));
