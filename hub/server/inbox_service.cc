@@ -20,13 +20,10 @@ class RefusedStream : public grpc::ServerWriteReactor<v1::RoutedMessage> {
 
 grpc::ServerWriteReactor<v1::RoutedMessage>* InboxService::Subscribe(
     grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
-  absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, Method::kSubscribe);
+  absl::StatusOr<v1::Agency> caller =
+      AuthorizedCaller(*context, *registry_, Method::kSubscribe, ValidateSubscribe(*request));
   if (!caller.ok()) return new RefusedStream(caller.status());
   int max_in_flight = request->max_in_flight();
-  if (max_in_flight < 0 || max_in_flight > kMaxMaxInFlight) {
-    return new RefusedStream(absl::InvalidArgumentError(
-        absl::StrCat("max_in_flight: ", max_in_flight, " is not between 0 and ", kMaxMaxInFlight)));
-  }
   if (max_in_flight == 0) max_in_flight = kDefaultMaxInFlight;
   return Subscription::Start(dispatcher_.get(), caller->id(), max_in_flight);
 }

@@ -14,9 +14,9 @@
 
 namespace cre {
 
-// Default and ceiling of SubscribeRequest.max_in_flight.
+// SubscribeRequest.max_in_flight when the request leaves it 0 (its ceiling:
+// kMaxMaxInFlight, routing/request_validation.h).
 inline constexpr int kDefaultMaxInFlight = 16;
-inline constexpr int kMaxMaxInFlight = 256;
 
 class InboxService final : public v1::Inbox::CallbackService {
  public:

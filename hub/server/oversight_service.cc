@@ -1,9 +1,9 @@
 #include "server/oversight_service.h"
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/proto_time.h"
 #include "routing/authorization.h"
+#include "routing/request_validation.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 
@@ -11,21 +11,16 @@ namespace cre {
 namespace {
 
 constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 
 }  // namespace
 
 grpc::Status OversightService::ListOpenActions(grpc::ServerContext* context,
                                                const v1::ListOpenActionsRequest* request,
                                                v1::ListOpenActionsResponse* response) {
-  absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, Method::kListOpenActions);
+  absl::StatusOr<v1::Agency> caller =
+      AuthorizedCaller(*context, *registry_, Method::kListOpenActions, ValidateListOpenActions(*request));
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  int page_size = request->page_size();
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("page_size: ", page_size, " is not between 0 and ", kMaxPageSize)));
-  }
-  if (page_size == 0) page_size = kDefaultPageSize;
+  const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
   const absl::Time now = absl::Now();
   // The CPM service oversees every case; a team sees what its agency owns.
   const std::string owner = caller->role() == v1::CPM_SERVICE ? "" : caller->id();
