@@ -4,6 +4,7 @@
 // code and a message naming the field (never the value: see
 // hub/routing/request_validation.cc).
 #include <functional>
+#include <future>
 #include <memory>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "routing/authorization.h"
 #include "support/inbox_stream.h"
@@ -709,6 +711,101 @@ TEST_F(RefusalsTest, AnAgencyNotInvolvedWithACaseCannotWriteToIt) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(status.error_message(), HasSubstr("not involved"));
   EXPECT_EQ(WrittenRows(), before);
+}
+
+// Calls `method` (e.g. "/cre.v1.Inbox/Acknowledge") with `bytes` as its
+// request, as they are: what a client with a broken or hostile encoder sends.
+grpc::Status CallWithBytes(const Channel& channel, const std::string& method, const std::string& bytes) {
+  grpc::GenericStub stub(channel);
+  auto context = Context();
+  grpc::Slice slice(bytes);
+  const grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(context.get(), method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  return done.get_future().get();
+}
+
+// Serialized `text` (text format of Request) with "MARKER" made invalid UTF-8.
+template <typename Request>
+std::string NotUtf8(const std::string& text) {
+  return absl::StrReplaceAll(Parse<Request>(text).SerializeAsString(), {{"MARKER", "\x80\xc0\xaf\xff\xfe!"}});
+}
+
+TEST_F(RefusalsTest, BadBytesAreRefusedNamingTheFieldAndWriteNothing) {
+  const std::string before = WrittenRows();
+  struct Row {
+    const char* agency;
+    const char* method;
+    std::string bytes;
+    const char* message;
+  };
+  const Row rows[] = {
+      {"derby-health", "/cre.v1.Referrals/SubmitOperationLibertyReport",
+       NotUtf8<v1::SubmitOperationLibertyReportRequest>(
+           R"(idempotency_key: "bytes" report { places { address: "a" } narrative: "MARKER" })"),
+       "report.narrative: not valid UTF-8"},
+      {"derby-pru", "/cre.v1.Inbox/Acknowledge", std::string("\x0a\x05\x01\x02", 4),
+       "request: not a valid cre.v1.AcknowledgeRequest message"},
+      {"derby-cpm", "/cre.v1.Oversight/ListOpenActions",
+       NotUtf8<v1::ListOpenActionsRequest>(R"(page_token: "MARKER")"), "page_token: not valid UTF-8"},
+      {"derby-csc", "/cre.v1.Referrals/GetCase", std::string(12, '\xff'),
+       "request: not a valid cre.v1.GetCaseRequest message"},
+  };
+  for (const Row& row : rows) {
+    grpc::Status status = CallWithBytes(hub_.ChannelFor(row.agency), row.method, row.bytes);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << row.method << ": " << status.error_message();
+    EXPECT_EQ(status.error_message(), row.message) << row.method;
+  }
+  EXPECT_EQ(WrittenRows(), before);
+  // The role is still checked first: a school may not list open actions,
+  // however its request is encoded.
+  EXPECT_EQ(CallWithBytes(hub_.ChannelFor("derby-school-ashgrove"), "/cre.v1.Oversight/ListOpenActions",
+                          std::string(12, '\xff'))
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A request's unknown fields are dropped before anything is stored or
+// relayed: a report carrying 1 MiB the hub's protos do not declare reaches
+// the PRU without it, and a new child's details with 70 KiB of them are
+// stored (their column holds 64 KiB).
+TEST_F(RefusalsTest, UnknownFieldsAreNeitherStoredNorRelayed) {
+  InboxStream pru(hub_.ChannelFor("derby-pru"));
+  auto report = Parse<v1::SubmitOperationLibertyReportRequest>(
+      R"(idempotency_key: "unknown-1" report { places { address: "a" } narrative: "n" })");
+  report.GetReflection()->MutableUnknownFields(&report)->AddLengthDelimited(900, std::string(1 << 20, 'u'));
+  report.mutable_report()->GetReflection()->MutableUnknownFields(report.mutable_report())
+      ->AddLengthDelimited(900, std::string(1 << 20, 'u'));
+  auto context = Context();
+  v1::SubmitResponse submitted;
+  grpc::Status status = v1::Referrals::NewStub(hub_.ChannelFor("derby-health"))
+                            ->SubmitOperationLibertyReport(context.get(), report, &submitted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  absl::optional<v1::RoutedMessage> relayed = pru.Next();
+  ASSERT_TRUE(relayed.has_value());
+  EXPECT_EQ(relayed->message_id(), submitted.message_id());
+  EXPECT_LT(relayed->ByteSizeLong(), 1000u);
+  EXPECT_TRUE(relayed->GetReflection()->GetUnknownFields(*relayed).empty());
+  const v1::OperationLibertyReport& relayed_report = relayed->operation_liberty_report();
+  EXPECT_TRUE(relayed_report.GetReflection()->GetUnknownFields(relayed_report).empty());
+
+  auto concern = Parse<v1::SubmitConcernRequest>(Cat({R"(idempotency_key: "unknown-2")", kChild, kConcern}));
+  v1::ChildDetails* details = concern.mutable_new_child()->mutable_details();
+  details->GetReflection()->MutableUnknownFields(details)->AddLengthDelimited(900, std::string(70000, 'u'));
+  auto opening = Context();
+  v1::SubmitResponse opened;
+  status = v1::Referrals::NewStub(hub_.ChannelFor("derby-health"))->SubmitConcern(opening.get(), concern, &opened);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto reading = Context();
+  v1::GetCaseResponse read;
+  status = v1::Referrals::NewStub(hub_.ChannelFor("derby-health"))
+               ->GetCase(reading.get(), Parse<v1::GetCaseRequest>(absl::StrCat(R"(case_id: ")", opened.case_id(), "\"")),
+                         &read);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(read.child_details().family_name(), "Example");
+  EXPECT_TRUE(read.child_details().GetReflection()->GetUnknownFields(read.child_details()).empty());
 }
 
 }  // namespace
