@@ -1,7 +1,6 @@
 #include "routing/field_bounds.h"
 
 #include <string>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -64,10 +63,13 @@ class Walker {
 
   absl::Status Walk(const Message& message, const Path* parent) const {
     const Reflection& reflection = *message.GetReflection();
-    std::vector<const FieldDescriptor*> fields;
-    reflection.ListFields(message, &fields);  // the fields that are set, by number
-    for (const FieldDescriptor* field : fields) {
+    const Descriptor& type = *message.GetDescriptor();
+    // The set fields, in declaration order. (Reflection::ListFields would
+    // sort them into a vector first, for every message: twice the cost.)
+    for (int f = 0; f < type.field_count(); ++f) {
+      const FieldDescriptor* field = type.field(f);
       if (!field->is_repeated()) {
+        if (!reflection.HasField(message, field)) continue;
         const Path path{parent, field, -1};
         if (absl::Status s = Value(message, reflection, field, -1, path); !s.ok()) return s;
         continue;

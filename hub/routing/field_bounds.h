@@ -37,7 +37,7 @@ inline constexpr int kMaxListEntries = 100;
 inline constexpr int64_t kLatestRecordSeconds = 2114380800;
 
 // OK, or INVALID_ARGUMENT naming the first field of `request` (depth first,
-// in field-number order) that breaks a bound above. Repeated fields may hold
+// in declaration order) that breaks a bound above. Repeated fields may hold
 // up to `max_list_entries` entries.
 absl::Status CheckFieldBounds(const google::protobuf::Message& request,
                               int max_list_entries = kMaxListEntries);
