@@ -17,11 +17,10 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
 }
 
-// Proto3 enums accept any number on the wire: a value outside the enum is
-// refused here, as a required one left unset is.
-absl::Status CheckEnum(int value, bool (*is_valid)(int), absl::string_view field, bool required) {
-  if (!is_valid(value)) return Invalid(field, "not one of its enum's values");
-  if (required && value == 0) return Invalid(field, "required");
+// A required enum left at 0, its UNSPECIFIED value. (A number the enum does
+// not declare was refused by CheckFieldBounds.)
+absl::Status CheckRequiredEnum(int value, absl::string_view field) {
+  if (value == 0) return Invalid(field, "required");
   return absl::OkStatus();
 }
 
@@ -51,19 +50,7 @@ absl::Status CheckId(const std::string& id, absl::string_view field) {
 
 absl::Status CheckTimestamp(const google::protobuf::Timestamp& t, bool present, absl::string_view field) {
   if (!present) return Invalid(field, "required");
-  if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 || t.nanos() > 999999999) {
-    return Invalid(field, "not a valid instant");
-  }
-  // TIMESTAMP(6) starts one second into 1970: the epoch itself would be
-  // refused by the database, and the caller would see INTERNAL.
-  if (t.seconds() < 1) return Invalid(field, "before 1970-01-01T00:00:01Z");
-  // The store keeps instants as TIMESTAMP(6), which end in January 2038, and
-  // a record's deadlines fall up to months after it: a later record could be
-  // accepted but its deadlines not stored (found by the case-file fuzzer).
-  if (t.seconds() >= kLatestRecordSeconds) {
-    return Invalid(field, "after 2036: the hub cannot keep the deadlines such a record sets");
-  }
-  return absl::OkStatus();
+  return CheckInstant(t, field);
 }
 
 absl::Status CheckNewChild(const v1::NewChild& child) {
@@ -81,8 +68,7 @@ absl::Status CheckNewChild(const v1::NewChild& child) {
   if (!absl::ParseCivilTime(facts.date_of_birth(), &dob) || absl::FormatCivilTime(dob) != facts.date_of_birth()) {
     return Invalid("new_child.child.date_of_birth", "not a date YYYY-MM-DD");
   }
-  CRE_RETURN_IF_ERROR(CheckEnum(facts.open_plan(), v1::OpenPlan_IsValid,
-                                              "new_child.child.open_plan", true));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(facts.open_plan(), "new_child.child.open_plan"));
   if (!IsOnsCode(facts.home_authority_code())) {
     return Invalid("new_child.child.home_authority_code", "an ONS code such as E06000015 is required");
   }
@@ -97,23 +83,26 @@ absl::Status CheckNewChild(const v1::NewChild& child) {
 
 absl::Status CheckAssessment(const v1::RiskAssessment& a, absl::string_view field) {
   CRE_RETURN_IF_ERROR(CheckTimestamp(a.assessed_at(), a.has_assessed_at(), absl::StrCat(field, ".assessed_at")));
-  CRE_RETURN_IF_ERROR(CheckEnum(a.level(), v1::RiskLevel_IsValid, absl::StrCat(field, ".level"), true));
-  CRE_RETURN_IF_ERROR(CheckEnum(a.assessor_role(), v1::PractitionerRole_IsValid,
-                                                      absl::StrCat(field, ".assessor_role"), true));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(a.level(), absl::StrCat(field, ".level")));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(a.assessor_role(), absl::StrCat(field, ".assessor_role")));
+  // Who the team manager is: a name or staff identifier.
+  CRE_RETURN_IF_ERROR(CheckText(a.low_risk_approval().team_manager(),
+                                absl::StrCat(field, ".low_risk_approval.team_manager"), kMaxShortTextBytes, false));
   return CheckText(a.narrative(), absl::StrCat(field, ".narrative"), kMaxNarrativeBytes, false);
 }
 
 absl::Status CheckEvent(const v1::CaseEvent& e, absl::string_view field) {
-  CRE_RETURN_IF_ERROR(CheckEnum(e.kind(), v1::EventKind_IsValid, absl::StrCat(field, ".kind"), true));
-  CRE_RETURN_IF_ERROR(CheckEnum(e.threshold_outcome(), v1::ThresholdOutcome_IsValid,
-                                                      absl::StrCat(field, ".threshold_outcome"), false));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(e.kind(), absl::StrCat(field, ".kind")));
   CRE_RETURN_IF_ERROR(CheckTimestamp(e.occurred_at(), e.has_occurred_at(), absl::StrCat(field, ".occurred_at")));
+  // The message that carried a hub-routed event: one the hub issued, if any.
+  if (!e.message_id().empty()) CRE_RETURN_IF_ERROR(CheckId(e.message_id(), absl::StrCat(field, ".message_id")));
   return CheckText(e.note(), absl::StrCat(field, ".note"), kMaxNarrativeBytes, false);
 }
 
 }  // namespace
 
 absl::Status ValidateSubmitConcern(const v1::SubmitConcernRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   switch (request.subject_case()) {
     case v1::SubmitConcernRequest::kCaseId:
@@ -126,23 +115,19 @@ absl::Status ValidateSubmitConcern(const v1::SubmitConcernRequest& request) {
       return Invalid("subject", "give case_id for a known case or new_child for a child new to the hub");
   }
   if (!request.has_concern()) return Invalid("concern", "required");
-  CRE_RETURN_IF_ERROR(CheckEnum(request.concern().indicated_level(), v1::RiskLevel_IsValid,
-                                               "concern.indicated_level", true));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(request.concern().indicated_level(), "concern.indicated_level"));
   CRE_RETURN_IF_ERROR(CheckTimestamp(request.concern().identified_at(), request.concern().has_identified_at(),
                                      "concern.identified_at"));
   return CheckText(request.concern().narrative(), "concern.narrative", kMaxNarrativeBytes, true);
 }
 
 absl::Status ValidateSubmitOperationLibertyReport(const v1::SubmitOperationLibertyReportRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   if (!request.case_id().empty()) CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
   const v1::OperationLibertyReport& report = request.report();
   if (report.individuals_size() + report.places_size() + report.vehicles_size() == 0) {
     return Invalid("report", "name at least one individual, place or vehicle");
-  }
-  if (report.individuals_size() > kMaxListEntries || report.places_size() > kMaxListEntries ||
-      report.vehicles_size() > kMaxListEntries) {
-    return Invalid("report", absl::StrCat("at most ", kMaxListEntries, " individuals, places and vehicles each"));
   }
   for (int i = 0; i < report.individuals_size(); ++i) {
     const v1::Individual& x = report.individuals(i);
@@ -173,6 +158,7 @@ absl::Status ValidateSubmitOperationLibertyReport(const v1::SubmitOperationLiber
 }
 
 absl::Status ValidateRecordRiskAssessment(const v1::RecordRiskAssessmentRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
   if (!request.has_assessment()) return Invalid("assessment", "required");
@@ -180,12 +166,10 @@ absl::Status ValidateRecordRiskAssessment(const v1::RecordRiskAssessmentRequest&
 }
 
 absl::Status ValidateRecordCaseEvents(const v1::RecordCaseEventsRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
   if (request.events_size() == 0) return Invalid("events", "at least one event is required");
-  if (request.events_size() > kMaxListEntries) {
-    return Invalid("events", absl::StrCat("at most ", kMaxListEntries, " per request"));
-  }
   for (int i = 0; i < request.events_size(); ++i) {
     CRE_RETURN_IF_ERROR(CheckEvent(request.events(i), absl::StrCat("events[", i, "]")));
   }
@@ -193,50 +177,66 @@ absl::Status ValidateRecordCaseEvents(const v1::RecordCaseEventsRequest& request
 }
 
 absl::Status ValidateSubmitStepUpReferral(const v1::SubmitStepUpReferralRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
-  CRE_RETURN_IF_ERROR(CheckEnum(request.referral().level(), v1::RiskLevel_IsValid,
-                                               "referral.level", true));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(request.referral().level(), "referral.level"));
   return CheckText(request.referral().reason(), "referral.reason", kMaxNarrativeBytes, true);
 }
 
 absl::Status ValidateSendNotification(const v1::SendNotificationRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
-  CRE_RETURN_IF_ERROR(CheckEnum(request.notification().kind(), v1::NotificationKind_IsValid,
-                                                      "notification.kind", true));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(request.notification().kind(), "notification.kind"));
   // Alerts are the hub's own: an agency cannot send one.
   if (request.notification().kind() == v1::NOTIFICATION_KIND_OVERDUE_ALERT) {
     return Invalid("notification.kind", "overdue alerts are sent by the hub only");
   }
-  CRE_RETURN_IF_ERROR(CheckEnum(request.notification().level(), v1::RiskLevel_IsValid,
-                                               "notification.level", false));
   return CheckText(request.notification().summary(), "notification.summary", kMaxNarrativeBytes, true);
 }
 
 absl::Status ValidateRespond(const v1::RespondRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   CRE_RETURN_IF_ERROR(CheckId(request.message_id(), "message_id"));
   const v1::Response& response = request.response();
-  CRE_RETURN_IF_ERROR(CheckEnum(response.kind(), v1::ResponseKind_IsValid, "response.kind", true));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(response.kind(), "response.kind"));
   const bool needs_reason =
       response.kind() == v1::RESPONSE_KIND_DECLINE || response.kind() == v1::RESPONSE_KIND_DISPUTE;
   return CheckText(response.reason(), "response.reason", kMaxNarrativeBytes, needs_reason);
 }
 
 absl::Status ValidateGetCase(const v1::GetCaseRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
   return CheckId(request.case_id(), "case_id");
 }
 
-absl::Status ValidateAcknowledge(const v1::AcknowledgeRequest& request) {
-  if (request.delivery_ids_size() == 0) return Invalid("delivery_ids", "at least one is required");
-  if (request.delivery_ids_size() > kMaxAcknowledgeIds) {
-    return Invalid("delivery_ids", absl::StrCat("at most ", kMaxAcknowledgeIds, " per call"));
+absl::Status ValidateSubscribe(const v1::SubscribeRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
+  if (request.max_in_flight() < 0 || request.max_in_flight() > kMaxMaxInFlight) {
+    return Invalid("max_in_flight", absl::StrCat(request.max_in_flight(), " is not between 0 and ", kMaxMaxInFlight));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAcknowledge(const v1::AcknowledgeRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request, kMaxAcknowledgeIds));
+  if (request.delivery_ids_size() == 0) return Invalid("delivery_ids", "at least one is required");
   for (int i = 0; i < request.delivery_ids_size(); ++i) {
     if (request.delivery_ids(i) <= 0) return Invalid(absl::StrCat("delivery_ids[", i, "]"), "not a delivery id");
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidateListOpenActions(const v1::ListOpenActionsRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return Invalid("page_size", absl::StrCat(request.page_size(), " is not between 0 and ", kMaxPageSize));
+  }
+  // A token the hub issues is under 200 bytes; whether this is one is the
+  // store's to say.
+  return CheckText(request.page_token(), "page_token", kMaxShortTextBytes, false);
 }
 
 }  // namespace cre

@@ -1,8 +1,11 @@
 // Checks a request's shape before anything is written: each function returns
 // INVALID_ARGUMENT naming the first field at fault, e.g.
 //   "concern.narrative: 70000 bytes; at most 65536".
-// What depends on the stored case (an event dated before the case opened)
-// is checked later, inside the accepting transaction.
+// Each runs CheckFieldBounds (routing/field_bounds.h) first, the bounds every
+// field of every request keeps, then the checks of its own request: tighter
+// limits, formats, what is required. What depends on the stored case (an
+// event dated before the case opened) is checked later, inside the accepting
+// transaction.
 #ifndef CRE_HUB_ROUTING_REQUEST_VALIDATION_H_
 #define CRE_HUB_ROUTING_REQUEST_VALIDATION_H_
 
@@ -10,18 +13,19 @@
 
 #include "absl/status/status.h"
 #include "cre/v1/inbox.pb.h"
+#include "cre/v1/oversight.pb.h"
 #include "cre/v1/referrals.pb.h"
+#include "routing/field_bounds.h"
 
 namespace cre {
 
-// Limits on free text, so that one request cannot fill the database.
-inline constexpr size_t kMaxNarrativeBytes = 64 * 1024;
-inline constexpr size_t kMaxShortTextBytes = 1024;
-inline constexpr int kMaxListEntries = 100;
+// Limits of particular fields (the general ones: routing/field_bounds.h).
 inline constexpr size_t kMaxIdempotencyKeyBytes = 128;
 inline constexpr int kMaxAcknowledgeIds = 256;
-// Instants in requests are before 2037-01-01T00:00:00Z (see CheckTimestamp).
-inline constexpr int64_t kLatestRecordSeconds = 2114380800;
+// SubscribeRequest.max_in_flight and ListOpenActionsRequest.page_size: 0
+// (the service's default) up to these.
+inline constexpr int kMaxMaxInFlight = 256;
+inline constexpr int kMaxPageSize = 500;
 
 absl::Status ValidateSubmitConcern(const v1::SubmitConcernRequest& request);
 absl::Status ValidateSubmitOperationLibertyReport(const v1::SubmitOperationLibertyReportRequest& request);
@@ -31,7 +35,9 @@ absl::Status ValidateSubmitStepUpReferral(const v1::SubmitStepUpReferralRequest&
 absl::Status ValidateSendNotification(const v1::SendNotificationRequest& request);
 absl::Status ValidateRespond(const v1::RespondRequest& request);
 absl::Status ValidateGetCase(const v1::GetCaseRequest& request);
+absl::Status ValidateSubscribe(const v1::SubscribeRequest& request);
 absl::Status ValidateAcknowledge(const v1::AcknowledgeRequest& request);
+absl::Status ValidateListOpenActions(const v1::ListOpenActionsRequest& request);
 
 }  // namespace cre
 

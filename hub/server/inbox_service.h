@@ -2,7 +2,9 @@
 //
 // Subscribe is a callback-API server stream (a reactor per stream, no thread
 // while it waits), so thousands of agencies can stay connected; Acknowledge
-// is a plain unary call.
+// is a plain unary call. Both take their requests as bytes, which the hub
+// parses itself (server/raw_request.h), and Subscribe writes its messages
+// serialized.
 #ifndef CRE_HUB_SERVER_INBOX_SERVICE_H_
 #define CRE_HUB_SERVER_INBOX_SERVICE_H_
 
@@ -11,24 +13,25 @@
 #include "cre/v1/inbox.grpc.pb.h"
 #include "identity/agency_registry.h"
 #include "server/delivery_dispatcher.h"
+#include "server/raw_request.h"
 
 namespace cre {
 
-// Default and ceiling of SubscribeRequest.max_in_flight.
+// SubscribeRequest.max_in_flight when the request leaves it 0 (its ceiling:
+// kMaxMaxInFlight, routing/request_validation.h).
 inline constexpr int kDefaultMaxInFlight = 16;
-inline constexpr int kMaxMaxInFlight = 256;
 
-class InboxService final : public v1::Inbox::CallbackService {
+class InboxService final : public v1::Inbox::WithRawCallbackMethod_Subscribe<
+                               v1::Inbox::WithRawCallbackMethod_Acknowledge<v1::Inbox::Service>> {
  public:
   InboxService(std::shared_ptr<const AgencyRegistry> registry,
                std::shared_ptr<DeliveryDispatcher> dispatcher)
       : registry_(std::move(registry)), dispatcher_(std::move(dispatcher)) {}
 
-  grpc::ServerWriteReactor<v1::RoutedMessage>* Subscribe(
-      grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) override;
-  grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context,
-                                        const v1::AcknowledgeRequest* request,
-                                        v1::AcknowledgeResponse* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request) override;
+  grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
   std::shared_ptr<const AgencyRegistry> registry_;

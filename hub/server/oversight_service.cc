@@ -1,9 +1,9 @@
 #include "server/oversight_service.h"
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/proto_time.h"
 #include "routing/authorization.h"
+#include "routing/request_validation.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 
@@ -11,27 +11,37 @@ namespace cre {
 namespace {
 
 constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 
 }  // namespace
 
-grpc::Status OversightService::ListOpenActions(grpc::ServerContext* context,
-                                               const v1::ListOpenActionsRequest* request,
+grpc::ServerUnaryReactor* OversightService::ListOpenActions(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* raw_request,
+                                                            grpc::ByteBuffer* raw_response) {
+  return ServeUnary<v1::ListOpenActionsRequest, v1::ListOpenActionsResponse>(
+      context, *registry_, Method::kListOpenActions, raw_request, raw_response,
+      [&](const v1::ListOpenActionsRequest& request, UnaryReactor<v1::ListOpenActionsResponse>* reactor) {
+        absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, Method::kListOpenActions,
+                                                             ValidateListOpenActions(request));
+        if (!caller.ok()) {
+          reactor->Finish(ToGrpcStatus(caller.status()));
+          return;
+        }
+        // `request` lives until the call is finished.
+        executor_.Submit([this, reactor, request = &request, caller = *std::move(caller)] {
+          reactor->Finish(ToGrpcStatus(ListOpenActions(caller, *request, reactor->response())));
+        });
+      });
+}
+
+absl::Status OversightService::ListOpenActions(const v1::Agency& caller, const v1::ListOpenActionsRequest& request,
                                                v1::ListOpenActionsResponse* response) {
-  absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, Method::kListOpenActions);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  int page_size = request->page_size();
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("page_size: ", page_size, " is not between 0 and ", kMaxPageSize)));
-  }
-  if (page_size == 0) page_size = kDefaultPageSize;
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const absl::Time now = absl::Now();
   // The CPM service oversees every case; a team sees what its agency owns.
-  const std::string owner = caller->role() == v1::CPM_SERVICE ? "" : caller->id();
+  const std::string owner = caller.role() == v1::CPM_SERVICE ? "" : caller.id();
   absl::StatusOr<ActionPage> page = store_->ListOpenActions(
-      owner, request->overdue_only() ? now : absl::InfiniteFuture(), page_size, request->page_token());
-  if (!page.ok()) return ToGrpcStatus(page.status());
+      owner, request.overdue_only() ? now : absl::InfiniteFuture(), page_size, request.page_token());
+  if (!page.ok()) return page.status();
   for (const auto& [case_id, action] : page->actions) {
     v1::OpenActionSummary* summary = response->add_actions();
     summary->set_case_id(case_id);
@@ -44,7 +54,7 @@ grpc::Status OversightService::ListOpenActions(grpc::ServerContext* context,
     summary->set_rule_id(action.rule_id);
   }
   response->set_next_page_token(page->next_page_token);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
 }  // namespace cre

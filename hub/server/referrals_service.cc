@@ -35,20 +35,18 @@ Submission NewSubmission(const std::string& idempotency_key, v1::MessageKind kin
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ReferralsService::Submit(grpc::CallbackServerContext* context, Method method,
-                                                   const google::protobuf::Message& request,
-                                                   const absl::Status& request_check, Submission submission,
-                                                   v1::SubmitResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+void ReferralsService::Submit(grpc::CallbackServerContext* context, Method method,
+                              const google::protobuf::Message& request, const absl::Status& request_check,
+                              Submission submission, SubmitReactor* reactor) {
   absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, method, request_check);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
+    return;
   }
 
   auto pending = std::make_unique<PendingSubmission>(dispatcher_.get());
   pending->reactor = reactor;
-  pending->response = response;
+  pending->response = reactor->response();
   pending->caller = *std::move(caller);
   pending->submission = std::move(submission);
   Submission& s = pending->submission;
@@ -105,7 +103,6 @@ grpc::ServerUnaryReactor* ReferralsService::Submit(grpc::CallbackServerContext* 
       Answer(*task, store_->Accept(task->submission, task->route));
     });
   }
-  return reactor;
 }
 
 void ReferralsService::CommitGroup(std::vector<std::unique_ptr<PendingSubmission>>& group) {
@@ -127,9 +124,8 @@ void ReferralsService::Answer(PendingSubmission& pending, absl::StatusOr<Accepte
   pending.reactor->Finish(grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::SubmitConcern(grpc::CallbackServerContext* context,
-                                                          const v1::SubmitConcernRequest* request,
-                                                          v1::SubmitResponse* response) {
+void ReferralsService::SubmitConcern(grpc::CallbackServerContext* context,
+                                     const v1::SubmitConcernRequest* request, SubmitReactor* reactor) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CONCERN);
   *s.message.mutable_concern() = request->concern();
   s.case_id = request->case_id();
@@ -140,85 +136,136 @@ grpc::ServerUnaryReactor* ReferralsService::SubmitConcern(grpc::CallbackServerCo
     // happened since (a missing episode, say) can be recorded on it.
     if (check.ok()) s.opened_at = FromProtoTime(request->concern().identified_at());
   }
-  return Submit(context, Method::kSubmitConcern, *request, check, std::move(s), response);
+  return Submit(context, Method::kSubmitConcern, *request, check, std::move(s), reactor);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::SubmitOperationLibertyReport(
-    grpc::CallbackServerContext* context, const v1::SubmitOperationLibertyReportRequest* request,
-    v1::SubmitResponse* response) {
+void ReferralsService::SubmitOperationLibertyReport(grpc::CallbackServerContext* context,
+                                                    const v1::SubmitOperationLibertyReportRequest* request,
+                                                    SubmitReactor* reactor) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
   *s.message.mutable_operation_liberty_report() = request->report();
   s.case_id = request->case_id();
   return Submit(context, Method::kSubmitOperationLibertyReport, *request,
-                ValidateSubmitOperationLibertyReport(*request), std::move(s), response);
+                ValidateSubmitOperationLibertyReport(*request), std::move(s), reactor);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::RecordRiskAssessment(grpc::CallbackServerContext* context,
-                                                                 const v1::RecordRiskAssessmentRequest* request,
-                                                                 v1::SubmitResponse* response) {
+void ReferralsService::RecordRiskAssessment(grpc::CallbackServerContext* context,
+                                            const v1::RecordRiskAssessmentRequest* request, SubmitReactor* reactor) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request->case_id();
   *s.record_append.add_risk_assessments() = request->assessment();
   *s.message.mutable_case_update() = s.record_append;
   return Submit(context, Method::kRecordRiskAssessment, *request,
-                ValidateRecordRiskAssessment(*request), std::move(s), response);
+                ValidateRecordRiskAssessment(*request), std::move(s), reactor);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::RecordCaseEvents(grpc::CallbackServerContext* context,
-                                                             const v1::RecordCaseEventsRequest* request,
-                                                             v1::SubmitResponse* response) {
+void ReferralsService::RecordCaseEvents(grpc::CallbackServerContext* context,
+                                        const v1::RecordCaseEventsRequest* request, SubmitReactor* reactor) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request->case_id();
   *s.record_append.mutable_events() = request->events();
   *s.message.mutable_case_update() = s.record_append;
   return Submit(context, Method::kRecordCaseEvents, *request, ValidateRecordCaseEvents(*request),
-                std::move(s), response);
+                std::move(s), reactor);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::SubmitStepUpReferral(grpc::CallbackServerContext* context,
-                                                                 const v1::SubmitStepUpReferralRequest* request,
-                                                                 v1::SubmitResponse* response) {
+void ReferralsService::SubmitStepUpReferral(grpc::CallbackServerContext* context,
+                                            const v1::SubmitStepUpReferralRequest* request, SubmitReactor* reactor) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
   s.case_id = request->case_id();
   *s.message.mutable_step_up_referral() = request->referral();
   return Submit(context, Method::kSubmitStepUpReferral, *request,
-                ValidateSubmitStepUpReferral(*request), std::move(s), response);
+                ValidateSubmitStepUpReferral(*request), std::move(s), reactor);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::SendNotification(grpc::CallbackServerContext* context,
-                                                             const v1::SendNotificationRequest* request,
-                                                             v1::SubmitResponse* response) {
+void ReferralsService::SendNotification(grpc::CallbackServerContext* context,
+                                        const v1::SendNotificationRequest* request, SubmitReactor* reactor) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_NOTIFICATION);
   s.case_id = request->case_id();
   *s.message.mutable_notification() = request->notification();
   return Submit(context, Method::kSendNotification, *request, ValidateSendNotification(*request),
-                std::move(s), response);
+                std::move(s), reactor);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::Respond(grpc::CallbackServerContext* context,
-                                                    const v1::RespondRequest* request,
-                                                    v1::SubmitResponse* response) {
+void ReferralsService::Respond(grpc::CallbackServerContext* context, const v1::RespondRequest* request,
+                               SubmitReactor* reactor) {
   Submission s = NewSubmission(request->idempotency_key(), v1::MESSAGE_KIND_RESPONSE);
   s.in_reply_to = request->message_id();
   *s.message.mutable_response() = request->response();
   return Submit(context, Method::kRespond, *request, ValidateRespond(*request), std::move(s),
-                response);
+                reactor);
 }
 
-grpc::ServerUnaryReactor* ReferralsService::GetCase(grpc::CallbackServerContext* context,
-                                                    const v1::GetCaseRequest* request,
-                                                    v1::GetCaseResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+void ReferralsService::GetCase(grpc::CallbackServerContext* context, const v1::GetCaseRequest* request,
+                               UnaryReactor<v1::GetCaseResponse>* reactor) {
   absl::StatusOr<v1::Agency> caller =
       AuthorizedCaller(*context, *registry_, Method::kGetCase, ValidateGetCase(*request));
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
-    return reactor;
+    return;
   }
-  executor_.Submit([this, reactor, response, case_id = request->case_id(), reader = caller->id()] {
-    reactor->Finish(ToGrpcStatus(ReadCase(case_id, reader, response)));
+  executor_.Submit([this, reactor, case_id = request->case_id(), reader = caller->id()] {
+    reactor->Finish(ToGrpcStatus(ReadCase(case_id, reader, reactor->response())));
   });
-  return reactor;
+}
+
+// The entry points: each parses its request (server/raw_request.h) and runs
+// the typed overload of its name.
+
+grpc::ServerUnaryReactor* ReferralsService::SubmitConcern(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::SubmitConcernRequest, v1::SubmitResponse>(
+      context, *registry_, Method::kSubmitConcern, request, response,
+      [=](const auto& typed, auto* reactor) { SubmitConcern(context, &typed, reactor); });
+}
+
+grpc::ServerUnaryReactor* ReferralsService::SubmitOperationLibertyReport(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::SubmitOperationLibertyReportRequest, v1::SubmitResponse>(
+      context, *registry_, Method::kSubmitOperationLibertyReport, request, response,
+      [=](const auto& typed, auto* reactor) { SubmitOperationLibertyReport(context, &typed, reactor); });
+}
+
+grpc::ServerUnaryReactor* ReferralsService::RecordRiskAssessment(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::RecordRiskAssessmentRequest, v1::SubmitResponse>(
+      context, *registry_, Method::kRecordRiskAssessment, request, response,
+      [=](const auto& typed, auto* reactor) { RecordRiskAssessment(context, &typed, reactor); });
+}
+
+grpc::ServerUnaryReactor* ReferralsService::RecordCaseEvents(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::RecordCaseEventsRequest, v1::SubmitResponse>(
+      context, *registry_, Method::kRecordCaseEvents, request, response,
+      [=](const auto& typed, auto* reactor) { RecordCaseEvents(context, &typed, reactor); });
+}
+
+grpc::ServerUnaryReactor* ReferralsService::SubmitStepUpReferral(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::SubmitStepUpReferralRequest, v1::SubmitResponse>(
+      context, *registry_, Method::kSubmitStepUpReferral, request, response,
+      [=](const auto& typed, auto* reactor) { SubmitStepUpReferral(context, &typed, reactor); });
+}
+
+grpc::ServerUnaryReactor* ReferralsService::SendNotification(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::SendNotificationRequest, v1::SubmitResponse>(
+      context, *registry_, Method::kSendNotification, request, response,
+      [=](const auto& typed, auto* reactor) { SendNotification(context, &typed, reactor); });
+}
+
+grpc::ServerUnaryReactor* ReferralsService::Respond(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::RespondRequest, v1::SubmitResponse>(
+      context, *registry_, Method::kRespond, request, response,
+      [=](const auto& typed, auto* reactor) { Respond(context, &typed, reactor); });
+}
+
+grpc::ServerUnaryReactor* ReferralsService::GetCase(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary<v1::GetCaseRequest, v1::GetCaseResponse>(
+      context, *registry_, Method::kGetCase, request, response,
+      [=](const auto& typed, auto* reactor) { GetCase(context, &typed, reactor); });
 }
 
 absl::Status ReferralsService::ReadCase(const std::string& case_id, const std::string& reader_agency_id,

@@ -11,6 +11,10 @@
 //     on the service's executor, as do case reads.
 // The caller is answered from there, after the commit, once the recipients'
 // streams here have been handed their deliveries or woken.
+//
+// Each method takes its request as bytes (server/raw_request.h): its entry
+// point parses them, refusing what does not parse by name, and hands the
+// typed request to the overload of the same name, which does the work.
 #ifndef CRE_HUB_SERVER_REFERRALS_SERVICE_H_
 #define CRE_HUB_SERVER_REFERRALS_SERVICE_H_
 
@@ -24,11 +28,22 @@
 #include "routing/authorization.h"
 #include "routing/routing_rules.h"
 #include "server/delivery_dispatcher.h"
+#include "server/raw_request.h"
 #include "store/store.h"
 
 namespace cre {
 
-class ReferralsService final : public v1::Referrals::CallbackService {
+// Every method raw: the hub parses the requests itself.
+using RawReferralsService = v1::Referrals::WithRawCallbackMethod_SubmitConcern<
+    v1::Referrals::WithRawCallbackMethod_SubmitOperationLibertyReport<
+        v1::Referrals::WithRawCallbackMethod_RecordRiskAssessment<
+            v1::Referrals::WithRawCallbackMethod_RecordCaseEvents<
+                v1::Referrals::WithRawCallbackMethod_SubmitStepUpReferral<
+                    v1::Referrals::WithRawCallbackMethod_SendNotification<
+                        v1::Referrals::WithRawCallbackMethod_Respond<
+                            v1::Referrals::WithRawCallbackMethod_GetCase<v1::Referrals::Service>>>>>>>>;
+
+class ReferralsService final : public RawReferralsService {
  public:
   // `workers`: threads for the submissions on a case and the case reads
   // (the store's connection pool is the natural size).
@@ -46,38 +61,53 @@ class ReferralsService final : public v1::Referrals::CallbackService {
             [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
             "submit-group") {}
 
-  grpc::ServerUnaryReactor* SubmitConcern(grpc::CallbackServerContext* context,
-                                          const v1::SubmitConcernRequest* request,
-                                          v1::SubmitResponse* response) override;
-  grpc::ServerUnaryReactor* SubmitOperationLibertyReport(
-      grpc::CallbackServerContext* context, const v1::SubmitOperationLibertyReportRequest* request,
-      v1::SubmitResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitConcern(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SubmitOperationLibertyReport(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* RecordRiskAssessment(grpc::CallbackServerContext* context,
-                                                 const v1::RecordRiskAssessmentRequest* request,
-                                                 v1::SubmitResponse* response) override;
-  grpc::ServerUnaryReactor* RecordCaseEvents(grpc::CallbackServerContext* context,
-                                             const v1::RecordCaseEventsRequest* request,
-                                             v1::SubmitResponse* response) override;
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RecordCaseEvents(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* SubmitStepUpReferral(grpc::CallbackServerContext* context,
-                                                 const v1::SubmitStepUpReferralRequest* request,
-                                                 v1::SubmitResponse* response) override;
-  grpc::ServerUnaryReactor* SendNotification(grpc::CallbackServerContext* context,
-                                             const v1::SendNotificationRequest* request,
-                                             v1::SubmitResponse* response) override;
-  grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context,
-                                    const v1::RespondRequest* request,
-                                    v1::SubmitResponse* response) override;
-  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
-                                    const v1::GetCaseRequest* request,
-                                    v1::GetCaseResponse* response) override;
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SendNotification(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
 
  private:
+  using SubmitReactor = UnaryReactor<v1::SubmitResponse>;
+
+  // The typed handlers: each finishes `reactor`, now or after the commit.
+  void SubmitConcern(grpc::CallbackServerContext* context, const v1::SubmitConcernRequest* request,
+                     SubmitReactor* reactor);
+  void SubmitOperationLibertyReport(grpc::CallbackServerContext* context,
+                                    const v1::SubmitOperationLibertyReportRequest* request,
+                                    SubmitReactor* reactor);
+  void RecordRiskAssessment(grpc::CallbackServerContext* context, const v1::RecordRiskAssessmentRequest* request,
+                            SubmitReactor* reactor);
+  void RecordCaseEvents(grpc::CallbackServerContext* context, const v1::RecordCaseEventsRequest* request,
+                        SubmitReactor* reactor);
+  void SubmitStepUpReferral(grpc::CallbackServerContext* context, const v1::SubmitStepUpReferralRequest* request,
+                            SubmitReactor* reactor);
+  void SendNotification(grpc::CallbackServerContext* context, const v1::SendNotificationRequest* request,
+                        SubmitReactor* reactor);
+  void Respond(grpc::CallbackServerContext* context, const v1::RespondRequest* request, SubmitReactor* reactor);
+  void GetCase(grpc::CallbackServerContext* context, const v1::GetCaseRequest* request,
+               UnaryReactor<v1::GetCaseResponse>* reactor);
+
   // A submission between its checks and its answer.
   struct PendingSubmission {
     explicit PendingSubmission(DeliveryDispatcher* dispatcher) : hand_off(dispatcher) {}
 
-    grpc::ServerUnaryReactor* reactor = nullptr;
-    v1::SubmitResponse* response = nullptr;  // gRPC's, until Finish
+    SubmitReactor* reactor = nullptr;
+    v1::SubmitResponse* response = nullptr;  // the reactor's, until Finish
     v1::Agency caller;
     Submission submission;
     RouteFn route;
@@ -87,10 +117,8 @@ class ReferralsService final : public v1::Referrals::CallbackService {
   };
 
   // The common path of every submission; see the file comment.
-  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context, Method method,
-                                   const google::protobuf::Message& request,
-                                   const absl::Status& request_check, Submission submission,
-                                   v1::SubmitResponse* response);
+  void Submit(grpc::CallbackServerContext* context, Method method, const google::protobuf::Message& request,
+              const absl::Status& request_check, Submission submission, SubmitReactor* reactor);
   // Commits a group of submissions that touch no case (a worker thread).
   void CommitGroup(std::vector<std::unique_ptr<PendingSubmission>>& group);
   // After the commit, or the failure: streams first, then the caller.

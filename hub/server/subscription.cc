@@ -2,14 +2,16 @@
 
 #include <algorithm>
 
+#include "grpcpp/impl/codegen/proto_utils.h"
 #include "server/delivery_dispatcher.h"
+#include "server/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
 
 // gRPC owns the reactor until OnDone; the reactor owns a reference to the
 // Subscription, which executor tasks may also hold.
-class Subscription::Reactor : public grpc::ServerWriteReactor<v1::RoutedMessage> {
+class Subscription::Reactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit Reactor(std::shared_ptr<Subscription> subscription)
       : subscription_(std::move(subscription)) {}
@@ -31,9 +33,8 @@ Subscription::Subscription(DeliveryDispatcher* dispatcher, std::string agency_id
       max_in_flight_(max_in_flight),
       lease_owner_(dispatcher->NewLeaseOwner()) {}
 
-grpc::ServerWriteReactor<v1::RoutedMessage>* Subscription::Start(DeliveryDispatcher* dispatcher,
-                                                                 std::string agency_id,
-                                                                 int max_in_flight) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscription::Start(DeliveryDispatcher* dispatcher,
+                                                                std::string agency_id, int max_in_flight) {
   std::shared_ptr<Subscription> subscription(
       new Subscription(dispatcher, std::move(agency_id), max_in_flight));
   auto* reactor = new Reactor(subscription);
@@ -165,8 +166,19 @@ void Subscription::StartNextWriteLocked() {
     writing_ = false;
     return;
   }
+  // As gRPC serializes a typed stream's message when it is written (into an
+  // empty buffer: the last write is done with this one).
+  serialized_.Clear();
+  bool own_buffer;
+  const grpc::Status serialized =
+      grpc::SerializationTraits<v1::RoutedMessage>::Serialize(to_write_.front(), &serialized_, &own_buffer);
+  if (!serialized.ok()) {
+    writing_ = false;
+    FinishLocked(ToGrpcStatus(absl::InternalError(serialized.error_message())));
+    return;
+  }
   writing_ = true;
-  reactor_->StartWrite(&to_write_.front());
+  reactor_->StartWrite(&serialized_);
 }
 
 void Subscription::WriteDone(bool ok) {

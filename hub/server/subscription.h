@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cre/v1/routed_message.pb.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 
 namespace cre {
@@ -27,10 +28,10 @@ class DeliveryDispatcher;
 class Subscription : public std::enable_shared_from_this<Subscription> {
  public:
   // Creates the stream's reactor (owned by gRPC) and registers the stream
-  // with the dispatcher. Returns the reactor for the Subscribe handler.
-  static grpc::ServerWriteReactor<v1::RoutedMessage>* Start(DeliveryDispatcher* dispatcher,
-                                                            std::string agency_id,
-                                                            int max_in_flight);
+  // with the dispatcher. Returns the reactor for the Subscribe handler (a
+  // raw method: the reactor writes each message serialized).
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Start(DeliveryDispatcher* dispatcher,
+                                                           std::string agency_id, int max_in_flight);
 
   const std::string& agency_id() const { return agency_id_; }
   const std::string& lease_owner() const { return lease_owner_; }
@@ -76,6 +77,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   absl::Mutex mu_;
   Reactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;  // null once gRPC is done with it
   std::deque<v1::RoutedMessage> to_write_ ABSL_GUARDED_BY(mu_);
+  // The front of to_write_, serialized, while it is being written.
+  grpc::ByteBuffer serialized_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   // Finish requested (no more claims or writes) / waiting for a write / sent.
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;

@@ -71,6 +71,12 @@ idempotency_key: "csc-1"
 case_id: "$uuid"
 assessment { assessed_at { seconds: 1795298400 } level: RISK_LEVEL_HIGH assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER narrative: "Toolkit completed." }
 EOF
+seed risk-assessment-low-approved 2 RecordRiskAssessmentRequest referrals.proto <<EOF
+idempotency_key: "csc-10"
+case_id: "$uuid"
+assessment { assessed_at { seconds: 1795298400 } level: RISK_LEVEL_LOW assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER
+             low_risk_approval { team_manager: "tm.jones" approved_at { seconds: 1795298400 } rationale: "Strong protective factors." } }
+EOF
 seed risk-assessment-bad-enum 2 RecordRiskAssessmentRequest referrals.proto <<EOF
 idempotency_key: "csc-2"
 case_id: "$uuid"
@@ -82,6 +88,18 @@ case_id: "$uuid"
 events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: 1795384800 } }
 events { kind: EVENT_KIND_THRESHOLD_DISCUSSION_HELD threshold_outcome: THRESHOLD_OUTCOME_CRE_MEETING occurred_at { seconds: 1795471200 } note: "Agreed." }
 events { kind: EVENT_KIND_CRE_MEETING_SCHEDULED occurred_at { seconds: 1795471200 } scheduled_for { seconds: 1796000000 } }
+EOF
+seed case-events-hub-routed 3 RecordCaseEventsRequest referrals.proto <<EOF
+idempotency_key: "csc-8"
+case_id: "$uuid"
+events { kind: EVENT_KIND_IRO_NOTIFIED occurred_at { seconds: 1795384800 } acknowledged_at { seconds: 1795471200 } message_id: "$uuid" }
+EOF
+# Instants the store cannot keep and numbers no enum declares, in fields no
+# check of their own names: the bounds of every field (routing/field_bounds.h).
+seed case-events-scheduled-far 3 RecordCaseEventsRequest referrals.proto <<EOF
+idempotency_key: "csc-9"
+case_id: "$uuid"
+events { kind: EVENT_KIND_CRE_MEETING_SCHEDULED occurred_at { seconds: 1795384800 } scheduled_for { seconds: 1000000000000000 } message_id: "m-1" }
 EOF
 seed case-events-bad-time 3 RecordCaseEventsRequest referrals.proto <<EOF
 idempotency_key: "csc-4"
@@ -107,6 +125,16 @@ seed notification 5 SendNotificationRequest referrals.proto <<EOF
 idempotency_key: "csc-5"
 case_id: "$uuid"
 notification { kind: NOTIFICATION_KIND_IRO level: RISK_LEVEL_HIGH summary: "Looked-after child assessed HIGH." }
+EOF
+seed notification-action 5 SendNotificationRequest referrals.proto <<EOF
+idempotency_key: "csc-11"
+case_id: "$uuid"
+notification { kind: NOTIFICATION_KIND_DUTY_CPM_ESCALATION summary: "s" action_kind: STRATEGY_DISCUSSION owner: PRACTITIONER_ROLE_CPM due_at { seconds: 1795298400 } }
+EOF
+seed notification-action-out-of-range 5 SendNotificationRequest referrals.proto <<EOF
+idempotency_key: "csc-12"
+case_id: "$uuid"
+notification { kind: NOTIFICATION_KIND_DUTY_CPM_ESCALATION summary: "s" action_kind: 57 owner: 99 due_at { seconds: -1000000000000000 } }
 EOF
 seed notification-overdue 5 SendNotificationRequest referrals.proto <<EOF
 idempotency_key: "csc-6"
@@ -134,6 +162,20 @@ delivery_ids: [1, 2, 9223372036854775807]
 EOF
 seed acknowledge-zero 8 AcknowledgeRequest inbox.proto <<EOF
 delivery_ids: [5, 0]
+EOF
+seed subscribe 10 SubscribeRequest inbox.proto <<EOF
+max_in_flight: 16
+EOF
+seed subscribe-too-many 10 SubscribeRequest inbox.proto <<EOF
+max_in_flight: 100000
+EOF
+seed list-open-actions 11 ListOpenActionsRequest oversight.proto <<EOF
+overdue_only: true
+page_size: 50
+page_token: "MjAyNi0wMS0wMSAwMDowMDowMHwwYjlhOGUzYy0xZjJkLTRjNWItOWE3ZS0zZDJjMWIwYTlmOGV8cnVsZQ"
+EOF
+seed list-open-actions-negative 11 ListOpenActionsRequest oversight.proto <<EOF
+page_size: -1
 EOF
 printf '\x09%s' "$uuid" >"$out/helper-uuid"
 printf '\x09%s' "E06000015" >"$out/helper-ons"

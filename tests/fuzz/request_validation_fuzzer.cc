@@ -1,7 +1,7 @@
 // libFuzzer target: the request checks (routing/request_validation.h) over
 // whatever bytes a caller may send. The first byte picks the request type
 // (one per Validate* function), the rest is parsed as that message's wire
-// format, as gRPC hands it to the service.
+// format, as the hub's edge (server/raw_request.h) hands it to the service.
 //
 // Beyond "no crash, no leak, no undefined behaviour", it aborts when a
 // documented property breaks:
@@ -12,7 +12,11 @@
 //     re-serialized and parsed again gets the same status;
 //   - what the service does with an accepted request right after the check
 //     holds: ids are UUIDs, timestamps survive the store's conversion
-//     (common/proto_time.h), ONS codes are ONS codes.
+//     (common/proto_time.h), ONS codes are ONS codes;
+//   - every field of an accepted request is within the bounds of
+//     routing/field_bounds.h, checked here by a walk of its own: strings at
+//     most 64 KiB, enums declared, every Timestamp one the store keeps,
+//     repeated fields at most 256 entries.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -28,7 +32,9 @@
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "cre/v1/inbox.pb.h"
+#include "cre/v1/oversight.pb.h"
 #include "cre/v1/referrals.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
 #include "identity/agency_registry.h"
 #include "routing/request_validation.h"
@@ -152,6 +158,58 @@ void CheckAccepted(const v1::AcknowledgeRequest& r) {
     if (id <= 0) Fail("accepted a delivery id that is not positive", absl::OkStatus());
   }
 }
+void CheckAccepted(const v1::SubscribeRequest& r) {
+  if (r.max_in_flight() < 0 || r.max_in_flight() > cre::kMaxMaxInFlight) {
+    Fail("accepted a max_in_flight out of range", absl::OkStatus());
+  }
+}
+void CheckAccepted(const v1::ListOpenActionsRequest& r) {
+  if (r.page_size() < 0 || r.page_size() > cre::kMaxPageSize) Fail("accepted a page_size out of range", absl::OkStatus());
+}
+
+// Every field of an accepted request, nested ones included, within the
+// bounds every request keeps.
+void CheckBounds(const google::protobuf::Message& message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const bool repeated = field->is_repeated();
+    const int count = repeated ? reflection->FieldSize(message, field) : 1;
+    if (count > cre::kMaxAcknowledgeIds) Fail("accepted a repeated field over every limit", absl::OkStatus());
+    for (int i = 0; i < count; ++i) {
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_STRING:
+          if ((repeated ? reflection->GetRepeatedString(message, field, i) : reflection->GetString(message, field))
+                  .size() > cre::kMaxNarrativeBytes) {
+            Fail("accepted a string over 64 KiB", absl::OkStatus());
+          }
+          break;
+        case FieldDescriptor::CPPTYPE_ENUM: {
+          const int value = repeated ? reflection->GetRepeatedEnumValue(message, field, i)
+                                     : reflection->GetEnumValue(message, field);
+          if (field->enum_type()->FindValueByNumber(value) == nullptr) {
+            Fail("accepted a number its enum does not declare", absl::OkStatus());
+          }
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_MESSAGE: {
+          const google::protobuf::Message& nested =
+              repeated ? reflection->GetRepeatedMessage(message, field, i) : reflection->GetMessage(message, field);
+          if (const auto* t = dynamic_cast<const google::protobuf::Timestamp*>(&nested)) {
+            CheckInstant(*t);
+          } else {
+            CheckBounds(nested);
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+}
 
 template <typename Request>
 void Fuzz(const uint8_t* data, size_t size, absl::Status (*validate)(const Request&)) {
@@ -159,7 +217,10 @@ void Fuzz(const uint8_t* data, size_t size, absl::Status (*validate)(const Reque
   if (!request.ParseFromArray(data, static_cast<int>(size))) return;
   const absl::Status status = validate(request);
   CheckRefusal(request, status);
-  if (status.ok()) CheckAccepted(request);
+  if (status.ok()) {
+    CheckAccepted(request);
+    CheckBounds(request);
+  }
 
   Request again;
   if (!again.ParseFromString(request.SerializeAsString())) {
@@ -192,7 +253,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t kind = data[0];
   ++data;
   --size;
-  switch (kind % 10) {
+  switch (kind % 12) {
     case 0: Fuzz<v1::SubmitConcernRequest>(data, size, cre::ValidateSubmitConcern); break;
     case 1:
       Fuzz<v1::SubmitOperationLibertyReportRequest>(data, size,
@@ -206,6 +267,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7: Fuzz<v1::GetCaseRequest>(data, size, cre::ValidateGetCase); break;
     case 8: Fuzz<v1::AcknowledgeRequest>(data, size, cre::ValidateAcknowledge); break;
     case 9: FuzzHelpers(data, size); break;
+    case 10: Fuzz<v1::SubscribeRequest>(data, size, cre::ValidateSubscribe); break;
+    case 11: Fuzz<v1::ListOpenActionsRequest>(data, size, cre::ValidateListOpenActions); break;
   }
   return 0;
 }
