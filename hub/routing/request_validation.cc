@@ -193,7 +193,17 @@ absl::Status ValidateSendNotification(const v1::SendNotificationRequest& request
   if (request.notification().kind() == v1::NOTIFICATION_KIND_OVERDUE_ALERT) {
     return Invalid("notification.kind", "overdue alerts are sent by the hub only");
   }
-  return CheckText(request.notification().summary(), "notification.summary", kMaxNarrativeBytes, true);
+  // Which action is overdue, whose, and since when are an alert's: from an
+  // agency they would be relayed as if the hub had said them.
+  const v1::Notification& n = request.notification();
+  if (n.action_kind() != v1::ACTION_KIND_UNSPECIFIED) {
+    return Invalid("notification.action_kind", "only the hub's overdue alerts carry one");
+  }
+  if (n.owner() != v1::PRACTITIONER_ROLE_UNSPECIFIED) {
+    return Invalid("notification.owner", "only the hub's overdue alerts carry one");
+  }
+  if (n.has_due_at()) return Invalid("notification.due_at", "only the hub's overdue alerts carry one");
+  return CheckText(n.summary(), "notification.summary", kMaxNarrativeBytes, true);
 }
 
 absl::Status ValidateRespond(const v1::RespondRequest& request) {

@@ -120,9 +120,7 @@ const std::map<std::string, std::vector<std::string>>& Bases() {
                      R"(" referral { level: RISK_LEVEL_HIGH reason: "r" })")}},
       {"cre.v1.SendNotificationRequest",
        {absl::StrCat(R"(idempotency_key: "k" case_id: ")", kId, R"("
-            notification { kind: NOTIFICATION_KIND_IRO level: RISK_LEVEL_HIGH summary: "s"
-                           action_kind: STRATEGY_DISCUSSION owner: PRACTITIONER_ROLE_IRO
-                           due_at { seconds: 1780000000 } })")}},
+            notification { kind: NOTIFICATION_KIND_IRO level: RISK_LEVEL_HIGH summary: "s" })")}},
       {"cre.v1.RespondRequest",
        {absl::StrCat(R"(idempotency_key: "k" message_id: ")", kId,
                      R"(" response { kind: RESPONSE_KIND_DECLINE reason: "r" })")}},
