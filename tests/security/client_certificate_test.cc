@@ -8,7 +8,6 @@
 // The certificates are made by certs/make-dev-certs.sh (test/).
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,7 +18,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "spdlog/sinks/base_sink.h"
+#include "support/log_capture.h"
 #include "spdlog/spdlog.h"
 #include "server/agency_auth.h"
 #include "support/test_environment.h"
@@ -39,25 +38,8 @@ std::string ReadCert(const std::string& path) {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::cre::testing::CapturingSink;
 using ::testing::Not;
-
-// Keeps every line the hub logs, for the test to read.
-class CapturingSink : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  std::vector<std::string> Lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lines_;
-  }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    lines_.emplace_back(msg.payload.data(), msg.payload.size());
-  }
-  void flush_() override {}
-
- private:
-  std::vector<std::string> lines_;
-};
 
 class ClientCertificateTest : public ::testing::Test {
  protected:

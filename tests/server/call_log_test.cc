@@ -3,38 +3,21 @@
 #include "server/call_log.h"
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "cre/v1/audit.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "spdlog/sinks/base_sink.h"
+#include "support/log_capture.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
 namespace {
 
 using ::testing::HasSubstr;
+using ::cre::testing::CapturingSink;
 using ::testing::Not;
-
-class CapturingSink : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  std::vector<std::string> Lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lines_;
-  }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    lines_.emplace_back(msg.payload.data(), msg.payload.size());
-  }
-  void flush_() override {}
-
- private:
-  std::vector<std::string> lines_;
-};
 
 class CallLogTest : public ::testing::Test {
  protected:
