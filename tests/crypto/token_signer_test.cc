@@ -136,7 +136,7 @@ TEST(TokenSignerTest, RefusesEverythingElseAClientCanWrite) {
       absl::WebSafeBase64Escape(long_id),
       absl::WebSafeBase64Escape(bytes.substr(0, bytes.size() - 1)),
       absl::WebSafeBase64Escape(bytes.substr(0, 3)),
-      // The store's own cursor, as tokens were before they were signed.
+      // The store's own cursor, unsigned.
       absl::WebSafeBase64Escape("2026-01-01 00:00:00|0b9a8e3c-1f2d-4c5b-9a7e-3d2c1b0a9f8e|lac.iro_notification"),
       std::string(TokenSigner::kMaxTokenLength + 4, 'A'),
   };

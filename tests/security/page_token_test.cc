@@ -1,5 +1,5 @@
 // Oversight page tokens are the hub's own: a well-formed token the hub never
-// issued (the store's cursor, as tokens were before they were signed), a
+// issued (the store's own cursor, base64url but unsigned), a
 // token issued to another agency or for another query is refused
 // INVALID_ARGUMENT without echoing it; genuine tokens page through every
 // action, through either of two hub processes sharing the database.
@@ -97,8 +97,8 @@ TEST_F(PageTokenTest, AWellFormedTokenTheHubNeverIssuedIsRefused) {
   const Listed all = List(hub_, "derby-cpm", 500);
   ASSERT_TRUE(all.status.ok()) << all.status.error_message();
   ASSERT_GE(all.response.actions_size(), 2);
-  // "due|case|rule" in base64url: the store's cursor, exactly what a page
-  // token was before tokens were signed, naming a real case and rule.
+  // "due|case|rule" in base64url: the store's own cursor, well formed and
+  // naming a real case and rule, but not signed by the hub.
   const v1::OpenActionSummary& first = all.response.actions(0);
   for (const std::string& cursor :
        {absl::StrCat("1970-01-02 00:00:00|", first.case_id(), "|", first.rule_id()),
