@@ -58,15 +58,16 @@ bool InboxLoop::Process(const v1::RoutedMessage& message, const MessageHandler& 
     // every hand-out and sets a message aside as dead-lettered after its
     // max_attempts (10 by default): a few seconds of full disk would cost
     // the agency messages.
+    const std::string which = absl::StrCat("delivery ", delivery, " (message ", message.message_id(), ")");
     const absl::Time give_up = absl::Now() + options_.retry_handler_for;
     for (int retry = 0;; ++retry) {
       absl::Status persisted = handler(message);
       if (persisted.ok()) break;
-      LogError(absl::StrCat("not persisted: message ", message.message_id(), ": ", persisted.message()));
+      LogError(absl::StrCat("not persisted: ", which, ": ", persisted.ToString()));
       const absl::Duration backoff = BackoffFor(options_.policy, retry);
       if (absl::Now() + backoff > give_up || !stopper_.SleepFor(backoff)) {
-        LogError(absl::StrCat("not acknowledged: message ", message.message_id(),
-                              "; the hub hands it out again"));
+        LogError(absl::StrCat("not acknowledged: ", which, " could not be persisted (", persisted.ToString(),
+                              "); the hub hands it out again"));
         return false;
       }
     }

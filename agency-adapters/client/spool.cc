@@ -18,19 +18,27 @@ absl::Status Invalid(const std::string& path, absl::string_view what) {
   return absl::DataLossError(absl::StrCat(path, ": ", what));
 }
 
-std::string Encode(const Submission& submission) {
+// The spool entry's text. An entry that cannot be made whole is an error,
+// never a partial file: the spool is what keeps a submission.
+absl::StatusOr<std::string> Encode(const Submission& submission) {
   Struct entry;
   auto& fields = *entry.mutable_fields();
   fields["method"].set_string_value(submission.method);
   fields["idempotencyKey"].set_string_value(submission.idempotency_key);
   fields["sourceName"].set_string_value(submission.source_name);
   fields["original"].set_string_value(submission.original);
-  // The request is valid JSON by construction (ToJson of a message).
-  (void)JsonStringToMessage(submission.request_json, fields["request"].mutable_struct_value());
+  if (!JsonStringToMessage(submission.request_json, fields["request"].mutable_struct_value()).ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot spool ", submission.idempotency_key, ": its request is not a JSON object"));
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   std::string json;
-  (void)MessageToJsonString(entry, &json, options);
+  const auto printed = MessageToJsonString(entry, &json, options);
+  if (!printed.ok()) {
+    return absl::InternalError(absl::StrCat("cannot spool ", submission.idempotency_key,
+                                            ": cannot convert the entry to JSON: ", printed.message().as_string()));
+  }
   return json;
 }
 
@@ -65,7 +73,9 @@ std::string Spool::PathFor(const std::string& idempotency_key) const {
 }
 
 absl::Status Spool::Put(const Submission& submission) const {
-  return WriteFileDurably(PathFor(submission.idempotency_key), Encode(submission));
+  absl::StatusOr<std::string> entry = Encode(submission);
+  if (!entry.ok()) return entry.status();
+  return WriteFileDurably(PathFor(submission.idempotency_key), *entry);
 }
 
 absl::StatusOr<std::vector<Submission>> Spool::Pending() const {

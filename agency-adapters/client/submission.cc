@@ -128,7 +128,9 @@ absl::StatusOr<Submission> Finish(absl::string_view source, const Method& method
   Submission submission;
   submission.method = std::string(method.name);
   submission.idempotency_key = GetStringField(request, "idempotency_key");
-  submission.request_json = ToJson(request);
+  absl::StatusOr<std::string> json = ToJson(request);
+  if (!json.ok()) return json.status();
+  submission.request_json = *std::move(json);
   return submission;
 }
 
@@ -140,12 +142,15 @@ std::string NewIdempotencyKey() {
                       absl::StrFormat("%016x", random()));
 }
 
-std::string ToJson(const Message& message) {
+absl::StatusOr<std::string> ToJson(const Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   std::string json;
-  // Serializing a valid message cannot fail.
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  const auto printed = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!printed.ok()) {
+    return absl::InternalError(absl::StrCat("cannot convert ", message.GetDescriptor()->full_name(),
+                                            " to JSON: ", printed.message().as_string()));
+  }
   return json;
 }
 

@@ -65,8 +65,10 @@ absl::StatusOr<v1::SubmitResponse> SendSubmission(v1::Referrals::StubInterface& 
                                                   const RetryPolicy& policy, const Stopper& stopper);
 
 // `message` in the protobuf JSON mapping, indented, field names as in the
-// proto's JSON names.
-std::string ToJson(const google::protobuf::Message& message);
+// proto's JSON names. INTERNAL naming the message type and protobuf's reason
+// when it cannot be printed (a Timestamp out of range, say): the output of a
+// failed conversion is a truncated document, never to be written anywhere.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
 }  // namespace cre::client
 

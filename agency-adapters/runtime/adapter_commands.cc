@@ -50,7 +50,16 @@ int SendNow(FolderSubmitter& submitter, const client::Submission& submission) {
               << outcome->status().message() << "\n";
     return kExitRejected;
   }
-  std::cout << client::ToJson(**outcome) << std::endl;
+  absl::StatusOr<std::string> receipt = client::ToJson(**outcome);
+  if (!receipt.ok()) {
+    // Record() failed on the same conversion, so the submission is still
+    // spooled; its replay gets the same receipt from the hub.
+    std::cerr << "accepted by the hub as message " << (*outcome)->message_id()
+              << ", but its receipt cannot be converted (kept in " << submitter.spool_dir()
+              << "): " << receipt.status().message() << "\n";
+    return kExitIoError;
+  }
+  std::cout << *receipt << std::endl;
   return kExitOk;
 }
 

@@ -114,7 +114,10 @@ absl::Status FolderSubmitter::Record(const Submission& submission,
   }
   const std::string base =
       absl::StrCat(processed_dir(), "/", client::SafeFileName(StemOf(submission)), ".", submission.idempotency_key);
-  absl::Status written = client::WriteFileDurably(base + ".receipt.json", client::ToJson(*outcome));
+  // A receipt that cannot be converted is not recorded: the submission stays
+  // in the spool, and the error says why.
+  absl::StatusOr<std::string> receipt = client::ToJson(*outcome);
+  absl::Status written = receipt.ok() ? client::WriteFileDurably(base + ".receipt.json", *receipt) : receipt.status();
   if (written.ok()) written = client::WriteFileDurably(base + ".json", original);
   if (written.ok()) {
     client::LogInfo(absl::StrCat("delivered ", StemOf(submission), ": message ", outcome->message_id(),

@@ -16,7 +16,9 @@ std::string MessageFilePath(const std::string& dir, const v1::RoutedMessage& mes
 }
 
 absl::Status WriteMessageFile(const std::string& dir, const v1::RoutedMessage& message) {
-  return client::WriteFileDurably(MessageFilePath(dir, message), client::ToJson(message));
+  absl::StatusOr<std::string> json = client::ToJson(message);
+  if (!json.ok()) return json.status();
+  return client::WriteFileDurably(MessageFilePath(dir, message), *json);
 }
 
 client::MessageHandler MessageFileWriter(std::string dir, int exit_after_writes_for_test) {

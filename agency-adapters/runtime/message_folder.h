@@ -19,10 +19,14 @@ namespace cre::adapters {
 // The file a message is written to in `dir`.
 std::string MessageFilePath(const std::string& dir, const v1::RoutedMessage& message);
 
-// Writes `message` to MessageFilePath durably.
+// Writes `message` to MessageFilePath durably. An error if it cannot be
+// converted to JSON (nothing is written) or the write fails at any step
+// (the temporary file is removed; an earlier file of that name is left as it
+// was): either way the message must not be acknowledged.
 absl::Status WriteMessageFile(const std::string& dir, const v1::RoutedMessage& message);
 
-// An inbox handler that writes each message to `dir` and logs it. With
+// An inbox handler that writes each message to `dir` and logs it; it returns
+// WriteMessageFile's error, so the inbox loop does not acknowledge. With
 // `exit_after_writes_for_test` > 0, the process exits (status 3) right after
 // that many writes, before the acknowledgement: the crash a test needs.
 client::MessageHandler MessageFileWriter(std::string dir, int exit_after_writes_for_test = 0);

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -275,6 +276,29 @@ std::vector<std::string> KeyRing::key_ids() const {
 const KeyBytes* KeyRing::Find(absl::string_view key_id) const {
   auto it = keys_.find(key_id);
   return it == keys_.end() ? nullptr : &it->second;
+}
+
+absl::StatusOr<KeyBytes> KeyRing::DeriveKey(absl::string_view key_id, absl::string_view purpose) const {
+  const KeyBytes* key = Find(key_id);
+  if (key == nullptr) return absl::NotFoundError(absl::StrCat("no key ", key_id, " in the key ring"));
+  if (purpose.empty()) return absl::InvalidArgumentError("a derived key needs a purpose");
+  CRE_RETURN_IF_ERROR(CheckSize(purpose, "purpose"));
+  // A fixed salt (RFC 5869 allows one): it only separates this hub's
+  // derivations from any other use of the same key material.
+  static constexpr absl::string_view kSalt = "cre-hub derived key v1";
+  using PkeyContext = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
+  PkeyContext ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), &EVP_PKEY_CTX_free);
+  KeyBytes derived;
+  size_t length = KeyBytes::kSize;
+  if (ctx == nullptr || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) <= 0 ||
+      EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), Bytes(kSalt), kSalt.size()) <= 0 ||
+      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), key->data(), KeyBytes::kSize) <= 0 ||
+      EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), Bytes(purpose), purpose.size()) <= 0 ||
+      EVP_PKEY_derive(ctx.get(), derived.data(), &length) <= 0 || length != KeyBytes::kSize) {
+    return OpenSslError("HKDF");
+  }
+  return derived;
 }
 
 // ---------------------------------------------------------------------------

@@ -89,6 +89,14 @@ class KeyRing {
   // still usable; the caller should log a warning (chmod 600 fixes it).
   bool file_readable_by_others() const { return file_readable_by_others_; }
 
+  // A key for one other `purpose` (e.g. signing page tokens), derived from
+  // the key `key_id` with HKDF-SHA256: the same on every hub with this key
+  // file, so it is no new secret to manage, and independent of the field key
+  // and of every other purpose's key (knowing one reveals nothing of the
+  // others). NOT_FOUND naming the id if the ring has no such key;
+  // INVALID_ARGUMENT for an empty purpose; INTERNAL if OpenSSL fails.
+  absl::StatusOr<KeyBytes> DeriveKey(absl::string_view key_id, absl::string_view purpose) const;
+
  private:
   friend class FieldCipher;
   KeyRing() = default;

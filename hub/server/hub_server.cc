@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/thread_name.h"
+#include "crypto/field_cipher.h"
+#include "crypto/token_signer.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
@@ -45,6 +47,21 @@ absl::StatusOr<std::shared_ptr<const pathway::PathwayEngine>> LoadEngine(const v
   return std::make_shared<const pathway::PathwayEngine>(*std::move(engine));
 }
 
+// Page tokens are signed with a key derived from the field key ring, which
+// every hub process sharing the database reads: a token one process issued
+// is accepted by another, and there is no new secret to manage. The store
+// reads the same file for its own use.
+absl::StatusOr<std::shared_ptr<const crypto::TokenSigner>> LoadPageTokenSigner(const v1::HubConfig& config) {
+  absl::StatusOr<crypto::KeyRing> ring = crypto::KeyRing::Load(config.field_key_file());
+  if (!ring.ok()) {
+    return absl::Status(ring.status().code(), absl::StrCat("field_key_file: ", ring.status().message()));
+  }
+  absl::StatusOr<crypto::TokenSigner> signer =
+      crypto::TokenSigner::Create(*ring, OversightService::kPageTokenPurpose);
+  if (!signer.ok()) return signer.status();
+  return std::make_shared<const crypto::TokenSigner>(*std::move(signer));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::HubConfig& config,
@@ -57,6 +74,8 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
 
   absl::StatusOr<std::shared_ptr<const pathway::PathwayEngine>> engine = LoadEngine(config);
   if (!engine.ok()) return engine.status();
+  absl::StatusOr<std::shared_ptr<const crypto::TokenSigner>> page_tokens = LoadPageTokenSigner(config);
+  if (!page_tokens.ok()) return page_tokens.status();
 
   absl::StatusOr<int> synced = hub->store_->SyncAgencies(hub->registry_->agencies());
   if (!synced.ok()) return synced.status();
@@ -105,7 +124,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->services_.push_back(std::make_unique<ReferralsService>(
       hub->registry_, hub->store_, hub->dispatcher_, router, *engine,
       static_cast<int>(config.database().pool_size())));
-  hub->services_.push_back(std::make_unique<OversightService>(hub->registry_, hub->store_));
+  hub->services_.push_back(std::make_unique<OversightService>(hub->registry_, hub->store_, *page_tokens));
   hub->deadline_watcher_ = std::make_unique<DeadlineWatcher>(
       hub->store_, *engine, router, hub->dispatcher_.get(),
       absl::Milliseconds(config.deadline_check_interval_ms()));

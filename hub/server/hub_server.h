@@ -38,7 +38,8 @@ inline constexpr absl::Duration kAuditSealInterval = absl::Milliseconds(20);
 
 class HubServer {
  public:
-  // Loads the pathway engine, syncs the config's agency registry into the
+  // Loads the pathway engine and the key ring (config.field_key_file, for
+  // signing page tokens), syncs the config's agency registry into the
   // store, starts delivering, then listens on
   // config.listen_address (port 0 picks a free port; see port()). `config`
   // must have been completed by LoadHubConfig or CompleteHubConfig.

@@ -12,6 +12,9 @@ namespace {
 
 constexpr int kDefaultPageSize = 50;
 
+// The token is not echoed: it is the client's to send, and could be anything.
+absl::Status NotOurToken() { return absl::InvalidArgumentError("page_token: not a token this hub issued"); }
+
 }  // namespace
 
 grpc::ServerUnaryReactor* OversightService::ListOpenActions(grpc::CallbackServerContext* context,
@@ -39,9 +42,24 @@ absl::Status OversightService::ListOpenActions(const v1::Agency& caller, const v
   const absl::Time now = absl::Now();
   // The CPM service oversees every case; a team sees what its agency owns.
   const std::string owner = caller.role() == v1::CPM_SERVICE ? "" : caller.id();
-  absl::StatusOr<ActionPage> page = store_->ListOpenActions(
-      owner, request.overdue_only() ? now : absl::InfiniteFuture(), page_size, request.page_token());
+  // A token is good for the agency it was issued to and the query it was
+  // issued for; page_size may change from page to page.
+  const absl::string_view bound_to[] = {caller.id(), request.overdue_only() ? "overdue_only" : "all"};
+  std::string cursor;
+  if (!request.page_token().empty()) {
+    absl::optional<std::string> verified = page_tokens_->Verify(bound_to, request.page_token());
+    if (!verified.has_value() || verified->empty()) return NotOurToken();
+    cursor = *std::move(verified);
+  }
+  absl::StatusOr<ActionPage> page =
+      store_->ListOpenActions(owner, request.overdue_only() ? now : absl::InfiniteFuture(), page_size, cursor);
   if (!page.ok()) return page.status();
+  std::string next_page_token;
+  if (!page->next_page_token.empty()) {
+    absl::StatusOr<std::string> signed_token = page_tokens_->Sign(bound_to, page->next_page_token);
+    if (!signed_token.ok()) return absl::InternalError(signed_token.status().message());
+    next_page_token = *std::move(signed_token);
+  }
   for (const auto& [case_id, action] : page->actions) {
     v1::OpenActionSummary* summary = response->add_actions();
     summary->set_case_id(case_id);
@@ -53,7 +71,7 @@ absl::Status OversightService::ListOpenActions(const v1::Agency& caller, const v
     summary->set_status(action.due_at <= now ? v1::ACTION_STATUS_OVERDUE : v1::ACTION_STATUS_PENDING);
     summary->set_rule_id(action.rule_id);
   }
-  response->set_next_page_token(page->next_page_token);
+  response->set_next_page_token(next_page_token);
   return absl::OkStatus();
 }
 

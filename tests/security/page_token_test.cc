@@ -1,0 +1,158 @@
+// Oversight page tokens are the hub's own: a well-formed token the hub never
+// issued (the store's own cursor, base64url but unsigned), a
+// token issued to another agency or for another query is refused
+// INVALID_ARGUMENT without echoing it; genuine tokens page through every
+// action, through either of two hub processes sharing the database.
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cre/v1/oversight.grpc.pb.h"
+#include "cre/v1/referrals.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "support/test_hub.h"
+
+namespace cre {
+namespace {
+
+using ::cre::testing::TestHub;
+using ::google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+google::protobuf::Timestamp At(absl::Time t) { return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t)); }
+
+struct Listed {
+  grpc::Status status;
+  v1::ListOpenActionsResponse response;
+};
+
+Listed List(const TestHub& hub, const std::string& agency, int page_size, const std::string& token = "",
+            bool overdue_only = false) {
+  v1::ListOpenActionsRequest request;
+  request.set_overdue_only(overdue_only);
+  request.set_page_size(page_size);
+  request.set_page_token(token);
+  grpc::ClientContext context;
+  Listed listed;
+  listed.status = v1::Oversight::NewStub(hub.ChannelFor(agency))->ListOpenActions(&context, request, &listed.response);
+  return listed;
+}
+
+class PageTokenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Two looked-after children assessed HIGH, one three days ago: open
+    // actions owned by CSC, some overdue.
+    OpenCase(absl::Now() - absl::Hours(72), "late");
+    OpenCase(absl::Now() - absl::Hours(1), "soon");
+  }
+
+  void OpenCase(absl::Time assessed_at, const std::string& key) {
+    v1::SubmitConcernRequest open;
+    open.set_idempotency_key(key + "-open");
+    v1::NewChild* child = open.mutable_new_child();
+    child->mutable_details()->set_family_name("Example");
+    child->mutable_child()->set_date_of_birth("2012-03-04");
+    child->mutable_child()->set_open_plan(v1::OPEN_PLAN_LOOKED_AFTER);
+    child->mutable_child()->set_looked_after(true);
+    child->mutable_child()->set_home_authority_code("E06000015");
+    open.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_LOW);
+    open.mutable_concern()->set_narrative("n");
+    *open.mutable_concern()->mutable_identified_at() = At(assessed_at - absl::Hours(1));
+    v1::SubmitResponse opened;
+    {
+      grpc::ClientContext context;
+      ASSERT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->SubmitConcern(&context, open, &opened).ok());
+    }
+    v1::RecordRiskAssessmentRequest assess;
+    assess.set_idempotency_key(key + "-assess");
+    assess.set_case_id(opened.case_id());
+    *assess.mutable_assessment()->mutable_assessed_at() = At(assessed_at);
+    assess.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);
+    assess.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+    grpc::ClientContext context;
+    v1::SubmitResponse assessed;
+    ASSERT_TRUE(
+        v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->RecordRiskAssessment(&context, assess, &assessed).ok());
+  }
+
+  static void ExpectRefused(const Listed& listed, const std::string& token) {
+    EXPECT_EQ(listed.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << listed.status.error_message();
+    EXPECT_EQ(listed.status.error_message(), "page_token: not a token this hub issued");
+    EXPECT_THAT(listed.status.error_message(), Not(HasSubstr(token)));
+    EXPECT_EQ(listed.response.actions_size(), 0);
+  }
+
+  TestHub hub_;
+};
+
+TEST_F(PageTokenTest, AWellFormedTokenTheHubNeverIssuedIsRefused) {
+  const Listed all = List(hub_, "derby-cpm", 500);
+  ASSERT_TRUE(all.status.ok()) << all.status.error_message();
+  ASSERT_GE(all.response.actions_size(), 2);
+  // "due|case|rule" in base64url: the store's own cursor, well formed and
+  // naming a real case and rule, but not signed by the hub.
+  const v1::OpenActionSummary& first = all.response.actions(0);
+  for (const std::string& cursor :
+       {absl::StrCat("1970-01-02 00:00:00|", first.case_id(), "|", first.rule_id()),
+        absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M:%E6S", absl::FromUnixSeconds(first.due_at().seconds()),
+                                      absl::UTCTimeZone()),
+                     "|", first.case_id(), "|", first.rule_id())}) {
+    const std::string forged = absl::WebSafeBase64Escape(cursor);
+    ExpectRefused(List(hub_, "derby-cpm", 1, forged), forged);
+    ExpectRefused(List(hub_, "derby-csc", 1, forged), forged);
+  }
+}
+
+TEST_F(PageTokenTest, ATokenIssuedToOneAgencyOrForOneQueryIsRefusedForAnother) {
+  const Listed csc = List(hub_, "derby-csc", 1);
+  ASSERT_TRUE(csc.status.ok()) << csc.status.error_message();
+  const std::string csc_token = csc.response.next_page_token();
+  ASSERT_FALSE(csc_token.empty()) << "CSC should own more than one open action";
+  const Listed cpm = List(hub_, "derby-cpm", 1);
+  ASSERT_TRUE(cpm.status.ok()) << cpm.status.error_message();
+  const std::string cpm_token = cpm.response.next_page_token();
+  ASSERT_FALSE(cpm_token.empty());
+
+  // The CPM service's token would show a team every agency's actions.
+  ExpectRefused(List(hub_, "derby-csc", 1, cpm_token), cpm_token);
+  ExpectRefused(List(hub_, "derby-cpm", 1, csc_token), csc_token);
+  // Issued for every open action, used for the overdue ones only.
+  ExpectRefused(List(hub_, "derby-csc", 1, csc_token, /*overdue_only=*/true), csc_token);
+
+  // Each is still good for its own agency and query, and the page size may change.
+  EXPECT_TRUE(List(hub_, "derby-csc", 5, csc_token).status.ok());
+  EXPECT_TRUE(List(hub_, "derby-cpm", 5, cpm_token).status.ok());
+}
+
+TEST_F(PageTokenTest, GenuineTokensPageThroughEveryActionThroughEitherOfTwoHubProcesses) {
+  TestHub other(hub_.database());  // the same key file, the same database
+  const Listed all = List(hub_, "derby-cpm", 500);
+  ASSERT_TRUE(all.status.ok()) << all.status.error_message();
+  EXPECT_TRUE(all.response.next_page_token().empty());
+  std::vector<std::string> expected;
+  for (const auto& a : all.response.actions()) expected.push_back(a.case_id() + " " + a.rule_id());
+
+  std::vector<std::string> paged;
+  std::string token;
+  int pages = 0;
+  do {
+    const Listed page = List(pages % 2 == 0 ? hub_ : other, "derby-cpm", 1, token);
+    ASSERT_TRUE(page.status.ok()) << "page " << pages << ": " << page.status.error_message();
+    ASSERT_LE(page.response.actions_size(), 1);
+    for (const auto& a : page.response.actions()) paged.push_back(a.case_id() + " " + a.rule_id());
+    token = page.response.next_page_token();
+    ASSERT_LE(++pages, all.response.actions_size() + 1);
+  } while (!token.empty());
+  EXPECT_EQ(paged, expected);
+}
+
+}  // namespace
+}  // namespace cre
