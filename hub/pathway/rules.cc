@@ -188,6 +188,51 @@ constexpr RuleInfo kRules[] = {
 // clang-format on
 static_assert(sizeof(kRules) / sizeof(kRules[0]) == kRuleCount, "one kRules entry per RuleIndex");
 
+constexpr char kEvidencedSection[] = "Actions evidenced by later steps";
+
+// Actions evidenced by later steps: a row only where the procedure lets the
+// later step happen only after the action. docs/pathway.md lists the rows
+// and the actions reviewed and left out.
+// clang-format off
+constexpr EvidenceInfo kEvidence[] = {
+  {&kRules[kHighThreshold],
+   {v1::EVENT_KIND_CRE_MEETING_REQUESTED, v1::EVENT_KIND_CRE_MEETING_SCHEDULED,
+    v1::EVENT_KIND_CRE_MEETING_HELD, v1::EVENT_KIND_CP_CONFERENCE_REQUESTED,
+    v1::EVENT_KIND_CP_CONFERENCE_HELD},
+   "the threshold discussion with a CPM confirms the need for a CRE meeting or an ICPC: the CPM "
+   "convenes a CRE meeting on that request, a CP conference is requested through a discussion "
+   "with a CPM, and a CP plan's review conference is brought forward after the conversation with "
+   "the CPM",
+   kEvidencedSection},
+  {&kRules[kMediumThreshold],
+   {v1::EVENT_KIND_CRE_MEETING_REQUESTED, v1::EVENT_KIND_CRE_MEETING_SCHEDULED,
+    v1::EVENT_KIND_CRE_MEETING_HELD, v1::EVENT_KIND_CP_CONFERENCE_REQUESTED,
+    v1::EVENT_KIND_CP_CONFERENCE_HELD},
+   "as for HIGH: the manager's threshold discussion with a CPM confirms the need for a CRE meeting "
+   "or an ICPC, and each of these steps follows that decision",
+   kEvidencedSection},
+  {&kRules[kCpRequest], {v1::EVENT_KIND_ICPC_HELD},
+   "a Child Protection Conference is held only once requested: an ICPC after the S47 outcome "
+   "shows the TM's request through a CPM was made",
+   kEvidencedSection},
+};
+// clang-format on
+
+bool Evidences(const EvidenceInfo& row, v1::EventKind kind) {
+  for (v1::EventKind by : row.by) {
+    if (by != v1::EVENT_KIND_UNSPECIFIED && by == kind) return true;
+  }
+  return false;
+}
+
+// The row for this rule, or null.
+const EvidenceInfo* EvidenceFor(RuleIndex index) {
+  for (const EvidenceInfo& row : kEvidence) {
+    if (row.rule == &kRules[index]) return &row;
+  }
+  return nullptr;
+}
+
 // How the case is recorded: DOMAIN.md's table, by level and plan.
 constexpr v1::Recording kRecordingTable[3][5] = {
     // NONE, EARLY_HELP, CHILD_IN_NEED, CHILD_PROTECTION, LOOKED_AFTER
@@ -252,6 +297,9 @@ class Context {
   const EventFact* s47_strategy = nullptr;  // the strategy meeting that opened the S47
   const EventFact* s47_outcome = nullptr;
   const EventFact* cre_request = nullptr;
+  // The threshold discussion or the first later step that evidences it
+  // (kEvidence); `threshold` alone carries the decision.
+  const EventFact* threshold_done = nullptr;
 
   const EventFact* First(v1::EventKind kind, absl::Time from) const {
     for (int i = 0; i < events; ++i) {
@@ -260,6 +308,21 @@ class Context {
     }
     return nullptr;
   }
+  // The first event at or after `from` that shows the rule's action done:
+  // `done` itself or a later step that evidences it (kEvidence). `from` is
+  // the point from which the rule counts its deadline, the same bound it
+  // gives `done`: a step recorded before it answered an earlier round (an
+  // earlier level, strategy discussion or S47 outcome) and shows nothing
+  // about this one.
+  const EventFact* DoneBy(RuleIndex rule, v1::EventKind done, absl::Time from) const {
+    const EvidenceInfo* row = EvidenceFor(rule);
+    for (int i = 0; i < events; ++i) {
+      const EventFact& e = f.events[i];
+      if (e.at >= from && (e.kind == done || (row && Evidences(*row, e.kind)))) return &e;
+    }
+    return nullptr;
+  }
+
   const EventFact* Last(v1::EventKind kind, absl::Time from = absl::InfinitePast()) const {
     for (int i = events - 1; i >= 0; --i) {
       const EventFact& e = f.events[i];
@@ -359,6 +422,8 @@ class Context {
         : medium_start               ? medium_start->at
                                      : absl::InfiniteFuture();
     threshold = First(v1::EVENT_KIND_THRESHOLD_DISCUSSION_HELD, threshold_from);
+    threshold_done = DoneBy(level == v1::RISK_LEVEL_HIGH ? kHighThreshold : kMediumThreshold,
+                            v1::EVENT_KIND_THRESHOLD_DISCUSSION_HELD, threshold_from);
     ReadS47();
     ReadCreRequest();
   }
@@ -376,14 +441,17 @@ class Context {
     if (s47_strategy) s47_outcome = First(v1::EVENT_KIND_S47_OUTCOME, s47_strategy->at);
   }
 
-  // The request for a CRE meeting: an explicit request or a threshold
-  // discussion that decided on one, whichever came first.
+  // The request for a CRE meeting: an explicit request, a threshold
+  // discussion that decided on one, or the meeting scheduled or held (the
+  // CPM convenes it only on a request), whichever came first.
   void ReadCreRequest() {
     if (!medium_start) return;
     for (int i = 0; i < events; ++i) {
       const EventFact& e = f.events[i];
       if (e.at < medium_start->at) continue;
       if (e.kind == v1::EVENT_KIND_CRE_MEETING_REQUESTED ||
+          e.kind == v1::EVENT_KIND_CRE_MEETING_SCHEDULED ||
+          e.kind == v1::EVENT_KIND_CRE_MEETING_HELD ||
           (e.kind == v1::EVENT_KIND_THRESHOLD_DISCUSSION_HELD &&
            e.threshold_outcome == v1::THRESHOLD_OUTCOME_CRE_MEETING)) {
         cre_request = &e;
@@ -591,7 +659,7 @@ void ThresholdDiscussion(const Context& c, Emitter& e) {
   ActionResult& r = e.Add(high ? kHighThreshold : kMediumThreshold);
   // On a CP plan the social worker liaises with the existing CPM.
   if (c.plan == v1::OPEN_PLAN_CHILD_PROTECTION) r.owner = kSw;
-  Done(r, c.threshold);
+  Done(r, c.threshold_done);
   if (high) {
     if (!c.strategy) return Waiting(r, v1::STRATEGY_DISCUSSION);
     e.DueAfter(r, *c.strategy);
@@ -624,7 +692,7 @@ void CpConferenceRequest(const Context& c, Emitter& e) {
   }
   ActionResult& r = e.Add(kCpRequest);
   e.DueAfter(r, *out);
-  Done(r, c.First(v1::EVENT_KIND_CP_CONFERENCE_REQUESTED, out->at));
+  Done(r, c.DoneBy(kCpRequest, v1::EVENT_KIND_CP_CONFERENCE_REQUESTED, out->at));
 }
 
 // An ICPC follows an S47 that met the CP threshold (or a CP conference
@@ -635,7 +703,7 @@ void Icpc(const Context& c, Emitter& e) {
   const EventFact* out = c.s47_outcome;
   const bool asks = out && (out->other_concerns || out->very_high_risk);
   const EventFact* request =
-      asks ? c.First(v1::EVENT_KIND_CP_CONFERENCE_REQUESTED, out->at) : nullptr;
+      asks ? c.DoneBy(kCpRequest, v1::EVENT_KIND_CP_CONFERENCE_REQUESTED, out->at) : nullptr;
   const bool by_s47 = out && (out->cp_threshold_met || request);
   const bool by_threshold =
       c.threshold && c.threshold->threshold_outcome == v1::THRESHOLD_OUTCOME_ICPC;
@@ -660,6 +728,9 @@ void CpConferenceBroughtForward(const Context& c, Emitter& e) {
       c.threshold ? c.threshold->threshold_outcome : v1::THRESHOLD_OUTCOME_UNSPECIFIED;
   const bool decided = outcome == v1::THRESHOLD_OUTCOME_CRE_MEETING ||
                        outcome == v1::THRESHOLD_OUTCOME_ICPC;
+  // A discussion known only from a later step (kEvidence) asked for a
+  // meeting or a conference: that step is the request.
+  if (!request && !c.threshold) request = c.threshold_done;
   if (!decided && !request && c.threshold) return;  // no meeting needed
   ActionResult& r = e.Add(kBroughtForward);
   const EventFact* anchor = decided ? c.threshold : request;
@@ -721,8 +792,9 @@ void CreMeetings(const Context& c, Emitter& e) {
   if (!c.CreTrack()) return;
   const EventFact* request = c.cre_request;
   if (!request) {
-    // The threshold discussion decided on something else.
-    if (c.threshold) return;
+    // The threshold discussion (held, or evidenced by a CP conference
+    // requested or brought forward) decided on something else.
+    if (c.threshold_done) return;
     ActionResult& r = e.Add(kCreMeeting);
     MeetingRoles(c, r);
     return Waiting(r, v1::CPM_THRESHOLD_DISCUSSION,
@@ -810,6 +882,8 @@ v1::ActionStatus StatusOf(const ActionResult& a, absl::Time now) {
 }  // namespace
 
 absl::Span<const RuleInfo> AllRules() { return absl::MakeConstSpan(kRules); }
+
+absl::Span<const EvidenceInfo> AllEvidence() { return absl::MakeConstSpan(kEvidence); }
 
 const RuleInfo* FindRule(const std::string& id) {
   for (const RuleInfo& r : kRules) {

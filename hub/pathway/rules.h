@@ -6,6 +6,7 @@
 //   PathwayResult result;
 //   ApplyRules(facts, now, policy, calendar, &result);
 //   const RuleInfo* r = FindRule("high.strategy_discussion");
+//   for (const EvidenceInfo& e : AllEvidence()) ...  // actions done by a later step
 #ifndef CRE_HUB_PATHWAY_RULES_H_
 #define CRE_HUB_PATHWAY_RULES_H_
 
@@ -37,6 +38,23 @@ struct RuleInfo {
 
 // Every rule, in the order their actions are reported.
 absl::Span<const RuleInfo> AllRules();
+
+// A rule's action evidenced by a later step: the procedure lets each of `by`
+// happen only after the action, so once one is recorded the action is DONE
+// (done_at: the first of them) even if the action itself was never recorded.
+// Only steps recorded at or after the point from which the rule counts its
+// deadline count (see docs/pathway.md, "Actions evidenced by later steps").
+struct EvidenceInfo {
+  const RuleInfo* rule;
+  static constexpr int kMaxBy = 5;
+  cre::v1::EventKind by[kMaxBy];  // unused entries EVENT_KIND_UNSPECIFIED
+  // Why each of `by` can only follow the action, in the procedure's words.
+  const char* reason;
+  const char* section;  // of docs/pathway.md
+};
+
+// Every row of the evidence table, in rule order.
+absl::Span<const EvidenceInfo> AllEvidence();
 
 // The rule with this id, or null.
 const RuleInfo* FindRule(const std::string& id);
