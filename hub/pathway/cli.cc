@@ -4,6 +4,7 @@
 #include <map>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -24,17 +25,19 @@ namespace {
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
-constexpr char kPathwayUsage[] =
-    "usage: hubctl pathway evaluate --case FILE.json [--at INSTANT] [--policy FILE]\n"
-    "                               [--holidays FILE] [--authority ONS_CODE]\n"
-    "  INSTANT is RFC 3339 with an offset, e.g. 2026-03-31T09:00:00+01:00 (default: now)\n";
+// The command line is wrong (as against: a file or the case is): exit 2,
+// not 1. The message names the flag or word at fault.
+constexpr char kUsagePayload[] = "cre.pathway.cli/usage";
 
-constexpr char kCalendarUsage[] =
-    "usage: hubctl calendar holidays YEAR [--holidays FILE]\n"
-    "       hubctl calendar add-working-days DATE N [--holidays FILE]\n"
-    "       hubctl calendar add-working-hours INSTANT N [--holidays FILE]\n"
-    "  DATE is YYYY-MM-DD; N < 0 counts back (add-working-days only);\n"
-    "  INSTANT is RFC 3339 with an offset; instants print in Europe/London local time\n";
+absl::Status UsageError(const std::string& message) {
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kUsagePayload, absl::Cord());
+  return status;
+}
+
+bool IsUsageError(const absl::Status& status) {
+  return status.GetPayload(kUsagePayload).has_value();
+}
 
 // Positional words and --name VALUE (or --name=VALUE) flags.
 struct Args {
@@ -59,10 +62,10 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& raw,
     } else if (i + 1 < raw.size()) {
       value = raw[++i];
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("--", name, ": needs a value"));
+      return UsageError(absl::StrCat("--", name, ": needs a value"));
     }
     if (std::find(known_flags.begin(), known_flags.end(), name) == known_flags.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+      return UsageError(absl::StrCat("unknown flag --", name));
     }
     args.flags[name] = value;
   }
@@ -78,8 +81,7 @@ absl::StatusOr<absl::Time> ParseInstant(const std::string& text, const std::stri
   absl::Time t;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": not an RFC 3339 instant with an offset: ", text));
+    return UsageError(absl::StrCat(what, ": not an RFC 3339 instant with an offset: ", text));
   }
   return t;
 }
@@ -87,7 +89,7 @@ absl::StatusOr<absl::Time> ParseInstant(const std::string& text, const std::stri
 absl::StatusOr<int> ParseCount(const std::string& text, const std::string& what) {
   int n = 0;
   if (!absl::SimpleAtoi(text, &n)) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": not a whole number: ", text));
+    return UsageError(absl::StrCat(what, ": not a whole number: ", text));
   }
   return n;
 }
@@ -101,10 +103,10 @@ absl::StatusOr<Calendar> LoadCalendar(const Args& args) {
 
 absl::StatusOr<std::string> EvaluateCommand(const Args& args) {
   if (args.words.size() != 1 || args.words[0] != "evaluate") {
-    return absl::InvalidArgumentError("expected: evaluate");
+    return UsageError("expected: evaluate");
   }
   const std::string case_path = FlagOr(args, "case", "");
-  if (case_path.empty()) return absl::InvalidArgumentError("--case: required");
+  if (case_path.empty()) return UsageError("--case: required");
   absl::Time now = absl::Now();  // the command line is the edge that may read the clock
   if (args.flags.count("at")) {
     absl::StatusOr<absl::Time> at = ParseInstant(args.flags.at("at"), "--at");
@@ -143,39 +145,39 @@ absl::StatusOr<std::string> EvaluateCommand(const Args& args) {
 }
 
 absl::StatusOr<std::string> Holidays(const Args& args, const Calendar& calendar) {
-  if (args.words.size() != 2) return absl::InvalidArgumentError("expected: holidays YEAR");
+  if (args.words.size() != 2) return UsageError("expected: holidays YEAR");
   absl::StatusOr<int> year = ParseCount(args.words[1], "YEAR");
   if (!year.ok()) return year.status();
-  if (*year < 1 || *year > 9999) return absl::InvalidArgumentError("YEAR: out of range");
+  if (*year < 1 || *year > 9999) return UsageError("YEAR: out of range");
   std::string text;
   for (absl::CivilDay d : calendar.BankHolidays(*year)) absl::StrAppend(&text, FormatLocalDate(d), "\n");
   return text;
 }
 
 absl::StatusOr<std::string> AddWorkingDays(const Args& args, const Calendar& calendar) {
-  if (args.words.size() != 3) return absl::InvalidArgumentError("expected: add-working-days DATE N");
+  if (args.words.size() != 3) return UsageError("expected: add-working-days DATE N");
   absl::CivilDay day;
   if (!ParseLocalDate(args.words[1], &day)) {
-    return absl::InvalidArgumentError(absl::StrCat("DATE: not a date (want YYYY-MM-DD): ", args.words[1]));
+    return UsageError(absl::StrCat("DATE: not a date (want YYYY-MM-DD): ", args.words[1]));
   }
   absl::StatusOr<int> n = ParseCount(args.words[2], "N");
   if (!n.ok()) return n.status();
-  if (*n > 100000 || *n < -100000) return absl::InvalidArgumentError("N: out of range");
+  if (*n > 100000 || *n < -100000) return UsageError("N: out of range");
   return FormatLocalDate(calendar.AddWorkingDays(day, *n)) + "\n";
 }
 
 absl::StatusOr<std::string> AddWorkingHours(const Args& args, const Calendar& calendar) {
-  if (args.words.size() != 3) return absl::InvalidArgumentError("expected: add-working-hours INSTANT N");
+  if (args.words.size() != 3) return UsageError("expected: add-working-hours INSTANT N");
   absl::StatusOr<absl::Time> t = ParseInstant(args.words[1], "INSTANT");
   if (!t.ok()) return t.status();
   absl::StatusOr<int> n = ParseCount(args.words[2], "N");
   if (!n.ok()) return n.status();
-  if (*n < 0 || *n > 1000000) return absl::InvalidArgumentError("N: must be 0 to 1000000");
+  if (*n < 0 || *n > 1000000) return UsageError("N: must be 0 to 1000000");
   return calendar.FormatLocal(calendar.AddWorkingHours(*t, *n)) + "\n";
 }
 
 absl::StatusOr<std::string> CalendarCommand(const Args& args) {
-  if (args.words.empty()) return absl::InvalidArgumentError("expected a calendar command");
+  if (args.words.empty()) return UsageError("expected a calendar command");
   using Command = absl::StatusOr<std::string> (*)(const Args&, const Calendar&);
   static const std::map<std::string, Command> kCommands = {
       {"holidays", Holidays},
@@ -184,29 +186,29 @@ absl::StatusOr<std::string> CalendarCommand(const Args& args) {
   };
   auto it = kCommands.find(args.words[0]);
   if (it == kCommands.end()) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown calendar command: ", args.words[0]));
+    return UsageError(absl::StrCat("unknown calendar command: ", args.words[0]));
   }
   absl::StatusOr<Calendar> calendar = LoadCalendar(args);
   if (!calendar.ok()) return calendar.status();
   return it->second(args, *calendar);
 }
 
-// Runs `command` and prints its output, or its error and the usage.
+// Runs `command` and prints its output, or its error. `help` is the
+// hubctl command whose --help applies; the help text is hubctl's.
 template <typename Command>
 int Run(Command command, const std::vector<std::string>& raw,
-        const std::vector<std::string>& flags, const char* usage, std::ostream& out,
+        const std::vector<std::string>& flags, const std::string& help, std::ostream& out,
         std::ostream& err) {
-  if (raw.empty() || raw[0] == "help" || raw[0] == "--help") {
-    err << usage;
-    return raw.empty() ? kExitUsage : 0;
-  }
   absl::StatusOr<Args> args = ParseArgs(raw, flags);
   absl::StatusOr<std::string> text = args.ok() ? command(*args) : args.status();
   if (!text.ok()) {
-    err << "error: " << text.status().message() << "\n";
-    const bool usage_error = !args.ok() || absl::StartsWith(text.status().message(), "expected");
-    if (usage_error) err << usage;
-    return usage_error ? kExitUsage : kExitError;
+    err << "hubctl: " << text.status().message();
+    if (!IsUsageError(text.status())) {
+      err << "\n";
+      return kExitError;
+    }
+    err << "; see hubctl " << help << " --help\n";
+    return kExitUsage;
   }
   out << *text;
   if (!text->empty() && text->back() != '\n') out << "\n";
@@ -216,12 +218,14 @@ int Run(Command command, const std::vector<std::string>& raw,
 }  // namespace
 
 int RunPathwayCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  return Run(EvaluateCommand, args, {"case", "at", "policy", "holidays", "authority"}, kPathwayUsage, out,
-             err);
+  return Run(EvaluateCommand, args, {"case", "at", "policy", "holidays", "authority"},
+             "pathway evaluate", out, err);
 }
 
 int RunCalendarCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  return Run(CalendarCommand, args, {"holidays"}, kCalendarUsage, out, err);
+  const bool known = !args.empty() && (args[0] == "holidays" || args[0] == "add-working-days" ||
+                                       args[0] == "add-working-hours");
+  return Run(CalendarCommand, args, {"holidays"}, known ? "calendar " + args[0] : "calendar", out, err);
 }
 
 }  // namespace cre::pathway

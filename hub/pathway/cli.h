@@ -1,6 +1,10 @@
 // The pathway's command line, run by hubctl: `hubctl pathway ...` and
 // `hubctl calendar ...`. Output goes to `out` only when the command
-// succeeds; errors go to `err` and give a non-zero exit code.
+// succeeds; errors go to `err` and give hubctl's exit codes: 1 when the
+// command failed (a file cannot be read, the case is invalid), 2 when the
+// command line is wrong (a bad flag, word or value, named in the message).
+// The help text is hubctl's (hub/tools/hubctl.cc), which checks the words
+// against its table before it calls these.
 //
 //   hubctl pathway evaluate --case case.json --at 2026-03-31T09:00:00+01:00
 //   hubctl calendar holidays 2027

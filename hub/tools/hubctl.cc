@@ -1,25 +1,24 @@
-// hubctl: the operator's command line.
+// hubctl: the operator's command line. `hubctl --help` lists the commands;
+// `hubctl COMMAND [SUBCOMMAND] --help` prints one. Every command, its flags
+// and its help text are one row of kCommands below, so that help, the
+// README (which repeats `hubctl --help`) and the detection of unknown words
+// cannot disagree.
 //
-//   hubctl migrate --config FILE           apply pending schema migrations
-//   hubctl migrate --config FILE --status  list the applied versions
-//   hubctl deliveries dead --config FILE [--limit N]      list dead-lettered deliveries
-//   hubctl deliveries requeue --config FILE (--all | ID...)  hand them out again
-//   hubctl audit verify --config FILE [--anchor SEQ:HASH]  walk the chain
-//   hubctl audit export --config FILE [--from INSTANT] [--to INSTANT]  JSON lines
-//   hubctl audit seal --config FILE                        chain what is journalled
-//   hubctl pathway evaluate --case FILE.json [--at INSTANT]
-//   hubctl calendar holidays YEAR | add-working-days DATE N | add-working-hours INSTANT N
-//
-// Results go to stdout, errors to stderr naming what is wrong; the exit
-// status is 0 on success, 1 on a failed operation (for audit verify: the
-// chain is broken), 2 on a usage error, 3 when audit verify could not read
-// the chain (the database is unreachable, say).
+// Results go to stdout, errors to stderr naming what is wrong. Exit status:
+// 0 ok; 1 the operation failed (for audit verify: the chain is broken);
+// 2 a usage error (an unknown command, subcommand or flag, a missing
+// required flag, a bad value); 3 audit verify could not read the chain (the
+// database is unreachable, say), so it says neither "intact" nor "broken".
+#include <algorithm>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "audit/audit_chain.h"
@@ -33,27 +32,69 @@
 
 namespace {
 
-constexpr char kUsage[] =
-    "usage:\n"
-    "  hubctl migrate --config FILE [--status]\n"
-    "  hubctl deliveries dead --config FILE [--limit N]\n"
-    "  hubctl deliveries requeue --config FILE (--all | DELIVERY_ID...)\n"
-    "  hubctl audit verify --config FILE [--anchor SEQ:HASH]\n"
-    "  hubctl audit export --config FILE [--from INSTANT] [--to INSTANT]\n"
-    "  hubctl audit seal --config FILE\n"
-    "  hubctl pathway evaluate --case FILE.json [--at INSTANT] [--policy FILE] [--holidays FILE]\n"
-    "  hubctl calendar holidays YEAR\n"
-    "  hubctl calendar add-working-days DATE N\n"
-    "  hubctl calendar add-working-hours INSTANT N\n";
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnverified = 3;
 
-int Usage(const std::string& problem) {
-  std::cerr << "hubctl: " << problem << "\n" << kUsage;
-  return 2;
+constexpr char kExitStatusHelp[] =
+    "exit status: 0 ok; 1 the operation failed (audit verify: the chain is broken); 2 usage error;\n"
+    "  3 audit verify could not read the chain\n";
+
+struct Flag {
+  const char* name;   // "--config"
+  const char* value;  // what it takes ("FILE"), or nullptr for a switch
+  bool required;
+  const char* help;
+};
+
+struct Command;
+
+// A command line checked against its row of kCommands.
+struct Invocation {
+  const Command* command;
+  std::map<std::string, std::string> flags;  // "--config" -> value; "" for a switch
+  std::vector<std::string> operands;
+  std::vector<std::string> words;  // everything after the command words, as given
+
+  bool Has(const std::string& flag) const { return flags.count(flag) > 0; }
+  std::string Get(const std::string& flag) const {
+    auto it = flags.find(flag);
+    return it == flags.end() ? "" : it->second;
+  }
+};
+
+struct Command {
+  const char* command;
+  const char* subcommand;  // "" for a command without subcommands
+  const char* usage;       // what follows "hubctl COMMAND [SUBCOMMAND]" on the usage line
+  const char* description;
+  std::vector<Flag> flags;
+  const char* operands;  // the positional words' names, for messages ("YEAR", "DATE N")
+  int min_operands;
+  int max_operands;  // -1: any number
+  int (*handler)(const Invocation&);
+
+  std::string Words() const {
+    return *subcommand ? absl::StrCat(command, " ", subcommand) : std::string(command);
+  }
+  std::string UsageLine() const { return absl::StrCat("hubctl ", Words(), " ", usage); }
+};
+
+// A usage error: the message names the word at fault, and where help is.
+int UsageError(const std::string& words, const std::string& problem) {
+  std::cerr << "hubctl: " << problem << "; see hubctl " << (words.empty() ? "" : words + " ")
+            << "--help\n";
+  return kExitUsage;
+}
+
+int UsageError(const Invocation& inv, const std::string& problem) {
+  return UsageError(inv.command->Words(), problem);
 }
 
 int Fail(const absl::Status& status) {
   std::cerr << "hubctl: " << status.message() << "\n";
-  return 1;
+  return kExitFailed;
 }
 
 // The database settings of the hub's config at `config_path`.
@@ -63,23 +104,10 @@ absl::StatusOr<cre::mysql::ConnectionSettings> LoadSettings(const std::string& c
   return cre::mysql::SettingsFromConfig(config->database());
 }
 
-int Migrate(const std::vector<std::string>& args) {
-  std::string config_path;
-  bool status_only = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else if (args[i] == "--status") {
-      status_only = true;
-    } else {
-      return Usage("migrate: unexpected argument " + args[i]);
-    }
-  }
-  if (config_path.empty()) return Usage("migrate: --config FILE is required");
-
-  absl::StatusOr<cre::mysql::ConnectionSettings> settings = LoadSettings(config_path);
+int Migrate(const Invocation& inv) {
+  absl::StatusOr<cre::mysql::ConnectionSettings> settings = LoadSettings(inv.Get("--config"));
   if (!settings.ok()) return Fail(settings.status());
-  if (!status_only) {
+  if (!inv.Has("--status")) {
     absl::StatusOr<std::vector<cre::mysql::Migration>> migrations =
         cre::mysql::ParseMigrations(cre::mysql::EmbeddedMigrationFiles());
     absl::StatusOr<int> applied =
@@ -92,7 +120,7 @@ int Migrate(const std::vector<std::string>& args) {
   if (!versions.ok()) return Fail(versions.status());
   std::cout << "schema " << settings->schema << " has migrations: "
             << absl::StrJoin(*versions, ", ") << "\n";
-  return 0;
+  return kExitOk;
 }
 
 absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> OpenStore(const std::string& config_path) {
@@ -101,51 +129,39 @@ absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> OpenStore(const std::str
   return cre::mysql::OpenMysqlStore(*config);
 }
 
-// hubctl deliveries dead|requeue ...
-int Deliveries(const std::vector<std::string>& args) {
-  if (args.empty()) return Usage("deliveries: dead or requeue?");
-  const std::string action = args[0];
-  std::string config_path;
+int DeliveriesDead(const Invocation& inv) {
   int limit = 100;
-  bool all = false;
-  std::vector<int64_t> ids;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else if (args[i] == "--limit" && i + 1 < args.size()) {
-      if (!absl::SimpleAtoi(args[++i], &limit) || limit <= 0) return Usage("--limit: a positive number");
-    } else if (args[i] == "--all") {
-      all = true;
-    } else if (int64_t id; absl::SimpleAtoi(args[i], &id) && id > 0) {
-      ids.push_back(id);
-    } else {
-      return Usage("deliveries: unexpected argument " + args[i]);
-    }
+  if (inv.Has("--limit") && (!absl::SimpleAtoi(inv.Get("--limit"), &limit) || limit <= 0)) {
+    return UsageError(inv, "--limit: not a positive number: " + inv.Get("--limit"));
   }
-  if (config_path.empty()) return Usage("deliveries: --config FILE is required");
-  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(config_path);
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
   if (!store.ok()) return Fail(store.status());
+  absl::StatusOr<std::vector<cre::DeadDelivery>> dead = (*store)->ListDeadDeliveries(limit);
+  if (!dead.ok()) return Fail(dead.status());
+  std::cout << "delivery_id\trecipient\tkind\tattempts\tcreated_at\tmessage_id\n";
+  for (const cre::DeadDelivery& d : *dead) {
+    std::cout << d.delivery_id << "\t" << d.recipient_agency_id << "\t"
+              << cre::v1::MessageKind_Name(d.kind) << "\t" << d.attempts << "\t"
+              << absl::FormatTime(absl::RFC3339_sec, d.created_at, absl::UTCTimeZone()) << "\t"
+              << d.message_id << "\n";
+  }
+  return kExitOk;
+}
 
-  if (action == "dead") {
-    absl::StatusOr<std::vector<cre::DeadDelivery>> dead = (*store)->ListDeadDeliveries(limit);
-    if (!dead.ok()) return Fail(dead.status());
-    std::cout << "delivery_id\trecipient\tkind\tattempts\tcreated_at\tmessage_id\n";
-    for (const cre::DeadDelivery& d : *dead) {
-      std::cout << d.delivery_id << "\t" << d.recipient_agency_id << "\t"
-                << cre::v1::MessageKind_Name(d.kind) << "\t" << d.attempts << "\t"
-                << absl::FormatTime(absl::RFC3339_sec, d.created_at, absl::UTCTimeZone()) << "\t"
-                << d.message_id << "\n";
-    }
-    return 0;
+int DeliveriesRequeue(const Invocation& inv) {
+  std::vector<int64_t> ids;
+  for (const std::string& word : inv.operands) {
+    int64_t id;
+    if (!absl::SimpleAtoi(word, &id) || id <= 0) return UsageError(inv, "ID: not a delivery id: " + word);
+    ids.push_back(id);
   }
-  if (action == "requeue") {
-    if (all == !ids.empty()) return Usage("deliveries requeue: give --all or delivery ids, not both");
-    absl::StatusOr<int> requeued = (*store)->RequeueDeadDeliveries(ids);
-    if (!requeued.ok()) return Fail(requeued.status());
-    std::cout << "requeued " << *requeued << " dead deliver" << (*requeued == 1 ? "y" : "ies") << "\n";
-    return 0;
-  }
-  return Usage("deliveries: unknown action " + action);
+  if (inv.Has("--all") == !ids.empty()) return UsageError(inv, "give --all or delivery ids, not both");
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  absl::StatusOr<int> requeued = (*store)->RequeueDeadDeliveries(ids);
+  if (!requeued.ok()) return Fail(requeued.status());
+  std::cout << "requeued " << *requeued << " dead deliver" << (*requeued == 1 ? "y" : "ies") << "\n";
+  return kExitOk;
 }
 
 // Reads the whole chain in pages, in seq order, handing each row to `visit`.
@@ -163,109 +179,321 @@ absl::Status ForEachAuditRow(cre::Store& store,
   }
 }
 
-// hubctl audit verify|export ...
-int Audit(const std::vector<std::string>& args) {
-  if (args.empty()) return Usage("audit: verify or export?");
-  const std::string action = args[0];
-  std::string config_path;
+int AuditVerify(const Invocation& inv) {
   absl::optional<cre::audit::Anchor> anchor;
-  absl::Time from = absl::InfinitePast(), to = absl::InfiniteFuture();
-  for (size_t i = 1; i < args.size(); ++i) {
-    const bool has_value = i + 1 < args.size();
-    std::string error;
-    if (args[i] == "--config" && has_value) {
-      config_path = args[++i];
-    } else if (args[i] == "--anchor" && has_value) {
-      absl::StatusOr<cre::audit::Anchor> parsed = cre::audit::ParseAnchor(args[++i]);
-      if (!parsed.ok()) return Usage(std::string("--anchor: ") + std::string(parsed.status().message()));
-      anchor = *parsed;
-    } else if ((args[i] == "--from" || args[i] == "--to") && has_value) {
-      absl::Time* bound = args[i] == "--from" ? &from : &to;
-      if (!absl::ParseTime(absl::RFC3339_full, args[i + 1], bound, &error)) {
-        return Usage(args[i] + ": \"" + args[i + 1] + "\" is not an RFC 3339 instant: " + error);
-      }
-      ++i;
-    } else {
-      return Usage("audit: unexpected argument " + args[i]);
-    }
+  if (inv.Has("--anchor")) {
+    absl::StatusOr<cre::audit::Anchor> parsed = cre::audit::ParseAnchor(inv.Get("--anchor"));
+    if (!parsed.ok()) return UsageError(inv, absl::StrCat("--anchor: ", parsed.status().message()));
+    anchor = *parsed;
   }
-  if (config_path.empty()) return Usage("audit: --config FILE is required");
-  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(config_path);
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
   if (!store.ok()) return Fail(store.status());
+  cre::audit::ChainVerifier verifier(anchor);
+  absl::Status walked = ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) {
+    return verifier.Add(row);
+  });
+  if (walked.ok()) walked = verifier.Finish();
+  if (!walked.ok() && walked.code() != absl::StatusCode::kDataLoss) {
+    std::cerr << "hubctl: cannot verify the audit chain: " << walked.message() << "\n";
+    return kExitUnverified;  // not checked: say so, never "intact" or "broken"
+  }
+  if (!walked.ok()) {
+    std::cout << "audit chain BROKEN after " << verifier.rows_checked() << " good rows: "
+              << walked.message() << "\n";
+    return kExitFailed;
+  }
+  std::cout << "audit chain intact: " << verifier.rows_checked() << " rows; head "
+            << cre::audit::FormatAnchor(verifier.head()) << "\n";
+  // Journalled records are not chained yet, so the chain cannot vouch for
+  // them: say how many there are.
+  absl::StatusOr<int64_t> unsealed = (*store)->UnsealedAuditCount();
+  if (unsealed.ok() && *unsealed > 0) {
+    std::cout << *unsealed << " record(s) journalled and not yet sealed"
+              << " (a running hub seals them within milliseconds; or: hubctl audit seal)\n";
+  }
+  return kExitOk;
+}
 
-  if (action == "verify") {
-    cre::audit::ChainVerifier verifier(anchor);
-    absl::Status walked = ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) {
-      return verifier.Add(row);
-    });
-    if (walked.ok()) walked = verifier.Finish();
-    if (!walked.ok() && walked.code() != absl::StatusCode::kDataLoss) {
-      std::cerr << "hubctl: cannot verify the audit chain: " << walked.message() << "\n";
-      return 3;  // not checked: say so, never "intact" or "broken"
+int AuditExport(const Invocation& inv) {
+  absl::Time from = absl::InfinitePast(), to = absl::InfiniteFuture();
+  for (const auto& [flag, bound] : {std::pair<const char*, absl::Time*>{"--from", &from}, {"--to", &to}}) {
+    std::string error;
+    if (inv.Has(flag) && !absl::ParseTime(absl::RFC3339_full, inv.Get(flag), bound, &error)) {
+      return UsageError(inv, absl::StrCat(flag, ": \"", inv.Get(flag), "\" is not an RFC 3339 instant: ", error));
     }
-    if (!walked.ok()) {
-      std::cout << "audit chain BROKEN after " << verifier.rows_checked() << " good rows: "
-                << walked.message() << "\n";
-      return 1;
-    }
-    std::cout << "audit chain intact: " << verifier.rows_checked() << " rows; head "
-              << cre::audit::FormatAnchor(verifier.head()) << "\n";
-    // Journalled records are not chained yet, so the chain cannot vouch for
-    // them: say how many there are.
-    absl::StatusOr<int64_t> unsealed = (*store)->UnsealedAuditCount();
-    if (unsealed.ok() && *unsealed > 0) {
-      std::cout << *unsealed << " record(s) journalled and not yet sealed"
-                << " (a running hub seals them within milliseconds; or: hubctl audit seal)\n";
-    }
-    return 0;
   }
-  if (action == "seal") {
-    constexpr int kSealBatch = 1000;
-    int64_t total = 0;
-    for (;;) {
-      absl::StatusOr<int> sealed = (*store)->SealAudit(kSealBatch);
-      if (!sealed.ok()) return Fail(sealed.status());
-      total += *sealed;
-      if (*sealed < kSealBatch) break;
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  absl::Status walked = ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) -> absl::Status {
+    cre::v1::AuditRecord record;
+    if (!record.ParseFromString(row.record_bytes)) {
+      return absl::DataLossError(absl::StrCat("audit row ", row.seq, " does not parse"));
     }
-    std::cout << "sealed " << total << " journalled record(s) into the chain\n";
-    return 0;
+    const absl::Time at = cre::FromProtoTime(record.at());
+    if (at < from || at >= to) return absl::OkStatus();
+    absl::StatusOr<std::string> line = cre::audit::ToJsonLine(record, row.row_hash);
+    if (!line.ok()) return line.status();
+    std::cout << *line << "\n";
+    return absl::OkStatus();
+  });
+  if (!walked.ok()) return Fail(walked);
+  return kExitOk;
+}
+
+int AuditSeal(const Invocation& inv) {
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  constexpr int kSealBatch = 1000;
+  int64_t total = 0;
+  for (;;) {
+    absl::StatusOr<int> sealed = (*store)->SealAudit(kSealBatch);
+    if (!sealed.ok()) return Fail(sealed.status());
+    total += *sealed;
+    if (*sealed < kSealBatch) break;
   }
-  if (action == "export") {
-    absl::Status walked = ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) -> absl::Status {
-      cre::v1::AuditRecord record;
-      if (!record.ParseFromString(row.record_bytes)) {
-        return absl::DataLossError(absl::StrCat("audit row ", row.seq, " does not parse"));
+  std::cout << "sealed " << total << " journalled record(s) into the chain\n";
+  return kExitOk;
+}
+
+#ifdef CRE_HUBCTL_WITH_PATHWAY
+// The pathway library parses its own words again (it is also called
+// directly); hubctl has already checked them against the table.
+std::vector<std::string> Prepend(const std::string& word, const std::vector<std::string>& words) {
+  std::vector<std::string> all = {word};
+  all.insert(all.end(), words.begin(), words.end());
+  return all;
+}
+
+int PathwayEvaluate(const Invocation& inv) {
+  return cre::pathway::RunPathwayCommand(Prepend("evaluate", inv.words), std::cout, std::cerr);
+}
+
+int Calendar(const Invocation& inv) {
+  return cre::pathway::RunCalendarCommand(Prepend(inv.command->subcommand, inv.words), std::cout,
+                                          std::cerr);
+}
+#endif
+
+constexpr Flag kConfig = {"--config", "FILE", true, "the hub's config file, for its database settings"};
+
+// Every command hubctl has. The order is the order of `hubctl --help`.
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"migrate", "", "--config FILE [--status]",
+       "Applies the pending schema migrations, then lists the applied versions.",
+       {kConfig, {"--status", nullptr, false, "list the applied versions only; apply nothing"}},
+       "", 0, 0, Migrate},
+      {"deliveries", "dead", "--config FILE [--limit N]",
+       "Lists the dead-lettered deliveries: those never acknowledged after the last attempt.",
+       {kConfig, {"--limit", "N", false, "list at most N (default 100)"}},
+       "", 0, 0, DeliveriesDead},
+      {"deliveries", "requeue", "--config FILE (--all | ID...)",
+       "Hands dead-lettered deliveries out again: all of them, or those with the ids given.",
+       {kConfig, {"--all", nullptr, false, "every dead-lettered delivery"}},
+       "ID", 0, -1, DeliveriesRequeue},
+      {"audit", "verify", "--config FILE [--anchor SEQ:HASH]",
+       "Walks the audit chain and names the first altered, deleted or inserted row.",
+       {kConfig,
+        {"--anchor", "SEQ:HASH", false, "a head the hub logged earlier, which the chain must still hold"}},
+       "", 0, 0, AuditVerify},
+      {"audit", "export", "--config FILE [--from INSTANT] [--to INSTANT]",
+       "Writes the audit records as JSON lines, each with its row hash.",
+       {kConfig,
+        {"--from", "INSTANT", false, "only records at or after this RFC 3339 instant"},
+        {"--to", "INSTANT", false, "only records before this RFC 3339 instant"}},
+       "", 0, 0, AuditExport},
+      {"audit", "seal", "--config FILE",
+       "Seals the journalled audit records into the chain, for when no hub is running.",
+       {kConfig}, "", 0, 0, AuditSeal},
+#ifdef CRE_HUBCTL_WITH_PATHWAY
+      {"pathway", "evaluate",
+       "--case FILE.json [--at INSTANT] [--policy FILE] [--holidays FILE] [--authority ONS_CODE]",
+       "Prints the pathway of a case file (JSON) as JSON: its risk level, actions and deadlines.",
+       {{"--case", "FILE.json", true, "the case file, a cre.v1.CaseFile in JSON"},
+        {"--at", "INSTANT", false, "evaluate as at this RFC 3339 instant with an offset (default: now)"},
+        {"--policy", "FILE", false, "the pathway policy (default: config/policy.textproto)"},
+        {"--holidays", "FILE", false,
+         "bank holiday changes (default: config/bank_holiday_changes.textproto)"},
+        {"--authority", "ONS_CODE", false, "evaluate as this local authority (default: the policy's)"}},
+       "", 0, 0, PathwayEvaluate},
+      {"calendar", "holidays", "YEAR [--holidays FILE]",
+       "Lists the bank holidays of England and Wales in YEAR.",
+       {{"--holidays", "FILE", false, "bank holiday changes (default: config/bank_holiday_changes.textproto)"}},
+       "YEAR", 1, 1, Calendar},
+      {"calendar", "add-working-days", "DATE N [--holidays FILE]",
+       "Prints the working day N working days after DATE (YYYY-MM-DD); N < 0 counts back.",
+       {{"--holidays", "FILE", false, "bank holiday changes (default: config/bank_holiday_changes.textproto)"}},
+       "DATE N", 2, 2, Calendar},
+      {"calendar", "add-working-hours", "INSTANT N [--holidays FILE]",
+       "Prints INSTANT (RFC 3339 with an offset) plus N working hours, in Europe/London local time.",
+       {{"--holidays", "FILE", false, "bank holiday changes (default: config/bank_holiday_changes.textproto)"}},
+       "INSTANT N", 2, 2, Calendar},
+#endif
+  };
+  return commands;
+}
+
+// The rows of `command` ("audit": verify, export, seal), in table order.
+std::vector<const Command*> Group(const std::string& command) {
+  std::vector<const Command*> group;
+  for (const Command& c : Commands()) {
+    if (c.command == command) group.push_back(&c);
+  }
+  return group;
+}
+
+void PrintSummary(const Command& c, std::ostream& out) {
+  out << "  " << c.UsageLine() << "\n      " << c.description << "\n";
+}
+
+// hubctl --help: every command. The README's hubctl section is this text.
+void PrintAllHelp(std::ostream& out) {
+  out << "usage: hubctl COMMAND [SUBCOMMAND] [FLAGS]   (hubctl COMMAND [SUBCOMMAND] --help for one)\n\n";
+  for (const Command& c : Commands()) PrintSummary(c, out);
+  out << "\n" << kExitStatusHelp;
+}
+
+// hubctl audit --help: the subcommands of one command.
+void PrintGroupHelp(const std::vector<const Command*>& group, std::ostream& out) {
+  out << "usage:\n";
+  for (const Command* c : group) PrintSummary(*c, out);
+  out << "\n" << kExitStatusHelp;
+}
+
+// hubctl audit verify --help: one command and its flags.
+void PrintCommandHelp(const Command& c, std::ostream& out) {
+  out << "usage: " << c.UsageLine() << "\n" << c.description << "\n";
+  if (!c.flags.empty()) out << "\n";
+  for (const Flag& f : c.flags) {
+    std::string name = f.value ? absl::StrCat(f.name, " ", f.value) : f.name;
+    name.resize(std::max<size_t>(name.size() + 2, 22), ' ');
+    out << "  " << name << f.help << (f.required ? " (required)" : "") << "\n";
+  }
+  out << "\n" << kExitStatusHelp;
+}
+
+bool IsHelp(const std::string& word) { return word == "--help" || word == "-h"; }
+
+// A word that is meant as a flag: "--x", or "-x" that is not a number
+// (add-working-days takes N = -2).
+bool IsFlagLike(const std::string& word) {
+  if (absl::StartsWith(word, "--")) return true;
+  double number;
+  return word.size() > 1 && word[0] == '-' && !absl::SimpleAtod(word, &number);
+}
+
+// Checks `words` (what follows the command words) against `c` and runs it.
+int Run(const Command& c, const std::vector<std::string>& words) {
+  for (const std::string& w : words) {
+    if (IsHelp(w)) {
+      PrintCommandHelp(c, std::cout);
+      return kExitOk;
+    }
+  }
+  Invocation inv{&c, {}, {}, words};
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (!IsFlagLike(w)) {
+      if (c.max_operands >= 0 && static_cast<int>(inv.operands.size()) >= c.max_operands) {
+        return UsageError(c.Words(), absl::StrCat("unexpected argument ", w, " for \"", c.Words(), "\""));
       }
-      const absl::Time at = cre::FromProtoTime(record.at());
-      if (at < from || at >= to) return absl::OkStatus();
-      absl::StatusOr<std::string> line = cre::audit::ToJsonLine(record, row.row_hash);
-      if (!line.ok()) return line.status();
-      std::cout << *line << "\n";
-      return absl::OkStatus();
-    });
-    if (!walked.ok()) return Fail(walked);
-    return 0;
+      inv.operands.push_back(w);
+      continue;
+    }
+    const size_t eq = w.find('=');
+    const std::string name = w.substr(0, eq);
+    const Flag* flag = nullptr;
+    for (const Flag& f : c.flags) {
+      if (name == f.name) flag = &f;
+    }
+    if (flag == nullptr) {
+      return UsageError(c.Words(), absl::StrCat("unknown flag ", name, " for \"", c.Words(), "\""));
+    }
+    if (flag->value == nullptr) {
+      if (eq != std::string::npos) return UsageError(c.Words(), absl::StrCat(name, " takes no value"));
+      inv.flags[name] = "";
+    } else if (eq != std::string::npos) {
+      inv.flags[name] = w.substr(eq + 1);
+    } else if (i + 1 < words.size()) {
+      inv.flags[name] = words[++i];
+    } else {
+      return UsageError(c.Words(), absl::StrCat(name, " needs a value (", flag->value, ")"));
+    }
   }
-  return Usage("audit: unknown action " + action);
+  if (static_cast<int>(inv.operands.size()) < c.min_operands) {
+    return UsageError(c.Words(), absl::StrCat("\"", c.Words(), "\" needs ", c.operands));
+  }
+  for (const Flag& f : c.flags) {
+    if (f.required && !inv.Has(f.name)) {
+      return UsageError(c.Words(), absl::StrCat("missing ", f.name, " ", f.value, " for \"", c.Words(), "\""));
+    }
+  }
+  return c.handler(inv);
+}
+
+// hubctl help [--list | COMMAND [SUBCOMMAND]]
+int Help(const std::vector<std::string>& words) {
+  if (words.size() == 1 && words[0] == "--list") {
+    // One line per command: what tests iterate over, so that a command
+    // added later is covered.
+    for (const Command& c : Commands()) std::cout << c.Words() << "\n";
+    return kExitOk;
+  }
+  if (words.empty()) {
+    PrintAllHelp(std::cout);
+    return kExitOk;
+  }
+  const std::vector<const Command*> group = Group(words[0]);
+  if (group.empty()) return UsageError("", "unknown command " + words[0]);
+  if (words.size() == 1) {
+    if (group.size() == 1 && !*group[0]->subcommand) {
+      PrintCommandHelp(*group[0], std::cout);
+    } else {
+      PrintGroupHelp(group, std::cout);
+    }
+    return kExitOk;
+  }
+  for (const Command* c : group) {
+    if (words.size() == 2 && words[1] == c->subcommand) {
+      PrintCommandHelp(*c, std::cout);
+      return kExitOk;
+    }
+  }
+  return UsageError(words[0], absl::StrCat("unknown subcommand ", words[1], " for \"", words[0], "\""));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << kUsage;
-    return args.empty() ? 2 : 0;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    PrintAllHelp(std::cerr);
+    return kExitUsage;
   }
-  const std::string command = args[0];
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "migrate") return Migrate(rest);
-  if (command == "deliveries") return Deliveries(rest);
-  if (command == "audit") return Audit(rest);
-#ifdef CRE_HUBCTL_WITH_PATHWAY
-  if (command == "pathway") return cre::pathway::RunPathwayCommand(rest, std::cout, std::cerr);
-  if (command == "calendar") return cre::pathway::RunCalendarCommand(rest, std::cout, std::cerr);
-#endif
-  return Usage("unknown command " + command);
+  if (IsHelp(args[0])) return Help({});
+  if (args[0] == "help") return Help({args.begin() + 1, args.end()});
+  if (IsFlagLike(args[0])) return UsageError("", "unknown flag " + args[0] + " before the command");
+  const std::vector<const Command*> group = Group(args[0]);
+  if (group.empty()) return UsageError("", "unknown command " + args[0]);
+  if (group.size() == 1 && !*group[0]->subcommand) return Run(*group[0], {args.begin() + 1, args.end()});
+
+  // A command with subcommands: the subcommand is the next word.
+  const std::string& command = args[0];
+  std::vector<std::string> names;
+  for (const Command* c : group) names.push_back(c->subcommand);
+  const std::string choices = absl::StrJoin(names, ", ");
+  if (args.size() < 2 || IsFlagLike(args[1])) {
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (IsHelp(args[i])) {
+        PrintGroupHelp(group, std::cout);
+        return kExitOk;
+      }
+    }
+    return UsageError(command, absl::StrCat("missing subcommand for \"", command, "\" (", choices, ")"));
+  }
+  for (const Command* c : group) {
+    if (args[1] == c->subcommand) return Run(*c, {args.begin() + 2, args.end()});
+  }
+  return UsageError(command, absl::StrCat("unknown subcommand ", args[1], " for \"", command, "\" (",
+                                          choices, ")"));
 }

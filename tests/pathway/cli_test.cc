@@ -73,18 +73,19 @@ TEST(CalendarCliTest, AddWorkingHoursPrintsLocalTimeWithItsOffset) {
 
 TEST(CalendarCliTest, ErrorsGoToStderrOnly) {
   Result r = Calendar({"add-working-days", "2026-02-30", "1"});
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);  // a bad value on the command line
   EXPECT_EQ(r.out, "");
   EXPECT_THAT(r.err, HasSubstr("DATE: not a date"));
+  EXPECT_THAT(r.err, HasSubstr("see hubctl calendar add-working-days --help"));
   r = Calendar({"add-working-hours", "2026-03-27 15:00", "48"});
-  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
   r = Calendar({"fortnight"});
-  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown calendar command: fortnight"));
   r = Calendar({});
   EXPECT_EQ(r.code, 2);
-  EXPECT_THAT(r.err, HasSubstr("usage:"));
+  EXPECT_THAT(r.err, HasSubstr("see hubctl calendar --help"));
   r = Calendar({"holidays", "2027", "--holidays", "/nonexistent/changes.textproto"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("/nonexistent/changes.textproto: cannot open"));
@@ -169,11 +170,15 @@ TEST(PathwayCliTest, AuthorityFlagMakesThisChildPlacedIn) {
 
 TEST(PathwayCliTest, UsageErrors) {
   Result r = Pathway({"evaluate"});
-  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("--case: required"));
+  EXPECT_THAT(r.err, HasSubstr("see hubctl pathway evaluate --help"));
   r = Pathway({"evaluate", "--case", "x.json", "--at", "tomorrow"});
-  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("--at: not an RFC 3339 instant"));
+  r = Pathway({"evaluate", "--case", "x.json", "--at"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--at: needs a value"));
   r = Pathway({"evaluate", "--case", "x.json", "--colour", "red"});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown flag --colour"));
