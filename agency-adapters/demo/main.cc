@@ -5,7 +5,7 @@
 //
 //   cre-demo --hub localhost:50051 --certs certs/dev --demo-dir var/demo
 //
-// The story (../shared/DOMAIN.md): a school is worried about a looked-after
+// The story (docs/procedure.md, The rules): a school is worried about a looked-after
 // 12-year-old of Derby placed in Derbyshire; CSC assesses the risk HIGH; the
 // child goes missing; the school reports a car and a place to the police.
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 // The working-day calendar: the authority's local time (Europe/London),
 // England and Wales bank holidays, and the procedure's time arithmetic
-// (DOMAIN.md, "Time"): working days, working hours, clock hours, months and
+// (docs/procedure.md, Time): working days, working hours, clock hours, months and
 // weeks.
 //
 //   absl::StatusOr<Calendar> cal = Calendar::Create("Europe/London", changes);

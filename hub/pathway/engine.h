@@ -1,5 +1,5 @@
 // The pathway engine: given a case file and an instant "now", what the CRE
-// procedure (shared/DOMAIN.md) requires of the case: its effective risk
+// procedure (docs/procedure.md) requires of the case: its effective risk
 // level and why, how it is recorded, and every action with its owner, chair,
 // deadline, status and rule. Pure and deterministic: no gRPC, no SQL, no
 // clock (the caller says what "now" is).

@@ -22,7 +22,8 @@ struct PeriodField {
 };
 
 // Every period of the policy, its field and its default. The first block is
-// what DOMAIN.md states; the second what it leaves open (docs/pathway.md).
+// what the procedure states; the second what it leaves open
+// (docs/procedure.md, The rules and Choices).
 constexpr PeriodField kPeriodFields[] = {
     {PeriodId::kHighStrategyDiscussion, "high_strategy_discussion", Unit::kWorkingHours, 48, Direction::kAfter},
     {PeriodId::kHighThresholdDiscussion, "high_threshold_discussion", Unit::kWorkingHours, 24, Direction::kAfter},

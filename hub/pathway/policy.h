@@ -1,5 +1,6 @@
 // The pathway policy: the procedure's durations and the choices it leaves
-// to the authority, as data. The defaults are the procedure's (DOMAIN.md) and
+// to the authority, as data. The defaults are the procedure's
+// (docs/procedure.md, The rules) and
 // match config/policy.textproto; another authority loads its own file.
 //
 //   absl::StatusOr<cre::v1::PathwayPolicy> proto = LoadPolicyFile("config/policy.textproto");
@@ -74,8 +75,8 @@ struct Policy {
   const Period& period(PeriodId id) const { return periods[static_cast<int>(id)]; }
 };
 
-// The procedure's defaults (see docs/pathway.md for the ones DOMAIN.md
-// leaves open).
+// The procedure's defaults (see docs/procedure.md, Choices, for the ones
+// the procedure leaves open).
 cre::v1::PathwayPolicy DefaultPolicy();
 
 // Reads a text-format policy over the defaults: a field the file sets

@@ -1,4 +1,4 @@
-// The risk level rules (DOMAIN.md, "Risk level rules"): the level an
+// The risk level rules (docs/procedure.md, Risk levels and recording): the level an
 // assessment stands at once the floor for young children and children with
 // SEND is applied, and why.
 //

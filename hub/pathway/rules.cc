@@ -233,7 +233,8 @@ const EvidenceInfo* EvidenceFor(RuleIndex index) {
   return nullptr;
 }
 
-// How the case is recorded: DOMAIN.md's table, by level and plan.
+// How the case is recorded: the table of docs/procedure.md, Risk levels and
+// recording, by level and plan.
 constexpr v1::Recording kRecordingTable[3][5] = {
     // NONE, EARLY_HELP, CHILD_IN_NEED, CHILD_PROTECTION, LOOKED_AFTER
     /*LOW*/ {v1::RECORDING_EARLY_HELP, v1::RECORDING_WITHIN_EXISTING_PLAN,

@@ -74,7 +74,8 @@ void HubActions::AddMessageEvent(const v1::RoutedMessage& message, const Replied
         routing->event_kind = v1::EVENT_KIND_HOST_AUTHORITY_ACCEPTED;
       } else if (message.response().kind() == v1::RESPONSE_KIND_DISPUTE) {
         routing->event_kind = v1::EVENT_KIND_HOST_AUTHORITY_DISPUTED;
-        // The Duty CPM contacts the host authority's CRE lead (DOMAIN.md).
+        // The Duty CPM contacts the host authority's CRE lead
+        // (docs/procedure.md, Routing).
         FollowUp escalation;
         escalation.trigger_key = absl::StrCat("dispute@", replied->message_id);
         escalation.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);

@@ -1,4 +1,4 @@
-// The pathway engine against DOMAIN.md, with every expected date worked out
+// The pathway engine against docs/procedure.md, with every expected date worked out
 // by hand on a calendar (March 2026: Friday 27th, clocks forward Sunday 29th;
 // Easter 3-6 April 2026; Spring bank holiday Monday 25 May 2026).
 #include "pathway/engine.h"
@@ -22,7 +22,7 @@ using ::testing::ElementsAre;
 
 constexpr char kTeen[] = "2010-01-01";  // 16 in 2026: no floor
 
-// ---- How the case is recorded (DOMAIN.md's table) ----
+// ---- How the case is recorded (docs/procedure.md, Risk levels and recording) ----
 
 class RecordingTest
     : public ::testing::TestWithParam<std::tuple<v1::RiskLevel, v1::OpenPlan, v1::Recording>> {};
