@@ -109,6 +109,7 @@ cre::v1::PathwayPolicy DefaultPolicy() {
   policy.set_medium_cre_meeting_chair(cre::v1::PRACTITIONER_ROLE_CPM);
   policy.mutable_floor()->set_max_age_years(12);
   policy.mutable_floor()->set_applies_to_send(true);
+  policy.set_iro_for_child_of_another_authority(cre::v1::IRO_RECIPIENT_HOME_AUTHORITY);
   for (const PeriodField& f : kPeriodFields) {
     SetPeriod(f.unit, f.count, MutablePeriod(f.field, &policy));
   }
@@ -144,6 +145,13 @@ absl::StatusOr<Policy> CompilePolicy(const cre::v1::PathwayPolicy& proto) {
   }
   policy.floor_max_age_years = static_cast<int>(proto.floor().max_age_years());
   policy.floor_applies_to_send = proto.floor().applies_to_send();
+  const cre::v1::IroRecipient iro = proto.iro_for_child_of_another_authority();
+  if (!cre::v1::IroRecipient_IsValid(iro)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "iro_for_child_of_another_authority: ", static_cast<int>(iro), " is not a value of IroRecipient"));
+  }
+  policy.iro_for_child_of_another_authority =
+      iro == cre::v1::IRO_RECIPIENT_UNSPECIFIED ? cre::v1::IRO_RECIPIENT_HOME_AUTHORITY : iro;
   for (const PeriodField& f : kPeriodFields) {
     absl::StatusOr<Period> p = CompilePeriod(f, GetPeriod(f.field, proto));
     if (!p.ok()) return p.status();

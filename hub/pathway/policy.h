@@ -70,6 +70,8 @@ struct Policy {
   cre::v1::PractitionerRole medium_cre_meeting_chair = cre::v1::PRACTITIONER_ROLE_CPM;
   int floor_max_age_years = 12;
   bool floor_applies_to_send = true;
+  // Never UNSPECIFIED once compiled: that means the home authority.
+  cre::v1::IroRecipient iro_for_child_of_another_authority = cre::v1::IRO_RECIPIENT_HOME_AUTHORITY;
   std::array<Period, kPeriodCount> periods;
 
   const Period& period(PeriodId id) const { return periods[static_cast<int>(id)]; }

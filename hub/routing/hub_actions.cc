@@ -49,10 +49,14 @@ void HubActions::AddMessageEvent(const v1::RoutedMessage& message, const Replied
       return;
     case v1::MESSAGE_KIND_NOTIFICATION:
       switch (message.notification().kind()) {
-        case v1::NOTIFICATION_KIND_IRO:
+        case v1::NOTIFICATION_KIND_IRO: {
           routing->event_kind = v1::EVENT_KIND_IRO_NOTIFIED;
-          routing->acknowledged_by = FirstOfRole(*router_, to, v1::IRO_SERVICE);
+          // Another authority's child: its home authority, which appoints
+          // its IRO, and not a copy to the IRO service, completes it.
+          const std::string home = FirstOfRole(*router_, to, v1::OTHER_LOCAL_AUTHORITY);
+          routing->acknowledged_by = home.empty() ? FirstOfRole(*router_, to, v1::IRO_SERVICE) : home;
           return;
+        }
         case v1::NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION:
           // Only this authority consulting a child's home authority.
           if (FirstOfRole(*router_, to, v1::OTHER_LOCAL_AUTHORITY).empty()) return;
@@ -125,6 +129,14 @@ void HubActions::AddFollowUps(const v1::Pathway& pathway, const CaseView& case_v
       continue;
     }
     follow_up.recipients = *std::move(to);
+    const v1::Child& child = case_view.case_file.child();
+    if (action.kind() == v1::IRO_NOTIFICATION && router_->OfAnotherAuthority(child) &&
+        FirstOfRole(*router_, follow_up.recipients, v1::OTHER_LOCAL_AUTHORITY).empty()) {
+      // Router::HubActionRecipients fell back to this authority's IRO service.
+      follow_up.message.mutable_notification()->set_summary(absl::StrCat(
+          action.rule(), " The child's home authority ", child.home_authority_code(),
+          " is not registered with the hub: pass this on to the IRO it appointed."));
+    }
     // The same events as when an agency sends these itself.
     Routing as_sent;
     as_sent.recipients = follow_up.recipients;

@@ -26,8 +26,9 @@ class HubActions {
   // The event on the case that `message` (already routed to
   // routing->recipients) stands for, and whose acknowledgement completes
   // it: an Operation Liberty report sent (the PRU's), a step-up referral
-  // (CSC's), an IRO notification (the IRO service's), a consultation (the
-  // home authority's); a host authority's acceptance or dispute of a
+  // (CSC's), an IRO notification (the IRO service's; for another
+  // authority's child, its home authority's), a consultation (the home
+  // authority's); a host authority's acceptance or dispute of a
   // handoff, and on a dispute the escalation to the Duty CPM.
   void AddMessageEvent(const v1::RoutedMessage& message, const RepliedMessage* replied,
                        Routing* routing) const;

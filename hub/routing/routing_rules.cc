@@ -93,8 +93,16 @@ absl::StatusOr<std::vector<std::string>> Router::HubActionRecipients(
     return NonEmpty(OfRole(v1::CHILDRENS_SOCIAL_CARE), "Children's Social Care");
   }
   switch (message.notification().kind()) {
-    case v1::NOTIFICATION_KIND_IRO:
-      return NonEmpty(OfRole(v1::IRO_SERVICE), "IRO service");
+    case v1::NOTIFICATION_KIND_IRO: {
+      absl::StatusOr<std::vector<std::string>> to = IroRecipients(child);
+      // The home authority is not registered: rather than no IRO hearing of
+      // the concern, this authority's IRO service does (the notification
+      // asks it to pass it on to the child's own IRO; HubActions).
+      if (!to.ok() && OfAnotherAuthority(child)) {
+        return NonEmpty(OfRole(v1::IRO_SERVICE), "IRO service");
+      }
+      return to;
+    }
     case v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF: {
       absl::StatusOr<std::string> host =
           AuthorityWithCode(child.placement_authority_code(), "child.placement_authority_code");
@@ -128,6 +136,19 @@ absl::StatusOr<std::string> Router::AuthorityWithCode(const std::string& code,
       absl::StrCat(field, ": no local authority ", code, " is registered with the hub"));
 }
 
+absl::StatusOr<std::vector<std::string>> Router::IroRecipients(const v1::Child& child) const {
+  if (!OfAnotherAuthority(child)) return NonEmpty(OfRole(v1::IRO_SERVICE), "IRO service");
+  // Its IRO is appointed by its home authority, not by this one.
+  absl::StatusOr<std::string> home =
+      AuthorityWithCode(child.home_authority_code(), "child.home_authority_code");
+  if (!home.ok()) return home.status();
+  if (options_.iro_for_child_of_another_authority ==
+      v1::IRO_RECIPIENT_HOME_AUTHORITY_AND_LOCAL_IRO_SERVICE) {
+    return Union({*home}, OfRole(v1::IRO_SERVICE));  // the copy is optional: none registered is fine
+  }
+  return std::vector<std::string>{*home};
+}
+
 absl::StatusOr<std::vector<std::string>> Router::NotificationRecipients(
     const v1::Agency& sender, const v1::Notification& notification,
     const CaseView& case_view) const {
@@ -142,7 +163,10 @@ absl::StatusOr<std::vector<std::string>> Router::NotificationRecipients(
         return absl::FailedPreconditionError(
             "notification.kind: an IRO notification is for a looked-after child; this child is not");
       }
-      return NonEmpty(OfRole(v1::IRO_SERVICE), "IRO service");
+      // From the home authority itself about its own child, the sender is
+      // dropped below (it tells its own IRO): the notification is recorded,
+      // and goes to the IRO service only if the policy copies it.
+      return IroRecipients(child);
     case v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF:
       if (child.home_authority_code() != hub_authority_code_ || placement == hub_authority_code_) {
         return absl::FailedPreconditionError(absl::StrCat(

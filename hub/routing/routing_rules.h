@@ -8,7 +8,10 @@
 //   risk assessment, events   -> the agencies involved with the child
 //   step-up referral          -> Children's Social Care; its answer comes
 //                                back to Early Help as a response
-//   IRO notification          -> the IRO service (looked-after children only)
+//   IRO notification          -> the IRO service (looked-after children only);
+//                                for another authority's child placed here,
+//                                its home authority (policy: and a copy to
+//                                the IRO service)
 //   host-authority handoff    -> the authority where the child is placed
 //   home-authority consultation -> the child's home authority; from another
 //                                authority about its child placed here: CSC
@@ -17,7 +20,7 @@
 // The sender never receives its own message. Writing to a case needs the
 // sender to be involved with it, except for the first message that opens it.
 //
-//   Router router(registry, "E06000015");
+//   Router router(registry, "E06000015", RouterOptions{});
 //   CRE_ASSIGN_OR_RETURN(auto recipients, router.Recipients(sender, message, &case_view, nullptr));
 #ifndef CRE_HUB_ROUTING_ROUTING_RULES_H_
 #define CRE_HUB_ROUTING_ROUTING_RULES_H_
@@ -27,17 +30,29 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cre/v1/policy.pb.h"
 #include "cre/v1/routed_message.pb.h"
 #include "identity/agency_registry.h"
 #include "store/store.h"
 
 namespace cre {
 
+// The choices of the pathway policy (config/policy.textproto) that decide
+// who receives what.
+struct RouterOptions {
+  // Who receives the IRO notification about another authority's
+  // looked-after child placed here (UNSPECIFIED: the home authority).
+  v1::IroRecipient iro_for_child_of_another_authority = v1::IRO_RECIPIENT_HOME_AUTHORITY;
+};
+
 class Router {
  public:
   // `hub_authority_code`: the ONS code of the authority that runs the hub.
-  Router(std::shared_ptr<const AgencyRegistry> registry, std::string hub_authority_code)
-      : registry_(std::move(registry)), hub_authority_code_(std::move(hub_authority_code)) {}
+  Router(std::shared_ptr<const AgencyRegistry> registry, std::string hub_authority_code,
+         RouterOptions options = {})
+      : registry_(std::move(registry)),
+        hub_authority_code_(std::move(hub_authority_code)),
+        options_(options) {}
 
   // Whether `sender` may write to `case_view` (nullptr: no case): it is
   // involved with it, or opens it, or answers a message it received about
@@ -58,7 +73,10 @@ class Router {
 
   // The recipients of a message the hub sends itself (a step-up referral or
   // a notification) about `case_view`: CSC, the IRO service, the host or
-  // the home authority. FAILED_PRECONDITION if none is registered.
+  // the home authority. FAILED_PRECONDITION if none is registered. An IRO
+  // notification about another authority's child whose home authority is
+  // not registered goes to this authority's IRO service instead, so that
+  // an IRO hears of the concern within the 48 hours.
   absl::StatusOr<std::vector<std::string>> HubActionRecipients(const v1::RoutedMessage& message,
                                                                const CaseView& case_view) const;
 
@@ -76,16 +94,28 @@ class Router {
   // The registered role of `agency_id` (unspecified if unknown).
   v1::AgencyRole RoleOf(const std::string& agency_id) const;
 
+  // Whether `child` is another authority's: its home authority is known and
+  // is not the hub's. Its IRO is appointed by that authority.
+  bool OfAnotherAuthority(const v1::Child& child) const {
+    return !child.home_authority_code().empty() && child.home_authority_code() != hub_authority_code_;
+  }
+
  private:
   // The other local authority with this ONS code, or FAILED_PRECONDITION.
   absl::StatusOr<std::string> AuthorityWithCode(const std::string& code,
                                                 const char* field) const;
+  // The recipients of an IRO notification about the looked-after `child`:
+  // the IRO service; for another authority's child, its home authority (and
+  // the IRO service if the policy says so), or FAILED_PRECONDITION naming
+  // child.home_authority_code if that authority is not registered.
+  absl::StatusOr<std::vector<std::string>> IroRecipients(const v1::Child& child) const;
   absl::StatusOr<std::vector<std::string>> NotificationRecipients(
       const v1::Agency& sender, const v1::Notification& notification,
       const CaseView& case_view) const;
 
   std::shared_ptr<const AgencyRegistry> registry_;
   std::string hub_authority_code_;
+  RouterOptions options_;
 };
 
 }  // namespace cre

@@ -120,7 +120,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   builder.AddListeningPort(config.listen_address(), *credentials, &hub->port_);
   hub->services_.push_back(std::make_unique<DirectoryService>(
       hub->registry_, hub->store_, config.local_authority().code()));
-  const Router router(hub->registry_, config.local_authority().code());
+  RouterOptions routing_policy;
+  routing_policy.iro_for_child_of_another_authority =
+      (*engine)->policy().iro_for_child_of_another_authority;
+  const Router router(hub->registry_, config.local_authority().code(), routing_policy);
   hub->services_.push_back(std::make_unique<ReferralsService>(
       hub->registry_, hub->store_, hub->dispatcher_, router, *engine,
       static_cast<int>(config.database().pool_size())));

@@ -65,6 +65,29 @@ TEST(PolicyTest, AnotherAuthoritysFileOverridesWhatItSets) {
   EXPECT_EQ(p->floor_max_age_years, 12);
 }
 
+TEST(PolicyTest, TheIroOfAnotherAuthoritysChildIsItsHomeAuthorityUnlessTheFileAddsACopy) {
+  EXPECT_EQ(CompilePolicy(DefaultPolicy())->iro_for_child_of_another_authority,
+            cre::v1::IRO_RECIPIENT_HOME_AUTHORITY);
+  cre::v1::PathwayPolicy unspecified = DefaultPolicy();
+  unspecified.clear_iro_for_child_of_another_authority();
+  EXPECT_EQ(CompilePolicy(unspecified)->iro_for_child_of_another_authority,
+            cre::v1::IRO_RECIPIENT_HOME_AUTHORITY);
+
+  const std::string path = WriteTemp(
+      "copy.textproto", "iro_for_child_of_another_authority: IRO_RECIPIENT_HOME_AUTHORITY_AND_LOCAL_IRO_SERVICE\n");
+  absl::StatusOr<cre::v1::PathwayPolicy> proto = LoadPolicyFile(path);
+  ASSERT_TRUE(proto.ok()) << proto.status();
+  absl::StatusOr<Policy> p = CompilePolicy(*proto);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->iro_for_child_of_another_authority,
+            cre::v1::IRO_RECIPIENT_HOME_AUTHORITY_AND_LOCAL_IRO_SERVICE);
+
+  cre::v1::PathwayPolicy unknown = DefaultPolicy();
+  unknown.set_iro_for_child_of_another_authority(static_cast<cre::v1::IroRecipient>(7));
+  EXPECT_EQ(CompilePolicy(unknown).status().message(),
+            "iro_for_child_of_another_authority: 7 is not a value of IroRecipient");
+}
+
 TEST(PolicyTest, PapersCountOnlyInWorkingDays) {
   cre::v1::PathwayPolicy proto = DefaultPolicy();
   proto.mutable_cre_review_papers()->set_working_hours(72);

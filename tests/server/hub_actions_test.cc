@@ -3,6 +3,7 @@
 // Help, a host-authority handoff, a home-authority consultation), the hub
 // routes it in the same transaction, once per trigger, and the action is
 // DONE when its recipient acknowledges.
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -30,8 +31,21 @@ google::protobuf::Timestamp MinutesAgo(int minutes) {
   return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now() - absl::Minutes(minutes)));
 }
 
+// The hub started with the shipped policy file, or with `policy_text`
+// (over the defaults) instead.
+TestHub::Adjust WithPolicy(const std::string& name, const std::string& policy_text) {
+  return [name, policy_text](v1::HubConfig& config) {
+    const std::string path = ::testing::TempDir() + name;
+    std::ofstream(path) << policy_text;
+    config.set_pathway_policy_file(path);
+  };
+}
+
 class HubActionsTest : public ::testing::Test {
  protected:
+  HubActionsTest() = default;
+  explicit HubActionsTest(const TestHub::Adjust& adjust) : hub_(adjust) {}
+
   std::shared_ptr<grpc::Channel> As(const std::string& agency) { return hub_.ChannelFor(agency); }
 
   // Opens a case about a child with a LOW concern (routed to nobody).
@@ -86,6 +100,25 @@ class HubActionsTest : public ::testing::Test {
     return {};
   }
 
+  // The hub action that is a notification of `kind`.
+  v1::HubActionReceipt HubActionOf(const v1::SubmitResponse& response, v1::NotificationKind kind) {
+    for (const v1::HubActionReceipt& action : response.hub_actions()) {
+      if (action.notification_kind() == kind) return action;
+    }
+    ADD_FAILURE() << v1::NotificationKind_Name(kind) << " was not sent";
+    return {};
+  }
+
+  // Receives the next message of `stream` (`agency`'s), acknowledges it,
+  // and returns it.
+  v1::RoutedMessage ReceiveAndAck(InboxStream& stream, const std::string& agency) {
+    absl::optional<v1::RoutedMessage> received = stream.Next();
+    EXPECT_TRUE(received.has_value()) << agency << " received nothing";
+    if (!received) return {};
+    EXPECT_TRUE(Acknowledge(As(agency), {received->delivery_id()}).ok());
+    return *received;
+  }
+
   std::string Count(const std::string& where) {
     return hub_.database().QueryString("SELECT COUNT(*) FROM message WHERE " + where);
   }
@@ -117,6 +150,47 @@ TEST_F(HubActionsTest, LookedAfterChildAssessedNotifiesTheIroOnceAndIsDoneOnAck)
   const v1::Action done = ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION);
   EXPECT_EQ(done.status(), v1::ACTION_STATUS_DONE);
   EXPECT_FALSE(done.awaiting_acknowledgement());
+}
+
+// Another authority's looked-after child placed here: its IRO is appointed
+// by its home authority, which the hub tells instead of this authority's IRO
+// service, and whose acknowledgement completes the action.
+TEST_F(HubActionsTest, AnotherAuthoritysLookedAfterChildsIroNotificationGoesToItsHomeAuthority) {
+  InboxStream home(As("derbyshire-cc"));
+  const std::string case_id = OpenCase("derby-csc", "E10000007", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a1");
+  const v1::HubActionReceipt iro = HubActionOf(assessed, v1::NOTIFICATION_KIND_IRO);
+  EXPECT_THAT(iro.recipient_agency_ids(), ElementsAre("derbyshire-cc"));
+  EXPECT_TRUE(ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION).awaiting_acknowledgement());
+
+  // The assessment also consults the home authority: both reach it, in order.
+  bool received_iro = false;
+  for (int i = 0; i < assessed.hub_actions_size() && !received_iro; ++i) {
+    received_iro = ReceiveAndAck(home, "derbyshire-cc").message_id() == iro.message_id();
+  }
+  ASSERT_TRUE(received_iro);
+  const v1::Action done = ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION);
+  EXPECT_EQ(done.status(), v1::ACTION_STATUS_DONE);
+  EXPECT_FALSE(done.awaiting_acknowledgement());
+  EXPECT_EQ(hub_.database().QueryString(
+                "SELECT COUNT(*) FROM delivery WHERE recipient_agency_id = 'derby-iro'"),
+            "0");
+}
+
+// Its home authority is not registered: rather than no IRO hearing of the
+// concern within the 48 hours, this authority's IRO service is told, and
+// asked to pass it on.
+TEST_F(HubActionsTest, IroNotificationForAChildOfAnUnregisteredAuthorityGoesToTheIroService) {
+  InboxStream local_iro(As("derby-iro"));
+  const std::string case_id = OpenCase("derby-csc", "E06000099", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a1");
+  const v1::HubActionReceipt iro = HubActionOf(assessed, v1::NOTIFICATION_KIND_IRO);
+  EXPECT_THAT(iro.recipient_agency_ids(), ElementsAre("derby-iro"));
+  const v1::RoutedMessage received = ReceiveAndAck(local_iro, "derby-iro");
+  EXPECT_EQ(received.message_id(), iro.message_id());
+  EXPECT_THAT(received.notification().summary(),
+              ::testing::HasSubstr("home authority E06000099 is not registered with the hub"));
+  EXPECT_EQ(ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION).status(), v1::ACTION_STATUS_DONE);
 }
 
 TEST_F(HubActionsTest, AgencySentIroNotificationIsNotDuplicatedByTheHub) {
@@ -237,6 +311,53 @@ TEST_F(HubActionsTest, TwoHubProcessesActOnOneTriggerOnce) {
   there.join();
   EXPECT_EQ(Count("kind = 'MESSAGE_KIND_NOTIFICATION'"), "1");
   EXPECT_EQ(hub_.database().QueryString("SELECT COUNT(*) FROM hub_action"), "1");
+}
+
+// The policy's other choice: the home authority, and a copy to this
+// authority's IRO service.
+class HubActionsCopyingTheIroServiceTest : public HubActionsTest {
+ protected:
+  HubActionsCopyingTheIroServiceTest()
+      : HubActionsTest(WithPolicy(
+            "iro_copy_policy.textproto",
+            "iro_for_child_of_another_authority: IRO_RECIPIENT_HOME_AUTHORITY_AND_LOCAL_IRO_SERVICE\n")) {}
+};
+
+TEST_F(HubActionsCopyingTheIroServiceTest, BothAreToldAndTheHomeAuthoritysAcknowledgementCompletesIt) {
+  InboxStream home(As("derbyshire-cc"));
+  InboxStream local_iro(As("derby-iro"));
+  const std::string case_id = OpenCase("derby-csc", "E10000007", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a1");
+  const v1::HubActionReceipt iro = HubActionOf(assessed, v1::NOTIFICATION_KIND_IRO);
+  EXPECT_THAT(iro.recipient_agency_ids(), ElementsAre("derby-iro", "derbyshire-cc"));
+
+  // The copy's acknowledgement does not complete the action.
+  EXPECT_EQ(ReceiveAndAck(local_iro, "derby-iro").message_id(), iro.message_id());
+  EXPECT_TRUE(ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION).awaiting_acknowledgement());
+  bool received_iro = false;
+  for (int i = 0; i < assessed.hub_actions_size() && !received_iro; ++i) {
+    received_iro = ReceiveAndAck(home, "derbyshire-cc").message_id() == iro.message_id();
+  }
+  ASSERT_TRUE(received_iro);
+  EXPECT_EQ(ActionOf("derby-csc", case_id, v1::IRO_NOTIFICATION).status(), v1::ACTION_STATUS_DONE);
+
+  // CSC's own IRO notification is copied the same way.
+  v1::SendNotificationRequest notify;
+  notify.set_idempotency_key("n");
+  notify.set_case_id(case_id);
+  notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
+  notify.mutable_notification()->set_summary("A further concern.");
+  grpc::ClientContext context;
+  v1::SubmitResponse sent;
+  ASSERT_TRUE(v1::Referrals::NewStub(As("derby-csc"))->SendNotification(&context, notify, &sent).ok());
+  EXPECT_THAT(sent.recipient_agency_ids(), ElementsAre("derby-iro", "derbyshire-cc"));
+}
+
+TEST_F(HubActionsCopyingTheIroServiceTest, ThisAuthoritysOwnChildIsStillTheIroServices) {
+  const std::string case_id = OpenCase("derby-csc", "E06000015", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
+  v1::SubmitResponse assessed = Assess("derby-csc", case_id, v1::RISK_LEVEL_HIGH, "a1");
+  EXPECT_THAT(HubActionOf(assessed, v1::NOTIFICATION_KIND_IRO).recipient_agency_ids(),
+              ElementsAre("derby-iro"));
 }
 
 }  // namespace

@@ -192,6 +192,46 @@ TEST_F(RoutingTest, CaseReadShowsOnlyWhatTheReaderSentOrReceived) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// Another authority's looked-after child placed here has an IRO appointed by
+// its home authority: CSC's IRO notification goes there, not to this
+// authority's IRO service (policy iro_for_child_of_another_authority).
+TEST_F(RoutingTest, IroNotificationAboutAnotherAuthoritysChildGoesToItsHomeAuthority) {
+  InboxStream home(As("derbyshire-cc"));
+  v1::SubmitResponse opened = Submit(
+      "derby-csc", NewChildConcern("placed-in-lac", v1::RISK_LEVEL_LOW,
+                                   Child("E10000007", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER)));
+  v1::SendNotificationRequest notify;
+  notify.set_idempotency_key("iro-home");
+  notify.set_case_id(opened.case_id());
+  notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
+  notify.mutable_notification()->set_summary("Emerging concern: for the child's IRO.");
+  v1::SubmitResponse sent;
+  ASSERT_TRUE(Call("derby-csc", &v1::Referrals::Stub::SendNotification, notify, &sent).ok());
+  EXPECT_THAT(sent.recipient_agency_ids(), ElementsAre("derbyshire-cc"));
+  v1::RoutedMessage received = ReceiveAndAck(home, "derbyshire-cc");
+  EXPECT_EQ(received.notification().kind(), v1::NOTIFICATION_KIND_IRO);
+  EXPECT_EQ(received.message_id(), sent.message_id());
+  EXPECT_EQ(hub_.database().QueryString(
+                "SELECT COUNT(*) FROM delivery WHERE recipient_agency_id = 'derby-iro'"),
+            "0");
+}
+
+TEST_F(RoutingTest, IroNotificationAboutAChildOfAnUnregisteredAuthorityNamesItsCode) {
+  v1::SubmitResponse opened = Submit(
+      "derby-csc", NewChildConcern("placed-in-unknown", v1::RISK_LEVEL_LOW,
+                                   Child("E06000099", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER)));
+  v1::SendNotificationRequest notify;
+  notify.set_idempotency_key("iro-unknown");
+  notify.set_case_id(opened.case_id());
+  notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
+  notify.mutable_notification()->set_summary("Emerging concern.");
+  v1::SubmitResponse sent;
+  grpc::Status status = Call("derby-csc", &v1::Referrals::Stub::SendNotification, notify, &sent);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "child.home_authority_code: no local authority E06000099 is registered with the hub");
+}
+
 TEST_F(RoutingTest, StepUpGoesToCscAndItsOutcomeBackToEarlyHelp) {
   InboxStream csc(As("derby-csc"));
   InboxStream early_help(As("derby-early-help"));
