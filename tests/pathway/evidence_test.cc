@@ -126,8 +126,10 @@ TEST_P(EvidenceTest, OverdueWithoutTheLaterStepDoneWithIt) {
   const Scenario& s = it->second;
   ASSERT_EQ(row.rule->kind, s.action);
 
+  // Each pathway is kept in a variable: RuleAction points into it.
   CaseBuilder without = Build(s, by);
-  const v1::Action* a = RuleAction(Evaluate(without, s.now), row);
+  const v1::Pathway before = Evaluate(without, s.now);
+  const v1::Action* a = RuleAction(before, row);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->status(), v1::ACTION_STATUS_OVERDUE);
 
@@ -147,7 +149,8 @@ TEST_P(EvidenceTest, OverdueWithoutTheLaterStepDoneWithIt) {
   // Recorded before the point the rule counts from, it shows nothing.
   CaseBuilder early = Build(s, by);
   AddEvent(early, by, s.before);
-  a = RuleAction(Evaluate(early, s.now), row);
+  const v1::Pathway too_early = Evaluate(early, s.now);
+  a = RuleAction(too_early, row);
   ASSERT_NE(a, nullptr);
   EXPECT_NE(a->status(), v1::ACTION_STATUS_DONE);
 }
