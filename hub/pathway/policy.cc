@@ -110,6 +110,7 @@ cre::v1::PathwayPolicy DefaultPolicy() {
   policy.mutable_floor()->set_max_age_years(12);
   policy.mutable_floor()->set_applies_to_send(true);
   policy.set_iro_for_child_of_another_authority(cre::v1::IRO_RECIPIENT_HOME_AUTHORITY);
+  policy.set_icpc_counted_from(cre::v1::ICPC_COUNTED_FROM_FIRST);
   for (const PeriodField& f : kPeriodFields) {
     SetPeriod(f.unit, f.count, MutablePeriod(f.field, &policy));
   }
@@ -152,6 +153,13 @@ absl::StatusOr<Policy> CompilePolicy(const cre::v1::PathwayPolicy& proto) {
   }
   policy.iro_for_child_of_another_authority =
       iro == cre::v1::IRO_RECIPIENT_UNSPECIFIED ? cre::v1::IRO_RECIPIENT_HOME_AUTHORITY : iro;
+  const cre::v1::IcpcCountedFrom icpc_from = proto.icpc_counted_from();
+  if (!cre::v1::IcpcCountedFrom_IsValid(icpc_from)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "icpc_counted_from: ", static_cast<int>(icpc_from), " is not a value of IcpcCountedFrom"));
+  }
+  policy.icpc_counted_from =
+      icpc_from == cre::v1::ICPC_COUNTED_FROM_UNSPECIFIED ? cre::v1::ICPC_COUNTED_FROM_FIRST : icpc_from;
   for (const PeriodField& f : kPeriodFields) {
     absl::StatusOr<Period> p = CompilePeriod(f, GetPeriod(f.field, proto));
     if (!p.ok()) return p.status();

@@ -72,6 +72,8 @@ struct Policy {
   bool floor_applies_to_send = true;
   // Never UNSPECIFIED once compiled: that means the home authority.
   cre::v1::IroRecipient iro_for_child_of_another_authority = cre::v1::IRO_RECIPIENT_HOME_AUTHORITY;
+  // Never UNSPECIFIED once compiled: that means the first.
+  cre::v1::IcpcCountedFrom icpc_counted_from = cre::v1::ICPC_COUNTED_FROM_FIRST;
   std::array<Period, kPeriodCount> periods;
 
   const Period& period(PeriodId id) const { return periods[static_cast<int>(id)]; }

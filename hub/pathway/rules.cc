@@ -133,8 +133,7 @@ constexpr RuleInfo kRules[] = {
    "The S47 enquiry shows other concerns alongside the exploitation, or very high CRE risk: the "
    "TM requests a Child Protection Conference through a CPM (within {period})."},
   {"high.icpc", v1::ICPC, kCpm, kCpm, kNone, false, false, PeriodId::kIcpc,
-   "The CP conference threshold is met: the ICPC is held within {period} of the strategy "
-   "meeting."},
+   "The CP conference threshold is met: the ICPC is held within {period} of {icpc_from}."},
   {"threshold.icpc", v1::ICPC, kCpm, kCpm, kNone, false, false, PeriodId::kIcpc,
    "The threshold discussion with a CPM decided on an ICPC (held within {period} of it)."},
   {"cp.conference_brought_forward", v1::CP_CONFERENCE_BROUGHT_FORWARD, kCpm, kCpm, kNone, false,
@@ -324,6 +323,19 @@ class Context {
     return nullptr;
   }
 
+  // The latest strategy discussion of the S47 enquiry that s47_strategy
+  // opened, held before `held` (the ICPC, when held: a later one cannot
+  // move it).
+  const EventFact* LatestStrategyBefore(const EventFact* held) const {
+    const EventFact* latest = s47_strategy;
+    for (int i = 0; i < events; ++i) {
+      const EventFact& e = f.events[i];
+      if (held && e.at >= held->at) break;
+      if (e.kind == v1::EVENT_KIND_STRATEGY_DISCUSSION_HELD && e.at > s47_strategy->at) latest = &e;
+    }
+    return latest;
+  }
+
   const EventFact* Last(v1::EventKind kind, absl::Time from = absl::InfinitePast()) const {
     for (int i = events - 1; i >= 0; --i) {
       const EventFact& e = f.events[i];
@@ -429,15 +441,20 @@ class Context {
     ReadCreRequest();
   }
 
-  // HIGH: the enquiry opened by this run's strategy discussion. Otherwise an
-  // enquiry once opened is still completed: the latest strategy discussion
-  // with no outcome after it.
+  // The S47 enquiry begins at a strategy discussion; further ones held as
+  // new risks emerge belong to the same enquiry until its outcome (Working
+  // Together 2023). HIGH: the enquiry opened by this run's first strategy
+  // discussion. Otherwise an enquiry once opened is still completed: the one
+  // opened by the first strategy discussion after the last outcome, while it
+  // has no outcome itself.
   void ReadS47() {
     if (level == v1::RISK_LEVEL_HIGH) {
       s47_strategy = strategy;
     } else {
-      const EventFact* last = Last(v1::EVENT_KIND_STRATEGY_DISCUSSION_HELD);
-      if (last && !First(v1::EVENT_KIND_S47_OUTCOME, last->at)) s47_strategy = last;
+      const EventFact* last_outcome = Last(v1::EVENT_KIND_S47_OUTCOME);
+      const EventFact* first = First(v1::EVENT_KIND_STRATEGY_DISCUSSION_HELD,
+                                     last_outcome ? last_outcome->at : absl::InfinitePast());
+      if (first && !First(v1::EVENT_KIND_S47_OUTCOME, first->at)) s47_strategy = first;
     }
     if (s47_strategy) s47_outcome = First(v1::EVENT_KIND_S47_OUTCOME, s47_strategy->at);
   }
@@ -713,8 +730,10 @@ void Icpc(const Context& c, Emitter& e) {
   const EventFact* anchor = c.s47_strategy ? c.s47_strategy : c.threshold;
   ActionResult& r = e.Add(c.s47_strategy ? kHighIcpc : kThresholdIcpc);
   if (by_s47 || by_threshold) {
-    e.DueAfter(r, *anchor);
-    Done(r, c.First(v1::EVENT_KIND_ICPC_HELD, anchor->at));
+    const EventFact* held = c.First(v1::EVENT_KIND_ICPC_HELD, anchor->at);
+    const bool from_latest = c.policy.icpc_counted_from == v1::ICPC_COUNTED_FROM_LATEST;
+    e.DueAfter(r, c.s47_strategy && from_latest ? *c.LatestStrategyBefore(held) : *anchor);
+    Done(r, held);
   } else if (s47_open) {
     Waiting(r, v1::S47_ENQUIRY, "required if the S47 enquiry finds the CP conference threshold met");
   } else {
@@ -745,8 +764,11 @@ void CpConferenceBroughtForward(const Context& c, Emitter& e) {
   Done(r, c.First(v1::EVENT_KIND_CP_CONFERENCE_HELD, anchor->at));
 }
 
+// The CPM service convenes CRE meetings and reviews and circulates their
+// minutes: it keeps the rule's owner whoever chairs, so that its deadlines
+// reach the service that can act on them (docs/procedure.md, Owners and
+// chairs).
 void MeetingRoles(const Context& c, ActionResult& a) {
-  a.owner = c.CreChair();
   if (a.chair != kNone) a.chair = c.CreChair();
   a.participants = c.CreParticipants();
 }
@@ -894,7 +916,11 @@ const RuleInfo* FindRule(const std::string& id) {
 }
 
 std::string RuleText(const RuleInfo& rule, const Policy& policy) {
-  return absl::StrReplaceAll(rule.text, {{"{period}", DescribePeriod(policy.period(rule.period))}});
+  const char* icpc_from = policy.icpc_counted_from == v1::ICPC_COUNTED_FROM_LATEST
+                              ? "the latest strategy meeting of the S47 enquiry"
+                              : "the strategy meeting at which the S47 enquiry began";
+  return absl::StrReplaceAll(rule.text, {{"{period}", DescribePeriod(policy.period(rule.period))},
+                                         {"{icpc_from}", icpc_from}});
 }
 
 void ApplyRules(const CaseFacts& facts, absl::Time now, const Policy& policy,

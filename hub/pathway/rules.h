@@ -32,7 +32,8 @@ struct RuleInfo {
   bool performed_by_hub;
   bool discretionary;
   PeriodId period;
-  // The procedure's words; "{period}" stands for the policy's period.
+  // The procedure's words; "{period}" stands for the policy's period,
+  // "{icpc_from}" for the strategy meeting it counts from (RuleText).
   const char* text;
 };
 
@@ -59,7 +60,7 @@ absl::Span<const EvidenceInfo> AllEvidence();
 // The rule with this id, or null.
 const RuleInfo* FindRule(const std::string& id);
 
-// "{period}" in the rule's text replaced by the policy's period.
+// The rule's text with "{period}" and "{icpc_from}" filled in from the policy.
 std::string RuleText(const RuleInfo& rule, const Policy& policy);
 
 // Evaluates every rule for the case as known at `now` (facts dated after
