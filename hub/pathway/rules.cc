@@ -723,11 +723,18 @@ void Icpc(const Context& c, Emitter& e) {
   const EventFact* request =
       asks ? c.DoneBy(kCpRequest, v1::EVENT_KIND_CP_CONFERENCE_REQUESTED, out->at) : nullptr;
   const bool by_s47 = out && (out->cp_threshold_met || request);
+  // A CP conference requested with no threshold discussion recorded: the
+  // discussion evidently took place (kEvidence) and decided on an ICPC.
+  const EventFact* requested =
+      !c.threshold && c.threshold_done &&
+              c.threshold_done->kind == v1::EVENT_KIND_CP_CONFERENCE_REQUESTED
+          ? c.threshold_done
+          : nullptr;
   const bool by_threshold =
-      c.threshold && c.threshold->threshold_outcome == v1::THRESHOLD_OUTCOME_ICPC;
+      (c.threshold && c.threshold->threshold_outcome == v1::THRESHOLD_OUTCOME_ICPC) || requested;
   const bool s47_open = c.level == v1::RISK_LEVEL_HIGH && c.s47_strategy && !out;
   if (!by_s47 && !by_threshold && !s47_open && !asks) return;
-  const EventFact* anchor = c.s47_strategy ? c.s47_strategy : c.threshold;
+  const EventFact* anchor = c.s47_strategy ? c.s47_strategy : c.threshold ? c.threshold : requested;
   ActionResult& r = e.Add(c.s47_strategy ? kHighIcpc : kThresholdIcpc);
   if (by_s47 || by_threshold) {
     const EventFact* held = c.First(v1::EVENT_KIND_ICPC_HELD, anchor->at);

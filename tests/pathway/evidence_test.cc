@@ -207,5 +207,26 @@ TEST(EvidenceTableTest, AMeetingHeldWithoutARecordedRequestIsTheRequest) {
   EXPECT_EQ(Find(p, v1::CRE_MEETING_MINUTES)->due_date(), "2026-04-09");  // 20 working days, over Easter
 }
 
+// A CP conference requested with no threshold discussion recorded: the
+// discussion took place and decided on an ICPC, which is now due, and no CRE
+// meeting is asked for.
+TEST(EvidenceTableTest, ACpConferenceRequestedWithoutADiscussionLeadsToTheIcpc) {
+  CaseBuilder c(kTeen, v1::OPEN_PLAN_NONE);
+  c.Assess("2026-03-02T10:00:00Z", v1::RISK_LEVEL_MEDIUM);
+  c.Event(v1::EVENT_KIND_CP_CONFERENCE_REQUESTED, "2026-03-04T10:00:00Z");
+  v1::Pathway p = Evaluate(c, "2026-03-05T10:00:00Z");
+  EXPECT_EQ(Find(p, v1::CPM_THRESHOLD_DISCUSSION)->status(), v1::ACTION_STATUS_DONE);
+  EXPECT_EQ(Find(p, v1::CRE_MEETING), nullptr);
+  const v1::Action* icpc = Find(p, v1::ICPC);
+  ASSERT_NE(icpc, nullptr);
+  EXPECT_EQ(icpc->rule_id(), "threshold.icpc");
+  EXPECT_EQ(icpc->status(), v1::ACTION_STATUS_PENDING);
+  EXPECT_EQ(icpc->due_date(), "2026-03-25");  // 15 working days of Wednesday 4 March
+
+  c.Event(v1::EVENT_KIND_ICPC_HELD, "2026-03-20T10:00:00Z");
+  p = Evaluate(c, "2026-03-26T10:00:00Z");
+  EXPECT_EQ(Find(p, v1::ICPC)->status(), v1::ACTION_STATUS_DONE);
+}
+
 }  // namespace
 }  // namespace cre::pathway
