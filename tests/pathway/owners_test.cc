@@ -96,10 +96,7 @@ TEST(OwnersTest, EveryRuleIsListedInTheDoc) {
 PathwayEngine WithMediumChair(v1::PractitionerRole chair) {
   v1::PathwayPolicy policy = DefaultPolicy();
   policy.set_medium_cre_meeting_chair(chair);
-  auto changes = LoadBankHolidayChangesFile(HolidaysFile());
-  auto engine = PathwayEngine::Create(policy, *changes);
-  EXPECT_TRUE(engine.ok()) << engine.status();
-  return std::move(*engine);
+  return EngineWith(policy);
 }
 
 // MEDIUM, a CRE meeting held on Wednesday 11 March 2026 and a review

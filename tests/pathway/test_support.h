@@ -56,6 +56,16 @@ inline const PathwayEngine& ShippedEngine() {
   return *engine;
 }
 
+// An engine with `policy` (say DefaultPolicy() with one field changed) and
+// the shipped changes.
+inline PathwayEngine EngineWith(const cre::v1::PathwayPolicy& policy) {
+  auto changes = LoadBankHolidayChangesFile(HolidaysFile());
+  EXPECT_TRUE(changes.ok()) << changes.status();
+  auto engine = PathwayEngine::Create(policy, *changes);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return *std::move(engine);
+}
+
 }  // namespace cre::pathway::testing
 
 #endif  // CRE_TESTS_PATHWAY_TEST_SUPPORT_H_

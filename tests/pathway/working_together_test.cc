@@ -19,14 +19,6 @@ namespace v1 = ::cre::v1;
 
 constexpr char kTeen[] = "2010-01-01";
 
-PathwayEngine EngineWith(const v1::PathwayPolicy& policy) {
-  auto changes = LoadBankHolidayChangesFile(HolidaysFile());
-  EXPECT_TRUE(changes.ok()) << changes.status();
-  auto engine = PathwayEngine::Create(policy, *changes);
-  EXPECT_TRUE(engine.ok()) << engine.status();
-  return std::move(*engine);
-}
-
 PathwayEngine CountingFromTheLatest() {
   v1::PathwayPolicy policy = DefaultPolicy();
   policy.set_icpc_counted_from(v1::ICPC_COUNTED_FROM_LATEST);

@@ -11,22 +11,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cre/v1/oversight.grpc.pb.h"
-#include "cre/v1/referrals.grpc.pb.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "support/test_cases.h"
 #include "support/test_hub.h"
 
 namespace cre {
 namespace {
 
+using ::cre::testing::OpenLookedAfterChildAssessedHigh;
 using ::cre::testing::TestHub;
-using ::google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-google::protobuf::Timestamp At(absl::Time t) { return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t)); }
 
 struct Listed {
   grpc::Status status;
@@ -55,32 +52,8 @@ class PageTokenTest : public ::testing::Test {
   }
 
   void OpenCase(absl::Time assessed_at, const std::string& key) {
-    v1::SubmitConcernRequest open;
-    open.set_idempotency_key(key + "-open");
-    v1::NewChild* child = open.mutable_new_child();
-    child->mutable_details()->set_family_name("Example");
-    child->mutable_child()->set_date_of_birth("2012-03-04");
-    child->mutable_child()->set_open_plan(v1::OPEN_PLAN_LOOKED_AFTER);
-    child->mutable_child()->set_looked_after(true);
-    child->mutable_child()->set_home_authority_code("E06000015");
-    open.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_LOW);
-    open.mutable_concern()->set_narrative("n");
-    *open.mutable_concern()->mutable_identified_at() = At(assessed_at - absl::Hours(1));
-    v1::SubmitResponse opened;
-    {
-      grpc::ClientContext context;
-      ASSERT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->SubmitConcern(&context, open, &opened).ok());
-    }
-    v1::RecordRiskAssessmentRequest assess;
-    assess.set_idempotency_key(key + "-assess");
-    assess.set_case_id(opened.case_id());
-    *assess.mutable_assessment()->mutable_assessed_at() = At(assessed_at);
-    assess.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);
-    assess.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
-    grpc::ClientContext context;
-    v1::SubmitResponse assessed;
-    ASSERT_TRUE(
-        v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->RecordRiskAssessment(&context, assess, &assessed).ok());
+    absl::StatusOr<std::string> case_id = OpenLookedAfterChildAssessedHigh(hub_, assessed_at, key);
+    ASSERT_TRUE(case_id.ok()) << case_id.status();
   }
 
   static void ExpectRefused(const Listed& listed, const std::string& token) {

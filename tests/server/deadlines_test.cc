@@ -12,50 +12,25 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "support/inbox_stream.h"
+#include "support/test_cases.h"
 #include "support/test_hub.h"
 
 namespace cre {
 namespace {
 
 using ::cre::testing::InboxStream;
+using ::cre::testing::OpenLookedAfterChildAssessedHigh;
 using ::cre::testing::TestHub;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::UnorderedElementsAre;
 
-google::protobuf::Timestamp At(absl::Time t) { return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t)); }
-
 class DeadlinesTest : public ::testing::Test {
  protected:
-  // A looked-after child assessed HIGH at `assessed_at`: the IRO must be
-  // told within 48 clock hours, so the hub notifies it at once, and the
-  // action stays open until the IRO acknowledges.
+  // A looked-after child assessed HIGH at `assessed_at` (test_cases.h).
   std::string LookedAfterChildAssessedAt(absl::Time assessed_at, const std::string& key) {
-    v1::SubmitConcernRequest open;
-    open.set_idempotency_key(key + "-open");
-    v1::NewChild* child = open.mutable_new_child();
-    child->mutable_details()->set_family_name("Example");
-    child->mutable_child()->set_date_of_birth("2012-03-04");
-    child->mutable_child()->set_open_plan(v1::OPEN_PLAN_LOOKED_AFTER);
-    child->mutable_child()->set_looked_after(true);
-    child->mutable_child()->set_home_authority_code("E06000015");
-    open.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_LOW);
-    open.mutable_concern()->set_narrative("n");
-    *open.mutable_concern()->mutable_identified_at() = At(assessed_at - absl::Hours(1));
-    v1::SubmitResponse opened;
-    {
-      grpc::ClientContext context;
-      EXPECT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->SubmitConcern(&context, open, &opened).ok());
-    }
-    v1::RecordRiskAssessmentRequest assess;
-    assess.set_idempotency_key(key + "-assess");
-    assess.set_case_id(opened.case_id());
-    *assess.mutable_assessment()->mutable_assessed_at() = At(assessed_at);
-    assess.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);
-    assess.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
-    grpc::ClientContext context;
-    v1::SubmitResponse assessed;
-    EXPECT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->RecordRiskAssessment(&context, assess, &assessed).ok());
-    return opened.case_id();
+    absl::StatusOr<std::string> case_id = OpenLookedAfterChildAssessedHigh(hub_, assessed_at, key);
+    EXPECT_TRUE(case_id.ok()) << case_id.status();
+    return case_id.value_or("");
   }
 
   // The IRO notification's overdue alerts. Other actions of the case may
