@@ -40,7 +40,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "identity/agency_registry.h"
-#include "routing/authorization.h"
+#include "access/authorization.h"
 #include "server/call_log.h"
 #include "server/rate_limiter.h"
 

@@ -1,7 +1,7 @@
 #include "server/deadline_watcher.h"
 
 #include "common/thread_name.h"
-#include "routing/hub_actions.h"
+#include "casework/hub_actions.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {

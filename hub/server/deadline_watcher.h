@@ -17,7 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "pathway/engine.h"
-#include "routing/routing_rules.h"
+#include "casework/routing_rules.h"
 #include "server/delivery_dispatcher.h"
 #include "store/store.h"
 

@@ -12,7 +12,7 @@
 #include "server/agency_auth.h"
 #include "server/call_log.h"
 #include "pathway/engine.h"
-#include "routing/routing_rules.h"
+#include "casework/routing_rules.h"
 #include "server/directory_service.h"
 #include "server/inbox_service.h"
 #include "server/oversight_service.h"

@@ -1,7 +1,7 @@
 #include "server/inbox_service.h"
 
-#include "routing/authorization.h"
-#include "routing/request_validation.h"
+#include "access/authorization.h"
+#include "access/request_validation.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 #include "server/subscription.h"

@@ -2,8 +2,8 @@
 
 #include "absl/time/clock.h"
 #include "common/proto_time.h"
-#include "routing/authorization.h"
-#include "routing/request_validation.h"
+#include "access/authorization.h"
+#include "access/request_validation.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 

@@ -35,7 +35,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "identity/agency_registry.h"
-#include "routing/authorization.h"
+#include "access/authorization.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 

@@ -5,8 +5,8 @@
 #include "common/proto_time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "routing/hub_actions.h"
-#include "routing/request_validation.h"
+#include "casework/hub_actions.h"
+#include "access/request_validation.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 

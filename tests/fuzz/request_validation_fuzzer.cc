@@ -37,7 +37,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
 #include "identity/agency_registry.h"
-#include "routing/request_validation.h"
+#include "access/request_validation.h"
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
-#include "routing/authorization.h"
+#include "access/authorization.h"
 #include "support/inbox_stream.h"
 #include "support/test_hub.h"
 

@@ -1,8 +1,9 @@
-#include "routing/routing_rules.h"
+#include "casework/routing_rules.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "access/case_access.h"
 
 namespace cre {
 namespace {

@@ -1,4 +1,4 @@
-#include "routing/field_bounds.h"
+#include "access/field_bounds.h"
 
 #include <string>
 

@@ -37,8 +37,8 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
-#include "routing/field_bounds.h"
-#include "routing/request_validation.h"
+#include "access/field_bounds.h"
+#include "access/request_validation.h"
 #include "server/raw_request.h"
 
 namespace cre {

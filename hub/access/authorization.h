@@ -5,8 +5,8 @@
 // only cases it is involved with) is checked where the case is read.
 //
 //   CRE_RETURN_IF_ERROR(Authorize(caller, Method::kSubmitStepUpReferral));
-#ifndef CRE_HUB_ROUTING_AUTHORIZATION_H_
-#define CRE_HUB_ROUTING_AUTHORIZATION_H_
+#ifndef CRE_HUB_ACCESS_AUTHORIZATION_H_
+#define CRE_HUB_ACCESS_AUTHORIZATION_H_
 
 #include <vector>
 
@@ -46,4 +46,4 @@ bool RoleMayCall(v1::AgencyRole role, Method method);
 
 }  // namespace cre
 
-#endif  // CRE_HUB_ROUTING_AUTHORIZATION_H_
+#endif  // CRE_HUB_ACCESS_AUTHORIZATION_H_

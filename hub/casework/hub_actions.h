@@ -7,15 +7,15 @@
 //   HubActions actions(&router);
 //   actions.AddMessageEvent(message, replied, &routing);
 //   actions.AddFollowUps(pathway, case_view, sender, &routing);
-#ifndef CRE_HUB_ROUTING_HUB_ACTIONS_H_
-#define CRE_HUB_ROUTING_HUB_ACTIONS_H_
+#ifndef CRE_HUB_CASEWORK_HUB_ACTIONS_H_
+#define CRE_HUB_CASEWORK_HUB_ACTIONS_H_
 
 #include <string>
 
 #include "absl/status/status.h"
 #include "cre/v1/pathway.pb.h"
-#include "routing/routing_rules.h"
-#include "store/store.h"
+#include "casework/routing_rules.h"
+#include "casework/case_decision.h"
 
 namespace cre {
 
@@ -59,4 +59,4 @@ class HubActions {
 
 }  // namespace cre
 
-#endif  // CRE_HUB_ROUTING_HUB_ACTIONS_H_
+#endif  // CRE_HUB_CASEWORK_HUB_ACTIONS_H_

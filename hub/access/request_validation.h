@@ -6,8 +6,8 @@
 // limits, formats, what is required. What depends on the stored case (an
 // event dated before the case opened) is checked later, inside the accepting
 // transaction.
-#ifndef CRE_HUB_ROUTING_REQUEST_VALIDATION_H_
-#define CRE_HUB_ROUTING_REQUEST_VALIDATION_H_
+#ifndef CRE_HUB_ACCESS_REQUEST_VALIDATION_H_
+#define CRE_HUB_ACCESS_REQUEST_VALIDATION_H_
 
 #include <cstdint>
 
@@ -15,7 +15,7 @@
 #include "cre/v1/inbox.pb.h"
 #include "cre/v1/oversight.pb.h"
 #include "cre/v1/referrals.pb.h"
-#include "routing/field_bounds.h"
+#include "access/field_bounds.h"
 
 namespace cre {
 
@@ -41,4 +41,4 @@ absl::Status ValidateListOpenActions(const v1::ListOpenActionsRequest& request);
 
 }  // namespace cre
 
-#endif  // CRE_HUB_ROUTING_REQUEST_VALIDATION_H_
+#endif  // CRE_HUB_ACCESS_REQUEST_VALIDATION_H_

@@ -16,8 +16,8 @@
 // never the value's text, e.g.
 //   "report.individuals[3].name: 70000 bytes; at most 65536"
 //   "notification.action_kind: 57 is not a value of ActionKind"
-#ifndef CRE_HUB_ROUTING_FIELD_BOUNDS_H_
-#define CRE_HUB_ROUTING_FIELD_BOUNDS_H_
+#ifndef CRE_HUB_ACCESS_FIELD_BOUNDS_H_
+#define CRE_HUB_ACCESS_FIELD_BOUNDS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -49,4 +49,4 @@ absl::Status CheckInstant(const google::protobuf::Timestamp& t, absl::string_vie
 
 }  // namespace cre
 
-#endif  // CRE_HUB_ROUTING_FIELD_BOUNDS_H_
+#endif  // CRE_HUB_ACCESS_FIELD_BOUNDS_H_

@@ -1,4 +1,4 @@
-#include "routing/request_validation.h"
+#include "access/request_validation.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"

@@ -1,4 +1,4 @@
-#include "routing/authorization.h"
+#include "access/authorization.h"
 
 #include <algorithm>
 

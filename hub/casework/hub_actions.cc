@@ -1,4 +1,4 @@
-#include "routing/hub_actions.h"
+#include "casework/hub_actions.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"

@@ -22,8 +22,8 @@
 //
 //   Router router(registry, "E06000015", RouterOptions{});
 //   CRE_ASSIGN_OR_RETURN(auto recipients, router.Recipients(sender, message, &case_view, nullptr));
-#ifndef CRE_HUB_ROUTING_ROUTING_RULES_H_
-#define CRE_HUB_ROUTING_ROUTING_RULES_H_
+#ifndef CRE_HUB_CASEWORK_ROUTING_RULES_H_
+#define CRE_HUB_CASEWORK_ROUTING_RULES_H_
 
 #include <memory>
 #include <string>
@@ -33,7 +33,7 @@
 #include "cre/v1/policy.pb.h"
 #include "cre/v1/routed_message.pb.h"
 #include "identity/agency_registry.h"
-#include "store/store.h"
+#include "casework/case_decision.h"
 
 namespace cre {
 
@@ -120,4 +120,4 @@ class Router {
 
 }  // namespace cre
 
-#endif  // CRE_HUB_ROUTING_ROUTING_RULES_H_
+#endif  // CRE_HUB_CASEWORK_ROUTING_RULES_H_
