@@ -225,12 +225,12 @@ def inbox(args):
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
+    def seconds_left():
+        return None if end is None else max(0.0, end - time.monotonic())
+
     received, backoff = 0, 0.2
-    while not stopping and received != args.max_messages:
-        left = None if end is None else end - time.monotonic()
-        if left is not None and left <= 0:
-            break
-        stream = stub.Subscribe(inbox_pb2.SubscribeRequest(), timeout=left)
+    while not stopping and received != args.max_messages and seconds_left() != 0:
+        stream = stub.Subscribe(inbox_pb2.SubscribeRequest(), timeout=seconds_left())
         try:
             for message in stream:
                 try:
@@ -250,10 +250,11 @@ def inbox(args):
                     stream.cancel()
                     break
         except grpc.RpcError as error:
-            if stopping or error.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED):
-                continue  # we ended it: a stop, --seconds or --max-messages
-            if error.code() not in RETRIED:
+            if stopping or received == args.max_messages or seconds_left() == 0:
+                break  # we ended it ourselves
+            if error.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
                 raise Stop(EXIT_CANNOT_START, f"inbox refused: {error.code().name}: {error.details()}")
+            # Whatever was not acknowledged comes back on the next stream.
             log(f"inbox stream ended, subscribing again: {error.code().name}: {error.details()}")
             time.sleep(backoff * random.uniform(0.5, 1.0))
             backoff = min(backoff * 2, 10.0)
@@ -269,19 +270,25 @@ class Flags(argparse.ArgumentParser):
 
 def parse_flags(argv):
     connection = argparse.ArgumentParser(add_help=False)
-    connection.add_argument("--hub", default="localhost:50051", help="the hub (default localhost:50051)")
-    connection.add_argument("--ca", default="certs/dev/ca.crt", help="CA certificate of the hub (default certs/dev/ca.crt)")
-    connection.add_argument("--cert", required=True, help="this agency's client certificate, e.g. certs/dev/agencies/derby-health.crt")
-    connection.add_argument("--key", required=True, help="its private key")
-    connection.add_argument("--give-up-after", type=float, default=60, metavar="S",
-                            help="stop retrying an unreachable hub after S seconds (default 60)")
+    add = connection.add_argument
+    add("--hub", default="localhost:50051", metavar="HOST:PORT", help="the hub (default localhost:50051)")
+    add("--ca", default="certs/dev/ca.crt", metavar="FILE", help="CA certificate of the hub (default certs/dev/ca.crt)")
+    add("--cert", required=True, metavar="FILE",
+        help="this agency's client certificate, e.g. certs/dev/agencies/derby-health.crt")
+    add("--key", required=True, metavar="FILE", help="its private key")
+    add("--give-up-after", type=float, default=60, metavar="S",
+        help="stop retrying an unreachable hub after S seconds (default 60)")
     flags = Flags(prog="cre_agency.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = flags.add_subparsers(dest="command", required=True, parser_class=Flags)
+
     one = commands.add_parser("submit", parents=[connection], help="send one submission, print the receipt")
     one.add_argument("file", metavar="FILE.json", help="the request in the protobuf JSON mapping")
-    one.add_argument("--idempotency-key", metavar="KEY", help="the submission's key (default: the file's, or a new one)")
+    one.add_argument("--idempotency-key", metavar="KEY",
+                     help="the submission's key (default: the file's, or a new one)")
     one.add_argument("--case-id", metavar="ID", help="sets the request's caseId")
-    box = commands.add_parser("inbox", parents=[connection], help="write each inbox message to a file, then acknowledge it")
+
+    box = commands.add_parser("inbox", parents=[connection],
+                              help="write each inbox message to a file, then acknowledge it")
     box.add_argument("--out", required=True, metavar="DIR", help="folder for the message files (created if missing)")
     box.add_argument("--max-messages", type=int, default=-1, metavar="N", help="stop after N messages (default: never)")
     box.add_argument("--seconds", type=float, default=0, metavar="S", help="stop after S seconds (default: never)")

@@ -1,6 +1,7 @@
 // The Python agency client (agency-adapters/python/cre_agency.py), on
 // Debian's python3-grpcio with stubs from Debian's python3-grpc-tools, as a
 // child process against a real hub over mTLS with the test PKI.
+#include <signal.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -97,6 +98,21 @@ TEST_F(PythonClientTest, InboxWritesEachMessageThenAcknowledgesIt) {
   again.Cancel();
   ASSERT_EQ(Run({"inbox", "--out", out, "--seconds", "1"}, "derby-csc", nullptr, &err), 0) << err;
   EXPECT_THAT(err, HasSubstr("0 message(s) written and acknowledged"));
+}
+
+// Run as a service: until SIGTERM, which ends it with status 0 and leaves
+// nothing unacknowledged.
+TEST_F(PythonClientTest, InboxRunsUntilSigtermAndStopsCleanly) {
+  const v1::SubmitResponse sent = Submit("health-concern.json", "py-health-3");
+  const std::string out = NewTempDir("python-csc-service");
+  ::cre::testing::AdapterProcess csc(PYTHON3, {PYTHON_CLIENT, "inbox", "--out", out}, "derby-csc", hub_.port());
+  const std::string file = out + "/" + sent.message_id() + ".json";
+  ASSERT_TRUE(::cre::testing::WaitFor([&] { return client::FileExists(file); })) << csc.Stderr();
+  ASSERT_TRUE(::cre::testing::WaitFor([&] {
+    return hub_.database().QueryString("SELECT state FROM delivery WHERE recipient_agency_id = 'derby-csc'") == "ACKED";
+  })) << csc.Stderr();
+  EXPECT_EQ(csc.StopWith(SIGTERM), 0) << csc.Stderr();
+  EXPECT_THAT(csc.Stderr(), HasSubstr("1 message(s) written and acknowledged"));
 }
 
 TEST_F(PythonClientTest, RefusalsAndBadInputGiveTheAdaptersExitStatuses) {
