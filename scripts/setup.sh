@@ -8,6 +8,9 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libmysqlcppconn-dev libspdlog-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the Python agency client and its stubs (agency-adapters/python/): Debian's
+  # own gRPC tools, whose older protoc every .proto must also compile with
+  python3-grpcio python3-grpc-tools python3-protobuf
   # scripts/fuzz.sh: clang, and its libFuzzer and sanitizer runtimes (only
   # recommended by clang, so not installed with --no-install-recommends)
   clang libclang-rt-14-dev
