@@ -24,10 +24,14 @@ std::string Or(const char* words, const char* what, int value) {
 }  // namespace
 
 std::string DayInWords(absl::CivilDay day) {
-  // Weekday and month names depend on the day alone: format it in UTC.
-  const absl::Time t = absl::FromCivil(day, absl::UTCTimeZone());
-  return absl::StrCat(absl::FormatTime("%A", t, absl::UTCTimeZone()), " ", day.day(), " ",
-                      absl::FormatTime("%B %Y", t, absl::UTCTimeZone()));
+  // Weekday and month names depend on the day alone: format it in UTC, in
+  // one call (the engine words every action it outputs), then drop the day's
+  // leading zero ("07" -> "7"), which strftime has no portable way to omit.
+  std::string words = absl::FormatTime("%A %d %B %Y", absl::FromCivil(day, absl::UTCTimeZone()),
+                                       absl::UTCTimeZone());
+  const size_t space = words.find(' ');
+  if (space != std::string::npos && words[space + 1] == '0') words.erase(space + 1, 1);
+  return words;
 }
 
 std::string EndOfDayInWords(absl::CivilDay day) {
