@@ -8,6 +8,8 @@
 // The story (docs/procedure.md, The rules): a school is worried about a looked-after
 // 12-year-old of Derby placed in Derbyshire; CSC assesses the risk HIGH; the
 // child goes missing; the school reports a car and a place to the police.
+// The timeline is for people: kinds, statuses and roles in words and
+// deadlines as local dates in words (pathway/in_words.h), never enum names.
 #include <sys/stat.h>
 
 #include <deque>
@@ -28,6 +30,7 @@
 #include "cre/v1/referrals.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
+#include "pathway/in_words.h"
 
 ABSL_FLAG(std::string, hub, "localhost:50051", "the hub");
 ABSL_FLAG(std::string, certs, "certs/dev", "the development PKI (ca.crt, agencies/<id>.crt/.key)");
@@ -37,6 +40,7 @@ namespace {
 
 using namespace cre;
 using google::protobuf::util::TimeUtil;
+using pathway::InWords;
 
 std::shared_ptr<grpc::Channel> As(const std::string& agency) {
   const std::string certs = absl::GetFlag(FLAGS_certs);
@@ -72,9 +76,8 @@ void Check(const grpc::Status& status, const std::string& what) {
 std::string Receipt(const v1::SubmitResponse& r) {
   std::string text = absl::StrCat("routed to [", absl::StrJoin(r.recipient_agency_ids(), ", "), "]");
   for (const v1::HubActionReceipt& a : r.hub_actions()) {
-    absl::StrAppend(&text, "; the hub itself sent ",
-                    a.kind() == v1::MESSAGE_KIND_NOTIFICATION ? v1::NotificationKind_Name(a.notification_kind())
-                                                              : v1::MessageKind_Name(a.kind()),
+    absl::StrAppend(&text, "; the hub itself sent the ",
+                    a.kind() == v1::MESSAGE_KIND_NOTIFICATION ? InWords(a.notification_kind()) : InWords(a.kind()),
                     " to [", absl::StrJoin(a.recipient_agency_ids(), ", "), "]");
   }
   return text;
@@ -112,14 +115,16 @@ class Inbox {
     ack.add_delivery_ids(m.delivery_id());
     v1::AcknowledgeResponse done;
     Check(v1::Inbox::NewStub(channel_)->Acknowledge(Context().get(), ack, &done), "acknowledge");
-    std::string what = v1::MessageKind_Name(m.kind());
+    std::string what = InWords(m.kind());
     if (m.has_notification()) {
-      what = v1::NotificationKind_Name(m.notification().kind());
+      what = InWords(m.notification().kind());
       if (m.notification().kind() == v1::NOTIFICATION_KIND_OVERDUE_ALERT) {
-        absl::StrAppend(&what, " for ", v1::ActionKind_Name(m.notification().action_kind()));
+        absl::StrAppend(&what, " for the ", InWords(m.notification().action_kind()));
       }
     }
-    if (m.has_response()) absl::StrAppend(&what, " ", v1::ResponseKind_Name(m.response().kind()), ": \"", m.response().reason(), "\"");
+    if (m.has_response()) {
+      absl::StrAppend(&what, " (", InWords(m.response().kind()), ": \"", m.response().reason(), "\")");
+    }
     const std::string from = m.sent_by_hub()
                                  ? (m.sender_agency_id().empty() ? "the hub"
                                                                  : "the hub, on " + m.sender_agency_id() + "'s submission")
@@ -243,24 +248,16 @@ int main(int argc, char** argv) {
   v1::GetCaseResponse read;
   Check(v1::Referrals::NewStub(As("derby-csc"))->GetCase(Context().get(), get, &read), "read case");
   std::cout << "\n== The pathway now (as derby-csc reads it): "
-            << v1::RiskLevel_Name(read.pathway().risk().effective_level()) << ", "
-            << v1::Recording_Name(read.pathway().recording()) << " ==\n";
+            << InWords(read.pathway().risk().effective_level()) << " risk; "
+            << InWords(read.pathway().recording()) << " ==\n";
   for (const v1::Action& a : read.pathway().actions()) {
-    // Day-based deadlines are met by the end of their local day; hour-based
-    // ones are exact, shown in the authority's local time.
-    std::string due = a.due_date();
-    if (!a.due_local().empty()) {
-      static const absl::TimeZone london = [] {
-        absl::TimeZone zone;
-        absl::LoadTimeZone("Europe/London", &zone);
-        return zone;
-      }();
-      due = absl::FormatTime("%Y-%m-%d %H:%M %Z",
-                             absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(a.due_at())), london);
-    }
-    if (due.empty()) due = a.status() == v1::ACTION_STATUS_WAITING ? "after " + v1::ActionKind_Name(a.waiting_for()) : "-";
-    std::cout << absl::StrFormat("  %-30s %-22s owner %-35s due %s\n", v1::ActionKind_Name(a.kind()),
-                                 v1::ActionStatus_Name(a.status()), v1::PractitionerRole_Name(a.owner()), due);
+    // The hub's engine words the deadline in the authority's local time:
+    // "by the end of <day>" for a day-based rule, "before <time> on <day>"
+    // for an hour-based one.
+    std::string line = absl::StrFormat("  %-8s %s (%s)", InWords(a.status()), InWords(a.kind()),
+                                       InWords(a.owner()));
+    if (a.status() != v1::ACTION_STATUS_DONE) absl::StrAppend(&line, ": ", pathway::WhenInWords(a));
+    std::cout << line << "\n";
   }
   std::cout << "\nEvery step above is in the audit chain: build/hub/tools/hubctl audit verify --config config/hub.textproto\n";
   return 0;

@@ -1,7 +1,7 @@
 // Bounds that every field of every request keeps, whatever its message:
 // checked by protobuf reflection, so that a field added to a request later is
 // bounded without anyone remembering to bound it. Each Validate* function of
-// routing/request_validation.h runs CheckFieldBounds first; the checks after
+// access/request_validation.h runs CheckFieldBounds first; the checks after
 // it give some fields tighter limits and say which are required.
 //
 //   every string and bytes field   at most kMaxNarrativeBytes

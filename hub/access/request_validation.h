@@ -1,7 +1,7 @@
 // Checks a request's shape before anything is written: each function returns
 // INVALID_ARGUMENT naming the first field at fault, e.g.
 //   "concern.narrative: 70000 bytes; at most 65536".
-// Each runs CheckFieldBounds (routing/field_bounds.h) first, the bounds every
+// Each runs CheckFieldBounds (access/field_bounds.h) first, the bounds every
 // field of every request keeps, then the checks of its own request: tighter
 // limits, formats, what is required. What depends on the stored case (an
 // event dated before the case opened) is checked later, inside the accepting
@@ -19,7 +19,7 @@
 
 namespace cre {
 
-// Limits of particular fields (the general ones: routing/field_bounds.h).
+// Limits of particular fields (the general ones: access/field_bounds.h).
 inline constexpr size_t kMaxIdempotencyKeyBytes = 128;
 inline constexpr int kMaxAcknowledgeIds = 256;
 // SubscribeRequest.max_in_flight and ListOpenActionsRequest.page_size: 0

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "google/protobuf/util/time_util.h"
+#include "pathway/in_words.h"
 
 namespace cre {
 namespace {
@@ -155,7 +156,7 @@ void HubActions::AddUnroutable(const v1::Action& action, const std::string& trig
   v1::Notification* n = escalation.message.mutable_notification();
   n->set_kind(v1::NOTIFICATION_KIND_DUTY_CPM_ESCALATION);
   n->set_action_kind(action.kind());
-  n->set_summary(absl::StrCat("The hub could not send ", v1::ActionKind_Name(action.kind()), ": ",
+  n->set_summary(absl::StrCat("The hub could not send the ", pathway::InWords(action.kind()), ": ",
                               why.message(), ". Arrange it by other means."));
   escalation.recipients = router_->OfRole(v1::CPM_SERVICE);
   if (!escalation.recipients.empty()) routing->follow_ups.push_back(std::move(escalation));
@@ -174,8 +175,11 @@ void HubActions::AddOverdueAlerts(const v1::Pathway& pathway, const CaseView& ca
     n->set_action_kind(action.kind());
     n->set_owner(action.owner());
     *n->mutable_due_at() = action.due_at();
-    n->set_summary(absl::StrCat(v1::ActionKind_Name(action.kind()), " is overdue: it was due ",
-                                action.due_local().empty() ? action.due_date() : action.due_local(),
+    // For people: the action in words and the deadline as the engine words it
+    // in local time (the midnight after a day-based deadline would read as the
+    // next day).
+    n->set_summary(absl::StrCat("The ", pathway::InWords(action.kind()), " is overdue: it was due ",
+                                action.due_in_words().empty() ? action.due_date() : action.due_in_words(),
                                 ". ", action.rule()));
     alert.recipients = router_->OfRole(v1::CPM_SERVICE);
     const std::string owner = router_->OwnerAgency(action.owner(), case_view);

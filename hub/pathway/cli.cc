@@ -16,6 +16,7 @@
 #include "pathway/bank_holidays.h"
 #include "pathway/calendar.h"
 #include "pathway/engine.h"
+#include "pathway/in_words.h"
 #include "pathway/policy.h"
 #include "pathway/text_io.h"
 
@@ -150,7 +151,9 @@ absl::StatusOr<std::string> Holidays(const Args& args, const Calendar& calendar)
   if (!year.ok()) return year.status();
   if (*year < 1 || *year > 9999) return UsageError("YEAR: out of range");
   std::string text;
-  for (absl::CivilDay d : calendar.BankHolidays(*year)) absl::StrAppend(&text, FormatLocalDate(d), "\n");
+  for (absl::CivilDay d : calendar.BankHolidays(*year)) {
+    absl::StrAppend(&text, FormatLocalDate(d), " (", DayInWords(d), ")\n");
+  }
   return text;
 }
 
@@ -163,7 +166,8 @@ absl::StatusOr<std::string> AddWorkingDays(const Args& args, const Calendar& cal
   absl::StatusOr<int> n = ParseCount(args.words[2], "N");
   if (!n.ok()) return n.status();
   if (*n > 100000 || *n < -100000) return UsageError("N: out of range");
-  return FormatLocalDate(calendar.AddWorkingDays(day, *n)) + "\n";
+  const absl::CivilDay result = calendar.AddWorkingDays(day, *n);
+  return absl::StrCat(FormatLocalDate(result), " (", DayInWords(result), ")\n");
 }
 
 absl::StatusOr<std::string> AddWorkingHours(const Args& args, const Calendar& calendar) {
@@ -173,7 +177,11 @@ absl::StatusOr<std::string> AddWorkingHours(const Args& args, const Calendar& ca
   absl::StatusOr<int> n = ParseCount(args.words[2], "N");
   if (!n.ok()) return n.status();
   if (*n < 0 || *n > 1000000) return UsageError("N: must be 0 to 1000000");
-  return calendar.FormatLocal(calendar.AddWorkingHours(*t, *n)) + "\n";
+  // The words say which day a deadline that ends with a working day is on:
+  // the instant alone is the midnight after it, which reads as the next day.
+  const absl::Time result = calendar.AddWorkingHours(*t, *n);
+  return absl::StrCat(calendar.FormatLocal(result), " (", DeadlineInWords(result, calendar.zone()),
+                      ")\n");
 }
 
 absl::StatusOr<std::string> CalendarCommand(const Args& args) {

@@ -8,9 +8,9 @@
 //
 //   hubctl pathway evaluate --case case.json --at 2026-03-31T09:00:00+01:00
 //   hubctl calendar holidays 2027
-//   hubctl calendar add-working-days 2026-05-22 2        # 2026-05-27
+//   hubctl calendar add-working-days 2026-05-22 2        # 2026-05-27 (Wednesday 27 May 2026)
 //   hubctl calendar add-working-hours 2026-03-27T15:00:00Z 48
-//                                                       # 2026-03-31T15:00:00+01:00
+//       # 2026-03-31T15:00:00+01:00 (before 15:00 on Tuesday 31 March 2026)
 #ifndef CRE_HUB_PATHWAY_CLI_H_
 #define CRE_HUB_PATHWAY_CLI_H_
 

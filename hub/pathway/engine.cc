@@ -2,6 +2,7 @@
 
 #include "google/protobuf/timestamp.pb.h"
 #include "pathway/bank_holidays.h"
+#include "pathway/in_words.h"
 #include "pathway/risk_level.h"
 #include "pathway/rules.h"
 #include "pathway/validate.h"
@@ -116,6 +117,7 @@ void PathwayEngine::ToProto(const CaseFacts& facts, const PathwayResult& r, absl
       if (a.due_basis == v1::DUE_BASIS_INSTANT) {
         action->set_due_local(calendar_.FormatLocal(a.due_at));
       }
+      action->set_due_in_words(DueInWords(a.due_basis, a.due_at, a.due_day, calendar_.zone()));
     }
     if (a.status == v1::ACTION_STATUS_DONE) SetTimestamp(a.done_at, action->mutable_done_at());
     if (a.status == v1::ACTION_STATUS_WAITING) action->set_waiting_for(a.waiting_for);

@@ -109,7 +109,7 @@ absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
 
 // The checks every handler makes first, in the order that decides which
 // refusal a caller sees: who it is (CallerAgency), whether its role may call
-// `method` (routing/authorization.h), then `request_check`, the request's
+// `method` (access/authorization.h), then `request_check`, the request's
 // own validation. The caller's agency when all three pass.
 absl::StatusOr<v1::Agency> AuthorizedCaller(const grpc::ServerContextBase& context,
                                             const AgencyRegistry& registry, Method method,

@@ -18,7 +18,7 @@
 namespace cre {
 
 // SubscribeRequest.max_in_flight when the request leaves it 0 (its ceiling:
-// kMaxMaxInFlight, routing/request_validation.h).
+// kMaxMaxInFlight, access/request_validation.h).
 inline constexpr int kDefaultMaxInFlight = 16;
 
 class InboxService final : public v1::Inbox::WithRawCallbackMethod_Subscribe<

@@ -25,6 +25,7 @@
 #include "common/proto_time.h"
 #include "config/hub_config.h"
 #include "store/mysql/migrations.h"
+#include "pathway/in_words.h"
 #include "store/mysql/mysql_store.h"
 #ifdef CRE_HUBCTL_WITH_PATHWAY
 #include "pathway/cli.h"
@@ -138,10 +139,11 @@ int DeliveriesDead(const Invocation& inv) {
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<std::vector<cre::DeadDelivery>> dead = (*store)->ListDeadDeliveries(limit);
   if (!dead.ok()) return Fail(dead.status());
+  // For people: the kind in words ("Operation Liberty report"), not its enum name.
   std::cout << "delivery_id\trecipient\tkind\tattempts\tcreated_at\tmessage_id\n";
   for (const cre::DeadDelivery& d : *dead) {
     std::cout << d.delivery_id << "\t" << d.recipient_agency_id << "\t"
-              << cre::v1::MessageKind_Name(d.kind) << "\t" << d.attempts << "\t"
+              << cre::pathway::InWords(d.kind) << "\t" << d.attempts << "\t"
               << absl::FormatTime(absl::RFC3339_sec, d.created_at, absl::UTCTimeZone()) << "\t"
               << d.message_id << "\n";
   }
@@ -325,7 +327,7 @@ const std::vector<Command>& Commands() {
        {{"--holidays", "FILE", false, "bank holiday changes (default: config/bank_holiday_changes.textproto)"}},
        "DATE N", 2, 2, Calendar},
       {"calendar", "add-working-hours", "INSTANT N [--holidays FILE]",
-       "Prints INSTANT (RFC 3339 with an offset) plus N working hours, in Europe/London local time.",
+       "Prints INSTANT (RFC 3339 with an offset) plus N working hours, in Europe/London local time and in words.",
        {{"--holidays", "FILE", false, "bank holiday changes (default: config/bank_holiday_changes.textproto)"}},
        "INSTANT N", 2, 2, Calendar},
 #endif

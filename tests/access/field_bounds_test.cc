@@ -14,7 +14,7 @@
 // server/raw_request.h) without it.
 //
 // A field added to a request later is bounded without anyone remembering to:
-// each Validate* function starts with CheckFieldBounds (routing/field_bounds.h),
+// each Validate* function starts with CheckFieldBounds (access/field_bounds.h),
 // which checks every field by reflection. This test fails if a check stops
 // doing so, if a new request type has no check (Validators) or no valid
 // example (Bases), or if a new oneof alternative has no example.

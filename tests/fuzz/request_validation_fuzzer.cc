@@ -1,4 +1,4 @@
-// libFuzzer target: the request checks (routing/request_validation.h) over
+// libFuzzer target: the request checks (access/request_validation.h) over
 // whatever bytes a caller may send. The first byte picks the request type
 // (one per Validate* function), the rest is parsed as that message's wire
 // format, as the hub's edge (server/raw_request.h) hands it to the service.
@@ -14,7 +14,7 @@
 //     holds: ids are UUIDs, timestamps survive the store's conversion
 //     (common/proto_time.h), ONS codes are ONS codes;
 //   - every field of an accepted request is within the bounds of
-//     routing/field_bounds.h, checked here by a walk of its own: strings at
+//     access/field_bounds.h, checked here by a walk of its own: strings at
 //     most 64 KiB, enums declared, every Timestamp one the store keeps,
 //     repeated fields at most 256 entries.
 #include <cstddef>

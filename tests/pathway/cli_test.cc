@@ -55,20 +55,30 @@ TEST(CalendarCliTest, Holidays) {
   const Result r = Calendar({"holidays", "2027"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
-            "2027-01-01\n2027-03-26\n2027-03-29\n2027-05-03\n2027-05-31\n2027-08-30\n"
-            "2027-12-27\n2027-12-28\n");
+            "2027-01-01 (Friday 1 January 2027)\n"
+            "2027-03-26 (Friday 26 March 2027)\n"
+            "2027-03-29 (Monday 29 March 2027)\n"
+            "2027-05-03 (Monday 3 May 2027)\n"
+            "2027-05-31 (Monday 31 May 2027)\n"
+            "2027-08-30 (Monday 30 August 2027)\n"
+            "2027-12-27 (Monday 27 December 2027)\n"
+            "2027-12-28 (Tuesday 28 December 2027)\n");
 }
 
 TEST(CalendarCliTest, AddWorkingDaysForwardAndBack) {
-  EXPECT_EQ(Calendar({"add-working-days", "2026-05-22", "1"}).out, "2026-05-26\n");
-  EXPECT_EQ(Calendar({"add-working-days", "2026-05-26", "-2"}).out, "2026-05-21\n");
+  EXPECT_EQ(Calendar({"add-working-days", "2026-05-22", "1"}).out,
+            "2026-05-26 (Tuesday 26 May 2026)\n");  // Monday 25th is a bank holiday
+  EXPECT_EQ(Calendar({"add-working-days", "2026-05-26", "-2"}).out,
+            "2026-05-21 (Thursday 21 May 2026)\n");
 }
 
-TEST(CalendarCliTest, AddWorkingHoursPrintsLocalTimeWithItsOffset) {
+TEST(CalendarCliTest, AddWorkingHoursPrintsLocalTimeWithItsOffsetAndInWords) {
   EXPECT_EQ(Calendar({"add-working-hours", "2026-03-27T15:00:00Z", "48"}).out,
-            "2026-03-31T15:00:00+01:00\n");
+            "2026-03-31T15:00:00+01:00 (before 15:00 on Tuesday 31 March 2026)\n");
+  // Ending with a working day: the midnight after it, which the words name
+  // as the end of that day.
   EXPECT_EQ(Calendar({"add-working-hours", "2026-03-21T10:00:00Z", "48"}).out,
-            "2026-03-25T00:00:00+00:00\n");
+            "2026-03-25T00:00:00+00:00 (by the end of Tuesday 24 March 2026)\n");
 }
 
 TEST(CalendarCliTest, ErrorsGoToStderrOnly) {
@@ -102,6 +112,9 @@ TEST(PathwayCliTest, EvaluatePrintsThePathwayAsJson) {
   EXPECT_EQ(pathway.risk().effective_level(), cre::v1::RISK_LEVEL_HIGH);
   EXPECT_THAT(r.out, HasSubstr("\"kind\": \"STRATEGY_DISCUSSION\""));
   EXPECT_THAT(r.out, HasSubstr("\"dueLocal\": \"2026-03-31T15:00:00+01:00\""));
+  // For people reading the JSON; enum names stay (a machine format).
+  EXPECT_THAT(r.out, HasSubstr("\"dueInWords\": \"before 15:00 on Tuesday 31 March 2026\""));
+  EXPECT_THAT(r.out, HasSubstr("\"status\": \"ACTION_STATUS_PENDING\""));
 }
 
 TEST(PathwayCliTest, MalformedJson) {

@@ -90,6 +90,12 @@ TEST_F(DeadlinesTest, AnActionThatFallsDueIsAlertedOnceWithTwoHubProcesses) {
   EXPECT_EQ(alert->case_id(), case_id);
   EXPECT_TRUE(alert->sent_by_hub());
   EXPECT_TRUE(alert->sender_agency_id().empty());
+  // For people: the action and its deadline in words, in local time (48
+  // clock hours: an exact time), no enum name.
+  EXPECT_THAT(alert->notification().summary(),
+              ::testing::StartsWith("The notification of the Independent Reviewing Officer is overdue: "
+                                    "it was due before "));
+  EXPECT_THAT(alert->notification().summary(), ::testing::Not(::testing::HasSubstr("IRO_NOTIFICATION")));
   // Both watchers have looked many times since (200 ms each): still one.
   absl::SleepFor(absl::Seconds(1));
   EXPECT_EQ(IroAlerts(), "1");

@@ -2,7 +2,7 @@
 // called by every role that may not call it, and a table of malformed
 // requests across the services, each answered with the documented status
 // code and a message naming the field (never the value: see
-// hub/routing/request_validation.cc).
+// hub/access/request_validation.cc).
 #include <functional>
 #include <future>
 #include <memory>

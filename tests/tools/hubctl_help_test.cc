@@ -250,7 +250,7 @@ TEST(HubctlHelpTest, FailedOperationsExitOne) {
     EXPECT_THAT(r.err, HasSubstr("/nonexistent/"));
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("--help")));
   }
-  EXPECT_EQ(Hubctl("calendar add-working-days 2026-05-26 -2").out, "2026-05-21\n");
+  EXPECT_EQ(Hubctl("calendar add-working-days 2026-05-26 -2").out, "2026-05-21 (Thursday 21 May 2026)\n");
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ TEST(HubctlTest, ListsAndRequeuesDeadDeliveries) {
 
   testing::HubctlRun listed = testing::RunHubctl("deliveries dead --config " + config);
   EXPECT_EQ(listed.exit_code, 0) << listed.output;
-  EXPECT_THAT(listed.output, ::testing::ContainsRegex("\n[0-9]+\tderby-pru\tMESSAGE_KIND_OPERATION_LIBERTY_REPORT\t1\t"));
+  EXPECT_THAT(listed.output, ::testing::ContainsRegex("\n[0-9]+\tderby-pru\tOperation Liberty report\t1\t"));
 
   testing::HubctlRun both = testing::RunHubctl("deliveries requeue --all 7 --config " + config);
   EXPECT_EQ(both.exit_code, 2) << both.output;
