@@ -106,7 +106,9 @@ TEST(HubctlHelpTest, EveryCommandWithSubcommandsListsThem) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_THAT(r.err, IsEmpty());
     for (const std::string& words : Commands()) {
-      if (absl::StartsWith(words, group + " ")) EXPECT_THAT(r.out, HasSubstr(UsageLine(words) + "\n"));
+      if (absl::StartsWith(words, group + " ")) {
+        EXPECT_THAT(r.out, HasSubstr(UsageLine(words) + "\n"));
+      }
     }
   }
 }
@@ -145,7 +147,7 @@ TEST(HubctlHelpTest, NoCommandPrintsTheHelpToStderrAndExitsTwo) {
 }
 
 TEST(HubctlHelpTest, UnknownCommandIsNamed) {
-  for (const std::string& args : {"frobnicate", "frobnicate --help", "help frobnicate"}) {
+  for (const char* args : {"frobnicate", "frobnicate --help", "help frobnicate"}) {
     const Result r = Hubctl(args);
     EXPECT_EQ(r.code, 2) << args;
     EXPECT_THAT(r.out, IsEmpty());
@@ -174,7 +176,7 @@ TEST(HubctlHelpTest, UnknownOrMissingSubcommandIsNamed) {
 TEST(HubctlHelpTest, UnknownFlagIsNamedForEveryCommand) {
   for (const std::string& words : Commands()) {
     SCOPED_TRACE(words);
-    for (const std::string& flag : {"--frm", "--frm=2026-01-01T00:00:00Z", "-x"}) {
+    for (const std::string flag : {"--frm", "--frm=2026-01-01T00:00:00Z", "-x"}) {
       const Result r = Hubctl(words + " --config /nonexistent/hub.textproto " + flag);
       EXPECT_EQ(r.code, 2) << r.err;
       EXPECT_THAT(r.out, IsEmpty());
