@@ -12,10 +12,10 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "access/field_bounds.h"
 #include "cre/v1/inbox.pb.h"
 #include "cre/v1/oversight.pb.h"
 #include "cre/v1/referrals.pb.h"
-#include "access/field_bounds.h"
 
 namespace cre {
 

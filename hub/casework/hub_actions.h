@@ -13,9 +13,9 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "cre/v1/pathway.pb.h"
-#include "casework/routing_rules.h"
 #include "casework/case_decision.h"
+#include "casework/routing_rules.h"
+#include "cre/v1/pathway.pb.h"
 
 namespace cre {
 

@@ -30,10 +30,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "casework/case_decision.h"
 #include "cre/v1/policy.pb.h"
 #include "cre/v1/routed_message.pb.h"
 #include "identity/agency_registry.h"
-#include "casework/case_decision.h"
 
 namespace cre {
 

@@ -35,12 +35,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "access/authorization.h"
 #include "grpcpp/security/auth_context.h"
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "identity/agency_registry.h"
-#include "access/authorization.h"
 #include "server/call_log.h"
 #include "server/rate_limiter.h"
 

@@ -1,7 +1,6 @@
 #include "server/deadline_watcher.h"
 
 #include "common/thread_name.h"
-#include "casework/hub_actions.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
@@ -23,21 +22,11 @@ void DeadlineWatcher::Stop() {
 
 absl::StatusOr<int> DeadlineWatcher::ReviewDue(absl::Time now) {
   constexpr int kCasesPerRound = 100;
-  const HubActions actions(&router_);
-  const ReviewFn review = [&](const CaseView& case_view) -> absl::StatusOr<Routing> {
-    absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(case_view.case_file, now);
-    if (!pathway.ok()) return pathway.status();
-    Routing routing;
-    // What the hub performs itself is sent at the trigger; a review only
-    // alerts on what is overdue, and moves the case's next deadline on.
-    actions.AddOverdueAlerts(*pathway, case_view, &routing);
-    routing.schedule = actions.ScheduleOf(*pathway, case_view);
-    return routing;
-  };
+  const ReviewFn review = [&](const CaseView& case_view) { return casework_->DecideReview(case_view, now); };
   absl::StatusOr<int> reviewed = store_->ReviewDueCases(now, kCasesPerRound, review);
   // The alerts' recipients may be connected here: let their streams look.
   if (reviewed.ok() && *reviewed > 0) {
-    dispatcher_->Wake(router_.OfRole(v1::CPM_SERVICE));
+    dispatcher_->Wake(casework_->AlertedAgencies());
     absl::StatusOr<std::vector<std::string>> due = store_->RecipientsWithDueDeliveries();
     if (due.ok()) dispatcher_->Wake(*due);
   }

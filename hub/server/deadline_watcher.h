@@ -6,7 +6,7 @@
 // once per action and due time (the hub_action table), so with any number
 // of processes each alert goes out once.
 //
-//   DeadlineWatcher watcher(store, engine, router, &dispatcher, absl::Seconds(10));
+//   DeadlineWatcher watcher(store, casework, &dispatcher, absl::Seconds(10));
 //   watcher.Start();
 #ifndef CRE_HUB_SERVER_DEADLINE_WATCHER_H_
 #define CRE_HUB_SERVER_DEADLINE_WATCHER_H_
@@ -16,8 +16,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "pathway/engine.h"
-#include "casework/routing_rules.h"
+#include "casework/casework.h"
 #include "server/delivery_dispatcher.h"
 #include "store/store.h"
 
@@ -25,11 +24,10 @@ namespace cre {
 
 class DeadlineWatcher {
  public:
-  DeadlineWatcher(std::shared_ptr<Store> store, std::shared_ptr<const pathway::PathwayEngine> engine,
-                  Router router, DeliveryDispatcher* dispatcher, absl::Duration interval)
+  DeadlineWatcher(std::shared_ptr<Store> store, std::shared_ptr<const Casework> casework,
+                  DeliveryDispatcher* dispatcher, absl::Duration interval)
       : store_(std::move(store)),
-        engine_(std::move(engine)),
-        router_(std::move(router)),
+        casework_(std::move(casework)),
         dispatcher_(dispatcher),
         interval_(interval) {}
   ~DeadlineWatcher() { Stop(); }
@@ -42,8 +40,7 @@ class DeadlineWatcher {
 
  private:
   std::shared_ptr<Store> store_;
-  std::shared_ptr<const pathway::PathwayEngine> engine_;
-  Router router_;
+  std::shared_ptr<const Casework> casework_;
   DeliveryDispatcher* dispatcher_;
   const absl::Duration interval_;
   absl::Notification stopping_;

@@ -3,16 +3,16 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "casework/casework.h"
 #include "common/thread_name.h"
 #include "crypto/field_cipher.h"
 #include "crypto/token_signer.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
+#include "pathway/engine.h"
 #include "server/agency_auth.h"
 #include "server/call_log.h"
-#include "pathway/engine.h"
-#include "casework/routing_rules.h"
 #include "server/directory_service.h"
 #include "server/inbox_service.h"
 #include "server/oversight_service.h"
@@ -123,13 +123,14 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   RouterOptions routing_policy;
   routing_policy.iro_for_child_of_another_authority =
       (*engine)->policy().iro_for_child_of_another_authority;
-  const Router router(hub->registry_, config.local_authority().code(), routing_policy);
+  auto casework = std::make_shared<const Casework>(
+      Router(hub->registry_, config.local_authority().code(), routing_policy), *engine);
   hub->services_.push_back(std::make_unique<ReferralsService>(
-      hub->registry_, hub->store_, hub->dispatcher_, router, *engine,
+      hub->registry_, hub->store_, hub->dispatcher_, casework,
       static_cast<int>(config.database().pool_size())));
   hub->services_.push_back(std::make_unique<OversightService>(hub->registry_, hub->store_, *page_tokens));
   hub->deadline_watcher_ = std::make_unique<DeadlineWatcher>(
-      hub->store_, *engine, router, hub->dispatcher_.get(),
+      hub->store_, casework, hub->dispatcher_.get(),
       absl::Milliseconds(config.deadline_check_interval_ms()));
   hub->services_.push_back(std::make_unique<InboxService>(hub->registry_, hub->dispatcher_));
   for (const auto& service : hub->services_) builder.RegisterService(service.get());

@@ -1,9 +1,10 @@
 #include "server/oversight_service.h"
 
 #include "absl/time/clock.h"
-#include "common/proto_time.h"
 #include "access/authorization.h"
 #include "access/request_validation.h"
+#include "casework/casework.h"
+#include "common/proto_time.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 
@@ -40,8 +41,7 @@ absl::Status OversightService::ListOpenActions(const v1::Agency& caller, const v
                                                v1::ListOpenActionsResponse* response) {
   const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const absl::Time now = absl::Now();
-  // The CPM service oversees every case; a team sees what its agency owns.
-  const std::string owner = caller.role() == v1::CPM_SERVICE ? "" : caller.id();
+  const std::string owner = Casework::OverseenOwner(caller);
   // A token is good for the agency it was issued to and the query it was
   // issued for; page_size may change from page to page.
   const absl::string_view bound_to[] = {caller.id(), request.overdue_only() ? "overdue_only" : "all"};

@@ -30,12 +30,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "access/authorization.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "identity/agency_registry.h"
-#include "access/authorization.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 

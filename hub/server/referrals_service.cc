@@ -1,12 +1,11 @@
 #include "server/referrals_service.h"
 
 #include "absl/time/clock.h"
+#include "access/request_validation.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "casework/hub_actions.h"
-#include "access/request_validation.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
 
@@ -60,39 +59,8 @@ void ReferralsService::Submit(grpc::CallbackServerContext* context, Method metho
   PendingSubmission* p = pending.get();  // the route runs while `pending` lives
   pending->route = [this, p](const CaseView* case_view,
                              const RepliedMessage* replied) -> absl::StatusOr<Routing> {
-    const Submission& submission = p->submission;
-    // Whether the caller may write to the case comes before anything that
-    // looks at the case: an outsider must not learn a child's date of birth
-    // by bisecting the dates it is refused.
-    if (absl::Status may = router_.MayWrite(p->caller, case_view, replied); !may.ok()) return may;
-    // The case as it will be once this submission is written: an event
-    // dated before the case opened, say, is refused here, naming the field.
-    if (case_view != nullptr) {
-      if (absl::Status valid = engine_->Validate(case_view->case_file); !valid.ok()) return valid;
-    }
-    Routing routing;
-    absl::StatusOr<std::vector<std::string>> recipients =
-        router_.Recipients(p->caller, submission.message, case_view, replied);
-    if (!recipients.ok()) return recipients.status();
-    routing.recipients = *std::move(recipients);
-    const HubActions actions(&router_);
-    actions.AddMessageEvent(submission.message, replied, &routing);
-    if (case_view == nullptr) return routing;
-
-    // What the pathway requires now, counting this message's own event (so
-    // that an IRO notification an agency just sent is not sent again).
-    v1::CaseFile after = case_view->case_file;
-    if (routing.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
-      v1::CaseEvent* event = after.add_events();
-      event->set_kind(routing.event_kind);
-      *event->mutable_occurred_at() = ToProtoTime(submission.accepted_at);
-    }
-    absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(after, submission.accepted_at);
-    if (!pathway.ok()) return pathway.status();
-    actions.AddFollowUps(*pathway, *case_view, &routing);
-    actions.AddOverdueAlerts(*pathway, *case_view, &routing);
-    routing.schedule = actions.ScheduleOf(*pathway, *case_view);
-    return routing;
+    return casework_->DecideSubmission(p->caller, p->submission.message, p->submission.accepted_at,
+                                       case_view, replied);
   };
 
   if (TouchesNoCase(pending->submission)) {
@@ -273,11 +241,9 @@ absl::Status ReferralsService::ReadCase(const std::string& case_id, const std::s
   absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(case_id, reader_agency_id);
   if (!read.ok()) return read.status();
   *response = *std::move(read);
-  if (engine_ != nullptr) {
-    absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(response->case_file(), absl::Now());
-    if (!pathway.ok()) return pathway.status();
-    *response->mutable_pathway() = *std::move(pathway);
-  }
+  absl::StatusOr<v1::Pathway> pathway = casework_->PathwayOf(response->case_file(), absl::Now());
+  if (!pathway.ok()) return pathway.status();
+  *response->mutable_pathway() = *std::move(pathway);
   return absl::OkStatus();
 }
 

@@ -20,13 +20,12 @@
 
 #include <memory>
 
+#include "access/authorization.h"
+#include "casework/casework.h"
 #include "common/executor.h"
 #include "common/group_commit.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "identity/agency_registry.h"
-#include "pathway/engine.h"
-#include "access/authorization.h"
-#include "casework/routing_rules.h"
 #include "server/delivery_dispatcher.h"
 #include "server/raw_request.h"
 #include "store/store.h"
@@ -48,13 +47,12 @@ class ReferralsService final : public RawReferralsService {
   // `workers`: threads for the submissions on a case and the case reads
   // (the store's connection pool is the natural size).
   ReferralsService(std::shared_ptr<const AgencyRegistry> registry, std::shared_ptr<Store> store,
-                   std::shared_ptr<DeliveryDispatcher> dispatcher, Router router,
-                   std::shared_ptr<const pathway::PathwayEngine> engine, int workers)
+                   std::shared_ptr<DeliveryDispatcher> dispatcher, std::shared_ptr<const Casework> casework,
+                   int workers)
       : registry_(std::move(registry)),
         store_(std::move(store)),
         dispatcher_(std::move(dispatcher)),
-        router_(std::move(router)),
-        engine_(std::move(engine)),
+        casework_(std::move(casework)),
         executor_(workers, "case-work"),
         groups_(
             kSubmissionGroupWorkers, kMaxSubmissionGroup,
@@ -130,8 +128,7 @@ class ReferralsService final : public RawReferralsService {
   std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<Store> store_;
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
-  Router router_;
-  std::shared_ptr<const pathway::PathwayEngine> engine_;
+  std::shared_ptr<const Casework> casework_;
 
   // Groups committing at once, and the most submissions in one.
   static constexpr int kSubmissionGroupWorkers = 2;

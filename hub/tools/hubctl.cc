@@ -24,8 +24,8 @@
 #include "audit/audit_chain.h"
 #include "common/proto_time.h"
 #include "config/hub_config.h"
-#include "store/mysql/migrations.h"
 #include "pathway/in_words.h"
+#include "store/mysql/migrations.h"
 #include "store/mysql/mysql_store.h"
 #ifdef CRE_HUBCTL_WITH_PATHWAY
 #include "pathway/cli.h"

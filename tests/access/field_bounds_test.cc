@@ -26,6 +26,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "access/field_bounds.h"
+#include "access/request_validation.h"
 #include "cre/v1/inbox.pb.h"
 #include "cre/v1/oversight.pb.h"
 #include "cre/v1/referrals.pb.h"
@@ -37,8 +39,6 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
-#include "access/field_bounds.h"
-#include "access/request_validation.h"
 #include "server/raw_request.h"
 
 namespace cre {

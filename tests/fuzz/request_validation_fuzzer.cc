@@ -29,6 +29,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "access/request_validation.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "cre/v1/inbox.pb.h"
@@ -37,7 +38,6 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
 #include "identity/agency_registry.h"
-#include "access/request_validation.h"
 
 namespace {
 

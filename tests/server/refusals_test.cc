@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "access/authorization.h"
 #include "cre/v1/directory.grpc.pb.h"
 #include "cre/v1/inbox.grpc.pb.h"
 #include "cre/v1/oversight.grpc.pb.h"
@@ -22,7 +23,6 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
-#include "access/authorization.h"
 #include "support/inbox_stream.h"
 #include "support/test_hub.h"
 

@@ -1,0 +1,51 @@
+#include "casework/casework.h"
+
+#include "casework/hub_actions.h"
+#include "common/proto_time.h"
+
+namespace cre {
+
+absl::StatusOr<Routing> Casework::DecideSubmission(const v1::Agency& sender, const v1::RoutedMessage& message,
+                                                   absl::Time accepted_at, const CaseView* case_view,
+                                                   const RepliedMessage* replied) const {
+  if (absl::Status may = router_.MayWrite(sender, case_view, replied); !may.ok()) return may;
+  if (case_view != nullptr) {
+    if (absl::Status valid = engine_->Validate(case_view->case_file); !valid.ok()) return valid;
+  }
+  Routing routing;
+  absl::StatusOr<std::vector<std::string>> recipients = router_.Recipients(sender, message, case_view, replied);
+  if (!recipients.ok()) return recipients.status();
+  routing.recipients = *std::move(recipients);
+  const HubActions actions(&router_);
+  actions.AddMessageEvent(message, replied, &routing);
+  if (case_view == nullptr) return routing;
+
+  v1::CaseFile after = case_view->case_file;
+  if (routing.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+    v1::CaseEvent* event = after.add_events();
+    event->set_kind(routing.event_kind);
+    *event->mutable_occurred_at() = ToProtoTime(accepted_at);
+  }
+  absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(after, accepted_at);
+  if (!pathway.ok()) return pathway.status();
+  actions.AddFollowUps(*pathway, *case_view, &routing);
+  actions.AddOverdueAlerts(*pathway, *case_view, &routing);
+  routing.schedule = actions.ScheduleOf(*pathway, *case_view);
+  return routing;
+}
+
+absl::StatusOr<Routing> Casework::DecideReview(const CaseView& case_view, absl::Time now) const {
+  absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(case_view.case_file, now);
+  if (!pathway.ok()) return pathway.status();
+  const HubActions actions(&router_);
+  Routing routing;
+  actions.AddOverdueAlerts(*pathway, case_view, &routing);
+  routing.schedule = actions.ScheduleOf(*pathway, case_view);
+  return routing;
+}
+
+std::string Casework::OverseenOwner(const v1::Agency& caller) {
+  return caller.role() == v1::CPM_SERVICE ? "" : caller.id();
+}
+
+}  // namespace cre

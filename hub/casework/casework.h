@@ -1,0 +1,81 @@
+// Casework: what the hub decides, in one place that knows neither gRPC nor
+// SQL. Given a submission, the case as it stands inside the accepting
+// transaction and the caller, it decides who receives the message, the
+// event the message stands for, what the hub sends itself because the
+// pathway requires it, the overdue alerts and the case's schedule; given a
+// case whose deadline has passed, the alerts and the next deadline. The
+// store writes the decision in the same transaction; a transport (gRPC
+// today, the console's HTTP next) only takes the caller at the edge.
+//
+//   Casework casework(router, engine);
+//   absl::StatusOr<Routing> decided =
+//       casework.DecideSubmission(caller, message, accepted_at, &case_view, nullptr);
+//   absl::StatusOr<Routing> review = casework.DecideReview(case_view, now);
+#ifndef CRE_HUB_CASEWORK_CASEWORK_H_
+#define CRE_HUB_CASEWORK_CASEWORK_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "casework/case_decision.h"
+#include "casework/routing_rules.h"
+#include "cre/v1/agency.pb.h"
+#include "cre/v1/pathway.pb.h"
+#include "cre/v1/routed_message.pb.h"
+#include "pathway/engine.h"
+
+namespace cre {
+
+class Casework {
+ public:
+  Casework(Router router, std::shared_ptr<const pathway::PathwayEngine> engine)
+      : router_(std::move(router)), engine_(std::move(engine)) {}
+
+  // The decision about `message` from `sender`, accepted at `accepted_at`,
+  // about `case_view` (with the submission's own record already appended;
+  // nullptr: no case) answering `replied` (nullptr: not a response). In
+  // this order, because each step may refuse the submission and must not
+  // reveal what a later one reads:
+  //   1. the sender may write to the case (else NoSuchCase, before anything
+  //      that looks at the case, so that an outsider cannot learn a child's
+  //      date of birth by bisecting the dates it is refused);
+  //   2. the case as it will be is valid (an event dated before the case
+  //      opened is refused, naming the field);
+  //   3. the recipients, and the event the message stands for;
+  //   4. with a case: what the pathway requires now, counting this
+  //      message's own event (so that an IRO notification an agency just
+  //      sent is not sent again): the hub's follow-ups, overdue alerts and
+  //      the case's schedule.
+  absl::StatusOr<Routing> DecideSubmission(const v1::Agency& sender, const v1::RoutedMessage& message,
+                                           absl::Time accepted_at, const CaseView* case_view,
+                                           const RepliedMessage* replied) const;
+
+  // The decision about a case whose deadline has passed, at `now`: an
+  // alert for each overdue action and the case's new schedule. What the
+  // hub performs itself is sent at the trigger (DecideSubmission), not here.
+  absl::StatusOr<Routing> DecideReview(const CaseView& case_view, absl::Time now) const;
+
+  // The pathway of `case_file` at `now`, as a reader of the case sees it.
+  absl::StatusOr<v1::Pathway> PathwayOf(const v1::CaseFile& case_file, absl::Time now) const {
+    return engine_->Evaluate(case_file, now);
+  }
+
+  // Whose open actions `caller` oversees: the CPM service oversees every
+  // case (""), a team what its own agency owns (its id).
+  static std::string OverseenOwner(const v1::Agency& caller);
+
+  // Who is told when a review has sent alerts: the Duty CPM's service.
+  std::vector<std::string> AlertedAgencies() const { return router_.OfRole(v1::CPM_SERVICE); }
+
+  const Router& router() const { return router_; }
+
+ private:
+  Router router_;
+  std::shared_ptr<const pathway::PathwayEngine> engine_;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_CASEWORK_CASEWORK_H_
