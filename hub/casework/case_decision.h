@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "cre/v1/case_file.pb.h"
@@ -27,6 +29,16 @@ namespace cre {
 // FAILED_PRECONDITION, naming it, before anything is written; the hub's own
 // events (a message sent, an alert) are never refused by it.
 inline constexpr int kMaxCaseEntries = 5000;
+
+// Whether a caller may record `appended` more assessments and events on
+// case `case_id`, which holds `stored`: FAILED_PRECONDITION, naming the
+// limit, if they would take it past kMaxCaseEntries.
+inline absl::Status MayAppendEntries(const std::string& case_id, int stored, int appended) {
+  if (appended == 0 || stored + appended <= kMaxCaseEntries) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "case_id: case ", case_id, " holds ", stored, " assessments and events; ", appended,
+      " more would pass the ", kMaxCaseEntries, " a case may hold: close it and open a new case"));
+}
 
 // A case as a submission sees it, inside the transaction that accepts it.
 struct CaseView {

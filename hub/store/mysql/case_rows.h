@@ -1,0 +1,67 @@
+// A case inside the transaction that writes to it (MysqlStore's accepting
+// and deadline transactions): opening or locking it, the case file as the
+// casework sees it, and writing what the decision added (new entries, the
+// case's schedule). One builder of the case file for every reader
+// (BuildCaseFile), so that the accepting, the deadline and the reading paths
+// cannot see a case differently.
+#ifndef CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
+#define CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "casework/case_decision.h"
+#include "cppconn/connection.h"
+#include "cppconn/resultset.h"
+#include "crypto/field_cipher.h"
+#include "store/mysql/case_entries.h"
+#include "store/mysql/sql_values.h"
+#include "store/store.h"
+
+namespace cre::mysql {
+
+// A case inside the transaction that writes to it: as the route sees it,
+// and how much of it is stored already (the rest is new).
+struct LoadedCase {
+  CaseView view;
+  StoredExtent stored;
+};
+
+// Creates the child and its case; returns the case as the route sees it.
+absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
+                                  BlobParams& blobs, const crypto::FieldCipher& k);
+
+absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
+                                                          const std::string& case_id);
+
+// The case file of the case `row` belongs to (its columns opened_at,
+// child_id and facts): the child's facts, when the case opened, and its
+// assessments and events, read as `mode` says (case_entries.h) after
+// `legacy` (cre_case.record as stored, if any). Every path that reads a
+// case builds it here.
+absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& row, const std::string& case_id,
+                                           const absl::optional<std::string>& legacy, EntryRead mode,
+                                           const crypto::FieldCipher& k, v1::CaseFile* file);
+
+// Locks the case and returns it with the submission's record appended (in
+// memory: the caller writes the new entries once, after routing). A case
+// recorded before migration 0010 is moved into rows here, under the lock.
+absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
+                                             const std::string& case_id, const crypto::FieldCipher& k);
+
+// Makes `agency_ids` involved with the case (one statement).
+void Involve(sql::Connection& c, const std::string& case_id, const std::vector<std::string>& agency_ids);
+
+// Writes what the transaction added to the case (the submission's entries,
+// the events of its message and follow-ups) as new rows.
+absl::Status WriteNewEntries(sql::Connection& c, const LoadedCase& loaded, const crypto::FieldCipher& k);
+
+void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id);
+
+// Replaces the case's open actions and next deadline.
+void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSchedule& schedule);
+
+}  // namespace cre::mysql
+
+#endif  // CRE_HUB_STORE_MYSQL_CASE_ROWS_H_

@@ -1,0 +1,90 @@
+// A message and its deliveries, written in the transaction that accepts it
+// (MysqlStore's accepting and deadline transactions): the rows as SQL text
+// for the single and the group path, a delivery leased at once to a stream
+// of this process when per-case order allows, and the hub's own follow-ups,
+// each written once per case and trigger.
+#ifndef CRE_HUB_STORE_MYSQL_MESSAGE_ROWS_H_
+#define CRE_HUB_STORE_MYSQL_MESSAGE_ROWS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "casework/case_decision.h"
+#include "cppconn/connection.h"
+#include "cppconn/resultset.h"
+#include "cre/v1/audit.pb.h"
+#include "crypto/field_cipher.h"
+#include "store/store.h"
+
+namespace cre::mysql {
+
+std::vector<std::string> Deduplicated(std::vector<std::string> ids);
+
+// Deliveries leased, in the accepting transaction, to streams of the
+// accepting process (Submission::streams).
+struct HandOutState {
+  StreamOffer* streams = nullptr;
+  // The case's child, as every recipient of a case message receives it;
+  // loaded once, when a case message is first handed out.
+  absl::optional<v1::ChildDetails> child_details;
+  std::vector<HandedOut> handed_out;
+  std::vector<std::string> pending_recipients;
+};
+
+// One delivery row to write: PENDING, or LEASED to lease_owner for `lease`.
+struct DeliveryRow {
+  const std::string& message_id;
+  const std::string& recipient;
+  const std::string& order_key;
+  const std::string& lease_owner;  // "": PENDING
+  absl::Duration lease;
+};
+
+// The id of each delivery row written, by (message, recipient).
+using DeliveryIds = std::map<std::pair<std::string, std::string>, int64_t>;
+
+// The INSERT of `rows` (not empty), returning each delivery's id with its
+// message and recipient (read them with AddDeliveryId).
+std::string DeliveryInsert(const std::vector<DeliveryRow>& rows);
+
+// One row that DeliveryInsert returned.
+void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids);
+
+// The rows of a message and of a receipt, as SQL text, for the single path
+// and the group path alike; the SQL is made of SqlBytes() and the hub's own
+// text. `body` has its id, sender, case and reply already set; `sealed_body`
+// is the body as stored (Sealed()).
+std::string MessageRow(const v1::RoutedMessage& body, absl::Time accepted_at, const std::string& sealed_body,
+                       const std::string& event_acknowledged_by);
+
+std::string MessageInsert(const std::vector<std::string>& rows);
+
+// Writes one message and its deliveries (one statement for all of them);
+// returns the message's id. With `hand_out`, a delivery to a recipient one of
+// its streams can take is written LEASED to that stream.
+absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& s,
+                                          v1::RoutedMessage body, const std::string& case_id,
+                                          const std::vector<std::string>& recipients,
+                                          const std::string& event_acknowledged_by,
+                                          const crypto::FieldCipher& k,
+                                          HandOutState* hand_out);
+
+// Writes the follow-ups not performed before (once per case and trigger),
+// each with its case event (appended to `case_view`, for the caller to
+// store); adds a receipt for each to `response`.
+absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
+                            CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
+                            v1::SubmitResponse* response);
+
+// The record of a delivery leased to a stream in its accepting transaction.
+v1::AuditRecord AuditOfHandOut(const HandedOut& out, absl::Time at);
+
+}  // namespace cre::mysql
+
+#endif  // CRE_HUB_STORE_MYSQL_MESSAGE_ROWS_H_

@@ -1,0 +1,414 @@
+// MysqlStore: accepting submissions (the transactional outbox): the
+// idempotency record, the case opened or locked, the casework's decision
+// (RouteFn) written with the message, its deliveries and follow-ups, one
+// transaction a submission, or one for a group of submissions that touch no
+// case.
+#include <algorithm>
+#include <memory>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
+#include "cppconn/exception.h"
+#include "cppconn/prepared_statement.h"
+#include "cppconn/resultset.h"
+#include "spdlog/spdlog.h"
+#include "store/mysql/case_entries.h"
+#include "store/mysql/case_rows.h"
+#include "store/mysql/message_rows.h"
+#include "store/mysql/mysql_audit.h"
+#include "store/mysql/mysql_store.h"
+#include "store/mysql/sql_errors.h"
+#include "store/mysql/sql_values.h"
+
+namespace cre::mysql {
+namespace {
+
+// The first answer to this key, if there was one: the same answer for the
+// same request, ALREADY_EXISTS for another request under the same key.
+//
+// A plain read, not a locking one: a locking read of a key not there yet
+// takes a gap lock, and two submissions of one agency whose keys fall in the
+// same gap would deadlock on their inserts. Two calls racing with the same
+// key are caught by the key's uniqueness instead (see AcceptInTransaction's
+// raced_on_key).
+absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
+                                  v1::SubmitResponse* response) {
+  auto select = Prepare(c,
+                        "SELECT method, request_sha256, response FROM idempotency"
+                        " WHERE agency_id = ? AND idempotency_key = ?");
+  select->setString(1, s.sender_agency_id);
+  select->setString(2, s.idempotency_key);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) return false;
+  if (row->getString("method") != s.method || row->getString("request_sha256") != s.request_sha256) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "idempotency_key: \"", s.idempotency_key,
+        "\" was already used for a different request; use a new key for a new request"));
+  }
+  absl::StatusOr<v1::SubmitResponse> first = ParseBlob<v1::SubmitResponse>(*row, "response");
+  if (!first.ok()) return first.status();
+  *response = *std::move(first);
+  return true;
+}
+
+absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Submission& s,
+                                                  std::string* case_id, const crypto::FieldCipher& k) {
+  auto select = Prepare(c,
+                        "SELECT m.sender_agency_id, m.kind, m.case_id, m.body FROM message m"
+                        " JOIN delivery d ON d.message_id = m.message_id"
+                        " WHERE m.message_id = ? AND d.recipient_agency_id = ?");
+  select->setString(1, s.in_reply_to);
+  select->setString(2, s.sender_agency_id);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) {
+    // Whether the message exists at all is not the caller's business.
+    return absl::NotFoundError(
+        absl::StrCat("message_id: no message ", s.in_reply_to, " was delivered to you"));
+  }
+  RepliedMessage replied;
+  replied.message_id = s.in_reply_to;
+  replied.sender_agency_id = row->getString("sender_agency_id");
+  v1::MessageKind_Parse(std::string(row->getString("kind")), &replied.kind);
+  if (!row->isNull("case_id")) *case_id = row->getString("case_id");
+  absl::StatusOr<v1::RoutedMessage> body =
+      OpenSealed<v1::RoutedMessage>(*row, "body", k, kMessageBody, s.in_reply_to);
+  if (!body.ok()) return body.status();
+  replied.message = *std::move(body);
+  return replied;
+}
+
+
+// The first answer to `s`'s key, kept for its retries (ReplayIfSeen).
+std::string ReceiptRow(const Submission& s, const v1::SubmitResponse& receipt) {
+  return absl::StrCat("(", SqlBytes(s.sender_agency_id), ", ", SqlBytes(s.idempotency_key), ", ",
+                      SqlBytes(s.method), ", ", SqlBytes(s.request_sha256), ", ",
+                      SqlBytes(receipt.SerializeAsString()), ")");
+}
+
+std::string ReceiptInsert(const std::vector<std::string>& rows) {
+  return absl::StrCat(
+      "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ",
+      absl::StrJoin(rows, ", "));
+}
+
+// What the record says of an accepted submission: the case opened, the
+// decisions recorded on it, the message and its recipients, and what the
+// hub sent itself. Ids and kinds only: never a child's personal data.
+std::vector<v1::AuditRecord> AuditOfAcceptance(const Submission& s,
+                                               const std::vector<std::string>& recipients,
+                                               const v1::SubmitResponse& receipt) {
+  std::vector<v1::AuditRecord> records;
+  auto add = [&](v1::AuditEventKind kind) -> v1::AuditRecord& {
+    records.push_back(AuditOf(kind, s.sender_agency_id, s.accepted_at));
+    records.back().set_method(s.method);
+    records.back().set_case_id(receipt.case_id());
+    return records.back();
+  };
+  if (s.new_child != nullptr) add(v1::AUDIT_EVENT_KIND_CASE_OPENED);
+  for (const v1::RiskAssessment& a : s.record_append.risk_assessments()) {
+    add(v1::AUDIT_EVENT_KIND_RISK_ASSESSMENT_RECORDED).set_risk_level(a.level());
+  }
+  for (const v1::CaseEvent& e : s.record_append.events()) {
+    add(v1::AUDIT_EVENT_KIND_CASE_EVENT_RECORDED).set_event_kind(e.kind());
+  }
+  v1::AuditRecord& message = add(s.message.kind() == v1::MESSAGE_KIND_RESPONSE
+                                     ? v1::AUDIT_EVENT_KIND_RESPONSE_SENT
+                                     : v1::AUDIT_EVENT_KIND_MESSAGE_ACCEPTED);
+  message.set_message_id(receipt.message_id());
+  message.set_detail(absl::StrCat(v1::MessageKind_Name(s.message.kind()), " to [",
+                                  absl::StrJoin(recipients, ", "), "]",
+                                  s.in_reply_to.empty() ? "" : absl::StrCat(" in reply to ", s.in_reply_to)));
+  for (const v1::HubActionReceipt& action : receipt.hub_actions()) {
+    v1::AuditRecord& performed = add(v1::AUDIT_EVENT_KIND_HUB_ACTION_PERFORMED);
+    performed.set_message_id(action.message_id());
+    performed.set_detail(absl::StrCat(v1::MessageKind_Name(action.kind()), " ",
+                                      v1::NotificationKind_Name(action.notification_kind()), " to [",
+                                      absl::StrJoin(action.recipient_agency_ids(), ", "), "]"));
+  }
+  return records;
+}
+
+// What a call that lost the race on its idempotency key to a concurrent
+// call with the same key is answered, if it is not run again (the group path
+// runs its members again alone, Accept runs it again to replay the winner's
+// receipt).
+absl::Status ConcurrentKey() {
+  return absl::AbortedError(
+      "idempotency_key: another call with the same key was being accepted at the same time; retry");
+}
+
+bool IsDuplicateKey(const sql::SQLException& e) { return e.getErrorCode() == kErrDuplicateKey; }
+
+// The body of Accept, inside its transaction. Sets *raced_on_key when a
+// concurrent call with the same idempotency key committed first: the caller
+// runs it again, to be answered with that call's receipt.
+absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
+                                 const crypto::FieldCipher& k, Accepted* accepted, bool* raced_on_key) {
+  v1::SubmitResponse* response = &accepted->receipt;
+  absl::StatusOr<bool> seen = ReplayIfSeen(c, s, response);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return absl::OkStatus();
+
+  BlobParams blobs;
+  HandOutState hand_out;
+  hand_out.streams = s.streams;
+  std::string case_id = s.case_id;
+  absl::optional<RepliedMessage> replied;
+  if (!s.in_reply_to.empty()) {
+    absl::StatusOr<RepliedMessage> found = FindRepliedMessage(c, s, &case_id, k);
+    if (!found.ok()) return found.status();
+    replied = *std::move(found);
+  }
+  // The case is locked from here to the commit: submissions to one case
+  // (from any hub process) take turns, so a trigger is seen once.
+  absl::optional<LoadedCase> loaded;
+  if (s.new_child != nullptr) {
+    case_id = NewUuid();
+    absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, blobs, k);
+    if (!opened.ok()) return opened.status();
+    loaded = *std::move(opened);
+  } else if (!case_id.empty()) {
+    absl::StatusOr<LoadedCase> found = LoadCaseForUpdate(c, s, case_id, k);
+    if (!found.ok()) return found.status();
+    loaded = *std::move(found);
+  }
+  CaseView* case_view = loaded ? &loaded->view : nullptr;
+
+  // The route decides first whether the caller may write to the case at
+  // all: nothing below may tell an outsider anything about it.
+  absl::StatusOr<Routing> routing = route(case_view, replied ? &*replied : nullptr);
+  if (!routing.ok()) return routing.status();
+  if (loaded) {
+    CRE_RETURN_IF_ERROR(MayAppendEntries(case_id, loaded->stored.risk_assessments + loaded->stored.events,
+                                         s.record_append.risk_assessments_size() + s.record_append.events_size()));
+  }
+  const std::vector<std::string> recipients = Deduplicated(routing->recipients);
+
+  v1::RoutedMessage body = s.message;
+  body.set_in_reply_to(s.in_reply_to);
+  CRE_ASSIGN_OR_RETURN(const std::string message_id,
+                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k,
+                                     &hand_out));
+  if (case_view != nullptr) {
+    if (routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+      AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
+    }
+    CRE_RETURN_IF_ERROR(WriteFollowUps(c, s, routing->follow_ups, *case_view, k, &hand_out, response));
+    if (routing->schedule) WriteSchedule(c, case_id, *routing->schedule);
+    CRE_RETURN_IF_ERROR(WriteNewEntries(c, *loaded, k));
+  }
+
+  response->set_message_id(message_id);
+  response->set_case_id(case_id);
+  for (const std::string& recipient : recipients) response->add_recipient_agency_ids(recipient);
+  *response->mutable_accepted_at() = ToProtoTime(s.accepted_at);
+
+  try {
+    RunBatch(c, {ReceiptInsert({ReceiptRow(s, *response)})}, nullptr);
+  } catch (const sql::SQLException& e) {
+    if (!IsDuplicateKey(e)) throw;
+    *raced_on_key = true;
+    return ConcurrentKey();
+  }
+
+  std::vector<v1::AuditRecord> records = AuditOfAcceptance(s, recipients, *response);
+  for (const HandedOut& out : hand_out.handed_out) {
+    records.push_back(AuditOfHandOut(out, s.accepted_at));
+  }
+  CRE_RETURN_IF_ERROR(AppendAudit(c, records));
+  accepted->handed_out = std::move(hand_out.handed_out);
+  accepted->pending_recipients = Deduplicated(std::move(hand_out.pending_recipients));
+  return absl::OkStatus();
+}
+
+// One accepted member of a group, between its statements.
+struct GroupMember {
+  size_t index;  // in the batch
+  std::vector<std::string> recipients;
+  std::vector<std::string> lease_owners;  // per recipient; "" unless handed out
+  Routing routing;
+  v1::RoutedMessage body;  // as stored
+  Accepted accepted;
+};
+
+// The body of the group transaction for batch[group[...]]: what
+// AcceptInTransaction writes for a submission without a case, for the whole
+// group in one round trip: one batch of multi-row statements (receipts,
+// messages, deliveries, the audit records) ending in the commit. Fills
+// (*results)[i] for each member; an error return means the group as a whole
+// failed, and the caller then accepts each alone.
+//
+// The receipts go first, and a key seen before fails the batch there: that
+// member is a retry (or reuses its key), which the single path answers by
+// replaying the receipt or refusing. Retries are rare, so the group does not
+// read the keys first.
+absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Store::SubmissionAndRoute>& batch,
+                                      const std::vector<size_t>& group, const crypto::FieldCipher& k,
+                                      std::vector<absl::StatusOr<Accepted>>* results) {
+  // 1. Route each (pure: no case) and reserve its streams. If the group
+  // fails, the members are accepted again, alone: what this run reserved
+  // is given back unless it succeeds.
+  std::vector<GroupMember> members;
+  bool succeeded = false;
+  absl::Cleanup give_back = [&] {
+    if (succeeded) return;
+    for (const GroupMember& m : members) {
+      StreamOffer* streams = batch[m.index].submission->streams;
+      for (const std::string& owner : m.lease_owners) {
+        if (!owner.empty()) streams->Unreserve(owner);
+      }
+    }
+  };
+  for (size_t index : group) {
+    const Submission& s = *batch[index].submission;
+    absl::StatusOr<Routing> routing = (*batch[index].route)(nullptr, nullptr);
+    if (!routing.ok()) {
+      (*results)[index] = routing.status();
+      continue;
+    }
+    GroupMember m;
+    m.index = index;
+    m.recipients = Deduplicated(routing->recipients);
+    m.routing = *std::move(routing);
+    m.body = s.message;
+    m.body.set_message_id(NewUuid());
+    m.body.set_sender_agency_id(s.sender_agency_id);
+    *m.body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
+    m.lease_owners.resize(m.recipients.size());
+    for (size_t r = 0; s.streams != nullptr && r < m.recipients.size(); ++r) {
+      m.lease_owners[r] = s.streams->Reserve(m.recipients[r]);  // no case: nothing before it
+    }
+    v1::SubmitResponse& receipt = m.accepted.receipt;
+    receipt.set_message_id(m.body.message_id());
+    for (const std::string& recipient : m.recipients) receipt.add_recipient_agency_ids(recipient);
+    *receipt.mutable_accepted_at() = ToProtoTime(s.accepted_at);
+    members.push_back(std::move(m));
+  }
+  if (members.empty()) return absl::OkStatus();
+
+  // 2. Receipts, messages and deliveries; with 3, one round trip in all.
+  std::vector<std::string> rows;
+  for (const GroupMember& m : members) rows.push_back(ReceiptRow(*batch[m.index].submission, m.accepted.receipt));
+  std::vector<std::string> statements;
+  statements.push_back(ReceiptInsert(rows));
+  rows.clear();
+  for (const GroupMember& m : members) {
+    const Submission& s = *batch[m.index].submission;
+    CRE_ASSIGN_OR_RETURN(std::string body, Sealed(m.body, k, kMessageBody, m.body.message_id()));
+    rows.push_back(MessageRow(m.body, s.accepted_at, body, m.routing.acknowledged_by));
+  }
+  statements.push_back(MessageInsert(rows));
+  std::vector<DeliveryRow> deliveries;
+  for (const GroupMember& m : members) {
+    const Submission& s = *batch[m.index].submission;
+    const absl::Duration lease = s.streams != nullptr ? s.streams->lease() : absl::ZeroDuration();
+    for (size_t r = 0; r < m.recipients.size(); ++r) {
+      // No case: each message is its own order.
+      deliveries.push_back({m.body.message_id(), m.recipients[r], m.body.message_id(), m.lease_owners[r], lease});
+    }
+  }
+  if (!deliveries.empty()) statements.push_back(DeliveryInsert(deliveries));
+
+  // 3. The audit records and the commit, in the same round trip. The
+  // hand-outs are journalled without their delivery ids, which the INSERT
+  // above is only now giving: the sealer adds them (mysql_audit.cc), and
+  // step 4 adds them to what the streams are handed.
+  std::vector<v1::AuditRecord> records;
+  for (GroupMember& member : members) {
+    const Submission& s = *batch[member.index].submission;
+    std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, member.accepted.receipt);
+    records.insert(records.end(), own.begin(), own.end());
+    for (size_t r = 0; r < member.recipients.size(); ++r) {
+      if (member.lease_owners[r].empty()) {
+        member.accepted.pending_recipients.push_back(member.recipients[r]);
+        continue;
+      }
+      member.accepted.handed_out.push_back({member.recipients[r], member.lease_owners[r], member.body});
+      records.push_back(AuditOfHandOut(member.accepted.handed_out.back(), s.accepted_at));
+    }
+  }
+  statements.push_back(JournalInsert(records));
+  statements.push_back("COMMIT");
+  DeliveryIds delivery_ids;
+  size_t reached = 0;
+  try {
+    RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &delivery_ids); }, &reached);
+  } catch (const sql::SQLException& e) {
+    // A key seen before, or in use by a call being accepted right now. (The
+    // server runs none of a batch's statements after one that fails, so
+    // nothing was committed.)
+    if (reached == 0 && IsDuplicateKey(e)) return ConcurrentKey();
+    throw;
+  }
+  MarkCommitted(c);
+  succeeded = true;  // committed: the reservations are the streams' now
+
+  // 4. What each member is answered: its hand-outs now with their ids.
+  for (GroupMember& member : members) {
+    for (HandedOut& out : member.accepted.handed_out) {
+      out.message.set_delivery_id(delivery_ids.at({out.message.message_id(), out.recipient_agency_id}));
+    }
+  }
+  for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const RouteFn& route) {
+  Accepted accepted;
+  absl::Status status;
+  // Twice at most: a call that lost a race on its key is a retry, and runs
+  // again to be answered with the winner's receipt.
+  bool raced_on_key = false;
+  for (int run = 0; run < 2; ++run) {
+    status = RunTransaction(pool_, submission.method, [&](sql::Connection& c) {
+      accepted = Accepted();  // the body may run more than once
+      raced_on_key = false;
+      return AcceptInTransaction(c, submission, route, *cipher_, &accepted, &raced_on_key);
+    });
+    if (!raced_on_key) break;
+  }
+  if (!status.ok()) return status;
+  return accepted;
+}
+
+std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<SubmissionAndRoute>& batch) {
+  std::vector<absl::StatusOr<Accepted>> results(batch.size(), absl::UnknownError("not accepted"));
+  std::vector<size_t> group, alone;
+  std::set<std::pair<std::string, std::string>> keys;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Submission& s = *batch[i].submission;
+    // A key twice in one group would collide with itself: the repeat goes
+    // alone, after the group, and is answered as a retry.
+    if (TouchesNoCase(s) && keys.insert({s.sender_agency_id, s.idempotency_key}).second) {
+      group.push_back(i);
+    } else {
+      alone.push_back(i);
+    }
+  }
+  // A group of one too: one round trip, where Accept takes six.
+  if (!group.empty()) {
+    absl::Status status = RunTransaction(pool_, "accept group", [&](sql::Connection& c) {
+      for (size_t i : group) results[i] = absl::UnknownError("not accepted");  // the body may run again
+      return AcceptGroupInTransaction(c, batch, group, *cipher_, &results);
+    });
+    // The group failed as a whole (a key raced, the database went away):
+    // each member on its own, so that each gets its own answer.
+    if (!status.ok()) alone.insert(alone.begin(), group.begin(), group.end());
+  }
+  for (size_t i : alone) results[i] = Accept(*batch[i].submission, *batch[i].route);
+  return results;
+}
+
+}  // namespace cre::mysql

@@ -1,0 +1,86 @@
+// MysqlStore: reading a case for an agency involved with it: the case file,
+// and the messages the reader sent or received.
+#include <algorithm>
+#include <memory>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
+#include "cppconn/exception.h"
+#include "cppconn/prepared_statement.h"
+#include "cppconn/resultset.h"
+#include "spdlog/spdlog.h"
+#include "store/mysql/case_entries.h"
+#include "store/mysql/case_rows.h"
+#include "store/mysql/message_rows.h"
+#include "store/mysql/mysql_audit.h"
+#include "store/mysql/mysql_store.h"
+#include "store/mysql/sql_errors.h"
+#include "store/mysql/sql_values.h"
+
+namespace cre::mysql {
+
+absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case_id,
+                                                         const std::string& reader_agency_id) {
+  v1::GetCaseResponse response;
+  absl::Status status = RunTransaction(pool_, "read case", [&](sql::Connection& c) -> absl::Status {
+    response.Clear();
+    auto select = Prepare(c,
+                          "SELECT c.opened_at, c.record, ch.child_id, ch.facts, ch.details FROM cre_case c"
+                          " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
+    select->setString(1, case_id);
+    std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+    if (!row->next()) return NoSuchCase(case_id);
+    absl::StatusOr<std::vector<std::string>> involved = InvolvedAgencies(c, case_id);
+    if (!involved.ok()) return involved.status();
+    CRE_RETURN_IF_ERROR(MayRead(case_id, *involved, reader_agency_id));
+    absl::optional<std::string> legacy;
+    if (!row->isNull("record")) legacy = row->getString("record");
+    response.set_case_id(case_id);
+    CRE_RETURN_IF_ERROR(
+        BuildCaseFile(c, *row, case_id, legacy, EntryRead::kSnapshot, *cipher_, response.mutable_case_file())
+            .status());
+    const std::string child_id = row->getString("child_id");
+    absl::StatusOr<v1::ChildDetails> details =
+        OpenSealed<v1::ChildDetails>(*row, "details", *cipher_, kChildDetails, child_id);
+    if (!details.ok()) return details.status();
+    *response.mutable_child_details() = *std::move(details);
+    for (std::string& agency : *involved) response.add_involved_agency_ids(std::move(agency));
+
+    // Only what the reader sent or received: a school does not see police
+    // intelligence that was not shared with it.
+    auto messages = Prepare(c,
+                            "SELECT m.message_id, m.body FROM message m WHERE m.case_id = ? AND"
+                            " (m.sender_agency_id = ? OR EXISTS (SELECT 1 FROM delivery d"
+                            "  WHERE d.message_id = m.message_id AND d.recipient_agency_id = ?))"
+                            " ORDER BY m.accepted_at, m.message_id");
+    messages->setString(1, case_id);
+    messages->setString(2, reader_agency_id);
+    messages->setString(3, reader_agency_id);
+    std::unique_ptr<sql::ResultSet> rows(messages->executeQuery());
+    while (rows->next()) {
+      absl::StatusOr<v1::RoutedMessage> message = OpenSealed<v1::RoutedMessage>(
+          *rows, "body", *cipher_, kMessageBody, rows->getString("message_id"));
+      if (!message.ok()) return message.status();
+      *response.add_messages() = *std::move(message);
+    }
+    v1::AuditRecord read = AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, reader_agency_id, absl::Now());
+    read.set_method("GetCase");
+    read.set_case_id(case_id);
+    return AppendAudit(c, {read});
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+
+}  // namespace cre::mysql

@@ -1,0 +1,159 @@
+// MysqlStore: deadlines: claiming the cases whose next deadline has passed
+// and writing what the casework's review decided, and the managers' pages
+// of open actions.
+#include <algorithm>
+#include <memory>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
+#include "cppconn/exception.h"
+#include "cppconn/prepared_statement.h"
+#include "cppconn/resultset.h"
+#include "spdlog/spdlog.h"
+#include "store/mysql/case_entries.h"
+#include "store/mysql/case_rows.h"
+#include "store/mysql/message_rows.h"
+#include "store/mysql/mysql_audit.h"
+#include "store/mysql/mysql_store.h"
+#include "store/mysql/sql_errors.h"
+#include "store/mysql/sql_values.h"
+
+namespace cre::mysql {
+
+// How long a case whose review failed waits before the next attempt.
+constexpr absl::Duration kFailedReviewRetry = absl::Minutes(15);
+
+absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) {
+  int reviewed = 0;
+  for (; reviewed < limit; ++reviewed) {
+    bool found = false;
+    std::string claimed;
+    // One case a transaction: a slow case holds no other case's lock, and
+    // SKIP LOCKED sends another process's watcher to the next case.
+    absl::Status status = RunTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
+      found = false;
+      claimed.clear();  // an earlier attempt's case is not this one's
+      auto claim = Prepare(c,
+                           "SELECT case_id FROM cre_case WHERE next_deadline <= ?"
+                           " ORDER BY next_deadline LIMIT 1 FOR UPDATE SKIP LOCKED");
+      claim->setString(1, SqlTime(now));
+      std::unique_ptr<sql::ResultSet> row(claim->executeQuery());
+      if (!row->next()) return absl::OkStatus();
+      found = true;
+      const std::string case_id = row->getString("case_id");
+      claimed = case_id;
+      Submission by_hub;  // no sending agency: the hub acts of its own accord
+      by_hub.method = "deadline watcher";
+      by_hub.accepted_at = now;
+      CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
+      CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
+      v1::SubmitResponse performed;
+      CRE_RETURN_IF_ERROR(WriteFollowUps(c, by_hub, routing.follow_ups, loaded.view, *cipher_,
+                                         /*hand_out=*/nullptr, &performed));
+      CRE_RETURN_IF_ERROR(WriteNewEntries(c, loaded, *cipher_));
+      // Without a schedule the case would be claimed again at once.
+      WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());
+      std::vector<v1::AuditRecord> records;
+      for (const v1::HubActionReceipt& alert : performed.hub_actions()) {
+        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DEADLINE_ALERT_RAISED, "", now));
+        records.back().set_method(by_hub.method);
+        records.back().set_case_id(case_id);
+        records.back().set_message_id(alert.message_id());
+        records.back().set_detail(absl::StrCat(v1::NotificationKind_Name(alert.notification_kind()), " to [",
+                                               absl::StrJoin(alert.recipient_agency_ids(), ", "), "]"));
+      }
+      return AppendAudit(c, std::move(records));
+    });
+    if (!status.ok() && claimed.empty()) return status;  // the database, not a case
+    if (!status.ok()) {
+      // One case that cannot be reviewed (a value sealed under a key no
+      // longer in the ring, say) must not stop every other case's alerts:
+      // it is put back, and looked at again later.
+      spdlog::error("deadlines: case {} could not be reviewed: {}; retrying it in {}", claimed,
+                    status.ToString(), absl::FormatDuration(kFailedReviewRetry));
+      absl::Status deferred = RunTransaction(pool_, "defer case review", [&](sql::Connection& c) {
+        auto defer = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
+        defer->setString(1, SqlTime(now + kFailedReviewRetry));
+        defer->setString(2, claimed);
+        defer->executeUpdate();
+        return absl::OkStatus();
+      });
+      if (!deferred.ok()) return deferred;
+      continue;
+    }
+    if (!found) break;
+  }
+  return reviewed;
+}
+
+absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const std::string& owner_agency_id,
+                                                       absl::Time due_before, int page_size,
+                                                       const std::string& page_token) {
+  // Keyset paging on (due_at, case_id, rule_id): stable while cases change.
+  std::string after_due = "1970-01-01 00:00:00", after_case, after_rule;
+  if (!page_token.empty()) {
+    std::string decoded;
+    std::vector<std::string> parts;
+    if (absl::WebSafeBase64Unescape(page_token, &decoded)) parts = absl::StrSplit(decoded, '|');
+    // Each part is checked: a token is the client's to send back, and could
+    // be anything; a rule id is ASCII, as its column is.
+    if (parts.size() != 3 || !TimeFromSql(parts[0]).ok() || !IsUuid(parts[1]) || parts[2].empty() ||
+        parts[2].size() > 80 || !IsAsciiToken(parts[2])) {
+      return absl::InvalidArgumentError("page_token: not a token this hub issued");
+    }
+    after_due = parts[0];
+    after_case = parts[1];
+    after_rule = parts[2];
+  }
+  ActionPage page;
+  absl::Status status = RunTransaction(pool_, "list open actions", [&](sql::Connection& c) -> absl::Status {
+    page = ActionPage();
+    auto select = Prepare(c,
+                          "SELECT case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date"
+                          " FROM case_action WHERE due_at < ? AND (? = '' OR owner_agency_id = ?)"
+                          " AND (due_at, case_id, rule_id) > (?, ?, ?)"
+                          " ORDER BY due_at, case_id, rule_id LIMIT ?");
+    // "No bound" must still be a date the server can compare.
+    select->setString(1, due_before == absl::InfiniteFuture() ? "9999-12-31 23:59:59" : SqlTime(due_before));
+    select->setString(2, owner_agency_id);
+    select->setString(3, owner_agency_id);
+    select->setString(4, after_due);
+    select->setString(5, after_case);
+    select->setString(6, after_rule);
+    select->setInt(7, page_size + 1);  // one more: is there a next page?
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    std::string last_key;
+    while (rows->next()) {
+      if (static_cast<int>(page.actions.size()) == page_size) {
+        page.next_page_token = absl::WebSafeBase64Escape(last_key);
+        break;
+      }
+      OpenAction action;
+      action.rule_id = rows->getString("rule_id");
+      v1::ActionKind_Parse(std::string(rows->getString("action_kind")), &action.kind);
+      v1::PractitionerRole_Parse(std::string(rows->getString("owner_role")), &action.owner);
+      if (!rows->isNull("owner_agency_id")) action.owner_agency_id = rows->getString("owner_agency_id");
+      const std::string due = rows->getString("due_at");
+      CRE_ASSIGN_OR_RETURN(action.due_at, TimeFromSql(due));
+      action.due_date = rows->getString("due_date");
+      const std::string case_id = rows->getString("case_id");
+      last_key = absl::StrCat(due, "|", case_id, "|", action.rule_id);
+      page.actions.emplace_back(case_id, std::move(action));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+}  // namespace cre::mysql
