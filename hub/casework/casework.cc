@@ -29,6 +29,22 @@ absl::StatusOr<Routing> Casework::DecideSubmission(const v1::Agency& sender, con
   absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(after, accepted_at);
   if (!pathway.ok()) return pathway.status();
   actions.AddFollowUps(*pathway, *case_view, &routing);
+  // What the hub sends with the submission completes actions too (the
+  // escalation raised with a host authority's dispute): the alerts and the
+  // schedule count the follow-ups' events, or the escalation would stay in
+  // the managers' open actions until the next review.
+  bool followed_up = false;
+  for (const FollowUp& follow_up : routing.follow_ups) {
+    if (follow_up.event_kind == v1::EVENT_KIND_UNSPECIFIED) continue;
+    v1::CaseEvent* event = after.add_events();
+    event->set_kind(follow_up.event_kind);
+    *event->mutable_occurred_at() = ToProtoTime(accepted_at);
+    followed_up = true;
+  }
+  if (followed_up) {
+    pathway = engine_->Evaluate(after, accepted_at);
+    if (!pathway.ok()) return pathway.status();
+  }
   actions.AddOverdueAlerts(*pathway, *case_view, &routing);
   routing.schedule = actions.ScheduleOf(*pathway, *case_view);
   return routing;

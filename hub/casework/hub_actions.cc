@@ -1,5 +1,7 @@
 #include "casework/hub_actions.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "google/protobuf/util/time_util.h"
@@ -183,7 +185,11 @@ void HubActions::AddOverdueAlerts(const v1::Pathway& pathway, const CaseView& ca
                                 ". ", action.rule()));
     alert.recipients = router_->OfRole(v1::CPM_SERVICE);
     const std::string owner = router_->OwnerAgency(action.owner(), case_view);
-    if (!owner.empty()) alert.recipients.push_back(owner);
+    // The CPM service may own the action itself: one delivery each.
+    if (!owner.empty() && std::find(alert.recipients.begin(), alert.recipients.end(), owner) ==
+                              alert.recipients.end()) {
+      alert.recipients.push_back(owner);
+    }
     if (alert.recipients.empty()) continue;  // nobody registered to tell
     routing->follow_ups.push_back(std::move(alert));
   }

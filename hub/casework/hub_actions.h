@@ -6,7 +6,9 @@
 //
 //   HubActions actions(&router);
 //   actions.AddMessageEvent(message, replied, &routing);
-//   actions.AddFollowUps(pathway, case_view, sender, &routing);
+//   actions.AddFollowUps(pathway, case_view, &routing);
+//   actions.AddOverdueAlerts(pathway, case_view, &routing);
+//   routing.schedule = actions.ScheduleOf(pathway, case_view);
 #ifndef CRE_HUB_CASEWORK_HUB_ACTIONS_H_
 #define CRE_HUB_CASEWORK_HUB_ACTIONS_H_
 

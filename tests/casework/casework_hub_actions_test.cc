@@ -75,13 +75,6 @@ std::vector<std::string> Keys(const std::vector<FollowUp>& follow_ups) {
   return keys;
 }
 
-// `ids` sorted, each once: the agencies told, whatever the order or repeats.
-std::vector<std::string> Distinct(std::vector<std::string> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
 // A hand-written action of a pathway.
 v1::Action MakeAction(const std::string& rule_id, v1::ActionKind kind, v1::ActionStatus status,
                       v1::PractitionerRole owner, const std::string& due = "") {
@@ -498,11 +491,9 @@ TEST(OverdueAlertsTest, TheOwnersAgencyIsToldOnceAndDiscretionaryActionsNever) {
                           "alert:cpm@" + Micros(kAssessedAt)));
   EXPECT_THAT(routing.follow_ups[0].recipients, UnorderedElementsAre("derby-cpm", "derby-early-help"));
   EXPECT_THAT(routing.follow_ups[1].recipients, ElementsAre("derby-cpm"));
-  // As a set: the decision names derby-cpm twice here (the CPM service,
-  // then the owner's agency, the same), and the store's Deduplicated
-  // (mysql_intake.cc) makes it one delivery. Reported with issue 23 rather
-  // than relied on: another writer of the decision must deduplicate too.
-  EXPECT_THAT(Distinct(routing.follow_ups[2].recipients), ElementsAre("derby-cpm"));
+  // The CPM service owns it too: named once, so that no writer of the
+  // decision has to deduplicate it.
+  EXPECT_THAT(routing.follow_ups[2].recipients, ElementsAre("derby-cpm"));
 }
 
 // -------------------------------------------------------------- schedule

@@ -200,14 +200,10 @@ TEST(DecideSubmissionTest, AHostAuthoritysDisputeGoesBackToCscAndIsEscalated) {
 
 // README: "A host authority's dispute is escalated to the Duty CPM", in
 // the transaction that accepts the dispute, so the schedule written with it
-// should not list placed_out.duty_cpm_escalation as open. It does today:
-// DecideSubmission evaluates the case with the message's own event (the
-// dispute) but not with the events of its follow-ups (the escalation,
-// complete as sent), so the escalation stays in the case's open actions
-// (ListOpenActions) until the next review re-evaluates the stored case.
-// No false alert follows (reviews read the stored case). Disabled, and
-// reported with issue 23: the fix is in hub/casework/, not in this test.
-TEST(DecideSubmissionTest, DISABLED_TheScheduleWrittenWithADisputeCountsTheEscalationRaisedWithIt) {
+// does not list placed_out.duty_cpm_escalation as open: the decision counts
+// the events of its follow-ups (the escalation, complete as sent) as well as
+// the message's own (the dispute).
+TEST(DecideSubmissionTest, TheScheduleWrittenWithADisputeCountsTheEscalationRaisedWithIt) {
   CaseBuilder c(kDerby, kDerbyshire, v1::OPEN_PLAN_CHILD_IN_NEED);
   c.Involved({"derby-csc", "derbyshire-cc"}).Assess(kAssessedAt, v1::RISK_LEVEL_HIGH);
   RepliedMessage handoff;

@@ -52,7 +52,7 @@ absl::Status ReadJournalRow(sql::ResultSet& row, std::vector<v1::AuditRecord>* r
   return absl::OkStatus();
 }
 
-// A group acceptance (mysql_intake.cc) sends its rows and its records in one
+// A group acceptance (mysql_accept.cc) sends its rows and its records in one
 // round trip, so it journals the hand-outs it made without their delivery
 // ids, which the same statements were giving the delivery rows: the id is
 // taken from the row, committed in the same transaction, before sealing.

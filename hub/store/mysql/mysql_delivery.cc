@@ -38,8 +38,8 @@ int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 // delivery_id instead, it read and sorted every due delivery of the agency
 // each time, and when the table's statistics lagged behind its growth the
 // per-case check went through delivery_claim too, reading all of the
-// agency's outstanding deliveries for each one (docs/benchmarks.md, sixth
-// session: 199,565 rows read for 37 claimed).
+// agency's outstanding deliveries for each one (docs/benchmarks.md has the
+// measurement).
 constexpr char kClaimSql[] =
     "SELECT d.delivery_id, d.attempts FROM delivery d FORCE INDEX (delivery_claim)"
     " WHERE d.recipient_agency_id = ? AND d.state = 'PENDING' AND d.next_attempt_at <= NOW(6)"

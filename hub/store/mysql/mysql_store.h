@@ -1,7 +1,14 @@
 // The Store on MySQL or MariaDB, through MySQL Connector/C++ 1.1.
 //
 // Every method is one transaction run by RunTransaction (retried on deadlock,
-// lock-wait timeout and lost connection) with prepared statements only.
+// lock-wait timeout and lost connection). Values reach SQL as prepared
+// statements' parameters, or, where one round trip sends many rows (a group
+// acceptance, its audit records), as literals made by sql_values.h's
+// SqlBytes and SqlTime, never by pasting a caller's text. The files:
+// mysql_accept.cc (submissions), mysql_case_read.cc (GetCase),
+// mysql_delivery.cc (hand-out, acknowledgement, leases), mysql_deadlines.cc
+// (reviews, open actions), mysql_audit.cc (the journal and the chain), with
+// case_rows and message_rows for what several of them write.
 //
 //   CRE_ASSIGN_OR_RETURN(ConnectionSettings settings, SettingsFromConfig(config.database()));
 //   auto store = std::make_unique<MysqlStore>(settings, config.database().pool_size());
@@ -34,9 +41,10 @@ class MysqlStore : public Store {
   absl::StatusOr<int> SyncAgencies(const std::vector<v1::Agency>& agencies) override;
   absl::StatusOr<std::vector<v1::Agency>> ListAgencies() override;
 
-  // mysql_intake.cc
+  // mysql_accept.cc
   absl::StatusOr<Accepted> Accept(const Submission& submission, const RouteFn& route) override;
   std::vector<absl::StatusOr<Accepted>> AcceptAll(const std::vector<SubmissionAndRoute>& batch) override;
+  // mysql_case_read.cc
   absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
                                                const std::string& reader_agency_id) override;
 
@@ -57,6 +65,7 @@ class MysqlStore : public Store {
   absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) override;
   absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) override;
 
+  // mysql_deadlines.cc
   absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) override;
   absl::StatusOr<ActionPage> ListOpenActions(const std::string& owner_agency_id, absl::Time due_before,
                                              int page_size, const std::string& page_token) override;
