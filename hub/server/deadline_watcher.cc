@@ -9,7 +9,7 @@ void DeadlineWatcher::Start() {
   thread_ = std::thread([this] {
     NameThisThread("deadlines");
     while (!stopping_.WaitForNotificationWithTimeout(interval_)) {
-      absl::StatusOr<int> reviewed = ReviewDue(absl::Now());
+      absl::StatusOr<int> reviewed = ReviewDue(clock_.Now());
       if (!reviewed.ok()) spdlog::warn("deadlines: review failed: {}", reviewed.status().ToString());
     }
   });

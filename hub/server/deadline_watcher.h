@@ -6,7 +6,7 @@
 // once per action and due time (the hub_action table), so with any number
 // of processes each alert goes out once.
 //
-//   DeadlineWatcher watcher(store, casework, &dispatcher, absl::Seconds(10));
+//   DeadlineWatcher watcher(store, casework, &dispatcher, SystemClock(), absl::Seconds(10));
 //   watcher.Start();
 #ifndef CRE_HUB_SERVER_DEADLINE_WATCHER_H_
 #define CRE_HUB_SERVER_DEADLINE_WATCHER_H_
@@ -17,6 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "casework/casework.h"
+#include "common/clock.h"
 #include "server/delivery_dispatcher.h"
 #include "store/store.h"
 
@@ -24,11 +25,14 @@ namespace cre {
 
 class DeadlineWatcher {
  public:
+  // Every `interval` (real time: how often to look, not a deadline), reviews
+  // what is due at `clock`'s now. `clock` must outlive the watcher.
   DeadlineWatcher(std::shared_ptr<Store> store, std::shared_ptr<const Casework> casework,
-                  DeliveryDispatcher* dispatcher, absl::Duration interval)
+                  DeliveryDispatcher* dispatcher, const Clock& clock, absl::Duration interval)
       : store_(std::move(store)),
         casework_(std::move(casework)),
         dispatcher_(dispatcher),
+        clock_(clock),
         interval_(interval) {}
   ~DeadlineWatcher() { Stop(); }
 
@@ -42,6 +46,7 @@ class DeadlineWatcher {
   std::shared_ptr<Store> store_;
   std::shared_ptr<const Casework> casework_;
   DeliveryDispatcher* dispatcher_;
+  const Clock& clock_;
   const absl::Duration interval_;
   absl::Notification stopping_;
   std::thread thread_;

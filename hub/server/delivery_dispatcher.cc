@@ -11,10 +11,12 @@
 namespace cre {
 
 DeliveryDispatcher::DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
-                                       absl::Duration poll_interval, int threads, int ack_workers)
+                                       absl::Duration poll_interval, const Clock& clock, int threads,
+                                       int ack_workers)
     : store_(std::move(store)),
       policy_(policy),
       poll_interval_(poll_interval),
+      clock_(clock),
       process_id_(NewUuid()),
       executor_(threads, "stream-work"),
       acks_(std::make_unique<GroupCommitter<PendingAck>>(
@@ -77,7 +79,7 @@ void DeliveryDispatcher::CommitAcks(std::vector<PendingAck>& group) {
   std::vector<Store::AckRequest> requests;
   requests.reserve(group.size());
   for (const PendingAck& ack : group) requests.push_back(ack.request);
-  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> outcomes = store_->AcknowledgeAll(requests);
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> outcomes = store_->AcknowledgeAll(requests, clock_.Now());
   for (size_t i = 0; i < group.size(); ++i) {
     absl::StatusOr<AckOutcome> outcome = outcomes.ok() ? std::move((*outcomes)[i]) : outcomes.status();
     if (outcome.ok()) Acknowledged(group[i].request.recipient, group[i].request.delivery_ids, outcome->more_due);

@@ -18,7 +18,7 @@
 // All delivery state is in the store: this class keeps only which streams
 // are connected here.
 //
-//   DeliveryDispatcher dispatcher(store, DeliveryPolicy(), absl::Milliseconds(500));
+//   DeliveryDispatcher dispatcher(store, DeliveryPolicy(), absl::Milliseconds(500), SystemClock());
 //   dispatcher.Start();
 //   ... dispatcher.Wake({"derby-pru"}) after a commit ...
 #ifndef CRE_HUB_SERVER_DELIVERY_DISPATCHER_H_
@@ -35,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/types/optional.h"
+#include "common/clock.h"
 #include "common/executor.h"
 #include "common/group_commit.h"
 #include "absl/time/time.h"
@@ -74,8 +75,11 @@ class DeliveryDispatcher {
     std::vector<std::shared_ptr<Subscription>> given_back_;
   };
 
+  // `clock` (which must outlive the dispatcher) dates acknowledgements in
+  // the cases' records; leases are the store's, on the database's clock.
   DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPolicy policy,
-                     absl::Duration poll_interval, int threads = 4, int ack_workers = 2);
+                     absl::Duration poll_interval, const Clock& clock, int threads = 4,
+                     int ack_workers = 2);
   ~DeliveryDispatcher();
 
   // Starts the poller. Stop() (or the destructor) ends it.
@@ -117,6 +121,7 @@ class DeliveryDispatcher {
   std::shared_ptr<Store> store_;
   const DeliveryPolicy policy_;
   const absl::Duration poll_interval_;
+  const Clock& clock_;
   const std::string process_id_;
 
   absl::Mutex mu_;

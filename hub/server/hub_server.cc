@@ -65,7 +65,8 @@ absl::StatusOr<std::shared_ptr<const crypto::TokenSigner>> LoadPageTokenSigner(c
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::HubConfig& config,
-                                                                    std::shared_ptr<Store> store) {
+                                                                    std::shared_ptr<Store> store,
+                                                                    const Clock& clock) {
   absl::StatusOr<AgencyRegistry> registry = AgencyRegistry::Create(config.agency_registry());
   if (!registry.ok()) return registry.status();
   std::unique_ptr<HubServer> hub(new HubServer());
@@ -89,7 +90,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   // call log still has them.
   hub->dispatcher_ = std::make_shared<DeliveryDispatcher>(
       hub->store_, PolicyFromConfig(config.delivery()),
-      absl::Milliseconds(config.delivery().poll_interval_ms()));
+      absl::Milliseconds(config.delivery().poll_interval_ms()), clock);
   hub->audit_executor_ = std::make_unique<Executor>(1);
   const AuditSink audit = [executor = hub->audit_executor_.get(), store = hub->store_.get()](
                               v1::AuditRecord record) {
@@ -105,7 +106,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
                    dropped.load());
     }
   };
-  // Rate limits are applied by the processor, before any handler work.
+  // Rate limits are applied by the processor, before any handler work. They
+  // count calls per real second, so the limiter reads absl::Now(), not
+  // `clock`: a test that moves the hub's clock by hours must not refill
+  // every bucket.
   absl::StatusOr<std::shared_ptr<RateLimiter>> limiter =
       RateLimiter::Create(config.rate_limit(), *hub->registry_, absl::Now());
   if (!limiter.ok()) return limiter.status();
@@ -126,11 +130,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   auto casework = std::make_shared<const Casework>(
       Router(hub->registry_, config.local_authority().code(), routing_policy), *engine);
   hub->services_.push_back(std::make_unique<ReferralsService>(
-      hub->registry_, hub->store_, hub->dispatcher_, casework,
+      hub->registry_, hub->store_, hub->dispatcher_, casework, clock,
       static_cast<int>(config.database().pool_size())));
-  hub->services_.push_back(std::make_unique<OversightService>(hub->registry_, hub->store_, *page_tokens));
+  hub->services_.push_back(
+      std::make_unique<OversightService>(hub->registry_, hub->store_, *page_tokens, clock));
   hub->deadline_watcher_ = std::make_unique<DeadlineWatcher>(
-      hub->store_, casework, hub->dispatcher_.get(),
+      hub->store_, casework, hub->dispatcher_.get(), clock,
       absl::Milliseconds(config.deadline_check_interval_ms()));
   hub->services_.push_back(std::make_unique<InboxService>(hub->registry_, hub->dispatcher_));
   for (const auto& service : hub->services_) builder.RegisterService(service.get());

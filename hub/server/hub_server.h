@@ -17,6 +17,7 @@
 #include "cre/v1/config.pb.h"
 #include "grpcpp/server.h"
 #include "identity/agency_registry.h"
+#include "common/clock.h"
 #include "common/executor.h"
 #include "server/audit_sealer.h"
 #include "server/deadline_watcher.h"
@@ -43,8 +44,12 @@ class HubServer {
   // store, starts delivering, then listens on
   // config.listen_address (port 0 picks a free port; see port()). `config`
   // must have been completed by LoadHubConfig or CompleteHubConfig.
+  // `clock` is the time the hub decides cases by (common/clock.h): when
+  // submissions and acknowledgements happen, what is due and overdue. A
+  // test passes one it moves; it must outlive the server.
   static absl::StatusOr<std::unique_ptr<HubServer>> BuildAndStart(const v1::HubConfig& config,
-                                                                  std::shared_ptr<Store> store);
+                                                                  std::shared_ptr<Store> store,
+                                                                  const Clock& clock = SystemClock());
   ~HubServer();
 
   // The port the server listens on.

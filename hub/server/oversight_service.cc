@@ -1,6 +1,5 @@
 #include "server/oversight_service.h"
 
-#include "absl/time/clock.h"
 #include "access/authorization.h"
 #include "access/request_validation.h"
 #include "casework/casework.h"
@@ -40,7 +39,7 @@ grpc::ServerUnaryReactor* OversightService::ListOpenActions(grpc::CallbackServer
 absl::Status OversightService::ListOpenActions(const v1::Agency& caller, const v1::ListOpenActionsRequest& request,
                                                v1::ListOpenActionsResponse* response) {
   const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
-  const absl::Time now = absl::Now();
+  const absl::Time now = clock_.Now();
   const std::string owner = Casework::OverseenOwner(caller);
   // A token is good for the agency it was issued to and the query it was
   // issued for; page_size may change from page to page.

@@ -14,6 +14,7 @@
 
 #include <memory>
 
+#include "common/clock.h"
 #include "common/executor.h"
 #include "absl/strings/string_view.h"
 #include "cre/v1/oversight.grpc.pb.h"
@@ -31,10 +32,14 @@ class OversightService final
   // another use accepts.
   static constexpr absl::string_view kPageTokenPurpose = "cre.v1.Oversight.ListOpenActions page token v1";
 
-  // `page_tokens` was made for kPageTokenPurpose from the hub's key ring.
+  // `page_tokens` was made for kPageTokenPurpose from the hub's key ring;
+  // `clock` (which must outlive the service) says what is overdue.
   OversightService(std::shared_ptr<const AgencyRegistry> registry, std::shared_ptr<Store> store,
-                   std::shared_ptr<const crypto::TokenSigner> page_tokens)
-      : registry_(std::move(registry)), store_(std::move(store)), page_tokens_(std::move(page_tokens)) {}
+                   std::shared_ptr<const crypto::TokenSigner> page_tokens, const Clock& clock)
+      : registry_(std::move(registry)),
+        store_(std::move(store)),
+        page_tokens_(std::move(page_tokens)),
+        clock_(clock) {}
 
   grpc::ServerUnaryReactor* ListOpenActions(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
                                             grpc::ByteBuffer* response) override;
@@ -47,6 +52,7 @@ class OversightService final
   std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<Store> store_;
   std::shared_ptr<const crypto::TokenSigner> page_tokens_;
+  const Clock& clock_;
   // Last: its threads use the above, and are joined (after finishing what
   // is queued) before they are destroyed.
   Executor executor_{2, "oversight"};

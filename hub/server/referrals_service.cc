@@ -1,6 +1,5 @@
 #include "server/referrals_service.h"
 
-#include "absl/time/clock.h"
 #include "access/request_validation.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
@@ -52,7 +51,7 @@ void ReferralsService::Submit(grpc::CallbackServerContext* context, Method metho
   s.sender_agency_id = pending->caller.id();
   s.method = MethodName(method);
   s.request_sha256 = Sha256Hex(DeterministicBytes(request));
-  s.accepted_at = absl::Now();
+  s.accepted_at = clock_.Now();
   s.opened_at = std::min(s.opened_at, s.accepted_at);
   s.streams = &pending->hand_off;
 
@@ -241,7 +240,7 @@ absl::Status ReferralsService::ReadCase(const std::string& case_id, const std::s
   absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(case_id, reader_agency_id);
   if (!read.ok()) return read.status();
   *response = *std::move(read);
-  absl::StatusOr<v1::Pathway> pathway = casework_->PathwayOf(response->case_file(), absl::Now());
+  absl::StatusOr<v1::Pathway> pathway = casework_->PathwayOf(response->case_file(), clock_.Now());
   if (!pathway.ok()) return pathway.status();
   *response->mutable_pathway() = *std::move(pathway);
   return absl::OkStatus();

@@ -22,6 +22,7 @@
 
 #include "access/authorization.h"
 #include "casework/casework.h"
+#include "common/clock.h"
 #include "common/executor.h"
 #include "common/group_commit.h"
 #include "cre/v1/referrals.grpc.pb.h"
@@ -45,14 +46,16 @@ using RawReferralsService = v1::Referrals::WithRawCallbackMethod_SubmitConcern<
 class ReferralsService final : public RawReferralsService {
  public:
   // `workers`: threads for the submissions on a case and the case reads
-  // (the store's connection pool is the natural size).
+  // (the store's connection pool is the natural size). `clock` (which must
+  // outlive the service) dates submissions and is the now a case is read at.
   ReferralsService(std::shared_ptr<const AgencyRegistry> registry, std::shared_ptr<Store> store,
                    std::shared_ptr<DeliveryDispatcher> dispatcher, std::shared_ptr<const Casework> casework,
-                   int workers)
+                   const Clock& clock, int workers)
       : registry_(std::move(registry)),
         store_(std::move(store)),
         dispatcher_(std::move(dispatcher)),
         casework_(std::move(casework)),
+        clock_(clock),
         executor_(workers, "case-work"),
         groups_(
             kSubmissionGroupWorkers, kMaxSubmissionGroup,
@@ -129,6 +132,7 @@ class ReferralsService final : public RawReferralsService {
   std::shared_ptr<Store> store_;
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
   std::shared_ptr<const Casework> casework_;
+  const Clock& clock_;
 
   // Groups committing at once, and the most submissions in one.
   static constexpr int kSubmissionGroupWorkers = 2;

@@ -84,7 +84,11 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
   absl::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
-  // Leased to this stream and not yet acknowledged, with when they were leased.
+  // Leased to this stream and not yet acknowledged, with when they were
+  // leased. A copy of the store's leases, which run on the database's clock
+  // (store.h): so this reads the host's real clock (absl::Now()), as close
+  // to the database's as the process has, and never the hub's Clock, which a
+  // test may move by hours.
   absl::flat_hash_map<int64_t, absl::Time> in_flight_ ABSL_GUARDED_BY(mu_);
   // Slots reserved by accepting transactions not yet committed.
   int reserved_ ABSL_GUARDED_BY(mu_) = 0;

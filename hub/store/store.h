@@ -202,6 +202,15 @@ class Store {
                                                        const std::string& reader_agency_id) = 0;
 
   // --- Delivery -----------------------------------------------------------
+  //
+  // Two clocks. Leases and backoffs run on the database's clock (NOW(6)),
+  // never on a caller's: a lease taken through one hub process is expired
+  // by another, and the database is the one clock they all share, so the
+  // hosts' clocks drifting apart cannot shorten or stretch a lease (and the
+  // accepting transaction leases hand-outs the same way). What these methods
+  // write into a case's record is in the hub's time instead, given by the
+  // caller (`now`, from its Clock): an acknowledgement's time is compared
+  // with the case's other times and deadlines, which are all the hub's.
 
   // Leases to `lease_owner` up to `limit` deliveries for `recipient` that
   // are due, in the order they fell due (a new delivery when it was
@@ -215,10 +224,11 @@ class Store {
   // Marks the recipient's deliveries ACKED; says how many were not already,
   // and whether the recipient has more due. An acknowledgement that completes a case event (an IRO
   // notification acknowledged by the IRO service) sets that event's
-  // acknowledged_at in the same transaction. NOT_FOUND (and nothing
-  // changed) if any id is not addressed to `recipient`.
+  // acknowledged_at to `now` in the same transaction, and has the case
+  // reviewed at `now`. NOT_FOUND (and nothing changed) if any id is not
+  // addressed to `recipient`.
   virtual absl::StatusOr<AckOutcome> Acknowledge(const std::string& recipient,
-                                                 const std::vector<int64_t>& delivery_ids) = 0;
+                                                 const std::vector<int64_t>& delivery_ids, absl::Time now) = 0;
   // Several agencies' acknowledgements in one transaction (a group commit),
   // each answered as Acknowledge would answer it alone: a request naming a
   // delivery not addressed to its agency gets NOT_FOUND and changes nothing,
@@ -231,7 +241,7 @@ class Store {
     std::vector<int64_t> delivery_ids;
   };
   virtual absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
-      const std::vector<AckRequest>& requests) = 0;
+      const std::vector<AckRequest>& requests, absl::Time now) = 0;
 
   // The stream `lease_owner` of agency `recipient` ended: its leased
   // deliveries are due again now (or DEAD after policy.max_attempts). The

@@ -1,6 +1,7 @@
 // Deadlines: when an action becomes overdue, one alert goes to the Duty CPM
 // and to the action's owner, however many hub processes watch; managers
 // list due and overdue actions across cases, earliest first, in pages.
+// The hubs run on a FakeClock: a deadline passes when the test moves it.
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "support/fake_clock.h"
 #include "support/inbox_stream.h"
 #include "support/test_cases.h"
 #include "support/test_hub.h"
@@ -18,6 +20,7 @@
 namespace cre {
 namespace {
 
+using ::cre::testing::FakeClock;
 using ::cre::testing::InboxStream;
 using ::cre::testing::OpenLookedAfterChildAssessedHigh;
 using ::cre::testing::TestHub;
@@ -43,7 +46,8 @@ class DeadlinesTest : public ::testing::Test {
   }
 
   // The next overdue alert about the IRO notification on `stream`, skipping
-  // other actions' alerts.
+  // other actions' alerts. (`timeout` is real time: how long the stream is
+  // given, not a deadline of the case's.)
   static absl::optional<v1::RoutedMessage> NextIroAlert(InboxStream& stream,
                                                         absl::Duration timeout = absl::Seconds(10)) {
     const absl::Time until = absl::Now() + timeout;
@@ -72,15 +76,19 @@ class DeadlinesTest : public ::testing::Test {
     return response;
   }
 
-  TestHub hub_;
+  // Before the hubs, which read it until they stop.
+  FakeClock clock_;
+  TestHub hub_{nullptr, clock_};
 };
 
 TEST_F(DeadlinesTest, AnActionThatFallsDueIsAlertedOnceWithTwoHubProcesses) {
-  TestHub other(hub_.database());  // a second process watching the same cases
+  // A second process watching the same cases, on the same clock.
+  TestHub other(hub_.database(), nullptr, clock_);
   InboxStream cpm(hub_.ChannelFor("derby-cpm"));
   // The IRO notification falls due 3 s from now.
-  const std::string case_id = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(3), "c");
+  const std::string case_id = LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(48) + absl::Seconds(3), "c");
   EXPECT_EQ(IroAlerts(), "0");
+  clock_.Advance(absl::Seconds(4));  // the watchers' next rounds find it overdue
 
   absl::optional<v1::RoutedMessage> alert = NextIroAlert(cpm, absl::Seconds(20));
   ASSERT_TRUE(alert.has_value()) << "no overdue alert reached the Duty CPM";
@@ -118,12 +126,13 @@ TEST_F(DeadlinesTest, AnActionThatFallsDueIsAlertedOnceWithTwoHubProcesses) {
 
 TEST_F(DeadlinesTest, ACaseThatCannotBeReviewedDoesNotStopTheOthers) {
   InboxStream cpm(hub_.ChannelFor("derby-cpm"));
-  // The broken case falls due first, but only after it has been damaged:
-  // margins wide enough for a slow (sanitized) build.
-  const std::string broken = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(3), "broken");
+  // The broken case falls due first; neither falls due before the clock
+  // moves, after the first has been damaged.
+  const std::string broken = LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(48) + absl::Seconds(3), "broken");
   // Its record can no longer be opened (damaged at rest).
   hub_.database().Execute("UPDATE case_entry SET body = 'damaged' WHERE case_id = '" + broken + "'");
-  const std::string fine = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(48) + absl::Seconds(4), "fine");
+  const std::string fine = LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(48) + absl::Seconds(4), "fine");
+  clock_.Advance(absl::Seconds(5));
   absl::optional<v1::RoutedMessage> alert = NextIroAlert(cpm, absl::Seconds(20));
   ASSERT_TRUE(alert.has_value()) << "the damaged case stopped the watcher";
   EXPECT_EQ(alert->case_id(), fine);
@@ -135,7 +144,7 @@ TEST_F(DeadlinesTest, ACaseThatCannotBeReviewedDoesNotStopTheOthers) {
 
 TEST_F(DeadlinesTest, AnActionAlreadyOverdueWhenRecordedIsAlertedAtOnce) {
   InboxStream cpm(hub_.ChannelFor("derby-cpm"));
-  LookedAfterChildAssessedAt(absl::Now() - absl::Hours(72), "late");
+  LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(72), "late");
   EXPECT_EQ(IroAlerts(), "1");
   absl::optional<v1::RoutedMessage> alert = NextIroAlert(cpm);
   ASSERT_TRUE(alert.has_value());
@@ -143,8 +152,8 @@ TEST_F(DeadlinesTest, AnActionAlreadyOverdueWhenRecordedIsAlertedAtOnce) {
 }
 
 TEST_F(DeadlinesTest, ManagersListDueAndOverdueActionsEarliestFirstInPages) {
-  const std::string late = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(72), "late");
-  const std::string soon = LookedAfterChildAssessedAt(absl::Now() - absl::Hours(1), "soon");
+  const std::string late = LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(72), "late");
+  const std::string soon = LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(1), "soon");
 
   // The CPM service sees every case, earliest due first.
   v1::ListOpenActionsResponse all = List("derby-cpm", false, 500);

@@ -2,18 +2,19 @@
 // the hub can perform required (an IRO notification, a step-up from Early
 // Help, a host-authority handoff, a home-authority consultation), the hub
 // routes it in the same transaction, once per trigger, and the action is
-// DONE when its recipient acknowledges.
+// DONE when its recipient acknowledges. The hub runs on a FakeClock, which
+// stands still: a test's submissions and acknowledgements share one instant.
 #include <fstream>
 #include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "support/fake_clock.h"
 #include "support/inbox_stream.h"
 #include "support/test_hub.h"
 
@@ -21,15 +22,12 @@ namespace cre {
 namespace {
 
 using ::cre::testing::Acknowledge;
+using ::cre::testing::FakeClock;
 using ::cre::testing::InboxStream;
 using ::cre::testing::TestHub;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-google::protobuf::Timestamp MinutesAgo(int minutes) {
-  return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now() - absl::Minutes(minutes)));
-}
 
 // The hub started with the shipped policy file, or with `policy_text`
 // (over the defaults) instead.
@@ -43,10 +41,15 @@ TestHub::Adjust WithPolicy(const std::string& name, const std::string& policy_te
 
 class HubActionsTest : public ::testing::Test {
  protected:
-  HubActionsTest() = default;
-  explicit HubActionsTest(const TestHub::Adjust& adjust) : hub_(adjust) {}
+  HubActionsTest() : hub_(nullptr, clock_) {}
+  explicit HubActionsTest(const TestHub::Adjust& adjust) : hub_(adjust, clock_) {}
 
   std::shared_ptr<grpc::Channel> As(const std::string& agency) { return hub_.ChannelFor(agency); }
+
+  // `minutes` before the hub's now.
+  google::protobuf::Timestamp MinutesAgo(int minutes) const {
+    return TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() - absl::Minutes(minutes)));
+  }
 
   // Opens a case about a child with a LOW concern (routed to nobody).
   std::string OpenCase(const std::string& agency, const std::string& home, const std::string& placement,
@@ -123,6 +126,8 @@ class HubActionsTest : public ::testing::Test {
     return hub_.database().QueryString("SELECT COUNT(*) FROM message WHERE " + where);
   }
 
+  // Before the hub, which reads it until it stops.
+  FakeClock clock_;
   TestHub hub_;
 };
 
@@ -301,7 +306,7 @@ TEST_F(HubActionsTest, PlacedInChildAssessedConsultsItsHomeAuthority) {
 }
 
 TEST_F(HubActionsTest, TwoHubProcessesActOnOneTriggerOnce) {
-  TestHub other(hub_.database());
+  TestHub other(hub_.database(), nullptr, clock_);
   const std::string case_id = OpenCase("derby-csc", "E06000015", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
   // The same kind of assessment through both processes at once.
   std::thread there([&] {

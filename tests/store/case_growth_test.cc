@@ -167,7 +167,7 @@ TEST_F(CaseGrowthTest, AReportOnALargeCaseCanBeAcknowledged) {
   ASSERT_TRUE(Report(case_id, "report").ok());
   const int64_t delivery = ClaimOne("pru");
 
-  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {delivery});
+  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {delivery}, absl::Now());
   ASSERT_TRUE(acked.ok()) << acked.status();
   EXPECT_EQ(acked->acknowledged, 1);
   const v1::CaseFile file = Read(case_id);
@@ -192,7 +192,7 @@ TEST_F(CaseGrowthTest, ACallerCannotTakeACasePastItsLimitButTheHubsOwnEventsStil
 
   // A report on the full case is accepted, and its acknowledgement lands.
   ASSERT_TRUE(Report(case_id, "report").ok());
-  ASSERT_TRUE(store_.Acknowledge("pru", {ClaimOne("pru")}).ok());
+  ASSERT_TRUE(store_.Acknowledge("pru", {ClaimOne("pru")}, absl::Now()).ok());
   EXPECT_EQ(Count("case_entry"), absl::StrCat(kMaxCaseEntries + 1));
   EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM case_entry WHERE acknowledged_at IS NOT NULL"), "1");
 }
@@ -218,7 +218,7 @@ TEST_F(CaseGrowthTest, ACaseRecordedBeforeEntriesWereRowsIsMovedIntoRowsWhenWrit
   // Read as it is.
   EXPECT_EQ(Read(case_id).risk_assessments(0).narrative(), "assessed before the upgrade");
   // The acknowledgement moves it into rows and completes the event.
-  ASSERT_TRUE(store_.Acknowledge("pru", {delivery}).ok());
+  ASSERT_TRUE(store_.Acknowledge("pru", {delivery}, absl::Now()).ok());
   EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM cre_case WHERE record IS NULL"), "1");
   EXPECT_EQ(Count("case_entry"), "2");
   // Later entries follow it.
@@ -241,7 +241,7 @@ TEST_F(CaseGrowthTest, OnePoisonedAcknowledgementLeavesTheOthersOfItsGroupUntouc
                            " THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poisoned'; END IF"));
 
   absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> acked =
-      store_.AcknowledgeAll({{"pru", {pru_delivery}}, {"csc", {csc_delivery}}});
+      store_.AcknowledgeAll({{"pru", {pru_delivery}}, {"csc", {csc_delivery}}}, absl::Now());
   ASSERT_TRUE(acked.ok()) << acked.status();
   ASSERT_THAT(*acked, SizeIs(2));
   EXPECT_FALSE((*acked)[0].ok());

@@ -163,12 +163,12 @@ TEST_F(DeliveryStoreTest, AcknowledgedDeliveriesAreDoneAndAcknowledgingTwiceIsHa
   DeliveryPolicy policy;
   std::vector<v1::RoutedMessage> claimed = Claim("s", 10, policy);
   ASSERT_THAT(claimed, SizeIs(1));
-  EXPECT_EQ(store_.Acknowledge("pru", {claimed[0].delivery_id()})->acknowledged, 1);
-  EXPECT_EQ(store_.Acknowledge("pru", {claimed[0].delivery_id()})->acknowledged, 0);
+  EXPECT_EQ(store_.Acknowledge("pru", {claimed[0].delivery_id()}, absl::Now())->acknowledged, 1);
+  EXPECT_EQ(store_.Acknowledge("pru", {claimed[0].delivery_id()}, absl::Now())->acknowledged, 0);
   EXPECT_EQ(*store_.ReleaseLeases("pru", "s", policy), 0);
   EXPECT_THAT(Claim("s", 10, policy), SizeIs(0));
   // Not addressed to the sender: NOT_FOUND, and nothing changes.
-  EXPECT_EQ(store_.Acknowledge("sender", {claimed[0].delivery_id()}).status().code(),
+  EXPECT_EQ(store_.Acknowledge("sender", {claimed[0].delivery_id()}, absl::Now()).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -242,7 +242,7 @@ TEST_F(DeliveryStoreTest, ClaimsRacingSubmissionsAllSucceedAndMissNothing) {
         std::vector<int64_t> ids;
         for (const v1::RoutedMessage& m : *claimed) ids.push_back(m.delivery_id());
         if (!ids.empty()) {
-          EXPECT_TRUE(store_.Acknowledge("pru", ids).ok());
+          EXPECT_TRUE(store_.Acknowledge("pru", ids, absl::Now()).ok());
         }
         per_stream[s].insert(per_stream[s].end(), ids.begin(), ids.end());
         if (ids.empty() && last_round) return;
@@ -275,7 +275,7 @@ TEST_F(DeliveryStoreTest, ADeliveryToAStreamWithRoomIsLeasedToItOnAcceptance) {
   DeliveryPolicy policy;
   EXPECT_THAT(Claim("stream-2", 10, policy), SizeIs(0));
   EXPECT_THAT(*store_.LeasedTo("pru", "stream-1"), ::testing::ElementsAre(out.message.delivery_id()));
-  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {out.message.delivery_id()});
+  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {out.message.delivery_id()}, absl::Now());
   ASSERT_TRUE(acked.ok());
   EXPECT_EQ(acked->acknowledged, 1);
   EXPECT_FALSE(acked->more_due);
@@ -315,13 +315,13 @@ TEST_F(DeliveryStoreTest, ALaterMessageOfACaseWaitsForTheEarlierOneEvenWithAStre
   std::vector<v1::RoutedMessage> claimed = Claim("stream-2", 10, policy);
   ASSERT_THAT(claimed, SizeIs(1));
   EXPECT_EQ(claimed[0].message_id(), first->receipt.message_id());
-  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {claimed[0].delivery_id()});
+  absl::StatusOr<AckOutcome> acked = store_.Acknowledge("pru", {claimed[0].delivery_id()}, absl::Now());
   ASSERT_TRUE(acked.ok());
   EXPECT_TRUE(acked->more_due);  // the second may go now
   claimed = Claim("stream-2", 10, policy);
   ASSERT_THAT(claimed, SizeIs(1));
   EXPECT_EQ(claimed[0].message_id(), second->receipt.message_id());
-  ASSERT_TRUE(store_.Acknowledge("pru", {claimed[0].delivery_id()}).ok());
+  ASSERT_TRUE(store_.Acknowledge("pru", {claimed[0].delivery_id()}, absl::Now()).ok());
 
   // Nothing outstanding now: the third is handed out, with the child's
   // details as a claim would carry them.
@@ -435,7 +435,7 @@ TEST_F(DeliveryStoreTest, AnAckGroupOfFreshDeliveriesIsAnsweredAsIfEachWereAlone
   ASSERT_THAT(claimed, SizeIs(2));  // "c" stays pending
   const int64_t a = claimed[0].delivery_id(), b = claimed[1].delivery_id();
   absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> results =
-      store_.AcknowledgeAll({{"pru", {a}}, {"pru", {b, a}}});
+      store_.AcknowledgeAll({{"pru", {a}}, {"pru", {b, a}}}, absl::Now());
   ASSERT_TRUE(results.ok()) << results.status();
   ASSERT_THAT(*results, SizeIs(2));
   ASSERT_TRUE((*results)[0].ok() && (*results)[1].ok());
@@ -447,7 +447,7 @@ TEST_F(DeliveryStoreTest, AnAckGroupOfFreshDeliveriesIsAnsweredAsIfEachWereAlone
   ASSERT_TRUE(store_.SealAudit(1000).ok());
   EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM audit_log"), "7");  // 3 accepted + 2 claimed + 2 acknowledged
   // Again: nothing new, and no record.
-  results = store_.AcknowledgeAll({{"pru", {a, b}}});
+  results = store_.AcknowledgeAll({{"pru", {a, b}}}, absl::Now());
   ASSERT_TRUE(results.ok() && (*results)[0].ok());
   EXPECT_EQ((*results)[0]->acknowledged, 0);
   ASSERT_TRUE(store_.SealAudit(1000).ok());
@@ -466,7 +466,7 @@ TEST_F(DeliveryStoreTest, AnAckGroupRefusesACallNamingAnotherAgencysDeliveryAndK
       {"pru", {a}},
       {"sender", {b}},  // the sender's own report: not addressed to it
       {"pru", {a, c}},  // `a` again: counted once, by the first call
-  });
+  }, absl::Now());
   ASSERT_TRUE(results.ok()) << results.status();
   ASSERT_THAT(*results, SizeIs(3));
   ASSERT_TRUE((*results)[0].ok());
@@ -562,7 +562,7 @@ TEST_F(DeliveryStoreTest, ClaimsAcksAndPollsReadRowsInProportionToTheirWorkNotTo
   std::vector<int64_t> ids;
   for (const v1::RoutedMessage& m : claimed) ids.push_back(m.delivery_id());
   before = rows_read();
-  ASSERT_TRUE(store_.Acknowledge("pru", ids).ok());
+  ASSERT_TRUE(store_.Acknowledge("pru", ids, absl::Now()).ok());
   read = rows_read() - before;
   EXPECT_LE(read, kRowsPerDelivery * 64 + kRowsPerCall) << "acknowledging 64";
 

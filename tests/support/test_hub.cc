@@ -51,13 +51,16 @@ std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name) {
   return path;
 }
 
-TestHub::TestHub(Adjust adjust) : owned_db_(std::make_unique<TestDatabase>()), db_(owned_db_.get()) {
-  Start(adjust);
+TestHub::TestHub(Adjust adjust, const Clock& clock)
+    : owned_db_(std::make_unique<TestDatabase>()), db_(owned_db_.get()) {
+  Start(adjust, clock);
 }
 
-TestHub::TestHub(const TestDatabase& shared, Adjust adjust) : db_(&shared) { Start(adjust); }
+TestHub::TestHub(const TestDatabase& shared, Adjust adjust, const Clock& clock) : db_(&shared) {
+  Start(adjust, clock);
+}
 
-void TestHub::Start(const Adjust& adjust) {
+void TestHub::Start(const Adjust& adjust, const Clock& clock) {
   config_ = TestHubConfig(*db_);
   if (adjust) adjust(config_);
   absl::StatusOr<std::unique_ptr<mysql::MysqlStore>> store = mysql::OpenMysqlStore(config_);
@@ -65,7 +68,7 @@ void TestHub::Start(const Adjust& adjust) {
     ADD_FAILURE() << "test store: " << store.status();
     std::abort();
   }
-  absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, *std::move(store));
+  absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, *std::move(store), clock);
   if (!server.ok()) {
     ADD_FAILURE() << "test hub did not start: " << server.status();
     std::abort();  // Every test of this fixture needs the hub.

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "cre/v1/config.pb.h"
 #include "grpcpp/channel.h"
 #include "server/hub_server.h"
@@ -30,11 +31,12 @@ class TestHub {
   // Changes a test may make to the config before the hub starts.
   using Adjust = std::function<void(v1::HubConfig&)>;
 
-  // A hub on a schema of its own.
-  explicit TestHub(Adjust adjust = nullptr);
+  // A hub on a schema of its own. `clock` is the hub's (a FakeClock, say:
+  // support/fake_clock.h) and must outlive it.
+  explicit TestHub(Adjust adjust = nullptr, const Clock& clock = SystemClock());
   // A second hub process (as far as the database can tell) on `shared`'s
   // schema, which must outlive it.
-  explicit TestHub(const TestDatabase& shared, Adjust adjust = nullptr);
+  explicit TestHub(const TestDatabase& shared, Adjust adjust = nullptr, const Clock& clock = SystemClock());
   ~TestHub();
 
   int port() const { return server_->port(); }
@@ -50,7 +52,7 @@ class TestHub {
   std::shared_ptr<grpc::Channel> ChannelWith(const std::string& cert, const std::string& key) const;
 
  private:
-  void Start(const Adjust& adjust);
+  void Start(const Adjust& adjust, const Clock& clock);
 
   std::unique_ptr<TestDatabase> owned_db_;
   const TestDatabase* db_;

@@ -87,16 +87,18 @@ std::vector<int64_t> LeasedToInTransaction(sql::Connection& c, const std::string
   return leased;
 }
 
-// Sets acknowledged_at on the case event carried by `message_id`: from now
-// on the pathway counts the action (an IRO told, say) as done.
+// Sets acknowledged_at on the case event carried by `message_id` to `at`:
+// from then on the pathway counts the action (an IRO told, say) as done.
 absl::Status CompleteEventOf(sql::Connection& c, const std::string& case_id, const std::string& message_id,
                              absl::Time at, const crypto::FieldCipher& k) {
   CRE_ASSIGN_OR_RETURN(const bool completed, CompleteCaseEvent(c, case_id, message_id, at, k));
   if (!completed) return absl::OkStatus();
   // next_deadline = now: the deadline watcher re-evaluates the case on its
-  // next round, so managers' lists drop the action it completed.
-  auto update = Prepare(c, "UPDATE cre_case SET next_deadline = NOW(6) WHERE case_id = ?");
-  update->setString(1, case_id);
+  // next round, so managers' lists drop the action it completed. The hub's
+  // now, not the database's: the watcher compares it with the hub's clock.
+  auto update = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
+  update->setString(1, SqlTime(at));
+  update->setString(2, case_id);
   update->executeUpdate();
   return absl::OkStatus();
 }
@@ -204,8 +206,8 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
 }
 
 absl::StatusOr<AckOutcome> MysqlStore::Acknowledge(const std::string& recipient,
-                                                   const std::vector<int64_t>& delivery_ids) {
-  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> all = AcknowledgeAll({{recipient, delivery_ids}});
+                                                   const std::vector<int64_t>& delivery_ids, absl::Time now) {
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> all = AcknowledgeAll({{recipient, delivery_ids}}, now);
   if (!all.ok()) return all.status();
   return std::move(all->front());
 }
@@ -320,8 +322,8 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
 }  // namespace
 
 absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeAll(
-    const std::vector<AckRequest>& requests) {
-  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> together = AcknowledgeTogether(requests);
+    const std::vector<AckRequest>& requests, absl::Time now) {
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> together = AcknowledgeTogether(requests, now);
   // Without a database no request can go ahead alone either.
   if (together.ok() || requests.size() == 1 || together.status().code() == absl::StatusCode::kUnavailable) {
     return together;
@@ -334,14 +336,14 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
   std::vector<absl::StatusOr<AckOutcome>> results;
   results.reserve(requests.size());
   for (const AckRequest& request : requests) {
-    absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> alone = AcknowledgeTogether({request});
+    absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> alone = AcknowledgeTogether({request}, now);
     results.push_back(alone.ok() ? std::move(alone->front()) : absl::StatusOr<AckOutcome>(alone.status()));
   }
   return results;
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeTogether(
-    const std::vector<AckRequest>& requests) {
+    const std::vector<AckRequest>& requests, absl::Time now) {
   std::vector<absl::StatusOr<AckOutcome>> results;
   absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
     results.assign(requests.size(), AckOutcome());
@@ -436,7 +438,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     for (const auto& [id, event] : events) completed[event.first].push_back(event.second);
     for (const auto& [case_id, messages] : completed) {
       for (const std::string& message_id : messages) {
-        CRE_RETURN_IF_ERROR(CompleteEventOf(c, case_id, message_id, absl::Now(), *cipher_));
+        CRE_RETURN_IF_ERROR(CompleteEventOf(c, case_id, message_id, now, *cipher_));
       }
     }
     return AppendAuditAndCommit(c, records);

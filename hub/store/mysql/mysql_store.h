@@ -53,9 +53,9 @@ class MysqlStore : public Store {
       const std::string& recipient, const std::string& lease_owner, int limit,
       const DeliveryPolicy& policy) override;
   absl::StatusOr<AckOutcome> Acknowledge(const std::string& recipient,
-                                         const std::vector<int64_t>& delivery_ids) override;
+                                         const std::vector<int64_t>& delivery_ids, absl::Time now) override;
   absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeAll(
-      const std::vector<AckRequest>& requests) override;
+      const std::vector<AckRequest>& requests, absl::Time now) override;
   absl::StatusOr<int> ReleaseLeases(const std::string& recipient, const std::string& lease_owner,
                                     const DeliveryPolicy& policy) override;
   absl::StatusOr<std::vector<int64_t>> LeasedTo(const std::string& recipient,
@@ -80,7 +80,7 @@ class MysqlStore : public Store {
  private:
   // AcknowledgeAll's requests in one transaction: fails whole if any fails.
   absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeTogether(
-      const std::vector<AckRequest>& requests);
+      const std::vector<AckRequest>& requests, absl::Time now);
 
   std::shared_ptr<const crypto::FieldCipher> cipher_;
   ConnectionPool pool_;
