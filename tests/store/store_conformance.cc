@@ -475,8 +475,7 @@ TEST_P(StoreConformanceTest, AcknowledgedDeliveriesAreDoneAndAcknowledgingTwiceI
   EXPECT_EQ(*store().ReleaseLeases("pru", "s", policy), 0);
   EXPECT_THAT(Claim("s", 10, policy), SizeIs(0));
   // Not addressed to the sender: NOT_FOUND, and nothing changes.
-  EXPECT_EQ(store().Acknowledge("sender", {claimed[0].delivery_id()}).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().Acknowledge("sender", {claimed[0].delivery_id()}).status().code(), absl::StatusCode::kNotFound);
 }
 
 // An agency may acknowledge through another process than its stream's.
@@ -488,7 +487,8 @@ TEST_P(StoreConformanceTest, ADeliveryIsAcknowledgedThroughAnyProcess) {
   std::vector<v1::RoutedMessage> claimed = Claim("stream-1", 10, policy);
   ASSERT_THAT(claimed, SizeIs(2));
   std::unique_ptr<Store> other = OpenAnother();
-  EXPECT_THAT(*other->LeasedTo("pru", "stream-1"), UnorderedElementsAre(claimed[0].delivery_id(), claimed[1].delivery_id()));
+  EXPECT_THAT(*other->LeasedTo("pru", "stream-1"),
+              UnorderedElementsAre(claimed[0].delivery_id(), claimed[1].delivery_id()));
   absl::StatusOr<AckOutcome> acked = other->Acknowledge("pru", {claimed[0].delivery_id()});
   ASSERT_TRUE(acked.ok()) << acked.status();
   EXPECT_EQ(acked->acknowledged, 1);
@@ -735,9 +735,9 @@ TEST_P(StoreConformanceTest, AGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlo
     return absl::PermissionDeniedError("not allowed");
   };
   OneStream streams("stream-1", 1);
-  std::vector<Submission> s = {submission("g1", "one"),     submission("g2", "two"),
+  std::vector<Submission> s = {submission("g1", "one"),          submission("g2", "two"),
                                submission("earlier", "earlier"), submission("earlier", "other"),
-                               submission("g3", "three"),   submission("g1", "one")};
+                               submission("g3", "three"),        submission("g1", "one")};
   s[0].streams = &streams;
   s[1].streams = &streams;  // the stream has room for one only
   std::vector<Store::SubmissionAndRoute> batch;

@@ -71,9 +71,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreTopology> {
   // A report routed to the PRU: on `case_id`, or opening a case with
   // `child`, or neither; offered `streams`; accepted by `on` (store() if
   // null). Fails the test if it is not accepted.
-  absl::StatusOr<Accepted> Report(const std::string& key, StreamOffer* streams,
-                                  const std::string& case_id = "", const v1::NewChild* child = nullptr,
-                                  Store* on = nullptr);
+  absl::StatusOr<Accepted> Report(const std::string& key, StreamOffer* streams, const std::string& case_id = "",
+                                  const v1::NewChild* child = nullptr, Store* on = nullptr);
   // A report without a case, routed to the PRU; its message id ("" if
   // refused).
   std::string SubmitReport(const std::string& key, Store* on = nullptr);
