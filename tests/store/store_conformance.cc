@@ -540,7 +540,8 @@ TEST_P(StoreConformanceTest, ConcurrentClaimsNeverShareADelivery) {
 // Submissions commit while two streams, one in each process, claim and
 // acknowledge; every claim must succeed, and every report be handed out
 // exactly once (a claim that sees a delivery before its message must leave
-// it for the next claim, not fail).
+// it for the next claim, not fail: the MySQL store's claim failed so,
+// "delivery N vanished", before its locking read was made to).
 TEST_P(StoreConformanceTest, ClaimsRacingSubmissionsAllSucceedAndMissNothing) {
   RegisterSenderAndPru();
   constexpr int kSubmitters = 3;
