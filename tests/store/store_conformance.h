@@ -1,0 +1,111 @@
+// The store conformance suite: what any Store must do, written once against
+// the interface (hub/store/store.h) alone: no SQL, no MySQL types. A
+// topology (one MariaDB now; a Galera cluster, one node a store, later) is
+// a factory of stores under test, and its test file instantiates the suite
+// for it:
+//
+//   INSTANTIATE_TEST_SUITE_P(MariaDb, StoreConformanceTest,
+//                            ::testing::Values(StoreTopology{"MariaDb", &MakeMariaDbStore}),
+//                            TopologyName);
+//
+// The tests are in store_conformance.cc, which the instantiating test
+// binary compiles in (a library's unreferenced tests would not be linked).
+// Each test gets a fresh StoreUnderTest: an empty, migrated store, with no
+// agencies. Tests that need time to pass use millisecond leases and
+// backoffs, never long sleeps.
+#ifndef CRE_TESTS_STORE_STORE_CONFORMANCE_H_
+#define CRE_TESTS_STORE_STORE_CONFORMANCE_H_
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "store/store.h"
+
+namespace cre::testing {
+
+// One store being tested, owning what it needs (a schema, a server) and
+// dropping it when destroyed.
+class StoreUnderTest {
+ public:
+  virtual ~StoreUnderTest() = default;
+  // The store the tests call.
+  virtual Store& store() = 0;
+  // Another store on the same data, as a second hub process opens it (on
+  // another node of a cluster, if the topology has several): what either
+  // writes, the other sees. Must not outlive this.
+  virtual std::unique_ptr<Store> OpenAnother() = 0;
+};
+
+// A way of running a store: its name (a gtest name: letters, digits and
+// underscores) and how to make an empty one.
+struct StoreTopology {
+  std::string name;
+  std::function<std::unique_ptr<StoreUnderTest>()> make;
+};
+
+// gtest prints the parameter by its name.
+void PrintTo(const StoreTopology& topology, std::ostream* out);
+// INSTANTIATE_TEST_SUITE_P's name generator: the topology's name.
+std::string TopologyName(const ::testing::TestParamInfo<StoreTopology>& info);
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoreTopology> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  Store& store() { return under_test_->store(); }
+  std::unique_ptr<Store> OpenAnother() { return under_test_->OpenAnother(); }
+
+  // Registers the two agencies the delivery tests use: "sender" (HEALTH)
+  // and "pru" (POLICE_REFERRAL_UNIT).
+  void RegisterSenderAndPru();
+
+  // An Operation Liberty report from "sender" with `key` as its
+  // idempotency key and request digest; accepted_at now.
+  static Submission ReportSubmission(const std::string& key);
+
+  // A report routed to the PRU: on `case_id`, or opening a case with
+  // `child`, or neither; offered `streams`; accepted by `on` (store() if
+  // null). Fails the test if it is not accepted.
+  absl::StatusOr<Accepted> Report(const std::string& key, StreamOffer* streams, const std::string& case_id = "",
+                                  const v1::NewChild* child = nullptr, Store* on = nullptr);
+  // A report without a case, routed to the PRU; its message id ("" if
+  // refused).
+  std::string SubmitReport(const std::string& key, Store* on = nullptr);
+
+  // The PRU's deliveries claimed by `owner`; fails the test on error.
+  std::vector<v1::RoutedMessage> Claim(const std::string& owner, int limit, const DeliveryPolicy& policy,
+                                       Store* on = nullptr);
+
+  // Seals the whole journal and returns the chain from seq 1, checking
+  // that it verifies.
+  std::vector<v1::AuditRecord> SealAndReadChain();
+
+ private:
+  std::unique_ptr<StoreUnderTest> under_test_;
+};
+
+// Routes every submission to `agency`.
+RouteFn RouteTo(const std::string& agency);
+
+// The streams of the accepting process as a store sees them: for the
+// tests, one stream of the PRU's with `room` free slots.
+class OneStream : public StreamOffer {
+ public:
+  OneStream(std::string owner, int room) : owner_(std::move(owner)), room_(room) {}
+  std::string Reserve(const std::string& recipient) override;
+  void Unreserve(const std::string& owner) override;
+  absl::Duration lease() const override { return absl::Seconds(30); }
+
+ private:
+  std::string owner_;
+  int room_;
+};
+
+}  // namespace cre::testing
+
+#endif  // CRE_TESTS_STORE_STORE_CONFORMANCE_H_
