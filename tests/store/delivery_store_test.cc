@@ -134,7 +134,7 @@ TEST_F(DeliveryStoreTest, CallsRacingWithOneKeyAreAcceptedOnceAndAllAnsweredAlik
 // migration 0007 (one record each, in `record`) are still sealed, in order
 // with the others.
 TEST_F(DeliveryStoreTest, JournalRowsOfEitherFormAreSealedRecordByRecord) {
-  v1::AuditRecord old_row = mysql::AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, "sender", absl::Now());
+  v1::AuditRecord old_row = cre::AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, "sender", absl::Now());
   old_row.set_case_id("read-before-the-upgrade");
   db_.Execute(absl::StrCat("INSERT INTO audit_journal (record) VALUES (X'",
                            absl::BytesToHexString(old_row.SerializeAsString()), "')"));

@@ -205,14 +205,5 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
   return absl::OkStatus();
 }
 
-v1::AuditRecord AuditOfHandOut(const HandedOut& out, absl::Time at) {
-  v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", at);
-  record.set_delivery_id(out.message.delivery_id());
-  record.set_message_id(out.message.message_id());
-  record.set_case_id(out.message.case_id());
-  record.set_recipient_agency_id(out.recipient_agency_id);
-  record.set_detail(absl::StrCat("attempt 1, lease ", out.lease_owner, ", on acceptance"));
-  return record;
-}
 
 }  // namespace cre::mysql

@@ -82,8 +82,6 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
                             CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
                             v1::SubmitResponse* response);
 
-// The record of a delivery leased to a stream in its accepting transaction.
-v1::AuditRecord AuditOfHandOut(const HandedOut& out, absl::Time at);
 
 }  // namespace cre::mysql
 

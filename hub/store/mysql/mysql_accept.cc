@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "casework/audit_records.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
@@ -101,41 +102,17 @@ std::string ReceiptInsert(const std::vector<std::string>& rows) {
       absl::StrJoin(rows, ", "));
 }
 
-// What the record says of an accepted submission: the case opened, the
-// decisions recorded on it, the message and its recipients, and what the
-// hub sent itself. Ids and kinds only: never a child's personal data.
-std::vector<v1::AuditRecord> AuditOfAcceptance(const Submission& s,
-                                               const std::vector<std::string>& recipients,
-                                               const v1::SubmitResponse& receipt) {
-  std::vector<v1::AuditRecord> records;
-  auto add = [&](v1::AuditEventKind kind) -> v1::AuditRecord& {
-    records.push_back(AuditOf(kind, s.sender_agency_id, s.accepted_at));
-    records.back().set_method(s.method);
-    records.back().set_case_id(receipt.case_id());
-    return records.back();
-  };
-  if (s.new_child != nullptr) add(v1::AUDIT_EVENT_KIND_CASE_OPENED);
-  for (const v1::RiskAssessment& a : s.record_append.risk_assessments()) {
-    add(v1::AUDIT_EVENT_KIND_RISK_ASSESSMENT_RECORDED).set_risk_level(a.level());
-  }
-  for (const v1::CaseEvent& e : s.record_append.events()) {
-    add(v1::AUDIT_EVENT_KIND_CASE_EVENT_RECORDED).set_event_kind(e.kind());
-  }
-  v1::AuditRecord& message = add(s.message.kind() == v1::MESSAGE_KIND_RESPONSE
-                                     ? v1::AUDIT_EVENT_KIND_RESPONSE_SENT
-                                     : v1::AUDIT_EVENT_KIND_MESSAGE_ACCEPTED);
-  message.set_message_id(receipt.message_id());
-  message.set_detail(absl::StrCat(v1::MessageKind_Name(s.message.kind()), " to [",
-                                  absl::StrJoin(recipients, ", "), "]",
-                                  s.in_reply_to.empty() ? "" : absl::StrCat(" in reply to ", s.in_reply_to)));
-  for (const v1::HubActionReceipt& action : receipt.hub_actions()) {
-    v1::AuditRecord& performed = add(v1::AUDIT_EVENT_KIND_HUB_ACTION_PERFORMED);
-    performed.set_message_id(action.message_id());
-    performed.set_detail(absl::StrCat(v1::MessageKind_Name(action.kind()), " ",
-                                      v1::NotificationKind_Name(action.notification_kind()), " to [",
-                                      absl::StrJoin(action.recipient_agency_ids(), ", "), "]"));
-  }
-  return records;
+// What casework's audit vocabulary needs to know of `s`.
+AcceptedSubmission AcceptedOf(const Submission& s) {
+  AcceptedSubmission accepted;
+  accepted.sender_agency_id = s.sender_agency_id;
+  accepted.method = s.method;
+  accepted.accepted_at = s.accepted_at;
+  accepted.opened_case = s.new_child != nullptr;
+  accepted.record_append = &s.record_append;
+  accepted.kind = s.message.kind();
+  accepted.in_reply_to = s.in_reply_to;
+  return accepted;
 }
 
 // What a call that lost the race on its idempotency key to a concurrent
@@ -221,9 +198,9 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     return ConcurrentKey();
   }
 
-  std::vector<v1::AuditRecord> records = AuditOfAcceptance(s, recipients, *response);
+  std::vector<v1::AuditRecord> records = AuditOfAcceptance(AcceptedOf(s), recipients, *response);
   for (const HandedOut& out : hand_out.handed_out) {
-    records.push_back(AuditOfHandOut(out, s.accepted_at));
+    records.push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, s.accepted_at));
   }
   CRE_RETURN_IF_ERROR(AppendAudit(c, records));
   accepted->handed_out = std::move(hand_out.handed_out);
@@ -326,7 +303,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
   std::vector<v1::AuditRecord> records;
   for (GroupMember& member : members) {
     const Submission& s = *batch[member.index].submission;
-    std::vector<v1::AuditRecord> own = AuditOfAcceptance(s, member.recipients, member.accepted.receipt);
+    std::vector<v1::AuditRecord> own = AuditOfAcceptance(AcceptedOf(s), member.recipients, member.accepted.receipt);
     records.insert(records.end(), own.begin(), own.end());
     for (size_t r = 0; r < member.recipients.size(); ++r) {
       if (member.lease_owners[r].empty()) {
@@ -334,7 +311,8 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
         continue;
       }
       member.accepted.handed_out.push_back({member.recipients[r], member.lease_owners[r], member.body});
-      records.push_back(AuditOfHandOut(member.accepted.handed_out.back(), s.accepted_at));
+      const HandedOut& out = member.accepted.handed_out.back();
+      records.push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, s.accepted_at));
     }
   }
   statements.push_back(JournalInsert(records));

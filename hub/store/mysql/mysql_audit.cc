@@ -19,13 +19,6 @@
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
-v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl::Time at) {
-  v1::AuditRecord record;
-  record.set_kind(kind);
-  record.set_actor_agency_id(actor);
-  *record.mutable_at() = ToProtoTime(at);
-  return record;
-}
 
 // One row, whatever the number of records (migration 0007 says why).
 std::string JournalInsert(const std::vector<v1::AuditRecord>& records) {

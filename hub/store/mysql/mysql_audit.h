@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "casework/audit_records.h"
 #include "cppconn/connection.h"
 #include "cre/v1/audit.pb.h"
 
@@ -25,9 +26,6 @@ absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::Audi
 // The statement AppendAudit sends, for a body that sends it in a batch of
 // its own (RunBatch). `records` is not empty.
 std::string JournalInsert(const std::vector<v1::AuditRecord>& records);
-
-// A record of `kind` at `at`, by `actor` (an agency id, or "" for the hub).
-v1::AuditRecord AuditOf(v1::AuditEventKind kind, const std::string& actor, absl::Time at);
 
 }  // namespace cre::mysql
 

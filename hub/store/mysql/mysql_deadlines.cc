@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "casework/audit_records.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
@@ -63,15 +64,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       CRE_RETURN_IF_ERROR(WriteNewEntries(c, loaded, *cipher_));
       // Without a schedule the case would be claimed again at once.
       WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());
-      std::vector<v1::AuditRecord> records;
-      for (const v1::HubActionReceipt& alert : performed.hub_actions()) {
-        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DEADLINE_ALERT_RAISED, "", now));
-        records.back().set_method(by_hub.method);
-        records.back().set_case_id(case_id);
-        records.back().set_message_id(alert.message_id());
-        records.back().set_detail(absl::StrCat(v1::NotificationKind_Name(alert.notification_kind()), " to [",
-                                               absl::StrJoin(alert.recipient_agency_ids(), ", "), "]"));
-      }
+      std::vector<v1::AuditRecord> records = AuditOfAlerts(by_hub.method, case_id, performed, now);
       return AppendAudit(c, std::move(records));
     });
     if (!status.ok() && claimed.empty()) return status;  // the database, not a case
