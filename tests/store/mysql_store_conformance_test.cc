@@ -3,6 +3,8 @@
 // MysqlStore, with its own connection pool, on the same schema.
 #include <memory>
 
+#include "gmock/gmock.h"
+
 #include "store/mysql/mysql_store.h"
 #include "store/store_conformance.h"
 #include "support/test_database.h"
@@ -27,6 +29,19 @@ INSTANTIATE_TEST_SUITE_P(MariaDb, StoreConformanceTest,
                          ::testing::Values(StoreTopology{
                              "MariaDb", [] { return std::unique_ptr<StoreUnderTest>(new MariaDbStore()); }}),
                          TopologyName);
+
+// Every cross-process case of the suite relies on this: what one store
+// writes, "another process" (OpenAnother) reads. A topology whose second
+// store saw a database of its own would pass those cases without testing
+// anything.
+TEST(MariaDbTopologyTest, AnotherProcessSeesWhatTheFirstWrote) {
+  MariaDbStore topology;
+  ASSERT_TRUE(topology.store().SyncAgencies({MakeAgency("pru", v1::POLICE_REFERRAL_UNIT)}).ok());
+  std::unique_ptr<Store> other = topology.OpenAnother();
+  absl::StatusOr<std::vector<v1::Agency>> seen = other->ListAgencies();
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_THAT(Ids(*seen), ::testing::ElementsAre("pru"));
+}
 
 }  // namespace
 }  // namespace cre::testing

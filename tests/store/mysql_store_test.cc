@@ -9,27 +9,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_database.h"
+#include "store/store_conformance.h"
 #include "support/test_environment.h"
 
 namespace cre::mysql {
 namespace {
 
+using ::cre::testing::Ids;
+using ::cre::testing::MakeAgency;
 using ::cre::testing::TestDatabase;
-
-v1::Agency MakeAgency(const std::string& id, v1::AgencyRole role, const std::string& code = "") {
-  v1::Agency agency;
-  agency.set_id(id);
-  agency.set_display_name("Agency " + id);
-  agency.set_role(role);
-  agency.set_local_authority_code(code);
-  return agency;
-}
-
-std::vector<std::string> Ids(const std::vector<v1::Agency>& agencies) {
-  std::vector<std::string> ids;
-  for (const v1::Agency& agency : agencies) ids.push_back(agency.id());
-  return ids;
-}
 
 class MysqlStoreTest : public ::testing::Test {
  protected:

@@ -46,21 +46,6 @@ void OneStream::Unreserve(const std::string& owner) {
 
 namespace {
 
-v1::Agency MakeAgency(const std::string& id, v1::AgencyRole role, const std::string& code = "") {
-  v1::Agency agency;
-  agency.set_id(id);
-  agency.set_display_name("Agency " + id);
-  agency.set_role(role);
-  agency.set_local_authority_code(code);
-  return agency;
-}
-
-std::vector<std::string> Ids(const std::vector<v1::Agency>& agencies) {
-  std::vector<std::string> ids;
-  for (const v1::Agency& agency : agencies) ids.push_back(agency.id());
-  return ids;
-}
-
 std::vector<int64_t> DeliveryIds(const std::vector<v1::RoutedMessage>& messages) {
   std::vector<int64_t> ids;
   for (const v1::RoutedMessage& m : messages) ids.push_back(m.delivery_id());

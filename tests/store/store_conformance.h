@@ -27,6 +27,24 @@
 
 namespace cre::testing {
 
+// An agency for the store tests: `id`, a display name made from it, `role`
+// and, for another local authority, its ONS `code`.
+inline v1::Agency MakeAgency(const std::string& id, v1::AgencyRole role, const std::string& code = "") {
+  v1::Agency agency;
+  agency.set_id(id);
+  agency.set_display_name("Agency " + id);
+  agency.set_role(role);
+  agency.set_local_authority_code(code);
+  return agency;
+}
+
+// The agencies' ids, in their order.
+inline std::vector<std::string> Ids(const std::vector<v1::Agency>& agencies) {
+  std::vector<std::string> ids;
+  for (const v1::Agency& agency : agencies) ids.push_back(agency.id());
+  return ids;
+}
+
 // One store being tested, owning what it needs (a schema, a server) and
 // dropping it when destroyed.
 class StoreUnderTest {
