@@ -100,6 +100,18 @@ absl::StatusOr<Period> CompilePeriod(const PeriodField& field, const cre::v1::Pe
   return out;
 }
 
+// A policy choice: a value its enum declares, where 0 (UNSPECIFIED, a field
+// the file leaves out) means `unspecified_means`. Errors name the field.
+template <typename Enum>
+absl::StatusOr<Enum> Choice(Enum value, Enum unspecified_means, const char* field) {
+  const google::protobuf::EnumDescriptor* type = google::protobuf::GetEnumDescriptor<Enum>();
+  if (type->FindValueByNumber(value) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", static_cast<int>(value), " is not a value of ", type->name()));
+  }
+  return static_cast<int>(value) == 0 ? unspecified_means : value;
+}
+
 }  // namespace
 
 cre::v1::PathwayPolicy DefaultPolicy() {
@@ -146,20 +158,15 @@ absl::StatusOr<Policy> CompilePolicy(const cre::v1::PathwayPolicy& proto) {
   }
   policy.floor_max_age_years = static_cast<int>(proto.floor().max_age_years());
   policy.floor_applies_to_send = proto.floor().applies_to_send();
-  const cre::v1::IroRecipient iro = proto.iro_for_child_of_another_authority();
-  if (!cre::v1::IroRecipient_IsValid(iro)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "iro_for_child_of_another_authority: ", static_cast<int>(iro), " is not a value of IroRecipient"));
-  }
-  policy.iro_for_child_of_another_authority =
-      iro == cre::v1::IRO_RECIPIENT_UNSPECIFIED ? cre::v1::IRO_RECIPIENT_HOME_AUTHORITY : iro;
-  const cre::v1::IcpcCountedFrom icpc_from = proto.icpc_counted_from();
-  if (!cre::v1::IcpcCountedFrom_IsValid(icpc_from)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "icpc_counted_from: ", static_cast<int>(icpc_from), " is not a value of IcpcCountedFrom"));
-  }
-  policy.icpc_counted_from =
-      icpc_from == cre::v1::ICPC_COUNTED_FROM_UNSPECIFIED ? cre::v1::ICPC_COUNTED_FROM_FIRST : icpc_from;
+  absl::StatusOr<cre::v1::IroRecipient> iro =
+      Choice(proto.iro_for_child_of_another_authority(), cre::v1::IRO_RECIPIENT_HOME_AUTHORITY,
+             "iro_for_child_of_another_authority");
+  if (!iro.ok()) return iro.status();
+  policy.iro_for_child_of_another_authority = *iro;
+  absl::StatusOr<cre::v1::IcpcCountedFrom> icpc_from =
+      Choice(proto.icpc_counted_from(), cre::v1::ICPC_COUNTED_FROM_FIRST, "icpc_counted_from");
+  if (!icpc_from.ok()) return icpc_from.status();
+  policy.icpc_counted_from = *icpc_from;
   for (const PeriodField& f : kPeriodFields) {
     absl::StatusOr<Period> p = CompilePeriod(f, GetPeriod(f.field, proto));
     if (!p.ok()) return p.status();
