@@ -169,24 +169,38 @@ TEST(DecideSubmissionTest, AnActionAlreadyOverdueWhenRecordedIsAlertedAtOnce) {
                                    "alert:high.strategy_discussion@" + Micros(kWednesday10)));
 }
 
+// This authority's child, placed in Derbyshire and assessed HIGH; the
+// handoff CSC sent Derbyshire about it; and Derbyshire's dispute of it.
+struct DisputedHandoff {
+  DisputedHandoff() : c(kDerby, kDerbyshire, v1::OPEN_PLAN_CHILD_IN_NEED) {
+    c.Involved({"derby-csc", "derbyshire-cc"}).Assess(kAssessedAt, v1::RISK_LEVEL_HIGH);
+    handoff.message_id = "99999999-8888-4777-8666-555555555555";
+    handoff.sender_agency_id = "derby-csc";
+    handoff.kind = v1::MESSAGE_KIND_NOTIFICATION;
+    handoff.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
+    handoff.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF);
+    handoff.message.mutable_notification()->set_level(v1::RISK_LEVEL_HIGH);
+    dispute.set_kind(v1::MESSAGE_KIND_RESPONSE);
+    dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
+    dispute.mutable_response()->set_reason("Placement ended.");
+  }
+  // Derbyshire's dispute, an hour after the assessment.
+  absl::StatusOr<Routing> Decide() const {
+    return DerbyCasework().DecideSubmission(Agency("derbyshire-cc"), dispute, T("2026-03-02T11:00:00Z"),
+                                            &c.view(), &handoff);
+  }
+
+  CaseBuilder c;
+  RepliedMessage handoff;
+  v1::RoutedMessage dispute;
+};
+
 // The host authority's dispute (hub_actions_test.cc, PlacedOutChild...):
 // back to CSC, recorded, and escalated to the Duty CPM at once.
 TEST(DecideSubmissionTest, AHostAuthoritysDisputeGoesBackToCscAndIsEscalated) {
-  CaseBuilder c(kDerby, kDerbyshire, v1::OPEN_PLAN_CHILD_IN_NEED);
-  c.Involved({"derby-csc", "derbyshire-cc"}).Assess(kAssessedAt, v1::RISK_LEVEL_HIGH);
-  RepliedMessage handoff;
-  handoff.message_id = "99999999-8888-4777-8666-555555555555";
-  handoff.sender_agency_id = "derby-csc";
-  handoff.kind = v1::MESSAGE_KIND_NOTIFICATION;
-  handoff.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
-  handoff.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF);
-  handoff.message.mutable_notification()->set_level(v1::RISK_LEVEL_HIGH);
-  v1::RoutedMessage dispute;
-  dispute.set_kind(v1::MESSAGE_KIND_RESPONSE);
-  dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
-  dispute.mutable_response()->set_reason("Placement ended.");
-  absl::StatusOr<Routing> decided = DerbyCasework().DecideSubmission(
-      Agency("derbyshire-cc"), dispute, T("2026-03-02T11:00:00Z"), &c.view(), &handoff);
+  const DisputedHandoff d;
+  const RepliedMessage& handoff = d.handoff;
+  absl::StatusOr<Routing> decided = d.Decide();
   ASSERT_TRUE(decided.ok()) << decided.status();
   EXPECT_THAT(decided->recipients, ElementsAre("derby-csc"));
   EXPECT_EQ(decided->event_kind, v1::EVENT_KIND_HOST_AUTHORITY_DISPUTED);
@@ -204,20 +218,7 @@ TEST(DecideSubmissionTest, AHostAuthoritysDisputeGoesBackToCscAndIsEscalated) {
 // the events of its follow-ups (the escalation, complete as sent) as well as
 // the message's own (the dispute).
 TEST(DecideSubmissionTest, TheScheduleWrittenWithADisputeCountsTheEscalationRaisedWithIt) {
-  CaseBuilder c(kDerby, kDerbyshire, v1::OPEN_PLAN_CHILD_IN_NEED);
-  c.Involved({"derby-csc", "derbyshire-cc"}).Assess(kAssessedAt, v1::RISK_LEVEL_HIGH);
-  RepliedMessage handoff;
-  handoff.message_id = "99999999-8888-4777-8666-555555555555";
-  handoff.sender_agency_id = "derby-csc";
-  handoff.kind = v1::MESSAGE_KIND_NOTIFICATION;
-  handoff.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
-  handoff.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF);
-  v1::RoutedMessage dispute;
-  dispute.set_kind(v1::MESSAGE_KIND_RESPONSE);
-  dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
-  dispute.mutable_response()->set_reason("Placement ended.");
-  absl::StatusOr<Routing> decided = DerbyCasework().DecideSubmission(
-      Agency("derbyshire-cc"), dispute, T("2026-03-02T11:00:00Z"), &c.view(), &handoff);
+  absl::StatusOr<Routing> decided = DisputedHandoff().Decide();
   ASSERT_TRUE(decided.ok()) << decided.status();
   ASSERT_TRUE(decided->schedule.has_value());
   std::vector<std::string> open;
