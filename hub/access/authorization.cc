@@ -87,6 +87,25 @@ const char* MethodName(Method method) {
   return "unknown";
 }
 
+const char* MethodPath(Method method) {
+  switch (method) {
+    case Method::kWhoAmI: return "/cre.v1.Directory/WhoAmI";
+    case Method::kListAgencies: return "/cre.v1.Directory/ListAgencies";
+    case Method::kSubmitConcern: return "/cre.v1.Referrals/SubmitConcern";
+    case Method::kSubmitOperationLibertyReport: return "/cre.v1.Referrals/SubmitOperationLibertyReport";
+    case Method::kRecordRiskAssessment: return "/cre.v1.Referrals/RecordRiskAssessment";
+    case Method::kRecordCaseEvents: return "/cre.v1.Referrals/RecordCaseEvents";
+    case Method::kSubmitStepUpReferral: return "/cre.v1.Referrals/SubmitStepUpReferral";
+    case Method::kSendNotification: return "/cre.v1.Referrals/SendNotification";
+    case Method::kRespond: return "/cre.v1.Referrals/Respond";
+    case Method::kGetCase: return "/cre.v1.Referrals/GetCase";
+    case Method::kSubscribe: return "/cre.v1.Inbox/Subscribe";
+    case Method::kAcknowledge: return "/cre.v1.Inbox/Acknowledge";
+    case Method::kListOpenActions: return "/cre.v1.Oversight/ListOpenActions";
+  }
+  return "unknown";
+}
+
 bool RoleMayCall(v1::AgencyRole role, Method method) {
   for (const Permission& p : Permissions()) {
     if (p.method == method) {

@@ -37,6 +37,12 @@ const std::vector<Method>& AllMethods();
 // The RPC's name, e.g. "SubmitConcern".
 const char* MethodName(Method method);
 
+// The method's full name, its service's and its own, as the protos declare
+// it: "/cre.v1.Referrals/SubmitConcern". It names the call in the call log
+// and the audit chain, and its class in the rate limits, whichever
+// transport carried it.
+const char* MethodPath(Method method);
+
 // OK if `caller`'s role may call `method`; PERMISSION_DENIED naming both
 // otherwise.
 absl::Status Authorize(const v1::Agency& caller, Method method);

@@ -18,7 +18,8 @@
 #include "openssl/pem.h"
 #include "openssl/x509.h"
 #include "openssl/x509v3.h"
-#include "server/call_log.h"
+#include "service/call_gate.h"
+#include "service/call_record.h"
 #include "server/grpc_status.h"
 
 namespace cre {
@@ -159,59 +160,19 @@ grpc::Status AgencyAuthProcessor::Process(const InputMetadata& auth_metadata,
   }
   if (limiter_ == nullptr) return grpc::Status::OK;
   auto path = auth_metadata.find(":path");
-  return ApplyRateLimit((*agency)->id(), path == auth_metadata.end() ? "" : ToString(path->second));
-}
-
-grpc::Status AgencyAuthProcessor::ApplyRateLimit(const std::string& agency_id, const std::string& method) {
-  const RateLimitDecision decision = limiter_->Admit(agency_id, method, absl::Now());
-  if (decision.admitted) return grpc::Status::OK;
-  // Refused before the handler and the call-log interceptor: logged here,
-  // every time. Recorded in the audit chain only when the limiter samples
-  // it, with the count of the refusals in between.
-  v1::CallRecord record;
-  record.set_agency(agency_id);
-  record.set_method(method);
-  record.set_code("RESOURCE_EXHAUSTED");
-  record.set_detail(decision.reason);
-  if (decision.record) {
-    if (decision.unrecorded_before > 0) {
-      record.set_detail(absl::StrCat(decision.reason, " (", decision.unrecorded_before,
-                                     " more refused since the last record)"));
-    }
-    RecordCall(record, audit_);
-  } else {
+  const std::string method = path == auth_metadata.end() ? "" : ToString(path->second);
+  if (ClassifyMethod(method) != CallClass::kOther) return grpc::Status::OK;
+  absl::Status limited = ApplyRateLimit(*limiter_, (*agency)->id(), method, absl::Now(), audit_);
+  if (!limited.ok()) {
+    // Refused before the handler and the call-log interceptor: logged here.
+    v1::CallRecord record;
+    record.set_agency((*agency)->id());
+    record.set_method(method);
+    record.set_code("RESOURCE_EXHAUSTED");
+    record.set_detail(std::string(limited.message()));
     LogCallRecord(record);
   }
-  return ToGrpcStatus(absl::ResourceExhaustedError(decision.reason));
-}
-
-namespace {
-
-class OpenStreamCounter : public grpc::experimental::Interceptor {
- public:
-  OpenStreamCounter(std::shared_ptr<RateLimiter> limiter, std::string agency_id)
-      : limiter_(std::move(limiter)), agency_id_(std::move(agency_id)) {
-    limiter_->StreamOpened(agency_id_);
-  }
-  ~OpenStreamCounter() override { limiter_->StreamClosed(agency_id_); }
-
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override { methods->Proceed(); }
-
- private:
-  const std::shared_ptr<RateLimiter> limiter_;
-  const std::string agency_id_;
-};
-
-}  // namespace
-
-grpc::experimental::Interceptor* OpenStreamCounterFactory::CreateServerInterceptor(
-    grpc::experimental::ServerRpcInfo* info) {
-  if (ClassifyMethod(info->method()) != CallClass::kStreamOpen) return nullptr;
-  // gRPC binds the call to its context before it makes the interceptors, so
-  // the certificate is known here.
-  const std::string agency_id = CallerAgencyId(*info->server_context(), *registry_);
-  if (agency_id.empty()) return nullptr;
-  return new OpenStreamCounter(limiter_, agency_id);
+  return ToGrpcStatus(limited);
 }
 
 absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
@@ -223,14 +184,10 @@ absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
   return **agency;
 }
 
-absl::StatusOr<v1::Agency> AuthorizedCaller(const grpc::ServerContextBase& context,
-                                            const AgencyRegistry& registry, Method method,
-                                            const absl::Status& request_check) {
+absl::StatusOr<CallContext> CallContextOf(const grpc::ServerContextBase& context, const AgencyRegistry& registry) {
   absl::StatusOr<v1::Agency> caller = CallerAgency(context, registry);
   if (!caller.ok()) return caller.status();
-  if (absl::Status allowed = Authorize(*caller, method); !allowed.ok()) return allowed;
-  if (!request_check.ok()) return request_check;
-  return caller;
+  return CallContext{*std::move(caller), context.peer()};
 }
 
 std::string CallerAgencyId(const grpc::ServerContextBase& context,

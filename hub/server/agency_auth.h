@@ -16,16 +16,15 @@
 // gRPC 1.51 hands it the connection's context, shared by every call on the
 // connection.
 //
-// Once the agency is known, the processor also applies its rate limits
-// (server/rate_limiter.h): a call over them is refused with
-// RESOURCE_EXHAUSTED before any handler work. gRPC 1.51 hands the client the
-// processor's own status code and message (server_auth_filter.cc makes them
-// the call's status), which tests/security/rate_limit_test.cc checks.
+// Once the agency is known, the processor applies its rate limits to the
+// calls that reach no service API (health, reflection; the API applies its
+// own, service/call_gate.h): a call over them is refused with
+// RESOURCE_EXHAUSTED. gRPC 1.51 hands the client the processor's own status
+// code and message (server_auth_filter.cc makes them the call's status).
 //
 //   creds->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(registry, audit, limiter));
-//   interceptors.push_back(std::make_unique<OpenStreamCounterFactory>(registry, limiter));
 //   ...
-//   absl::StatusOr<v1::Agency> caller = CallerAgency(*context, registry);
+//   absl::StatusOr<CallContext> call = CallContextOf(*context, registry);
 #ifndef CRE_HUB_SERVER_AGENCY_AUTH_H_
 #define CRE_HUB_SERVER_AGENCY_AUTH_H_
 
@@ -39,10 +38,10 @@
 #include "grpcpp/security/auth_context.h"
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/server_context.h"
-#include "grpcpp/support/server_interceptor.h"
 #include "identity/agency_registry.h"
-#include "server/call_log.h"
-#include "server/rate_limiter.h"
+#include "service/call_context.h"
+#include "service/call_record.h"
+#include "service/rate_limiter.h"
 
 namespace cre {
 
@@ -73,31 +72,8 @@ class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
                        OutputMetadata* response_metadata) override;
 
  private:
-  // OK, or RESOURCE_EXHAUSTED (logged, and recorded if sampled) if
-  // `agency_id` is over a limit for `method`.
-  grpc::Status ApplyRateLimit(const std::string& agency_id, const std::string& method);
-
   std::shared_ptr<const AgencyRegistry> registry_;
   AuditSink audit_;
-  std::shared_ptr<RateLimiter> limiter_;
-};
-
-// Tells the rate limiter when each agency's Inbox.Subscribe streams open and
-// end, for its cap on open streams. A stream counts from when it reaches its
-// handler until gRPC destroys the call (and this interceptor with it),
-// however the stream ended. The processor checks the cap before that, so
-// opens that race past it together can exceed it by at most their number,
-// which the stream opens' bucket bounds.
-class OpenStreamCounterFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
- public:
-  OpenStreamCounterFactory(std::shared_ptr<const AgencyRegistry> registry,
-                           std::shared_ptr<RateLimiter> limiter)
-      : registry_(std::move(registry)), limiter_(std::move(limiter)) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override;
-
- private:
-  std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<RateLimiter> limiter_;
 };
 
@@ -107,13 +83,9 @@ class OpenStreamCounterFactory : public grpc::experimental::ServerInterceptorFac
 absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
                                         const AgencyRegistry& registry);
 
-// The checks every handler makes first, in the order that decides which
-// refusal a caller sees: who it is (CallerAgency), whether its role may call
-// `method` (access/authorization.h), then `request_check`, the request's
-// own validation. The caller's agency when all three pass.
-absl::StatusOr<v1::Agency> AuthorizedCaller(const grpc::ServerContextBase& context,
-                                            const AgencyRegistry& registry, Method method,
-                                            const absl::Status& request_check = absl::OkStatus());
+// The call as the service API sees it: the calling agency (CallerAgency)
+// and the peer.
+absl::StatusOr<CallContext> CallContextOf(const grpc::ServerContextBase& context, const AgencyRegistry& registry);
 
 // The caller's agency id, or "" if it has none; for logging.
 std::string CallerAgencyId(const grpc::ServerContextBase& context, const AgencyRegistry& registry);

@@ -3,14 +3,10 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
-#include "casework/casework.h"
 #include "common/thread_name.h"
-#include "crypto/field_cipher.h"
-#include "crypto/token_signer.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
-#include "pathway/engine.h"
 #include "server/agency_auth.h"
 #include "server/call_log.h"
 #include "server/directory_service.h"
@@ -18,6 +14,7 @@
 #include "server/oversight_service.h"
 #include "server/referrals_service.h"
 #include "server/tls_credentials.h"
+#include "service/service_api.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
@@ -33,35 +30,6 @@ DeliveryPolicy PolicyFromConfig(const v1::DeliveryConfig& config) {
   return policy;
 }
 
-absl::StatusOr<std::shared_ptr<const pathway::PathwayEngine>> LoadEngine(const v1::HubConfig& config) {
-  absl::StatusOr<pathway::PathwayEngine> engine = pathway::PathwayEngine::FromFiles(
-      config.pathway_policy_file(), config.bank_holiday_changes_file());
-  if (!engine.ok()) return engine.status();
-  // Placed-in and placed-out depend on which authority the hub is: the
-  // policy and the hub must agree.
-  if (engine->policy().local_authority_code != config.local_authority().code()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "pathway_policy_file: local_authority_code ", engine->policy().local_authority_code,
-        " is not the hub's local_authority.code ", config.local_authority().code()));
-  }
-  return std::make_shared<const pathway::PathwayEngine>(*std::move(engine));
-}
-
-// Page tokens are signed with a key derived from the field key ring, which
-// every hub process sharing the database reads: a token one process issued
-// is accepted by another, and there is no new secret to manage. The store
-// reads the same file for its own use.
-absl::StatusOr<std::shared_ptr<const crypto::TokenSigner>> LoadPageTokenSigner(const v1::HubConfig& config) {
-  absl::StatusOr<crypto::KeyRing> ring = crypto::KeyRing::Load(config.field_key_file());
-  if (!ring.ok()) {
-    return absl::Status(ring.status().code(), absl::StrCat("field_key_file: ", ring.status().message()));
-  }
-  absl::StatusOr<crypto::TokenSigner> signer =
-      crypto::TokenSigner::Create(*ring, OversightService::kPageTokenPurpose);
-  if (!signer.ok()) return signer.status();
-  return std::make_shared<const crypto::TokenSigner>(*std::move(signer));
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::HubConfig& config,
@@ -72,11 +40,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   std::unique_ptr<HubServer> hub(new HubServer());
   hub->registry_ = std::make_shared<const AgencyRegistry>(*std::move(registry));
   hub->store_ = std::move(store);
-
-  absl::StatusOr<std::shared_ptr<const pathway::PathwayEngine>> engine = LoadEngine(config);
-  if (!engine.ok()) return engine.status();
-  absl::StatusOr<std::shared_ptr<const crypto::TokenSigner>> page_tokens = LoadPageTokenSigner(config);
-  if (!page_tokens.ok()) return page_tokens.status();
 
   absl::StatusOr<int> synced = hub->store_->SyncAgencies(hub->registry_->agencies());
   if (!synced.ok()) return synced.status();
@@ -106,15 +69,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
                    dropped.load());
     }
   };
-  // Rate limits are applied by the processor, before any handler work. They
-  // count calls per real second, so the limiter reads absl::Now(), not
-  // `clock`: a test that moves the hub's clock by hours must not refill
-  // every bucket.
-  absl::StatusOr<std::shared_ptr<RateLimiter>> limiter =
-      RateLimiter::Create(config.rate_limit(), *hub->registry_, absl::Now());
-  if (!limiter.ok()) return limiter.status();
-  (*credentials)->SetAuthMetadataProcessor(
-      std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, *limiter));
+  absl::StatusOr<ServiceApi> api =
+      ServiceApi::Create(config, hub->registry_, hub->store_, hub->dispatcher_, clock, audit);
+  if (!api.ok()) return api.status();
+  (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, api->limiter));
 
   // Both are process-wide switches that must be set before a builder exists.
   grpc::EnableDefaultHealthCheckService(true);
@@ -122,26 +80,17 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), *credentials, &hub->port_);
-  hub->services_.push_back(std::make_unique<DirectoryService>(
-      hub->registry_, hub->store_, config.local_authority().code()));
-  RouterOptions routing_policy;
-  routing_policy.iro_for_child_of_another_authority =
-      (*engine)->policy().iro_for_child_of_another_authority;
-  auto casework = std::make_shared<const Casework>(
-      Router(hub->registry_, config.local_authority().code(), routing_policy), *engine);
-  hub->services_.push_back(std::make_unique<ReferralsService>(
-      hub->registry_, hub->store_, hub->dispatcher_, casework, clock,
-      static_cast<int>(config.database().pool_size())));
-  hub->services_.push_back(
-      std::make_unique<OversightService>(hub->registry_, hub->store_, *page_tokens, clock));
+  const Edge edge{hub->registry_, *api};
+  hub->services_.push_back(std::make_unique<DirectoryService>(edge));
+  hub->services_.push_back(std::make_unique<ReferralsService>(edge));
+  hub->services_.push_back(std::make_unique<OversightService>(edge));
+  hub->services_.push_back(std::make_unique<InboxService>(edge, hub->dispatcher_));
   hub->deadline_watcher_ = std::make_unique<DeadlineWatcher>(
-      hub->store_, casework, hub->dispatcher_.get(), clock,
+      hub->store_, api->casework, hub->dispatcher_.get(), clock,
       absl::Milliseconds(config.deadline_check_interval_ms()));
-  hub->services_.push_back(std::make_unique<InboxService>(hub->registry_, hub->dispatcher_));
   for (const auto& service : hub->services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(hub->registry_, audit));
-  interceptors.push_back(std::make_unique<OpenStreamCounterFactory>(hub->registry_, *limiter));
+  interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(hub->registry_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   hub->server_ = builder.BuildAndStart();
@@ -195,7 +144,7 @@ void HubServer::Shutdown(absl::Duration grace) {
   // Subscriber streams never end on their own: end them now, so that their
   // agencies reconnect to another hub process instead of waiting out the
   // grace period. What they did not acknowledge is released for redelivery.
-  dispatcher_->FinishAll(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the hub is stopping"));
+  dispatcher_->FinishAll(absl::UnavailableError("the hub is stopping"));
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
   deadline_watcher_->Stop();

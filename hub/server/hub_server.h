@@ -19,9 +19,9 @@
 #include "identity/agency_registry.h"
 #include "common/clock.h"
 #include "common/executor.h"
-#include "server/audit_sealer.h"
-#include "server/deadline_watcher.h"
-#include "server/delivery_dispatcher.h"
+#include "service/audit_sealer.h"
+#include "service/deadline_watcher.h"
+#include "delivery/delivery_dispatcher.h"
 #include "store/store.h"
 
 namespace cre {

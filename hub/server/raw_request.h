@@ -14,14 +14,16 @@
 // declare. (Dropped rather than refused, so that a client built with a newer
 // proto, with a field this hub does not know yet, is still served.)
 //
-//   grpc::ServerUnaryReactor* Service::Method(grpc::CallbackServerContext* context,
-//                                             const grpc::ByteBuffer* request,
-//                                             grpc::ByteBuffer* response) override {
-//     return ServeUnary<v1::MethodRequest, v1::MethodResponse>(
-//         context, *registry_, Method::kMethod, request, response,
-//         [&](const v1::MethodRequest& typed, UnaryReactor<v1::MethodResponse>* reactor) {
-//           ...  // as a typed handler; reactor->response(), then reactor->Finish(status)
-//         });
+// Each method of a service is one line: ServeUnary parses the request,
+// takes the caller from the call (CallContextOf, server/agency_auth.h),
+// calls the service API's method of the same name, and converts its status
+// once (ToGrpcStatus):
+//
+//   grpc::ServerUnaryReactor* ReferralsService::GetCase(grpc::CallbackServerContext* context,
+//                                                      const grpc::ByteBuffer* request,
+//                                                      grpc::ByteBuffer* response) {
+//     return ServeUnary(context, edge_, Method::kGetCase, *edge_.api.referrals, &ReferralsApi::GetCase,
+//                       request, response);
 //   }
 #ifndef CRE_HUB_SERVER_RAW_REQUEST_H_
 #define CRE_HUB_SERVER_RAW_REQUEST_H_
@@ -38,6 +40,8 @@
 #include "identity/agency_registry.h"
 #include "server/agency_auth.h"
 #include "server/grpc_status.h"
+#include "service/call_context.h"
+#include "service/service_api.h"
 
 namespace cre {
 
@@ -100,21 +104,34 @@ class UnaryCall final : public UnaryReactor<Response> {
   using UnaryReactor<Response>::reactor;
 };
 
-// Serves one call of a raw unary method: parses the request and runs
-// `handle(const Request&, UnaryReactor<Response>*)`, which must finish the
-// call, now or later; the request lives until then. A request that does not
-// parse is refused, in the order of refusals of AuthorizedCaller (who the
-// caller is, whether its role may call `method`, then the request).
-template <typename Request, typename Response, typename Handle>
-grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context, const AgencyRegistry& registry,
-                                     Method method, const grpc::ByteBuffer* raw_request,
-                                     grpc::ByteBuffer* raw_response, Handle&& handle) {
+// What every gRPC service of the hub holds: the registry it takes callers
+// from, and the service API it calls.
+struct Edge {
+  std::shared_ptr<const AgencyRegistry> registry;
+  ServiceApi api;
+};
+
+// Serves one call of a raw unary method by `api`'s `serve`, the API method
+// of the same name: parses the request, which lives until the call is
+// finished, and answers with what the API answers. A request that does not
+// parse is refused by the API's call gate, after the checks every request
+// passes first (service/call_gate.h).
+template <typename Api, typename Request, typename Response>
+grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context, const Edge& edge, Method method,
+                                     Api& api, void (Api::*serve)(const CallContext&, const Request&, Response*, Done),
+                                     const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
   auto* call = new UnaryCall<Request, Response>(raw_response);
+  absl::StatusOr<CallContext> caller = CallContextOf(*context, *edge.registry);
+  if (!caller.ok()) {
+    // The auth processor lets no such call reach a handler.
+    call->Finish(ToGrpcStatus(caller.status()));
+    return call->reactor();
+  }
+  Done done = [call](const absl::Status& status) { call->Finish(ToGrpcStatus(status)); };
   if (absl::Status parsed = ParseRequest(*raw_request, &call->request); !parsed.ok()) {
-    call->Finish(ToGrpcStatus(AuthorizedCaller(*context, registry, method, parsed).status()));
+    edge.api.gate->RefuseUnreadable(*caller, method, parsed, std::move(done));
   } else {
-    UnaryReactor<Response>* reactor = call;
-    std::forward<Handle>(handle)(std::as_const(call->request), reactor);
+    (api.*serve)(*caller, std::as_const(call->request), call->response(), std::move(done));
   }
   return call->reactor();
 }

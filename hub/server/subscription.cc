@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "grpcpp/impl/codegen/proto_utils.h"
-#include "server/delivery_dispatcher.h"
+#include "delivery/delivery_dispatcher.h"
 #include "server/grpc_status.h"
 #include "spdlog/spdlog.h"
 
@@ -26,17 +26,16 @@ class Subscription::Reactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> 
   std::shared_ptr<Subscription> subscription_;
 };
 
-Subscription::Subscription(DeliveryDispatcher* dispatcher, std::string agency_id,
-                           int max_in_flight)
+Subscription::Subscription(DeliveryDispatcher* dispatcher, AdmittedStream admitted)
     : dispatcher_(dispatcher),
-      agency_id_(std::move(agency_id)),
-      max_in_flight_(max_in_flight),
-      lease_owner_(dispatcher->NewLeaseOwner()) {}
+      agency_id_(std::move(admitted.agency_id)),
+      max_in_flight_(admitted.max_in_flight),
+      lease_owner_(dispatcher->NewLeaseOwner()),
+      counted_(std::move(admitted.counted)) {}
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscription::Start(DeliveryDispatcher* dispatcher,
-                                                                std::string agency_id, int max_in_flight) {
-  std::shared_ptr<Subscription> subscription(
-      new Subscription(dispatcher, std::move(agency_id), max_in_flight));
+                                                                AdmittedStream admitted) {
+  std::shared_ptr<Subscription> subscription(new Subscription(dispatcher, std::move(admitted)));
   auto* reactor = new Reactor(subscription);
   {
     absl::MutexLock lock(&subscription->mu_);
@@ -210,9 +209,9 @@ void Subscription::FinishLocked(const grpc::Status& status) {
   reactor_->Finish(status);
 }
 
-void Subscription::Finish(const grpc::Status& status) {
+void Subscription::Finish(const absl::Status& status) {
   absl::MutexLock lock(&mu_);
-  FinishLocked(status);
+  FinishLocked(ToGrpcStatus(status));
 }
 
 void Subscription::Cancelled() {
@@ -226,6 +225,7 @@ void Subscription::Done() {
     reactor_ = nullptr;
     to_write_.clear();
   }
+  counted_.reset();
   dispatcher_->Remove(shared_from_this());
   // Whatever this stream held and did not acknowledge is due again at once,
   // for the agency's next stream.

@@ -1,5 +1,6 @@
-// One subscriber stream: its reactor (gRPC's callback API) and the state that
-// outlives it while executor tasks still refer to it.
+// One Inbox.Subscribe stream on gRPC: its reactor (gRPC's callback API) and
+// the state that outlives it while executor tasks still refer to it. The
+// dispatcher (delivery/delivery_dispatcher.h) sees it as an InboxStream.
 //
 // Reactor methods never block: claiming deliveries runs on the dispatcher's
 // executor, and the results are written from there. At most one claim runs
@@ -18,43 +19,38 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cre/v1/routed_message.pb.h"
+#include "delivery/inbox_stream.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
+#include "service/inbox_api.h"
 
 namespace cre {
 
 class DeliveryDispatcher;
 
-class Subscription : public std::enable_shared_from_this<Subscription> {
+class Subscription final : public InboxStream, public std::enable_shared_from_this<Subscription> {
  public:
-  // Creates the stream's reactor (owned by gRPC) and registers the stream
-  // with the dispatcher. Returns the reactor for the Subscribe handler (a
-  // raw method: the reactor writes each message serialized).
+  // Creates the stream's reactor (owned by gRPC) for a stream the service
+  // API admitted, and registers the stream with the dispatcher. Returns the
+  // reactor for the Subscribe handler (a raw method: the reactor writes
+  // each message serialized). The stream counts against its agency's cap
+  // until gRPC is done with it.
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* Start(DeliveryDispatcher* dispatcher,
-                                                           std::string agency_id, int max_in_flight);
+                                                           AdmittedStream admitted);
 
-  const std::string& agency_id() const { return agency_id_; }
-  const std::string& lease_owner() const { return lease_owner_; }
-
-  // There may be deliveries for this stream: claim them (on the executor).
-  void Wake();
-  // The agency acknowledged these deliveries; claims more if `more_due`.
-  void Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due);
-
-  // Room for one delivery leased in an accepting transaction
-  // (DeliveryDispatcher::HandOff): reserves it and returns true, or false if
-  // the stream is full or ending. Each reservation ends with HandOut (the
-  // store leased a delivery to this stream) or Unreserve (it did not).
-  bool TryReserve();
-  void Unreserve();
-  // Writes `message`, leased to this stream by a committed transaction.
-  void HandOut(v1::RoutedMessage message);
-  // Ends the stream with `status` (the hub is stopping).
-  void Finish(const grpc::Status& status);
+  // InboxStream. Claims run on the dispatcher's executor.
+  const std::string& agency_id() const override { return agency_id_; }
+  const std::string& lease_owner() const override { return lease_owner_; }
+  void Wake() override;
+  void Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due) override;
+  bool TryReserve() override;
+  void Unreserve() override;
+  void HandOut(v1::RoutedMessage message) override;
+  void Finish(const absl::Status& status) override;
 
  private:
   class Reactor;
-  Subscription(DeliveryDispatcher* dispatcher, std::string agency_id, int max_in_flight);
+  Subscription(DeliveryDispatcher* dispatcher, AdmittedStream admitted);
 
   void Claim();
   // Hands back, for the agency's next stream, what this stream holds.
@@ -73,6 +69,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   const std::string agency_id_;
   const int max_in_flight_;
   const std::string lease_owner_;
+  // Counts this stream against its agency's cap; released when gRPC is done.
+  std::unique_ptr<OpenStreamCount> counted_;
 
   absl::Mutex mu_;
   Reactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;  // null once gRPC is done with it

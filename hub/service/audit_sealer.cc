@@ -1,4 +1,4 @@
-#include "server/audit_sealer.h"
+#include "service/audit_sealer.h"
 
 #include "common/thread_name.h"
 #include "spdlog/spdlog.h"

@@ -8,8 +8,8 @@
 //
 //   DeadlineWatcher watcher(store, casework, &dispatcher, SystemClock(), absl::Seconds(10));
 //   watcher.Start();
-#ifndef CRE_HUB_SERVER_DEADLINE_WATCHER_H_
-#define CRE_HUB_SERVER_DEADLINE_WATCHER_H_
+#ifndef CRE_HUB_SERVICE_DEADLINE_WATCHER_H_
+#define CRE_HUB_SERVICE_DEADLINE_WATCHER_H_
 
 #include <memory>
 #include <thread>
@@ -18,7 +18,7 @@
 #include "absl/time/time.h"
 #include "casework/casework.h"
 #include "common/clock.h"
-#include "server/delivery_dispatcher.h"
+#include "delivery/delivery_dispatcher.h"
 #include "store/store.h"
 
 namespace cre {
@@ -54,4 +54,4 @@ class DeadlineWatcher {
 
 }  // namespace cre
 
-#endif  // CRE_HUB_SERVER_DEADLINE_WATCHER_H_
+#endif  // CRE_HUB_SERVICE_DEADLINE_WATCHER_H_

@@ -1,11 +1,8 @@
-#include "server/oversight_service.h"
+#include "service/oversight_api.h"
 
-#include "access/authorization.h"
 #include "access/request_validation.h"
 #include "casework/casework.h"
 #include "common/proto_time.h"
-#include "server/agency_auth.h"
-#include "server/grpc_status.h"
 
 namespace cre {
 namespace {
@@ -17,27 +14,18 @@ absl::Status NotOurToken() { return absl::InvalidArgumentError("page_token: not 
 
 }  // namespace
 
-grpc::ServerUnaryReactor* OversightService::ListOpenActions(grpc::CallbackServerContext* context,
-                                                            const grpc::ByteBuffer* raw_request,
-                                                            grpc::ByteBuffer* raw_response) {
-  return ServeUnary<v1::ListOpenActionsRequest, v1::ListOpenActionsResponse>(
-      context, *registry_, Method::kListOpenActions, raw_request, raw_response,
-      [&](const v1::ListOpenActionsRequest& request, UnaryReactor<v1::ListOpenActionsResponse>* reactor) {
-        absl::StatusOr<v1::Agency> caller = AuthorizedCaller(*context, *registry_, Method::kListOpenActions,
-                                                             ValidateListOpenActions(request));
-        if (!caller.ok()) {
-          reactor->Finish(ToGrpcStatus(caller.status()));
-          return;
-        }
-        // `request` lives until the call is finished.
-        executor_.Submit([this, reactor, request = &request, caller = *std::move(caller)] {
-          reactor->Finish(ToGrpcStatus(ListOpenActions(caller, *request, reactor->response())));
-        });
-      });
+void OversightApi::ListOpenActions(const CallContext& call, const v1::ListOpenActionsRequest& request,
+                                   v1::ListOpenActionsResponse* response, Done done) {
+  absl::optional<Done> admitted = gate_->Admit(
+      call, Method::kListOpenActions, [&] { return ValidateListOpenActions(request); }, std::move(done));
+  if (!admitted) return;
+  executor_.Submit([this, &request, response, caller = call.caller, done = *std::move(admitted)] {
+    done(ReadOpenActions(caller, request, response));
+  });
 }
 
-absl::Status OversightService::ListOpenActions(const v1::Agency& caller, const v1::ListOpenActionsRequest& request,
-                                               v1::ListOpenActionsResponse* response) {
+absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::ListOpenActionsRequest& request,
+                                           v1::ListOpenActionsResponse* response) {
   const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const absl::Time now = clock_.Now();
   const std::string owner = Casework::OverseenOwner(caller);

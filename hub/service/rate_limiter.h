@@ -2,10 +2,11 @@
 // cap on the inbox streams an agency holds open (SECURITY.md, "A flood of
 // requests from one agency").
 //
-// Pure: no gRPC. The AgencyAuthProcessor asks Admit() for every call once it
-// knows the agency, before any handler work, and refuses the call with
-// RESOURCE_EXHAUSTED and the decision's reason if it is not admitted. The
-// time is passed in, so that tests need no clock.
+// Pure: no gRPC. The service API's call gate (service/call_gate.h) asks
+// Admit() first for every call of the API, and the gRPC edge for the calls
+// that reach no API (health, reflection); a call not admitted is refused
+// with RESOURCE_EXHAUSTED and the decision's reason. The time is passed in,
+// so that tests need no clock.
 //
 //   CRE_ASSIGN_OR_RETURN(std::shared_ptr<RateLimiter> limiter,
 //                        RateLimiter::Create(config.rate_limit(), registry, absl::Now()));
@@ -15,8 +16,8 @@
 // Buckets exist only for the agencies of the registry, made up front, so a
 // flood of identities cannot grow memory and a call takes only its agency's
 // lock.
-#ifndef CRE_HUB_SERVER_RATE_LIMITER_H_
-#define CRE_HUB_SERVER_RATE_LIMITER_H_
+#ifndef CRE_HUB_SERVICE_RATE_LIMITER_H_
+#define CRE_HUB_SERVICE_RATE_LIMITER_H_
 
 #include <array>
 #include <cstdint>
@@ -106,8 +107,9 @@ class RateLimiter {
   // admitted: the identity check refuses it first.
   RateLimitDecision Admit(absl::string_view agency_id, absl::string_view method, absl::Time now);
 
-  // An Inbox.Subscribe stream of `agency_id` reached its handler, and ended.
-  // The stream cap counts what these say is open.
+  // An Inbox.Subscribe stream of `agency_id` was admitted, and ended
+  // (OpenStreamCount calls both). The stream cap counts what these say is
+  // open.
   void StreamOpened(absl::string_view agency_id);
   void StreamClosed(absl::string_view agency_id);
   int OpenStreams(absl::string_view agency_id) const;
@@ -135,6 +137,23 @@ class RateLimiter {
   absl::flat_hash_map<std::string, std::unique_ptr<AgencyState>> agencies_;
 };
 
+// One open inbox stream of an agency, counted against its cap for as long
+// as this lives.
+class OpenStreamCount {
+ public:
+  OpenStreamCount(std::shared_ptr<RateLimiter> limiter, std::string agency_id)
+      : limiter_(std::move(limiter)), agency_id_(std::move(agency_id)) {
+    limiter_->StreamOpened(agency_id_);
+  }
+  ~OpenStreamCount() { limiter_->StreamClosed(agency_id_); }
+  OpenStreamCount(const OpenStreamCount&) = delete;
+  OpenStreamCount& operator=(const OpenStreamCount&) = delete;
+
+ private:
+  const std::shared_ptr<RateLimiter> limiter_;
+  const std::string agency_id_;
+};
+
 }  // namespace cre
 
-#endif  // CRE_HUB_SERVER_RATE_LIMITER_H_
+#endif  // CRE_HUB_SERVICE_RATE_LIMITER_H_

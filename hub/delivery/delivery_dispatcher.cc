@@ -1,11 +1,10 @@
-#include "server/delivery_dispatcher.h"
+#include "delivery/delivery_dispatcher.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/thread_name.h"
-#include "server/subscription.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
@@ -54,9 +53,9 @@ void DeliveryDispatcher::Poll() {
   Wake(*due);
 }
 
-std::vector<std::shared_ptr<Subscription>> DeliveryDispatcher::SubscriptionsOf(
+std::vector<std::shared_ptr<InboxStream>> DeliveryDispatcher::StreamsOf(
     const std::vector<std::string>& agency_ids) {
-  std::vector<std::shared_ptr<Subscription>> found;
+  std::vector<std::shared_ptr<InboxStream>> found;
   absl::MutexLock lock(&mu_);
   for (const std::string& agency : agency_ids) {
     auto it = by_agency_.find(agency);
@@ -66,8 +65,8 @@ std::vector<std::shared_ptr<Subscription>> DeliveryDispatcher::SubscriptionsOf(
 }
 
 void DeliveryDispatcher::Wake(const std::vector<std::string>& agency_ids) {
-  // Outside the lock: a subscription takes its own lock.
-  for (const auto& subscription : SubscriptionsOf(agency_ids)) subscription->Wake();
+  // Outside the lock: a stream takes its own lock.
+  for (const auto& stream : StreamsOf(agency_ids)) stream->Wake();
 }
 
 void DeliveryDispatcher::Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
@@ -89,28 +88,28 @@ void DeliveryDispatcher::CommitAcks(std::vector<PendingAck>& group) {
 
 void DeliveryDispatcher::Acknowledged(const std::string& agency_id,
                                       const std::vector<int64_t>& delivery_ids, bool more_due) {
-  for (const auto& subscription : SubscriptionsOf({agency_id})) {
-    subscription->Acknowledged(delivery_ids, more_due);
+  for (const auto& stream : StreamsOf({agency_id})) {
+    stream->Acknowledged(delivery_ids, more_due);
   }
 }
 
 DeliveryDispatcher::HandOff::~HandOff() {
-  for (const auto& subscription : reserved_) {
-    subscription->Unreserve();
-    given_back_.push_back(subscription);
+  for (const auto& stream : reserved_) {
+    stream->Unreserve();
+    given_back_.push_back(stream);
   }
   // A slot given back may be what a claim found missing (it counted the
   // reservation while the submission ran): each such stream claims again,
   // now that the submission is committed and answered, or a delivery left
   // PENDING meanwhile would wait for the poller.
-  for (const auto& subscription : given_back_) subscription->Wake();
+  for (const auto& stream : given_back_) stream->Wake();
 }
 
 std::string DeliveryDispatcher::HandOff::Reserve(const std::string& recipient) {
-  for (const auto& subscription : dispatcher_->SubscriptionsOf({recipient})) {
-    if (subscription->TryReserve()) {
-      reserved_.push_back(subscription);
-      return subscription->lease_owner();
+  for (const auto& stream : dispatcher_->StreamsOf({recipient})) {
+    if (stream->TryReserve()) {
+      reserved_.push_back(stream);
+      return stream->lease_owner();
     }
   }
   return "";
@@ -137,37 +136,37 @@ void DeliveryDispatcher::HandOff::Deliver(std::vector<HandedOut> handed_out) {
   }
 }
 
-void DeliveryDispatcher::Add(const std::shared_ptr<Subscription>& subscription) {
-  absl::optional<grpc::Status> finished;
+void DeliveryDispatcher::Add(const std::shared_ptr<InboxStream>& stream) {
+  absl::optional<absl::Status> finished;
   {
     absl::MutexLock lock(&mu_);
-    by_agency_[subscription->agency_id()].insert(subscription);
+    by_agency_[stream->agency_id()].insert(stream);
     finished = finished_with_;
   }
   // A stream opened after FinishAll (an agency reconnecting at once, to this
   // process, while it stops) ends at once too, rather than holding the stop
   // for its whole grace period.
-  if (finished) subscription->Finish(*finished);
+  if (finished) stream->Finish(*finished);
 }
 
-void DeliveryDispatcher::Remove(const std::shared_ptr<Subscription>& subscription) {
+void DeliveryDispatcher::Remove(const std::shared_ptr<InboxStream>& stream) {
   absl::MutexLock lock(&mu_);
-  auto it = by_agency_.find(subscription->agency_id());
+  auto it = by_agency_.find(stream->agency_id());
   if (it == by_agency_.end()) return;
-  it->second.erase(subscription);
+  it->second.erase(stream);
   if (it->second.empty()) by_agency_.erase(it);
 }
 
-void DeliveryDispatcher::FinishAll(const grpc::Status& status) {
-  std::vector<std::shared_ptr<Subscription>> all;
+void DeliveryDispatcher::FinishAll(const absl::Status& status) {
+  std::vector<std::shared_ptr<InboxStream>> all;
   {
     absl::MutexLock lock(&mu_);
     finished_with_ = status;
-    for (const auto& [agency, subscriptions] : by_agency_) {
-      all.insert(all.end(), subscriptions.begin(), subscriptions.end());
+    for (const auto& [agency, streams] : by_agency_) {
+      all.insert(all.end(), streams.begin(), streams.end());
     }
   }
-  for (const auto& subscription : all) subscription->Finish(status);
+  for (const auto& stream : all) stream->Finish(status);
 }
 
 std::string DeliveryDispatcher::NewLeaseOwner() {
@@ -178,7 +177,7 @@ std::string DeliveryDispatcher::NewLeaseOwner() {
 int DeliveryDispatcher::subscription_count() {
   absl::MutexLock lock(&mu_);
   int count = 0;
-  for (const auto& [agency, subscriptions] : by_agency_) count += subscriptions.size();
+  for (const auto& [agency, streams] : by_agency_) count += streams.size();
   return count;
 }
 

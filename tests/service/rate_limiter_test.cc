@@ -1,6 +1,6 @@
 // The per-agency rate limiter alone (no gRPC, no clock: every time is given),
 // and how the hub's config completes and checks its rate_limit section.
-#include "server/rate_limiter.h"
+#include "service/rate_limiter.h"
 
 #include <atomic>
 #include <cmath>

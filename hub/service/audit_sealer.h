@@ -8,8 +8,8 @@
 //
 //   AuditSealer sealer(store, absl::Milliseconds(10));
 //   sealer.Start();
-#ifndef CRE_HUB_SERVER_AUDIT_SEALER_H_
-#define CRE_HUB_SERVER_AUDIT_SEALER_H_
+#ifndef CRE_HUB_SERVICE_AUDIT_SEALER_H_
+#define CRE_HUB_SERVICE_AUDIT_SEALER_H_
 
 #include <memory>
 #include <thread>
@@ -47,4 +47,4 @@ class AuditSealer {
 
 }  // namespace cre
 
-#endif  // CRE_HUB_SERVER_AUDIT_SEALER_H_
+#endif  // CRE_HUB_SERVICE_AUDIT_SEALER_H_

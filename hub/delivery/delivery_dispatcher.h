@@ -21,8 +21,8 @@
 //   DeliveryDispatcher dispatcher(store, DeliveryPolicy(), absl::Milliseconds(500), SystemClock());
 //   dispatcher.Start();
 //   ... dispatcher.Wake({"derby-pru"}) after a commit ...
-#ifndef CRE_HUB_SERVER_DELIVERY_DISPATCHER_H_
-#define CRE_HUB_SERVER_DELIVERY_DISPATCHER_H_
+#ifndef CRE_HUB_DELIVERY_DELIVERY_DISPATCHER_H_
+#define CRE_HUB_DELIVERY_DELIVERY_DISPATCHER_H_
 
 #include <cstdint>
 #include <memory>
@@ -38,13 +38,11 @@
 #include "common/clock.h"
 #include "common/executor.h"
 #include "common/group_commit.h"
+#include "delivery/inbox_stream.h"
 #include "absl/time/time.h"
-#include "grpcpp/support/status.h"
 #include "store/store.h"
 
 namespace cre {
-
-class Subscription;
 
 // The most Acknowledge calls committed in one transaction.
 inline constexpr size_t kMaxAckGroup = 512;
@@ -70,9 +68,9 @@ class DeliveryDispatcher {
 
    private:
     DeliveryDispatcher* const dispatcher_;
-    std::vector<std::shared_ptr<Subscription>> reserved_;  // one entry per slot
+    std::vector<std::shared_ptr<InboxStream>> reserved_;  // one entry per slot
     // Streams a reservation was given back to: woken at the end.
-    std::vector<std::shared_ptr<Subscription>> given_back_;
+    std::vector<std::shared_ptr<InboxStream>> given_back_;
   };
 
   // `clock` (which must outlive the dispatcher) dates acknowledgements in
@@ -96,11 +94,11 @@ class DeliveryDispatcher {
   // Ends every stream connected here with `status`, and any that connects
   // later: on shutdown, so that agencies reconnect to another hub process at
   // once.
-  void FinishAll(const grpc::Status& status);
+  void FinishAll(const absl::Status& status);
 
-  // For Subscription.
-  void Add(const std::shared_ptr<Subscription>& subscription);
-  void Remove(const std::shared_ptr<Subscription>& subscription);
+  // For the streams: one opened here, and ended.
+  void Add(const std::shared_ptr<InboxStream>& stream);
+  void Remove(const std::shared_ptr<InboxStream>& stream);
   Executor& executor() { return executor_; }
   Store& store() { return *store_; }
   const DeliveryPolicy& policy() const { return policy_; }
@@ -116,7 +114,7 @@ class DeliveryDispatcher {
   // more due for it.
   void Acknowledged(const std::string& agency_id, const std::vector<int64_t>& delivery_ids,
                     bool more_due);
-  std::vector<std::shared_ptr<Subscription>> SubscriptionsOf(const std::vector<std::string>& agency_ids);
+  std::vector<std::shared_ptr<InboxStream>> StreamsOf(const std::vector<std::string>& agency_ids);
 
   std::shared_ptr<Store> store_;
   const DeliveryPolicy policy_;
@@ -125,11 +123,11 @@ class DeliveryDispatcher {
   const std::string process_id_;
 
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<Subscription>>> by_agency_
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::shared_ptr<InboxStream>>> by_agency_
       ABSL_GUARDED_BY(mu_);
   int64_t next_stream_ ABSL_GUARDED_BY(mu_) = 0;
   // Set by FinishAll: every stream added later is finished with it.
-  absl::optional<grpc::Status> finished_with_ ABSL_GUARDED_BY(mu_);
+  absl::optional<absl::Status> finished_with_ ABSL_GUARDED_BY(mu_);
 
   absl::Notification stopping_;
   std::thread poller_;
@@ -146,4 +144,4 @@ class DeliveryDispatcher {
 
 }  // namespace cre
 
-#endif  // CRE_HUB_SERVER_DELIVERY_DISPATCHER_H_
+#endif  // CRE_HUB_DELIVERY_DELIVERY_DISPATCHER_H_

@@ -1,4 +1,4 @@
-#include "server/deadline_watcher.h"
+#include "service/deadline_watcher.h"
 
 #include "common/thread_name.h"
 #include "spdlog/spdlog.h"

@@ -1,6 +1,6 @@
 // The call log and the CALL_REFUSED audit record bound every field a client
 // may have chosen, so that no line is huge, split, or dropped.
-#include "server/call_log.h"
+#include "service/call_record.h"
 
 #include <memory>
 #include <string>

@@ -1,0 +1,192 @@
+#include "service/referrals_api.h"
+
+#include "access/request_validation.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace cre {
+namespace {
+
+// Protobuf's default serialization may order map entries differently from
+// one run to the next; the idempotency digest must not.
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
+Submission NewSubmission(const std::string& idempotency_key, v1::MessageKind kind) {
+  Submission submission;
+  submission.idempotency_key = idempotency_key;
+  submission.message.set_kind(kind);
+  return submission;
+}
+
+}  // namespace
+
+void ReferralsApi::Submit(const CallContext& call, Method method, const google::protobuf::Message& request,
+                          Submission submission, v1::SubmitResponse* response, Done done) {
+  auto pending = std::make_unique<PendingSubmission>(dispatcher_.get());
+  pending->done = std::move(done);
+  pending->response = response;
+  pending->caller = call.caller;
+  pending->submission = std::move(submission);
+  Submission& s = pending->submission;
+  s.sender_agency_id = pending->caller.id();
+  s.method = MethodName(method);
+  s.request_sha256 = Sha256Hex(DeterministicBytes(request));
+  s.accepted_at = clock_.Now();
+  s.opened_at = std::min(s.opened_at, s.accepted_at);
+  s.streams = &pending->hand_off;
+
+  PendingSubmission* p = pending.get();  // the route runs while `pending` lives
+  pending->route = [this, p](const CaseView* case_view,
+                             const RepliedMessage* replied) -> absl::StatusOr<Routing> {
+    return casework_->DecideSubmission(p->caller, p->submission.message, p->submission.accepted_at,
+                                       case_view, replied);
+  };
+
+  if (TouchesNoCase(pending->submission)) {
+    groups_.Submit(std::move(pending));
+  } else {
+    // A shared_ptr: the executor's tasks are copyable std::functions.
+    executor_.Submit([this, task = std::shared_ptr<PendingSubmission>(std::move(pending))] {
+      Answer(*task, store_->Accept(task->submission, task->route));
+    });
+  }
+}
+
+void ReferralsApi::CommitGroup(std::vector<std::unique_ptr<PendingSubmission>>& group) {
+  std::vector<Store::SubmissionAndRoute> batch;
+  batch.reserve(group.size());
+  for (const auto& pending : group) batch.push_back({&pending->submission, &pending->route});
+  std::vector<absl::StatusOr<Accepted>> accepted = store_->AcceptAll(batch);
+  for (size_t i = 0; i < group.size(); ++i) Answer(*group[i], std::move(accepted[i]));
+}
+
+void ReferralsApi::Answer(PendingSubmission& pending, absl::StatusOr<Accepted> accepted) {
+  if (!accepted.ok()) {
+    pending.done(accepted.status());
+    return;
+  }
+  pending.hand_off.Deliver(std::move(accepted->handed_out));
+  dispatcher_->Wake(accepted->pending_recipients);
+  *pending.response = std::move(accepted->receipt);
+  pending.done(absl::OkStatus());
+}
+
+void ReferralsApi::SubmitConcern(const CallContext& call, const v1::SubmitConcernRequest& request,
+                                 v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted =
+      gate_->Admit(call, Method::kSubmitConcern, [&] { return ValidateSubmitConcern(request); }, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CONCERN);
+  *s.message.mutable_concern() = request.concern();
+  s.case_id = request.case_id();
+  if (request.has_new_child()) {
+    s.new_child = &request.new_child();
+    // The case begins when the concern was identified, so that what
+    // happened since (a missing episode, say) can be recorded on it.
+    s.opened_at = FromProtoTime(request.concern().identified_at());
+  }
+  Submit(call, Method::kSubmitConcern, request, std::move(s), response, *std::move(admitted));
+}
+
+void ReferralsApi::SubmitOperationLibertyReport(const CallContext& call,
+                                                const v1::SubmitOperationLibertyReportRequest& request,
+                                                v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted = gate_->Admit(
+      call, Method::kSubmitOperationLibertyReport,
+      [&] { return ValidateSubmitOperationLibertyReport(request); }, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  *s.message.mutable_operation_liberty_report() = request.report();
+  s.case_id = request.case_id();
+  Submit(call, Method::kSubmitOperationLibertyReport, request, std::move(s), response, *std::move(admitted));
+}
+
+void ReferralsApi::RecordRiskAssessment(const CallContext& call, const v1::RecordRiskAssessmentRequest& request,
+                                        v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted = gate_->Admit(
+      call, Method::kRecordRiskAssessment, [&] { return ValidateRecordRiskAssessment(request); }, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  s.case_id = request.case_id();
+  *s.record_append.add_risk_assessments() = request.assessment();
+  *s.message.mutable_case_update() = s.record_append;
+  Submit(call, Method::kRecordRiskAssessment, request, std::move(s), response, *std::move(admitted));
+}
+
+void ReferralsApi::RecordCaseEvents(const CallContext& call, const v1::RecordCaseEventsRequest& request,
+                                    v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted = gate_->Admit(
+      call, Method::kRecordCaseEvents, [&] { return ValidateRecordCaseEvents(request); }, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  s.case_id = request.case_id();
+  *s.record_append.mutable_events() = request.events();
+  *s.message.mutable_case_update() = s.record_append;
+  Submit(call, Method::kRecordCaseEvents, request, std::move(s), response, *std::move(admitted));
+}
+
+void ReferralsApi::SubmitStepUpReferral(const CallContext& call, const v1::SubmitStepUpReferralRequest& request,
+                                        v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted = gate_->Admit(
+      call, Method::kSubmitStepUpReferral, [&] { return ValidateSubmitStepUpReferral(request); }, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
+  s.case_id = request.case_id();
+  *s.message.mutable_step_up_referral() = request.referral();
+  Submit(call, Method::kSubmitStepUpReferral, request, std::move(s), response, *std::move(admitted));
+}
+
+void ReferralsApi::SendNotification(const CallContext& call, const v1::SendNotificationRequest& request,
+                                    v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted = gate_->Admit(
+      call, Method::kSendNotification, [&] { return ValidateSendNotification(request); }, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_NOTIFICATION);
+  s.case_id = request.case_id();
+  *s.message.mutable_notification() = request.notification();
+  Submit(call, Method::kSendNotification, request, std::move(s), response, *std::move(admitted));
+}
+
+void ReferralsApi::Respond(const CallContext& call, const v1::RespondRequest& request,
+                           v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted =
+      gate_->Admit(call, Method::kRespond, [&] { return ValidateRespond(request); }, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_RESPONSE);
+  s.in_reply_to = request.message_id();
+  *s.message.mutable_response() = request.response();
+  Submit(call, Method::kRespond, request, std::move(s), response, *std::move(admitted));
+}
+
+void ReferralsApi::GetCase(const CallContext& call, const v1::GetCaseRequest& request,
+                           v1::GetCaseResponse* response, Done done) {
+  absl::optional<Done> admitted =
+      gate_->Admit(call, Method::kGetCase, [&] { return ValidateGetCase(request); }, std::move(done));
+  if (!admitted) return;
+  executor_.Submit([this, response, done = *std::move(admitted), case_id = request.case_id(),
+                    reader = call.caller.id()] { done(ReadCase(case_id, reader, response)); });
+}
+
+absl::Status ReferralsApi::ReadCase(const std::string& case_id, const std::string& reader_agency_id,
+                                    v1::GetCaseResponse* response) {
+  absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(case_id, reader_agency_id);
+  if (!read.ok()) return read.status();
+  *response = *std::move(read);
+  absl::StatusOr<v1::Pathway> pathway = casework_->PathwayOf(response->case_file(), clock_.Now());
+  if (!pathway.ok()) return pathway.status();
+  *response->mutable_pathway() = *std::move(pathway);
+  return absl::OkStatus();
+}
+
+}  // namespace cre

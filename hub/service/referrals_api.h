@@ -1,0 +1,118 @@
+// cre.v1.Referrals without a transport: submissions and case reads.
+//
+// Every submission takes one path (Submit): the call gate (rate limit, role,
+// then the request's own checks; service/call_gate.h) on the caller's
+// thread, none of which blocks; then one store transaction that validates
+// the case as it will be, routes the message by the casework decision
+// (casework/casework.h) and writes it with its deliveries. The caller's
+// thread never waits on the database:
+//   - submissions that touch no case (most Operation Liberty reports) are
+//     committed in groups (Store::AcceptAll) by the group committer's workers;
+//   - the others take a transaction each, as they lock their case, and run
+//     on the API's executor, as do case reads.
+// The caller is answered from there, after the commit, once the recipients'
+// streams in this process have been handed their deliveries or woken.
+//
+// Each method answers `done` once; `request` and `response` must live until
+// then. gRPC calls it from server/referrals_service.h.
+#ifndef CRE_HUB_SERVICE_REFERRALS_API_H_
+#define CRE_HUB_SERVICE_REFERRALS_API_H_
+
+#include <memory>
+#include <vector>
+
+#include "access/authorization.h"
+#include "casework/casework.h"
+#include "common/clock.h"
+#include "common/executor.h"
+#include "common/group_commit.h"
+#include "cre/v1/referrals.pb.h"
+#include "delivery/delivery_dispatcher.h"
+#include "service/call_context.h"
+#include "service/call_gate.h"
+#include "store/store.h"
+
+namespace cre {
+
+class ReferralsApi {
+ public:
+  // `workers`: threads for the submissions on a case and the case reads
+  // (the store's connection pool is the natural size). `clock` (which must
+  // outlive the API) dates submissions and is the now a case is read at.
+  ReferralsApi(std::shared_ptr<const CallGate> gate, std::shared_ptr<Store> store,
+               std::shared_ptr<DeliveryDispatcher> dispatcher, std::shared_ptr<const Casework> casework,
+               const Clock& clock, int workers)
+      : gate_(std::move(gate)),
+        store_(std::move(store)),
+        dispatcher_(std::move(dispatcher)),
+        casework_(std::move(casework)),
+        clock_(clock),
+        executor_(workers, "case-work"),
+        groups_(
+            kSubmissionGroupWorkers, kMaxSubmissionGroup,
+            [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
+            "submit-group") {}
+
+  void SubmitConcern(const CallContext& call, const v1::SubmitConcernRequest& request,
+                     v1::SubmitResponse* response, Done done);
+  void SubmitOperationLibertyReport(const CallContext& call, const v1::SubmitOperationLibertyReportRequest& request,
+                                    v1::SubmitResponse* response, Done done);
+  void RecordRiskAssessment(const CallContext& call, const v1::RecordRiskAssessmentRequest& request,
+                            v1::SubmitResponse* response, Done done);
+  void RecordCaseEvents(const CallContext& call, const v1::RecordCaseEventsRequest& request,
+                        v1::SubmitResponse* response, Done done);
+  void SubmitStepUpReferral(const CallContext& call, const v1::SubmitStepUpReferralRequest& request,
+                            v1::SubmitResponse* response, Done done);
+  void SendNotification(const CallContext& call, const v1::SendNotificationRequest& request,
+                        v1::SubmitResponse* response, Done done);
+  void Respond(const CallContext& call, const v1::RespondRequest& request, v1::SubmitResponse* response,
+               Done done);
+  // The case as `call`'s agency may see it (the store's rule), with its
+  // pathway at the clock's now.
+  void GetCase(const CallContext& call, const v1::GetCaseRequest& request, v1::GetCaseResponse* response,
+               Done done);
+
+ private:
+  // A submission between its checks and its answer.
+  struct PendingSubmission {
+    explicit PendingSubmission(DeliveryDispatcher* dispatcher) : hand_off(dispatcher) {}
+
+    Done done;
+    v1::SubmitResponse* response = nullptr;  // the caller's, until done
+    v1::Agency caller;
+    Submission submission;
+    RouteFn route;
+    // Recipients with a stream here get their delivery in the accepting
+    // transaction, and on the stream right after the commit.
+    DeliveryDispatcher::HandOff hand_off;
+  };
+
+  // The common path of every admitted submission; see the file comment.
+  void Submit(const CallContext& call, Method method, const google::protobuf::Message& request,
+              Submission submission, v1::SubmitResponse* response, Done done);
+  // Commits a group of submissions that touch no case (a worker thread).
+  void CommitGroup(std::vector<std::unique_ptr<PendingSubmission>>& group);
+  // After the commit, or the failure: streams first, then the caller.
+  void Answer(PendingSubmission& pending, absl::StatusOr<Accepted> accepted);
+  // GetCase's work, on the executor.
+  absl::Status ReadCase(const std::string& case_id, const std::string& reader_agency_id,
+                        v1::GetCaseResponse* response);
+
+  std::shared_ptr<const CallGate> gate_;
+  std::shared_ptr<Store> store_;
+  std::shared_ptr<DeliveryDispatcher> dispatcher_;
+  std::shared_ptr<const Casework> casework_;
+  const Clock& clock_;
+
+  // Groups committing at once, and the most submissions in one.
+  static constexpr int kSubmissionGroupWorkers = 2;
+  static constexpr size_t kMaxSubmissionGroup = 64;
+  // Last, in this order: their threads use everything above, and are
+  // joined (after finishing what is queued) before it is destroyed.
+  Executor executor_;
+  GroupCommitter<std::unique_ptr<PendingSubmission>> groups_;
+};
+
+}  // namespace cre
+
+#endif  // CRE_HUB_SERVICE_REFERRALS_API_H_
