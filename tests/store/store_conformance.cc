@@ -1,8 +1,9 @@
-// The store conformance suite (store_conformance.h): agencies, intake and
-// its idempotency, delivery (leases, expiry and backoff, dead letters,
-// per-case order, hand-out on acceptance, group acknowledgement and
-// acceptance), deadlines (reviews, open actions) and the audit chain, each
-// through the Store interface only.
+// The store conformance suite (store_conformance.h): agencies, intake (its
+// idempotency, responses, follow-ups once per trigger, the per-case entry
+// limit), delivery (leases, expiry and backoff, dead letters, per-case
+// order, hand-out on acceptance, group acknowledgement and acceptance),
+// deadlines (reviews, open actions) and the audit chain, each through the
+// Store interface only.
 #include "store/store_conformance.h"
 
 #include <atomic>
@@ -13,11 +14,13 @@
 #include "absl/time/clock.h"
 #include "access/case_access.h"
 #include "audit/audit_chain.h"
+#include "common/proto_time.h"
 #include "gmock/gmock.h"
 
 namespace cre::testing {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
@@ -61,6 +64,84 @@ v1::NewChild Child() {
 
 // Whole seconds: every store keeps at least those.
 absl::Time NowInSeconds() { return absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now())); }
+
+// A Respond from `sender` to message `in_reply_to`, with `key` as its
+// idempotency key and request digest. No case_id: as the hub submits a
+// response, the case is the answered message's.
+Submission ResponseSubmission(const std::string& sender, const std::string& key, const std::string& in_reply_to) {
+  Submission s;
+  s.sender_agency_id = sender;
+  s.method = "Respond";
+  s.idempotency_key = key;
+  s.request_sha256 = key;
+  s.in_reply_to = in_reply_to;
+  s.message.set_kind(v1::MESSAGE_KIND_RESPONSE);
+  s.message.mutable_response()->set_kind(v1::RESPONSE_KIND_ACKNOWLEDGE);
+  s.accepted_at = absl::Now();
+  return s;
+}
+
+// An alert the hub sends the PRU on its own account, once per `trigger_key`;
+// its summary names the trigger, so that a test can tell alerts apart.
+FollowUp Alert(const std::string& trigger_key, v1::EventKind event_kind = v1::EVENT_KIND_UNSPECIFIED) {
+  FollowUp alert;
+  alert.trigger_key = trigger_key;
+  alert.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
+  alert.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
+  alert.message.mutable_notification()->set_summary(trigger_key);
+  alert.recipients = {"pru"};
+  alert.event_kind = event_kind;
+  return alert;
+}
+
+// Routes to the PRU, and has the hub send `follow_ups` with the message.
+RouteFn RouteToPruWith(std::vector<FollowUp> follow_ups) {
+  return [follow_ups](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    Routing routing;
+    routing.recipients = {"pru"};
+    routing.follow_ups = follow_ups;
+    return routing;
+  };
+}
+
+// A caller's record of `count` missing episodes.
+v1::CaseUpdate MissingEpisodes(int count) {
+  v1::CaseUpdate update;
+  const google::protobuf::Timestamp at = ToProtoTime(NowInSeconds());
+  for (int i = 0; i < count; ++i) {
+    v1::CaseEvent* event = update.add_events();
+    event->set_kind(v1::EVENT_KIND_MISSING_EPISODE);
+    *event->mutable_occurred_at() = at;
+  }
+  return update;
+}
+
+// Everything `recipient` has due, claimed and acknowledged round after round
+// until a claim comes back empty: a case's messages are handed out one at a
+// time, each after the one before it is acknowledged.
+std::vector<v1::RoutedMessage> ClaimAndAcknowledgeAll(Store& store, const std::string& recipient) {
+  std::vector<v1::RoutedMessage> all;
+  for (int round = 0; round < 100; ++round) {
+    absl::StatusOr<std::vector<v1::RoutedMessage>> claimed =
+        store.ClaimDeliveries(recipient, recipient + "-stream", 100, DeliveryPolicy());
+    EXPECT_TRUE(claimed.ok()) << claimed.status();
+    if (!claimed.ok() || claimed->empty()) return all;
+    EXPECT_TRUE(store.Acknowledge(recipient, DeliveryIds(*claimed), absl::Now()).ok());
+    all.insert(all.end(), claimed->begin(), claimed->end());
+  }
+  ADD_FAILURE() << recipient << " still had deliveries due after 100 rounds";
+  return all;
+}
+
+// The alerts among `messages` (the summaries name their triggers), as
+// "case_id trigger" strings.
+std::vector<std::string> AlertsIn(const std::vector<v1::RoutedMessage>& messages) {
+  std::vector<std::string> alerts;
+  for (const v1::RoutedMessage& m : messages) {
+    if (m.sent_by_hub()) alerts.push_back(absl::StrCat(m.case_id(), " ", m.notification().summary()));
+  }
+  return alerts;
+}
 
 }  // namespace
 
@@ -331,6 +412,312 @@ TEST_P(StoreConformanceTest, ACaseIsReadByTheAgenciesInvolvedOnly) {
     EXPECT_EQ(read->messages(1).message_id(), second->receipt.message_id());
   }
   EXPECT_EQ(store().ReadCase(case_id, "outsider").status(), NoSuchCase(case_id));
+}
+
+// A response: the route is given the message it answers, as the responder
+// received it (its id, sender, kind, case and body), and the case that
+// message is about; the response goes on that case, back to the sender,
+// naming the message it answers.
+TEST_P(StoreConformanceTest, AResponseIsRoutedWithTheMessageItAnswersAndGoesOnThatMessagesCase) {
+  RegisterSenderAndPru();
+  v1::NewChild child = Child();
+  absl::StatusOr<Accepted> report = Report("report", nullptr, "", &child);
+  ASSERT_TRUE(report.ok());
+  const std::string case_id = report->receipt.case_id();
+  const std::string report_id = report->receipt.message_id();
+  std::vector<v1::RoutedMessage> received = Claim("stream", 10, DeliveryPolicy());
+  ASSERT_THAT(received, SizeIs(1));
+  ASSERT_TRUE(store().Acknowledge("pru", DeliveryIds(received), absl::Now()).ok());
+
+  absl::optional<RepliedMessage> replied_seen;
+  std::string case_seen = "(none)";
+  absl::StatusOr<Accepted> response = store().Accept(
+      ResponseSubmission("pru", "answer", report_id),
+      [&](const CaseView* view, const RepliedMessage* replied) -> absl::StatusOr<Routing> {
+        if (view != nullptr) case_seen = view->case_file.case_id();
+        if (replied == nullptr) return absl::InternalError("the route was not given the message answered");
+        replied_seen = *replied;
+        Routing routing;
+        routing.recipients = {replied->sender_agency_id};
+        return routing;
+      });
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_TRUE(replied_seen.has_value());
+  EXPECT_EQ(replied_seen->message_id, report_id);
+  EXPECT_EQ(replied_seen->sender_agency_id, "sender");
+  EXPECT_EQ(replied_seen->kind, v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  EXPECT_EQ(replied_seen->message.case_id(), case_id);
+  EXPECT_EQ(replied_seen->message.operation_liberty_report().narrative(), "n");
+  EXPECT_EQ(case_seen, case_id);
+  EXPECT_EQ(response->receipt.case_id(), case_id);
+  EXPECT_THAT(response->receipt.recipient_agency_ids(), ElementsAre("sender"));
+
+  absl::StatusOr<std::vector<v1::RoutedMessage>> answers =
+      store().ClaimDeliveries("sender", "sender-stream", 10, DeliveryPolicy());
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  ASSERT_THAT(*answers, SizeIs(1));
+  const v1::RoutedMessage& answer = (*answers)[0];
+  EXPECT_EQ(answer.message_id(), response->receipt.message_id());
+  EXPECT_EQ(answer.kind(), v1::MESSAGE_KIND_RESPONSE);
+  EXPECT_EQ(answer.response().kind(), v1::RESPONSE_KIND_ACKNOWLEDGE);
+  EXPECT_EQ(answer.sender_agency_id(), "pru");
+  EXPECT_EQ(answer.in_reply_to(), report_id);
+  EXPECT_EQ(answer.case_id(), case_id);
+  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_THAT(read->messages(), SizeIs(2));
+  EXPECT_EQ(read->messages(1).message_id(), response->receipt.message_id());
+  EXPECT_EQ(read->messages(1).in_reply_to(), report_id);
+}
+
+// A response to a message never delivered to the responder (one delivered
+// to another agency, the responder's own, or no message at all) is
+// NOT_FOUND, naming message_id, and writes nothing: the route is not asked
+// (there is no message to give it), nothing is delivered or journalled, the
+// responder does not become involved with the case, and its key is still
+// free.
+TEST_P(StoreConformanceTest, AResponseToAMessageNeverDeliveredToTheResponderIsNotFoundAndWritesNothing) {
+  ASSERT_TRUE(store()
+                  .SyncAgencies({MakeAgency("sender", v1::HEALTH), MakeAgency("pru", v1::POLICE_REFERRAL_UNIT),
+                                 MakeAgency("outsider", v1::EDUCATION)})
+                  .ok());
+  v1::NewChild child = Child();
+  absl::StatusOr<Accepted> report = Report("report", nullptr, "", &child);
+  ASSERT_TRUE(report.ok());
+  const std::string case_id = report->receipt.case_id();
+  const std::string report_id = report->receipt.message_id();
+  std::vector<v1::RoutedMessage> received = Claim("stream", 10, DeliveryPolicy());
+  ASSERT_THAT(received, SizeIs(1));
+  ASSERT_TRUE(store().Acknowledge("pru", DeliveryIds(received), absl::Now()).ok());
+
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"outsider", report_id},                          // delivered to the PRU only
+      {"sender", report_id},                            // its own: sent, never received
+      {"pru", "00000000-0000-4000-8000-000000000000"},  // no such message
+  };
+  const absl::StatusOr<int64_t> journalled = store().UnsealedAuditCount();
+  ASSERT_TRUE(journalled.ok()) << journalled.status();
+  for (const auto& [responder, in_reply_to] : refused) {
+    bool routed = false;
+    absl::StatusOr<Accepted> response = store().Accept(
+        ResponseSubmission(responder, "answer", in_reply_to),
+        [&](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+          routed = true;
+          return RouteTo("sender")(nullptr, nullptr);
+        });
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kNotFound) << responder << ": " << response.status();
+    EXPECT_THAT(response.status().message(), HasSubstr("message_id")) << responder;
+    EXPECT_FALSE(routed) << responder;
+  }
+  EXPECT_EQ(*store().UnsealedAuditCount(), *journalled);
+  EXPECT_THAT(Claim("stream", 10, DeliveryPolicy()), IsEmpty());
+  for (const char* agency : {"sender", "outsider"}) {
+    absl::StatusOr<std::vector<v1::RoutedMessage>> due =
+        store().ClaimDeliveries(agency, "stream", 10, DeliveryPolicy());
+    ASSERT_TRUE(due.ok()) << due.status();
+    EXPECT_THAT(*due, IsEmpty()) << agency;
+  }
+  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_THAT(read->messages(), SizeIs(1));
+  EXPECT_THAT(read->involved_agency_ids(), UnorderedElementsAre("sender", "pru"));
+  EXPECT_EQ(store().ReadCase(case_id, "outsider").status(), NoSuchCase(case_id));
+
+  // Another request under each refused key is accepted, not ALREADY_EXISTS.
+  for (const auto& [responder, in_reply_to] : refused) {
+    Submission other = ReportSubmission("answer");
+    other.sender_agency_id = responder;
+    other.request_sha256 = "another request";
+    absl::StatusOr<Accepted> accepted = store().Accept(other, RouteTo("pru"));
+    EXPECT_TRUE(accepted.ok()) << responder << ": " << accepted.status();
+  }
+}
+
+// The follow-ups a route asks for are sent once per trigger and case: a
+// later submission naming a trigger already performed on the case sends
+// nothing for it (and sends its new ones), a replay sends nothing, and
+// another case's trigger of the same name is its own. Each one sent is in
+// its submission's receipt, reaches its recipients from the hub, and, with
+// an event kind, is on the case's record under its message's id.
+TEST_P(StoreConformanceTest, AFollowUpIsSentOncePerTriggerAndCase) {
+  RegisterSenderAndPru();
+  std::vector<std::string> case_ids;
+  for (const char* key : {"open-a", "open-b"}) {
+    v1::NewChild child = Child();
+    absl::StatusOr<Accepted> opened = Report(key, nullptr, "", &child);
+    ASSERT_TRUE(opened.ok());
+    case_ids.push_back(opened->receipt.case_id());
+  }
+  const std::string& a = case_ids[0];
+  const std::string& b = case_ids[1];
+  auto submit = [this](const std::string& case_id, const std::string& key, std::vector<FollowUp> follow_ups) {
+    Submission s = ReportSubmission(key);
+    s.case_id = case_id;
+    return store().Accept(s, RouteToPruWith(std::move(follow_ups)));
+  };
+  const FollowUp first = Alert("test.first@1", v1::EVENT_KIND_IRO_NOTIFIED);
+  const FollowUp second = Alert("test.second@1");
+
+  absl::StatusOr<Accepted> a1 = submit(a, "a1", {first});
+  ASSERT_TRUE(a1.ok()) << a1.status();
+  ASSERT_THAT(a1->receipt.hub_actions(), SizeIs(1));
+  const v1::HubActionReceipt& sent = a1->receipt.hub_actions(0);
+  EXPECT_EQ(sent.kind(), v1::MESSAGE_KIND_NOTIFICATION);
+  EXPECT_EQ(sent.notification_kind(), v1::NOTIFICATION_KIND_OVERDUE_ALERT);
+  EXPECT_THAT(sent.recipient_agency_ids(), ElementsAre("pru"));
+  EXPECT_NE(sent.message_id(), a1->receipt.message_id());
+
+  absl::StatusOr<Accepted> a2 = submit(a, "a2", {first, second});
+  ASSERT_TRUE(a2.ok()) << a2.status();
+  ASSERT_THAT(a2->receipt.hub_actions(), SizeIs(1));  // the second only
+
+  absl::StatusOr<Accepted> replay = submit(a, "a1", {first});
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->receipt.message_id(), a1->receipt.message_id());
+  ASSERT_THAT(replay->receipt.hub_actions(), SizeIs(1));  // the first receipt's
+  EXPECT_EQ(replay->receipt.hub_actions(0).message_id(), sent.message_id());
+
+  absl::StatusOr<Accepted> b1 = submit(b, "b1", {first});
+  ASSERT_TRUE(b1.ok()) << b1.status();
+  ASSERT_THAT(b1->receipt.hub_actions(), SizeIs(1));
+
+  // The PRU gets two opening reports, three reports and each alert once.
+  std::vector<v1::RoutedMessage> received = ClaimAndAcknowledgeAll(store(), "pru");
+  EXPECT_THAT(received, SizeIs(8));
+  EXPECT_THAT(AlertsIn(received),
+              UnorderedElementsAre(a + " test.first@1", a + " test.second@1", b + " test.first@1"));
+  std::vector<std::string> alert_ids;
+  for (const v1::RoutedMessage& m : received) {
+    if (!m.sent_by_hub()) continue;
+    alert_ids.push_back(m.message_id());
+    EXPECT_EQ(m.kind(), v1::MESSAGE_KIND_NOTIFICATION);
+    EXPECT_EQ(m.sender_agency_id(), "");  // on_behalf_of empty: the hub itself
+  }
+  EXPECT_THAT(alert_ids, UnorderedElementsAre(sent.message_id(), a2->receipt.hub_actions(0).message_id(),
+                                              b1->receipt.hub_actions(0).message_id()));
+
+  // The first trigger's event, once on each case, under its alert's id.
+  const std::vector<std::pair<std::string, std::string>> events = {{a, sent.message_id()},
+                                                                   {b, b1->receipt.hub_actions(0).message_id()}};
+  for (const auto& [case_id, alert_id] : events) {
+    absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+    ASSERT_TRUE(read.ok()) << read.status();
+    std::vector<std::string> notified;
+    for (const v1::CaseEvent& event : read->case_file().events()) {
+      if (event.kind() == v1::EVENT_KIND_IRO_NOTIFIED) notified.push_back(event.message_id());
+    }
+    EXPECT_THAT(notified, ElementsAre(alert_id)) << case_id;
+  }
+}
+
+// Submissions to one case racing in two processes, each asking for the same
+// follow-up: it is sent once between them.
+TEST_P(StoreConformanceTest, SubmissionsRacingOnOneTriggerSendItsFollowUpOnce) {
+  RegisterSenderAndPru();
+  v1::NewChild child = Child();
+  absl::StatusOr<Accepted> opened = Report("open", nullptr, "", &child);
+  ASSERT_TRUE(opened.ok());
+  const std::string case_id = opened->receipt.case_id();
+  std::unique_ptr<Store> other = OpenAnother();
+  constexpr int kCalls = 6;
+  const RouteFn route = RouteToPruWith({Alert("test.race@1")});
+  std::vector<absl::StatusOr<Accepted>> results(kCalls, absl::UnknownError("not run"));
+  std::vector<std::thread> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.emplace_back([&, i] {
+      Submission s = ReportSubmission(absl::StrCat("call-", i));
+      s.case_id = case_id;
+      results[i] = (i % 2 ? *other : store()).Accept(s, route);
+    });
+  }
+  for (std::thread& t : calls) t.join();
+  int sent = 0;
+  for (const absl::StatusOr<Accepted>& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    sent += result->receipt.hub_actions_size();
+  }
+  EXPECT_EQ(sent, 1);
+  std::vector<v1::RoutedMessage> received = ClaimAndAcknowledgeAll(store(), "pru");
+  EXPECT_THAT(received, SizeIs(1 + kCalls + 1));
+  EXPECT_THAT(AlertsIn(received), ElementsAre(case_id + " test.race@1"));
+}
+
+// The per-case limit (kMaxCaseEntries): a caller's submission that would take
+// a case past it is refused FAILED_PRECONDITION, naming it, and writes
+// nothing, not even the follow-up its route asked for; the hub's own events
+// (the one a message stands for, a follow-up's) still go on the full case.
+// The case is filled by the submission that opens it, so the test reads a
+// full case a few times instead of submitting to it thousands of times.
+TEST_P(StoreConformanceTest, ACallerCannotTakeACasePastItsEntryLimitButTheHubsOwnEventsStillGo) {
+  RegisterSenderAndPru();
+  const std::string limit = absl::StrCat(kMaxCaseEntries);
+
+  // A case cannot be opened past the limit either.
+  v1::NewChild child = Child();
+  Submission too_many = ReportSubmission("open");
+  too_many.new_child = &child;
+  too_many.record_append = MissingEpisodes(kMaxCaseEntries + 1);
+  absl::StatusOr<int64_t> journalled = store().UnsealedAuditCount();
+  ASSERT_TRUE(journalled.ok()) << journalled.status();
+  absl::StatusOr<Accepted> refused = store().Accept(too_many, RouteTo("pru"));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr(limit));
+  EXPECT_EQ(*store().UnsealedAuditCount(), *journalled);
+  EXPECT_THAT(Claim("stream", 10, DeliveryPolicy()), IsEmpty());
+
+  // Exactly the limit is allowed (and the refused key was not used up).
+  Submission full = ReportSubmission("open");
+  full.request_sha256 = "full";
+  full.new_child = &child;
+  full.record_append = MissingEpisodes(kMaxCaseEntries);
+  absl::StatusOr<Accepted> opened = store().Accept(full, RouteTo("pru"));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const std::string case_id = opened->receipt.case_id();
+
+  // One assessment more is refused, with the alert its route asked for.
+  Submission one_more = ReportSubmission("one-more");
+  one_more.case_id = case_id;
+  one_more.record_append.add_risk_assessments()->set_level(v1::RISK_LEVEL_MEDIUM);
+  journalled = store().UnsealedAuditCount();
+  ASSERT_TRUE(journalled.ok()) << journalled.status();
+  refused = store().Accept(one_more, RouteToPruWith({Alert("test.alert@1")}));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("case_id"));
+  EXPECT_THAT(refused.status().message(), HasSubstr(limit));
+  EXPECT_EQ(*store().UnsealedAuditCount(), *journalled);
+  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_THAT(read->case_file().risk_assessments(), IsEmpty());
+  EXPECT_THAT(read->case_file().events(), SizeIs(kMaxCaseEntries));
+  EXPECT_THAT(read->messages(), SizeIs(1));
+  EXPECT_THAT(ClaimAndAcknowledgeAll(store(), "pru"), SizeIs(1));  // the opening report only
+
+  // The hub's own events go on the full case; the refused submission did not
+  // perform the alert's trigger, so the alert goes now.
+  Submission hubs_own = ReportSubmission("hubs-own");
+  hubs_own.case_id = case_id;
+  absl::StatusOr<Accepted> accepted =
+      store().Accept(hubs_own, [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+        Routing routing;
+        routing.recipients = {"pru"};
+        routing.event_kind = v1::EVENT_KIND_OPERATION_LIBERTY_REPORT_SENT;
+        routing.follow_ups = {Alert("test.alert@1", v1::EVENT_KIND_IRO_NOTIFIED)};
+        return routing;
+      });
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_THAT(accepted->receipt.hub_actions(), SizeIs(1));
+  read = store().ReadCase(case_id, "sender");
+  ASSERT_TRUE(read.ok()) << read.status();
+  const auto& events = read->case_file().events();
+  ASSERT_THAT(events, SizeIs(kMaxCaseEntries + 2));
+  EXPECT_THAT((std::vector<v1::EventKind>{events[kMaxCaseEntries].kind(), events[kMaxCaseEntries + 1].kind()}),
+              UnorderedElementsAre(v1::EVENT_KIND_OPERATION_LIBERTY_REPORT_SENT, v1::EVENT_KIND_IRO_NOTIFIED));
+
+  // The caller still cannot add to it; the refused key takes another request.
+  EXPECT_EQ(store().Accept(one_more, RouteTo("pru")).status().code(), absl::StatusCode::kFailedPrecondition);
+  one_more.record_append.Clear();
+  one_more.request_sha256 = "no entries";
+  EXPECT_TRUE(store().Accept(one_more, RouteTo("pru")).ok());
 }
 
 // --- Delivery -------------------------------------------------------------
