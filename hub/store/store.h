@@ -103,7 +103,9 @@ struct Submission {
   // for a report without a linked child.
   std::string case_id;
   const v1::NewChild* new_child = nullptr;
-  // Respond: the message answered. The sender must have received it.
+  // Respond: the message answered. The sender must have received it (a
+  // delivery addressed to it, claimed or not). The response goes on the
+  // answered message's case, whatever case_id says.
   std::string in_reply_to;
   // kind and body; the store fills in ids and times.
   v1::RoutedMessage message;
@@ -174,9 +176,10 @@ class Store {
   // Accepts `submission` in one transaction: the idempotency record, the
   // child and case (when new_child), the record appended to the case, the
   // message, a delivery for each agency `route` names, and the follow-ups
-  // it asks for (each once per trigger); the sender and the recipients of a
-  // case message become involved with the case. Returns the receipt. A retry with the same key and request returns the first
-  // receipt and writes nothing; the same key with another request is
+  // it asks for (each once per trigger and case; a submission on no case
+  // has none); the sender and the recipients of a case message become
+  // involved with the case. Returns the receipt. A retry with the same key
+  // and request returns the first receipt and writes nothing; the same key with another request is
   // ALREADY_EXISTS. NoSuchCase for an unknown case_id (and, from the route, for
   // a case the sender may not write to), NOT_FOUND for an in_reply_to the
   // sender never received; FAILED_PRECONDITION if the case would hold more
