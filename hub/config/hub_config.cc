@@ -114,6 +114,26 @@ void FillDefaults(v1::HubConfig* config) {
   if (delivery->poll_interval_ms() == 0) delivery->set_poll_interval_ms(500);
   if (config->deadline_check_interval_ms() == 0) config->set_deadline_check_interval_ms(10000);
   FillRateLimitDefaults(config->mutable_rate_limit());
+  if (config->has_console()) {
+    v1::ConsoleConfig* console = config->mutable_console();
+    if (console->session_idle_minutes() == 0) console->set_session_idle_minutes(30);
+    if (console->session_absolute_minutes() == 0) console->set_session_absolute_minutes(12 * 60);
+  }
+}
+
+// A console is optional; one that is configured must be whole.
+absl::Status CheckConsole(const v1::HubConfig& config) {
+  if (!config.has_console()) return absl::OkStatus();
+  const v1::ConsoleConfig& console = config.console();
+  CRE_RETURN_IF_ERROR(Required(console.listen_address(), "console.listen_address"));
+  CRE_RETURN_IF_ERROR(Required(console.server_cert_file(), "console.server_cert_file"));
+  CRE_RETURN_IF_ERROR(Required(console.server_key_file(), "console.server_key_file"));
+  CRE_RETURN_IF_ERROR(Required(console.static_dir(), "console.static_dir"));
+  if (console.session_idle_minutes() > console.session_absolute_minutes()) {
+    return absl::InvalidArgumentError(
+        "console.session_idle_minutes: longer than session_absolute_minutes, so it would never apply");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckFields(const v1::HubConfig& config) {
@@ -135,7 +155,7 @@ absl::Status CheckFields(const v1::HubConfig& config) {
   if (config.database().port() > 65535) {
     return absl::InvalidArgumentError("database.port: must be below 65536");
   }
-  return absl::OkStatus();
+  return CheckConsole(config);
 }
 
 }  // namespace
@@ -179,6 +199,12 @@ absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
   config.set_pathway_policy_file(ResolvePath(dir, config.pathway_policy_file()));
   config.set_bank_holiday_changes_file(ResolvePath(dir, config.bank_holiday_changes_file()));
   config.set_field_key_file(ResolvePath(dir, config.field_key_file()));
+  if (config.has_console()) {
+    v1::ConsoleConfig* console = config.mutable_console();
+    console->set_server_cert_file(ResolvePath(dir, console->server_cert_file()));
+    console->set_server_key_file(ResolvePath(dir, console->server_key_file()));
+    console->set_static_dir(ResolvePath(dir, console->static_dir()));
+  }
 
   if (absl::Status status = CompleteHubConfig(&config); !status.ok()) {
     return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));

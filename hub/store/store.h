@@ -28,6 +28,7 @@
 #include "audit/audit_chain.h"
 #include "casework/case_decision.h"
 #include "cre/v1/agency.pb.h"
+#include "cre/v1/console.pb.h"
 #include "cre/v1/audit.pb.h"
 #include "cre/v1/case_file.pb.h"
 #include "cre/v1/pathway.pb.h"
@@ -153,6 +154,25 @@ struct DeliveryPolicy {
   absl::Duration max_backoff = absl::Minutes(5);
   // Handed out this many times without an ack: dead-lettered.
   int max_attempts = 10;
+};
+
+// A member of staff as the store keeps them: what a sign-in checks.
+struct StaffAccount {
+  v1::StaffMember member;
+  std::string password_hash;  // argon2id, encoded (staff/password_hash.h)
+  std::string totp_secret;    // opened
+  int64_t totp_last_step = 0;
+  int failed_attempts = 0;
+  absl::Time last_failure = absl::InfinitePast();
+  absl::Time locked_until = absl::InfinitePast();
+};
+
+// A console session, found by the SHA-256 of its token.
+struct StaffSession {
+  v1::StaffMember member;
+  absl::Time created_at;
+  absl::Time last_seen_at;
+  absl::Time expires_at;
 };
 
 class Store {
@@ -286,6 +306,47 @@ class Store {
   virtual absl::StatusOr<ActionPage> ListOpenActions(const std::string& owner_agency_id,
                                                      absl::Time due_before, int page_size,
                                                      const std::string& page_token) = 0;
+
+  // --- Staff and their console sessions (docs/console.md) -------------------
+  // Sessions are found by the SHA-256 of their token; the token itself is
+  // never stored. Every change here is journalled with `audit`.
+
+  // ALREADY_EXISTS if the username is taken; INVALID_ARGUMENT naming
+  // agency_id if it is not a stored agency.
+  virtual absl::Status AddStaff(const v1::StaffMember& member, const std::string& password_hash,
+                                const std::string& totp_secret, absl::Time now,
+                                const v1::AuditRecord& audit) = 0;
+  // NOT_FOUND if there is no such member of staff.
+  virtual absl::StatusOr<StaffAccount> FindStaff(const std::string& username) = 0;
+  virtual absl::StatusOr<std::vector<v1::StaffMember>> ListStaff() = 0;
+  // Changes one member of staff and ends every session of theirs (NOT_FOUND
+  // if there is none): disabled or enabled again; a new password (which
+  // also lifts a lock-out); a new TOTP secret (every code of the old one
+  // refused from now on).
+  virtual absl::Status SetStaffDisabled(const std::string& username, bool disabled, absl::Time now,
+                                        const v1::AuditRecord& audit) = 0;
+  virtual absl::Status ResetStaffPassword(const std::string& username, const std::string& password_hash,
+                                          const v1::AuditRecord& audit) = 0;
+  virtual absl::Status ResetStaffTotp(const std::string& username, const std::string& totp_secret,
+                                      const v1::AuditRecord& audit) = 0;
+  // A failed sign-in: one more failed attempt at `now`, and the lock-out
+  // the caller decided (InfinitePast: none). Returns the attempts so far.
+  virtual absl::StatusOr<int> RecordSignInFailure(const std::string& username, absl::Time now,
+                                                  absl::Time locked_until, const v1::AuditRecord& audit) = 0;
+  // A sign-in that passed: the session is stored, the failures cleared and
+  // `totp_step` kept as the last step used, all at once. FAILED_PRECONDITION
+  // if that step (or a later one) was used already: another sign-in took
+  // the same code first.
+  virtual absl::Status StartSession(const std::string& username, int64_t totp_step,
+                                    const std::string& token_sha256, absl::Time now, absl::Time expires_at,
+                                    const v1::AuditRecord& audit) = 0;
+  // The session and its member of staff; NOT_FOUND if there is none.
+  virtual absl::StatusOr<StaffSession> FindSession(const std::string& token_sha256) = 0;
+  // The session was used at `now`.
+  virtual absl::Status TouchSession(const std::string& token_sha256, absl::Time now) = 0;
+  // Ends the session (signed out, or found expired); `audit` may be empty
+  // (no record).
+  virtual absl::Status EndSession(const std::string& token_sha256, const v1::AuditRecord& audit) = 0;
 
   // --- The record (docs/audit.md) ------------------------------------------
   // Every method above that changes or reads a case writes its own audit

@@ -66,6 +66,33 @@ TEST(HubConfigTest, MissingFieldIsNamed) {
   EXPECT_EQ(config.status().message(), path + ": tls.server_key_file: required");
 }
 
+TEST(HubConfigTest, AConsoleIsOptionalButWholeWithItsPathsResolvedAndItsSessionsDefaulted) {
+  absl::StatusOr<v1::HubConfig> without = LoadHubConfig(WriteConfig("no_console.textproto", kMinimal));
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_FALSE(without->has_console());
+
+  const std::string with = std::string(kMinimal) +
+                           R"pb(console { listen_address: "127.0.0.1:0" server_cert_file: "hub.crt"
+                                          server_key_file: "hub.key" static_dir: "console" })pb";
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(WriteConfig("console.textproto", with));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->console().static_dir(), ::testing::TempDir() + "console");
+  EXPECT_EQ(config->console().server_key_file(), ::testing::TempDir() + "hub.key");
+  EXPECT_EQ(config->console().session_idle_minutes(), 30u);
+  EXPECT_EQ(config->console().session_absolute_minutes(), 720u);
+
+  std::string no_dir = with;
+  no_dir.replace(no_dir.find("static_dir: \"console\""), 21, "");
+  const std::string path = WriteConfig("console_no_dir.textproto", no_dir);
+  EXPECT_EQ(LoadHubConfig(path).status().message(), path + ": console.static_dir: required");
+
+  std::string idle_too_long = with;
+  idle_too_long.replace(idle_too_long.find("static_dir: \"console\""), 21,
+                        "static_dir: \"console\" session_idle_minutes: 800 session_absolute_minutes: 60");
+  EXPECT_THAT(LoadHubConfig(WriteConfig("console_idle.textproto", idle_too_long)).status().message(),
+              HasSubstr("console.session_idle_minutes"));
+}
+
 TEST(HubConfigTest, UnknownFieldIsNamedWithItsLine) {
   const std::string text = std::string(kMinimal) + "listen_adress: \"x\"\n";
   const int typo_line = static_cast<int>(std::count(text.begin(), text.end(), '\n'));

@@ -71,6 +71,24 @@ class MysqlStore : public Store {
                                              int page_size, const std::string& page_token) override;
 
   // mysql_audit.cc
+  absl::Status AddStaff(const v1::StaffMember& member, const std::string& password_hash,
+                        const std::string& totp_secret, absl::Time now, const v1::AuditRecord& audit) override;
+  absl::StatusOr<StaffAccount> FindStaff(const std::string& username) override;
+  absl::StatusOr<std::vector<v1::StaffMember>> ListStaff() override;
+  absl::Status SetStaffDisabled(const std::string& username, bool disabled, absl::Time now,
+                                const v1::AuditRecord& audit) override;
+  absl::Status ResetStaffPassword(const std::string& username, const std::string& password_hash,
+                                  const v1::AuditRecord& audit) override;
+  absl::Status ResetStaffTotp(const std::string& username, const std::string& totp_secret,
+                              const v1::AuditRecord& audit) override;
+  absl::StatusOr<int> RecordSignInFailure(const std::string& username, absl::Time now, absl::Time locked_until,
+                                          const v1::AuditRecord& audit) override;
+  absl::Status StartSession(const std::string& username, int64_t totp_step, const std::string& token_sha256,
+                            absl::Time now, absl::Time expires_at, const v1::AuditRecord& audit) override;
+  absl::StatusOr<StaffSession> FindSession(const std::string& token_sha256) override;
+  absl::Status TouchSession(const std::string& token_sha256, absl::Time now) override;
+  absl::Status EndSession(const std::string& token_sha256, const v1::AuditRecord& audit) override;
+
   absl::Status RecordAudit(std::vector<v1::AuditRecord> records) override;
   absl::StatusOr<int> SealAudit(int limit) override;
   absl::StatusOr<int64_t> UnsealedAuditCount() override;

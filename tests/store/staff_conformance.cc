@@ -1,0 +1,148 @@
+// The store conformance suite (store_conformance.h), continued: the staff
+// who sign in to the console and their sessions.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "store/store_conformance.h"
+
+namespace cre::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::StaffMember Member(const std::string& username, const std::string& agency_id = "cpm") {
+  v1::StaffMember member;
+  member.set_username(username);
+  member.set_display_name("Staff " + username);
+  member.set_agency_id(agency_id);
+  member.set_role(v1::STAFF_ROLE_CPM);
+  return member;
+}
+
+v1::AuditRecord Changed(const std::string& detail) {
+  v1::AuditRecord record;
+  record.set_kind(v1::AUDIT_EVENT_KIND_STAFF_CHANGED);
+  record.set_actor_agency_id("operator");
+  record.set_detail(detail);
+  return record;
+}
+
+constexpr char kHash[] = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g";
+const absl::Time kNow = absl::FromUnixSeconds(1796000000);  // 2026-11-30
+
+std::string Token(char c) { return std::string(32, c); }
+
+TEST_P(StoreConformanceTest, StaffAreKeptWithTheirSecretsAndNamedWhenRefused) {
+  ASSERT_TRUE(store().SyncAgencies({MakeAgency("cpm", v1::CPM_SERVICE)}).ok());
+  const absl::StatusOr<int64_t> journal_before = store().UnsealedAuditCount();
+  ASSERT_TRUE(journal_before.ok());
+  ASSERT_TRUE(store().AddStaff(Member("a.khan"), kHash, "secret-bytes-\x01\xff", kNow, Changed("added")).ok());
+
+  absl::StatusOr<StaffAccount> found = store().FindStaff("a.khan");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->member.display_name(), "Staff a.khan");
+  EXPECT_EQ(found->member.agency_id(), "cpm");
+  EXPECT_EQ(found->member.role(), v1::STAFF_ROLE_CPM);
+  EXPECT_FALSE(found->member.disabled());
+  EXPECT_EQ(found->password_hash, kHash);
+  EXPECT_EQ(found->totp_secret, "secret-bytes-\x01\xff");
+  EXPECT_EQ(found->failed_attempts, 0);
+  EXPECT_EQ(found->locked_until, absl::InfinitePast());
+  EXPECT_EQ(*store().UnsealedAuditCount(), *journal_before + 1) << "the change is journalled with it";
+
+  EXPECT_EQ(store().AddStaff(Member("a.khan"), kHash, "s", kNow, Changed("again")).code(),
+            absl::StatusCode::kAlreadyExists);
+  const absl::Status no_agency = store().AddStaff(Member("b.lee", "nowhere"), kHash, "s", kNow, Changed("added"));
+  EXPECT_EQ(no_agency.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_agency.message(), HasSubstr("agency_id"));
+  EXPECT_EQ(store().FindStaff("b.lee").status().code(), absl::StatusCode::kNotFound);
+
+  absl::StatusOr<std::vector<v1::StaffMember>> listed = store().ListStaff();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().username(), "a.khan");
+}
+
+TEST_P(StoreConformanceTest, FailuresCountUpAndASessionClearsThemAndUsesItsCodeOnce) {
+  ASSERT_TRUE(store().SyncAgencies({MakeAgency("cpm", v1::CPM_SERVICE)}).ok());
+  ASSERT_TRUE(store().AddStaff(Member("a.khan"), kHash, "s", kNow, Changed("added")).ok());
+  v1::AuditRecord refused;
+  refused.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED);
+  EXPECT_EQ(*store().RecordSignInFailure("a.khan", kNow, absl::InfinitePast(), refused), 1);
+  EXPECT_EQ(*store().RecordSignInFailure("a.khan", kNow + absl::Seconds(1), kNow + absl::Minutes(30), refused), 2);
+  absl::StatusOr<StaffAccount> failed = store().FindStaff("a.khan");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->failed_attempts, 2);
+  EXPECT_EQ(failed->last_failure, kNow + absl::Seconds(1));
+  EXPECT_EQ(failed->locked_until, kNow + absl::Minutes(30));
+  EXPECT_EQ(store().RecordSignInFailure("nobody", kNow, absl::InfinitePast(), refused).status().code(),
+            absl::StatusCode::kNotFound);
+
+  v1::AuditRecord signed_in;
+  signed_in.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_IN);
+  ASSERT_TRUE(store().StartSession("a.khan", 100, Token('a'), kNow, kNow + absl::Hours(12), signed_in).ok());
+  absl::StatusOr<StaffAccount> cleared = store().FindStaff("a.khan");
+  EXPECT_EQ(cleared->failed_attempts, 0);
+  EXPECT_EQ(cleared->locked_until, absl::InfinitePast());
+  EXPECT_EQ(cleared->totp_last_step, 100);
+
+  // The same code (step) again, from another hub process: refused.
+  std::unique_ptr<Store> other = OpenAnother();
+  EXPECT_EQ(other->StartSession("a.khan", 100, Token('b'), kNow, kNow + absl::Hours(12), signed_in).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(other->FindSession(Token('b')).status().code(), absl::StatusCode::kNotFound);
+
+  // The session, as any process finds it.
+  absl::StatusOr<StaffSession> session = other->FindSession(Token('a'));
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(session->member.username(), "a.khan");
+  EXPECT_EQ(session->created_at, kNow);
+  EXPECT_EQ(session->last_seen_at, kNow);
+  EXPECT_EQ(session->expires_at, kNow + absl::Hours(12));
+  ASSERT_TRUE(other->TouchSession(Token('a'), kNow + absl::Minutes(5)).ok());
+  ASSERT_TRUE(store().TouchSession(Token('a'), kNow + absl::Minutes(4)).ok());  // late: no step back
+  EXPECT_EQ(store().FindSession(Token('a'))->last_seen_at, kNow + absl::Minutes(5));
+
+  v1::AuditRecord signed_out;
+  signed_out.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_OUT);
+  ASSERT_TRUE(store().EndSession(Token('a'), signed_out).ok());
+  EXPECT_EQ(other->FindSession(Token('a')).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store().EndSession(Token('a'), signed_out).ok()) << "ending an ended session is harmless";
+}
+
+TEST_P(StoreConformanceTest, DisablingOrResettingAMemberOfStaffEndsTheirSessions) {
+  ASSERT_TRUE(store().SyncAgencies({MakeAgency("cpm", v1::CPM_SERVICE)}).ok());
+  ASSERT_TRUE(store().AddStaff(Member("a.khan"), kHash, "old", kNow, Changed("added")).ok());
+  v1::AuditRecord signed_in;
+  signed_in.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_IN);
+  ASSERT_TRUE(store().StartSession("a.khan", 1, Token('a'), kNow, kNow + absl::Hours(1), signed_in).ok());
+
+  ASSERT_TRUE(store().SetStaffDisabled("a.khan", true, kNow, Changed("disabled")).ok());
+  EXPECT_TRUE(store().FindStaff("a.khan")->member.disabled());
+  EXPECT_EQ(store().FindSession(Token('a')).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store().SetStaffDisabled("a.khan", false, kNow, Changed("enabled")).ok());
+  EXPECT_FALSE(store().FindStaff("a.khan")->member.disabled());
+
+  ASSERT_TRUE(store().StartSession("a.khan", 2, Token('b'), kNow, kNow + absl::Hours(1), signed_in).ok());
+  ASSERT_TRUE(store().RecordSignInFailure("a.khan", kNow, kNow + absl::Hours(1), Changed("failed")).ok());
+  ASSERT_TRUE(store().ResetStaffPassword("a.khan", "new-hash", Changed("password reset")).ok());
+  absl::StatusOr<StaffAccount> reset = store().FindStaff("a.khan");
+  EXPECT_EQ(reset->password_hash, "new-hash");
+  EXPECT_EQ(reset->failed_attempts, 0);
+  EXPECT_EQ(reset->locked_until, absl::InfinitePast());
+  EXPECT_EQ(store().FindSession(Token('b')).status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(store().StartSession("a.khan", 3, Token('c'), kNow, kNow + absl::Hours(1), signed_in).ok());
+  ASSERT_TRUE(store().ResetStaffTotp("a.khan", "new-secret", Changed("totp reset")).ok());
+  reset = store().FindStaff("a.khan");
+  EXPECT_EQ(reset->totp_secret, "new-secret");
+  EXPECT_EQ(reset->totp_last_step, 0) << "the new secret's codes start afresh";
+  EXPECT_EQ(store().FindSession(Token('c')).status().code(), absl::StatusCode::kNotFound);
+
+  EXPECT_EQ(store().SetStaffDisabled("nobody", true, kNow, Changed("x")).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().ResetStaffPassword("nobody", "h", Changed("x")).code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cre::testing
