@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libmysqlcppconn-dev libspdlog-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libargon2-dev liboath-dev  # staff sign-in (hub/staff/): argon2id password hashes, TOTP codes
   # the Python agency client and its stubs (agency-adapters/python/): Debian's
   # own gRPC tools, whose older protoc every .proto must also compile with
   python3-grpcio python3-grpc-tools python3-protobuf
