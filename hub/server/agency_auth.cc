@@ -187,7 +187,7 @@ absl::StatusOr<v1::Agency> CallerAgency(const grpc::ServerContextBase& context,
 absl::StatusOr<CallContext> CallContextOf(const grpc::ServerContextBase& context, const AgencyRegistry& registry) {
   absl::StatusOr<v1::Agency> caller = CallerAgency(context, registry);
   if (!caller.ok()) return caller.status();
-  return CallContext{*std::move(caller), context.peer()};
+  return CallContext{*std::move(caller), context.peer(), ""};
 }
 
 std::string CallerAgencyId(const grpc::ServerContextBase& context,

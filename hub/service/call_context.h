@@ -26,6 +26,9 @@ struct CallContext {
   v1::Agency caller;
   // Where the call came from, for refusals of a caller: "ipv4:127.0.0.1:5123".
   std::string peer;
+  // A member of staff acting for the agency through the console (their
+  // username), or "" for the agency's own system. The record names them.
+  std::string staff_id;
 };
 
 // How the API answers a call: once, with OK (the response is filled in) or

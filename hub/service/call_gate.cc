@@ -36,14 +36,15 @@ absl::optional<Done> CallGate::Admit(const CallContext& call, Method method, Don
       return absl::nullopt;
     }
   }
-  Done recorded = [this, agency = call.caller.id(), method, done = std::move(done)](const absl::Status& status) {
+  Done recorded = [this, agency = call.caller.id(), staff = call.staff_id, method,
+                   done = std::move(done)](const absl::Status& status) {
     if (!status.ok()) {
       v1::CallRecord record;
       record.set_agency(agency);
       record.set_method(MethodPath(method));
       record.set_code(absl::StatusCodeToString(status.code()));
       record.set_detail(std::string(status.message()));
-      AuditRefusal(record, audit_);
+      AuditRefusal(record, audit_, staff);
     }
     done(status);
   };

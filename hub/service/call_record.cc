@@ -51,12 +51,13 @@ bool IsRefusal(const std::string& code) {
 
 namespace {
 
-void AuditBounded(const v1::CallRecord& record, const AuditSink& audit) {
+void AuditBounded(const v1::CallRecord& record, const AuditSink& audit, const std::string& staff_id) {
   if (!audit || !IsRefusal(record.code())) return;
   v1::AuditRecord refused;
   refused.set_kind(v1::AUDIT_EVENT_KIND_CALL_REFUSED);
   *refused.mutable_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   refused.set_actor_agency_id(record.agency());
+  refused.set_staff_id(Quote(staff_id));
   refused.set_method(record.method());
   refused.set_status_code(record.code());
   // The reason names fields and ids, never their personal contents.
@@ -67,12 +68,14 @@ void AuditBounded(const v1::CallRecord& record, const AuditSink& audit) {
 
 }  // namespace
 
-void AuditRefusal(const v1::CallRecord& record, const AuditSink& audit) { AuditBounded(Bounded(record), audit); }
+void AuditRefusal(const v1::CallRecord& record, const AuditSink& audit, const std::string& staff_id) {
+  AuditBounded(Bounded(record), audit, staff_id);
+}
 
 void RecordCall(const v1::CallRecord& unbounded, const AuditSink& audit) {
   const v1::CallRecord record = Bounded(unbounded);
   WriteLine(record);
-  AuditBounded(record, audit);
+  AuditBounded(record, audit, "");
 }
 
 }  // namespace cre

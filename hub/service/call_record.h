@@ -31,8 +31,9 @@ using AuditSink = std::function<void(v1::AuditRecord)>;
 bool IsRefusal(const std::string& code);
 
 // If `record` is a refusal, sends a CALL_REFUSED record to `audit`, with
-// the fields bounded as in the log line.
-void AuditRefusal(const v1::CallRecord& record, const AuditSink& audit);
+// the fields bounded as in the log line; `staff_id` names the member of
+// staff who called through the console ("" for an agency's own system).
+void AuditRefusal(const v1::CallRecord& record, const AuditSink& audit, const std::string& staff_id = "");
 
 // Both: logs the call, and records it if it was refused.
 void RecordCall(const v1::CallRecord& record, const AuditSink& audit);

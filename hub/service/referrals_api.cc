@@ -175,12 +175,15 @@ void ReferralsApi::GetCase(const CallContext& call, const v1::GetCaseRequest& re
       gate_->Admit(call, Method::kGetCase, [&] { return ValidateGetCase(request); }, std::move(done));
   if (!admitted) return;
   executor_.Submit([this, response, done = *std::move(admitted), case_id = request.case_id(),
-                    reader = call.caller.id()] { done(ReadCase(case_id, reader, response)); });
+                    reader = call.caller.id(), staff = call.staff_id] {
+    done(ReadCase(case_id, reader, staff, response));
+  });
 }
 
 absl::Status ReferralsApi::ReadCase(const std::string& case_id, const std::string& reader_agency_id,
+                                    const std::string& reader_staff_id,
                                     v1::GetCaseResponse* response) {
-  absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(case_id, reader_agency_id);
+  absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(case_id, reader_agency_id, reader_staff_id);
   if (!read.ok()) return read.status();
   *response = *std::move(read);
   absl::StatusOr<v1::Pathway> pathway = casework_->PathwayOf(response->case_file(), clock_.Now());

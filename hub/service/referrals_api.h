@@ -96,6 +96,7 @@ class ReferralsApi {
   void Answer(PendingSubmission& pending, absl::StatusOr<Accepted> accepted);
   // GetCase's work, on the executor.
   absl::Status ReadCase(const std::string& case_id, const std::string& reader_agency_id,
+                        const std::string& reader_staff_id,
                         v1::GetCaseResponse* response);
 
   std::shared_ptr<const CallGate> gate_;

@@ -61,12 +61,17 @@ absl::StatusOr<ServiceApi> ServiceApi::Create(const v1::HubConfig& config,
   api.casework = std::make_shared<const Casework>(
       Router(registry, config.local_authority().code(), routing_policy), *engine);
   api.limiter = *std::move(limiter);
-  api.gate = std::make_shared<const CallGate>(api.limiter, std::move(audit));
+  api.gate = std::make_shared<const CallGate>(api.limiter, audit);
   api.referrals = std::make_shared<ReferralsApi>(api.gate, store, dispatcher, api.casework, clock,
                                                  static_cast<int>(config.database().pool_size()));
   api.inbox = std::make_shared<InboxApi>(api.gate, dispatcher);
   api.oversight = std::make_shared<OversightApi>(api.gate, store, *std::move(page_tokens), clock);
   api.directory = std::make_shared<DirectoryApi>(api.gate, store, config.local_authority().code());
+  if (config.has_console()) {
+    absl::StatusOr<std::unique_ptr<ConsoleApi>> console = ConsoleApi::Create(config, registry, store, clock, audit);
+    if (!console.ok()) return console.status();
+    api.console = *std::move(console);
+  }
   return api;
 }
 

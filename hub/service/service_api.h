@@ -21,6 +21,7 @@
 #include "delivery/delivery_dispatcher.h"
 #include "identity/agency_registry.h"
 #include "service/call_gate.h"
+#include "service/console_api.h"
 #include "service/directory_api.h"
 #include "service/inbox_api.h"
 #include "service/oversight_api.h"
@@ -53,6 +54,9 @@ struct ServiceApi {
   std::shared_ptr<InboxApi> inbox;
   std::shared_ptr<OversightApi> oversight;
   std::shared_ptr<DirectoryApi> directory;
+  // Staff sign-in and sessions, for the web console; null without one
+  // (config.console unset).
+  std::shared_ptr<ConsoleApi> console;
 };
 
 }  // namespace cre

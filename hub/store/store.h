@@ -220,9 +220,12 @@ class Store {
 
   // A case, for `reader_agency_id`: NoSuchCase if there is no such case or
   // the reader is not involved with it. Messages are those the reader sent
-  // or received, oldest first.
+  // or received, oldest first. The read is journalled (CASE_READ), with
+  // `reader_staff_id` when a member of staff read it through the console
+  // ("" for an agency's own system).
   virtual absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
-                                                       const std::string& reader_agency_id) = 0;
+                                                       const std::string& reader_agency_id,
+                                                       const std::string& reader_staff_id) = 0;
 
   // --- Delivery -----------------------------------------------------------
   //

@@ -27,6 +27,13 @@
 #include "pathway/in_words.h"
 #include "store/mysql/migrations.h"
 #include "store/mysql/mysql_store.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "common/files.h"
+#include "google/protobuf/util/time_util.h"
+#include "staff/password_hash.h"
+#include "staff/totp.h"
 #ifdef CRE_HUBCTL_WITH_PATHWAY
 #include "pathway/cli.h"
 #endif
@@ -257,6 +264,129 @@ int AuditSeal(const Invocation& inv) {
   return kExitOk;
 }
 
+
+// --- staff: the people who sign in to the console -------------------------
+
+// "cpm", "team-manager", "hub_operator", or the enum's own name.
+bool ParseStaffRole(const std::string& word, cre::v1::StaffRole* role) {
+  std::string name = absl::AsciiStrToUpper(absl::StrReplaceAll(word, {{"-", "_"}}));
+  if (!absl::StartsWith(name, "STAFF_ROLE_")) name = "STAFF_ROLE_" + name;
+  return cre::v1::StaffRole_Parse(name, role) && *role != cre::v1::STAFF_ROLE_UNSPECIFIED;
+}
+
+// The new password: the first line of --password-file, or of stdin.
+absl::StatusOr<std::string> ReadNewPassword(const Invocation& inv) {
+  std::string text;
+  if (inv.Has("--password-file")) {
+    absl::StatusOr<std::string> read = cre::ReadSecretFile(inv.Get("--password-file"));
+    if (!read.ok()) return absl::Status(read.status().code(), "--password-file: " + std::string(read.status().message()));
+    text = *std::move(read);
+  } else {
+    std::getline(std::cin, text);
+  }
+  const size_t end = text.find_first_of("\r\n");
+  if (end != std::string::npos) text.resize(end);
+  return text;
+}
+
+cre::v1::AuditRecord OperatorRecord(const std::string& what, const std::string& username) {
+  cre::v1::AuditRecord record;
+  record.set_kind(cre::v1::AUDIT_EVENT_KIND_STAFF_CHANGED);
+  *record.mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+  record.set_actor_agency_id("operator");
+  record.set_method("hubctl staff " + what);
+  record.set_staff_id(username);
+  record.set_detail(what);
+  return record;
+}
+
+// How a member of staff enrols their second factor.
+void PrintTotp(const std::string& username, const std::string& secret) {
+  std::cout << "second factor for " << username << ": add this key to an authenticator app\n"
+            << "  key: " << cre::staff::Base32Secret(secret) << "\n"
+            << "  uri: " << cre::staff::OtpauthUri("CRE hub", username, secret) << "\n";
+}
+
+int StaffAdd(const Invocation& inv) {
+  cre::v1::StaffMember member;
+  member.set_username(inv.Get("--username"));
+  member.set_agency_id(inv.Get("--agency"));
+  member.set_display_name(inv.Get("--display-name"));
+  cre::v1::StaffRole role;
+  if (!ParseStaffRole(inv.Get("--role"), &role)) {
+    return UsageError(inv, "--role: not a staff role: " + inv.Get("--role") +
+                               " (cpm, team-manager, social-worker, iro, hub-operator, data-protection-officer)");
+  }
+  member.set_role(role);
+  absl::StatusOr<std::string> password = ReadNewPassword(inv);
+  if (!password.ok()) return Fail(password.status());
+  if (absl::Status strong = cre::staff::CheckNewPassword(*password, member.username()); !strong.ok()) {
+    return Fail(strong);
+  }
+  absl::StatusOr<std::string> hash = cre::staff::HashPassword(*password);
+  if (!hash.ok()) return Fail(hash.status());
+  const std::string secret = cre::staff::NewTotpSecret();
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  absl::Status added = (*store)->AddStaff(member, *hash, secret, absl::Now(), OperatorRecord("add", member.username()));
+  if (!added.ok()) return Fail(added);
+  std::cout << "added " << member.username() << " (" << cre::v1::StaffRole_Name(role) << ", " << member.agency_id()
+            << ")\n";
+  PrintTotp(member.username(), secret);
+  return kExitOk;
+}
+
+int StaffList(const Invocation& inv) {
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  absl::StatusOr<std::vector<cre::v1::StaffMember>> staff = (*store)->ListStaff();
+  if (!staff.ok()) return Fail(staff.status());
+  std::cout << "username\tagency\trole\tdisabled\tdisplay_name\n";
+  for (const cre::v1::StaffMember& m : *staff) {
+    std::cout << m.username() << "\t" << m.agency_id() << "\t" << cre::v1::StaffRole_Name(m.role()) << "\t"
+              << (m.disabled() ? "yes" : "no") << "\t" << m.display_name() << "\n";
+  }
+  return kExitOk;
+}
+
+int StaffDisable(const Invocation& inv) {
+  const std::string& username = inv.operands[0];
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  const bool enable = inv.command->subcommand == std::string("enable");
+  absl::Status changed =
+      (*store)->SetStaffDisabled(username, !enable, absl::Now(), OperatorRecord(enable ? "enable" : "disable", username));
+  if (!changed.ok()) return Fail(changed);
+  std::cout << (enable ? "enabled " : "disabled ") << username << (enable ? "\n" : "; their sessions are ended\n");
+  return kExitOk;
+}
+
+int StaffResetPassword(const Invocation& inv) {
+  const std::string& username = inv.operands[0];
+  absl::StatusOr<std::string> password = ReadNewPassword(inv);
+  if (!password.ok()) return Fail(password.status());
+  if (absl::Status strong = cre::staff::CheckNewPassword(*password, username); !strong.ok()) return Fail(strong);
+  absl::StatusOr<std::string> hash = cre::staff::HashPassword(*password);
+  if (!hash.ok()) return Fail(hash.status());
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  absl::Status reset = (*store)->ResetStaffPassword(username, *hash, OperatorRecord("reset-password", username));
+  if (!reset.ok()) return Fail(reset);
+  std::cout << "new password set for " << username << "; failed sign-ins cleared, sessions ended\n";
+  return kExitOk;
+}
+
+int StaffResetTotp(const Invocation& inv) {
+  const std::string& username = inv.operands[0];
+  const std::string secret = cre::staff::NewTotpSecret();
+  absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
+  if (!store.ok()) return Fail(store.status());
+  absl::Status reset = (*store)->ResetStaffTotp(username, secret, OperatorRecord("reset-totp", username));
+  if (!reset.ok()) return Fail(reset);
+  PrintTotp(username, secret);
+  return kExitOk;
+}
+
 #ifdef CRE_HUBCTL_WITH_PATHWAY
 // The pathway library parses its own words again (it is also called
 // directly); hubctl has already checked them against the table.
@@ -307,6 +437,30 @@ const std::vector<Command>& Commands() {
       {"audit", "seal", "--config FILE",
        "Seals the journalled audit records into the chain, for when no hub is running.",
        {kConfig}, "", 0, 0, AuditSeal},
+      {"staff", "add",
+       "--config FILE --username NAME --agency ID --role ROLE --display-name TEXT [--password-file FILE]",
+       "Adds a member of staff who may sign in to the console, with a password (the first line of "
+       "--password-file, or of stdin) and a new second factor, whose key it prints.",
+       {kConfig,
+        {"--username", "NAME", true, "their sign-in name, e.g. a.khan"},
+        {"--agency", "ID", true, "the agency of the registry they act for"},
+        {"--role", "ROLE", true, "cpm, team-manager, social-worker, iro, hub-operator or data-protection-officer"},
+        {"--display-name", "TEXT", true, "their name as the console shows it"},
+        {"--password-file", "FILE", false, "read the password from this file (mode 600) instead of stdin"}},
+       "", 0, 0, StaffAdd},
+      {"staff", "list", "--config FILE", "Lists the members of staff, their agency, role and whether disabled.",
+       {kConfig}, "", 0, 0, StaffList},
+      {"staff", "disable", "--config FILE USERNAME",
+       "Stops a member of staff signing in, and ends their sessions.", {kConfig}, "USERNAME", 1, 1, StaffDisable},
+      {"staff", "enable", "--config FILE USERNAME", "Lets a disabled member of staff sign in again.", {kConfig},
+       "USERNAME", 1, 1, StaffDisable},
+      {"staff", "reset-password", "--config FILE USERNAME [--password-file FILE]",
+       "Sets a new password (from --password-file or stdin), lifts a lock-out and ends their sessions.",
+       {kConfig, {"--password-file", "FILE", false, "read the password from this file instead of stdin"}},
+       "USERNAME", 1, 1, StaffResetPassword},
+      {"staff", "reset-totp", "--config FILE USERNAME",
+       "Gives a member of staff a new second-factor key, prints it, and ends their sessions.", {kConfig},
+       "USERNAME", 1, 1, StaffResetTotp},
 #ifdef CRE_HUBCTL_WITH_PATHWAY
       {"pathway", "evaluate",
        "--case FILE.json [--at INSTANT] [--policy FILE] [--holidays FILE] [--authority ONS_CODE]",
@@ -422,13 +576,13 @@ int Run(const Command& c, const std::vector<std::string>& words) {
       return UsageError(c.Words(), absl::StrCat(name, " needs a value (", flag->value, ")"));
     }
   }
-  if (static_cast<int>(inv.operands.size()) < c.min_operands) {
-    return UsageError(c.Words(), absl::StrCat("\"", c.Words(), "\" needs ", c.operands));
-  }
   for (const Flag& f : c.flags) {
     if (f.required && !inv.Has(f.name)) {
       return UsageError(c.Words(), absl::StrCat("missing ", f.name, " ", f.value, " for \"", c.Words(), "\""));
     }
+  }
+  if (static_cast<int>(inv.operands.size()) < c.min_operands) {
+    return UsageError(c.Words(), absl::StrCat("\"", c.Words(), "\" needs ", c.operands));
   }
   return c.handler(inv);
 }

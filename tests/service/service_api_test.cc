@@ -75,7 +75,7 @@ class ServiceApiTest : public ::testing::Test {
   CallContext As(const std::string& agency_id) {
     const v1::Agency* agency = registry_->FindById(agency_id);
     EXPECT_NE(agency, nullptr) << agency_id;
-    return CallContext{agency == nullptr ? v1::Agency() : *agency, "test"};
+    return CallContext{agency == nullptr ? v1::Agency() : *agency, "test", ""};
   }
 
   // Calls `method` as `agency_id` with `request_text` (its request in text

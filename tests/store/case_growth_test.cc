@@ -132,7 +132,7 @@ class CaseGrowthTest : public ::testing::Test {
   }
 
   v1::CaseFile Read(const std::string& case_id) {
-    absl::StatusOr<v1::GetCaseResponse> read = store_.ReadCase(case_id, "school");
+    absl::StatusOr<v1::GetCaseResponse> read = store_.ReadCase(case_id, "school", "");
     EXPECT_TRUE(read.ok()) << read.status();
     return read.ok() ? read->case_file() : v1::CaseFile();
   }

@@ -360,7 +360,7 @@ TEST_P(StoreConformanceTest, AnUnknownCaseIsNoSuchCaseAndNothingIsWritten) {
       });
   EXPECT_EQ(accepted.status(), NoSuchCase(unknown));
   EXPECT_FALSE(routed);
-  EXPECT_EQ(store().ReadCase(unknown, "sender").status(), NoSuchCase(unknown));
+  EXPECT_EQ(store().ReadCase(unknown, "sender", "").status(), NoSuchCase(unknown));
   EXPECT_THAT(Claim("stream", 10, DeliveryPolicy()), IsEmpty());
   // The key was not used up.
   s.case_id.clear();
@@ -402,7 +402,7 @@ TEST_P(StoreConformanceTest, ACaseIsReadByTheAgenciesInvolvedOnly) {
   ASSERT_TRUE(second.ok());
 
   for (const char* reader : {"sender", "pru"}) {
-    absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, reader);
+    absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, reader, "");
     ASSERT_TRUE(read.ok()) << reader << ": " << read.status();
     EXPECT_EQ(read->case_id(), case_id);
     EXPECT_EQ(read->child_details().family_name(), "Example");
@@ -411,7 +411,7 @@ TEST_P(StoreConformanceTest, ACaseIsReadByTheAgenciesInvolvedOnly) {
     EXPECT_EQ(read->messages(0).message_id(), opened->receipt.message_id());  // oldest first
     EXPECT_EQ(read->messages(1).message_id(), second->receipt.message_id());
   }
-  EXPECT_EQ(store().ReadCase(case_id, "outsider").status(), NoSuchCase(case_id));
+  EXPECT_EQ(store().ReadCase(case_id, "outsider", "").status(), NoSuchCase(case_id));
 }
 
 // A response: the route is given the message it answers, as the responder
@@ -463,7 +463,7 @@ TEST_P(StoreConformanceTest, AResponseIsRoutedWithTheMessageItAnswersAndGoesOnTh
   EXPECT_EQ(answer.sender_agency_id(), "pru");
   EXPECT_EQ(answer.in_reply_to(), report_id);
   EXPECT_EQ(answer.case_id(), case_id);
-  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender", "");
   ASSERT_TRUE(read.ok()) << read.status();
   ASSERT_THAT(read->messages(), SizeIs(2));
   EXPECT_EQ(read->messages(1).message_id(), response->receipt.message_id());
@@ -517,11 +517,11 @@ TEST_P(StoreConformanceTest, AResponseToAMessageNeverDeliveredToTheResponderIsNo
     ASSERT_TRUE(due.ok()) << due.status();
     EXPECT_THAT(*due, IsEmpty()) << agency;
   }
-  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender", "");
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_THAT(read->messages(), SizeIs(1));
   EXPECT_THAT(read->involved_agency_ids(), UnorderedElementsAre("sender", "pru"));
-  EXPECT_EQ(store().ReadCase(case_id, "outsider").status(), NoSuchCase(case_id));
+  EXPECT_EQ(store().ReadCase(case_id, "outsider", "").status(), NoSuchCase(case_id));
 
   // Another request under each refused key is accepted, not ALREADY_EXISTS.
   for (const auto& [responder, in_reply_to] : refused) {
@@ -600,7 +600,7 @@ TEST_P(StoreConformanceTest, AFollowUpIsSentOncePerTriggerAndCase) {
   const std::vector<std::pair<std::string, std::string>> events = {{a, sent.message_id()},
                                                                    {b, b1->receipt.hub_actions(0).message_id()}};
   for (const auto& [case_id, alert_id] : events) {
-    absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+    absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender", "");
     ASSERT_TRUE(read.ok()) << read.status();
     std::vector<std::string> notified;
     for (const v1::CaseEvent& event : read->case_file().events()) {
@@ -685,7 +685,7 @@ TEST_P(StoreConformanceTest, ACallerCannotTakeACasePastItsEntryLimitButTheHubsOw
   EXPECT_THAT(refused.status().message(), HasSubstr("case_id"));
   EXPECT_THAT(refused.status().message(), HasSubstr(limit));
   EXPECT_EQ(*store().UnsealedAuditCount(), *journalled);
-  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender");
+  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender", "");
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_THAT(read->case_file().risk_assessments(), IsEmpty());
   EXPECT_THAT(read->case_file().events(), SizeIs(kMaxCaseEntries));
@@ -706,7 +706,7 @@ TEST_P(StoreConformanceTest, ACallerCannotTakeACasePastItsEntryLimitButTheHubsOw
       });
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   EXPECT_THAT(accepted->receipt.hub_actions(), SizeIs(1));
-  read = store().ReadCase(case_id, "sender");
+  read = store().ReadCase(case_id, "sender", "");
   ASSERT_TRUE(read.ok()) << read.status();
   const auto& events = read->case_file().events();
   ASSERT_THAT(events, SizeIs(kMaxCaseEntries + 2));

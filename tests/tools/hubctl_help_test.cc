@@ -198,11 +198,19 @@ TEST(HubctlHelpTest, MissingRequiredFlagIsNamed) {
   int checked = 0;
   for (const std::string& words : Commands()) {
     const std::vector<std::string> lines = absl::StrSplit(Hubctl(words + " --help").out, '\n');
+    std::vector<std::string> required;
     for (const std::string& line : lines) {
       if (!absl::StartsWith(line, "  --") || !absl::EndsWith(line, "(required)")) continue;
-      const std::string flag = line.substr(2, line.find(' ', 2) - 2);
+      required.push_back(line.substr(2, line.find(' ', 2) - 2));
+    }
+    for (const std::string& flag : required) {
       SCOPED_TRACE(words + " " + flag);
-      const Result r = Hubctl(words);
+      // Every other required flag given (each takes a value), this one not.
+      std::string others;
+      for (const std::string& other : required) {
+        if (other != flag) absl::StrAppend(&others, " ", other, " x");
+      }
+      const Result r = Hubctl(words + others);
       EXPECT_EQ(r.code, 2);
       EXPECT_THAT(r.out, IsEmpty());
       EXPECT_THAT(r.err, HasSubstr("missing " + flag));

@@ -76,6 +76,61 @@ TEST(HubctlTest, ListsAndRequeuesDeadDeliveries) {
   EXPECT_EQ(std::count(empty.output.begin(), empty.output.end(), '\n'), 1) << empty.output;
 }
 
+// An operator adds a member of staff, who gets a second-factor key to
+// enrol; a weak password is refused naming the rule; disabling, resetting
+// and listing work on the real store.
+TEST(HubctlTest, StaffAreAddedListedDisabledAndReset) {
+  testing::TestDatabase db;
+  const v1::HubConfig hub_config = testing::TestHubConfig(db);
+  const std::string config = testing::WriteHubConfigFile(hub_config, "staff.textproto");
+  mysql::MysqlStore store(db.settings(), 2, testing::TestCipher());
+  ASSERT_TRUE(store.SyncAgencies({hub_config.agency_registry().agencies().begin(),
+                                  hub_config.agency_registry().agencies().end()})
+                  .ok());
+  const std::string password_file = ::testing::TempDir() + "staff-password";
+  {
+    std::FILE* f = std::fopen(password_file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("correct horse battery staple\n", f);
+    std::fclose(f);
+  }
+  const std::string add = "staff add --config " + config +
+                          " --username a.khan --agency derby-cpm --role cpm --display-name Aisha"
+                          " --password-file " + password_file;
+  testing::HubctlRun added = testing::RunHubctl(add);
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_THAT(added.output, HasSubstr("added a.khan (STAFF_ROLE_CPM, derby-cpm)"));
+  EXPECT_THAT(added.output, ::testing::ContainsRegex("key: [A-Z2-7]{32}\n"));
+  EXPECT_THAT(added.output, HasSubstr("uri: otpauth://totp/"));
+  EXPECT_EQ(testing::RunHubctl(add).exit_code, 1) << "the username is taken";
+
+  testing::HubctlRun weak = testing::RunHubctl(
+      "staff add --config " + config + " --username b.lee --agency derby-cpm --role cpm --display-name B"
+      " --password-file /dev/null");
+  EXPECT_EQ(weak.exit_code, 1);
+  EXPECT_THAT(weak.output, HasSubstr("password"));
+  testing::HubctlRun bad_role = testing::RunHubctl(
+      "staff add --config " + config + " --username b.lee --agency derby-cpm --role captain --display-name B");
+  EXPECT_EQ(bad_role.exit_code, 2);
+  EXPECT_THAT(bad_role.output, HasSubstr("--role: not a staff role: captain"));
+
+  testing::HubctlRun disabled = testing::RunHubctl("staff disable --config " + config + " a.khan");
+  EXPECT_EQ(disabled.exit_code, 0) << disabled.output;
+  testing::HubctlRun listed = testing::RunHubctl("staff list --config " + config);
+  EXPECT_THAT(listed.output, HasSubstr("a.khan\tderby-cpm\tSTAFF_ROLE_CPM\tyes\tAisha\n"));
+  EXPECT_EQ(testing::RunHubctl("staff enable --config " + config + " a.khan").exit_code, 0);
+
+  const std::string old_secret = store.FindStaff("a.khan")->totp_secret;
+  testing::HubctlRun totp = testing::RunHubctl("staff reset-totp --config " + config + " a.khan");
+  EXPECT_EQ(totp.exit_code, 0) << totp.output;
+  EXPECT_NE(store.FindStaff("a.khan")->totp_secret, old_secret);
+  testing::HubctlRun reset =
+      testing::RunHubctl("staff reset-password --config " + config + " a.khan --password-file " + password_file);
+  EXPECT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_EQ(testing::RunHubctl("staff disable --config " + config + " nobody").exit_code, 1);
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM audit_journal") != "0", true) << "each change journalled";
+}
+
 TEST(HubctlTest, BadUsageAndBadConfigSayWhatIsWrong) {
   testing::HubctlRun no_command = testing::RunHubctl("");
   EXPECT_EQ(no_command.exit_code, 2);

@@ -30,7 +30,8 @@
 namespace cre::mysql {
 
 absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case_id,
-                                                         const std::string& reader_agency_id) {
+                                                         const std::string& reader_agency_id,
+                                                         const std::string& reader_staff_id) {
   v1::GetCaseResponse response;
   absl::Status status = RunTransaction(pool_, "read case", [&](sql::Connection& c) -> absl::Status {
     response.Clear();
@@ -76,6 +77,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     v1::AuditRecord read = AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, reader_agency_id, absl::Now());
     read.set_method("GetCase");
     read.set_case_id(case_id);
+    read.set_staff_id(reader_staff_id);
     return AppendAudit(c, {read});
   });
   if (!status.ok()) return status;

@@ -45,8 +45,8 @@ class MysqlStore : public Store {
   absl::StatusOr<Accepted> Accept(const Submission& submission, const RouteFn& route) override;
   std::vector<absl::StatusOr<Accepted>> AcceptAll(const std::vector<SubmissionAndRoute>& batch) override;
   // mysql_case_read.cc
-  absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id,
-                                               const std::string& reader_agency_id) override;
+  absl::StatusOr<v1::GetCaseResponse> ReadCase(const std::string& case_id, const std::string& reader_agency_id,
+                                               const std::string& reader_staff_id) override;
 
   // mysql_delivery.cc
   absl::StatusOr<std::vector<v1::RoutedMessage>> ClaimDeliveries(

@@ -1,0 +1,278 @@
+#include "service/console_api.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "crypto/field_cipher.h"
+#include "google/protobuf/util/time_util.h"
+#include "openssl/rand.h"
+#include "openssl/sha.h"
+#include "staff/password_hash.h"
+#include "staff/sign_in_policy.h"
+#include "staff/totp.h"
+
+namespace cre {
+namespace {
+
+// Session tokens: 256 random bits, base64url without padding (43 characters).
+constexpr size_t kTokenBytes = 32;
+constexpr size_t kTokenLength = 43;
+// A session's last-seen time is written at most this often: enough for an
+// idle expiry counted in minutes, and 50 staff refreshing a page every 10
+// seconds cost the database a write a second instead of five.
+constexpr absl::Duration kTouchInterval = absl::Minutes(1);
+// Sign-ins from one client address, in this process: a burst of 10, then
+// one every 6 seconds. A guesser spreading over accounts meets this; one
+// hammering an account meets its back-off and lock-out first.
+constexpr double kPeerSignInsPerSecond = 1.0 / 6;
+constexpr double kPeerSignInBurst = 10;
+// Addresses remembered at most; the map is emptied when it is full (an
+// attacker cycling addresses gains a fresh burst, never memory).
+constexpr size_t kMaxPeers = 10000;
+
+constexpr char kWrong[] = "the username, password or code is wrong";
+
+std::string RawSha256(absl::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+std::string NewSessionToken() {
+  unsigned char bytes[kTokenBytes];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no randomness: no safe session
+  std::string token;
+  absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes), &token);
+  return token;
+}
+
+bool IsTokenShaped(absl::string_view token) {
+  if (token.size() != kTokenLength) return false;
+  for (char c : token) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+absl::Status CheckSignInRequest(const v1::SignInRequest& request) {
+  if (request.username().empty()) return absl::InvalidArgumentError("username: required");
+  if (request.username().size() > 64) return absl::InvalidArgumentError("username: at most 64 bytes");
+  for (char c : request.username()) {
+    if (c <= ' ' || c > '~') return absl::InvalidArgumentError("username: printable ASCII without spaces");
+  }
+  if (request.password().empty()) return absl::InvalidArgumentError("password: required");
+  if (request.password().size() > staff::kMaxPasswordBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("password: at most ", staff::kMaxPasswordBytes, " bytes"));
+  }
+  if (request.code().empty()) return absl::InvalidArgumentError("code: required");
+  if (request.code().size() > 16) return absl::InvalidArgumentError("code: at most 16 characters");
+  return absl::OkStatus();
+}
+
+v1::AuditRecord StaffRecord(v1::AuditEventKind kind, const v1::StaffMember& staff, absl::Time at,
+                            absl::string_view detail = "") {
+  v1::AuditRecord record;
+  record.set_kind(kind);
+  *record.mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(at));
+  record.set_actor_agency_id(staff.agency_id());
+  record.set_staff_id(staff.username());
+  record.set_method("console");
+  record.set_detail(std::string(detail));
+  return record;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ConsoleApi>> ConsoleApi::Create(const v1::HubConfig& config,
+                                                                std::shared_ptr<const AgencyRegistry> registry,
+                                                                std::shared_ptr<Store> store, const Clock& clock,
+                                                                AuditSink audit) {
+  absl::StatusOr<crypto::KeyRing> ring = crypto::KeyRing::Load(config.field_key_file());
+  if (!ring.ok()) {
+    return absl::Status(ring.status().code(), absl::StrCat("field_key_file: ", ring.status().message()));
+  }
+  absl::StatusOr<crypto::TokenSigner> csrf = crypto::TokenSigner::Create(*ring, kCsrfPurpose);
+  if (!csrf.ok()) return csrf.status();
+  absl::StatusOr<std::string> dummy = staff::HashPassword("no one's password, for unknown usernames");
+  if (!dummy.ok()) return dummy.status();
+  return std::unique_ptr<ConsoleApi>(new ConsoleApi(
+      std::move(registry), std::move(store), *std::move(csrf), clock,
+      absl::Minutes(config.console().session_idle_minutes()),
+      absl::Minutes(config.console().session_absolute_minutes()), std::move(audit), *std::move(dummy)));
+}
+
+ConsoleApi::ConsoleApi(std::shared_ptr<const AgencyRegistry> registry, std::shared_ptr<Store> store,
+                       crypto::TokenSigner csrf_tokens, const Clock& clock, absl::Duration idle,
+                       absl::Duration absolute, AuditSink audit, std::string dummy_hash)
+    : registry_(std::move(registry)),
+      store_(std::move(store)),
+      csrf_tokens_(std::move(csrf_tokens)),
+      clock_(clock),
+      idle_(idle),
+      absolute_(absolute),
+      audit_(std::move(audit)),
+      dummy_hash_(std::move(dummy_hash)) {}
+
+absl::Status ConsoleApi::AdmitPeer(const std::string& peer) {
+  // Buckets count real seconds, whatever the hub's clock says.
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&peers_mu_);
+  if (peers_.size() >= kMaxPeers && !peers_.contains(peer)) peers_.clear();
+  auto [it, added] = peers_.try_emplace(peer, kPeerSignInsPerSecond, kPeerSignInBurst, now);
+  absl::Duration wait;
+  if (it->second.TryTake(now, &wait)) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "too many sign-ins from this address; retry after ", absl::FormatDuration(absl::Ceil(wait, absl::Seconds(1)))));
+}
+
+absl::Status ConsoleApi::Refuse(const std::string& username, const std::string& peer, absl::string_view why) {
+  v1::AuditRecord record;
+  record.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED);
+  *record.mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+  record.set_staff_id(username);
+  record.set_method("console");
+  record.set_detail(absl::StrCat(why, " (peer ", peer, ")"));
+  if (audit_) audit_(std::move(record));
+  return absl::UnauthenticatedError(kWrong);
+}
+
+void ConsoleApi::SignIn(const v1::SignInRequest& request, const std::string& peer,
+                        std::function<void(absl::StatusOr<SignedIn>)> done) {
+  if (absl::Status admitted = AdmitPeer(peer); !admitted.ok()) return done(admitted);
+  if (absl::Status valid = CheckSignInRequest(request); !valid.ok()) return done(valid);
+  executor_.Submit([this, request, peer, done = std::move(done)] { done(SignInNow(request, peer)); });
+}
+
+absl::StatusOr<SignedIn> ConsoleApi::SignInNow(const v1::SignInRequest& request, const std::string& peer) {
+  const absl::Time now = clock_.Now();
+  absl::StatusOr<StaffAccount> account = store_->FindStaff(request.username());
+  if (account.status().code() == absl::StatusCode::kNotFound) {
+    staff::VerifyPassword(dummy_hash_, request.password());
+    // The typed name is not recorded: it may be a password typed in the
+    // wrong box.
+    return Refuse("", peer, "an unknown username");
+  }
+  if (!account.ok()) return account.status();
+
+  const staff::SignInHistory history{account->failed_attempts, account->last_failure, account->locked_until};
+  if (absl::Status may = staff::MayTry(history, now); !may.ok()) {
+    Refuse(request.username(), peer, may.message()).IgnoreError();
+    return may;
+  }
+  const bool password_right = staff::VerifyPassword(account->password_hash, request.password());
+  absl::StatusOr<int64_t> step =
+      staff::VerifyTotp(account->totp_secret, request.code(), now, account->totp_last_step);
+  if (!password_right || !step.ok() || account->member.disabled()) {
+    const staff::SignInHistory after = staff::AfterFailure(history, now);
+    const std::string why = account->member.disabled() ? "a disabled account"
+                            : !password_right         ? "a wrong password"
+                                                      : "a wrong or used code";
+    v1::AuditRecord failed = StaffRecord(v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED, account->member, now,
+                                         absl::StrCat(why, " (peer ", peer, ")"));
+    absl::StatusOr<int> recorded = store_->RecordSignInFailure(
+        request.username(), now, after.locked_until == history.locked_until ? absl::InfinitePast() : after.locked_until,
+        failed);
+    if (!recorded.ok()) return recorded.status();
+    return absl::UnauthenticatedError(kWrong);
+  }
+
+  SignedIn signed_in;
+  signed_in.session_token = NewSessionToken();
+  const std::string key = RawSha256(signed_in.session_token);
+  const absl::Time expires_at = now + absolute_;
+  absl::Status started = store_->StartSession(
+      request.username(), *step, key, now, expires_at,
+      StaffRecord(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_IN, account->member, now, absl::StrCat("peer ", peer)));
+  // Another sign-in took this code first, in this process or another.
+  if (started.code() == absl::StatusCode::kFailedPrecondition) return Refuse(request.username(), peer, "a used code");
+  if (!started.ok()) return started;
+
+  const v1::Agency* agency = registry_->FindById(account->member.agency_id());
+  StaffCall staff{CallContext{agency == nullptr ? v1::Agency() : *agency, peer, request.username()},
+                  account->member, key, expires_at};
+  absl::StatusOr<v1::SessionResponse> session = Session(staff);
+  if (!session.ok()) return session.status();
+  signed_in.session = *std::move(session);
+  signed_in.cookie_max_age = absolute_;
+  return signed_in;
+}
+
+void ConsoleApi::Authenticate(const std::string& session_token, const std::string& peer,
+                              std::function<void(absl::StatusOr<StaffCall>)> done) {
+  if (!IsTokenShaped(session_token)) return done(absl::UnauthenticatedError("sign in"));
+  executor_.Submit([this, session_token, peer, done = std::move(done)] {
+    done(AuthenticateNow(session_token, peer));
+  });
+}
+
+absl::StatusOr<StaffCall> ConsoleApi::AuthenticateNow(const std::string& session_token, const std::string& peer) {
+  const absl::Time now = clock_.Now();
+  const std::string key = RawSha256(session_token);
+  absl::StatusOr<StaffSession> session = store_->FindSession(key);
+  if (session.status().code() == absl::StatusCode::kNotFound) {
+    return absl::UnauthenticatedError("the session has ended; sign in again");
+  }
+  if (!session.ok()) return session.status();
+  const char* ended = nullptr;
+  if (now >= session->expires_at) ended = "the session reached its absolute expiry";
+  else if (now - session->last_seen_at >= idle_) ended = "the session was idle too long";
+  else if (session->member.disabled()) ended = "the account is disabled";
+  const v1::Agency* agency = registry_->FindById(session->member.agency_id());
+  if (ended == nullptr && agency == nullptr) ended = "the agency is no longer registered";
+  if (ended != nullptr) {
+    absl::Status end = store_->EndSession(
+        key, StaffRecord(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_OUT, session->member, now, ended));
+    if (!end.ok()) return end;
+    return absl::UnauthenticatedError("the session has ended; sign in again");
+  }
+  if (now - session->last_seen_at >= kTouchInterval) {
+    if (absl::Status touched = store_->TouchSession(key, now); !touched.ok()) return touched;
+  }
+  return StaffCall{CallContext{*agency, peer, session->member.username()}, session->member, key,
+                   session->expires_at};
+}
+
+absl::StatusOr<v1::SessionResponse> ConsoleApi::Session(const StaffCall& staff) const {
+  v1::SessionResponse response;
+  *response.mutable_staff() = staff.staff;
+  response.set_agency_display_name(staff.call.caller.display_name());
+  const std::string bound = absl::BytesToHexString(staff.session_key);
+  absl::StatusOr<std::string> csrf = csrf_tokens_.Sign({bound}, "csrf");
+  if (!csrf.ok()) return csrf.status();
+  response.set_csrf_token(*std::move(csrf));
+  *response.mutable_expires_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(staff.expires_at));
+  return response;
+}
+
+absl::Status ConsoleApi::CheckCsrf(const StaffCall& staff, absl::string_view csrf_token) const {
+  const std::string bound = absl::BytesToHexString(staff.session_key);
+  absl::optional<std::string> verified = csrf_tokens_.Verify({bound}, csrf_token);
+  if (verified.has_value() && *verified == "csrf") return absl::OkStatus();
+  return absl::PermissionDeniedError("X-CSRF-Token: not this session's; reload the page");
+}
+
+absl::Status ConsoleApi::MayOpen(const StaffCall& staff, ConsolePage page) const {
+  absl::Status allowed = cre::MayOpen(staff.staff, page);
+  if (!allowed.ok() && audit_) {
+    v1::CallRecord record;
+    record.set_agency(staff.call.caller.id());
+    record.set_method(absl::StrCat("console: ", ConsolePageName(page)));
+    record.set_code(absl::StatusCodeToString(allowed.code()));
+    record.set_detail(std::string(allowed.message()));
+    AuditRefusal(record, audit_, staff.staff.username());
+  }
+  return allowed;
+}
+
+void ConsoleApi::SignOut(const StaffCall& staff, Done done) {
+  executor_.Submit([this, staff, done = std::move(done)] {
+    done(store_->EndSession(staff.session_key, StaffRecord(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_OUT, staff.staff,
+                                                           clock_.Now(), "signed out")));
+  });
+}
+
+}  // namespace cre
