@@ -1,0 +1,232 @@
+// Staff sign-in and sessions through the console API, on a real MariaDB
+// store and a fake clock: a password and a TOTP code open a session, every
+// wrong attempt gets the same words and is recorded, a code is good once,
+// a session ends when idle or old, and the CSRF token is the session's.
+#include "service/console_api.h"
+
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "staff/password_hash.h"
+#include "staff/totp.h"
+#include "store/mysql/mysql_store.h"
+#include "support/fake_clock.h"
+#include "support/test_database.h"
+#include "support/test_environment.h"
+#include "support/test_hub.h"
+
+namespace cre {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPassword[] = "correct horse battery staple";
+constexpr char kWrong[] = "the username, password or code is wrong";
+
+class ConsoleApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = testing::TestHubConfig(db_);
+    config_.mutable_console()->set_session_idle_minutes(30);
+    config_.mutable_console()->set_session_absolute_minutes(12 * 60);
+    absl::StatusOr<AgencyRegistry> registry = AgencyRegistry::Create(config_.agency_registry());
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = std::make_shared<const AgencyRegistry>(*std::move(registry));
+    store_ = std::make_shared<mysql::MysqlStore>(db_.settings(), 4, testing::TestCipher());
+    ASSERT_TRUE(store_->SyncAgencies(registry_->agencies()).ok());
+    absl::StatusOr<std::unique_ptr<ConsoleApi>> api =
+        ConsoleApi::Create(config_, registry_, store_, clock_, [this](v1::AuditRecord record) {
+          absl::MutexLock lock(&mu_);
+          audit_.push_back(std::move(record));
+        });
+    ASSERT_TRUE(api.ok()) << api.status();
+    api_ = *std::move(api);
+    AddStaff("a.khan", "derby-cpm", v1::STAFF_ROLE_CPM);
+  }
+
+  void AddStaff(const std::string& username, const std::string& agency, v1::StaffRole role) {
+    v1::StaffMember member;
+    member.set_username(username);
+    member.set_display_name("Staff " + username);
+    member.set_agency_id(agency);
+    member.set_role(role);
+    secrets_[username] = staff::NewTotpSecret();
+    ASSERT_TRUE(store_->AddStaff(member, *staff::HashPassword(kPassword), secrets_[username], clock_.Now(),
+                                 v1::AuditRecord())
+                    .ok());
+  }
+
+  std::string CodeNow(const std::string& username) { return staff::TotpCode(secrets_[username], clock_.Now()); }
+
+  absl::StatusOr<SignedIn> SignIn(const std::string& username, const std::string& password, const std::string& code,
+                                  const std::string& peer = "ipv4:127.0.0.1:1") {
+    v1::SignInRequest request;
+    request.set_username(username);
+    request.set_password(password);
+    request.set_code(code);
+    std::promise<absl::StatusOr<SignedIn>> answered;
+    api_->SignIn(request, peer, [&answered](absl::StatusOr<SignedIn> result) { answered.set_value(std::move(result)); });
+    return answered.get_future().get();
+  }
+
+  absl::StatusOr<StaffCall> Authenticate(const std::string& token) {
+    std::promise<absl::StatusOr<StaffCall>> answered;
+    api_->Authenticate(token, "ipv4:127.0.0.1:1",
+                       [&answered](absl::StatusOr<StaffCall> result) { answered.set_value(std::move(result)); });
+    return answered.get_future().get();
+  }
+
+  std::vector<v1::AuditRecord> TakeAudit() {
+    absl::MutexLock lock(&mu_);
+    return std::move(audit_);
+  }
+
+  testing::TestDatabase db_;
+  testing::FakeClock clock_;
+  v1::HubConfig config_;
+  std::shared_ptr<const AgencyRegistry> registry_;
+  std::shared_ptr<Store> store_;
+  std::unique_ptr<ConsoleApi> api_;
+  std::map<std::string, std::string> secrets_;
+  absl::Mutex mu_;
+  std::vector<v1::AuditRecord> audit_;
+};
+
+TEST_F(ConsoleApiTest, APasswordAndACodeOpenASessionThatActsForTheAgency) {
+  absl::StatusOr<SignedIn> signed_in = SignIn("a.khan", kPassword, CodeNow("a.khan"));
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_EQ(signed_in->session_token.size(), 43u);
+  EXPECT_EQ(signed_in->cookie_max_age, absl::Hours(12));
+  EXPECT_EQ(signed_in->session.staff().username(), "a.khan");
+  EXPECT_FALSE(signed_in->session.csrf_token().empty());
+
+  absl::StatusOr<StaffCall> call = Authenticate(signed_in->session_token);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->call.caller.id(), "derby-cpm");
+  EXPECT_EQ(call->call.caller.role(), v1::CPM_SERVICE);
+  EXPECT_EQ(call->call.staff_id, "a.khan");
+  EXPECT_TRUE(api_->CheckCsrf(*call, signed_in->session.csrf_token()).ok());
+  EXPECT_EQ(api_->CheckCsrf(*call, "forged").code(), absl::StatusCode::kPermissionDenied);
+
+  // Another session's CSRF token is not this one's.
+  clock_.Advance(absl::Seconds(30));
+  absl::StatusOr<SignedIn> second = SignIn("a.khan", kPassword, CodeNow("a.khan"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(api_->CheckCsrf(*call, second->session.csrf_token()).code(), absl::StatusCode::kPermissionDenied);
+
+  EXPECT_EQ(Authenticate("not-a-token").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Authenticate(std::string(43, 'A')).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(ConsoleApiTest, EveryWrongSignInGetsTheSameWordsAndIsRecorded) {
+  const std::string code = CodeNow("a.khan");
+  for (const auto& [username, password, typed] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"nobody", kPassword, code}, {"a.khan", "wrong password!", code}, {"a.khan", kPassword, "000000"}}) {
+    absl::StatusOr<SignedIn> refused = SignIn(username, password, typed);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated) << username;
+    EXPECT_EQ(refused.status().message(), kWrong) << username;
+  }
+  const std::vector<v1::AuditRecord> records = TakeAudit();
+  ASSERT_EQ(records.size(), 1u) << "the unknown username, recorded by the API; the others in the store";
+  EXPECT_EQ(records[0].kind(), v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED);
+  EXPECT_EQ(records[0].staff_id(), "") << "a typed name that is no one's may be a password";
+  EXPECT_EQ(store_->FindStaff("a.khan")->failed_attempts, 2);
+
+  // A malformed request is named.
+  EXPECT_THAT(SignIn("", kPassword, code).status().message(), HasSubstr("username: required"));
+  EXPECT_THAT(SignIn("a.khan", "", code).status().message(), HasSubstr("password: required"));
+}
+
+TEST_F(ConsoleApiTest, ACodeIsGoodOnce) {
+  const std::string code = CodeNow("a.khan");
+  ASSERT_TRUE(SignIn("a.khan", kPassword, code).ok());
+  absl::StatusOr<SignedIn> replayed = SignIn("a.khan", kPassword, code);
+  EXPECT_EQ(replayed.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(replayed.status().message(), kWrong);
+}
+
+// From many addresses, so that the per-address limit is not what stops them.
+TEST_F(ConsoleApiTest, FailuresBackOffThenLockTheAccount) {
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(absl::Minutes(2));  // past each back-off
+    EXPECT_EQ(SignIn("a.khan", "wrong password!", CodeNow("a.khan"), absl::StrCat("ipv4:10.0.0.", i, ":1"))
+                  .status()
+                  .message(),
+              kWrong)
+        << i;
+  }
+  clock_.Advance(absl::Minutes(2));
+  absl::StatusOr<SignedIn> locked = SignIn("a.khan", kPassword, CodeNow("a.khan"), "ipv4:10.0.1.1:1");
+  EXPECT_EQ(locked.status().code(), absl::StatusCode::kFailedPrecondition) << locked.status();
+  EXPECT_THAT(locked.status().message(), HasSubstr("locked"));
+  clock_.Advance(absl::Minutes(31));
+  EXPECT_TRUE(SignIn("a.khan", kPassword, CodeNow("a.khan"), "ipv4:10.0.1.2:1").ok()) << "the lock ends by itself";
+}
+
+TEST_F(ConsoleApiTest, ASessionEndsWhenIdleOrOldAndWhenItsMemberIsDisabled) {
+  absl::StatusOr<SignedIn> idle = SignIn("a.khan", kPassword, CodeNow("a.khan"));
+  ASSERT_TRUE(idle.ok());
+  clock_.Advance(absl::Minutes(29));
+  ASSERT_TRUE(Authenticate(idle->session_token).ok()) << "29 minutes idle: still on";
+  clock_.Advance(absl::Minutes(29));
+  ASSERT_TRUE(Authenticate(idle->session_token).ok()) << "the last request counts";
+  clock_.Advance(absl::Minutes(31));
+  absl::StatusOr<StaffCall> ended = Authenticate(idle->session_token);
+  EXPECT_EQ(ended.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(ended.status().message(), HasSubstr("sign in again"));
+
+  absl::StatusOr<SignedIn> old = SignIn("a.khan", kPassword, CodeNow("a.khan"));
+  ASSERT_TRUE(old.ok()) << old.status();
+  for (int i = 0; i < 25; ++i) {  // busy all day, a request every 29 minutes
+    clock_.Advance(absl::Minutes(29));
+    if (!Authenticate(old->session_token).ok()) break;
+  }
+  EXPECT_EQ(Authenticate(old->session_token).status().code(), absl::StatusCode::kUnauthenticated)
+      << "12 hours after sign-in, whatever was done";
+
+  clock_.Advance(absl::Minutes(1));
+  absl::StatusOr<SignedIn> disabled = SignIn("a.khan", kPassword, CodeNow("a.khan"));
+  ASSERT_TRUE(disabled.ok()) << disabled.status();
+  ASSERT_TRUE(store_->SetStaffDisabled("a.khan", true, clock_.Now(), v1::AuditRecord()).ok());
+  EXPECT_EQ(Authenticate(disabled->session_token).status().code(), absl::StatusCode::kUnauthenticated);
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(SignIn("a.khan", kPassword, CodeNow("a.khan")).status().message(), kWrong);
+}
+
+TEST_F(ConsoleApiTest, AStaffRoleOpensOnlyItsPagesAndARefusalIsRecorded) {
+  AddStaff("o.ops", "derby-cpm", v1::STAFF_ROLE_HUB_OPERATOR);
+  absl::StatusOr<SignedIn> cpm = SignIn("a.khan", kPassword, CodeNow("a.khan"));
+  ASSERT_TRUE(cpm.ok());
+  absl::StatusOr<StaffCall> call = Authenticate(cpm->session_token);
+  ASSERT_TRUE(call.ok());
+  EXPECT_TRUE(api_->MayOpen(*call, ConsolePage::kDueAndOverdue).ok());
+  TakeAudit();
+  const absl::Status refused = api_->MayOpen(*call, ConsolePage::kDeliveries);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(refused.message(), HasSubstr("may not open the deliveries page"));
+  const std::vector<v1::AuditRecord> records = TakeAudit();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].kind(), v1::AUDIT_EVENT_KIND_CALL_REFUSED);
+  EXPECT_EQ(records[0].staff_id(), "a.khan");
+  EXPECT_EQ(records[0].actor_agency_id(), "derby-cpm");
+}
+
+TEST_F(ConsoleApiTest, ManyAttemptsFromOneAddressAreLimited) {
+  int limited = 0;
+  for (int i = 0; i < 12; ++i) {
+    absl::StatusOr<SignedIn> attempt = SignIn("nobody", kPassword, "123456", "ipv4:192.0.2.7:1");
+    if (attempt.status().code() == absl::StatusCode::kResourceExhausted) ++limited;
+  }
+  EXPECT_GE(limited, 1);
+  EXPECT_TRUE(SignIn("a.khan", kPassword, CodeNow("a.khan"), "ipv4:192.0.2.8:1").ok()) << "another address";
+}
+
+}  // namespace
+}  // namespace cre
