@@ -60,6 +60,25 @@ absl::StatusOr<Routing> Casework::DecideReview(const CaseView& case_view, absl::
   return routing;
 }
 
+int Casework::WorkingDaysUntil(absl::Time now, absl::CivilDay due_day) const {
+  const pathway::Calendar& calendar = engine_->calendar();
+  // Both ends on working days, so that "due Saturday" reads as due Monday.
+  auto working = [&calendar](absl::CivilDay day) {
+    return calendar.IsWorkingDay(day) ? day : calendar.AddWorkingDays(day, 1);
+  };
+  absl::CivilDay from = working(absl::ToCivilDay(now, calendar.zone()));
+  const absl::CivilDay to = working(due_day);
+  // An action is due within months: count day by day, bounded.
+  constexpr int kMaxDays = 3 * 366;
+  int n = 0;
+  if (from <= to) {
+    for (absl::CivilDay d = from; d < to && n < kMaxDays; d = calendar.AddWorkingDays(d, 1)) ++n;
+    return n;
+  }
+  for (absl::CivilDay d = from; d > to && n < kMaxDays; d = calendar.AddWorkingDays(d, -1)) ++n;
+  return -n;
+}
+
 std::string Casework::OverseenOwner(const v1::Agency& caller) {
   return caller.role() == v1::CPM_SERVICE ? "" : caller.id();
 }

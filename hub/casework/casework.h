@@ -66,6 +66,11 @@ class Casework {
   // case (""), a team what its own agency owns (its id).
   static std::string OverseenOwner(const v1::Agency& caller);
 
+  // Working days from today (local, at `now`) to `due_day`: 0 due today,
+  // 1 tomorrow or the next working day, -2 two working days overdue. A day
+  // that is not a working day counts as the working day after it.
+  int WorkingDaysUntil(absl::Time now, absl::CivilDay due_day) const;
+
   // Who is told when a review has sent alerts: the Duty CPM's service.
   std::vector<std::string> AlertedAgencies() const { return router_.OfRole(v1::CPM_SERVICE); }
 

@@ -57,6 +57,10 @@ absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::L
     summary->set_due_date(action.due_date);
     summary->set_status(action.due_at <= now ? v1::ACTION_STATUS_OVERDUE : v1::ACTION_STATUS_PENDING);
     summary->set_rule_id(action.rule_id);
+    absl::CivilDay due_day;
+    if (absl::ParseCivilTime(action.due_date, &due_day)) {
+      summary->set_working_days_left(casework_->WorkingDaysUntil(now, due_day));
+    }
   }
   response->set_next_page_token(next_page_token);
   return absl::OkStatus();

@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "absl/strings/string_view.h"
+#include "casework/casework.h"
 #include "common/clock.h"
 #include "common/executor.h"
 #include "cre/v1/oversight.pb.h"
@@ -37,8 +38,13 @@ class OversightApi {
   // `page_tokens` was made for kPageTokenPurpose from the hub's key ring;
   // `clock` (which must outlive the API) says what is overdue.
   OversightApi(std::shared_ptr<const CallGate> gate, std::shared_ptr<Store> store,
-               std::shared_ptr<const crypto::TokenSigner> page_tokens, const Clock& clock)
-      : gate_(std::move(gate)), store_(std::move(store)), page_tokens_(std::move(page_tokens)), clock_(clock) {}
+               std::shared_ptr<const Casework> casework, std::shared_ptr<const crypto::TokenSigner> page_tokens,
+               const Clock& clock)
+      : gate_(std::move(gate)),
+        store_(std::move(store)),
+        casework_(std::move(casework)),
+        page_tokens_(std::move(page_tokens)),
+        clock_(clock) {}
 
   // Answers `done` from the API's executor.
   void ListOpenActions(const CallContext& call, const v1::ListOpenActionsRequest& request,
@@ -51,6 +57,7 @@ class OversightApi {
 
   std::shared_ptr<const CallGate> gate_;
   std::shared_ptr<Store> store_;
+  std::shared_ptr<const Casework> casework_;
   std::shared_ptr<const crypto::TokenSigner> page_tokens_;
   const Clock& clock_;
   // Last: its threads use the above, and are joined (after finishing what

@@ -65,7 +65,7 @@ absl::StatusOr<ServiceApi> ServiceApi::Create(const v1::HubConfig& config,
   api.referrals = std::make_shared<ReferralsApi>(api.gate, store, dispatcher, api.casework, clock,
                                                  static_cast<int>(config.database().pool_size()));
   api.inbox = std::make_shared<InboxApi>(api.gate, dispatcher);
-  api.oversight = std::make_shared<OversightApi>(api.gate, store, *std::move(page_tokens), clock);
+  api.oversight = std::make_shared<OversightApi>(api.gate, store, api.casework, *std::move(page_tokens), clock);
   api.directory = std::make_shared<DirectoryApi>(api.gate, store, config.local_authority().code());
   if (config.has_console()) {
     absl::StatusOr<std::unique_ptr<ConsoleApi>> console = ConsoleApi::Create(config, registry, store, clock, audit);

@@ -290,5 +290,19 @@ TEST(AlertedAgenciesTest, AReviewsAlertsAreForTheCpmService) {
   EXPECT_THAT(DerbyCasework().AlertedAgencies(), ElementsAre("derby-cpm"));
 }
 
+// The Due and overdue page's countdown, in working days, in Derby's calendar:
+// Friday 22 May 2026, then the late May bank holiday on Monday 25 May.
+TEST(WorkingDaysUntilTest, CountsWorkingDaysBothWaysAndSkipsWeekendsAndBankHolidays) {
+  const Casework casework = DerbyCasework();
+  const absl::Time friday_noon = T("2026-05-22T11:00:00Z");
+  EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 22)), 0) << "due today";
+  EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 26)), 1) << "Tuesday, after the holiday";
+  EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 25)), 1) << "the holiday counts as Tuesday";
+  EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 29)), 4);
+  EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 20)), -2) << "Wednesday: two days overdue";
+  EXPECT_EQ(casework.WorkingDaysUntil(T("2026-05-23T11:00:00Z"), absl::CivilDay(2026, 5, 26)), 0)
+      << "on Saturday the next working day is Tuesday";
+}
+
 }  // namespace
 }  // namespace cre
