@@ -15,6 +15,7 @@ packages=(
   # scripts/fuzz.sh: clang, and its libFuzzer and sanitizer runtimes (only
   # recommended by clang, so not installed with --no-install-recommends)
   clang libclang-rt-14-dev
+  libboost-dev  # the web console's HTTPS transport (hub/web/): Boost.Beast and Asio, header-only
   mariadb-server mariadb-client
 )
 
