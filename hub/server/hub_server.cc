@@ -15,6 +15,7 @@
 #include "server/referrals_service.h"
 #include "server/tls_credentials.h"
 #include "service/service_api.h"
+#include "web/console_routes.h"
 #include "spdlog/spdlog.h"
 
 namespace cre {
@@ -98,6 +99,25 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
     return absl::FailedPreconditionError(
         absl::StrCat("listen_address: cannot listen on ", config.listen_address()));
   }
+  if (api->console != nullptr) {
+    absl::StatusOr<web::StaticFiles> files = web::StaticFiles::Load(config.console().static_dir());
+    if (!files.ok()) {
+      return absl::Status(files.status().code(), absl::StrCat("console.static_dir: ", files.status().message()));
+    }
+    auto routes = std::make_shared<web::ConsoleRoutes>(*api, *std::move(files));
+    web::HttpsOptions options;
+    options.listen_address = config.console().listen_address();
+    options.cert_file = config.console().server_cert_file();
+    options.key_file = config.console().server_key_file();
+    absl::StatusOr<std::unique_ptr<web::HttpsServer>> console = web::HttpsServer::Start(
+        options, [routes](web::HttpRequest request, web::Respond respond) {
+          routes->Handle(std::move(request), std::move(respond));
+        });
+    if (!console.ok()) {
+      return absl::Status(console.status().code(), absl::StrCat("console: ", console.status().message()));
+    }
+    hub->console_ = *std::move(console);
+  }
   hub->dispatcher_->Start();
   hub->deadline_watcher_->Start();
   hub->audit_sealer_ = std::make_unique<AuditSealer>(hub->store_, kAuditSealInterval);
@@ -140,6 +160,8 @@ void HubServer::WatchDatabase() {
 void HubServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr || stopping_.HasBeenNotified()) return;
   stopping_.Notify();
+  // The console first: its requests call the services stopped below.
+  if (console_ != nullptr) console_->Shutdown(grace);
   server_->GetHealthCheckService()->Shutdown();
   // Subscriber streams never end on their own: end them now, so that their
   // agencies reconnect to another hub process instead of waiting out the

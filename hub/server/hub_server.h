@@ -1,5 +1,7 @@
-// The hub's gRPC server: mutual TLS, agency identity, the services, health
-// and reflection, one log line per call.
+// The hub process's servers: gRPC (mutual TLS, agency identity, the
+// services, health and reflection, one log line per call) and, when the
+// config has a console, the console's HTTPS listener (web/), both on one
+// service API.
 //
 //   CRE_ASSIGN_OR_RETURN(auto server, HubServer::BuildAndStart(config, store));
 //   ...  // until SIGTERM
@@ -23,6 +25,7 @@
 #include "service/deadline_watcher.h"
 #include "delivery/delivery_dispatcher.h"
 #include "store/store.h"
+#include "web/https_server.h"
 
 namespace cre {
 
@@ -52,8 +55,10 @@ class HubServer {
                                                                   const Clock& clock = SystemClock());
   ~HubServer();
 
-  // The port the server listens on.
+  // The port the gRPC server listens on.
   int port() const { return port_; }
+  // The console's port; 0 without a console.
+  int console_port() const { return console_ == nullptr ? 0 : console_->port(); }
 
   // Stops taking calls, gives calls in flight `grace` to finish, cancels the
   // rest, and returns when the server has stopped. Safe to call twice.
@@ -74,6 +79,7 @@ class HubServer {
   std::unique_ptr<AuditSealer> audit_sealer_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<web::HttpsServer> console_;
   int port_ = 0;
   bool serving_ = false;
   absl::Notification stopping_;

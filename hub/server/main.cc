@@ -126,6 +126,9 @@ int main(int argc, char** argv) {
   spdlog::info("serving {} for {} ({}) on port {} with {} agencies", config->listen_address(),
                config->local_authority().name(), config->local_authority().code(),
                (*server)->port(), config->agency_registry().agencies_size());
+  if ((*server)->console_port() != 0) {
+    spdlog::info("console: https://localhost:{}/ (staff sign in; hubctl staff add)", (*server)->console_port());
+  }
 
   stop_signals.Serving();
   const int signal_number = stop_signals.WaitForStop();

@@ -252,7 +252,23 @@ absl::Status ConsoleApi::CheckCsrf(const StaffCall& staff, absl::string_view csr
   const std::string bound = absl::BytesToHexString(staff.session_key);
   absl::optional<std::string> verified = csrf_tokens_.Verify({bound}, csrf_token);
   if (verified.has_value() && *verified == "csrf") return absl::OkStatus();
-  return absl::PermissionDeniedError("X-CSRF-Token: not this session's; reload the page");
+  const absl::Status refused = absl::PermissionDeniedError("X-CSRF-Token: not this session's; reload the page");
+  if (audit_) {
+    v1::CallRecord record;
+    record.set_agency(staff.call.caller.id());
+    record.set_method("console: a change");
+    record.set_code("PERMISSION_DENIED");
+    record.set_detail(std::string(refused.message()));
+    AuditRefusal(record, audit_, staff.staff.username());
+  }
+  return refused;
+}
+
+void ConsoleApi::RecordView(const StaffCall& staff, absl::string_view what) const {
+  if (!audit_) return;
+  v1::AuditRecord record = StaffRecord(v1::AUDIT_EVENT_KIND_CONSOLE_VIEWED, staff.staff, clock_.Now());
+  record.set_method(std::string(what));
+  audit_(std::move(record));
 }
 
 absl::Status ConsoleApi::MayOpen(const StaffCall& staff, ConsolePage page) const {

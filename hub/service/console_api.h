@@ -91,8 +91,11 @@ class ConsoleApi {
                     std::function<void(absl::StatusOr<StaffCall>)> done);
   // What GET /api/v1/session tells the page, with its CSRF token.
   absl::StatusOr<v1::SessionResponse> Session(const StaffCall& staff) const;
-  // OK if `csrf_token` is this session's; PERMISSION_DENIED otherwise.
+  // OK if `csrf_token` is this session's; PERMISSION_DENIED otherwise,
+  // recorded.
   absl::Status CheckCsrf(const StaffCall& staff, absl::string_view csrf_token) const;
+  // Records that the member of staff viewed `what` (a page listing cases).
+  void RecordView(const StaffCall& staff, absl::string_view what) const;
   // OK if the member of staff may open `page`; a refusal is recorded.
   absl::Status MayOpen(const StaffCall& staff, ConsolePage page) const;
   void SignOut(const StaffCall& staff, Done done);

@@ -1,0 +1,299 @@
+// The console's front end: plain ES modules, no build step, no inline
+// script (the Content-Security-Policy allows none). Every page reads the
+// hub's JSON API under /api/v1/ (docs/console.md), in the protobuf JSON
+// mapping of the hub's own messages; enum values are shown in the words the
+// hub gives (/api/v1/vocabulary), never by colour alone.
+
+const main = document.getElementById('main');
+const statusLine = document.getElementById('status');
+let session = null;     // SessionResponse, while signed in
+let vocabulary = {};    // enum type -> value name -> words
+
+// --- talking to the hub ---------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { 'Accept': 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrfToken;
+  const response = await fetch(path, {
+    method, headers, credentials: 'same-origin', cache: 'no-store',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : {};
+  if (!response.ok) throw new ApiError(response.status, json.code || '', json.message || response.statusText);
+  return json;
+}
+
+// --- small helpers ----------------------------------------------------------
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function words(type, value) {
+  if (value === undefined || value === null || value === '') return '';
+  return (vocabulary[type] && vocabulary[type][value]) || String(value).toLowerCase().replace(/_/g, ' ');
+}
+
+function formatTime(timestamp) {
+  if (!timestamp) return '';
+  return new Date(timestamp).toLocaleString('en-GB', {
+    timeZone: 'Europe/London', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
+    hour: '2-digit', minute: '2-digit',
+  });
+}
+
+function countdown(days) {
+  if (days === 0) return 'due today';
+  if (days === 1) return 'due next working day';
+  if (days > 1) return `due in ${days} working days`;
+  if (days === -1) return '1 working day overdue';
+  return `${-days} working days overdue`;
+}
+
+function statusBadge(status) {
+  const text = words('ActionStatus', status) || 'unknown';
+  const kind = status === 'ACTION_STATUS_OVERDUE' ? 'overdue' : status === 'ACTION_STATUS_DONE' ? 'done' : 'pending';
+  return el('span', { class: `badge ${kind}` }, text.charAt(0).toUpperCase() + text.slice(1));
+}
+
+function say(message) { statusLine.textContent = message; }
+
+function show(title, ...content) {
+  document.title = `${title} – CRE hub console`;
+  main.replaceChildren(el('h1', {}, title), ...content);
+  main.focus();
+}
+
+function showError(error) {
+  return el('p', { class: 'error', role: 'alert' }, error.message);
+}
+
+// --- pages ------------------------------------------------------------------
+
+function signInPage(problem) {
+  const form = el('form', { class: 'sign-in', novalidate: true },
+    el('div', {}, el('label', { for: 'username' }, 'Username'),
+      el('input', { id: 'username', name: 'username', autocomplete: 'username', required: true })),
+    el('div', {}, el('label', { for: 'password' }, 'Password'),
+      el('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+    el('div', {}, el('label', { for: 'code' }, 'Code from your authenticator app'),
+      el('input', { id: 'code', name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', required: true,
+                    'aria-describedby': 'code-hint' }),
+      el('p', { id: 'code-hint', class: 'hint' }, 'Six digits; a new code every 30 seconds.')),
+    el('div', {}, el('button', { type: 'submit', class: 'primary' }, 'Sign in')));
+  const alert = el('div', {});
+  if (problem) alert.append(el('p', { class: 'error', role: 'alert' }, problem));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    try {
+      session = await api('POST', '/api/v1/session', {
+        username: data.get('username'), password: data.get('password'), code: data.get('code'),
+      });
+      signedIn();
+      location.hash = '#/due';
+      route();
+    } catch (error) {
+      alert.replaceChildren(showError(error));
+      form.querySelector('#password').value = '';
+      form.querySelector('#code').value = '';
+    }
+  });
+  setSignedOutChrome();
+  show('Sign in', alert, form);
+}
+
+function filterSelect(id, label, options) {
+  return el('div', {}, el('label', { for: id }, label),
+    el('select', { id }, options.map(([value, text]) => el('option', { value }, text))));
+}
+
+async function duePage() {
+  const loaded = [];
+  let nextPageToken = '';
+  const table = el('table', {},
+    el('caption', {}, 'Open actions, earliest due first'),
+    el('thead', {}, el('tr', {}, ['Due', 'Status', 'Action', 'Owner', 'Case'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}));
+  const count = el('p', { class: 'hint', 'aria-live': 'polite' });
+  const more = el('button', { type: 'button', hidden: true }, 'Load more');
+  const filters = el('form', { class: 'filters', 'aria-label': 'Filter actions' },
+    filterSelect('f-status', 'Status', [['', 'All'], ['ACTION_STATUS_OVERDUE', 'Overdue'], ['ACTION_STATUS_PENDING', 'Pending']]),
+    filterSelect('f-window', 'Due', [['', 'Any time'], ['0', 'Today or overdue'], ['5', 'Within 5 working days'],
+                                     ['10', 'Within 10 working days']]),
+    filterSelect('f-owner', 'Owner', [['', 'Anyone']]),
+    filterSelect('f-team', 'Team', [['', 'Every team']]));
+
+  function render() {
+    const status = filters.querySelector('#f-status').value;
+    const window = filters.querySelector('#f-window').value;
+    const owner = filters.querySelector('#f-owner').value;
+    const team = filters.querySelector('#f-team').value;
+    const rows = loaded.filter((a) =>
+      (!status || a.status === status) && (!owner || a.owner === owner) && (!team || a.ownerAgencyId === team) &&
+      (window === '' || a.workingDaysLeft <= Number(window)));
+    table.tBodies[0].replaceChildren(...rows.map((a) => el('tr', {},
+      el('td', { 'data-label': 'Due' }, el('span', {}, a.dueDate), el('br'), el('span', { class: 'hint' }, countdown(a.workingDaysLeft))),
+      el('td', { 'data-label': 'Status' }, statusBadge(a.status)),
+      el('td', { 'data-label': 'Action' }, words('ActionKind', a.kind), el('br'), el('span', { class: 'hint' }, `rule ${a.ruleId}`)),
+      el('td', { 'data-label': 'Owner' }, words('PractitionerRole', a.owner), a.ownerAgencyId ? ` (${a.ownerAgencyId})` : ''),
+      el('td', { 'data-label': 'Case' }, el('a', { href: `#/case/${a.caseId}` }, 'Open case')))));
+    count.textContent = `${rows.length} of ${loaded.length} loaded action${loaded.length === 1 ? '' : 's'} shown`;
+  }
+
+  function fillChoices() {
+    const fill = (id, values, label) => {
+      const select = filters.querySelector(id);
+      const chosen = select.value;
+      select.replaceChildren(select.options[0], ...[...new Set(values)].filter(Boolean).sort()
+        .map((v) => el('option', { value: v }, label(v))));
+      select.value = chosen;
+    };
+    fill('#f-owner', loaded.map((a) => a.owner), (v) => words('PractitionerRole', v));
+    fill('#f-team', loaded.map((a) => a.ownerAgencyId), (v) => v);
+  }
+
+  async function load() {
+    const query = new URLSearchParams({ page_size: '200' });
+    if (nextPageToken) query.set('page_token', nextPageToken);
+    const page = await api('GET', `/api/v1/open-actions?${query}`);
+    loaded.push(...(page.actions || []));
+    nextPageToken = page.nextPageToken || '';
+    more.hidden = !nextPageToken;
+    fillChoices();
+    render();
+  }
+
+  filters.addEventListener('change', render);
+  more.addEventListener('click', () => load().catch((e) => say(e.message)));
+  show('Due and overdue', filters, count, table, more);
+  try {
+    await load();
+  } catch (error) {
+    handle(error);
+  }
+}
+
+function timelineOf(kase) {
+  const items = [];
+  for (const m of kase.messages || []) {
+    const direction = m.senderAgencyId === session.staff.agencyId ? 'sent' : `from ${m.senderAgencyId}`;
+    items.push({ at: m.acceptedAt, text: `${words('MessageKind', m.kind)} (${m.sentByHub ? 'the hub' : direction})` });
+  }
+  for (const a of (kase.caseFile && kase.caseFile.riskAssessments) || []) {
+    items.push({ at: a.assessedAt, text: `Risk assessed: ${words('RiskLevel', a.level)}` });
+  }
+  for (const e of (kase.caseFile && kase.caseFile.events) || []) {
+    items.push({ at: e.occurredAt, text: `${words('EventKind', e.kind)}${e.acknowledgedAt ? ' (acknowledged)' : ''}` });
+  }
+  items.sort((x, y) => String(x.at).localeCompare(String(y.at)));
+  return el('ol', { class: 'timeline' }, items.map((i) => el('li', {}, el('time', { datetime: i.at }, formatTime(i.at)), i.text)));
+}
+
+async function casePage(caseId) {
+  show('Case', el('p', { class: 'loading' }, 'Loading…'));
+  try {
+    const kase = await api('GET', `/api/v1/cases/${encodeURIComponent(caseId)}`);
+    const child = kase.childDetails || {};
+    const name = [child.givenName, child.familyName].filter(Boolean).join(' ') || 'Child';
+    const actions = ((kase.pathway && kase.pathway.actions) || []).filter((a) => a.status !== 'ACTION_STATUS_NOT_REQUIRED');
+    const actionList = el('table', {},
+      el('caption', {}, 'What the procedure requires'),
+      el('thead', {}, el('tr', {}, ['Action', 'Status', 'Due', 'Owner', 'Chair'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, actions.map((a) => el('tr', {},
+        el('td', { 'data-label': 'Action' }, words('ActionKind', a.kind), a.rule ? el('div', { class: 'hint' }, a.rule) : null),
+        el('td', { 'data-label': 'Status' }, statusBadge(a.status)),
+        el('td', { 'data-label': 'Due' }, a.dueLocal ? formatTime(a.dueAt) : (a.dueDate || '')),
+        el('td', { 'data-label': 'Owner' }, words('PractitionerRole', a.owner)),
+        el('td', { 'data-label': 'Chair' }, words('PractitionerRole', a.chair))))));
+    show(`Case: ${name}`,
+      el('p', { class: 'hint' }, `Level of risk: ${words('RiskLevel', kase.pathway && kase.pathway.risk && kase.pathway.risk.level) || 'not assessed'}`),
+      el('div', { class: 'columns' },
+        el('section', { 'aria-labelledby': 'timeline-h' }, el('h2', { id: 'timeline-h' }, 'What happened'), timelineOf(kase)),
+        el('section', { 'aria-labelledby': 'pathway-h' }, el('h2', { id: 'pathway-h' }, 'Actions and deadlines'), actionList)));
+  } catch (error) {
+    handle(error);
+  }
+}
+
+// --- chrome and routing -------------------------------------------------------
+
+function setSignedOutChrome() {
+  document.getElementById('nav').hidden = true;
+  document.getElementById('sign-out').hidden = true;
+  document.getElementById('who').textContent = '';
+}
+
+function signedIn() {
+  document.getElementById('nav').hidden = false;
+  document.getElementById('sign-out').hidden = false;
+  document.getElementById('who').textContent =
+    `${session.staff.displayName} (${session.agencyDisplayName})`;
+}
+
+function handle(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    session = null;
+    signInPage(error.message);
+    return;
+  }
+  main.append(showError(error));
+}
+
+async function route() {
+  if (!session) {
+    try {
+      session = await api('GET', '/api/v1/session');
+      signedIn();
+    } catch (error) {
+      signInPage(error instanceof ApiError && error.status === 401 ? '' : error.message);
+      return;
+    }
+  }
+  const hash = location.hash || '#/due';
+  const caseMatch = hash.match(/^#\/case\/([0-9a-f-]{36})$/);
+  if (caseMatch) return casePage(caseMatch[1]);
+  return duePage();
+}
+
+document.getElementById('sign-out').addEventListener('click', async () => {
+  try {
+    await api('DELETE', '/api/v1/session');
+  } catch (error) {
+    say(error.message);
+  }
+  session = null;
+  signInPage('You have signed out.');
+});
+
+window.addEventListener('hashchange', () => route());
+
+(async () => {
+  try {
+    vocabulary = await api('GET', '/api/v1/vocabulary');
+  } catch (error) {
+    say('The hub did not give its vocabulary; showing names as they are.');
+  }
+  route();
+})();

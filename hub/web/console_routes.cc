@@ -1,0 +1,282 @@
+#include "web/console_routes.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "pathway/in_words.h"
+#include "web/http_headers.h"
+
+namespace cre::web {
+namespace {
+
+constexpr absl::string_view kApi = "/api/v1/";
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return "{}";
+  return json;
+}
+
+HttpResponse MessageResponse(const google::protobuf::Message& message) { return JsonResponse(200, ToJson(message)); }
+
+const std::string* Header(const HttpRequest& request, const std::string& name) {
+  auto it = request.headers.find(name);
+  return it == request.headers.end() ? nullptr : &it->second;
+}
+
+// The client's address without its port: one browser opens many
+// connections, and the sign-in limit is per address.
+std::string PeerAddress(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+// A change must come from the console's own pages: a browser names the
+// page's origin in Origin on every such request, and a page elsewhere
+// cannot choose it.
+absl::Status SameOrigin(const HttpRequest& request) {
+  const std::string* origin = Header(request, "origin");
+  const std::string* host = Header(request, "host");
+  if (origin != nullptr && (host == nullptr || *origin != absl::StrCat("https://", *host))) {
+    return absl::PermissionDeniedError("Origin: a change must come from the console's own pages");
+  }
+  if (const std::string* site = Header(request, "sec-fetch-site");
+      site != nullptr && *site != "same-origin" && *site != "none") {
+    return absl::PermissionDeniedError("Sec-Fetch-Site: a change must come from the console's own pages");
+  }
+  return absl::OkStatus();
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded: "+" is a space, %XX a byte.
+std::string Unescape(absl::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+               HexValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+absl::flat_hash_map<std::string, std::string> QueryValues(absl::string_view query) {
+  absl::flat_hash_map<std::string, std::string> values;
+  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    values.emplace(Unescape(kv.first), Unescape(kv.second));
+  }
+  return values;
+}
+
+absl::StatusOr<v1::ListOpenActionsRequest> OpenActionsRequest(absl::string_view query) {
+  v1::ListOpenActionsRequest request;
+  for (const auto& [name, value] : QueryValues(query)) {
+    if (name == "overdue_only") {
+      if (value != "true" && value != "false") return absl::InvalidArgumentError("overdue_only: true or false");
+      request.set_overdue_only(value == "true");
+    } else if (name == "page_size") {
+      int size;
+      if (!absl::SimpleAtoi(value, &size)) return absl::InvalidArgumentError("page_size: not a number");
+      request.set_page_size(size);
+    } else if (name == "page_token") {
+      request.set_page_token(value);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("query: unknown parameter ", JsonString(name)));
+    }
+  }
+  return request;
+}
+
+// "ACTION_KIND_STRATEGY_DISCUSSION" -> "strategy discussion", for the
+// enums without words of their own.
+std::string Humanised(const std::string& name, const std::string& prefix) {
+  std::string text = absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
+  absl::AsciiStrToLower(&text);
+  for (char& c : text) {
+    if (c == '_') c = ' ';
+  }
+  return text;
+}
+
+template <typename Enum>
+void AppendEnum(std::string* json, const google::protobuf::EnumDescriptor* type,
+                const std::function<std::string(Enum)>& in_words, const std::string& prefix) {
+  absl::StrAppend(json, json->size() > 1 ? "," : "", JsonString(type->name()), ":{");
+  for (int i = 0; i < type->value_count(); ++i) {
+    const google::protobuf::EnumValueDescriptor* value = type->value(i);
+    if (value->number() == 0) continue;
+    const std::string words =
+        in_words ? in_words(static_cast<Enum>(value->number())) : Humanised(value->name(), prefix);
+    absl::StrAppend(json, i > 1 ? "," : "", JsonString(value->name()), ":", JsonString(words));
+  }
+  absl::StrAppend(json, "}");
+}
+
+std::string Vocabulary() {
+  std::string json = "{";
+  using pathway::InWords;
+  AppendEnum<v1::ActionKind>(&json, v1::ActionKind_descriptor(), [](v1::ActionKind k) { return InWords(k); }, "");
+  AppendEnum<v1::ActionStatus>(&json, v1::ActionStatus_descriptor(), [](v1::ActionStatus k) { return InWords(k); }, "");
+  AppendEnum<v1::PractitionerRole>(&json, v1::PractitionerRole_descriptor(),
+                                   [](v1::PractitionerRole k) { return InWords(k); }, "");
+  AppendEnum<v1::RiskLevel>(&json, v1::RiskLevel_descriptor(), [](v1::RiskLevel k) { return InWords(k); }, "");
+  AppendEnum<v1::MessageKind>(&json, v1::MessageKind_descriptor(), [](v1::MessageKind k) { return InWords(k); }, "");
+  AppendEnum<v1::EventKind>(&json, v1::EventKind_descriptor(), nullptr, "EVENT_KIND_");
+  AppendEnum<v1::StaffRole>(&json, v1::StaffRole_descriptor(), nullptr, "STAFF_ROLE_");
+  absl::StrAppend(&json, "}");
+  return json;
+}
+
+}  // namespace
+
+ConsoleRoutes::ConsoleRoutes(ServiceApi api, StaticFiles files)
+    : api_(std::move(api)), files_(std::move(files)), vocabulary_json_(Vocabulary()) {}
+
+void ConsoleRoutes::Handle(HttpRequest request, Respond respond) {
+  if (!absl::StartsWith(request.path, kApi)) {
+    if (absl::optional<HttpResponse> served = files_.Serve(request)) return respond(*std::move(served));
+    return respond(ErrorResponse(absl::NotFoundError("no such page")));
+  }
+  const bool change = request.method != "GET" && request.method != "HEAD";
+  if (change) {
+    if (absl::Status same = SameOrigin(request); !same.ok()) return respond(ErrorResponse(same));
+    const std::string* type = Header(request, "content-type");
+    if (!request.body.empty() && (type == nullptr || !absl::StartsWith(*type, "application/json"))) {
+      return respond(ErrorResponse(absl::InvalidArgumentError("Content-Type: must be application/json")));
+    }
+  }
+  const absl::string_view route = absl::string_view(request.path).substr(kApi.size());
+
+  if (route == "session") {
+    if (request.method == "POST") return SignIn(request, std::move(respond));
+    if (request.method == "GET") {
+      return AsStaff(request, false, std::move(respond), [this](const StaffCall& staff, Respond respond) {
+        absl::StatusOr<v1::SessionResponse> session = api_.console->Session(staff);
+        respond(session.ok() ? MessageResponse(*session) : ErrorResponse(session.status()));
+      });
+    }
+    if (request.method == "DELETE") {
+      return AsStaff(request, true, std::move(respond), [this](const StaffCall& staff, Respond respond) {
+        api_.console->SignOut(staff, [respond](const absl::Status& status) {
+          if (!status.ok()) return respond(ErrorResponse(status));
+          HttpResponse response = JsonResponse(200, "{}");
+          response.headers.emplace_back("Set-Cookie", ClearedCookie(kSessionCookie));
+          respond(std::move(response));
+        });
+      });
+    }
+  } else if (route == "vocabulary" && !change) {
+    return respond(JsonResponse(200, vocabulary_json_));
+  } else if (route == "open-actions" && !change) {
+    return AsStaff(request, false, std::move(respond), [this, query = request.query](const StaffCall& staff,
+                                                                                       Respond respond) {
+      HttpRequest copy;
+      copy.query = query;
+      OpenActions(copy, staff, std::move(respond));
+    });
+  } else if (absl::StartsWith(route, "cases/") && !change) {
+    return AsStaff(request, false, std::move(respond),
+                   [this, case_id = std::string(route.substr(6))](const StaffCall& staff, Respond respond) {
+                     Case(case_id, staff, std::move(respond));
+                   });
+  } else {
+    return respond(ErrorResponse(absl::NotFoundError(absl::StrCat("no such API: ", request.method, " ",
+                                                                  JsonString(request.path)))));
+  }
+  respond(ErrorResponse(absl::InvalidArgumentError(absl::StrCat(request.method, " is not allowed here"))));
+}
+
+void ConsoleRoutes::AsStaff(const HttpRequest& request, bool change, Respond respond, StaffHandler then) {
+  const std::string* cookie_header = Header(request, "cookie");
+  const auto cookies = ParseCookies(cookie_header == nullptr ? "" : *cookie_header);
+  const auto session = cookies.find(absl::StrCat("__Host-", kSessionCookie));
+  if (session == cookies.end()) return respond(ErrorResponse(absl::UnauthenticatedError("sign in")));
+  const std::string* csrf = Header(request, "x-csrf-token");
+  api_.console->Authenticate(
+      session->second, PeerAddress(request.peer),
+      [this, change, csrf = csrf == nullptr ? std::string() : *csrf, respond = std::move(respond),
+       then = std::move(then)](absl::StatusOr<StaffCall> staff) {
+        if (!staff.ok()) {
+          HttpResponse response = ErrorResponse(staff.status());
+          if (staff.status().code() == absl::StatusCode::kUnauthenticated) {
+            response.headers.emplace_back("Set-Cookie", ClearedCookie(kSessionCookie));
+          }
+          return respond(std::move(response));
+        }
+        if (change) {
+          if (absl::Status checked = api_.console->CheckCsrf(*staff, csrf); !checked.ok()) {
+            return respond(ErrorResponse(checked));
+          }
+        }
+        then(*staff, respond);
+      });
+}
+
+void ConsoleRoutes::SignIn(const HttpRequest& request, Respond respond) {
+  v1::SignInRequest sign_in;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  // Protobuf's parse error may quote the body, which holds a password: the
+  // refusal names the body only.
+  if (!google::protobuf::util::JsonStringToMessage(request.body, &sign_in, options).ok()) {
+    return respond(ErrorResponse(absl::InvalidArgumentError(
+        "body: not a cre.v1.SignInRequest in JSON ({\"username\", \"password\", \"code\"})")));
+  }
+  api_.console->SignIn(sign_in, PeerAddress(request.peer), [respond](absl::StatusOr<SignedIn> signed_in) {
+    if (!signed_in.ok()) return respond(ErrorResponse(signed_in.status()));
+    HttpResponse response = MessageResponse(signed_in->session);
+    response.headers.emplace_back("Set-Cookie",
+                                  SessionCookie(kSessionCookie, signed_in->session_token, signed_in->cookie_max_age));
+    respond(std::move(response));
+  });
+}
+
+void ConsoleRoutes::OpenActions(const HttpRequest& request, const StaffCall& staff, Respond respond) {
+  if (absl::Status may = api_.console->MayOpen(staff, ConsolePage::kDueAndOverdue); !may.ok()) {
+    return respond(ErrorResponse(may));
+  }
+  absl::StatusOr<v1::ListOpenActionsRequest> parsed = OpenActionsRequest(request.query);
+  if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
+  // Both live until the API answers.
+  auto call = std::make_shared<std::pair<v1::ListOpenActionsRequest, v1::ListOpenActionsResponse>>();
+  call->first = *std::move(parsed);
+  api_.oversight->ListOpenActions(staff.call, call->first, &call->second,
+                                  [this, call, staff, respond](const absl::Status& status) {
+                                    if (!status.ok()) return respond(ErrorResponse(status));
+                                    api_.console->RecordView(staff, "GET /api/v1/open-actions");
+                                    respond(MessageResponse(call->second));
+                                  });
+}
+
+void ConsoleRoutes::Case(const std::string& case_id, const StaffCall& staff, Respond respond) {
+  if (absl::Status may = api_.console->MayOpen(staff, ConsolePage::kCase); !may.ok()) {
+    return respond(ErrorResponse(may));
+  }
+  auto call = std::make_shared<std::pair<v1::GetCaseRequest, v1::GetCaseResponse>>();
+  call->first.set_case_id(case_id);
+  // The read is journalled (CASE_READ, with the member of staff) by the store.
+  api_.referrals->GetCase(staff.call, call->first, &call->second, [call, respond](const absl::Status& status) {
+    respond(status.ok() ? MessageResponse(call->second) : ErrorResponse(status));
+  });
+}
+
+}  // namespace cre::web
