@@ -51,7 +51,7 @@ function el(tag, attributes = {}, ...children) {
 }
 
 function words(type, value) {
-  if (value === undefined || value === null || value === '') return '';
+  if (value === undefined || value === null || value === '' || String(value).endsWith('_UNSPECIFIED')) return '';
   return (vocabulary[type] && vocabulary[type][value]) || String(value).toLowerCase().replace(/_/g, ' ');
 }
 
@@ -112,8 +112,9 @@ function signInPage(problem) {
         username: data.get('username'), password: data.get('password'), code: data.get('code'),
       });
       signedIn();
-      location.hash = '#/due';
-      route();
+      // A new hash routes by itself (hashchange); the same one does not.
+      if (location.hash === '#/due') route();
+      else location.hash = '#/due';
     } catch (error) {
       alert.replaceChildren(showError(error));
       form.querySelector('#password').value = '';
@@ -228,7 +229,7 @@ async function casePage(caseId) {
         el('td', { 'data-label': 'Owner' }, words('PractitionerRole', a.owner)),
         el('td', { 'data-label': 'Chair' }, words('PractitionerRole', a.chair))))));
     show(`Case: ${name}`,
-      el('p', { class: 'hint' }, `Level of risk: ${words('RiskLevel', kase.pathway && kase.pathway.risk && kase.pathway.risk.level) || 'not assessed'}`),
+      el('p', { class: 'hint' }, `Level of risk: ${words('RiskLevel', kase.pathway && kase.pathway.risk && kase.pathway.risk.effectiveLevel) || 'not assessed'}`),
       el('div', { class: 'columns' },
         el('section', { 'aria-labelledby': 'timeline-h' }, el('h2', { id: 'timeline-h' }, 'What happened'), timelineOf(kase)),
         el('section', { 'aria-labelledby': 'pathway-h' }, el('h2', { id: 'pathway-h' }, 'Actions and deadlines'), actionList)));
@@ -267,7 +268,8 @@ async function route() {
       session = await api('GET', '/api/v1/session');
       signedIn();
     } catch (error) {
-      signInPage(error instanceof ApiError && error.status === 401 ? '' : error.message);
+      // No session at all is the ordinary start; one that ended is said.
+      signInPage(error instanceof ApiError && error.message === 'sign in' ? '' : error.message);
       return;
     }
   }

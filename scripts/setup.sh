@@ -17,7 +17,15 @@ packages=(
   clang libclang-rt-14-dev
   libboost-dev  # the web console's HTTPS transport (hub/web/): Boost.Beast and Asio, header-only
   mariadb-server mariadb-client
+  # the console's browser tests (tests/browser/): Debian's chromium, driven
+  # by playwright-core from npm; oathtool prints the demo's sign-in codes
+  chromium oathtool
 )
+# Node and npm for the browser tests: Debian's, unless a Node is installed
+# already (NodeSource's nodejs carries its own npm and conflicts with
+# Debian's npm package).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,113 @@
+// The console in a real browser (label browser): a real hub with its
+// console on MariaDB and a fake clock, staff added to the store, a real
+// submission that leaves an action overdue; then console_test.mjs drives
+// Debian's chromium through it (playwright-core). Between its two phases the
+// hub's clock moves past the idle expiry of a session the first phase kept.
+// Screenshots go to build/browser-screenshots/.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "staff/password_hash.h"
+#include "staff/totp.h"
+#include "store/mysql/mysql_store.h"
+#include "support/fake_clock.h"
+#include "support/test_cases.h"
+#include "support/test_environment.h"
+#include "support/test_hub.h"
+
+namespace cre {
+namespace {
+
+constexpr char kPassword[] = "a long console password";
+
+// Runs `command`, returns its exit status; its output goes to the test's log.
+int RunCommand(const std::string& command) {
+  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) fwrite(buffer, 1, n, stdout);
+  const int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class ConsoleBrowserTest : public ::testing::Test {
+ protected:
+  void AddStaff(const std::string& username, const std::string& agency, v1::StaffRole role) {
+    v1::StaffMember member;
+    member.set_username(username);
+    member.set_display_name("Staff " + username);
+    member.set_agency_id(agency);
+    member.set_role(role);
+    secrets_[username] = staff::NewTotpSecret();
+    absl::Status added = store_.AddStaff(member, *staff::HashPassword(kPassword), secrets_[username], clock_.Now(),
+                                         v1::AuditRecord());
+    ASSERT_TRUE(added.ok()) << added;
+  }
+  std::string Code(const std::string& username) { return staff::TotpCode(secrets_[username], clock_.Now()); }
+
+  testing::FakeClock clock_;
+  testing::TestHub hub_{[](v1::HubConfig& config) {
+                          v1::ConsoleConfig* console = config.mutable_console();
+                          console->set_listen_address("127.0.0.1:0");
+                          console->set_server_cert_file(testing::CertsDir() + "/hub.crt");
+                          console->set_server_key_file(testing::CertsDir() + "/hub.key");
+                          console->set_static_dir(testing::SourceRoot() + "/console");
+                          console->set_session_idle_minutes(30);
+                          console->set_session_absolute_minutes(720);
+                        },
+                        clock_};
+  mysql::MysqlStore store_{hub_.database().settings(), 2, testing::TestCipher()};
+  std::map<std::string, std::string> secrets_;
+};
+
+TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWhatIsNotTheirs) {
+  ASSERT_NE(hub_.console_port(), 0);
+  AddStaff("duty.cpm", "derby-cpm", v1::STAFF_ROLE_CPM);
+  AddStaff("school.staff", "derby-school-ashgrove", v1::STAFF_ROLE_TEAM_MANAGER);
+  AddStaff("stale.user", "derby-cpm", v1::STAFF_ROLE_CPM);
+  // A looked-after child assessed HIGH three days ago: the IRO notification
+  // (due within 48 hours) is overdue.
+  absl::StatusOr<std::string> case_id =
+      testing::OpenLookedAfterChildAssessedHigh(hub_, clock_.Now() - absl::Hours(72), "browser");
+  ASSERT_TRUE(case_id.ok()) << case_id.status();
+
+  const std::string build = CRE_TEST_BUILD_DIR;
+  const std::string env = absl::StrCat(
+      "CONSOLE_URL=https://localhost:", hub_.console_port(), "/", " SCREENSHOTS=", build, "/browser-screenshots",
+      " STATE_FILE=", ::testing::TempDir(), "stale-session.json", " PASSWORD='", kPassword, "'",
+      " CPM_CODE=", Code("duty.cpm"), " SCHOOL_CODE=", Code("school.staff"), " STALE_CODE=", Code("stale.user"),
+      " CASE_ID=", *case_id, " OVERDUE_ACTION_WORDS='notification of the Independent Reviewing Officer'");
+  const std::string node = absl::StrCat("cd ", build, "/browser && env ", env, " node console_test.mjs");
+  ASSERT_EQ(RunCommand(node + " before"), 0);
+
+  // The school's refusal is in the record, naming the member of staff.
+  auto refused_school = [&] {
+    absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100000);
+    if (!rows.ok()) return false;
+    for (const audit::StoredRow& row : *rows) {
+      v1::AuditRecord record;
+      if (record.ParseFromString(row.record_bytes) && record.kind() == v1::AUDIT_EVENT_KIND_CALL_REFUSED &&
+          record.staff_id() == "school.staff" && record.method() == "/cre.v1.Oversight/ListOpenActions") {
+        return true;
+      }
+    }
+    return false;
+  };
+  bool found = false;
+  for (int i = 0; i < 50 && !found; ++i) {
+    found = refused_school();
+    if (!found) absl::SleepFor(absl::Milliseconds(100));  // the sealer chains it within milliseconds
+  }
+  EXPECT_TRUE(found) << "the school's refusal is not in the audit chain";
+
+  // Half an hour and a minute later, the kept session must sign in again.
+  clock_.Advance(absl::Minutes(31));
+  ASSERT_EQ(RunCommand(node + " after"), 0);
+}
+
+}  // namespace
+}  // namespace cre

@@ -1,0 +1,128 @@
+// The console in a real browser: Debian's chromium driven by playwright-core.
+// console_browser_test.cc runs a real hub (MariaDB, a fake clock, real
+// submissions) and calls this script twice:
+//   node console_test.mjs before   sign in, see an overdue action, open its case,
+//                                  a forged cross-site request refused, a school's
+//                                  member of staff refused; keeps a session to expire
+//   node console_test.mjs after    (the hub's clock moved on) that session must sign in again
+// Settings come from the environment (see `need`). Each page's screenshot is
+// saved under SCREENSHOTS. Exits non-zero, saying what failed, on the first
+// failure.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+function need(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const url = need('CONSOLE_URL');
+const shots = need('SCREENSHOTS');
+const stateFile = need('STATE_FILE');
+const phase = process.argv[2];
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/lib/chromium/chromium',
+  headless: true,
+  args: ['--no-sandbox'],
+});
+
+// The test PKI's CA is not the browser's: accept the hub's certificate.
+async function newContext(options = {}) {
+  return browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, ...options });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+async function signIn(page, username, code) {
+  await page.goto(url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(need('PASSWORD'));
+  await page.getByLabel('Code from your authenticator app').fill(code);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function noSidewaysScroll(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+}
+
+try {
+  if (phase === 'before') {
+    // The Duty CPM signs in and sees the overdue action a real submission made.
+    const cpm = await newContext();
+    const page = await cpm.newPage();
+    await page.goto(url);
+    await page.getByLabel('Username').waitFor();
+    await shot(page, 'sign-in');
+    await signIn(page, 'duty.cpm', need('CPM_CODE'));
+    await page.getByRole('heading', { name: 'Due and overdue' }).waitFor();
+    const overdueRow = page.locator('tbody tr', { hasText: 'Overdue' }).filter({ hasText: need('OVERDUE_ACTION_WORDS') });
+    await overdueRow.first().waitFor();
+    assert.match(await overdueRow.first().innerText(), /working days? overdue|due today/);
+    await noSidewaysScroll(page);
+    await shot(page, 'due-and-overdue');
+
+    // Keyboard only: the filters and the case link are reachable by Tab.
+    await page.getByLabel('Status').selectOption('ACTION_STATUS_OVERDUE');
+    assert.ok((await page.locator('tbody tr').count()) >= 1, 'filtering by Overdue hid the overdue action');
+
+    // Its case: what happened, beside the actions and deadlines.
+    await overdueRow.first().getByRole('link', { name: 'Open case' }).click();
+    await page.getByRole('heading', { name: 'What happened' }).waitFor();
+    await page.getByRole('heading', { name: 'Actions and deadlines' }).waitFor();
+    assert.ok(page.url().includes(need('CASE_ID')), `the case page is ${page.url()}`);
+    await shot(page, 'case');
+
+    // On a phone: nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${url}#/due`);
+    await page.getByRole('heading', { name: 'Due and overdue' }).waitFor();
+    await noSidewaysScroll(page);
+    await shot(page, 'due-and-overdue-phone');
+
+    // A forged cross-site request: the browser sends the session cookie, but
+    // not from the console's origin, or without the session's CSRF token.
+    const forged = await cpm.request.delete(`${url}api/v1/session`, { headers: { Origin: 'https://attacker.example' } });
+    assert.equal(forged.status(), 403, 'a change from another origin was not refused');
+    const noToken = await cpm.request.delete(`${url}api/v1/session`, { headers: { Origin: new URL(url).origin } });
+    assert.equal(noToken.status(), 403, 'a change without the CSRF token was not refused');
+    assert.match((await noToken.json()).message, /X-CSRF-Token/);
+    const still = await cpm.request.get(`${url}api/v1/session`);
+    assert.equal(still.status(), 200, 'the forged requests ended the session');
+
+    // A school's member of staff may not see the CPM's views.
+    const school = await newContext();
+    const schoolPage = await school.newPage();
+    await signIn(schoolPage, 'school.staff', need('SCHOOL_CODE'));
+    await schoolPage.getByRole('alert').filter({ hasText: 'may not call ListOpenActions' }).waitFor();
+    await shot(schoolPage, 'school-refused');
+
+    // A session that will be idle too long when the hub's clock moves on.
+    const stale = await newContext();
+    const stalePage = await stale.newPage();
+    await signIn(stalePage, 'stale.user', need('STALE_CODE'));
+    await stalePage.getByRole('heading', { name: 'Due and overdue' }).waitFor();
+    await stale.storageState({ path: stateFile });
+  } else if (phase === 'after') {
+    const stale = await newContext({ storageState: stateFile });
+    const page = await stale.newPage();
+    await page.goto(`${url}#/due`);
+    await page.getByRole('alert').filter({ hasText: 'sign in again' }).waitFor();
+    await page.getByLabel('Username').waitFor();
+    await shot(page, 'session-expired');
+  } else {
+    throw new Error(`unknown phase ${phase}: before or after`);
+  }
+  await browser.close();
+  console.log(`console_test ${phase}: passed`);
+} catch (error) {
+  console.error(`console_test ${phase}: ${error.stack || error}`);
+  await browser.close();
+  process.exit(1);
+}
