@@ -113,8 +113,9 @@ function signInPage(problem) {
       });
       signedIn();
       // A new hash routes by itself (hashchange); the same one does not.
-      if (location.hash === '#/due') route();
-      else location.hash = '#/due';
+      const home = session.staff.role === 'STAFF_ROLE_HUB_OPERATOR' ? '#/deliveries' : '#/due';
+      if (location.hash === home) route();
+      else location.hash = home;
     } catch (error) {
       alert.replaceChildren(showError(error));
       form.querySelector('#password').value = '';
@@ -238,6 +239,54 @@ async function casePage(caseId) {
   }
 }
 
+async function deliveriesPage() {
+  show('Deliveries', el('p', { class: 'loading' }, 'Loading…'));
+  let data;
+  try {
+    data = await api('GET', '/api/v1/deliveries');
+  } catch (error) {
+    return handle(error);
+  }
+  const letters = data.deadLetters || [];
+  const result = el('div', { 'aria-live': 'polite' });
+  const form = el('form', { 'aria-labelledby': 'dead-h' });
+  const table = el('table', {},
+    el('caption', {}, `${letters.length} dead letter${letters.length === 1 ? '' : 's'}: handed out the most times allowed, never acknowledged`),
+    el('thead', {}, el('tr', {}, ['Requeue', 'Delivery', 'To', 'Message', 'Attempts', 'Accepted'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, letters.map((d) => el('tr', {},
+      el('td', { 'data-label': 'Requeue' }, el('input', { type: 'checkbox', name: 'delivery', value: d.deliveryId,
+                                                          id: `d-${d.deliveryId}` })),
+      el('td', { 'data-label': 'Delivery' }, el('label', { for: `d-${d.deliveryId}` }, `delivery ${d.deliveryId}`)),
+      el('td', { 'data-label': 'To' }, d.recipientAgencyId),
+      el('td', { 'data-label': 'Message' }, words('MessageKind', d.kind)),
+      el('td', { 'data-label': 'Attempts' }, d.attempts),
+      el('td', { 'data-label': 'Accepted' }, formatTime(d.createdAt))))));
+  form.append(table,
+    el('div', {}, el('label', { for: 'reason' }, 'Reason for requeueing (recorded; do not name the child)'),
+      el('input', { id: 'reason', name: 'reason', required: true, maxlength: '500' })),
+    el('p', {}, el('button', { type: 'submit', class: 'primary' }, 'Requeue the chosen deliveries')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const ids = [...form.querySelectorAll('input[name=delivery]:checked')].map((box) => box.value);
+    try {
+      const done = await api('POST', '/api/v1/deliveries/requeue', { deliveryIds: ids, reason: form.querySelector('#reason').value });
+      await deliveriesPage();
+      main.prepend(el('p', { role: 'status', class: 'hint' }, `Requeued ${done.requeued}.`));
+    } catch (error) {
+      result.replaceChildren(showError(error));
+    }
+  });
+  const agencies = el('table', {},
+    el('caption', {}, 'Not yet acknowledged, by agency'),
+    el('thead', {}, el('tr', {}, ['Agency', 'Waiting', 'Handed out', 'Dead', 'Oldest'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, (data.agencies || []).map((a) => el('tr', {},
+      el('td', { 'data-label': 'Agency' }, a.agencyId), el('td', { 'data-label': 'Waiting' }, a.pending),
+      el('td', { 'data-label': 'Handed out' }, a.leased), el('td', { 'data-label': 'Dead' }, a.dead),
+      el('td', { 'data-label': 'Oldest' }, formatTime(a.oldestUndeliveredAt))))));
+  show('Deliveries', el('h2', { id: 'dead-h' }, 'Dead letters'), result, form,
+    el('h2', {}, 'Each agency'), agencies);
+}
+
 // --- chrome and routing -------------------------------------------------------
 
 function setSignedOutChrome() {
@@ -247,7 +296,11 @@ function setSignedOutChrome() {
 }
 
 function signedIn() {
-  document.getElementById('nav').hidden = false;
+  const nav = document.getElementById('nav');
+  const operator = session.staff.role === 'STAFF_ROLE_HUB_OPERATOR';
+  nav.replaceChildren(...(operator ? [el('a', { href: '#/deliveries' }, 'Deliveries')]
+                                   : [el('a', { href: '#/due' }, 'Due and overdue')]));
+  nav.hidden = false;
   document.getElementById('sign-out').hidden = false;
   document.getElementById('who').textContent =
     `${session.staff.displayName} (${session.agencyDisplayName})`;
@@ -273,7 +326,9 @@ async function route() {
       return;
     }
   }
-  const hash = location.hash || '#/due';
+  const operator = session.staff.role === 'STAFF_ROLE_HUB_OPERATOR';
+  const hash = location.hash || (operator ? '#/deliveries' : '#/due');
+  if (hash === '#/deliveries') return deliveriesPage();
   const caseMatch = hash.match(/^#\/case\/([0-9a-f-]{36})$/);
   if (caseMatch) return casePage(caseMatch[1]);
   return duePage();

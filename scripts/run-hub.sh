@@ -76,9 +76,28 @@ echo "   police-pru -> var/demo/pru/, iro -> var/demo/iro/, host-authority (Derb
 
 "$build/agency-adapters/demo/cre-demo" --hub localhost:50051 --certs "$certs" --demo_dir "$demo"
 
+# A Duty CPM for the console: the password is the demo's, kept in
+# var/demo/ (mode 600); the second-factor key is new at each run.
+console_password="$demo/duty.cpm.password"
+[ -s "$console_password" ] || { head -c 18 /dev/urandom | base64 >"$console_password"; chmod 600 "$console_password"; }
+hubctl() { "$build/hub/tools/hubctl" "$@"; }
+if hubctl staff list --config "$config" | grep -q "^duty.cpm"; then
+  totp=$(hubctl staff reset-totp --config "$config" duty.cpm)
+  hubctl staff reset-password --config "$config" duty.cpm --password-file "$console_password" >/dev/null
+else
+  totp=$(hubctl staff add --config "$config" --username duty.cpm --agency derby-cpm --role cpm \
+    --display-name "Duty CPM (demo)" --password-file "$console_password")
+fi
+key=$(echo "$totp" | sed -n 's/^ *key: //p')
+
 cat <<MSG
 
 == The hub and the adapters keep running (localhost:50051). Ctrl-C stops them all.
    Agencies' certificates: certs/dev/agencies/<agency-id>.crt/.key, CA certs/dev/ca.crt
+
+== The console: https://localhost:8443/  (the development certificate: accept it in the browser)
+   username  duty.cpm
+   password  $(cat "$console_password")
+   code      oathtool --totp -b $key   (or add the key to an authenticator app)
 MSG
 wait "${pids[0]}"

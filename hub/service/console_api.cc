@@ -291,4 +291,65 @@ void ConsoleApi::SignOut(const StaffCall& staff, Done done) {
   });
 }
 
+void ConsoleApi::Deliveries(const StaffCall& staff, v1::DeliveriesResponse* response, Done done) {
+  if (absl::Status may = MayOpen(staff, ConsolePage::kDeliveries); !may.ok()) return done(may);
+  executor_.Submit([this, staff, response, done = std::move(done)] {
+    // The page shows the oldest dead letters; an operator requeues them and
+    // the next come up.
+    constexpr int kDeadLettersShown = 200;
+    absl::StatusOr<std::vector<DeadDelivery>> dead = store_->ListDeadDeliveries(kDeadLettersShown);
+    if (!dead.ok()) return done(dead.status());
+    absl::StatusOr<std::vector<AgencyDeliveries>> agencies = store_->DeliveriesByAgency();
+    if (!agencies.ok()) return done(agencies.status());
+    for (const DeadDelivery& d : *dead) {
+      v1::DeadLetter* letter = response->add_dead_letters();
+      letter->set_delivery_id(d.delivery_id);
+      letter->set_message_id(d.message_id);
+      letter->set_recipient_agency_id(d.recipient_agency_id);
+      letter->set_kind(d.kind);
+      letter->set_attempts(d.attempts);
+      *letter->mutable_created_at() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(d.created_at));
+    }
+    for (const AgencyDeliveries& a : *agencies) {
+      v1::AgencyDeliveryState* state = response->add_agencies();
+      state->set_agency_id(a.agency_id);
+      state->set_pending(a.pending);
+      state->set_leased(a.leased);
+      state->set_dead(a.dead);
+      if (a.oldest_undelivered != absl::InfiniteFuture()) {
+        *state->mutable_oldest_undelivered_at() =
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(a.oldest_undelivered));
+      }
+    }
+    RecordView(staff, "GET /api/v1/deliveries");
+    done(absl::OkStatus());
+  });
+}
+
+void ConsoleApi::Requeue(const StaffCall& staff, const v1::RequeueRequest& request, v1::RequeueResponse* response,
+                         Done done) {
+  if (absl::Status may = MayOpen(staff, ConsolePage::kDeliveries); !may.ok()) return done(may);
+  if (request.delivery_ids().empty()) return done(absl::InvalidArgumentError("delivery_ids: at least one"));
+  if (request.delivery_ids_size() > 500) return done(absl::InvalidArgumentError("delivery_ids: at most 500"));
+  for (int i = 0; i < request.delivery_ids_size(); ++i) {
+    if (request.delivery_ids(i) <= 0) {
+      return done(absl::InvalidArgumentError(absl::StrCat("delivery_ids[", i, "]: not a delivery id")));
+    }
+  }
+  if (request.reason().find_first_not_of(" \t\r\n") == std::string::npos) {
+    return done(absl::InvalidArgumentError("reason: required, for the audit record"));
+  }
+  if (request.reason().size() > 500) return done(absl::InvalidArgumentError("reason: at most 500 bytes"));
+  executor_.Submit([this, staff, request, response, done = std::move(done)] {
+    v1::AuditRecord requeued_by = StaffRecord(v1::AUDIT_EVENT_KIND_DELIVERY_REQUEUED, staff.staff, clock_.Now(),
+                                              request.reason());
+    absl::StatusOr<int> requeued = store_->RequeueDeadDeliveries(
+        std::vector<int64_t>(request.delivery_ids().begin(), request.delivery_ids().end()), requeued_by);
+    if (!requeued.ok()) return done(requeued.status());
+    response->set_requeued(*requeued);
+    done(absl::OkStatus());
+  });
+}
+
 }  // namespace cre

@@ -100,6 +100,14 @@ class ConsoleApi {
   absl::Status MayOpen(const StaffCall& staff, ConsolePage page) const;
   void SignOut(const StaffCall& staff, Done done);
 
+  // The Deliveries page (hub operators): dead letters, and what is waiting
+  // for each agency. Answers `done` from the API's executor.
+  void Deliveries(const StaffCall& staff, v1::DeliveriesResponse* response, Done done);
+  // Hands dead letters out again; the reason (required, at most 500 bytes)
+  // is recorded with the member of staff who gave it.
+  void Requeue(const StaffCall& staff, const v1::RequeueRequest& request, v1::RequeueResponse* response,
+               Done done);
+
  private:
   ConsoleApi(std::shared_ptr<const AgencyRegistry> registry, std::shared_ptr<Store> store,
              crypto::TokenSigner csrf_tokens, const Clock& clock, absl::Duration idle, absl::Duration absolute,

@@ -144,6 +144,15 @@ struct DeadDelivery {
   absl::Time created_at;
 };
 
+// What is waiting for one agency (Store::DeliveriesByAgency).
+struct AgencyDeliveries {
+  std::string agency_id;
+  int64_t pending = 0;
+  int64_t leased = 0;
+  int64_t dead = 0;
+  absl::Time oldest_undelivered = absl::InfiniteFuture();
+};
+
 // How deliveries are leased and retried.
 struct DeliveryPolicy {
   // How long a stream may hold a delivery without acknowledging it.
@@ -292,8 +301,13 @@ class Store {
 
   virtual absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) = 0;
   // Back to PENDING with attempts reset; all dead deliveries if `ids` is
-  // empty. Returns how many.
-  virtual absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) = 0;
+  // empty. Returns how many. Journalled as DELIVERY_REQUEUED: who and why
+  // from `requeued_by` (actor_agency_id, staff_id, method, detail: the
+  // reason), which ids the store adds.
+  virtual absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids,
+                                                     const v1::AuditRecord& requeued_by) = 0;
+  // Every agency with a delivery not yet acknowledged, by agency id.
+  virtual absl::StatusOr<std::vector<AgencyDeliveries>> DeliveriesByAgency() = 0;
 
   // --- Deadlines -----------------------------------------------------------
 

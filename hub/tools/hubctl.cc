@@ -167,7 +167,11 @@ int DeliveriesRequeue(const Invocation& inv) {
   if (inv.Has("--all") == !ids.empty()) return UsageError(inv, "give --all or delivery ids, not both");
   absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
   if (!store.ok()) return Fail(store.status());
-  absl::StatusOr<int> requeued = (*store)->RequeueDeadDeliveries(ids);
+  cre::v1::AuditRecord requeued_by;
+  requeued_by.set_actor_agency_id("operator");
+  requeued_by.set_method("hubctl deliveries requeue");
+  requeued_by.set_detail(inv.Get("--reason"));
+  absl::StatusOr<int> requeued = (*store)->RequeueDeadDeliveries(ids, requeued_by);
   if (!requeued.ok()) return Fail(requeued.status());
   std::cout << "requeued " << *requeued << " dead deliver" << (*requeued == 1 ? "y" : "ies") << "\n";
   return kExitOk;
@@ -419,9 +423,11 @@ const std::vector<Command>& Commands() {
        "Lists the dead-lettered deliveries: those never acknowledged after the last attempt.",
        {kConfig, {"--limit", "N", false, "list at most N (default 100)"}},
        "", 0, 0, DeliveriesDead},
-      {"deliveries", "requeue", "--config FILE (--all | ID...)",
+      {"deliveries", "requeue", "--config FILE --reason TEXT (--all | ID...)",
        "Hands dead-lettered deliveries out again: all of them, or those with the ids given.",
-       {kConfig, {"--all", nullptr, false, "every dead-lettered delivery"}},
+       {kConfig,
+        {"--reason", "TEXT", true, "why, for the audit record (never the child's details)"},
+        {"--all", nullptr, false, "every dead-lettered delivery"}},
        "ID", 0, -1, DeliveriesRequeue},
       {"audit", "verify", "--config FILE [--anchor SEQ:HASH]",
        "Walks the audit chain and names the first altered, deleted or inserted row.",

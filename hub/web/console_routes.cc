@@ -184,6 +184,25 @@ void ConsoleRoutes::Handle(HttpRequest request, Respond respond) {
         });
       });
     }
+  } else if (route == "deliveries" && !change) {
+    return AsStaff(request, false, std::move(respond), [this](const StaffCall& staff, Respond respond) {
+      auto response = std::make_shared<v1::DeliveriesResponse>();
+      api_.console->Deliveries(staff, response.get(), [response, respond](const absl::Status& status) {
+        respond(status.ok() ? MessageResponse(*response) : ErrorResponse(status));
+      });
+    });
+  } else if (route == "deliveries/requeue" && request.method == "POST") {
+    auto call = std::make_shared<std::pair<v1::RequeueRequest, v1::RequeueResponse>>();
+    google::protobuf::util::JsonParseOptions options;
+    if (!google::protobuf::util::JsonStringToMessage(request.body, &call->first, options).ok()) {
+      return respond(ErrorResponse(absl::InvalidArgumentError(
+          "body: not a cre.v1.RequeueRequest in JSON ({\"deliveryIds\": [...], \"reason\": \"...\"})")));
+    }
+    return AsStaff(request, true, std::move(respond), [this, call](const StaffCall& staff, Respond respond) {
+      api_.console->Requeue(staff, call->first, &call->second, [call, respond](const absl::Status& status) {
+        respond(status.ok() ? MessageResponse(call->second) : ErrorResponse(status));
+      });
+    });
   } else if (route == "vocabulary" && !change) {
     return respond(JsonResponse(200, vocabulary_json_));
   } else if (route == "open-actions" && !change) {

@@ -8,6 +8,8 @@
 //   GET    /api/v1/vocabulary         enum values in words, for the pages
 //   GET    /api/v1/open-actions       ListOpenActionsResponse (?overdue_only, page_size, page_token)
 //   GET    /api/v1/cases/{case_id}    GetCaseResponse
+//   GET    /api/v1/deliveries         DeliveriesResponse (hub operators)
+//   POST   /api/v1/deliveries/requeue RequeueRequest -> RequeueResponse (hub operators)
 //
 // Bodies are the protobuf JSON mapping of the hub's own messages; errors
 // are {"code": "...", "message": "..."} with the status's HTTP code

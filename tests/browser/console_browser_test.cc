@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cre/v1/referrals.grpc.pb.h"
+#include "grpcpp/client_context.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "staff/password_hash.h"
@@ -69,40 +72,79 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
   AddStaff("duty.cpm", "derby-cpm", v1::STAFF_ROLE_CPM);
   AddStaff("school.staff", "derby-school-ashgrove", v1::STAFF_ROLE_TEAM_MANAGER);
   AddStaff("stale.user", "derby-cpm", v1::STAFF_ROLE_CPM);
+  AddStaff("hub.operator", "derby-cpm", v1::STAFF_ROLE_HUB_OPERATOR);
   // A looked-after child assessed HIGH three days ago: the IRO notification
   // (due within 48 hours) is overdue.
   absl::StatusOr<std::string> case_id =
       testing::OpenLookedAfterChildAssessedHigh(hub_, clock_.Now() - absl::Hours(72), "browser");
   ASSERT_TRUE(case_id.ok()) << case_id.status();
 
+  // An Operation Liberty report the PRU never acknowledged, its last
+  // attempt used: a dead letter. (The hub's own lease expiry may take a
+  // claim back first, as PENDING; the next claim then uses the last attempt.)
+  v1::SubmitOperationLibertyReportRequest report;
+  report.set_idempotency_key("browser-dead-letter");
+  report.mutable_report()->set_narrative("seen near the bus station");
+  report.mutable_report()->add_places()->set_address("bus station");
+  {
+    grpc::ClientContext context;
+    v1::SubmitResponse submitted;
+    grpc::Status status =
+        v1::Referrals::NewStub(hub_.ChannelFor("derby-health"))->SubmitOperationLibertyReport(&context, report, &submitted);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  DeliveryPolicy last_attempt;
+  last_attempt.max_attempts = 1;
+  last_attempt.lease = absl::Milliseconds(1);
+  int64_t dead_delivery_id = 0;
+  for (int i = 0; i < 50 && dead_delivery_id == 0; ++i) {
+    ASSERT_TRUE(store_.ClaimDeliveries("derby-pru", "browser-test", 1, last_attempt).ok());
+    absl::SleepFor(absl::Milliseconds(5));
+    ASSERT_TRUE(store_.ExpireLeases(last_attempt).ok());
+    absl::StatusOr<std::vector<DeadDelivery>> dead = store_.ListDeadDeliveries(10);
+    ASSERT_TRUE(dead.ok());
+    if (!dead->empty()) dead_delivery_id = dead->front().delivery_id;
+  }
+  ASSERT_NE(dead_delivery_id, 0) << "no dead letter made";
+  const std::string reason = "the PRU adapter was restarted after the outage";
+
   const std::string build = CRE_TEST_BUILD_DIR;
   const std::string env = absl::StrCat(
       "CONSOLE_URL=https://localhost:", hub_.console_port(), "/", " SCREENSHOTS=", build, "/browser-screenshots",
       " STATE_FILE=", ::testing::TempDir(), "stale-session.json", " PASSWORD='", kPassword, "'",
       " CPM_CODE=", Code("duty.cpm"), " SCHOOL_CODE=", Code("school.staff"), " STALE_CODE=", Code("stale.user"),
-      " CASE_ID=", *case_id, " OVERDUE_ACTION_WORDS='notification of the Independent Reviewing Officer'");
+      " CASE_ID=", *case_id, " OVERDUE_ACTION_WORDS='notification of the Independent Reviewing Officer'",
+      " OPERATOR_CODE=", Code("hub.operator"), " DEAD_DELIVERY_ID=", dead_delivery_id, " REQUEUE_REASON='", reason,
+      "'");
   const std::string node = absl::StrCat("cd ", build, "/browser && env ", env, " node console_test.mjs");
   ASSERT_EQ(RunCommand(node + " before"), 0);
 
-  // The school's refusal is in the record, naming the member of staff.
-  auto refused_school = [&] {
-    absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100000);
-    if (!rows.ok()) return false;
-    for (const audit::StoredRow& row : *rows) {
-      v1::AuditRecord record;
-      if (record.ParseFromString(row.record_bytes) && record.kind() == v1::AUDIT_EVENT_KIND_CALL_REFUSED &&
-          record.staff_id() == "school.staff" && record.method() == "/cre.v1.Oversight/ListOpenActions") {
-        return true;
+  // In the audit chain: the school's refusal and the operator's requeue
+  // with its reason, each naming the member of staff.
+  auto in_chain = [&](const std::function<bool(const v1::AuditRecord&)>& wanted) {
+    for (int i = 0; i < 50; ++i) {
+      absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100000);
+      if (rows.ok()) {
+        for (const audit::StoredRow& row : *rows) {
+          v1::AuditRecord record;
+          if (record.ParseFromString(row.record_bytes) && wanted(record)) return true;
+        }
       }
+      absl::SleepFor(absl::Milliseconds(100));  // the sealer chains a record within milliseconds
     }
     return false;
   };
-  bool found = false;
-  for (int i = 0; i < 50 && !found; ++i) {
-    found = refused_school();
-    if (!found) absl::SleepFor(absl::Milliseconds(100));  // the sealer chains it within milliseconds
-  }
-  EXPECT_TRUE(found) << "the school's refusal is not in the audit chain";
+  EXPECT_TRUE(in_chain([](const v1::AuditRecord& r) {
+    return r.kind() == v1::AUDIT_EVENT_KIND_CALL_REFUSED && r.staff_id() == "school.staff" &&
+           r.method() == "/cre.v1.Oversight/ListOpenActions";
+  })) << "the school's refusal is not in the audit chain";
+  EXPECT_TRUE(in_chain([&](const v1::AuditRecord& r) {
+    return r.kind() == v1::AUDIT_EVENT_KIND_DELIVERY_REQUEUED && r.staff_id() == "hub.operator" &&
+           absl::StrContains(r.detail(), reason);
+  })) << "the requeue and its reason are not in the audit chain";
+  absl::StatusOr<std::vector<DeadDelivery>> still_dead = store_.ListDeadDeliveries(10);
+  ASSERT_TRUE(still_dead.ok());
+  EXPECT_TRUE(still_dead->empty()) << "the dead letter was not requeued";
 
   // Half an hour and a minute later, the kept session must sign in again.
   clock_.Advance(absl::Minutes(31));

@@ -3,7 +3,8 @@
 // submissions) and calls this script twice:
 //   node console_test.mjs before   sign in, see an overdue action, open its case,
 //                                  a forged cross-site request refused, a school's
-//                                  member of staff refused; keeps a session to expire
+//                                  member of staff refused, an operator requeues a dead
+//                                  letter with a reason; keeps a session to expire
 //   node console_test.mjs after    (the hub's clock moved on) that session must sign in again
 // Settings come from the environment (see `need`). Each page's screenshot is
 // saved under SCREENSHOTS. Exits non-zero, saying what failed, on the first
@@ -102,6 +103,17 @@ try {
     await signIn(schoolPage, 'school.staff', need('SCHOOL_CODE'));
     await schoolPage.getByRole('alert').filter({ hasText: 'may not call ListOpenActions' }).waitFor();
     await shot(schoolPage, 'school-refused');
+
+    // An operator requeues a dead letter, giving a reason.
+    const ops = await newContext();
+    const opsPage = await ops.newPage();
+    await signIn(opsPage, 'hub.operator', need('OPERATOR_CODE'));
+    await opsPage.getByRole('heading', { name: 'Dead letters' }).waitFor();
+    await opsPage.getByLabel(`delivery ${need('DEAD_DELIVERY_ID')}`).check();
+    await shot(opsPage, 'deliveries');
+    await opsPage.getByLabel(/^Reason for requeueing/).fill(need('REQUEUE_REASON'));
+    await opsPage.getByRole('button', { name: 'Requeue the chosen deliveries' }).click();
+    await opsPage.getByText('Requeued 1.').waitFor();
 
     // A session that will be idle too long when the hub's clock moves on.
     const stale = await newContext();

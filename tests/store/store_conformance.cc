@@ -811,7 +811,33 @@ TEST_P(StoreConformanceTest, TooManyAttemptsDeadLetterTheDeliveryUntilRequeued) 
   EXPECT_EQ((*dead)[0].attempts, 2);
   EXPECT_EQ((*dead)[0].kind, v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
 
-  EXPECT_EQ(*store().RequeueDeadDeliveries({(*dead)[0].delivery_id}), 1);
+  // What is waiting for each agency: the dead one, for the PRU.
+  absl::StatusOr<std::vector<AgencyDeliveries>> waiting = store().DeliveriesByAgency();
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  ASSERT_THAT(*waiting, SizeIs(1));
+  EXPECT_EQ((*waiting)[0].agency_id, "pru");
+  EXPECT_EQ((*waiting)[0].dead, 1);
+  EXPECT_EQ((*waiting)[0].pending + (*waiting)[0].leased, 0);
+  EXPECT_EQ((*waiting)[0].oldest_undelivered, (*dead)[0].created_at);
+
+  v1::AuditRecord requeued_by;
+  requeued_by.set_actor_agency_id("operator");
+  requeued_by.set_staff_id("o.ops");
+  requeued_by.set_method("console");
+  requeued_by.set_detail("the PRU's adapter is fixed");
+  const int64_t journal_before = *store().UnsealedAuditCount();
+  EXPECT_EQ(*store().RequeueDeadDeliveries({(*dead)[0].delivery_id}, requeued_by), 1);
+  EXPECT_EQ(*store().UnsealedAuditCount(), journal_before + 1) << "the requeue is journalled, with its reason";
+  ASSERT_TRUE(store().SealAudit(10000).ok());
+  absl::StatusOr<std::vector<audit::StoredRow>> rows = store().ReadAudit(1, 10000);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_FALSE(rows->empty());
+  v1::AuditRecord last;
+  ASSERT_TRUE(last.ParseFromString(rows->back().record_bytes));
+  EXPECT_EQ(last.kind(), v1::AUDIT_EVENT_KIND_DELIVERY_REQUEUED);
+  EXPECT_EQ(last.staff_id(), "o.ops");
+  EXPECT_EQ(last.actor_agency_id(), "operator");
+  EXPECT_THAT(last.detail(), ::testing::HasSubstr("the PRU's adapter is fixed"));
   EXPECT_THAT(*store().ListDeadDeliveries(10), IsEmpty());
   std::vector<v1::RoutedMessage> back = Claim("stream", 10, policy);
   ASSERT_THAT(back, SizeIs(1));
@@ -831,7 +857,7 @@ TEST_P(StoreConformanceTest, ReleasingTheLastAttemptDeadLettersAndRequeueAllTake
   EXPECT_THAT(Claim("stream", 10, policy), IsEmpty());
   EXPECT_THAT(*store().ListDeadDeliveries(10), SizeIs(2));
   EXPECT_THAT(*store().ListDeadDeliveries(1), SizeIs(1));
-  EXPECT_EQ(*store().RequeueDeadDeliveries({}), 2);
+  EXPECT_EQ(*store().RequeueDeadDeliveries({}, v1::AuditRecord()), 2);
   EXPECT_THAT(*store().ListDeadDeliveries(10), IsEmpty());
   EXPECT_THAT(Claim("stream", 10, policy), SizeIs(2));
 }

@@ -228,8 +228,8 @@ TEST(HubctlHelpTest, BadValuesAndWordsAreUsageErrors) {
   };
   for (const Case& c : std::vector<Case>{
            {"deliveries dead --config /nonexistent/hub.textproto --limit 0", "--limit"},
-           {"deliveries requeue --config /nonexistent/hub.textproto --all 7", "--all"},
-           {"deliveries requeue --config /nonexistent/hub.textproto seven", "ID"},
+           {"deliveries requeue --config /nonexistent/hub.textproto --reason r --all 7", "--all"},
+           {"deliveries requeue --config /nonexistent/hub.textproto --reason r seven", "ID"},
            {"audit verify --config /nonexistent/hub.textproto --anchor 12", "--anchor"},
            {"audit export --config /nonexistent/hub.textproto --from yesterday", "--from"},
            {"audit export --config", "--config needs a value"},

@@ -66,9 +66,10 @@ TEST(HubctlTest, ListsAndRequeuesDeadDeliveries) {
   EXPECT_EQ(listed.exit_code, 0) << listed.output;
   EXPECT_THAT(listed.output, ::testing::ContainsRegex("\n[0-9]+\tderby-pru\tOperation Liberty report\t1\t"));
 
-  testing::HubctlRun both = testing::RunHubctl("deliveries requeue --all 7 --config " + config);
+  testing::HubctlRun both = testing::RunHubctl("deliveries requeue --all 7 --reason fixed --config " + config);
   EXPECT_EQ(both.exit_code, 2) << both.output;
-  testing::HubctlRun requeued = testing::RunHubctl("deliveries requeue --all --config " + config);
+  testing::HubctlRun requeued =
+      testing::RunHubctl("deliveries requeue --all --reason 'the PRU adapter is fixed' --config " + config);
   EXPECT_EQ(requeued.exit_code, 0) << requeued.output;
   EXPECT_THAT(requeued.output, HasSubstr("requeued 1 dead delivery"));
   EXPECT_EQ(db.QueryString("SELECT state FROM delivery"), "PENDING");

@@ -103,12 +103,15 @@ absl::Status CompleteEventOf(sql::Connection& c, const std::string& case_id, con
   return absl::OkStatus();
 }
 
-absl::Status AuditRequeue(sql::Connection& c, int requeued, const std::vector<int64_t>& ids) {
+absl::Status AuditRequeue(sql::Connection& c, int requeued, const std::vector<int64_t>& ids,
+                          const v1::AuditRecord& requeued_by) {
   if (requeued == 0) return absl::OkStatus();
-  v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_REQUEUED, "", absl::Now());
-  record.set_method("hubctl deliveries requeue");
-  record.set_detail(ids.empty() ? absl::StrCat("all ", requeued, " dead deliveries")
-                                : absl::StrCat(requeued, " of [", absl::StrJoin(ids, ", "), "]"));
+  v1::AuditRecord record = requeued_by;
+  record.set_kind(v1::AUDIT_EVENT_KIND_DELIVERY_REQUEUED);
+  if (!record.has_at()) *record.mutable_at() = AuditOf(record.kind(), "", absl::Now()).at();
+  const std::string which = ids.empty() ? absl::StrCat("all ", requeued, " dead deliveries")
+                                        : absl::StrCat(requeued, " of [", absl::StrJoin(ids, ", "), "]");
+  record.set_detail(requeued_by.detail().empty() ? which : absl::StrCat(which, ": ", requeued_by.detail()));
   return AppendAudit(c, {record});
 }
 
@@ -577,7 +580,8 @@ absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int lim
   return dead;
 }
 
-absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>& ids) {
+absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>& ids,
+                                                      const v1::AuditRecord& requeued_by) {
   int requeued = 0;
   absl::Status status = RunTransaction(pool_, "requeue dead deliveries", [&](sql::Connection& c) {
     requeued = 0;
@@ -586,17 +590,47 @@ absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>
         " WHERE state = 'DEAD'";
     if (ids.empty()) {
       requeued = Prepare(c, kRequeue)->executeUpdate();
-      return AuditRequeue(c, requeued, ids);
+      return AuditRequeue(c, requeued, ids, requeued_by);
     }
     auto one = Prepare(c, (std::string(kRequeue) + " AND delivery_id = ?").c_str());
     for (int64_t id : ids) {
       one->setInt64(1, id);
       requeued += one->executeUpdate();
     }
-    return AuditRequeue(c, requeued, ids);
+    return AuditRequeue(c, requeued, ids, requeued_by);
   });
   if (!status.ok()) return status;
   return requeued;
+}
+
+absl::StatusOr<std::vector<AgencyDeliveries>> MysqlStore::DeliveriesByAgency() {
+  std::vector<AgencyDeliveries> agencies;
+  absl::Status status = RunTransaction(pool_, "deliveries by agency", [&](sql::Connection& c) -> absl::Status {
+    agencies.clear();
+    // The rows not yet acknowledged only, by the lease index: acknowledged
+    // rows, nearly all of them, are never read.
+    auto select = Prepare(c,
+                          "SELECT recipient_agency_id, SUM(state = 'PENDING') AS pending,"
+                          " SUM(state = 'LEASED') AS leased, SUM(state = 'DEAD') AS dead,"
+                          " MIN(created_at) AS oldest FROM delivery FORCE INDEX (delivery_lease)"
+                          " WHERE state IN ('PENDING', 'LEASED', 'DEAD')"
+                          " GROUP BY recipient_agency_id ORDER BY recipient_agency_id");
+    std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
+    while (rows->next()) {
+      AgencyDeliveries a;
+      a.agency_id = rows->getString("recipient_agency_id");
+      a.pending = rows->getInt64("pending");
+      a.leased = rows->getInt64("leased");
+      a.dead = rows->getInt64("dead");
+      absl::StatusOr<absl::Time> oldest = TimeFromSql(rows->getString("oldest"));
+      if (!oldest.ok()) return oldest.status();
+      a.oldest_undelivered = *oldest;
+      agencies.push_back(std::move(a));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return agencies;
 }
 
 }  // namespace cre::mysql

@@ -63,7 +63,9 @@ class MysqlStore : public Store {
   absl::StatusOr<int> ExpireLeases(const DeliveryPolicy& policy) override;
   absl::StatusOr<std::vector<std::string>> RecipientsWithDueDeliveries() override;
   absl::StatusOr<std::vector<DeadDelivery>> ListDeadDeliveries(int limit) override;
-  absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids) override;
+  absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids,
+                                            const v1::AuditRecord& requeued_by) override;
+  absl::StatusOr<std::vector<AgencyDeliveries>> DeliveriesByAgency() override;
 
   // mysql_deadlines.cc
   absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) override;
