@@ -113,7 +113,7 @@ function signInPage(problem) {
       });
       signedIn();
       // A new hash routes by itself (hashchange); the same one does not.
-      const home = session.staff.role === 'STAFF_ROLE_HUB_OPERATOR' ? '#/deliveries' : '#/due';
+      const home = homeOf(session.staff.role);
       if (location.hash === home) route();
       else location.hash = home;
     } catch (error) {
@@ -287,7 +287,48 @@ async function deliveriesPage() {
     el('h2', {}, 'Each agency'), agencies);
 }
 
+function recordPage(state, notice) {
+  const verdict = !state.verified
+    ? el('p', {}, 'Not verified yet.')
+    : el('p', {}, el('span', { class: `badge ${state.intact ? 'done' : 'overdue'}` }, state.intact ? 'Intact' : 'Broken'),
+      ` up to row ${state.verifiedUpTo}, verified ${formatTime(state.verifiedAt)} by ${state.verifiedBy}`,
+      state.problem ? el('span', { class: 'hint' }, ` — ${state.problem}`) : null);
+  const button = el('button', { type: 'button', class: 'primary' }, 'Verify now');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    say('Verifying the audit chain…');
+    try {
+      recordPage(await api('POST', '/api/v1/record/verify'), 'Verified just now.');
+    } catch (error) {
+      button.disabled = false;
+      handle(error);
+    }
+    say('');
+  });
+  show('Record',
+    notice ? el('p', { role: 'status', class: 'hint' }, notice) : null,
+    el('p', {}, `The audit chain holds ${state.headSeq} rows; ${state.unsealed} more are being sealed into it.`),
+    el('p', { class: 'hint' }, `Head: row ${state.headSeq}, hash ${state.headHash}`),
+    el('h2', {}, 'Last verification'), verdict, button);
+}
+
+async function loadRecordPage() {
+  show('Record', el('p', { class: 'loading' }, 'Loading…'));
+  try {
+    recordPage(await api('GET', '/api/v1/record'));
+  } catch (error) {
+    handle(error);
+  }
+}
+
 // --- chrome and routing -------------------------------------------------------
+
+// The first page of each role.
+function homeOf(role) {
+  if (role === 'STAFF_ROLE_HUB_OPERATOR') return '#/deliveries';
+  if (role === 'STAFF_ROLE_DATA_PROTECTION_OFFICER') return '#/record';
+  return '#/due';
+}
 
 function setSignedOutChrome() {
   document.getElementById('nav').hidden = true;
@@ -297,9 +338,14 @@ function setSignedOutChrome() {
 
 function signedIn() {
   const nav = document.getElementById('nav');
-  const operator = session.staff.role === 'STAFF_ROLE_HUB_OPERATOR';
-  nav.replaceChildren(...(operator ? [el('a', { href: '#/deliveries' }, 'Deliveries')]
-                                   : [el('a', { href: '#/due' }, 'Due and overdue')]));
+  const role = session.staff.role;
+  const links = [];
+  if (role === 'STAFF_ROLE_HUB_OPERATOR') links.push(el('a', { href: '#/deliveries' }, 'Deliveries'));
+  if (role === 'STAFF_ROLE_HUB_OPERATOR' || role === 'STAFF_ROLE_DATA_PROTECTION_OFFICER') {
+    links.push(el('a', { href: '#/record' }, 'Record'));
+  }
+  if (links.length === 0) links.push(el('a', { href: '#/due' }, 'Due and overdue'));
+  nav.replaceChildren(...links);
   nav.hidden = false;
   document.getElementById('sign-out').hidden = false;
   document.getElementById('who').textContent =
@@ -326,9 +372,9 @@ async function route() {
       return;
     }
   }
-  const operator = session.staff.role === 'STAFF_ROLE_HUB_OPERATOR';
-  const hash = location.hash || (operator ? '#/deliveries' : '#/due');
+  const hash = location.hash || homeOf(session.staff.role);
   if (hash === '#/deliveries') return deliveriesPage();
+  if (hash === '#/record') return loadRecordPage();
   const caseMatch = hash.match(/^#\/case\/([0-9a-f-]{36})$/);
   if (caseMatch) return casePage(caseMatch[1]);
   return duePage();

@@ -13,6 +13,7 @@
 #include "staff/password_hash.h"
 #include "staff/sign_in_policy.h"
 #include "staff/totp.h"
+#include "store/audit_rows.h"
 
 namespace cre {
 namespace {
@@ -324,6 +325,62 @@ void ConsoleApi::Deliveries(const StaffCall& staff, v1::DeliveriesResponse* resp
     }
     RecordView(staff, "GET /api/v1/deliveries");
     done(absl::OkStatus());
+  });
+}
+
+absl::Status ConsoleApi::ReadRecordState(v1::RecordState* response) {
+  absl::StatusOr<audit::Anchor> head = store_->AuditHead();
+  if (!head.ok()) return head.status();
+  response->set_head_seq(head->seq);
+  response->set_head_hash(head->hash);
+  absl::StatusOr<int64_t> unsealed = store_->UnsealedAuditCount();
+  if (!unsealed.ok()) return unsealed.status();
+  response->set_unsealed(*unsealed);
+  absl::StatusOr<absl::optional<AuditVerification>> last = store_->LastAuditVerification();
+  if (!last.ok()) return last.status();
+  if (last->has_value()) {
+    const AuditVerification& v = **last;
+    response->set_verified(true);
+    response->set_verified_up_to(v.verified_up_to);
+    *response->mutable_verified_at() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(v.verified_at));
+    response->set_intact(v.intact);
+    response->set_problem(v.problem);
+    response->set_verified_by(v.verified_by);
+  }
+  return absl::OkStatus();
+}
+
+void ConsoleApi::Record(const StaffCall& staff, v1::RecordState* response, Done done) {
+  if (absl::Status may = MayOpen(staff, ConsolePage::kRecord); !may.ok()) return done(may);
+  executor_.Submit([this, response, done = std::move(done)] { done(ReadRecordState(response)); });
+}
+
+void ConsoleApi::Verify(const StaffCall& staff, v1::RecordState* response, Done done) {
+  if (absl::Status may = MayOpen(staff, ConsolePage::kRecord); !may.ok()) return done(may);
+  executor_.Submit([this, staff, response, done = std::move(done)] {
+    audit::ChainVerifier verifier;
+    absl::Status walked = ForEachAuditRow(*store_, [&](const audit::StoredRow& row) { return verifier.Add(row); });
+    if (walked.ok()) walked = verifier.Finish();
+    // DATA_LOSS is what the verifier found; anything else means the chain
+    // could not be read, which says neither intact nor broken.
+    if (!walked.ok() && walked.code() != absl::StatusCode::kDataLoss) return done(walked);
+    AuditVerification verification;
+    verification.verified_up_to = verifier.head().seq;
+    verification.head_hash = verifier.head().hash;
+    verification.verified_at = clock_.Now();
+    verification.intact = walked.ok();
+    verification.problem = std::string(walked.message());
+    verification.verified_by = staff.staff.username();
+    if (absl::Status kept = store_->RecordAuditVerification(verification); !kept.ok()) return done(kept);
+    if (audit_) {
+      v1::AuditRecord record = StaffRecord(
+          v1::AUDIT_EVENT_KIND_AUDIT_CHAIN_VERIFIED, staff.staff, verification.verified_at,
+          walked.ok() ? absl::StrCat("intact up to row ", verification.verified_up_to)
+                      : absl::StrCat("broken after row ", verification.verified_up_to, ": ", walked.message()));
+      audit_(std::move(record));
+    }
+    done(ReadRecordState(response));
   });
 }
 

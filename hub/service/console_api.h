@@ -103,6 +103,11 @@ class ConsoleApi {
   // The Deliveries page (hub operators): dead letters, and what is waiting
   // for each agency. Answers `done` from the API's executor.
   void Deliveries(const StaffCall& staff, v1::DeliveriesResponse* response, Done done);
+  // The Record page (hub operators, the data protection officer): the
+  // chain's head and its last verification; Verify walks the whole chain
+  // first and keeps what it found.
+  void Record(const StaffCall& staff, v1::RecordState* response, Done done);
+  void Verify(const StaffCall& staff, v1::RecordState* response, Done done);
   // Hands dead letters out again; the reason (required, at most 500 bytes)
   // is recorded with the member of staff who gave it.
   void Requeue(const StaffCall& staff, const v1::RequeueRequest& request, v1::RequeueResponse* response,
@@ -113,6 +118,7 @@ class ConsoleApi {
              crypto::TokenSigner csrf_tokens, const Clock& clock, absl::Duration idle, absl::Duration absolute,
              AuditSink audit, std::string dummy_hash);
 
+  absl::Status ReadRecordState(v1::RecordState* response);
   absl::StatusOr<SignedIn> SignInNow(const v1::SignInRequest& request, const std::string& peer);
   absl::StatusOr<StaffCall> AuthenticateNow(const std::string& session_token, const std::string& peer);
   // The refusal every failed sign-in gets, recorded with `why` (never the

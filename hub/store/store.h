@@ -184,6 +184,16 @@ struct StaffSession {
   absl::Time expires_at;
 };
 
+// A walk of the audit chain, and what it found (the console's Record page).
+struct AuditVerification {
+  int64_t verified_up_to = 0;  // the last good row
+  std::string head_hash;       // that row's hash, hex
+  absl::Time verified_at;
+  bool intact = false;
+  std::string problem;      // where it broke, if it did
+  std::string verified_by;  // a member of staff's username
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -384,6 +394,10 @@ class Store {
   virtual absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) = 0;
   // The newest row: an anchor to keep outside the database.
   virtual absl::StatusOr<audit::Anchor> AuditHead() = 0;
+  // The last verification, replacing the one before; and reading it
+  // (nullopt before the first).
+  virtual absl::Status RecordAuditVerification(const AuditVerification& verification) = 0;
+  virtual absl::StatusOr<absl::optional<AuditVerification>> LastAuditVerification() = 0;
 };
 
 }  // namespace cre

@@ -26,6 +26,7 @@
 #include "config/hub_config.h"
 #include "pathway/in_words.h"
 #include "store/mysql/migrations.h"
+#include "store/audit_rows.h"
 #include "store/mysql/mysql_store.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
@@ -177,21 +178,6 @@ int DeliveriesRequeue(const Invocation& inv) {
   return kExitOk;
 }
 
-// Reads the whole chain in pages, in seq order, handing each row to `visit`.
-absl::Status ForEachAuditRow(cre::Store& store,
-                             const std::function<absl::Status(const cre::audit::StoredRow&)>& visit) {
-  constexpr int kPage = 1000;
-  for (int64_t from = 1;;) {
-    absl::StatusOr<std::vector<cre::audit::StoredRow>> page = store.ReadAudit(from, kPage);
-    if (!page.ok()) return page.status();
-    for (const cre::audit::StoredRow& row : *page) {
-      if (absl::Status status = visit(row); !status.ok()) return status;
-    }
-    if (static_cast<int>(page->size()) < kPage) return absl::OkStatus();
-    from = page->back().seq + 1;
-  }
-}
-
 int AuditVerify(const Invocation& inv) {
   absl::optional<cre::audit::Anchor> anchor;
   if (inv.Has("--anchor")) {
@@ -202,7 +188,7 @@ int AuditVerify(const Invocation& inv) {
   absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
   if (!store.ok()) return Fail(store.status());
   cre::audit::ChainVerifier verifier(anchor);
-  absl::Status walked = ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) {
+  absl::Status walked = cre::ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) {
     return verifier.Add(row);
   });
   if (walked.ok()) walked = verifier.Finish();
@@ -237,7 +223,7 @@ int AuditExport(const Invocation& inv) {
   }
   absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
   if (!store.ok()) return Fail(store.status());
-  absl::Status walked = ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) -> absl::Status {
+  absl::Status walked = cre::ForEachAuditRow(**store, [&](const cre::audit::StoredRow& row) -> absl::Status {
     cre::v1::AuditRecord record;
     if (!record.ParseFromString(row.record_bytes)) {
       return absl::DataLossError(absl::StrCat("audit row ", row.seq, " does not parse"));

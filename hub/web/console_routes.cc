@@ -203,6 +203,19 @@ void ConsoleRoutes::Handle(HttpRequest request, Respond respond) {
         respond(status.ok() ? MessageResponse(call->second) : ErrorResponse(status));
       });
     });
+  } else if ((route == "record" && !change) || (route == "record/verify" && request.method == "POST")) {
+    return AsStaff(request, change, std::move(respond), [this, verify = change](const StaffCall& staff,
+                                                                               Respond respond) {
+      auto response = std::make_shared<v1::RecordState>();
+      Done done = [response, respond](const absl::Status& status) {
+        respond(status.ok() ? MessageResponse(*response) : ErrorResponse(status));
+      };
+      if (verify) {
+        api_.console->Verify(staff, response.get(), std::move(done));
+      } else {
+        api_.console->Record(staff, response.get(), std::move(done));
+      }
+    });
   } else if (route == "vocabulary" && !change) {
     return respond(JsonResponse(200, vocabulary_json_));
   } else if (route == "open-actions" && !change) {

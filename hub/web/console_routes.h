@@ -10,6 +10,8 @@
 //   GET    /api/v1/cases/{case_id}    GetCaseResponse
 //   GET    /api/v1/deliveries         DeliveriesResponse (hub operators)
 //   POST   /api/v1/deliveries/requeue RequeueRequest -> RequeueResponse (hub operators)
+//   GET    /api/v1/record             RecordState: the audit chain's head and last verification
+//   POST   /api/v1/record/verify      walks the chain now -> RecordState
 //
 // Bodies are the protobuf JSON mapping of the hub's own messages; errors
 // are {"code": "...", "message": "..."} with the status's HTTP code

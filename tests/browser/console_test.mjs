@@ -115,6 +115,14 @@ try {
     await opsPage.getByRole('button', { name: 'Requeue the chosen deliveries' }).click();
     await opsPage.getByText('Requeued 1.').waitFor();
 
+    // The record: the chain's state, verified now.
+    await opsPage.getByRole('link', { name: 'Record' }).click();
+    await opsPage.getByRole('heading', { name: 'Last verification' }).waitFor();
+    await opsPage.getByRole('button', { name: 'Verify now' }).click();
+    await opsPage.getByText('Verified just now.').waitFor();
+    assert.match(await opsPage.locator('main').innerText(), /Intact up to row \d+, verified .* by hub\.operator/);
+    await shot(opsPage, 'record');
+
     // A session that will be idle too long when the hub's clock moves on.
     const stale = await newContext();
     const stalePage = await stale.newPage();

@@ -144,5 +144,33 @@ TEST_P(StoreConformanceTest, DisablingOrResettingAMemberOfStaffEndsTheirSessions
   EXPECT_EQ(store().ResetStaffPassword("nobody", "h", Changed("x")).code(), absl::StatusCode::kNotFound);
 }
 
+// The console's Record page: the last verification of the chain, one for
+// every process, replaced by the next.
+TEST_P(StoreConformanceTest, TheLastAuditVerificationIsKeptAndReplaced) {
+  absl::StatusOr<absl::optional<AuditVerification>> none = store().LastAuditVerification();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+  AuditVerification first;
+  first.verified_up_to = 12;
+  first.head_hash = std::string(64, 'a');
+  first.verified_at = kNow;
+  first.intact = true;
+  first.verified_by = "o.ops";
+  ASSERT_TRUE(store().RecordAuditVerification(first).ok());
+  AuditVerification second = first;
+  second.verified_up_to = 7;
+  second.intact = false;
+  second.problem = "row 8 does not link to row 7";
+  second.verified_at = kNow + absl::Minutes(1);
+  ASSERT_TRUE(OpenAnother()->RecordAuditVerification(second).ok());
+  absl::StatusOr<absl::optional<AuditVerification>> last = store().LastAuditVerification();
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->verified_up_to, 7);
+  EXPECT_FALSE((*last)->intact);
+  EXPECT_EQ((*last)->problem, "row 8 does not link to row 7");
+  EXPECT_EQ((*last)->verified_at, kNow + absl::Minutes(1));
+  EXPECT_EQ((*last)->verified_by, "o.ops");
+}
+
 }  // namespace
 }  // namespace cre::testing

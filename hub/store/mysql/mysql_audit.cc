@@ -217,4 +217,45 @@ absl::StatusOr<audit::Anchor> MysqlStore::AuditHead() {
   return anchor;
 }
 
+absl::Status MysqlStore::RecordAuditVerification(const AuditVerification& verification) {
+  return RunTransaction(pool_, "record an audit verification", [&](sql::Connection& c) {
+    auto replace = Prepare(c,
+                           "REPLACE INTO audit_verification (id, verified_up_to, head_hash, verified_at, intact,"
+                           " problem, verified_by) VALUES (1, ?, ?, ?, ?, ?, ?)");
+    replace->setInt64(1, verification.verified_up_to);
+    replace->setString(2, verification.head_hash);
+    replace->setString(3, SqlTime(verification.verified_at));
+    replace->setBoolean(4, verification.intact);
+    replace->setString(5, verification.problem.substr(0, 500));
+    replace->setString(6, verification.verified_by);
+    replace->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<absl::optional<AuditVerification>> MysqlStore::LastAuditVerification() {
+  absl::optional<AuditVerification> last;
+  absl::Status status = RunTransaction(pool_, "read the last audit verification", [&](sql::Connection& c) -> absl::Status {
+    last.reset();
+    auto select = Prepare(c,
+                          "SELECT verified_up_to, head_hash, verified_at, intact, problem, verified_by"
+                          " FROM audit_verification WHERE id = 1");
+    std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+    if (!row->next()) return absl::OkStatus();
+    AuditVerification v;
+    v.verified_up_to = row->getInt64("verified_up_to");
+    v.head_hash = row->getString("head_hash");
+    absl::StatusOr<absl::Time> at = TimeFromSql(row->getString("verified_at"));
+    if (!at.ok()) return at.status();
+    v.verified_at = *at;
+    v.intact = row->getBoolean("intact");
+    v.problem = row->getString("problem");
+    v.verified_by = row->getString("verified_by");
+    last = std::move(v);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return last;
+}
+
 }  // namespace cre::mysql

@@ -96,6 +96,8 @@ class MysqlStore : public Store {
   absl::StatusOr<int64_t> UnsealedAuditCount() override;
   absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) override;
   absl::StatusOr<audit::Anchor> AuditHead() override;
+  absl::Status RecordAuditVerification(const AuditVerification& verification) override;
+  absl::StatusOr<absl::optional<AuditVerification>> LastAuditVerification() override;
 
  private:
   // AcknowledgeAll's requests in one transaction: fails whole if any fails.
