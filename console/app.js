@@ -147,39 +147,47 @@ async function duePage() {
     filterSelect('f-owner', 'Owner', [['', 'Anyone']]),
     filterSelect('f-team', 'Team', [['', 'Every team']]));
 
+  // Status "Overdue", the due window and the team are asked of the hub (the
+  // list is paged there); "Pending" and the owner's role filter what came.
+  const teamsSeen = new Set();
+  const rolesSeen = new Set();
+  const value = (id) => filters.querySelector(id).value;
+
   function render() {
-    const status = filters.querySelector('#f-status').value;
-    const window = filters.querySelector('#f-window').value;
-    const owner = filters.querySelector('#f-owner').value;
-    const team = filters.querySelector('#f-team').value;
-    const rows = loaded.filter((a) =>
-      (!status || a.status === status) && (!owner || a.owner === owner) && (!team || a.ownerAgencyId === team) &&
-      (window === '' || a.workingDaysLeft <= Number(window)));
+    const status = value('#f-status');
+    const owner = value('#f-owner');
+    const rows = loaded.filter((a) => (!status || a.status === status) && (!owner || a.owner === owner));
     table.tBodies[0].replaceChildren(...rows.map((a) => el('tr', {},
       el('td', { 'data-label': 'Due' }, el('span', {}, a.dueDate), el('br'), el('span', { class: 'hint' }, countdown(a.workingDaysLeft))),
       el('td', { 'data-label': 'Status' }, statusBadge(a.status)),
       el('td', { 'data-label': 'Action' }, words('ActionKind', a.kind), el('br'), el('span', { class: 'hint' }, `rule ${a.ruleId}`)),
       el('td', { 'data-label': 'Owner' }, words('PractitionerRole', a.owner), a.ownerAgencyId ? ` (${a.ownerAgencyId})` : ''),
       el('td', { 'data-label': 'Case' }, el('a', { href: `#/case/${a.caseId}` }, 'Open case')))));
-    count.textContent = `${rows.length} of ${loaded.length} loaded action${loaded.length === 1 ? '' : 's'} shown`;
+    count.textContent = `${rows.length} action${rows.length === 1 ? '' : 's'} shown` +
+      (nextPageToken ? ' (more to load)' : '');
   }
 
   function fillChoices() {
     const fill = (id, values, label) => {
       const select = filters.querySelector(id);
       const chosen = select.value;
-      select.replaceChildren(select.options[0], ...[...new Set(values)].filter(Boolean).sort()
+      select.replaceChildren(select.options[0], ...[...values].filter(Boolean).sort()
         .map((v) => el('option', { value: v }, label(v))));
       select.value = chosen;
     };
-    fill('#f-owner', loaded.map((a) => a.owner), (v) => words('PractitionerRole', v));
-    fill('#f-team', loaded.map((a) => a.ownerAgencyId), (v) => v);
+    for (const a of loaded) { teamsSeen.add(a.ownerAgencyId); rolesSeen.add(a.owner); }
+    fill('#f-owner', rolesSeen, (v) => words('PractitionerRole', v));
+    fill('#f-team', teamsSeen, (v) => v);
   }
 
-  async function load() {
+  async function load(fresh) {
     const query = new URLSearchParams({ page_size: '200' });
-    if (nextPageToken) query.set('page_token', nextPageToken);
+    if (value('#f-status') === 'ACTION_STATUS_OVERDUE') query.set('overdue_only', 'true');
+    if (value('#f-window') !== '') query.set('due_within_working_days', value('#f-window'));
+    if (value('#f-team') !== '') query.set('owner_agency_id', value('#f-team'));
+    if (!fresh && nextPageToken) query.set('page_token', nextPageToken);
     const page = await api('GET', `/api/v1/open-actions?${query}`);
+    if (fresh) loaded.length = 0;
     loaded.push(...(page.actions || []));
     nextPageToken = page.nextPageToken || '';
     more.hidden = !nextPageToken;
@@ -187,11 +195,17 @@ async function duePage() {
     render();
   }
 
-  filters.addEventListener('change', render);
-  more.addEventListener('click', () => load().catch((e) => say(e.message)));
+  filters.addEventListener('change', (event) => {
+    if (event.target.id === 'f-owner') {
+      render();
+    } else {
+      load(true).catch((e) => handle(e));
+    }
+  });
+  more.addEventListener('click', () => load(false).catch((e) => say(e.message)));
   show('Due and overdue', filters, count, table, more);
   try {
-    await load();
+    await load(true);
   } catch (error) {
     handle(error);
   }
@@ -229,11 +243,20 @@ async function casePage(caseId) {
         el('td', { 'data-label': 'Due' }, a.dueLocal ? formatTime(a.dueAt) : (a.dueDate || '')),
         el('td', { 'data-label': 'Owner' }, words('PractitionerRole', a.owner)),
         el('td', { 'data-label': 'Chair' }, words('PractitionerRole', a.chair))))));
+    const readers = el('table', {},
+      el('caption', {}, 'Who has read this case, the latest first'),
+      el('thead', {}, el('tr', {}, ['Agency', 'Who', 'Reads', 'Last read'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, (kase.readers || []).map((r) => el('tr', {},
+        el('td', { 'data-label': 'Agency' }, r.agencyId),
+        el('td', { 'data-label': 'Who' }, r.staffId || 'its own system'),
+        el('td', { 'data-label': 'Reads' }, r.reads),
+        el('td', { 'data-label': 'Last read' }, formatTime(r.lastReadAt))))));
     show(`Case: ${name}`,
       el('p', { class: 'hint' }, `Level of risk: ${words('RiskLevel', kase.pathway && kase.pathway.risk && kase.pathway.risk.effectiveLevel) || 'not assessed'}`),
       el('div', { class: 'columns' },
         el('section', { 'aria-labelledby': 'timeline-h' }, el('h2', { id: 'timeline-h' }, 'What happened'), timelineOf(kase)),
-        el('section', { 'aria-labelledby': 'pathway-h' }, el('h2', { id: 'pathway-h' }, 'Actions and deadlines'), actionList)));
+        el('section', { 'aria-labelledby': 'pathway-h' }, el('h2', { id: 'pathway-h' }, 'Actions and deadlines'), actionList)),
+      el('section', { 'aria-labelledby': 'readers-h' }, el('h2', { id: 'readers-h' }, 'Who has read it'), readers));
   } catch (error) {
     handle(error);
   }

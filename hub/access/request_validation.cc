@@ -244,6 +244,12 @@ absl::Status ValidateListOpenActions(const v1::ListOpenActionsRequest& request) 
   if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
     return Invalid("page_size", absl::StrCat(request.page_size(), " is not between 0 and ", kMaxPageSize));
   }
+  if (request.has_due_within_working_days() &&
+      (request.due_within_working_days() < 0 || request.due_within_working_days() > kMaxDueWindowWorkingDays)) {
+    return Invalid("due_within_working_days",
+                   absl::StrCat(request.due_within_working_days(), " is not between 0 and ", kMaxDueWindowWorkingDays));
+  }
+  CRE_RETURN_IF_ERROR(CheckText(request.owner_agency_id(), "owner_agency_id", 64, false));
   // A token the hub issues is under 200 bytes; whether this is one is the
   // store's to say.
   return CheckText(request.page_token(), "page_token", kMaxShortTextBytes, false);

@@ -26,6 +26,8 @@ inline constexpr int kMaxAcknowledgeIds = 256;
 // (the service's default) up to these.
 inline constexpr int kMaxMaxInFlight = 256;
 inline constexpr int kMaxPageSize = 500;
+// ListOpenActionsRequest.due_within_working_days: about a year of working days.
+inline constexpr int kMaxDueWindowWorkingDays = 250;
 
 absl::Status ValidateSubmitConcern(const v1::SubmitConcernRequest& request);
 absl::Status ValidateSubmitOperationLibertyReport(const v1::SubmitOperationLibertyReportRequest& request);

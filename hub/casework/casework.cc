@@ -79,6 +79,13 @@ int Casework::WorkingDaysUntil(absl::Time now, absl::CivilDay due_day) const {
   return -n;
 }
 
+absl::Time Casework::EndOfWorkingDays(absl::Time now, int n) const {
+  const pathway::Calendar& calendar = engine_->calendar();
+  absl::CivilDay day = absl::ToCivilDay(now, calendar.zone());
+  if (!calendar.IsWorkingDay(day)) day = calendar.AddWorkingDays(day, 1);
+  return absl::FromCivil(calendar.AddWorkingDays(day, n) + 1, calendar.zone());
+}
+
 std::string Casework::OverseenOwner(const v1::Agency& caller) {
   return caller.role() == v1::CPM_SERVICE ? "" : caller.id();
 }

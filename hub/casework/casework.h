@@ -71,6 +71,10 @@ class Casework {
   // that is not a working day counts as the working day after it.
   int WorkingDaysUntil(absl::Time now, absl::CivilDay due_day) const;
 
+  // The end (local midnight after) of the nth working day from today at
+  // `now` (0: today, or the next working day if today is not one).
+  absl::Time EndOfWorkingDays(absl::Time now, int n) const;
+
   // Who is told when a review has sent alerts: the Duty CPM's service.
   std::vector<std::string> AlertedAgencies() const { return router_.OfRole(v1::CPM_SERVICE); }
 

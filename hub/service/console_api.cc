@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crypto/field_cipher.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/proto_time.h"
 #include "openssl/rand.h"
 #include "openssl/sha.h"
 #include "staff/password_hash.h"
@@ -77,7 +77,7 @@ v1::AuditRecord StaffRecord(v1::AuditEventKind kind, const v1::StaffMember& staf
                             absl::string_view detail = "") {
   v1::AuditRecord record;
   record.set_kind(kind);
-  *record.mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(at));
+  *record.mutable_at() = ToProtoTime(at);
   record.set_actor_agency_id(staff.agency_id());
   record.set_staff_id(staff.username());
   record.set_method("console");
@@ -132,7 +132,7 @@ absl::Status ConsoleApi::AdmitPeer(const std::string& peer) {
 absl::Status ConsoleApi::Refuse(const std::string& username, const std::string& peer, absl::string_view why) {
   v1::AuditRecord record;
   record.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED);
-  *record.mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+  *record.mutable_at() = ToProtoTime(clock_.Now());
   record.set_staff_id(username);
   record.set_method("console");
   record.set_detail(absl::StrCat(why, " (peer ", peer, ")"));
@@ -245,24 +245,28 @@ absl::StatusOr<v1::SessionResponse> ConsoleApi::Session(const StaffCall& staff) 
   if (!csrf.ok()) return csrf.status();
   response.set_csrf_token(*std::move(csrf));
   *response.mutable_expires_at() =
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(staff.expires_at));
+      ToProtoTime(staff.expires_at);
   return response;
+}
+
+absl::Status ConsoleApi::Refused(const StaffCall& staff, absl::string_view what, const absl::Status& refusal) const {
+  if (audit_) {
+    v1::CallRecord record;
+    record.set_agency(staff.call.caller.id());
+    record.set_method(std::string(what));
+    record.set_code(absl::StatusCodeToString(refusal.code()));
+    record.set_detail(std::string(refusal.message()));
+    AuditRefusal(record, audit_, staff.staff.username());
+  }
+  return refusal;
 }
 
 absl::Status ConsoleApi::CheckCsrf(const StaffCall& staff, absl::string_view csrf_token) const {
   const std::string bound = absl::BytesToHexString(staff.session_key);
   absl::optional<std::string> verified = csrf_tokens_.Verify({bound}, csrf_token);
   if (verified.has_value() && *verified == "csrf") return absl::OkStatus();
-  const absl::Status refused = absl::PermissionDeniedError("X-CSRF-Token: not this session's; reload the page");
-  if (audit_) {
-    v1::CallRecord record;
-    record.set_agency(staff.call.caller.id());
-    record.set_method("console: a change");
-    record.set_code("PERMISSION_DENIED");
-    record.set_detail(std::string(refused.message()));
-    AuditRefusal(record, audit_, staff.staff.username());
-  }
-  return refused;
+  return Refused(staff, "console: a change",
+                 absl::PermissionDeniedError("X-CSRF-Token: not this session's; reload the page"));
 }
 
 void ConsoleApi::RecordView(const StaffCall& staff, absl::string_view what) const {
@@ -274,15 +278,8 @@ void ConsoleApi::RecordView(const StaffCall& staff, absl::string_view what) cons
 
 absl::Status ConsoleApi::MayOpen(const StaffCall& staff, ConsolePage page) const {
   absl::Status allowed = cre::MayOpen(staff.staff, page);
-  if (!allowed.ok() && audit_) {
-    v1::CallRecord record;
-    record.set_agency(staff.call.caller.id());
-    record.set_method(absl::StrCat("console: ", ConsolePageName(page)));
-    record.set_code(absl::StatusCodeToString(allowed.code()));
-    record.set_detail(std::string(allowed.message()));
-    AuditRefusal(record, audit_, staff.staff.username());
-  }
-  return allowed;
+  if (allowed.ok()) return allowed;
+  return Refused(staff, absl::StrCat("console: ", ConsolePageName(page)), allowed);
 }
 
 void ConsoleApi::SignOut(const StaffCall& staff, Done done) {
@@ -310,7 +307,7 @@ void ConsoleApi::Deliveries(const StaffCall& staff, v1::DeliveriesResponse* resp
       letter->set_kind(d.kind);
       letter->set_attempts(d.attempts);
       *letter->mutable_created_at() =
-          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(d.created_at));
+          ToProtoTime(d.created_at);
     }
     for (const AgencyDeliveries& a : *agencies) {
       v1::AgencyDeliveryState* state = response->add_agencies();
@@ -320,7 +317,7 @@ void ConsoleApi::Deliveries(const StaffCall& staff, v1::DeliveriesResponse* resp
       state->set_dead(a.dead);
       if (a.oldest_undelivered != absl::InfiniteFuture()) {
         *state->mutable_oldest_undelivered_at() =
-            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(a.oldest_undelivered));
+            ToProtoTime(a.oldest_undelivered);
       }
     }
     RecordView(staff, "GET /api/v1/deliveries");
@@ -343,7 +340,7 @@ absl::Status ConsoleApi::ReadRecordState(v1::RecordState* response) {
     response->set_verified(true);
     response->set_verified_up_to(v.verified_up_to);
     *response->mutable_verified_at() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(v.verified_at));
+        ToProtoTime(v.verified_at);
     response->set_intact(v.intact);
     response->set_problem(v.problem);
     response->set_verified_by(v.verified_by);

@@ -124,6 +124,8 @@ class ConsoleApi {
   // The refusal every failed sign-in gets, recorded with `why` (never the
   // password or code; `username` only if it is a member of staff's).
   absl::Status Refuse(const std::string& username, const std::string& peer, absl::string_view why);
+  // Records `refusal` of `what` the member of staff asked, and returns it.
+  absl::Status Refused(const StaffCall& staff, absl::string_view what, const absl::Status& refusal) const;
   // OK, or RESOURCE_EXHAUSTED if `peer` tries too often.
   absl::Status AdmitPeer(const std::string& peer);
 

@@ -1,5 +1,8 @@
 #include "service/oversight_api.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "access/request_validation.h"
 #include "casework/casework.h"
 #include "common/proto_time.h"
@@ -28,10 +31,22 @@ absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::L
                                            v1::ListOpenActionsResponse* response) {
   const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const absl::Time now = clock_.Now();
-  const std::string owner = Casework::OverseenOwner(caller);
+  std::string owner = Casework::OverseenOwner(caller);
+  if (!request.owner_agency_id().empty()) {
+    if (!owner.empty() && request.owner_agency_id() != owner) {
+      return absl::PermissionDeniedError("owner_agency_id: a team sees only its own actions");
+    }
+    owner = request.owner_agency_id();
+  }
+  absl::Time due_before = request.overdue_only() ? now : absl::InfiniteFuture();
+  if (request.has_due_within_working_days()) {
+    due_before = std::min(due_before, casework_->EndOfWorkingDays(now, request.due_within_working_days()));
+  }
   // A token is good for the agency it was issued to and the query it was
   // issued for; page_size may change from page to page.
-  const absl::string_view bound_to[] = {caller.id(), request.overdue_only() ? "overdue_only" : "all"};
+  const std::string window =
+      request.has_due_within_working_days() ? absl::StrCat(request.due_within_working_days()) : "any";
+  const absl::string_view bound_to[] = {caller.id(), request.overdue_only() ? "overdue_only" : "all", owner, window};
   std::string cursor;
   if (!request.page_token().empty()) {
     absl::optional<std::string> verified = page_tokens_->Verify(bound_to, request.page_token());
@@ -39,7 +54,7 @@ absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::L
     cursor = *std::move(verified);
   }
   absl::StatusOr<ActionPage> page =
-      store_->ListOpenActions(owner, request.overdue_only() ? now : absl::InfiniteFuture(), page_size, cursor);
+      store_->ListOpenActions(owner, due_before, page_size, cursor);
   if (!page.ok()) return page.status();
   std::string next_page_token;
   if (!page->next_page_token.empty()) {

@@ -282,7 +282,7 @@ absl::StatusOr<std::string> ReadNewPassword(const Invocation& inv) {
 cre::v1::AuditRecord OperatorRecord(const std::string& what, const std::string& username) {
   cre::v1::AuditRecord record;
   record.set_kind(cre::v1::AUDIT_EVENT_KIND_STAFF_CHANGED);
-  *record.mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+  *record.mutable_at() = cre::ToProtoTime(absl::Now());
   record.set_actor_agency_id("operator");
   record.set_method("hubctl staff " + what);
   record.set_staff_id(username);

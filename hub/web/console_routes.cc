@@ -99,6 +99,12 @@ absl::StatusOr<v1::ListOpenActionsRequest> OpenActionsRequest(absl::string_view 
       request.set_page_size(size);
     } else if (name == "page_token") {
       request.set_page_token(value);
+    } else if (name == "owner_agency_id") {
+      request.set_owner_agency_id(value);
+    } else if (name == "due_within_working_days") {
+      int days;
+      if (!absl::SimpleAtoi(value, &days)) return absl::InvalidArgumentError("due_within_working_days: not a number");
+      request.set_due_within_working_days(days);
     } else {
       return absl::InvalidArgumentError(absl::StrCat("query: unknown parameter ", JsonString(name)));
     }

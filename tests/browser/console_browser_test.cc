@@ -18,6 +18,7 @@
 #include "staff/totp.h"
 #include "store/mysql/mysql_store.h"
 #include "support/fake_clock.h"
+#include "support/staff_accounts.h"
 #include "support/test_cases.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
@@ -40,15 +41,7 @@ int RunCommand(const std::string& command) {
 class ConsoleBrowserTest : public ::testing::Test {
  protected:
   void AddStaff(const std::string& username, const std::string& agency, v1::StaffRole role) {
-    v1::StaffMember member;
-    member.set_username(username);
-    member.set_display_name("Staff " + username);
-    member.set_agency_id(agency);
-    member.set_role(role);
-    secrets_[username] = staff::NewTotpSecret();
-    absl::Status added = store_.AddStaff(member, *staff::HashPassword(kPassword), secrets_[username], clock_.Now(),
-                                         v1::AuditRecord());
-    ASSERT_TRUE(added.ok()) << added;
+    secrets_[username] = testing::AddTestStaff(store_, username, agency, role, kPassword, clock_.Now());
   }
   std::string Code(const std::string& username) { return staff::TotpCode(secrets_[username], clock_.Now()); }
 

@@ -78,6 +78,8 @@ try {
     await page.getByRole('heading', { name: 'What happened' }).waitFor();
     await page.getByRole('heading', { name: 'Actions and deadlines' }).waitFor();
     assert.ok(page.url().includes(need('CASE_ID')), `the case page is ${page.url()}`);
+    await page.getByRole('heading', { name: 'Who has read it' }).waitFor();
+    await page.locator('tr', { hasText: 'duty.cpm' }).first().waitFor();
     await shot(page, 'case');
 
     // On a phone: nothing scrolls sideways.

@@ -69,6 +69,9 @@ class DeadlinesTest : public ::testing::Test {
     request.set_overdue_only(overdue_only);
     request.set_page_size(page_size);
     request.set_page_token(token);
+    return List(agency, request);
+  }
+  v1::ListOpenActionsResponse List(const std::string& agency, const v1::ListOpenActionsRequest& request) {
     grpc::ClientContext context;
     v1::ListOpenActionsResponse response;
     grpc::Status status = v1::Oversight::NewStub(hub_.ChannelFor(agency))->ListOpenActions(&context, request, &response);
@@ -190,6 +193,20 @@ TEST_F(DeadlinesTest, ManagersListDueAndOverdueActionsEarliestFirstInPages) {
   v1::ListOpenActionsResponse team = List("derby-csc", false, 500);
   for (const auto& a : team.actions()) EXPECT_EQ(a.owner_agency_id(), "derby-csc");
   EXPECT_LE(team.actions_size(), all.actions_size());
+
+  // The CPM service may ask for one team's, the same the team sees.
+  v1::ListOpenActionsRequest csc_only;
+  csc_only.set_owner_agency_id("derby-csc");
+  csc_only.set_page_size(500);
+  EXPECT_EQ(List("derby-cpm", csc_only).actions_size(), team.actions_size());
+  // A due window of 0 working days: today's and the overdue, no later ones.
+  v1::ListOpenActionsRequest today;
+  today.set_due_within_working_days(0);
+  today.set_page_size(500);
+  v1::ListOpenActionsResponse due_today = List("derby-cpm", today);
+  for (const auto& a : due_today.actions()) EXPECT_LE(a.working_days_left(), 0) << a.rule_id();
+  EXPECT_GE(due_today.actions_size(), overdue.actions_size());
+  EXPECT_LT(due_today.actions_size(), all.actions_size()) << "later actions are left out";
 }
 
 }  // namespace

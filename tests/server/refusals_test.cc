@@ -231,6 +231,12 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
       {"ActionsForeignPageToken", "derby-cpm", Method::kListOpenActions, R"(page_token: "not-ours")",
        grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
+      {"ActionsWindowTooLong", "derby-cpm", Method::kListOpenActions, "due_within_working_days: 999",
+       grpc::StatusCode::INVALID_ARGUMENT, "due_within_working_days: 999 is not between 0 and 250"},
+      {"ActionsNegativeWindow", "derby-cpm", Method::kListOpenActions, "due_within_working_days: -1",
+       grpc::StatusCode::INVALID_ARGUMENT, "due_within_working_days"},
+      {"ActionsOfAnotherTeam", "derby-csc", Method::kListOpenActions, R"(owner_agency_id: "derby-early-help")",
+       grpc::StatusCode::PERMISSION_DENIED, "owner_agency_id: a team sees only its own actions"},
 
       // --- Referrals.SubmitConcern: the key, the subject, the concern. ---
       {"KeyTooLong", "derby-health", Method::kSubmitConcern, nullptr,

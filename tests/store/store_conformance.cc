@@ -55,13 +55,6 @@ std::vector<int64_t> DeliveryIds(const std::vector<v1::RoutedMessage>& messages)
   return ids;
 }
 
-v1::NewChild Child() {
-  v1::NewChild child;
-  child.mutable_details()->set_family_name("Example");
-  child.mutable_child()->set_date_of_birth("2013-01-02");
-  return child;
-}
-
 // Whole seconds: every store keeps at least those.
 absl::Time NowInSeconds() { return absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now())); }
 
@@ -284,7 +277,7 @@ TEST_P(StoreConformanceTest, ConcurrentSyncsWriteEachAgencyOnce) {
 
 TEST_P(StoreConformanceTest, AReplayReturnsTheFirstReceiptAndAnotherRequestWithTheKeyIsRefused) {
   RegisterSenderAndPru();
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   absl::StatusOr<Accepted> first = Report("open", nullptr, "", &child);
   ASSERT_TRUE(first.ok());
   EXPECT_FALSE(first->receipt.message_id().empty());
@@ -371,7 +364,7 @@ TEST_P(StoreConformanceTest, AnUnknownCaseIsNoSuchCaseAndNothingIsWritten) {
 // key is free for a later call.
 TEST_P(StoreConformanceTest, ARouteErrorWritesNothing) {
   RegisterSenderAndPru();
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   Submission s = ReportSubmission("refused");
   s.new_child = &child;
   absl::StatusOr<Accepted> refused =
@@ -394,7 +387,7 @@ TEST_P(StoreConformanceTest, ACaseIsReadByTheAgenciesInvolvedOnly) {
                   .SyncAgencies({MakeAgency("sender", v1::HEALTH), MakeAgency("pru", v1::POLICE_REFERRAL_UNIT),
                                  MakeAgency("outsider", v1::EDUCATION)})
                   .ok());
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   absl::StatusOr<Accepted> opened = Report("open", nullptr, "", &child);
   ASSERT_TRUE(opened.ok());
   const std::string case_id = opened->receipt.case_id();
@@ -420,7 +413,7 @@ TEST_P(StoreConformanceTest, ACaseIsReadByTheAgenciesInvolvedOnly) {
 // naming the message it answers.
 TEST_P(StoreConformanceTest, AResponseIsRoutedWithTheMessageItAnswersAndGoesOnThatMessagesCase) {
   RegisterSenderAndPru();
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   absl::StatusOr<Accepted> report = Report("report", nullptr, "", &child);
   ASSERT_TRUE(report.ok());
   const std::string case_id = report->receipt.case_id();
@@ -481,7 +474,7 @@ TEST_P(StoreConformanceTest, AResponseToAMessageNeverDeliveredToTheResponderIsNo
                   .SyncAgencies({MakeAgency("sender", v1::HEALTH), MakeAgency("pru", v1::POLICE_REFERRAL_UNIT),
                                  MakeAgency("outsider", v1::EDUCATION)})
                   .ok());
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   absl::StatusOr<Accepted> report = Report("report", nullptr, "", &child);
   ASSERT_TRUE(report.ok());
   const std::string case_id = report->receipt.case_id();
@@ -543,7 +536,7 @@ TEST_P(StoreConformanceTest, AFollowUpIsSentOncePerTriggerAndCase) {
   RegisterSenderAndPru();
   std::vector<std::string> case_ids;
   for (const char* key : {"open-a", "open-b"}) {
-    v1::NewChild child = Child();
+    v1::NewChild child = ExampleChild();
     absl::StatusOr<Accepted> opened = Report(key, nullptr, "", &child);
     ASSERT_TRUE(opened.ok());
     case_ids.push_back(opened->receipt.case_id());
@@ -614,7 +607,7 @@ TEST_P(StoreConformanceTest, AFollowUpIsSentOncePerTriggerAndCase) {
 // follow-up: it is sent once between them.
 TEST_P(StoreConformanceTest, SubmissionsRacingOnOneTriggerSendItsFollowUpOnce) {
   RegisterSenderAndPru();
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   absl::StatusOr<Accepted> opened = Report("open", nullptr, "", &child);
   ASSERT_TRUE(opened.ok());
   const std::string case_id = opened->receipt.case_id();
@@ -653,7 +646,7 @@ TEST_P(StoreConformanceTest, ACallerCannotTakeACasePastItsEntryLimitButTheHubsOw
   const std::string limit = absl::StrCat(kMaxCaseEntries);
 
   // A case cannot be opened past the limit either.
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   Submission too_many = ReportSubmission("open");
   too_many.new_child = &child;
   too_many.record_append = MissingEpisodes(kMaxCaseEntries + 1);
@@ -1019,7 +1012,7 @@ TEST_P(StoreConformanceTest, ADeliveryToAStreamWithRoomIsLeasedToItOnAcceptance)
 
 TEST_P(StoreConformanceTest, ALaterMessageOfACaseWaitsForTheEarlierOneEvenWithAStreamFree) {
   RegisterSenderAndPru();
-  v1::NewChild child = Child();
+  v1::NewChild child = ExampleChild();
   absl::StatusOr<Accepted> first = Report("first", nullptr, "", &child);
   ASSERT_TRUE(first.ok());
   ASSERT_THAT(first->pending_recipients, ElementsAre("pru"));
@@ -1189,7 +1182,7 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
   // Two cases due an hour ago, one due tomorrow, one with no deadline.
   std::vector<std::string> case_ids;
   for (absl::Time next : {now - absl::Hours(1), now - absl::Hours(1), now + absl::Hours(24), absl::InfiniteFuture()}) {
-    v1::NewChild child = Child();
+    v1::NewChild child = ExampleChild();
     Submission s = ReportSubmission(absl::StrCat("open-", case_ids.size()));
     s.new_child = &child;
     absl::StatusOr<Accepted> opened =
@@ -1300,7 +1293,7 @@ TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
       {action("rule.three", "pru", absl::Hours(2)), action("rule.four", "", absl::Hours(4))},
   };
   for (size_t i = 0; i < schedules.size(); ++i) {
-    v1::NewChild child = Child();
+    v1::NewChild child = ExampleChild();
     Submission s = ReportSubmission(absl::StrCat("open-", i));
     s.new_child = &child;
     const std::vector<OpenAction> open = schedules[i];

@@ -38,6 +38,15 @@ inline v1::Agency MakeAgency(const std::string& id, v1::AgencyRole role, const s
   return agency;
 }
 
+// A child for a case the tests open: the family name "Example", born
+// 2 January 2013.
+inline v1::NewChild ExampleChild() {
+  v1::NewChild child;
+  child.mutable_details()->set_family_name("Example");
+  child.mutable_child()->set_date_of_birth("2013-01-02");
+  return child;
+}
+
 // The agencies' ids, in their order.
 inline std::vector<std::string> Ids(const std::vector<v1::Agency>& agencies) {
   std::vector<std::string> ids;

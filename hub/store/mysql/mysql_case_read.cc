@@ -74,7 +74,36 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
       if (!message.ok()) return message.status();
       *response.add_messages() = *std::move(message);
     }
-    v1::AuditRecord read = AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, reader_agency_id, absl::Now());
+    const absl::Time read_at = absl::Now();
+    auto reader = Prepare(c,
+                          "INSERT INTO case_reader (case_id, reader_agency_id, staff_id, first_read_at, last_read_at)"
+                          " VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE last_read_at = VALUES(last_read_at),"
+                          " read_count = read_count + 1");
+    reader->setString(1, case_id);
+    reader->setString(2, reader_agency_id);
+    reader->setString(3, reader_staff_id);
+    reader->setString(4, SqlTime(read_at));
+    reader->setString(5, SqlTime(read_at));
+    reader->executeUpdate();
+    auto readers = Prepare(c,
+                           "SELECT reader_agency_id, staff_id, first_read_at, last_read_at, read_count FROM case_reader"
+                           " WHERE case_id = ? ORDER BY last_read_at DESC, reader_agency_id, staff_id");
+    readers->setString(1, case_id);
+    std::unique_ptr<sql::ResultSet> reader_rows(readers->executeQuery());
+    while (reader_rows->next()) {
+      v1::CaseReader* r = response.add_readers();
+      r->set_agency_id(reader_rows->getString("reader_agency_id"));
+      r->set_staff_id(reader_rows->getString("staff_id"));
+      absl::StatusOr<absl::Time> first = TimeFromSql(reader_rows->getString("first_read_at"));
+      absl::StatusOr<absl::Time> last = TimeFromSql(reader_rows->getString("last_read_at"));
+      if (!first.ok()) return first.status();
+      if (!last.ok()) return last.status();
+      *r->mutable_first_read_at() = ToProtoTime(*first);
+      *r->mutable_last_read_at() = ToProtoTime(*last);
+      r->set_reads(reader_rows->getInt("read_count"));
+    }
+
+    v1::AuditRecord read = AuditOf(v1::AUDIT_EVENT_KIND_CASE_READ, reader_agency_id, read_at);
     read.set_method("GetCase");
     read.set_case_id(case_id);
     read.set_staff_id(reader_staff_id);

@@ -1,5 +1,6 @@
-// The store conformance suite (store_conformance.h), continued: the staff
-// who sign in to the console and their sessions.
+// The store conformance suite (store_conformance.h), continued: what the
+// console needs of a store: the staff who sign in and their sessions, who
+// has read a case, and the last verification of the audit chain.
 #include <memory>
 #include <string>
 
@@ -142,6 +143,28 @@ TEST_P(StoreConformanceTest, DisablingOrResettingAMemberOfStaffEndsTheirSessions
 
   EXPECT_EQ(store().SetStaffDisabled("nobody", true, kNow, Changed("x")).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store().ResetStaffPassword("nobody", "h", Changed("x")).code(), absl::StatusCode::kNotFound);
+}
+
+// The Case page's "who has read it": one entry per reader (an agency's own
+// system, or a member of staff), with how often and when last.
+TEST_P(StoreConformanceTest, ACaseSaysWhoHasReadItAndHowOften) {
+  RegisterSenderAndPru();
+  v1::NewChild child = ExampleChild();
+  absl::StatusOr<Accepted> opened = Report("open", nullptr, "", &child);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const std::string case_id = opened->receipt.case_id();
+  ASSERT_TRUE(store().ReadCase(case_id, "pru", "").ok());
+  ASSERT_TRUE(store().ReadCase(case_id, "sender", "a.khan").ok());
+  absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender", "a.khan");
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->readers_size(), 2);
+  EXPECT_EQ(read->readers(0).agency_id(), "sender") << "the latest first";
+  EXPECT_EQ(read->readers(0).staff_id(), "a.khan");
+  EXPECT_EQ(read->readers(0).reads(), 2);
+  EXPECT_EQ(read->readers(1).agency_id(), "pru");
+  EXPECT_EQ(read->readers(1).staff_id(), "");
+  EXPECT_EQ(read->readers(1).reads(), 1);
+  EXPECT_EQ(store().ReadCase(case_id, "nobody", "x").status(), NoSuchCase(case_id)) << "a refused read is no read";
 }
 
 // The console's Record page: the last verification of the chain, one for
