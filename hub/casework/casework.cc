@@ -62,28 +62,30 @@ absl::StatusOr<Routing> Casework::DecideReview(const CaseView& case_view, absl::
 
 int Casework::WorkingDaysUntil(absl::Time now, absl::CivilDay due_day) const {
   const pathway::Calendar& calendar = engine_->calendar();
-  // Both ends on working days, so that "due Saturday" reads as due Monday.
-  auto working = [&calendar](absl::CivilDay day) {
-    return calendar.IsWorkingDay(day) ? day : calendar.AddWorkingDays(day, 1);
-  };
-  absl::CivilDay from = working(absl::ToCivilDay(now, calendar.zone()));
-  const absl::CivilDay to = working(due_day);
-  // An action is due within months: count day by day, bounded.
+  const absl::CivilDay today = absl::ToCivilDay(now, calendar.zone());
+  // Due on a day that is not a working day: due by the working day after.
+  const absl::CivilDay due = calendar.IsWorkingDay(due_day) ? due_day : calendar.AddWorkingDays(due_day, 1);
+  // The working days after today up to the due day; or, overdue, from the
+  // due day up to today. An action is due within months: bounded.
   constexpr int kMaxDays = 3 * 366;
   int n = 0;
-  if (from <= to) {
-    for (absl::CivilDay d = from; d < to && n < kMaxDays; d = calendar.AddWorkingDays(d, 1)) ++n;
+  if (due >= today) {
+    for (absl::CivilDay d = today; n < kMaxDays;) {
+      d = calendar.AddWorkingDays(d, 1);
+      if (d > due) break;
+      ++n;
+    }
     return n;
   }
-  for (absl::CivilDay d = from; d > to && n < kMaxDays; d = calendar.AddWorkingDays(d, -1)) ++n;
+  for (absl::CivilDay d = due; d < today && n < kMaxDays; d = calendar.AddWorkingDays(d, 1)) ++n;
   return -n;
 }
 
 absl::Time Casework::EndOfWorkingDays(absl::Time now, int n) const {
   const pathway::Calendar& calendar = engine_->calendar();
-  absl::CivilDay day = absl::ToCivilDay(now, calendar.zone());
-  if (!calendar.IsWorkingDay(day)) day = calendar.AddWorkingDays(day, 1);
-  return absl::FromCivil(calendar.AddWorkingDays(day, n) + 1, calendar.zone());
+  // As WorkingDaysUntil counts: n = 0 is today, whatever day it is.
+  const absl::CivilDay today = absl::ToCivilDay(now, calendar.zone());
+  return absl::FromCivil(calendar.AddWorkingDays(today, n) + 1, calendar.zone());
 }
 
 std::string Casework::OverseenOwner(const v1::Agency& caller) {

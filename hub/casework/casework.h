@@ -67,12 +67,14 @@ class Casework {
   static std::string OverseenOwner(const v1::Agency& caller);
 
   // Working days from today (local, at `now`) to `due_day`: 0 due today,
-  // 1 tomorrow or the next working day, -2 two working days overdue. A day
-  // that is not a working day counts as the working day after it.
+  // 1 due on the next working day (from a Saturday, the Monday), -2 two
+  // working days overdue. A due day that is not a working day counts as the
+  // working day after it.
   int WorkingDaysUntil(absl::Time now, absl::CivilDay due_day) const;
 
-  // The end (local midnight after) of the nth working day from today at
-  // `now` (0: today, or the next working day if today is not one).
+  // The end (local midnight after) of the nth working day after today at
+  // `now` (0: today): the due window whose actions WorkingDaysUntil puts at
+  // n or fewer.
   absl::Time EndOfWorkingDays(absl::Time now, int n) const;
 
   // Who is told when a review has sent alerts: the Duty CPM's service.

@@ -300,11 +300,14 @@ TEST(WorkingDaysUntilTest, CountsWorkingDaysBothWaysAndSkipsWeekendsAndBankHolid
   EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 25)), 1) << "the holiday counts as Tuesday";
   EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 29)), 4);
   EXPECT_EQ(casework.WorkingDaysUntil(friday_noon, absl::CivilDay(2026, 5, 20)), -2) << "Wednesday: two days overdue";
-  EXPECT_EQ(casework.WorkingDaysUntil(T("2026-05-23T11:00:00Z"), absl::CivilDay(2026, 5, 26)), 0)
-      << "on Saturday the next working day is Tuesday";
+  EXPECT_EQ(casework.WorkingDaysUntil(T("2026-05-23T11:00:00Z"), absl::CivilDay(2026, 5, 26)), 1)
+      << "on Saturday, Tuesday is the next working day";
+  EXPECT_EQ(casework.WorkingDaysUntil(T("2026-05-23T11:00:00Z"), absl::CivilDay(2026, 5, 22)), -1)
+      << "on Saturday, Friday's action is a working day overdue";
   // The due window's end: midnight after the nth working day, local (BST).
   EXPECT_EQ(casework.EndOfWorkingDays(friday_noon, 0), T("2026-05-22T23:00:00Z"));
   EXPECT_EQ(casework.EndOfWorkingDays(friday_noon, 1), T("2026-05-26T23:00:00Z")) << "past the holiday";
+  EXPECT_EQ(casework.EndOfWorkingDays(T("2026-05-23T11:00:00Z"), 0), T("2026-05-23T23:00:00Z")) << "Saturday's end";
 }
 
 }  // namespace
