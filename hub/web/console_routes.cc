@@ -225,12 +225,10 @@ void ConsoleRoutes::Handle(HttpRequest request, Respond respond) {
   } else if (route == "vocabulary" && !change) {
     return respond(JsonResponse(200, vocabulary_json_));
   } else if (route == "open-actions" && !change) {
-    return AsStaff(request, false, std::move(respond), [this, query = request.query](const StaffCall& staff,
-                                                                                       Respond respond) {
-      HttpRequest copy;
-      copy.query = query;
-      OpenActions(copy, staff, std::move(respond));
-    });
+    return AsStaff(request, false, std::move(respond),
+                   [this, query = request.query](const StaffCall& staff, Respond respond) {
+                     OpenActions(query, staff, std::move(respond));
+                   });
   } else if (absl::StartsWith(route, "cases/") && !change) {
     return AsStaff(request, false, std::move(respond),
                    [this, case_id = std::string(route.substr(6))](const StaffCall& staff, Respond respond) {
@@ -288,11 +286,11 @@ void ConsoleRoutes::SignIn(const HttpRequest& request, Respond respond) {
   });
 }
 
-void ConsoleRoutes::OpenActions(const HttpRequest& request, const StaffCall& staff, Respond respond) {
+void ConsoleRoutes::OpenActions(const std::string& query, const StaffCall& staff, Respond respond) {
   if (absl::Status may = api_.console->MayOpen(staff, ConsolePage::kDueAndOverdue); !may.ok()) {
     return respond(ErrorResponse(may));
   }
-  absl::StatusOr<v1::ListOpenActionsRequest> parsed = OpenActionsRequest(request.query);
+  absl::StatusOr<v1::ListOpenActionsRequest> parsed = OpenActionsRequest(query);
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   // Both live until the API answers.
   auto call = std::make_shared<std::pair<v1::ListOpenActionsRequest, v1::ListOpenActionsResponse>>();

@@ -52,7 +52,8 @@ class ConsoleRoutes {
   // and runs `then`; otherwise answers 401 or 403.
   void AsStaff(const HttpRequest& request, bool change, Respond respond, StaffHandler then);
   void SignIn(const HttpRequest& request, Respond respond);
-  void OpenActions(const HttpRequest& request, const StaffCall& staff, Respond respond);
+  // `query`: the request's query string (overdue_only, due_within_working_days, ...).
+  void OpenActions(const std::string& query, const StaffCall& staff, Respond respond);
   void Case(const std::string& case_id, const StaffCall& staff, Respond respond);
 
   const ServiceApi api_;
