@@ -17,6 +17,7 @@ work="$build/var/bench"
 db_port=3337
 hub_port=50151
 echo_port=50152
+console_port=50153
 partners=110  # fan-out uses 100, idle streams 50 of them
 pool_size=${CRE_BENCH_POOL_SIZE:-8}
 hub_pid=""
@@ -74,6 +75,12 @@ database {
   connect_timeout_seconds: 5
 }
 agency_registry_file: "$work/agencies.textproto"
+console {
+  listen_address: "127.0.0.1:$console_port"
+  server_cert_file: "$work/certs/hub.crt"
+  server_key_file: "$work/certs/hub.key"
+  static_dir: "$root/console"
+}
 pathway_policy_file: "$root/config/policy.textproto"
 bank_holiday_changes_file: "$root/config/bank_holiday_changes.textproto"
 field_key_file: "$work/field-keys.txt"
@@ -124,8 +131,9 @@ log "hub pid $hub_pid on 127.0.0.1:$hub_port, MariaDB on 127.0.0.1:$db_port, dat
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
   "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p')"
 echo "hub: database pool_size $pool_size; $(mariadbd --version | cut -d' ' -f2-4)"
-timeout 600 "$build/benchmarks/hub/hub_benchmark" \
+timeout 1500 "$build/benchmarks/hub/hub_benchmark" \
   --certs="$work/certs" --hub_target="localhost:$hub_port" --hub_pid="$hub_pid" \
   --db_pid="$(cat "$work/mariadb/mysqld.pid" 2>/dev/null || echo 0)" \
   --echo_address="127.0.0.1:$echo_port" --echo_target="localhost:$echo_port" \
-  --db_port=$db_port --db_password_file="$work/mariadb/hub.password" --hub_schema=cre_hub "$@"
+  --db_port=$db_port --db_password_file="$work/mariadb/hub.password" --hub_schema=cre_hub \
+  --console_port=$console_port --hub_config="$work/hub.textproto" "$@"

@@ -9,6 +9,7 @@
 #include "cppconn/connection.h"
 #include "cppconn/exception.h"
 #include "cppconn/prepared_statement.h"
+#include "cppconn/resultset.h"
 #include "cppconn/statement.h"
 
 namespace cre::bench {
@@ -65,6 +66,19 @@ absl::Status ExecuteSql(const mysql::ConnectionSettings& settings, const std::st
     return absl::InternalError(std::string("SQL: ") + e.what() + " in: " + sql);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> QueryInt(const mysql::ConnectionSettings& settings, const std::string& sql) {
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = mysql::Connect(settings);
+  if (!connection.ok()) return connection.status();
+  try {
+    std::unique_ptr<sql::ResultSet> rows(
+        std::unique_ptr<sql::Statement>((*connection)->createStatement())->executeQuery(sql));
+    if (!rows->next()) return absl::NotFoundError("SQL: no row from: " + sql);
+    return static_cast<int64_t>(rows->getInt64(1));
+  } catch (const sql::SQLException& e) {
+    return absl::InternalError(std::string("SQL: ") + e.what() + " in: " + sql);
+  }
 }
 
 absl::StatusOr<Throughput> RunStorageLoad(const mysql::ConnectionSettings& server, int concurrency,

@@ -7,6 +7,7 @@
 #ifndef CRE_BENCHMARKS_HUB_STORAGE_BENCH_H_
 #define CRE_BENCHMARKS_HUB_STORAGE_BENCH_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -25,6 +26,9 @@ absl::StatusOr<Throughput> RunStorageLoad(const mysql::ConnectionSettings& serve
 // Runs one statement (no result) in `settings.schema`: the benchmark's
 // set-up, never the hub's work.
 absl::Status ExecuteSql(const mysql::ConnectionSettings& settings, const std::string& sql);
+// The first column of the first row of a query's result, as a number: what
+// the benchmark reports of what it set up (e.g. how many open actions).
+absl::StatusOr<int64_t> QueryInt(const mysql::ConnectionSettings& settings, const std::string& sql);
 
 }  // namespace cre::bench
 
