@@ -34,7 +34,18 @@ constexpr double kPeerSignInBurst = 10;
 // attacker cycling addresses gains a fresh burst, never memory).
 constexpr size_t kMaxPeers = 10000;
 
-constexpr char kWrong[] = "the username, password or code is wrong";
+// The one answer to every refused sign-in, whatever the reason, so that it
+// never says whether the account exists: a guesser learns nothing, and a
+// member of staff still learns what to do, including that the account may be
+// waiting after failed attempts (when the password is right but refused).
+const std::string& SignInRefusal() {
+  static const std::string* const sentence = new std::string(absl::StrCat(
+      "the username, password or code is wrong, or the account must wait after failed attempts: up to ",
+      absl::ToInt64Seconds(staff::kMaxBackOff), " seconds, or ", absl::ToInt64Minutes(staff::kLockDuration),
+      " minutes after ", staff::kLockAfterFailures,
+      " failures in a row (an administrator lifts that lock with hubctl staff reset-password)"));
+  return *sentence;
+}
 
 std::string RawSha256(absl::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -129,15 +140,14 @@ absl::Status ConsoleApi::AdmitPeer(const std::string& peer) {
       "too many sign-ins from this address; retry after ", absl::FormatDuration(absl::Ceil(wait, absl::Seconds(1)))));
 }
 
-absl::Status ConsoleApi::Refuse(const std::string& username, const std::string& peer, absl::string_view why) {
-  v1::AuditRecord record;
-  record.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED);
-  *record.mutable_at() = ToProtoTime(clock_.Now());
-  record.set_staff_id(username);
-  record.set_method("console");
-  record.set_detail(absl::StrCat(why, " (peer ", peer, ")"));
-  if (audit_) audit_(std::move(record));
-  return absl::UnauthenticatedError(kWrong);
+absl::Status ConsoleApi::Refuse(const v1::StaffMember& member, const std::string& peer, absl::Time now,
+                                absl::string_view why) {
+  // In the store, in this call, as a wrong password's failure count is: the
+  // same work, so the same time, whatever the reason.
+  absl::Status recorded = store_->RecordAudit({StaffRecord(v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED, member, now,
+                                                           absl::StrCat(why, " (peer ", peer, ")"))});
+  if (!recorded.ok()) return recorded;
+  return absl::UnauthenticatedError(SignInRefusal());
 }
 
 void ConsoleApi::SignIn(const v1::SignInRequest& request, const std::string& peer,
@@ -154,16 +164,20 @@ absl::StatusOr<SignedIn> ConsoleApi::SignInNow(const v1::SignInRequest& request,
     staff::VerifyPassword(dummy_hash_, request.password());
     // The typed name is not recorded: it may be a password typed in the
     // wrong box.
-    return Refuse("", peer, "an unknown username");
+    return Refuse(v1::StaffMember(), peer, now, "an unknown username");
   }
   if (!account.ok()) return account.status();
 
+  // Checked before MayTry and whatever it says, so that an account backing
+  // off or locked costs the same time as a wrong password (and as an unknown
+  // username). A refused attempt's result is never used.
+  const bool password_right = staff::VerifyPassword(account->password_hash, request.password());
   const staff::SignInHistory history{account->failed_attempts, account->last_failure, account->locked_until};
   if (absl::Status may = staff::MayTry(history, now); !may.ok()) {
-    Refuse(request.username(), peer, may.message()).IgnoreError();
-    return may;
+    // Not a failure: a refused attempt was not checked and counts nothing
+    // (sign_in_policy.h). MayTry's words are for the record only.
+    return Refuse(account->member, peer, now, may.message());
   }
-  const bool password_right = staff::VerifyPassword(account->password_hash, request.password());
   absl::StatusOr<int64_t> step =
       staff::VerifyTotp(account->totp_secret, request.code(), now, account->totp_last_step);
   if (!password_right || !step.ok() || account->member.disabled()) {
@@ -177,7 +191,7 @@ absl::StatusOr<SignedIn> ConsoleApi::SignInNow(const v1::SignInRequest& request,
         request.username(), now, after.locked_until == history.locked_until ? absl::InfinitePast() : after.locked_until,
         failed);
     if (!recorded.ok()) return recorded.status();
-    return absl::UnauthenticatedError(kWrong);
+    return absl::UnauthenticatedError(SignInRefusal());
   }
 
   SignedIn signed_in;
@@ -188,7 +202,7 @@ absl::StatusOr<SignedIn> ConsoleApi::SignInNow(const v1::SignInRequest& request,
       request.username(), *step, key, now, expires_at,
       StaffRecord(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_IN, account->member, now, absl::StrCat("peer ", peer)));
   // Another sign-in took this code first, in this process or another.
-  if (started.code() == absl::StatusCode::kFailedPrecondition) return Refuse(request.username(), peer, "a used code");
+  if (started.code() == absl::StatusCode::kFailedPrecondition) return Refuse(account->member, peer, now, "a used code");
   if (!started.ok()) return started;
 
   const v1::Agency* agency = registry_->FindById(account->member.agency_id());

@@ -10,12 +10,18 @@
 // pages they may open (access/console_access.h).
 //
 // Sign-in: a username, a password (argon2id, staff/password_hash.h) and a
-// TOTP code (staff/totp.h), each code good once. Every refusal is one
-// sentence, "the username, password or code is wrong", whatever was wrong,
-// and an unknown username costs the same password check as a known one.
-// Failures back off and then lock the account (staff/sign_in_policy.h), in
-// the database, so every hub process counts the same attempts; each client
-// address is also limited in this process's memory.
+// TOTP code (staff/totp.h), each code good once. Failures back off and then
+// lock the account (staff/sign_in_policy.h), in the database, so every hub
+// process counts the same attempts. Every refusal of an account, whatever
+// the reason (an unknown username, a wrong password, a wrong or used code, a
+// disabled account, one backing off or locked), is UNAUTHENTICATED with one
+// sentence ("the username, password or code is wrong, or the account must
+// wait after failed attempts: ..."), costs one password check and one
+// write of the refusal to the store, so that neither the answer nor its time
+// says whether the account exists or is locked; the true reason is in the
+// record (STAFF_SIGN_IN_REFUSED). Each client address is also limited, in
+// this process's memory; that refusal (RESOURCE_EXHAUSTED) says so, as it is
+// about the address, not an account.
 //
 // Sessions: a random 256-bit token in an HttpOnly cookie, stored as its
 // SHA-256. A session ends after session_idle_minutes without a request and
@@ -121,9 +127,10 @@ class ConsoleApi {
   absl::Status ReadRecordState(v1::RecordState* response);
   absl::StatusOr<SignedIn> SignInNow(const v1::SignInRequest& request, const std::string& peer);
   absl::StatusOr<StaffCall> AuthenticateNow(const std::string& session_token, const std::string& peer);
-  // The refusal every failed sign-in gets, recorded with `why` (never the
-  // password or code; `username` only if it is a member of staff's).
-  absl::Status Refuse(const std::string& username, const std::string& peer, absl::string_view why);
+  // The refusal every failed sign-in gets, recorded in the store with `why`
+  // (never the password or code; `member` is empty for an unknown username).
+  // The store's error instead if it cannot be recorded.
+  absl::Status Refuse(const v1::StaffMember& member, const std::string& peer, absl::Time now, absl::string_view why);
   // Records `refusal` of `what` the member of staff asked, and returns it.
   absl::Status Refused(const StaffCall& staff, absl::string_view what, const absl::Status& refusal) const;
   // OK, or RESOURCE_EXHAUSTED if `peer` tries too often.

@@ -2,7 +2,8 @@
 // after failed attempts, and when it is locked. Pure: the caller keeps one
 // SignInHistory per account and gives the time.
 //
-//   CRE_RETURN_IF_ERROR(MayTry(account.history, now));  // before looking at the password
+//   const bool right = VerifyPassword(account.hash, typed);  // whatever MayTry says
+//   if (!MayTry(account.history, now).ok()) return Refuse();  // the same refusal as a wrong password
 //   account.history = right ? AfterSuccess() : AfterFailure(account.history, now);
 //
 // A guesser who waits out every back-off is locked at the 10th failure,
@@ -11,16 +12,19 @@
 // at all.
 //
 // What is the caller's job, not this file's:
-//   - The same refusal, in words and in time taken, whether the username
-//     exists or not: keep a history for unknown usernames too (or refuse
-//     them as if they had one), and verify a password for them all the same
-//     (password_hash.h), or back-off and lock-out tell a guesser which
-//     accounts exist.
+//   - The same refusal, in status, words and time taken, whatever the
+//     reason: an unknown username, a wrong password or code, an account
+//     backing off or locked. MayTry's messages below are for the record, not
+//     for the person signing in; verify a password for every attempt,
+//     whether MayTry refuses it or not and whether the username exists or
+//     not (password_hash.h). Otherwise back-off and lock-out, in their words
+//     or in an answer that comes sooner, tell a guesser which accounts exist.
 //   - MayTry, the check, and AfterFailure/AfterSuccess as one transaction on
 //     the account's history, so that parallel attempts cannot all pass one
 //     MayTry.
 //   - AfterFailure only for an attempt that MayTry allowed: a refused attempt
-//     was not checked and changes nothing.
+//     changes nothing (its password check is there for the time it takes;
+//     its result is not used).
 //   - An administrator's reset stores AfterSuccess().
 #ifndef CRE_HUB_STAFF_SIGN_IN_POLICY_H_
 #define CRE_HUB_STAFF_SIGN_IN_POLICY_H_
@@ -53,7 +57,8 @@ struct SignInHistory {
   absl::Time locked_until = absl::InfinitePast();
 };
 
-// OK if an attempt may be checked at `now`. Otherwise:
+// OK if an attempt may be checked at `now`. Otherwise, in words for the
+// audit record (the person signing in gets the caller's one refusal):
 //   FAILED_PRECONDITION  "this account is locked until an administrator
 //                        resets it or 2026-03-31T14:30:00Z" (UTC, rounded up
 //                        to the second; without the time for a lock with no
