@@ -369,13 +369,27 @@ void ConsoleApi::Record(const StaffCall& staff, v1::RecordState* response, Done 
 
 void ConsoleApi::Verify(const StaffCall& staff, v1::RecordState* response, Done done) {
   if (absl::Status may = MayOpen(staff, ConsolePage::kRecord); !may.ok()) return done(may);
-  executor_.Submit([this, staff, response, done = std::move(done)] {
+  bool start = false;
+  {
+    absl::MutexLock lock(&verify_mu_);
+    verify_waiters_.push_back({response, std::move(done)});
+    // A second walk would read the same rows for the same answer, and two
+    // presses would hold two connections for as long: it waits instead.
+    start = !walking_;
+    walking_ = true;
+  }
+  if (start) walk_executor_.Submit([this, staff] { WalkChain(staff); });
+}
+
+void ConsoleApi::WalkChain(const StaffCall& staff) {
+  v1::RecordState state;
+  absl::Status outcome = [&]() -> absl::Status {
     audit::ChainVerifier verifier;
     absl::Status walked = ForEachAuditRow(*store_, [&](const audit::StoredRow& row) { return verifier.Add(row); });
     if (walked.ok()) walked = verifier.Finish();
     // DATA_LOSS is what the verifier found; anything else means the chain
     // could not be read, which says neither intact nor broken.
-    if (!walked.ok() && walked.code() != absl::StatusCode::kDataLoss) return done(walked);
+    if (!walked.ok() && walked.code() != absl::StatusCode::kDataLoss) return walked;
     AuditVerification verification;
     verification.verified_up_to = verifier.head().seq;
     verification.head_hash = verifier.head().hash;
@@ -383,7 +397,7 @@ void ConsoleApi::Verify(const StaffCall& staff, v1::RecordState* response, Done 
     verification.intact = walked.ok();
     verification.problem = std::string(walked.message());
     verification.verified_by = staff.staff.username();
-    if (absl::Status kept = store_->RecordAuditVerification(verification); !kept.ok()) return done(kept);
+    if (absl::Status kept = store_->RecordAuditVerification(verification); !kept.ok()) return kept;
     if (audit_) {
       v1::AuditRecord record = StaffRecord(
           v1::AUDIT_EVENT_KIND_AUDIT_CHAIN_VERIFIED, staff.staff, verification.verified_at,
@@ -391,8 +405,20 @@ void ConsoleApi::Verify(const StaffCall& staff, v1::RecordState* response, Done 
                       : absl::StrCat("broken after row ", verification.verified_up_to, ": ", walked.message()));
       audit_(std::move(record));
     }
-    done(ReadRecordState(response));
-  });
+    return ReadRecordState(&state);
+  }();
+  // Whoever asks after this point starts a walk of their own: this one's
+  // outcome may be older than what they asked about.
+  std::vector<VerifyWaiter> waiters;
+  {
+    absl::MutexLock lock(&verify_mu_);
+    waiters.swap(verify_waiters_);
+    walking_ = false;
+  }
+  for (VerifyWaiter& waiter : waiters) {
+    if (outcome.ok()) *waiter.response = state;
+    waiter.done(outcome);
+  }
 }
 
 void ConsoleApi::Requeue(const StaffCall& staff, const v1::RequeueRequest& request, v1::RequeueResponse* response,

@@ -40,6 +40,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -110,9 +111,15 @@ class ConsoleApi {
   // for each agency. Answers `done` from the API's executor.
   void Deliveries(const StaffCall& staff, v1::DeliveriesResponse* response, Done done);
   // The Record page (hub operators, the data protection officer): the
-  // chain's head and its last verification; Verify walks the whole chain
-  // first and keeps what it found.
+  // chain's head and its last verification. Answers `done` from the API's
+  // executor.
   void Record(const StaffCall& staff, v1::RecordState* response, Done done);
+  // Walks the whole chain, keeps what it found and answers as Record does.
+  // A walk takes as long as the chain is long, so it runs on a thread of its
+  // own, never one that sign-ins and sessions wait for, and one at a time in
+  // this process: a request that comes while a walk is running starts none
+  // and is answered with that walk's outcome when it ends (which names the
+  // member of staff who started it). Answers `done` from that thread.
   void Verify(const StaffCall& staff, v1::RecordState* response, Done done);
   // Hands dead letters out again; the reason (required, at most 500 bytes)
   // is recorded with the member of staff who gave it.
@@ -125,6 +132,8 @@ class ConsoleApi {
              AuditSink audit, std::string dummy_hash);
 
   absl::Status ReadRecordState(v1::RecordState* response);
+  // Walks the chain for `staff`, then answers every Verify waiting for it.
+  void WalkChain(const StaffCall& staff);
   absl::StatusOr<SignedIn> SignInNow(const v1::SignInRequest& request, const std::string& peer);
   absl::StatusOr<StaffCall> AuthenticateNow(const std::string& session_token, const std::string& peer);
   // The refusal every failed sign-in gets, recorded in the store with `why`
@@ -150,7 +159,19 @@ class ConsoleApi {
   absl::Mutex peers_mu_;
   absl::flat_hash_map<std::string, TokenBucket> peers_ ABSL_GUARDED_BY(peers_mu_);
 
-  // Last: its threads use the above.
+  // The Verify requests waiting for the walk that is running, if one is.
+  struct VerifyWaiter {
+    v1::RecordState* response;
+    Done done;
+  };
+  absl::Mutex verify_mu_;
+  bool walking_ ABSL_GUARDED_BY(verify_mu_) = false;
+  std::vector<VerifyWaiter> verify_waiters_ ABSL_GUARDED_BY(verify_mu_);
+
+  // Last: their threads use the above. The chain is walked on a thread of
+  // its own (one walk at a time needs no more), so that a walk never holds
+  // one of the threads that sign-ins and sessions wait for.
+  Executor walk_executor_{1, "console-walk"};
   Executor executor_{2, "console"};
 };
 

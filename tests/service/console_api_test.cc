@@ -13,10 +13,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "cppconn/statement.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "staff/password_hash.h"
 #include "staff/totp.h"
+#include "store/mysql/connection_pool.h"
 #include "store/mysql/mysql_store.h"
 #include "support/fake_clock.h"
 #include "support/staff_accounts.h"
@@ -290,6 +293,101 @@ TEST_F(ConsoleApiTest, ManyAttemptsFromOneAddressAreLimited) {
   }
   EXPECT_GE(limited, 1);
   EXPECT_TRUE(SignIn("a.khan", kPassword, CodeNow("a.khan"), "ipv4:192.0.2.8:1").ok()) << "another address";
+}
+
+// "Verify now" walks the whole chain. Here the walk is held in the database
+// (the chain's table locked by another connection, as a walk of a very long
+// chain holds its reads) while two members of staff press it: one walk runs,
+// both are answered with its outcome, and sign-in and sessions are answered
+// all the while.
+TEST_F(ConsoleApiTest, AWalkOfTheChainHoldsNoThreadThatSignInsWaitFor) {
+  AddStaff("o.ops", "derby-cpm", v1::STAFF_ROLE_HUB_OPERATOR);
+  AddStaff("d.dpo", "derby-cpm", v1::STAFF_ROLE_DATA_PROTECTION_OFFICER);
+  absl::StatusOr<SignedIn> ops = SignIn("o.ops", kPassword, CodeNow("o.ops"));
+  absl::StatusOr<SignedIn> dpo = SignIn("d.dpo", kPassword, CodeNow("d.dpo"));
+  ASSERT_TRUE(ops.ok() && dpo.ok());
+  absl::StatusOr<StaffCall> ops_call = Authenticate(ops->session_token);
+  absl::StatusOr<StaffCall> dpo_call = Authenticate(dpo->session_token);
+  ASSERT_TRUE(ops_call.ok() && dpo_call.ok());
+  ASSERT_TRUE(store_->SealAudit(100000).ok());
+  TakeAudit();
+
+  absl::StatusOr<std::unique_ptr<sql::Connection>> holder = mysql::Connect(db_.settings());
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  std::unique_ptr<sql::Statement>((*holder)->createStatement())->execute("LOCK TABLES audit_log WRITE");
+  // However the test ends, the lock goes with the connection.
+  struct Unlock {
+    sql::Connection* connection;
+    ~Unlock() { std::unique_ptr<sql::Statement>(connection->createStatement())->execute("UNLOCK TABLES"); }
+  };
+  std::unique_ptr<Unlock> unlock(new Unlock{holder->get()});
+
+  // Held by a shared_ptr: should a call not be answered in time, its answer
+  // must still have somewhere to go after this test has given up on it.
+  struct Verified {
+    v1::RecordState state;
+    std::promise<absl::Status> answered;
+  };
+  auto first = std::make_shared<Verified>();
+  auto second = std::make_shared<Verified>();
+  api_->Verify(*ops_call, &first->state, [first](const absl::Status& s) { first->answered.set_value(s); });
+  api_->Verify(*dpo_call, &second->state, [second](const absl::Status& s) { second->answered.set_value(s); });
+  std::future<absl::Status> first_done = first->answered.get_future();
+  std::future<absl::Status> second_done = second->answered.get_future();
+
+  // Walks waiting for the lock.
+  const std::string waiting = absl::StrCat(
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '", db_.schema(),
+      "' AND STATE LIKE 'Waiting for table%' AND INFO LIKE '%FROM audit_log%'");
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (db_.QueryString(waiting) == "0" && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_NE(db_.QueryString(waiting), "0") << "no walk reached the chain";
+
+  // A sign-in and a session are answered meanwhile, in a bounded time.
+  v1::SignInRequest request;
+  request.set_username("a.khan");
+  request.set_password(kPassword);
+  request.set_code(CodeNow("a.khan"));
+  auto signed_in = std::make_shared<std::promise<absl::StatusOr<SignedIn>>>();
+  api_->SignIn(request, "ipv4:127.0.0.1:2",
+               [signed_in](absl::StatusOr<SignedIn> result) { signed_in->set_value(std::move(result)); });
+  std::future<absl::StatusOr<SignedIn>> sign_in_done = signed_in->get_future();
+  ASSERT_EQ(sign_in_done.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "a sign-in waited for the walk of the chain";
+  absl::StatusOr<SignedIn> session = sign_in_done.get();
+  ASSERT_TRUE(session.ok()) << session.status();
+  auto authenticated = std::make_shared<std::promise<absl::StatusOr<StaffCall>>>();
+  api_->Authenticate(session->session_token, "ipv4:127.0.0.1:2", [authenticated](absl::StatusOr<StaffCall> result) {
+    authenticated->set_value(std::move(result));
+  });
+  std::future<absl::StatusOr<StaffCall>> authenticate_done = authenticated->get_future();
+  ASSERT_EQ(authenticate_done.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "a session waited for the walk of the chain";
+  EXPECT_TRUE(authenticate_done.get().ok());
+  EXPECT_EQ(first_done.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout) << "the walk is held";
+  EXPECT_EQ(db_.QueryString(waiting), "1") << "one walk: the second press started none of its own";
+
+  unlock.reset();
+  ASSERT_EQ(first_done.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  ASSERT_EQ(second_done.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  ASSERT_TRUE(first_done.get().ok());
+  ASSERT_TRUE(second_done.get().ok());
+  EXPECT_TRUE(first->state.intact());
+  EXPECT_EQ(first->state.verified_by(), "o.ops");
+  EXPECT_EQ(second->state.SerializeAsString(), first->state.SerializeAsString())
+      << "the second press is answered with the walk it waited for";
+  int walks = 0;
+  for (const v1::AuditRecord& record : TakeAudit()) {
+    if (record.kind() == v1::AUDIT_EVENT_KIND_AUDIT_CHAIN_VERIFIED) ++walks;
+  }
+  EXPECT_EQ(walks, 1);
+
+  // With no walk running, the next press starts one.
+  std::promise<absl::Status> again;
+  v1::RecordState again_state;
+  api_->Verify(*dpo_call, &again_state, [&again](const absl::Status& s) { again.set_value(s); });
+  ASSERT_TRUE(again.get_future().get().ok());
+  EXPECT_EQ(again_state.verified_by(), "d.dpo");
 }
 
 }  // namespace
