@@ -66,6 +66,7 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
   AddStaff("school.staff", "derby-school-ashgrove", v1::STAFF_ROLE_TEAM_MANAGER);
   AddStaff("stale.user", "derby-cpm", v1::STAFF_ROLE_CPM);
   AddStaff("hub.operator", "derby-cpm", v1::STAFF_ROLE_HUB_OPERATOR);
+  AddStaff("keyboard.cpm", "derby-cpm", v1::STAFF_ROLE_CPM);
   // A looked-after child assessed HIGH three days ago: the IRO notification
   // (due within 48 hours) is overdue.
   absl::StatusOr<std::string> case_id =
@@ -107,8 +108,8 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
       " STATE_FILE=", ::testing::TempDir(), "stale-session.json", " PASSWORD='", kPassword, "'",
       " CPM_CODE=", Code("duty.cpm"), " SCHOOL_CODE=", Code("school.staff"), " STALE_CODE=", Code("stale.user"),
       " CASE_ID=", *case_id, " OVERDUE_ACTION_WORDS='notification of the Independent Reviewing Officer'",
-      " OPERATOR_CODE=", Code("hub.operator"), " DEAD_DELIVERY_ID=", dead_delivery_id, " REQUEUE_REASON='", reason,
-      "'");
+      " OPERATOR_CODE=", Code("hub.operator"), " KEYBOARD_CODE=", Code("keyboard.cpm"),
+      " DEAD_DELIVERY_ID=", dead_delivery_id, " REQUEUE_REASON='", reason, "'");
   const std::string node = absl::StrCat("cd ", build, "/browser && env ", env, " node console_test.mjs");
   ASSERT_EQ(RunCommand(node + " before"), 0);
 

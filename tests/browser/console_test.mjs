@@ -4,14 +4,17 @@
 //   node console_test.mjs before   sign in, see an overdue action, open its case,
 //                                  a forged cross-site request refused, a school's
 //                                  member of staff refused, an operator requeues a dead
-//                                  letter with a reason; keeps a session to expire
+//                                  letter with a reason; sign in and open a case with
+//                                  the keyboard alone; keeps a session to expire
 //   node console_test.mjs after    (the hub's clock moved on) that session must sign in again
 // Settings come from the environment (see `need`). Each page's screenshot is
-// saved under SCREENSHOTS. Exits non-zero, saying what failed, on the first
+// saved under SCREENSHOTS, and each page is checked with axe-core
+// (accessibility.mjs). Exits non-zero, saying what failed, on the first
 // failure.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { checkAccessibility, keyboardOnlyToACase } from './accessibility.mjs';
 
 function need(name) {
   const value = process.env[name];
@@ -61,6 +64,7 @@ try {
     await page.goto(url);
     await page.getByLabel('Username').waitFor();
     await shot(page, 'sign-in');
+    await checkAccessibility(page, 'sign-in');
     await signIn(page, 'duty.cpm', need('CPM_CODE'));
     await page.getByRole('heading', { name: 'Due and overdue' }).waitFor();
     const overdueRow = page.locator('tbody tr', { hasText: 'Overdue' }).filter({ hasText: need('OVERDUE_ACTION_WORDS') });
@@ -68,6 +72,7 @@ try {
     assert.match(await overdueRow.first().innerText(), /working days? overdue|due today/);
     await noSidewaysScroll(page);
     await shot(page, 'due-and-overdue');
+    await checkAccessibility(page, 'due-and-overdue');
 
     // Keyboard only: the filters and the case link are reachable by Tab.
     await page.getByLabel('Status').selectOption('ACTION_STATUS_OVERDUE');
@@ -81,6 +86,7 @@ try {
     await page.getByRole('heading', { name: 'Who has read it' }).waitFor();
     await page.locator('tr', { hasText: 'duty.cpm' }).first().waitFor();
     await shot(page, 'case');
+    await checkAccessibility(page, 'case');
 
     // On a phone: nothing scrolls sideways.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -88,6 +94,7 @@ try {
     await page.getByRole('heading', { name: 'Due and overdue' }).waitFor();
     await noSidewaysScroll(page);
     await shot(page, 'due-and-overdue-phone');
+    await checkAccessibility(page, 'due-and-overdue-phone');
 
     // A forged cross-site request: the browser sends the session cookie, but
     // not from the console's origin, or without the session's CSRF token.
@@ -105,6 +112,7 @@ try {
     await signIn(schoolPage, 'school.staff', need('SCHOOL_CODE'));
     await schoolPage.getByRole('alert').filter({ hasText: 'may not call ListOpenActions' }).waitFor();
     await shot(schoolPage, 'school-refused');
+    await checkAccessibility(schoolPage, 'school-refused');
 
     // An operator requeues a dead letter, giving a reason.
     const ops = await newContext();
@@ -113,6 +121,7 @@ try {
     await opsPage.getByRole('heading', { name: 'Dead letters' }).waitFor();
     await opsPage.getByLabel(`delivery ${need('DEAD_DELIVERY_ID')}`).check();
     await shot(opsPage, 'deliveries');
+    await checkAccessibility(opsPage, 'deliveries');
     await opsPage.getByLabel(/^Reason for requeueing/).fill(need('REQUEUE_REASON'));
     await opsPage.getByRole('button', { name: 'Requeue the chosen deliveries' }).click();
     await opsPage.getByText('Requeued 1.').waitFor();
@@ -124,6 +133,15 @@ try {
     await opsPage.getByText('Verified just now.').waitFor();
     assert.match(await opsPage.locator('main').innerText(), /Intact up to row \d+, verified .* by hub\.operator/);
     await shot(opsPage, 'record');
+    await checkAccessibility(opsPage, 'record');
+    await opsPage.setViewportSize({ width: 390, height: 844 });
+    await noSidewaysScroll(opsPage);
+    await checkAccessibility(opsPage, 'record-phone');
+
+    // Keyboard only: sign in and open a case with Tab and Enter.
+    const keys = await (await newContext()).newPage();
+    await keyboardOnlyToACase(keys, { url, username: 'keyboard.cpm', password: need('PASSWORD'),
+                                      code: need('KEYBOARD_CODE'), caseId: need('CASE_ID') });
 
     // A session that will be idle too long when the hub's clock moves on.
     const stale = await newContext();
@@ -138,6 +156,7 @@ try {
     await page.getByRole('alert').filter({ hasText: 'sign in again' }).waitFor();
     await page.getByLabel('Username').waitFor();
     await shot(page, 'session-expired');
+    await checkAccessibility(page, 'session-expired');
   } else {
     throw new Error(`unknown phase ${phase}: before or after`);
   }
