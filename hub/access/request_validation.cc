@@ -1,5 +1,6 @@
 #include "access/request_validation.h"
 
+#include "access/nhs_number.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -62,6 +63,13 @@ absl::Status CheckNewChild(const v1::NewChild& child) {
   CRE_RETURN_IF_ERROR(CheckText(details.family_name(), "new_child.details.family_name", kMaxShortTextBytes, false));
   CRE_RETURN_IF_ERROR(CheckText(details.address(), "new_child.details.address", kMaxShortTextBytes, false));
   CRE_RETURN_IF_ERROR(CheckText(details.agency_reference(), "new_child.details.agency_reference", kMaxShortTextBytes, false));
+  // Optional: empty when the submitter does not know it.
+  CRE_RETURN_IF_ERROR(CheckText(details.nhs_number(), "new_child.details.nhs_number", kMaxNhsNumberBytes, false));
+  if (!details.nhs_number().empty()) {
+    if (absl::StatusOr<std::string> nhs = NormalizeNhsNumber(details.nhs_number()); !nhs.ok()) {
+      return Invalid("new_child.details.nhs_number", nhs.status().message());
+    }
+  }
   const v1::Child& facts = child.child();
   absl::CivilDay dob;
   if (facts.date_of_birth().empty()) return Invalid("new_child.child.date_of_birth", "required");

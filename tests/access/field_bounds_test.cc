@@ -27,6 +27,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "access/field_bounds.h"
+#include "access/nhs_number.h"
 #include "access/request_validation.h"
 #include "cre/v1/inbox.pb.h"
 #include "cre/v1/oversight.pb.h"
@@ -93,7 +94,8 @@ const std::map<std::string, std::vector<std::string>>& Bases() {
       {"cre.v1.SubmitConcernRequest",
        {absl::StrCat(R"(idempotency_key: "k" case_id: ")", kId, "\" ", kConcern),
         absl::StrCat(R"(idempotency_key: "k"
-            new_child { details { given_name: "A" family_name: "B" address: "C" agency_reference: "D" }
+            new_child { details { given_name: "A" family_name: "B" address: "C" agency_reference: "D"
+                                  nhs_number: "943 476 5919" }
                         child { date_of_birth: "2014-05-01" send: true open_plan: OPEN_PLAN_NONE
                                 home_authority_code: "E06000015" placement_authority_code: "E06000015" } } )",
                      kConcern)}},
@@ -140,6 +142,7 @@ const std::map<std::string, size_t>& TighterLimits() {
       {"cre.v1.ChildDetails.family_name", kMaxShortTextBytes},
       {"cre.v1.ChildDetails.address", kMaxShortTextBytes},
       {"cre.v1.ChildDetails.agency_reference", kMaxShortTextBytes},
+      {"cre.v1.ChildDetails.nhs_number", kMaxNhsNumberBytes},
       {"cre.v1.Child.date_of_birth", 10},
       {"cre.v1.Child.home_authority_code", 9},
       {"cre.v1.Child.placement_authority_code", 9},

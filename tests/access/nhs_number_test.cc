@@ -1,7 +1,10 @@
-// The NHS number check (access/nhs_number.h).
+// The NHS number check (access/nhs_number.h) and how a request's
+// new_child.details.nhs_number is refused (access/request_validation.h).
 #include "access/nhs_number.h"
 
+#include "access/request_validation.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace cre {
@@ -81,6 +84,57 @@ TEST(NhsNumberTest, NoReasonQuotesTheNumber) {
     EXPECT_THAT(Reason(text), Not(HasSubstr("943476"))) << text;
     EXPECT_THAT(Reason(text), Not(HasSubstr("123456"))) << text;
   }
+}
+
+// --- SubmitConcern's new_child.details.nhs_number -------------------------
+
+v1::SubmitConcernRequest Concern(const std::string& nhs_number) {
+  v1::SubmitConcernRequest request;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"(idempotency_key: "k"
+         new_child { details { family_name: "Example" }
+                     child { date_of_birth: "2013-01-02" open_plan: OPEN_PLAN_NONE home_authority_code: "E06000015" } }
+         concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "n" identified_at { seconds: 1780000000 } })",
+      &request));
+  request.mutable_new_child()->mutable_details()->set_nhs_number(nhs_number);
+  return request;
+}
+
+TEST(NhsNumberValidationTest, TheNumberIsOptional) { EXPECT_TRUE(ValidateSubmitConcern(Concern("")).ok()); }
+
+TEST(NhsNumberValidationTest, AValidNumberIsAcceptedWithOrWithoutItsSpaces) {
+  EXPECT_TRUE(ValidateSubmitConcern(Concern("9434765919")).ok());
+  EXPECT_TRUE(ValidateSubmitConcern(Concern("943 476 5919")).ok());
+}
+
+TEST(NhsNumberValidationTest, AnInvalidNumberIsRefusedNamingTheFieldAndWhatIsWrong) {
+  const struct {
+    const char* nhs_number;
+    const char* refusal;
+  } cases[] = {
+      {"9434765918", "new_child.details.nhs_number: not a valid NHS number: the check digit is wrong (Modulus 11)"},
+      {"1234567890",
+       "new_child.details.nhs_number: not a valid NHS number: no check digit fits its first nine digits (Modulus 11)"},
+      {"943476591", "new_child.details.nhs_number: 9 digits; an NHS number has 10"},
+      {"94347659190", "new_child.details.nhs_number: 11 digits; an NHS number has 10"},
+      {"943476591X",
+       "new_child.details.nhs_number: not an NHS number: 10 digits, or 3 3 4 digits with single spaces (943 476 5919)"},
+      {"9434 765919",
+       "new_child.details.nhs_number: spaced wrongly: 10 digits, or 3 3 4 digits with single spaces (943 476 5919)"},
+      // Unknown is left empty, not blank.
+      {"   ", "new_child.details.nhs_number: 0 digits; an NHS number has 10"},
+  };
+  for (const auto& c : cases) {
+    const absl::Status status = ValidateSubmitConcern(Concern(c.nhs_number));
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.nhs_number;
+    EXPECT_EQ(status.message(), c.refusal) << c.nhs_number;
+  }
+}
+
+TEST(NhsNumberValidationTest, AVeryLongValueIsRefusedByItsLengthBeforeItsDigitsAreCounted) {
+  const absl::Status status = ValidateSubmitConcern(Concern(std::string(5000, '9')));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "new_child.details.nhs_number: 5000 bytes; at most 12");
 }
 
 }  // namespace

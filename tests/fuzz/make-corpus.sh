@@ -34,6 +34,22 @@ new_child {
 }
 concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "Seen getting into cars after school." identified_at { seconds: 1795298400 } }
 EOF
+seed concern-nhs-number 0 SubmitConcernRequest referrals.proto <<EOF
+idempotency_key: "k5"
+new_child {
+  details { family_name: "Sample" nhs_number: "943 476 5919" }
+  child { date_of_birth: "2011-07-02" home_authority_code: "E06000015" open_plan: OPEN_PLAN_NONE }
+}
+concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "n" identified_at { seconds: 1795298400 } }
+EOF
+seed concern-nhs-number-check-digit 0 SubmitConcernRequest referrals.proto <<EOF
+idempotency_key: "k6"
+new_child {
+  details { family_name: "Sample" nhs_number: "9434765918" }
+  child { date_of_birth: "2011-07-02" home_authority_code: "E06000015" open_plan: OPEN_PLAN_NONE }
+}
+concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "n" identified_at { seconds: 1795298400 } }
+EOF
 seed concern-looked-after 0 SubmitConcernRequest referrals.proto <<EOF
 idempotency_key: "k2"
 new_child {

@@ -29,6 +29,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "access/nhs_number.h"
 #include "access/request_validation.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
@@ -126,6 +127,9 @@ void CheckChild(const v1::NewChild& child) {
   }
   if (!cre::IsOnsCode(child.child().home_authority_code())) {
     Fail("accepted a home authority that is not an ONS code", absl::OkStatus());
+  }
+  if (!child.details().nhs_number().empty() && !cre::NormalizeNhsNumber(child.details().nhs_number()).ok()) {
+    Fail("accepted an NHS number the store cannot normalise", absl::OkStatus());
   }
 }
 
@@ -237,6 +241,17 @@ void FuzzHelpers(const uint8_t* data, size_t size) {
   if (uuid && text.size() != 36) Fail("IsUuid accepted a wrong length", absl::OkStatus());
   const bool ons = cre::IsOnsCode(text);
   if (ons && text.size() != 9) Fail("IsOnsCode accepted a wrong length", absl::OkStatus());
+  // An NHS number is accepted as ten digits that pass again as they are.
+  const absl::StatusOr<std::string> nhs = cre::NormalizeNhsNumber(text);
+  if (nhs.ok()) {
+    if (nhs->size() != 10 || text.size() > cre::kMaxNhsNumberBytes) {
+      Fail("NormalizeNhsNumber accepted a wrong length", absl::OkStatus());
+    }
+    const absl::StatusOr<std::string> again = cre::NormalizeNhsNumber(*nhs);
+    if (!again.ok() || *again != *nhs) Fail("NormalizeNhsNumber's digits do not pass again", absl::OkStatus());
+  } else if (nhs.status().code() != absl::StatusCode::kInvalidArgument || nhs.status().message().size() > 150) {
+    Fail("NormalizeNhsNumber refused other than briefly as INVALID_ARGUMENT", nhs.status());
+  }
 }
 
 }  // namespace

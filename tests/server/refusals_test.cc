@@ -284,6 +284,13 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.open_plan: 9 is not a value of OpenPlan"},
       {"DateOfBirthNotZeroPadded", "derby-health", Method::kSubmitConcern, nullptr,
        grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.date_of_birth: not a date YYYY-MM-DD"},
+      {"NhsNumberWithAWrongCheckDigit", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "new_child.details.nhs_number: not a valid NHS number: the check digit is wrong (Modulus 11)"},
+      {"NhsNumberOfNineDigits", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.details.nhs_number: 9 digits; an NHS number has 10"},
+      {"NhsNumberWithHyphens", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "new_child.details.nhs_number: not an NHS number"},
       {"HomeAuthorityInLowerCase", "derby-health", Method::kSubmitConcern, nullptr,
        grpc::StatusCode::INVALID_ARGUMENT, "new_child.child.home_authority_code"},
       {"PlacementAuthorityNotAnOnsCode", "derby-health", Method::kSubmitConcern, nullptr,
@@ -581,6 +588,9 @@ std::string RequestFor(const BadRequest& row) {
   if (name == "DateOfBirthNotZeroPadded") {
     return new_child("", R"(date_of_birth: "2014-2-3" open_plan: OPEN_PLAN_NONE home_authority_code: "E06000015")");
   }
+  if (name == "NhsNumberWithAWrongCheckDigit") return new_child(R"(nhs_number: "9434765918")", kFacts);
+  if (name == "NhsNumberOfNineDigits") return new_child(R"(nhs_number: "943 476 591")", kFacts);
+  if (name == "NhsNumberWithHyphens") return new_child(R"(nhs_number: "943-476-5919")", kFacts);
   if (name == "HomeAuthorityInLowerCase") {
     return new_child("", R"(date_of_birth: "2014-02-03" open_plan: OPEN_PLAN_NONE home_authority_code: "e06000015")");
   }
