@@ -154,6 +154,10 @@ class FieldCipher {
   // The id of the key new values are sealed with.
   std::string ActiveKeyId() const { return ring_.active_key_id(); }
 
+  // The ring, for keys derived from it for other purposes (a blind index,
+  // say: KeyRing::DeriveKey).
+  const KeyRing& key_ring() const { return ring_; }
+
   // The key id an envelope names, or "" if it is not a well-formed envelope.
   // Lets a re-encryption job find values still under old keys, e.g.
   // `if (FieldCipher::KeyIdOf(v) != cipher.ActiveKeyId()) re-encrypt(v)`.
