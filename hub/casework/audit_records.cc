@@ -24,7 +24,11 @@ std::vector<v1::AuditRecord> AuditOfAcceptance(const AcceptedSubmission& s,
     records.back().set_case_id(receipt.case_id());
     return records.back();
   };
-  if (s.opened_case) add(v1::AUDIT_EVENT_KIND_CASE_OPENED);
+  if (s.opened_case) {
+    v1::AuditRecord& opened = add(v1::AUDIT_EVENT_KIND_CASE_OPENED);
+    opened.set_child_id(s.child_id);
+    if (s.known_child) opened.set_detail("for a child the hub already held, matched by NHS number");
+  }
   if (s.record_append != nullptr) {
     for (const v1::RiskAssessment& a : s.record_append->risk_assessments()) {
       add(v1::AUDIT_EVENT_KIND_RISK_ASSESSMENT_RECORDED).set_risk_level(a.level());

@@ -28,6 +28,10 @@ struct AcceptedSubmission {
   std::string method;
   absl::Time accepted_at;
   bool opened_case = false;
+  // With opened_case: the child the case was opened for, and whether the
+  // hub held that child already (the same NHS number).
+  std::string child_id;
+  bool known_child = false;
   const v1::CaseUpdate* record_append = nullptr;  // what it recorded on the case; may be null
   v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
   std::string in_reply_to;

@@ -60,6 +60,30 @@ TEST(AuditRecordsTest, AnAcceptedConcernOpeningACaseIsRecordedStepByStep) {
   EXPECT_EQ(records[4].detail(), "MESSAGE_KIND_NOTIFICATION NOTIFICATION_KIND_IRO to [derby-iro]");
 }
 
+TEST(AuditRecordsTest, TheCaseOpenedNamesItsChildAndWhetherTheHubHeldThemAlready) {
+  AcceptedSubmission s;
+  s.sender_agency_id = "derby-health";
+  s.method = "SubmitConcern";
+  s.accepted_at = kAt;
+  s.opened_case = true;
+  s.child_id = "child-1";
+  s.kind = v1::MESSAGE_KIND_CONCERN;
+  v1::SubmitResponse receipt;
+  receipt.set_case_id("case-1");
+  receipt.set_message_id("message-1");
+  std::vector<v1::AuditRecord> records = AuditOfAcceptance(s, {"derby-csc"}, receipt);
+  ASSERT_EQ(records[0].kind(), v1::AUDIT_EVENT_KIND_CASE_OPENED);
+  EXPECT_EQ(records[0].child_id(), "child-1");
+  EXPECT_EQ(records[0].detail(), "");
+  // The child_id is the case opening's alone.
+  EXPECT_EQ(records[1].child_id(), "");
+
+  s.known_child = true;
+  records = AuditOfAcceptance(s, {"derby-csc"}, receipt);
+  EXPECT_EQ(records[0].child_id(), "child-1");
+  EXPECT_EQ(records[0].detail(), "for a child the hub already held, matched by NHS number");
+}
+
 TEST(AuditRecordsTest, AResponseNamesTheMessageItAnswers) {
   AcceptedSubmission s;
   s.sender_agency_id = "derby-csc";
