@@ -103,6 +103,10 @@ struct Submission {
   // The case the message is about; empty with new_child (opens a case) or
   // for a report without a linked child.
   std::string case_id;
+  // Opens a case. The child is the one the store holds under the same NHS
+  // number (new_child.details.nhs_number) if there is one, and a new child
+  // otherwise: never found by name or date of birth. The case keeps the
+  // child as described here either way.
   const v1::NewChild* new_child = nullptr;
   // Respond: the message answered. The sender must have received it (a
   // delivery addressed to it, claimed or not). The response goes on the

@@ -48,11 +48,12 @@ class CasePrivacyTest : public ::testing::Test {
  protected:
   // A LOW concern from the school: recorded, routed to no one, so the school
   // is the only agency involved.
-  std::string OpenCase() {
+  std::string OpenCase(const std::string& nhs_number = "") {
     v1::SubmitConcernRequest request;
     request.set_idempotency_key("open");
     v1::NewChild* child = request.mutable_new_child();
     child->mutable_details()->set_given_name("Alex");
+    child->mutable_details()->set_nhs_number(nhs_number);
     child->mutable_child()->set_date_of_birth("2013-06-17");
     child->mutable_child()->set_open_plan(v1::OPEN_PLAN_LOOKED_AFTER);
     child->mutable_child()->set_looked_after(true);
@@ -177,6 +178,65 @@ TEST_F(CasePrivacyTest, AnOutsiderIsAnsweredAsIfTheCaseDidNotExist) {
         << c.name;
   }
   EXPECT_EQ(WrittenRows(), before) << "a refused call wrote something";
+}
+
+// An agency that raises a concern about a child the hub already holds (the
+// same NHS number) gets a case of its own for that child, answered as for
+// any new child: it learns nothing of the child's earlier case, not even
+// that there is one.
+TEST_F(CasePrivacyTest, AConcernWithAKnownChildsNhsNumberLearnsNothingOfTheChildsOtherCase) {
+  const std::string schools = OpenCase("943 476 5919");
+  ASSERT_FALSE(schools.empty());
+  auto health = v1::Referrals::NewStub(hub_.ChannelFor("derby-health"));
+  auto concern = [&](const std::string& key, const std::string& nhs_number) {
+    v1::SubmitConcernRequest request;
+    request.set_idempotency_key(key);
+    v1::NewChild* child = request.mutable_new_child();
+    child->mutable_details()->set_given_name("Alexander");
+    child->mutable_details()->set_nhs_number(nhs_number);
+    child->mutable_child()->set_date_of_birth("2013-06-17");
+    child->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
+    child->mutable_child()->set_home_authority_code("E06000015");
+    request.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_LOW);
+    request.mutable_concern()->set_narrative("n");
+    *request.mutable_concern()->mutable_identified_at() = At(absl::Now() - absl::Hours(1));
+    grpc::ClientContext context;
+    v1::SubmitResponse response;
+    EXPECT_TRUE(health->SubmitConcern(&context, request, &response).ok()) << key;
+    return response;
+  };
+  const v1::SubmitResponse known = concern("known", "9434765919");
+  const v1::SubmitResponse unknown = concern("unknown", "4010232137");
+  EXPECT_EQ(hub_.database().QueryString("SELECT COUNT(*) FROM child"), "2");
+  EXPECT_EQ(hub_.database().QueryString(absl::StrCat("SELECT COUNT(DISTINCT child_id) FROM cre_case WHERE case_id IN ('",
+                                                     schools, "', '", known.case_id(), "')")),
+            "1");
+
+  // The receipt: a case of its own, the same fields as for a child new to
+  // the hub.
+  EXPECT_NE(known.case_id(), schools);
+  EXPECT_FALSE(known.case_id().empty());
+  EXPECT_EQ(known.recipient_agency_ids_size(), unknown.recipient_agency_ids_size());
+  EXPECT_EQ(known.hub_actions_size(), unknown.hub_actions_size());
+  // Its case: the child as health described them, its own message, only
+  // health involved.
+  grpc::ClientContext context;
+  v1::GetCaseRequest read;
+  read.set_case_id(known.case_id());
+  v1::GetCaseResponse got;
+  ASSERT_TRUE(health->GetCase(&context, read, &got).ok());
+  EXPECT_EQ(got.child_details().given_name(), "Alexander");
+  EXPECT_EQ(got.child_details().nhs_number(), "9434765919");
+  EXPECT_EQ(got.case_file().child().open_plan(), v1::OPEN_PLAN_NONE);
+  EXPECT_THAT(got.involved_agency_ids(), ::testing::ElementsAre("derby-health"));
+  ASSERT_EQ(got.messages_size(), 1);
+  EXPECT_EQ(got.messages(0).message_id(), known.message_id());
+  // The school's case stays the school's: to health, as if it did not exist.
+  read.set_case_id(schools);
+  grpc::ClientContext again;
+  const grpc::Status refused = health->GetCase(&again, read, &got);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(refused.error_message(), absl::StrCat("case_id: no case ", schools, " is shared with you"));
 }
 
 TEST_F(CasePrivacyTest, DatesAgainstTheCaseAreCheckedOnlyForThoseInvolved) {

@@ -18,12 +18,13 @@ constexpr char kNarrative[] = "seen with a man called Ostrakov near the canal";
 
 class EncryptionAtRestTest : public ::testing::Test {
  protected:
-  v1::SubmitResponse Submit(const std::string& key, const std::string& name) {
+  v1::SubmitResponse Submit(const std::string& key, const std::string& name, const std::string& nhs_number = "") {
     v1::SubmitConcernRequest request;
     request.set_idempotency_key(key);
     v1::NewChild* child = request.mutable_new_child();
     child->mutable_details()->set_given_name(name);
     child->mutable_details()->set_address(kAddress);
+    child->mutable_details()->set_nhs_number(nhs_number);
     child->mutable_child()->set_date_of_birth("2013-11-09");
     child->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
     child->mutable_child()->set_home_authority_code("E06000015");
@@ -56,12 +57,25 @@ class EncryptionAtRestTest : public ::testing::Test {
 };
 
 TEST_F(EncryptionAtRestTest, SealedColumnsHoldNoPlaintext) {
-  const v1::SubmitResponse receipt = Submit("k", kName);
+  const v1::SubmitResponse receipt = Submit("k", kName, "943 476 5919");
   ASSERT_FALSE(receipt.case_id().empty());
   ASSERT_TRUE(Read(receipt.case_id()).ok());  // and the hub can read it back
+  // A second concern with the child's NHS number: the same child, a case
+  // whose own copy of the child is sealed too.
+  const v1::SubmitResponse again = Submit("again", kName, "9434765919");
+  ASSERT_FALSE(again.case_id().empty());
+  ASSERT_TRUE(Read(again.case_id()).ok());
+  EXPECT_EQ(hub_.database().QueryString("SELECT COUNT(*) FROM child"), "1");
 
   EXPECT_EQ(RowsContaining("child", "details", kName), "0");
   EXPECT_EQ(RowsContaining("child", "details", kAddress), "0");
+  for (const char* number : {"9434765919", "943 476 5919"}) {
+    EXPECT_EQ(RowsContaining("child", "details", number), "0");
+    EXPECT_EQ(RowsContaining("child", "nhs_index", number), "0");
+    EXPECT_EQ(RowsContaining("cre_case", "child_details", number), "0");
+  }
+  EXPECT_EQ(RowsContaining("cre_case", "child_details", kName), "0");
+  EXPECT_EQ(RowsContaining("cre_case", "child_facts", "2013-11-09"), "0");
   EXPECT_EQ(RowsContaining("child", "facts", "2013-11-09"), "0");
   EXPECT_EQ(RowsContaining("message", "body", kNarrative), "0");
   EXPECT_EQ(RowsContaining("message", "body", "Ostrakov"), "0");

@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_database.h"
@@ -73,6 +75,112 @@ TEST_F(MysqlStoreTest, ConcurrentSyncsWriteEachRowOnce) {
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(*a + *b, 20);
   EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM agency"), "20");
+}
+
+// --- The child's NHS number, as the tables hold it ----------------------------
+
+// A report from `sender` opening a case for the example child with
+// `nhs_number`, routed to nobody.
+absl::StatusOr<std::string> OpenCaseFor(Store& store, const std::string& sender, const std::string& key,
+                                        const std::string& nhs_number) {
+  v1::NewChild child = testing::ExampleChild();
+  child.mutable_details()->set_nhs_number(nhs_number);
+  Submission s;
+  s.sender_agency_id = sender;
+  s.method = "SubmitConcern";
+  s.idempotency_key = key;
+  s.request_sha256 = key;
+  s.message.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  s.accepted_at = absl::Now();
+  s.opened_at = s.accepted_at;
+  s.new_child = &child;
+  absl::StatusOr<Accepted> accepted =
+      store.Accept(s, [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> { return Routing(); });
+  if (!accepted.ok()) return accepted.status();
+  return accepted->receipt.case_id();
+}
+
+// Rows of `table` whose `column` holds `text` as plain bytes.
+std::string RowsHolding(const TestDatabase& db, const std::string& table, const std::string& column,
+                        const std::string& text) {
+  return db.QueryString(absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE INSTR(", column, ", CAST('", text,
+                                     "' AS BINARY)) > 0"));
+}
+
+TEST_F(MysqlStoreTest, OneChildForOneNhsNumberFoundByItsBlindIndexNeverInClear) {
+  ASSERT_TRUE(store_.SyncAgencies({MakeAgency("health", v1::HEALTH), MakeAgency("school", v1::EDUCATION)}).ok());
+  absl::StatusOr<std::string> first = OpenCaseFor(store_, "health", "a", "943 476 5919");
+  absl::StatusOr<std::string> second = OpenCaseFor(store_, "school", "b", "9434765919");
+  absl::StatusOr<std::string> unnumbered = OpenCaseFor(store_, "school", "c", "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE(unnumbered.ok()) << unnumbered.status();
+
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM child"), "2");
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM cre_case"), "3");
+  EXPECT_EQ(db_.QueryString(absl::StrCat("SELECT COUNT(DISTINCT child_id) FROM cre_case WHERE case_id IN ('",
+                                         *first, "', '", *second, "')")),
+            "1");
+  // The index: 32 bytes under the active key; NULL without a number.
+  EXPECT_EQ(db_.QueryString("SELECT CONCAT(LENGTH(nhs_index), ' ', nhs_index_key_id) FROM child"
+                            " WHERE nhs_index IS NOT NULL"),
+            absl::StrCat("32 ", testing::TestCipher()->ActiveKeyId()));
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM child WHERE nhs_index IS NULL AND nhs_index_key_id IS NULL"), "1");
+  // Neither the index nor any sealed value holds the number, spaced or not.
+  for (const char* number : {"9434765919", "943 476 5919"}) {
+    EXPECT_EQ(RowsHolding(db_, "child", "nhs_index", number), "0");
+    EXPECT_EQ(RowsHolding(db_, "child", "details", number), "0");
+    EXPECT_EQ(RowsHolding(db_, "cre_case", "child_details", number), "0");
+  }
+  // Nor is it a plain hash of the number, which anyone could compute.
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM child WHERE nhs_index = UNHEX(SHA2('9434765919', 256))"), "0");
+  // The later case keeps the child as its submission described them; the
+  // first reads the child's row.
+  EXPECT_EQ(db_.QueryString(absl::StrCat("SELECT CONCAT(child_details IS NULL, child_facts IS NULL) FROM cre_case"
+                                         " WHERE case_id = '", *first, "'")),
+            "11");
+  EXPECT_EQ(db_.QueryString(absl::StrCat("SELECT CONCAT(child_details IS NULL, child_facts IS NULL) FROM cre_case"
+                                         " WHERE case_id = '", *second, "'")),
+            "00");
+}
+
+TEST_F(MysqlStoreTest, ACasesCopyOfItsChildCannotBeMovedToAnotherCase) {
+  ASSERT_TRUE(store_.SyncAgencies({MakeAgency("health", v1::HEALTH)}).ok());
+  ASSERT_TRUE(OpenCaseFor(store_, "health", "a", "9434765919").ok());
+  absl::StatusOr<std::string> second = OpenCaseFor(store_, "health", "b", "9434765919");
+  absl::StatusOr<std::string> third = OpenCaseFor(store_, "health", "c", "9434765919");
+  ASSERT_TRUE(second.ok() && third.ok());
+  db_.Execute(absl::StrCat("UPDATE cre_case a JOIN cre_case b ON a.case_id = '", *second, "' AND b.case_id = '",
+                           *third, "' SET a.child_details = b.child_details"));
+  absl::StatusOr<v1::GetCaseResponse> read = store_.ReadCase(*second, "health", "");
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(read.status().message(), ::testing::HasSubstr("cre_case.child_details of"));
+  EXPECT_TRUE(store_.ReadCase(*third, "health", "").ok());
+}
+
+// After the active field key changes, a child indexed under the old key is
+// still found while that key is in the ring, and is indexed under the new
+// key as the store meets them.
+TEST_F(MysqlStoreTest, AChildIndexedUnderAnOlderKeyIsFoundAndReindexed) {
+  auto cipher = [](const std::string& text) {
+    absl::StatusOr<crypto::KeyRing> ring = crypto::KeyRing::Parse(text, "test");
+    EXPECT_TRUE(ring.ok()) << ring.status();
+    return std::make_shared<const crypto::FieldCipher>(*std::move(ring));
+  };
+  const std::string old_key = "key kOld 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+  const std::string new_key = "key kNew f0e0d0c0b0a090807060504030201000f1e1d1c1b1a191817161514131211101\n";
+  MysqlStore before(db_.settings(), 2, cipher(old_key + "active kOld\n"));
+  MysqlStore during(db_.settings(), 2, cipher(old_key + new_key + "active kNew\n"));
+  MysqlStore after(db_.settings(), 2, cipher(new_key + "active kNew\n"));
+  ASSERT_TRUE(before.SyncAgencies({MakeAgency("health", v1::HEALTH)}).ok());
+
+  ASSERT_TRUE(OpenCaseFor(before, "health", "a", "9434765919").ok());
+  EXPECT_EQ(db_.QueryString("SELECT nhs_index_key_id FROM child"), "kOld");
+  ASSERT_TRUE(OpenCaseFor(during, "health", "b", "9434765919").ok());
+  EXPECT_EQ(db_.QueryString("SELECT CONCAT(COUNT(*), ' ', MAX(nhs_index_key_id)) FROM child"), "1 kNew");
+  ASSERT_TRUE(OpenCaseFor(after, "health", "c", "9434765919").ok());
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM child"), "1");
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM cre_case"), "3");
 }
 
 TEST(MysqlStoreUnavailableTest, UnreachableDatabaseIsUnavailable) {

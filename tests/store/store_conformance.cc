@@ -1,12 +1,13 @@
 // The store conformance suite (store_conformance.h): agencies, intake (its
 // idempotency, responses, follow-ups once per trigger, the per-case entry
-// limit), delivery (leases, expiry and backoff, dead letters, per-case
+// limit, a child known by NHS number), delivery (leases, expiry and backoff, dead letters, per-case
 // order, hand-out on acceptance, group acknowledgement and acceptance),
 // deadlines (reviews, open actions) and the audit chain, each through the
 // Store interface only.
 #include "store/store_conformance.h"
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -405,6 +406,202 @@ TEST_P(StoreConformanceTest, ACaseIsReadByTheAgenciesInvolvedOnly) {
     EXPECT_EQ(read->messages(1).message_id(), second->receipt.message_id());
   }
   EXPECT_EQ(store().ReadCase(case_id, "outsider", "").status(), NoSuchCase(case_id));
+}
+
+// --- The child's NHS number (docs/children-and-cases.md) -------------------
+
+namespace {
+
+// The example child, with `nhs_number` (may be empty).
+v1::NewChild ChildWithNhsNumber(const std::string& nhs_number) {
+  v1::NewChild child = ExampleChild();
+  child.mutable_details()->set_nhs_number(nhs_number);
+  return child;
+}
+
+// A report from `sender` opening a case with `child`, routed to the PRU.
+Submission OpeningReport(const std::string& sender, const std::string& key, const v1::NewChild& child) {
+  Submission s;
+  s.sender_agency_id = sender;
+  s.method = "SubmitConcern";
+  s.idempotency_key = key;
+  s.request_sha256 = key;
+  s.message.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  s.message.mutable_operation_liberty_report()->set_narrative("n");
+  s.accepted_at = absl::Now();
+  s.opened_at = s.accepted_at;
+  s.new_child = &child;
+  return s;
+}
+
+// The CASE_OPENED records of the chain, by case id.
+std::map<std::string, v1::AuditRecord> CasesOpened(const std::vector<v1::AuditRecord>& chain) {
+  std::map<std::string, v1::AuditRecord> opened;
+  for (const v1::AuditRecord& r : chain) {
+    if (r.kind() == v1::AUDIT_EVENT_KIND_CASE_OPENED) opened[r.case_id()] = r;
+  }
+  return opened;
+}
+
+}  // namespace
+
+// A new child whose NHS number the store holds is that child: the
+// submission opens a new case for them rather than a second record of
+// them. The new case keeps the child as its own submission described them,
+// and its submitter learns nothing of the earlier case.
+TEST_P(StoreConformanceTest, ANewChildWithAnNhsNumberTheStoreHoldsIsThatChildInANewCase) {
+  ASSERT_TRUE(store()
+                  .SyncAgencies({MakeAgency("sender", v1::HEALTH), MakeAgency("pru", v1::POLICE_REFERRAL_UNIT),
+                                 MakeAgency("school", v1::EDUCATION)})
+                  .ok());
+  v1::NewChild first_child = ChildWithNhsNumber("943 476 5919");
+  first_child.mutable_details()->set_address("1 First Street");
+  first_child.mutable_details()->set_agency_reference("HEALTH-1");
+  first_child.mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
+  absl::StatusOr<Accepted> first = store().Accept(OpeningReport("sender", "first", first_child), RouteTo("pru"));
+  ASSERT_TRUE(first.ok()) << first.status();
+
+  // Years later, another agency, other names as it knows them, another
+  // address and plan; the same number, written without spaces.
+  v1::NewChild second_child = ChildWithNhsNumber("9434765919");
+  second_child.mutable_details()->set_given_name("Sam");
+  second_child.mutable_details()->set_family_name("Other");
+  second_child.mutable_details()->set_address("2 Second Street");
+  second_child.mutable_details()->set_agency_reference("SCHOOL-2");
+  second_child.mutable_child()->set_open_plan(v1::OPEN_PLAN_LOOKED_AFTER);
+  second_child.mutable_child()->set_looked_after(true);
+  v1::OpenPlan seen_plan = v1::OPEN_PLAN_UNSPECIFIED;
+  absl::StatusOr<Accepted> second = store().Accept(
+      OpeningReport("school", "second", second_child),
+      [&](const CaseView* view, const RepliedMessage* replied) -> absl::StatusOr<Routing> {
+        if (view != nullptr) seen_plan = view->case_file.child().open_plan();
+        return RouteTo("pru")(view, replied);
+      });
+  ASSERT_TRUE(second.ok()) << second.status();
+
+  // A case of its own, answered as for any new child.
+  EXPECT_FALSE(second->receipt.case_id().empty());
+  EXPECT_NE(second->receipt.case_id(), first->receipt.case_id());
+  EXPECT_THAT(second->receipt.recipient_agency_ids(), ElementsAre("pru"));
+  EXPECT_EQ(seen_plan, v1::OPEN_PLAN_LOOKED_AFTER);  // the route saw this case's child
+
+  // One child, two cases: the record names the same child for both.
+  const std::map<std::string, v1::AuditRecord> opened = CasesOpened(SealAndReadChain());
+  ASSERT_EQ(opened.size(), 2u);
+  const v1::AuditRecord& opened_first = opened.at(first->receipt.case_id());
+  const v1::AuditRecord& opened_second = opened.at(second->receipt.case_id());
+  EXPECT_FALSE(opened_first.child_id().empty());
+  EXPECT_EQ(opened_second.child_id(), opened_first.child_id());
+  EXPECT_EQ(opened_first.detail(), "");
+  EXPECT_EQ(opened_second.detail(), "for a child the hub already held, matched by NHS number");
+
+  // Each case shows the child as its own submission described them, the
+  // number as ten digits.
+  absl::StatusOr<v1::GetCaseResponse> read_second = store().ReadCase(second->receipt.case_id(), "school", "");
+  ASSERT_TRUE(read_second.ok()) << read_second.status();
+  EXPECT_EQ(read_second->child_details().family_name(), "Other");
+  EXPECT_EQ(read_second->child_details().address(), "2 Second Street");
+  EXPECT_EQ(read_second->child_details().agency_reference(), "SCHOOL-2");
+  EXPECT_EQ(read_second->child_details().nhs_number(), "9434765919");
+  EXPECT_EQ(read_second->case_file().child().open_plan(), v1::OPEN_PLAN_LOOKED_AFTER);
+  EXPECT_THAT(read_second->involved_agency_ids(), UnorderedElementsAre("school", "pru"));
+  absl::StatusOr<v1::GetCaseResponse> read_first = store().ReadCase(first->receipt.case_id(), "sender", "");
+  ASSERT_TRUE(read_first.ok()) << read_first.status();
+  EXPECT_EQ(read_first->child_details().family_name(), "Example");
+  EXPECT_EQ(read_first->child_details().agency_reference(), "HEALTH-1");
+  EXPECT_EQ(read_first->child_details().nhs_number(), "9434765919");
+  EXPECT_EQ(read_first->case_file().child().open_plan(), v1::OPEN_PLAN_NONE);
+  // The earlier case is not the second submitter's.
+  EXPECT_EQ(store().ReadCase(first->receipt.case_id(), "school", "").status(),
+            NoSuchCase(first->receipt.case_id()));
+
+  // What the PRU receives of each case carries that case's child.
+  std::vector<v1::RoutedMessage> claimed = ClaimAndAcknowledgeAll(store(), "pru");
+  ASSERT_THAT(claimed, SizeIs(2));
+  for (const v1::RoutedMessage& m : claimed) {
+    EXPECT_EQ(m.child_details().family_name(), m.case_id() == first->receipt.case_id() ? "Example" : "Other");
+  }
+
+  // Later submissions to the second case see its child, as the route and
+  // the recipients do.
+  Submission later = ReportSubmission("later");
+  later.sender_agency_id = "school";
+  later.case_id = second->receipt.case_id();
+  seen_plan = v1::OPEN_PLAN_UNSPECIFIED;
+  ASSERT_TRUE(store()
+                  .Accept(later,
+                          [&](const CaseView* view, const RepliedMessage* replied) -> absl::StatusOr<Routing> {
+                            if (view != nullptr) seen_plan = view->case_file.child().open_plan();
+                            return RouteTo("pru")(view, replied);
+                          })
+                  .ok());
+  EXPECT_EQ(seen_plan, v1::OPEN_PLAN_LOOKED_AFTER);
+  claimed = ClaimAndAcknowledgeAll(store(), "pru");
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].child_details().agency_reference(), "SCHOOL-2");
+}
+
+// Names and dates of birth never make two children one: only the NHS
+// number does. Children with no number, or different numbers, stay apart
+// however alike they are.
+TEST_P(StoreConformanceTest, ChildrenAreNeverMatchedByNameOrDateOfBirth) {
+  RegisterSenderAndPru();
+  // The same names, address and date of birth each time.
+  const std::vector<std::string> numbers = {"", "", "9434765919", "4010232137", "9434765919"};
+  std::vector<v1::NewChild> children;
+  for (const std::string& number : numbers) children.push_back(ChildWithNhsNumber(number));
+  std::vector<std::string> case_ids;
+  for (size_t i = 0; i < children.size(); ++i) {
+    absl::StatusOr<Accepted> accepted =
+        store().Accept(OpeningReport("sender", absl::StrCat("child-", i), children[i]), RouteTo("pru"));
+    ASSERT_TRUE(accepted.ok()) << i << ": " << accepted.status();
+    case_ids.push_back(accepted->receipt.case_id());
+  }
+  const std::map<std::string, v1::AuditRecord> opened = CasesOpened(SealAndReadChain());
+  ASSERT_EQ(opened.size(), children.size());
+  std::vector<std::string> child_ids;
+  for (const std::string& case_id : case_ids) child_ids.push_back(opened.at(case_id).child_id());
+  // No number, no number, one number, another number: four children.
+  EXPECT_EQ(std::set<std::string>(child_ids.begin(), child_ids.begin() + 4).size(), 4u);
+  // The first number again: its child.
+  EXPECT_EQ(child_ids[4], child_ids[2]);
+}
+
+// Submissions racing with one NHS number the store does not hold yet, from
+// two processes: every one is accepted, each opens its own case, and they
+// all have one child.
+TEST_P(StoreConformanceTest, SubmissionsRacingWithOneNewNhsNumberMakeOneChild) {
+  RegisterSenderAndPru();
+  std::unique_ptr<Store> other = OpenAnother();
+  constexpr int kCalls = 8;
+  const v1::NewChild child = ChildWithNhsNumber("401 023 2137");
+  std::vector<std::string> case_ids(kCalls);
+  std::vector<absl::Status> statuses(kCalls);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.emplace_back([&, i] {
+      const Submission s = OpeningReport("sender", absl::StrCat("race-", i), child);
+      ++ready;
+      while (ready.load() < kCalls) std::this_thread::yield();
+      absl::StatusOr<Accepted> accepted = (i % 2 ? *other : store()).Accept(s, RouteTo("pru"));
+      statuses[i] = accepted.status();
+      if (accepted.ok()) case_ids[i] = accepted->receipt.case_id();
+    });
+  }
+  for (std::thread& t : calls) t.join();
+  for (int i = 0; i < kCalls; ++i) EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i];
+  EXPECT_EQ(std::set<std::string>(case_ids.begin(), case_ids.end()).size(), static_cast<size_t>(kCalls));
+  const std::map<std::string, v1::AuditRecord> opened = CasesOpened(SealAndReadChain());
+  ASSERT_EQ(opened.size(), static_cast<size_t>(kCalls));
+  std::set<std::string> child_ids;
+  int known = 0;
+  for (const auto& [case_id, record] : opened) {
+    child_ids.insert(record.child_id());
+    if (!record.detail().empty()) ++known;
+  }
+  EXPECT_EQ(child_ids.size(), 1u);
+  EXPECT_EQ(known, kCalls - 1);  // one made the child; the others found it
 }
 
 // A response: the route is given the message it answers, as the responder

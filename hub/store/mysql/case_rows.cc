@@ -1,27 +1,123 @@
 #include "store/mysql/case_rows.h"
 
+#include "absl/strings/str_cat.h"
+#include "access/nhs_number.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "cppconn/exception.h"
 #include "cppconn/prepared_statement.h"
+#include "store/mysql/sql_errors.h"
 
 namespace cre::mysql {
 
+namespace {
+
+// The child whose nhs_index is one of `indexes` (a number's blind index
+// under each key of the ring, the active key's first), or the oldest such
+// child should a key rotation have let in two; re-indexed under the active
+// key if found under an older one. "" if there is none.
+//
+// A plain read, not a locking one: a locking read of an index not there yet
+// would take a gap lock, and two submissions about different new children
+// whose indexes fall in the same gap would deadlock on their inserts. Two
+// submissions racing with one new number are caught by the UNIQUE key
+// instead (OpenedChild::raced).
+absl::StatusOr<std::string> FindChild(sql::Connection& c, const std::vector<crypto::BlindIndex::Entry>& indexes) {
+  std::string sql = "SELECT child_id, nhs_index FROM child WHERE nhs_index IN (?";
+  for (size_t i = 1; i < indexes.size(); ++i) sql += ", ?";
+  sql += ") ORDER BY created_at, child_id LIMIT 1";
+  auto select = Prepare(c, sql);
+  for (size_t i = 0; i < indexes.size(); ++i) select->setString(static_cast<int>(i + 1), indexes[i].digest);
+  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
+  if (!row->next()) return std::string();
+  const std::string child_id = row->getString("child_id");
+  const crypto::BlindIndex::Entry& active = indexes.front();
+  if (row->getString("nhs_index") != active.digest) {
+    auto reindex = Prepare(c, "UPDATE child SET nhs_index = ?, nhs_index_key_id = ? WHERE child_id = ?");
+    reindex->setString(1, active.digest);
+    reindex->setString(2, active.key_id);
+    reindex->setString(3, child_id);
+    try {
+      reindex->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      // Another child holds the active index: two records of one child,
+      // made while hubs disagreed on the active key. The case goes to the
+      // older; both stay as they are, for an operator to merge.
+      if (e.getErrorCode() != kErrDuplicateKey) throw;
+    }
+  }
+  return child_id;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ChildDetails> NewChildDetails(const Submission& s) {
+  v1::ChildDetails details = s.new_child->details();
+  if (details.nhs_number().empty()) return details;
+  absl::StatusOr<std::string> digits = NormalizeNhsNumber(details.nhs_number());
+  if (!digits.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("new_child.details.nhs_number: ", digits.status().message()));
+  }
+  details.set_nhs_number(*std::move(digits));
+  return details;
+}
+
 absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
-                                  BlobParams& blobs, const crypto::FieldCipher& k) {
-  const std::string child_id = NewUuid();
-  auto child = Prepare(c, "INSERT INTO child (child_id, details, facts) VALUES (?, ?, ?)");
-  child->setString(1, child_id);
-  CRE_RETURN_IF_ERROR(blobs.SetSealed(*child, 2, s.new_child->details(), k, kChildDetails, child_id));
-  CRE_RETURN_IF_ERROR(blobs.SetSealed(*child, 3, s.new_child->child(), k, kChildFacts, child_id));
-  child->executeUpdate();
+                                    BlobParams& blobs, const crypto::FieldCipher& k,
+                                    const crypto::BlindIndex& nhs_index, OpenedChild* child) {
+  CRE_ASSIGN_OR_RETURN(const v1::ChildDetails details, NewChildDetails(s));
+  *child = OpenedChild();
+  absl::optional<crypto::BlindIndex::Entry> index;
+  if (!details.nhs_number().empty()) {
+    CRE_ASSIGN_OR_RETURN(const std::vector<crypto::BlindIndex::Entry> indexes, nhs_index.All(details.nhs_number()));
+    CRE_ASSIGN_OR_RETURN(child->child_id, FindChild(c, indexes));
+    child->known = !child->child_id.empty();
+    index = indexes.front();
+  }
+
+  if (!child->known) {
+    child->child_id = NewUuid();
+    auto insert = Prepare(c,
+                          "INSERT INTO child (child_id, details, facts, nhs_index, nhs_index_key_id)"
+                          " VALUES (?, ?, ?, ?, ?)");
+    insert->setString(1, child->child_id);
+    CRE_RETURN_IF_ERROR(blobs.SetSealed(*insert, 2, details, k, kChildDetails, child->child_id));
+    CRE_RETURN_IF_ERROR(blobs.SetSealed(*insert, 3, s.new_child->child(), k, kChildFacts, child->child_id));
+    if (index) {
+      insert->setString(4, index->digest);
+      insert->setString(5, index->key_id);
+    } else {
+      insert->setNull(4, 0);
+      insert->setNull(5, 0);
+    }
+    try {
+      insert->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      // Only the NHS number's index can collide (child_id is a fresh
+      // random UUID): a concurrent submission about the same child
+      // committed first.
+      if (e.getErrorCode() != kErrDuplicateKey || !index) throw;
+      child->raced = true;
+      return absl::AbortedError(
+          "new_child.details.nhs_number: a submission about the same child was being accepted at the same time; retry");
+    }
+  }
 
   auto open = Prepare(c,
-                      "INSERT INTO cre_case (case_id, child_id, opened_at, opened_by) VALUES (?, ?, ?, ?)");
+                      "INSERT INTO cre_case (case_id, child_id, opened_at, opened_by, child_details, child_facts)"
+                      " VALUES (?, ?, ?, ?, ?, ?)");
   open->setString(1, case_id);
-  open->setString(2, child_id);
+  open->setString(2, child->child_id);
   open->setString(3, SqlTime(s.opened_at));
   open->setString(4, s.sender_agency_id);
+  if (child->known) {
+    CRE_RETURN_IF_ERROR(blobs.SetSealed(*open, 5, details, k, kCaseChildDetails, case_id));
+    CRE_RETURN_IF_ERROR(blobs.SetSealed(*open, 6, s.new_child->child(), k, kCaseChildFacts, case_id));
+  } else {
+    open->setNull(5, 0);
+    open->setNull(6, 0);
+  }
   open->executeUpdate();
 
   // Nothing stored yet: the submission's entries are written with the rest
@@ -34,6 +130,20 @@ absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, con
   *view.case_file.mutable_risk_assessments() = s.record_append.risk_assessments();
   *view.case_file.mutable_events() = s.record_append.events();
   return opened;
+}
+
+absl::StatusOr<v1::ChildDetails> CaseChildDetailsOf(sql::ResultSet& row, const std::string& case_id,
+                                                    const crypto::FieldCipher& k) {
+  if (!row.isNull("case_details")) {
+    return OpenSealed<v1::ChildDetails>(row, "case_details", k, kCaseChildDetails, case_id);
+  }
+  return OpenSealed<v1::ChildDetails>(row, "details", k, kChildDetails, row.getString("child_id"));
+}
+
+absl::StatusOr<v1::Child> CaseChildFactsOf(sql::ResultSet& row, const std::string& case_id,
+                                           const crypto::FieldCipher& k) {
+  if (!row.isNull("case_facts")) return OpenSealed<v1::Child>(row, "case_facts", k, kCaseChildFacts, case_id);
+  return OpenSealed<v1::Child>(row, "facts", k, kChildFacts, row.getString("child_id"));
 }
 
 absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
@@ -51,8 +161,7 @@ absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
 absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& row, const std::string& case_id,
                                            const absl::optional<std::string>& legacy, EntryRead mode,
                                            const crypto::FieldCipher& k, v1::CaseFile* file) {
-  const std::string child_id = row.getString("child_id");
-  absl::StatusOr<v1::Child> facts = OpenSealed<v1::Child>(row, "facts", k, kChildFacts, child_id);
+  absl::StatusOr<v1::Child> facts = CaseChildFactsOf(row, case_id, k);
   if (!facts.ok()) return facts.status();
   absl::StatusOr<absl::Time> opened_at = TimeFromSql(row.getString("opened_at"));
   if (!opened_at.ok()) return opened_at.status();
@@ -65,7 +174,7 @@ absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& r
 absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
                                              const std::string& case_id, const crypto::FieldCipher& k) {
   auto select = Prepare(c,
-                        "SELECT c.opened_at, c.record, ch.child_id, ch.facts FROM cre_case c"
+                        "SELECT c.opened_at, c.record, c.child_facts AS case_facts, ch.child_id, ch.facts FROM cre_case c"
                         " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());

@@ -14,6 +14,7 @@
 #include "casework/case_decision.h"
 #include "cppconn/connection.h"
 #include "cppconn/resultset.h"
+#include "crypto/blind_index.h"
 #include "crypto/field_cipher.h"
 #include "store/mysql/case_entries.h"
 #include "store/mysql/sql_values.h"
@@ -28,15 +29,51 @@ struct LoadedCase {
   StoredExtent stored;
 };
 
-// Creates the child and its case; returns the case as the route sees it.
+// What the derived key of the child table's blind index (nhs_index) is
+// derived for (KeyRing::DeriveKey): the field keys' purpose for it alone.
+inline constexpr absl::string_view kNhsNumberIndexPurpose = "cre child nhs_number blind index v1";
+
+// The child a new case was opened for.
+struct OpenedChild {
+  std::string child_id;
+  // The hub held the child already: the same NHS number.
+  bool known = false;
+  // A concurrent submission inserted a child with the same NHS number
+  // first: this transaction failed, and run again it finds that child.
+  bool raced = false;
+};
+
+// The submission's new child's details as the hub keeps them: the NHS
+// number as its ten digits. INVALID_ARGUMENT naming the field for a number
+// the request checks should have refused.
+absl::StatusOr<v1::ChildDetails> NewChildDetails(const Submission& s);
+
+// Opens a case for the submission's new child: for the child the hub holds
+// under the same NHS number, if any (found by `nhs_index`, never by name or
+// date of birth), or else for a child created here. Returns the case as the
+// route sees it; *child says which child. A race lost on the NHS number
+// sets child->raced and fails with ABORTED: run the transaction again.
 absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
-                                  BlobParams& blobs, const crypto::FieldCipher& k);
+                                    BlobParams& blobs, const crypto::FieldCipher& k,
+                                    const crypto::BlindIndex& nhs_index, OpenedChild* child);
+
+// The child as case `case_id` knows them, from a row that selected the
+// case's own copy (cre_case.child_details AS case_details, child_facts AS
+// case_facts) and the child's row (child_id, details, facts). A case opened
+// for a child the hub already held has its own copy, as its submission
+// described the child: its agencies never see the names, address,
+// reference or plan another case's agencies gave. Other cases have none,
+// and read the child's row.
+absl::StatusOr<v1::ChildDetails> CaseChildDetailsOf(sql::ResultSet& row, const std::string& case_id,
+                                                    const crypto::FieldCipher& k);
+absl::StatusOr<v1::Child> CaseChildFactsOf(sql::ResultSet& row, const std::string& case_id,
+                                           const crypto::FieldCipher& k);
 
 absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
                                                           const std::string& case_id);
 
 // The case file of the case `row` belongs to (its columns opened_at,
-// child_id and facts): the child's facts, when the case opened, and its
+// case_facts, child_id and facts): the child's facts (CaseChildFactsOf), when the case opened, and its
 // assessments and events, read as `mode` says (case_entries.h) after
 // `legacy` (cre_case.record as stored, if any). Every path that reads a
 // case builds it here.

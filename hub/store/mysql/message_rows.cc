@@ -29,14 +29,14 @@ bool EarlierOutstanding(sql::Connection& c, const std::string& recipient, const 
 
 absl::StatusOr<v1::ChildDetails> CaseChildDetails(sql::Connection& c, const Submission& s,
                                                   const std::string& case_id, const crypto::FieldCipher& k) {
-  if (s.new_child != nullptr) return s.new_child->details();
+  if (s.new_child != nullptr) return NewChildDetails(s);
   auto select = Prepare(c,
-                        "SELECT ch.child_id, ch.details FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
-                        " WHERE c.case_id = ?");
+                        "SELECT c.child_details AS case_details, ch.child_id, ch.details FROM cre_case c"
+                        " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());
   if (!row->next()) return NoSuchCase(case_id);
-  return OpenSealed<v1::ChildDetails>(*row, "details", k, kChildDetails, row->getString("child_id"));
+  return CaseChildDetailsOf(*row, case_id, k);
 }
 
 // Writes `rows` in one statement, and returns their ids (RETURNING: no

@@ -40,8 +40,7 @@ namespace {
 // A plain read, not a locking one: a locking read of a key not there yet
 // takes a gap lock, and two submissions of one agency whose keys fall in the
 // same gap would deadlock on their inserts. Two calls racing with the same
-// key are caught by the key's uniqueness instead (see AcceptInTransaction's
-// raced_on_key).
+// key are caught by the key's uniqueness instead (Raced::on_key).
 absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
                                   v1::SubmitResponse* response) {
   auto select = Prepare(c,
@@ -126,11 +125,22 @@ absl::Status ConcurrentKey() {
 
 bool IsDuplicateKey(const sql::SQLException& e) { return e.getErrorCode() == kErrDuplicateKey; }
 
-// The body of Accept, inside its transaction. Sets *raced_on_key when a
-// concurrent call with the same idempotency key committed first: the caller
-// runs it again, to be answered with that call's receipt.
+// What a run of Accept's transaction lost to a concurrent call, if it
+// failed for it: the caller runs the transaction again.
+struct Raced {
+  // A call with the same idempotency key committed first: run again, it is
+  // answered with that call's receipt.
+  bool on_key = false;
+  // A call whose new child has the same NHS number committed that child
+  // first: run again, this case is opened for that child.
+  bool on_child = false;
+};
+
+// The body of Accept, inside its transaction. `nhs_index` is needed with a
+// new child only.
 absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
-                                 const crypto::FieldCipher& k, Accepted* accepted, bool* raced_on_key) {
+                                 const crypto::FieldCipher& k, const crypto::BlindIndex* nhs_index,
+                                 Accepted* accepted, Raced* raced) {
   v1::SubmitResponse* response = &accepted->receipt;
   absl::StatusOr<bool> seen = ReplayIfSeen(c, s, response);
   if (!seen.ok()) return seen.status();
@@ -149,9 +159,11 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   // The case is locked from here to the commit: submissions to one case
   // (from any hub process) take turns, so a trigger is seen once.
   absl::optional<LoadedCase> loaded;
+  OpenedChild child;
   if (s.new_child != nullptr) {
     case_id = NewUuid();
-    absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, blobs, k);
+    absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, blobs, k, *nhs_index, &child);
+    raced->on_child = child.raced;
     if (!opened.ok()) return opened.status();
     loaded = *std::move(opened);
   } else if (!case_id.empty()) {
@@ -194,11 +206,14 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     RunBatch(c, {ReceiptInsert({ReceiptRow(s, *response)})}, nullptr);
   } catch (const sql::SQLException& e) {
     if (!IsDuplicateKey(e)) throw;
-    *raced_on_key = true;
+    raced->on_key = true;
     return ConcurrentKey();
   }
 
-  std::vector<v1::AuditRecord> records = AuditOfAcceptance(AcceptedOf(s), recipients, *response);
+  AcceptedSubmission audited = AcceptedOf(s);
+  audited.child_id = child.child_id;
+  audited.known_child = child.known;
+  std::vector<v1::AuditRecord> records = AuditOfAcceptance(audited, recipients, *response);
   for (const HandedOut& out : hand_out.handed_out) {
     records.push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, s.accepted_at));
   }
@@ -344,18 +359,23 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
 }  // namespace
 
 absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const RouteFn& route) {
+  if (submission.new_child != nullptr && !nhs_index_.ok()) return nhs_index_.status();
+  const crypto::BlindIndex* nhs_index = nhs_index_.ok() ? &*nhs_index_ : nullptr;
   Accepted accepted;
   absl::Status status;
-  // Twice at most: a call that lost a race on its key is a retry, and runs
-  // again to be answered with the winner's receipt.
-  bool raced_on_key = false;
-  for (int run = 0; run < 2; ++run) {
+  // A call that lost a race runs again: on its key, to be answered with the
+  // winner's receipt; on its new child's NHS number, to open its case for
+  // the winner's child. Each race is lost once at most (the winner has
+  // committed when the loser hears of it), so three runs are enough for
+  // both.
+  Raced raced;
+  for (int run = 0; run < 3; ++run) {
     status = RunTransaction(pool_, submission.method, [&](sql::Connection& c) {
       accepted = Accepted();  // the body may run more than once
-      raced_on_key = false;
-      return AcceptInTransaction(c, submission, route, *cipher_, &accepted, &raced_on_key);
+      raced = Raced();
+      return AcceptInTransaction(c, submission, route, *cipher_, nhs_index, &accepted, &raced);
     });
-    if (!raced_on_key) break;
+    if (!raced.on_key && !raced.on_child) break;
   }
   if (!status.ok()) return status;
   return accepted;

@@ -36,7 +36,8 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
   absl::Status status = RunTransaction(pool_, "read case", [&](sql::Connection& c) -> absl::Status {
     response.Clear();
     auto select = Prepare(c,
-                          "SELECT c.opened_at, c.record, ch.child_id, ch.facts, ch.details FROM cre_case c"
+                          "SELECT c.opened_at, c.record, c.child_facts AS case_facts, c.child_details AS case_details,"
+                          " ch.child_id, ch.facts, ch.details FROM cre_case c"
                           " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
     select->setString(1, case_id);
     std::unique_ptr<sql::ResultSet> row(select->executeQuery());
@@ -50,9 +51,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     CRE_RETURN_IF_ERROR(
         BuildCaseFile(c, *row, case_id, legacy, EntryRead::kSnapshot, *cipher_, response.mutable_case_file())
             .status());
-    const std::string child_id = row->getString("child_id");
-    absl::StatusOr<v1::ChildDetails> details =
-        OpenSealed<v1::ChildDetails>(*row, "details", *cipher_, kChildDetails, child_id);
+    absl::StatusOr<v1::ChildDetails> details = CaseChildDetailsOf(*row, case_id, *cipher_);
     if (!details.ok()) return details.status();
     *response.mutable_child_details() = *std::move(details);
     for (std::string& agency : *involved) response.add_involved_agency_ids(std::move(agency));

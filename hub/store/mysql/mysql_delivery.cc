@@ -20,6 +20,7 @@
 #include "cppconn/statement.h"
 #include "spdlog/spdlog.h"
 #include "store/mysql/case_entries.h"
+#include "store/mysql/case_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_values.h"
@@ -52,7 +53,8 @@ constexpr char kClaimSql[] =
 // child's details travel with case messages: every recipient of one is
 // involved with the case.
 constexpr char kLoadSql[] =
-    "SELECT d.delivery_id, m.message_id, m.body, ch.child_id, ch.details FROM delivery d"
+    "SELECT d.delivery_id, m.message_id, m.body, c.case_id, c.child_details AS case_details, ch.child_id,"
+    " ch.details FROM delivery d"
     " JOIN message m ON m.message_id = d.message_id"
     " LEFT JOIN cre_case c ON c.case_id = m.case_id"
     " LEFT JOIN child ch ON ch.child_id = c.child_id"
@@ -168,9 +170,8 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
       }
       message->set_delivery_id(row.getInt64("delivery_id"));
       message->set_redelivery_count(attempts.at(message->delivery_id()));
-      if (!row.isNull("details")) {
-        absl::StatusOr<v1::ChildDetails> details =
-            OpenSealed<v1::ChildDetails>(row, "details", *cipher_, kChildDetails, row.getString("child_id"));
+      if (!row.isNull("child_id")) {
+        absl::StatusOr<v1::ChildDetails> details = CaseChildDetailsOf(row, row.getString("case_id"), *cipher_);
         if (!details.ok()) {
           opened = details.status();
           return;

@@ -8,6 +8,7 @@
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "spdlog/spdlog.h"
+#include "store/mysql/case_rows.h"
 #include "store/mysql/sql_errors.h"
 
 namespace cre::mysql {
@@ -100,7 +101,10 @@ absl::StatusOr<std::unique_ptr<MysqlStore>> OpenMysqlStore(const v1::HubConfig& 
 
 MysqlStore::MysqlStore(ConnectionSettings settings, int pool_size,
                        std::shared_ptr<const crypto::FieldCipher> cipher)
-    : cipher_(std::move(cipher)), pool_(settings, pool_size), health_pool_(ForHealthChecks(settings), 1) {}
+    : cipher_(std::move(cipher)),
+      nhs_index_(crypto::BlindIndex::Create(cipher_->key_ring(), kNhsNumberIndexPurpose)),
+      pool_(settings, pool_size),
+      health_pool_(ForHealthChecks(settings), 1) {}
 
 absl::Status MysqlStore::Ping() {
   // One attempt: a health check must report the database as it is now.

@@ -16,6 +16,7 @@
 #define CRE_HUB_STORE_MYSQL_MYSQL_STORE_H_
 
 #include "cre/v1/config.pb.h"
+#include "crypto/blind_index.h"
 #include "crypto/field_cipher.h"
 #include "store/mysql/connection_pool.h"
 #include "store/store.h"
@@ -105,6 +106,9 @@ class MysqlStore : public Store {
       const std::vector<AckRequest>& requests, absl::Time now);
 
   std::shared_ptr<const crypto::FieldCipher> cipher_;
+  // The child table's index of NHS numbers, keyed from cipher_'s ring
+  // (case_rows.h); an error here fails every submission with a new child.
+  absl::StatusOr<crypto::BlindIndex> nhs_index_;
   ConnectionPool pool_;
   // Ping's own connection: a health check must say whether the database
   // answers, not whether the main pool has a free connection.

@@ -82,6 +82,10 @@ struct SealedColumn {
 };
 inline constexpr SealedColumn kChildDetails{"child", "details"};
 inline constexpr SealedColumn kChildFacts{"child", "facts"};
+// A case opened for a child the hub already held: the child as that case's
+// submission described them (case_rows.h).
+inline constexpr SealedColumn kCaseChildDetails{"cre_case", "child_details"};
+inline constexpr SealedColumn kCaseChildFacts{"cre_case", "child_facts"};
 inline constexpr SealedColumn kCaseRecord{"cre_case", "record"};
 inline constexpr SealedColumn kMessageBody{"message", "body"};
 
