@@ -258,6 +258,8 @@ absl::Status ValidateListOpenActions(const v1::ListOpenActionsRequest& request) 
                    absl::StrCat(request.due_within_working_days(), " is not between 0 and ", kMaxDueWindowWorkingDays));
   }
   CRE_RETURN_IF_ERROR(CheckText(request.owner_agency_id(), "owner_agency_id", 64, false));
+  // owner: any role the enum declares, or none (0: any role's actions); a
+  // number it does not declare was refused by CheckFieldBounds, naming it.
   // A token the hub issues is under 200 bytes; whether this is one is the
   // store's to say.
   return CheckText(request.page_token(), "page_token", kMaxShortTextBytes, false);

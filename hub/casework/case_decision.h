@@ -77,6 +77,8 @@ struct OpenAction {
   v1::ActionKind kind = v1::ACTION_KIND_UNSPECIFIED;
   v1::PractitionerRole owner = v1::PRACTITIONER_ROLE_UNSPECIFIED;
   std::string owner_agency_id;  // empty when no agency owns it
+  // Who chairs it (a meeting); UNSPECIFIED when nobody does.
+  v1::PractitionerRole chair = v1::PRACTITIONER_ROLE_UNSPECIFIED;
   absl::Time due_at;
   std::string due_date;  // YYYY-MM-DD, local
 };

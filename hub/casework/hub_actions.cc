@@ -204,6 +204,7 @@ CaseSchedule HubActions::ScheduleOf(const v1::Pathway& pathway, const CaseView& 
     open.kind = action.kind();
     open.owner = action.owner();
     open.owner_agency_id = router_->OwnerAgency(action.owner(), case_view);
+    open.chair = action.chair();
     open.due_at = FromProtoTime(action.due_at());
     open.due_date = action.due_date();
     // An action already overdue has had its alert; the next look is due

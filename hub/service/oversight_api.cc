@@ -1,6 +1,7 @@
 #include "service/oversight_api.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "access/request_validation.h"
@@ -38,23 +39,31 @@ absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::L
     }
     owner = request.owner_agency_id();
   }
-  absl::Time due_before = request.overdue_only() ? now : absl::InfiniteFuture();
+  OpenActionFilter filter;
+  filter.owner_agency_id = owner;
+  filter.owner_role = request.owner();
+  filter.due_before = request.overdue_only() ? now : absl::InfiniteFuture();
   if (request.has_due_within_working_days()) {
-    due_before = std::min(due_before, casework_->EndOfWorkingDays(now, request.due_within_working_days()));
+    filter.due_before = std::min(filter.due_before, casework_->EndOfWorkingDays(now, request.due_within_working_days()));
   }
   // A token is good for the agency it was issued to and the query it was
-  // issued for; page_size may change from page to page.
+  // issued for; page_size may change from page to page. The owner's role is
+  // bound only when given, so that a token issued for "any role" is the
+  // same whether or not the hub that made it knew the filter.
   const std::string window =
       request.has_due_within_working_days() ? absl::StrCat(request.due_within_working_days()) : "any";
-  const absl::string_view bound_to[] = {caller.id(), request.overdue_only() ? "overdue_only" : "all", owner, window};
+  std::vector<absl::string_view> bound_to = {caller.id(), request.overdue_only() ? "overdue_only" : "all", owner,
+                                             window};
+  if (request.owner() != v1::PRACTITIONER_ROLE_UNSPECIFIED) {
+    bound_to.push_back(v1::PractitionerRole_Name(request.owner()));
+  }
   std::string cursor;
   if (!request.page_token().empty()) {
     absl::optional<std::string> verified = page_tokens_->Verify(bound_to, request.page_token());
     if (!verified.has_value() || verified->empty()) return NotOurToken();
     cursor = *std::move(verified);
   }
-  absl::StatusOr<ActionPage> page =
-      store_->ListOpenActions(owner, due_before, page_size, cursor);
+  absl::StatusOr<ActionPage> page = store_->ListOpenActions(filter, page_size, cursor);
   if (!page.ok()) return page.status();
   std::string next_page_token;
   if (!page->next_page_token.empty()) {
@@ -68,6 +77,7 @@ absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::L
     summary->set_kind(action.kind);
     summary->set_owner(action.owner);
     summary->set_owner_agency_id(action.owner_agency_id);
+    summary->set_chair(action.chair);
     *summary->mutable_due_at() = ToProtoTime(action.due_at);
     summary->set_due_date(action.due_date);
     summary->set_status(action.due_at <= now ? v1::ACTION_STATUS_OVERDUE : v1::ACTION_STATUS_PENDING);

@@ -8,9 +8,10 @@
 // behind them.
 //
 // Page tokens are the store's cursor signed by the hub (crypto::TokenSigner),
-// bound to the caller's agency and to overdue_only: a token the hub did not
-// issue, one issued to another agency, or one used with another overdue_only
-// is refused INVALID_ARGUMENT, never passed to the store. The store's cursor
+// bound to the caller's agency and to the query (overdue_only, the team, the
+// due window, the owner's role): a token the hub did not issue, one issued to
+// another agency, or one used with another query is refused
+// INVALID_ARGUMENT, never passed to the store. The store's cursor
 // alone is a well-formed "where to start" that anyone could write.
 #ifndef CRE_HUB_SERVICE_OVERSIGHT_API_H_
 #define CRE_HUB_SERVICE_OVERSIGHT_API_H_

@@ -47,6 +47,17 @@ struct ActionPage {
   std::string next_page_token;  // empty: the last page
 };
 
+// Which open actions a page lists (Store::ListOpenActions); each filter
+// left at its default lists any.
+struct OpenActionFilter {
+  // Only those this agency owns; empty: any.
+  std::string owner_agency_id;
+  // Only those this role owns; UNSPECIFIED: any.
+  v1::PractitionerRole owner_role = v1::PRACTITIONER_ROLE_UNSPECIFIED;
+  // Only those due before this.
+  absl::Time due_before = absl::InfiniteFuture();
+};
+
 // The subscriber streams of the accepting process, offered to the store so
 // that a delivery to one of them is leased to it in the accepting
 // transaction: no claim transaction, no wait for a poll. Implemented by the
@@ -331,11 +342,11 @@ class Store {
   // how many cases were reviewed.
   virtual absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) = 0;
 
-  // Open actions with a due time before `due_before`, earliest first; only
-  // those owned by `owner_agency_id` unless it is empty. `page_token` is
-  // empty or a previous page's next_page_token.
-  virtual absl::StatusOr<ActionPage> ListOpenActions(const std::string& owner_agency_id,
-                                                     absl::Time due_before, int page_size,
+  // Open actions that `filter` lets through, earliest due first, as of
+  // their case's last evaluation (an action's chair is unspecified if the
+  // case was last evaluated before the store kept chairs). `page_token` is
+  // empty or a previous page's next_page_token, for the same filter.
+  virtual absl::StatusOr<ActionPage> ListOpenActions(const OpenActionFilter& filter, int page_size,
                                                      const std::string& page_token) = 0;
 
   // --- Staff and their console sessions (docs/console.md) -------------------

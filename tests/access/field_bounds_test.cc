@@ -129,7 +129,8 @@ const std::map<std::string, std::vector<std::string>>& Bases() {
       {"cre.v1.GetCaseRequest", {absl::StrCat(R"(case_id: ")", kId, "\"")}},
       {"cre.v1.SubscribeRequest", {"max_in_flight: 16"}},
       {"cre.v1.AcknowledgeRequest", {"delivery_ids: 1"}},
-      {"cre.v1.ListOpenActionsRequest", {R"(overdue_only: true page_size: 50 page_token: "t")"}},
+      {"cre.v1.ListOpenActionsRequest",
+       {R"(overdue_only: true page_size: 50 page_token: "t" owner: PRACTITIONER_ROLE_SOCIAL_WORKER)"}},
   };
   return *bases;
 }

@@ -1,8 +1,8 @@
 // Oversight page tokens are the hub's own: a well-formed token the hub never
-// issued (the store's own cursor, base64url but unsigned), a
-// token issued to another agency or for another query is refused
-// INVALID_ARGUMENT without echoing it; genuine tokens page through every
-// action, through either of two hub processes sharing the database.
+// issued (the store's own cursor, base64url but unsigned), a token issued to
+// another agency or for another query (overdue only, the owner's role) is
+// refused INVALID_ARGUMENT without echoing it; genuine tokens page through
+// every action, through either of two hub processes sharing the database.
 #include <set>
 #include <string>
 #include <vector>
@@ -31,9 +31,10 @@ struct Listed {
 };
 
 Listed List(const TestHub& hub, const std::string& agency, int page_size, const std::string& token = "",
-            bool overdue_only = false) {
+            bool overdue_only = false, v1::PractitionerRole owner = v1::PRACTITIONER_ROLE_UNSPECIFIED) {
   v1::ListOpenActionsRequest request;
   request.set_overdue_only(overdue_only);
+  request.set_owner(owner);
   request.set_page_size(page_size);
   request.set_page_token(token);
   grpc::ClientContext context;
@@ -99,6 +100,18 @@ TEST_F(PageTokenTest, ATokenIssuedToOneAgencyOrForOneQueryIsRefusedForAnother) {
   ExpectRefused(List(hub_, "derby-cpm", 1, csc_token), csc_token);
   // Issued for every open action, used for the overdue ones only.
   ExpectRefused(List(hub_, "derby-csc", 1, csc_token, /*overdue_only=*/true), csc_token);
+  // Issued for every owner's role, used for a social worker's only; and the
+  // other way round.
+  constexpr v1::PractitionerRole kSocialWorker = v1::PRACTITIONER_ROLE_SOCIAL_WORKER;
+  ExpectRefused(List(hub_, "derby-cpm", 1, cpm_token, false, kSocialWorker), cpm_token);
+  const Listed social_workers = List(hub_, "derby-cpm", 1, "", false, kSocialWorker);
+  ASSERT_TRUE(social_workers.status.ok()) << social_workers.status.error_message();
+  const std::string social_worker_token = social_workers.response.next_page_token();
+  ASSERT_FALSE(social_worker_token.empty()) << "social workers should own more than one open action";
+  ExpectRefused(List(hub_, "derby-cpm", 1, social_worker_token), social_worker_token);
+  ExpectRefused(List(hub_, "derby-cpm", 1, social_worker_token, false, v1::PRACTITIONER_ROLE_IRO),
+                social_worker_token);
+  EXPECT_TRUE(List(hub_, "derby-cpm", 5, social_worker_token, false, kSocialWorker).status.ok());
 
   // Each is still good for its own agency and query, and the page size may change.
   EXPECT_TRUE(List(hub_, "derby-csc", 5, csc_token).status.ok());

@@ -2,7 +2,11 @@
 // and to the action's owner, however many hub processes watch; managers
 // list due and overdue actions across cases, earliest first, in pages.
 // The hubs run on a FakeClock: a deadline passes when the test moves it.
+#include <map>
 #include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -207,6 +211,68 @@ TEST_F(DeadlinesTest, ManagersListDueAndOverdueActionsEarliestFirstInPages) {
   for (const auto& a : due_today.actions()) EXPECT_LE(a.working_days_left(), 0) << a.rule_id();
   EXPECT_GE(due_today.actions_size(), overdue.actions_size());
   EXPECT_LT(due_today.actions_size(), all.actions_size()) << "later actions are left out";
+}
+
+// Each listed action's chair is the engine's, as the case shows it; the
+// owner's role is filtered by the hub, across pages, and with the team.
+TEST_F(DeadlinesTest, ListedActionsCarryTheirChairAndFilterByTheOwnersRole) {
+  const std::string case_id = LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(1), "chairs");
+  v1::ListOpenActionsResponse all = List("derby-cpm", false, 500);
+  ASSERT_GE(all.actions_size(), 2);
+
+  // The case as CSC (which opened it) reads it: its actions' chairs.
+  grpc::ClientContext context;
+  v1::GetCaseRequest get;
+  get.set_case_id(case_id);
+  v1::GetCaseResponse read;
+  ASSERT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->GetCase(&context, get, &read).ok());
+  std::map<std::string, v1::PractitionerRole> chair_of;
+  for (const v1::Action& action : read.pathway().actions()) chair_of[action.rule_id()] = action.chair();
+  int chaired = 0;
+  std::set<v1::PractitionerRole> owners;
+  for (const v1::OpenActionSummary& a : all.actions()) {
+    ASSERT_TRUE(chair_of.count(a.rule_id())) << a.rule_id();
+    EXPECT_EQ(a.chair(), chair_of[a.rule_id()]) << a.rule_id();
+    if (a.chair() != v1::PRACTITIONER_ROLE_UNSPECIFIED) ++chaired;
+    owners.insert(a.owner());
+  }
+  EXPECT_GE(chaired, 1) << "a HIGH case has a meeting with a chair";
+  ASSERT_GE(owners.size(), 2u) << "the filter would filter nothing";
+
+  // Each owner's role: exactly the actions that role owns, in the same
+  // order; in pages of one as well.
+  for (v1::PractitionerRole owner : owners) {
+    std::vector<std::string> expected;
+    for (const auto& a : all.actions()) {
+      if (a.owner() == owner) expected.push_back(a.case_id() + a.rule_id());
+    }
+    v1::ListOpenActionsRequest request;
+    request.set_owner(owner);
+    request.set_page_size(500);
+    const v1::ListOpenActionsResponse owned = List("derby-cpm", request);
+    std::vector<std::string> listed;
+    for (const auto& a : owned.actions()) listed.push_back(a.case_id() + a.rule_id());
+    EXPECT_EQ(listed, expected) << v1::PractitionerRole_Name(owner);
+    std::vector<std::string> paged;
+    request.set_page_size(1);
+    do {
+      v1::ListOpenActionsResponse page = List("derby-cpm", request);
+      for (const auto& a : page.actions()) paged.push_back(a.case_id() + a.rule_id());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty() && paged.size() <= expected.size());
+    EXPECT_EQ(paged, expected) << v1::PractitionerRole_Name(owner);
+  }
+
+  // With the team: a social worker's actions that CSC owns.
+  v1::ListOpenActionsRequest social_workers_at_csc;
+  social_workers_at_csc.set_owner(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+  social_workers_at_csc.set_owner_agency_id("derby-csc");
+  const v1::ListOpenActionsResponse at_csc = List("derby-csc", social_workers_at_csc);
+  EXPECT_GE(at_csc.actions_size(), 1) << "the IRO notification is a social worker's, at CSC";
+  for (const auto& a : at_csc.actions()) {
+    EXPECT_EQ(a.owner(), v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+    EXPECT_EQ(a.owner_agency_id(), "derby-csc");
+  }
 }
 
 }  // namespace

@@ -484,6 +484,8 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "page_token: 1025 bytes; at most 1024"},
       {"ActionsNegativePageSize", "derby-cpm", Method::kListOpenActions, "page_size: -1",
        grpc::StatusCode::INVALID_ARGUMENT, "page_size"},
+      {"ActionsOfAnUnknownOwnerRole", "derby-cpm", Method::kListOpenActions, "owner: 99",
+       grpc::StatusCode::INVALID_ARGUMENT, "owner: 99 is not a value of PractitionerRole"},
       {"ActionsTokenOfTwoParts", "derby-cpm", Method::kListOpenActions, R"(page_token: "YXxi")",
        grpc::StatusCode::INVALID_ARGUMENT, "page_token"},
       // The shape of a token this hub issues (web-safe base64 of a|b|c), not one it issued.

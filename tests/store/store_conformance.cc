@@ -137,6 +137,22 @@ std::vector<std::string> AlertsIn(const std::vector<v1::RoutedMessage>& messages
   return alerts;
 }
 
+OpenActionFilter OwnedBy(const std::string& agency_id,
+                         v1::PractitionerRole role = v1::PRACTITIONER_ROLE_UNSPECIFIED) {
+  OpenActionFilter filter;
+  filter.owner_agency_id = agency_id;
+  filter.owner_role = role;
+  return filter;
+}
+
+OpenActionFilter OwnedByRole(v1::PractitionerRole role) { return OwnedBy("", role); }
+
+OpenActionFilter DueBefore(absl::Time due_before) {
+  OpenActionFilter filter;
+  filter.due_before = due_before;
+  return filter;
+}
+
 }  // namespace
 
 void StoreConformanceTest::SetUp() {
@@ -1423,7 +1439,7 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
   EXPECT_EQ(*store().ReviewDueCases(now, 10, review), 0);  // rescheduled: not due again yet
 
   // The reviews' schedules are the cases' open actions.
-  absl::StatusOr<ActionPage> actions = store().ListOpenActions("", absl::InfiniteFuture(), 10, "");
+  absl::StatusOr<ActionPage> actions = store().ListOpenActions(OpenActionFilter(), 10, "");
   ASSERT_TRUE(actions.ok()) << actions.status();
   std::vector<std::string> with_actions;
   for (const auto& [case_id, action] : actions->actions) {
@@ -1468,7 +1484,7 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
   };
   EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(200), 10, done), 3);
   EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(24 * 365), 10, done), 0);
-  EXPECT_THAT(store().ListOpenActions("", absl::InfiniteFuture(), 10, "")->actions, IsEmpty());
+  EXPECT_THAT(store().ListOpenActions(OpenActionFilter(), 10, "")->actions, IsEmpty());
 }
 
 // Open actions, earliest due first, by page; by owner; before a time.
@@ -1509,7 +1525,7 @@ TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
     return ids;
   };
 
-  absl::StatusOr<ActionPage> all = store().ListOpenActions("", absl::InfiniteFuture(), 10, "");
+  absl::StatusOr<ActionPage> all = store().ListOpenActions(OpenActionFilter(), 10, "");
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_THAT(rules(*all), ElementsAre("rule.one", "rule.three", "rule.two", "rule.four"));
   EXPECT_EQ(all->next_page_token, "");
@@ -1525,18 +1541,18 @@ TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
   EXPECT_NE(all->actions[0].first, all->actions[1].first);
 
   // Page by page, the same, in pages of three and then of one.
-  absl::StatusOr<ActionPage> page = store().ListOpenActions("", absl::InfiniteFuture(), 3, "");
+  absl::StatusOr<ActionPage> page = store().ListOpenActions(OpenActionFilter(), 3, "");
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(rules(*page), ElementsAre("rule.one", "rule.three", "rule.two"));
   ASSERT_NE(page->next_page_token, "");
-  page = store().ListOpenActions("", absl::InfiniteFuture(), 3, page->next_page_token);
+  page = store().ListOpenActions(OpenActionFilter(), 3, page->next_page_token);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(rules(*page), ElementsAre("rule.four"));
   EXPECT_EQ(page->next_page_token, "");
   std::vector<std::string> one_by_one;
   std::string token;
   for (int pages = 0; pages < 10; ++pages) {
-    page = store().ListOpenActions("", absl::InfiniteFuture(), 1, token);
+    page = store().ListOpenActions(OpenActionFilter(), 1, token);
     ASSERT_TRUE(page.ok()) << page.status();
     for (const std::string& rule : rules(*page)) one_by_one.push_back(rule);
     token = page->next_page_token;
@@ -1545,12 +1561,100 @@ TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
   EXPECT_THAT(one_by_one, ElementsAre("rule.one", "rule.three", "rule.two", "rule.four"));
 
   // One owner's; those due before a time.
-  EXPECT_THAT(rules(*store().ListOpenActions("pru", absl::InfiniteFuture(), 10, "")),
+  EXPECT_THAT(rules(*store().ListOpenActions(OwnedBy("pru"), 10, "")),
               ElementsAre("rule.one", "rule.three"));
-  EXPECT_THAT(rules(*store().ListOpenActions("sender", absl::InfiniteFuture(), 10, "")), ElementsAre("rule.two"));
-  EXPECT_THAT(rules(*store().ListOpenActions("", now + absl::Minutes(150), 10, "")),
+  EXPECT_THAT(rules(*store().ListOpenActions(OwnedBy("sender"), 10, "")), ElementsAre("rule.two"));
+  EXPECT_THAT(rules(*store().ListOpenActions(DueBefore(now + absl::Minutes(150)), 10, "")),
               ElementsAre("rule.one", "rule.three"));
-  EXPECT_THAT(rules(*store().ListOpenActions("", now, 10, "")), IsEmpty());
+  EXPECT_THAT(rules(*store().ListOpenActions(DueBefore(now), 10, "")), IsEmpty());
+}
+
+// Each action's chair comes back as written (none where it has none); the
+// owner's role filters, alone, with the team, with a due time, by page.
+TEST_P(StoreConformanceTest, OpenActionsKeepTheirChairAndAreFilteredByTheOwnersRole) {
+  RegisterSenderAndPru();
+  const absl::Time now = NowInSeconds();
+  auto action = [&](const std::string& rule, const std::string& agency, absl::Duration due_in,
+                    v1::PractitionerRole owner, v1::PractitionerRole chair) {
+    OpenAction a;
+    a.rule_id = rule;
+    a.kind = v1::CRE_MEETING;
+    a.owner = owner;
+    a.owner_agency_id = agency;
+    a.chair = chair;
+    a.due_at = now + due_in;
+    a.due_date = "2030-01-01";
+    return a;
+  };
+  const std::vector<std::vector<OpenAction>> schedules = {
+      {action("rule.one", "pru", absl::Hours(1), v1::PRACTITIONER_ROLE_SOCIAL_WORKER, v1::PRACTITIONER_ROLE_CPM),
+       action("rule.two", "sender", absl::Hours(3), v1::PRACTITIONER_ROLE_SOCIAL_WORKER,
+              v1::PRACTITIONER_ROLE_UNSPECIFIED)},
+      {action("rule.three", "pru", absl::Hours(2), v1::PRACTITIONER_ROLE_IRO, v1::PRACTITIONER_ROLE_IRO),
+       action("rule.four", "", absl::Hours(4), v1::PRACTITIONER_ROLE_CPM, v1::PRACTITIONER_ROLE_UNSPECIFIED),
+       action("rule.five", "pru", absl::Hours(5), v1::PRACTITIONER_ROLE_SOCIAL_WORKER,
+              v1::PRACTITIONER_ROLE_TEAM_MANAGER)},
+  };
+  for (size_t i = 0; i < schedules.size(); ++i) {
+    v1::NewChild child = ExampleChild();
+    Submission s = ReportSubmission(absl::StrCat("open-", i));
+    s.new_child = &child;
+    const std::vector<OpenAction> open = schedules[i];
+    absl::StatusOr<Accepted> opened =
+        store().Accept(s, [open](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
+          Routing routing = *RouteTo("pru")(view, nullptr);
+          routing.schedule = CaseSchedule();
+          routing.schedule->open_actions = open;
+          return routing;
+        });
+    ASSERT_TRUE(opened.ok()) << opened.status();
+  }
+  auto rules = [](const absl::StatusOr<ActionPage>& page) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) return ids;
+    for (const auto& entry : page->actions) ids.push_back(entry.second.rule_id);
+    return ids;
+  };
+
+  absl::StatusOr<ActionPage> all = store().ListOpenActions(OpenActionFilter(), 10, "");
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_THAT(rules(all), ElementsAre("rule.one", "rule.three", "rule.two", "rule.four", "rule.five"));
+  std::vector<v1::PractitionerRole> chairs;
+  for (const auto& entry : all->actions) chairs.push_back(entry.second.chair);
+  EXPECT_THAT(chairs, ElementsAre(v1::PRACTITIONER_ROLE_CPM, v1::PRACTITIONER_ROLE_IRO,
+                                  v1::PRACTITIONER_ROLE_UNSPECIFIED, v1::PRACTITIONER_ROLE_UNSPECIFIED,
+                                  v1::PRACTITIONER_ROLE_TEAM_MANAGER));
+  EXPECT_EQ(all->actions[1].second.owner, v1::PRACTITIONER_ROLE_IRO);
+
+  // By the owner's role alone, earliest first; a role nobody has: none.
+  EXPECT_THAT(rules(store().ListOpenActions(OwnedByRole(v1::PRACTITIONER_ROLE_SOCIAL_WORKER), 10, "")),
+              ElementsAre("rule.one", "rule.two", "rule.five"));
+  EXPECT_THAT(rules(store().ListOpenActions(OwnedByRole(v1::PRACTITIONER_ROLE_IRO), 10, "")),
+              ElementsAre("rule.three"));
+  EXPECT_THAT(rules(store().ListOpenActions(OwnedByRole(v1::PRACTITIONER_ROLE_CPM), 10, "")),
+              ElementsAre("rule.four"));
+  EXPECT_THAT(rules(store().ListOpenActions(OwnedByRole(v1::PRACTITIONER_ROLE_DUTY_CPM), 10, "")), IsEmpty());
+  // With the team, and with a due time.
+  EXPECT_THAT(rules(store().ListOpenActions(OwnedBy("pru", v1::PRACTITIONER_ROLE_SOCIAL_WORKER), 10, "")),
+              ElementsAre("rule.one", "rule.five"));
+  EXPECT_THAT(rules(store().ListOpenActions(OwnedBy("sender", v1::PRACTITIONER_ROLE_IRO), 10, "")), IsEmpty());
+  OpenActionFilter soon = OwnedByRole(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+  soon.due_before = now + absl::Minutes(150);
+  EXPECT_THAT(rules(store().ListOpenActions(soon, 10, "")), ElementsAre("rule.one"));
+
+  // Page by page, one at a time: the role's actions, each once, in order.
+  std::vector<std::string> one_by_one;
+  std::string token;
+  for (int pages = 0; pages < 10; ++pages) {
+    absl::StatusOr<ActionPage> page =
+        store().ListOpenActions(OwnedByRole(v1::PRACTITIONER_ROLE_SOCIAL_WORKER), 1, token);
+    for (const std::string& rule : rules(page)) one_by_one.push_back(rule);
+    if (!page.ok()) break;
+    token = page->next_page_token;
+    if (token.empty()) break;
+  }
+  EXPECT_THAT(one_by_one, ElementsAre("rule.one", "rule.two", "rule.five"));
 }
 
 // --- The audit chain ------------------------------------------------------

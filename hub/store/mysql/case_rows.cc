@@ -227,7 +227,7 @@ void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSch
   clear->executeUpdate();
   auto insert = Prepare(c,
                         "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role,"
-                        " owner_agency_id, due_at, due_date) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                        " owner_agency_id, due_at, due_date, chair_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                         " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind)");
   for (const OpenAction& action : schedule.open_actions) {
     insert->setString(1, case_id);
@@ -237,6 +237,11 @@ void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSch
     if (action.owner_agency_id.empty()) insert->setNull(5, 0); else insert->setString(5, action.owner_agency_id);
     insert->setString(6, SqlTime(action.due_at));
     insert->setString(7, action.due_date);
+    if (action.chair == v1::PRACTITIONER_ROLE_UNSPECIFIED) {
+      insert->setNull(8, 0);
+    } else {
+      insert->setString(8, v1::PractitionerRole_Name(action.chair));
+    }
     insert->executeUpdate();
   }
   auto next = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");

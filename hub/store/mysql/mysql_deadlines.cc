@@ -89,8 +89,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   return reviewed;
 }
 
-absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const std::string& owner_agency_id,
-                                                       absl::Time due_before, int page_size,
+absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const OpenActionFilter& filter, int page_size,
                                                        const std::string& page_token) {
   // Keyset paging on (due_at, case_id, rule_id): stable while cases change.
   std::string after_due = "1970-01-01 00:00:00", after_case, after_rule;
@@ -108,22 +107,36 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const std::string& owner_
     after_case = parts[1];
     after_rule = parts[2];
   }
+  // Only the filters given are in the statement, each an equality, so the
+  // optimizer sees which index gives the rows in order: case_action_owner
+  // (owner_agency_id, due_at) for a team, case_action_owner_role (owner_role,
+  // due_at) for a role, case_action_owner_team_role for both,
+  // case_action_due otherwise (migrations 0005, 0014). "due_at >= cursor"
+  // repeats the row comparison's first column as a range the index can
+  // start a later page at.
+  std::string sql =
+      "SELECT case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date, chair_role"
+      " FROM case_action WHERE due_at < ? AND due_at >= ?";
+  if (!filter.owner_agency_id.empty()) sql += " AND owner_agency_id = ?";
+  if (filter.owner_role != v1::PRACTITIONER_ROLE_UNSPECIFIED) sql += " AND owner_role = ?";
+  sql += " AND (due_at, case_id, rule_id) > (?, ?, ?) ORDER BY due_at, case_id, rule_id LIMIT ?";
   ActionPage page;
   absl::Status status = RunTransaction(pool_, "list open actions", [&](sql::Connection& c) -> absl::Status {
     page = ActionPage();
-    auto select = Prepare(c,
-                          "SELECT case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date"
-                          " FROM case_action WHERE due_at < ? AND (? = '' OR owner_agency_id = ?)"
-                          " AND (due_at, case_id, rule_id) > (?, ?, ?)"
-                          " ORDER BY due_at, case_id, rule_id LIMIT ?");
+    auto select = Prepare(c, sql);
+    int param = 0;
     // "No bound" must still be a date the server can compare.
-    select->setString(1, due_before == absl::InfiniteFuture() ? "9999-12-31 23:59:59" : SqlTime(due_before));
-    select->setString(2, owner_agency_id);
-    select->setString(3, owner_agency_id);
-    select->setString(4, after_due);
-    select->setString(5, after_case);
-    select->setString(6, after_rule);
-    select->setInt(7, page_size + 1);  // one more: is there a next page?
+    select->setString(++param,
+                      filter.due_before == absl::InfiniteFuture() ? "9999-12-31 23:59:59" : SqlTime(filter.due_before));
+    select->setString(++param, after_due);
+    if (!filter.owner_agency_id.empty()) select->setString(++param, filter.owner_agency_id);
+    if (filter.owner_role != v1::PRACTITIONER_ROLE_UNSPECIFIED) {
+      select->setString(++param, v1::PractitionerRole_Name(filter.owner_role));
+    }
+    select->setString(++param, after_due);
+    select->setString(++param, after_case);
+    select->setString(++param, after_rule);
+    select->setInt(++param, page_size + 1);  // one more: is there a next page?
     std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
     std::string last_key;
     while (rows->next()) {
@@ -136,6 +149,10 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const std::string& owner_
       v1::ActionKind_Parse(std::string(rows->getString("action_kind")), &action.kind);
       v1::PractitionerRole_Parse(std::string(rows->getString("owner_role")), &action.owner);
       if (!rows->isNull("owner_agency_id")) action.owner_agency_id = rows->getString("owner_agency_id");
+      // NULL: no chair, or not known since the case's last evaluation.
+      if (!rows->isNull("chair_role")) {
+        v1::PractitionerRole_Parse(std::string(rows->getString("chair_role")), &action.chair);
+      }
       const std::string due = rows->getString("due_at");
       CRE_ASSIGN_OR_RETURN(action.due_at, TimeFromSql(due));
       action.due_date = rows->getString("due_date");

@@ -70,8 +70,8 @@ class MysqlStore : public Store {
 
   // mysql_deadlines.cc
   absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) override;
-  absl::StatusOr<ActionPage> ListOpenActions(const std::string& owner_agency_id, absl::Time due_before,
-                                             int page_size, const std::string& page_token) override;
+  absl::StatusOr<ActionPage> ListOpenActions(const OpenActionFilter& filter, int page_size,
+                                             const std::string& page_token) override;
 
   // mysql_audit.cc
   absl::Status AddStaff(const v1::StaffMember& member, const std::string& password_hash,
