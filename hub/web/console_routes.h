@@ -7,7 +7,7 @@
 //   DELETE /api/v1/session            sign out
 //   GET    /api/v1/vocabulary         enum values in words, for the pages
 //   GET    /api/v1/open-actions       ListOpenActionsResponse (?overdue_only, due_within_working_days,
-//                                     owner_agency_id, page_size, page_token)
+//                                     owner_agency_id, owner, page_size, page_token: web/console_query.h)
 //   GET    /api/v1/cases/{case_id}    GetCaseResponse
 //   GET    /api/v1/deliveries         DeliveriesResponse (hub operators)
 //   POST   /api/v1/deliveries/requeue RequeueRequest -> RequeueResponse (hub operators)
