@@ -126,6 +126,21 @@ function signInPage(problem) {
   show('Sign in', alert, form);
 }
 
+// Every role an action may have as its owner, by its words: the filter asks
+// the hub for one role's, so it offers them all, not only those loaded.
+function ownerRoles() {
+  return Object.keys(vocabulary.PractitionerRole || {})
+    .map((name) => [name, words('PractitionerRole', name)])
+    .sort((x, y) => x[1].localeCompare(y[1]));
+}
+
+// An action's chair in words; a dash (read out as "none") where it has none.
+function chairOf(action) {
+  const chair = words('PractitionerRole', action.chair);
+  if (chair) return chair;
+  return [el('span', { 'aria-hidden': 'true' }, '\u2014'), el('span', { class: 'visually-hidden' }, 'none')];
+}
+
 function filterSelect(id, label, options) {
   return el('div', {}, el('label', { for: id }, label),
     el('select', { id }, options.map(([value, text]) => el('option', { value }, text))));
@@ -136,7 +151,7 @@ async function duePage() {
   let nextPageToken = '';
   const table = el('table', {},
     el('caption', {}, 'Open actions, earliest due first'),
-    el('thead', {}, el('tr', {}, ['Due', 'Status', 'Action', 'Owner', 'Case'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, ['Due', 'Status', 'Action', 'Owner', 'Chair', 'Case'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}));
   const count = el('p', { class: 'hint', 'aria-live': 'polite' });
   const more = el('button', { type: 'button', hidden: true }, 'Load more');
@@ -144,24 +159,23 @@ async function duePage() {
     filterSelect('f-status', 'Status', [['', 'All'], ['ACTION_STATUS_OVERDUE', 'Overdue'], ['ACTION_STATUS_PENDING', 'Pending']]),
     filterSelect('f-window', 'Due', [['', 'Any time'], ['0', 'Today or overdue'], ['5', 'Within 5 working days'],
                                      ['10', 'Within 10 working days']]),
-    filterSelect('f-owner', 'Owner', [['', 'Anyone']]),
+    filterSelect('f-owner', 'Owner\u2019s role', [['', 'Any role'], ...ownerRoles()]),
     filterSelect('f-team', 'Team', [['', 'Every team']]));
 
-  // Status "Overdue", the due window and the team are asked of the hub (the
-  // list is paged there); "Pending" and the owner's role filter what came.
+  // Status "Overdue", the due window, the owner's role and the team are
+  // asked of the hub (the list is paged there); "Pending" filters what came.
   const teamsSeen = new Set();
-  const rolesSeen = new Set();
   const value = (id) => filters.querySelector(id).value;
 
   function render() {
     const status = value('#f-status');
-    const owner = value('#f-owner');
-    const rows = loaded.filter((a) => (!status || a.status === status) && (!owner || a.owner === owner));
+    const rows = loaded.filter((a) => !status || a.status === status);
     table.tBodies[0].replaceChildren(...rows.map((a) => el('tr', {},
       el('td', { 'data-label': 'Due' }, el('span', {}, a.dueDate), el('br'), el('span', { class: 'hint' }, countdown(a.workingDaysLeft))),
       el('td', { 'data-label': 'Status' }, statusBadge(a.status)),
       el('td', { 'data-label': 'Action' }, words('ActionKind', a.kind), el('br'), el('span', { class: 'hint' }, `rule ${a.ruleId}`)),
       el('td', { 'data-label': 'Owner' }, words('PractitionerRole', a.owner), a.ownerAgencyId ? ` (${a.ownerAgencyId})` : ''),
+      el('td', { 'data-label': 'Chair' }, chairOf(a)),
       el('td', { 'data-label': 'Case' }, el('a', { href: `#/case/${a.caseId}` }, 'Open case')))));
     count.textContent = `${rows.length} action${rows.length === 1 ? '' : 's'} shown` +
       (nextPageToken ? ' (more to load)' : '');
@@ -175,8 +189,7 @@ async function duePage() {
         .map((v) => el('option', { value: v }, label(v))));
       select.value = chosen;
     };
-    for (const a of loaded) { teamsSeen.add(a.ownerAgencyId); rolesSeen.add(a.owner); }
-    fill('#f-owner', rolesSeen, (v) => words('PractitionerRole', v));
+    for (const a of loaded) teamsSeen.add(a.ownerAgencyId);
     fill('#f-team', teamsSeen, (v) => v);
   }
 
@@ -185,6 +198,7 @@ async function duePage() {
     if (value('#f-status') === 'ACTION_STATUS_OVERDUE') query.set('overdue_only', 'true');
     if (value('#f-window') !== '') query.set('due_within_working_days', value('#f-window'));
     if (value('#f-team') !== '') query.set('owner_agency_id', value('#f-team'));
+    if (value('#f-owner') !== '') query.set('owner', value('#f-owner'));
     if (!fresh && nextPageToken) query.set('page_token', nextPageToken);
     const page = await api('GET', `/api/v1/open-actions?${query}`);
     if (fresh) loaded.length = 0;
@@ -195,13 +209,7 @@ async function duePage() {
     render();
   }
 
-  filters.addEventListener('change', (event) => {
-    if (event.target.id === 'f-owner') {
-      render();
-    } else {
-      load(true).catch((e) => handle(e));
-    }
-  });
+  filters.addEventListener('change', () => load(true).catch((e) => handle(e)));
   more.addEventListener('click', () => load(false).catch((e) => say(e.message)));
   show('Due and overdue', filters, count, table, more);
   try {

@@ -74,6 +74,27 @@ try {
     await shot(page, 'due-and-overdue');
     await checkAccessibility(page, 'due-and-overdue');
 
+    // Each action's chair; the owner's role asked of the hub (the IRO
+    // notification is a social worker's).
+    await page.getByRole('columnheader', { name: 'Chair' }).waitFor();
+    const ownerRole = page.getByLabel('Owner\u2019s role');
+    const ownerAsked = (role) => page.waitForResponse((r) => r.url().includes('/api/v1/open-actions') &&
+      (role ? r.url().includes(`owner=${role}`) : !r.url().includes('owner=')));
+    let asked = ownerAsked('PRACTITIONER_ROLE_IRO');
+    await ownerRole.selectOption('PRACTITIONER_ROLE_IRO');
+    await asked;
+    await overdueRow.first().waitFor({ state: 'detached' });
+    asked = ownerAsked('PRACTITIONER_ROLE_SOCIAL_WORKER');
+    await ownerRole.selectOption('PRACTITIONER_ROLE_SOCIAL_WORKER');
+    await asked;
+    await overdueRow.first().waitFor();
+    for (const owner of await page.locator('tbody td[data-label="Owner"]').allInnerTexts()) {
+      assert.match(owner, /social worker/, 'the owner filter let another role through');
+    }
+    asked = ownerAsked('');
+    await ownerRole.selectOption('');
+    await asked;
+
     // Keyboard only: the filters and the case link are reachable by Tab.
     await page.getByLabel('Status').selectOption('ACTION_STATUS_OVERDUE');
     assert.ok((await page.locator('tbody tr').count()) >= 1, 'filtering by Overdue hid the overdue action');
