@@ -159,13 +159,28 @@ struct DeadDelivery {
   absl::Time created_at;
 };
 
-// What is waiting for one agency (Store::DeliveriesByAgency).
+// What is waiting for one agency, and whether it is there to take it
+// (Store::DeliveriesByAgency).
 struct AgencyDeliveries {
   std::string agency_id;
   int64_t pending = 0;
   int64_t leased = 0;
   int64_t dead = 0;
   absl::Time oldest_undelivered = absl::InfiniteFuture();
+  // Inbox streams it holds open, on the hub processes still reporting.
+  int64_t open_streams = 0;
+  // The latest any hub process saw it (AgencyPresence); InfinitePast: never.
+  absl::Time last_seen = absl::InfinitePast();
+};
+
+// One agency as one hub process sees it (Store::ReportPresence).
+struct AgencyPresence {
+  std::string agency_id;
+  // Its inbox streams open on the process now.
+  int open_streams = 0;
+  // Its latest call to the process, or now while it holds a stream open
+  // there (the hub process's clock).
+  absl::Time last_seen = absl::InfinitePast();
 };
 
 // How deliveries are leased and retried.
@@ -331,8 +346,32 @@ class Store {
   // reason), which ids the store adds.
   virtual absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids,
                                                      const v1::AuditRecord& requeued_by) = 0;
-  // Every agency with a delivery not yet acknowledged, by agency id.
+  // Every agency with a delivery not yet acknowledged, or that a hub process
+  // has reported seeing (ReportPresence), by agency id.
   virtual absl::StatusOr<std::vector<AgencyDeliveries>> DeliveriesByAgency() = 0;
+
+  // --- Presence: which agencies each hub process sees ----------------------
+  //
+  // A stream exists only in the process holding it, so each process reports
+  // what it sees (service/presence_reporter.h) and DeliveriesByAgency adds
+  // the reports up: the streams of the reports still live, the latest
+  // last_seen of every report, live or not.
+
+  // `hub_process`'s report, in one transaction: for each agency of
+  // `presence`, its open streams (replacing the process's last report of
+  // them) and last_seen (the later of the stored and the given). The
+  // process's reports count until `live_for` after now, on the database's
+  // clock; after that the process is taken for gone: its streams are no
+  // longer counted, its last_seen still is. (An agency left out keeps its
+  // last report, counted as long as that report lives.) Then, apart, folds
+  // the reports of processes gone into one record per agency, so that the
+  // reports kept do not grow with every process that was ever killed.
+  virtual absl::Status ReportPresence(const std::string& hub_process, const std::vector<AgencyPresence>& presence,
+                                      absl::Duration live_for) = 0;
+  // `hub_process` stops, in one transaction: at once, its streams are no
+  // longer counted; the last_seen it reported still is, and so is that of
+  // `last` (what it saw since its last report; open_streams ignored).
+  virtual absl::Status EndPresence(const std::string& hub_process, const std::vector<AgencyPresence>& last) = 0;
 
   // --- Deadlines -----------------------------------------------------------
 

@@ -1,8 +1,11 @@
 // The store conformance suite (store_conformance.h), continued: what the
 // console needs of a store: the staff who sign in and their sessions, who
 // has read a case, and the last verification of the audit chain.
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "store/store_conformance.h"
@@ -193,6 +196,105 @@ TEST_P(StoreConformanceTest, TheLastAuditVerificationIsKeptAndReplaced) {
   EXPECT_EQ((*last)->problem, "row 8 does not link to row 7");
   EXPECT_EQ((*last)->verified_at, kNow + absl::Minutes(1));
   EXPECT_EQ((*last)->verified_by, "o.ops");
+}
+
+// The Deliveries page: what each hub process reports of the agencies it
+// sees, added up per agency beside what waits for them.
+TEST_P(StoreConformanceTest, PresenceReportsAreAddedUpAndAProcessGoneStopsCountingItsStreams) {
+  ASSERT_TRUE(store().SyncAgencies({MakeAgency("sender", v1::HEALTH), MakeAgency("pru", v1::POLICE_REFERRAL_UNIT),
+                                    MakeAgency("iro", v1::IRO_SERVICE)})
+                  .ok());
+  SubmitReport("waiting");  // one delivery waits for the PRU
+  auto seen = [](const std::string& agency_id, int streams, absl::Time last_seen) {
+    AgencyPresence p;
+    p.agency_id = agency_id;
+    p.open_streams = streams;
+    p.last_seen = last_seen;
+    return p;
+  };
+  auto by_agency = [&]() {
+    std::map<std::string, AgencyDeliveries> rows;
+    absl::StatusOr<std::vector<AgencyDeliveries>> listed = store().DeliveriesByAgency();
+    EXPECT_TRUE(listed.ok()) << listed.status();
+    if (!listed.ok()) return rows;
+    std::vector<std::string> order;
+    for (const AgencyDeliveries& a : *listed) {
+      order.push_back(a.agency_id);
+      rows[a.agency_id] = a;
+    }
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << "by agency id";
+    return rows;
+  };
+
+  // Nobody reported yet: the PRU's delivery, never seen.
+  std::map<std::string, AgencyDeliveries> rows = by_agency();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows["pru"].pending, 1);
+  EXPECT_EQ(rows["pru"].open_streams, 0);
+  EXPECT_EQ(rows["pru"].last_seen, absl::InfinitePast());
+
+  // Two processes: the PRU's streams on both are added up; its last_seen is
+  // the later; the IRO service, seen with nothing waiting, has a row too.
+  const absl::Time t0 = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now())) - absl::Minutes(10);
+  ASSERT_TRUE(store().ReportPresence("hub-a", {seen("pru", 2, t0 + absl::Seconds(1)), seen("iro", 0, t0)},
+                                     absl::Minutes(1))
+                  .ok());
+  ASSERT_TRUE(store().ReportPresence("hub-b", {seen("pru", 1, t0 + absl::Microseconds(2000001))}, absl::Minutes(1))
+                  .ok());
+  rows = by_agency();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows["pru"].pending, 1) << "what waits is kept beside the presence";
+  EXPECT_EQ(rows["pru"].open_streams, 3);
+  EXPECT_EQ(rows["pru"].last_seen, t0 + absl::Microseconds(2000001));
+  EXPECT_EQ(rows["iro"].open_streams, 0);
+  EXPECT_EQ(rows["iro"].last_seen, t0);
+  EXPECT_EQ(rows["iro"].pending + rows["iro"].leased + rows["iro"].dead, 0);
+
+  // A report replaces the process's count of streams, but never moves
+  // last_seen back.
+  ASSERT_TRUE(store().ReportPresence("hub-b", {seen("pru", 0, t0 - absl::Hours(1))}, absl::Minutes(1)).ok());
+  rows = by_agency();
+  EXPECT_EQ(rows["pru"].open_streams, 2);
+  EXPECT_EQ(rows["pru"].last_seen, t0 + absl::Microseconds(2000001));
+
+  // A process not heard from within its report's life (killed): its
+  // streams no longer count, its last_seen still does, also once another
+  // process's report has folded its rows away.
+  ASSERT_TRUE(store().ReportPresence("hub-c", {seen("iro", 4, t0 + absl::Seconds(5))}, absl::Milliseconds(100)).ok());
+  EXPECT_EQ(by_agency()["iro"].open_streams, 4);
+  absl::SleepFor(absl::Milliseconds(300));
+  rows = by_agency();
+  EXPECT_EQ(rows["iro"].open_streams, 0);
+  EXPECT_EQ(rows["iro"].last_seen, t0 + absl::Seconds(5));
+  ASSERT_TRUE(store().ReportPresence("hub-a", {seen("pru", 2, t0 + absl::Seconds(1)), seen("iro", 0, t0)},
+                                     absl::Minutes(1))
+                  .ok());
+  rows = by_agency();
+  EXPECT_EQ(rows["iro"].open_streams, 0);
+  EXPECT_EQ(rows["iro"].last_seen, t0 + absl::Seconds(5));
+  EXPECT_EQ(rows["pru"].open_streams, 2);
+  // Reporting again, it counts again.
+  ASSERT_TRUE(store().ReportPresence("hub-c", {seen("iro", 1, t0 + absl::Seconds(6))}, absl::Minutes(1)).ok());
+  EXPECT_EQ(by_agency()["iro"].open_streams, 1);
+
+  // A process that stops: its streams stop counting at once; what it saw,
+  // reported or seen since, is kept (its streams then do not count).
+  ASSERT_TRUE(store().EndPresence("hub-a", {}).ok());
+  ASSERT_TRUE(store().EndPresence("hub-c", {seen("iro", 3, t0 + absl::Seconds(7))}).ok());
+  rows = by_agency();
+  EXPECT_EQ(rows["pru"].open_streams, 0);
+  EXPECT_EQ(rows["pru"].last_seen, t0 + absl::Microseconds(2000001));
+  EXPECT_EQ(rows["iro"].open_streams, 0);
+  EXPECT_EQ(rows["iro"].last_seen, t0 + absl::Seconds(7));
+  EXPECT_TRUE(store().EndPresence("hub-a", {}).ok()) << "twice is harmless";
+  EXPECT_EQ(by_agency().size(), 2u);
+
+  // '' is not a process; nor is a report without a life.
+  EXPECT_EQ(store().ReportPresence("", {seen("pru", 1, t0)}, absl::Minutes(1)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store().ReportPresence("hub-d", {seen("pru", 1, t0)}, absl::ZeroDuration()).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store().ReportPresence("hub-d", {}, absl::Minutes(1)).ok()) << "nothing seen yet";
 }
 
 }  // namespace

@@ -628,6 +628,33 @@ absl::StatusOr<std::vector<AgencyDeliveries>> MysqlStore::DeliveriesByAgency() {
       a.oldest_undelivered = *oldest;
       agencies.push_back(std::move(a));
     }
+    // And whether each agency is there to take them: what the hub processes
+    // report (mysql_presence.cc), the streams of the reports that still
+    // count. A few rows per agency; every one is read.
+    auto presence = Prepare(c,
+                            "SELECT agency_id, SUM(IF(live_until > NOW(6), open_streams, 0)) AS open_streams,"
+                            " MAX(last_seen) AS last_seen FROM agency_presence GROUP BY agency_id"
+                            " ORDER BY agency_id");
+    std::unique_ptr<sql::ResultSet> seen(presence->executeQuery());
+    // Both lists are in agency order: merged, an agency seen with nothing
+    // waiting gets a row of its own.
+    std::vector<AgencyDeliveries> merged;
+    auto waiting = agencies.begin();
+    while (seen->next()) {
+      const std::string agency_id = seen->getString("agency_id");
+      for (; waiting != agencies.end() && waiting->agency_id < agency_id; ++waiting) merged.push_back(*waiting);
+      AgencyDeliveries a;
+      if (waiting != agencies.end() && waiting->agency_id == agency_id) {
+        a = *waiting++;
+      } else {
+        a.agency_id = agency_id;
+      }
+      a.open_streams = seen->getInt64("open_streams");
+      CRE_ASSIGN_OR_RETURN(a.last_seen, TimeFromSql(seen->getString("last_seen")));
+      merged.push_back(std::move(a));
+    }
+    merged.insert(merged.end(), waiting, agencies.end());
+    agencies = std::move(merged);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

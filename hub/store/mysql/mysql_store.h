@@ -7,7 +7,8 @@
 // SqlBytes and SqlTime, never by pasting a caller's text. The files:
 // mysql_accept.cc (submissions), mysql_case_read.cc (GetCase),
 // mysql_delivery.cc (hand-out, acknowledgement, leases), mysql_deadlines.cc
-// (reviews, open actions), mysql_audit.cc (the journal and the chain), with
+// (reviews, open actions), mysql_audit.cc (the journal and the chain),
+// mysql_presence.cc (which agencies each hub process sees), with
 // case_rows and message_rows for what several of them write.
 //
 //   CRE_ASSIGN_OR_RETURN(ConnectionSettings settings, SettingsFromConfig(config.database()));
@@ -67,6 +68,11 @@ class MysqlStore : public Store {
   absl::StatusOr<int> RequeueDeadDeliveries(const std::vector<int64_t>& ids,
                                             const v1::AuditRecord& requeued_by) override;
   absl::StatusOr<std::vector<AgencyDeliveries>> DeliveriesByAgency() override;
+
+  // mysql_presence.cc
+  absl::Status ReportPresence(const std::string& hub_process, const std::vector<AgencyPresence>& presence,
+                              absl::Duration live_for) override;
+  absl::Status EndPresence(const std::string& hub_process, const std::vector<AgencyPresence>& last) override;
 
   // mysql_deadlines.cc
   absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) override;
