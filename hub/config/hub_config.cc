@@ -113,6 +113,7 @@ void FillDefaults(v1::HubConfig* config) {
   if (delivery->max_backoff_seconds() == 0) delivery->set_max_backoff_seconds(300);
   if (delivery->poll_interval_ms() == 0) delivery->set_poll_interval_ms(500);
   if (config->deadline_check_interval_ms() == 0) config->set_deadline_check_interval_ms(10000);
+  if (config->presence_report_interval_ms() == 0) config->set_presence_report_interval_ms(15000);
   FillRateLimitDefaults(config->mutable_rate_limit());
   if (config->has_console()) {
     v1::ConsoleConfig* console = config->mutable_console();

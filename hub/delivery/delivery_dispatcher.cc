@@ -181,4 +181,11 @@ int DeliveryDispatcher::subscription_count() {
   return count;
 }
 
+absl::flat_hash_map<std::string, int> DeliveryDispatcher::StreamsByAgency() {
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<std::string, int> counts;
+  for (const auto& [agency, streams] : by_agency_) counts[agency] = static_cast<int>(streams.size());
+  return counts;
+}
+
 }  // namespace cre

@@ -104,9 +104,14 @@ class DeliveryDispatcher {
   const DeliveryPolicy& policy() const { return policy_; }
   // A lease owner id unique to one stream of one process.
   std::string NewLeaseOwner();
+  // This process's id, which its lease owners begin with: unique to one run
+  // of one process.
+  const std::string& process_id() const { return process_id_; }
 
   // Streams connected to this process (for tests and metrics).
   int subscription_count();
+  // The same, by agency (agencies with none left out).
+  absl::flat_hash_map<std::string, int> StreamsByAgency();
 
  private:
   void Poll();

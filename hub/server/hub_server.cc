@@ -122,6 +122,11 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->deadline_watcher_->Start();
   hub->audit_sealer_ = std::make_unique<AuditSealer>(hub->store_, kAuditSealInterval);
   hub->audit_sealer_->Start();
+  hub->presence_reporter_ = std::make_unique<PresenceReporter>(
+      hub->store_, hub->dispatcher_->process_id(), api->presence,
+      [dispatcher = hub->dispatcher_.get()] { return dispatcher->StreamsByAgency(); },
+      absl::Milliseconds(config.presence_report_interval_ms()));
+  hub->presence_reporter_->Start();
   hub->SetServing(hub->store_->Ping().ok());
   hub->health_watcher_ = std::thread([hub = hub.get()] {
     NameThisThread("db-health");
@@ -169,6 +174,9 @@ void HubServer::Shutdown(absl::Duration grace) {
   dispatcher_->FinishAll(absl::UnavailableError("the hub is stopping"));
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
+  // The streams have ended: so does the process's presence, what it saw
+  // kept. (Null if the server never started.)
+  if (presence_reporter_ != nullptr) presence_reporter_->Stop();
   deadline_watcher_->Stop();
   dispatcher_->Stop();
   // After everything that records. (Null if the server never started.)

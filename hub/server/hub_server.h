@@ -23,6 +23,7 @@
 #include "common/executor.h"
 #include "service/audit_sealer.h"
 #include "service/deadline_watcher.h"
+#include "service/presence_reporter.h"
 #include "delivery/delivery_dispatcher.h"
 #include "store/store.h"
 #include "web/https_server.h"
@@ -77,6 +78,7 @@ class HubServer {
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
   std::unique_ptr<DeadlineWatcher> deadline_watcher_;
   std::unique_ptr<AuditSealer> audit_sealer_;
+  std::unique_ptr<PresenceReporter> presence_reporter_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<web::HttpsServer> console_;

@@ -27,10 +27,13 @@ absl::Status ApplyRateLimit(RateLimiter& limiter, const std::string& agency_id, 
 }
 
 absl::optional<Done> CallGate::Admit(const CallContext& call, Method method, Done done) const {
-  // Buckets count calls per real second: absl::Now(), never the hub's
-  // Clock, which a test may move by hours.
+  // Buckets count calls per real second, and an agency is seen at a real
+  // time: absl::Now(), never the hub's Clock, which a test may move by hours.
+  const absl::Time now = absl::Now();
+  // The console's staff act for their agency, but are not its system.
+  if (presence_ != nullptr && call.staff_id.empty()) presence_->Called(call.caller.id(), now);
   if (limiter_ != nullptr) {
-    if (absl::Status limited = ApplyRateLimit(*limiter_, call.caller.id(), MethodPath(method), absl::Now(), audit_);
+    if (absl::Status limited = ApplyRateLimit(*limiter_, call.caller.id(), MethodPath(method), now, audit_);
         !limited.ok()) {
       done(limited);
       return absl::nullopt;

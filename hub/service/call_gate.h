@@ -31,6 +31,7 @@
 #include "absl/types/optional.h"
 #include "access/authorization.h"
 #include "service/call_context.h"
+#include "service/caller_presence.h"
 #include "service/call_record.h"
 #include "service/rate_limiter.h"
 
@@ -39,8 +40,10 @@ namespace cre {
 class CallGate {
  public:
   // `limiter` may be null: no rate limits. `audit` receives the refusals.
-  CallGate(std::shared_ptr<RateLimiter> limiter, AuditSink audit)
-      : limiter_(std::move(limiter)), audit_(std::move(audit)) {}
+  // `presence`, if not null, is told of every call an agency's own system
+  // makes (admitted or not), before any check.
+  CallGate(std::shared_ptr<RateLimiter> limiter, AuditSink audit, std::shared_ptr<CallerPresence> presence = nullptr)
+      : limiter_(std::move(limiter)), audit_(std::move(audit)), presence_(std::move(presence)) {}
 
   // Steps 2 and 3. If the call is refused, answers `done` with the refusal,
   // records it, and returns nullopt. Otherwise returns `done` wrapped so
@@ -64,6 +67,7 @@ class CallGate {
  private:
   std::shared_ptr<RateLimiter> limiter_;
   AuditSink audit_;
+  std::shared_ptr<CallerPresence> presence_;
 };
 
 // OK, or RESOURCE_EXHAUSTED naming the limit if `agency_id` is over its

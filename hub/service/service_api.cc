@@ -1,5 +1,8 @@
 #include "service/service_api.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "crypto/field_cipher.h"
@@ -61,7 +64,10 @@ absl::StatusOr<ServiceApi> ServiceApi::Create(const v1::HubConfig& config,
   api.casework = std::make_shared<const Casework>(
       Router(registry, config.local_authority().code(), routing_policy), *engine);
   api.limiter = *std::move(limiter);
-  api.gate = std::make_shared<const CallGate>(api.limiter, audit);
+  std::vector<std::string> agency_ids;
+  for (const v1::Agency& agency : registry->agencies()) agency_ids.push_back(agency.id());
+  api.presence = std::make_shared<CallerPresence>(agency_ids);
+  api.gate = std::make_shared<const CallGate>(api.limiter, audit, api.presence);
   api.referrals = std::make_shared<ReferralsApi>(api.gate, store, dispatcher, api.casework, clock,
                                                  static_cast<int>(config.database().pool_size()));
   api.inbox = std::make_shared<InboxApi>(api.gate, dispatcher);

@@ -21,6 +21,7 @@
 #include "delivery/delivery_dispatcher.h"
 #include "identity/agency_registry.h"
 #include "service/call_gate.h"
+#include "service/caller_presence.h"
 #include "service/console_api.h"
 #include "service/directory_api.h"
 #include "service/inbox_api.h"
@@ -48,6 +49,9 @@ struct ServiceApi {
   // The agencies' rate limits, which a transport also applies to the calls
   // it serves outside the API (gRPC's health and reflection).
   std::shared_ptr<RateLimiter> limiter;
+  // When each agency last called this process (the gate records it), for
+  // the presence reports (service/presence_reporter.h).
+  std::shared_ptr<CallerPresence> presence;
   std::shared_ptr<const CallGate> gate;
 
   std::shared_ptr<ReferralsApi> referrals;
