@@ -63,6 +63,23 @@ function formatTime(timestamp) {
   });
 }
 
+// How long ago, in words ("3 minutes ago"); a moment in the future (the
+// hub's clock a little ahead of the browser's) is less than a minute ago.
+function ago(timestamp) {
+  const minutes = Math.floor((Date.now() - new Date(timestamp).getTime()) / 60000);
+  if (minutes < 1) return 'less than a minute ago';
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
+// When an agency was last seen: how long ago and the time; "never" if not.
+function lastSeen(timestamp) {
+  if (!timestamp) return 'never';
+  return [ago(timestamp), el('br'), el('time', { datetime: timestamp, class: 'hint' }, formatTime(timestamp))];
+}
+
 function countdown(days) {
   if (days === 0) return 'due today';
   if (days === 1) return 'due next working day';
@@ -308,12 +325,15 @@ async function deliveriesPage() {
     }
   });
   const agencies = el('table', {},
-    el('caption', {}, 'Not yet acknowledged, by agency'),
-    el('thead', {}, el('tr', {}, ['Agency', 'Waiting', 'Handed out', 'Dead', 'Oldest'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('caption', {}, 'Not yet acknowledged, by agency, and whether each agency is there to take it'),
+    el('thead', {}, el('tr', {}, ['Agency', 'Waiting', 'Handed out', 'Dead', 'Oldest', 'Last seen', 'Open streams']
+      .map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, (data.agencies || []).map((a) => el('tr', {},
       el('td', { 'data-label': 'Agency' }, a.agencyId), el('td', { 'data-label': 'Waiting' }, a.pending),
       el('td', { 'data-label': 'Handed out' }, a.leased), el('td', { 'data-label': 'Dead' }, a.dead),
-      el('td', { 'data-label': 'Oldest' }, formatTime(a.oldestUndeliveredAt))))));
+      el('td', { 'data-label': 'Oldest' }, formatTime(a.oldestUndeliveredAt)),
+      el('td', { 'data-label': 'Last seen' }, lastSeen(a.lastSeen)),
+      el('td', { 'data-label': 'Open streams' }, a.openStreams || 0)))));
   show('Deliveries', el('h2', { id: 'dead-h' }, 'Dead letters'), result, form,
     el('h2', {}, 'Each agency'), agencies);
 }

@@ -333,6 +333,8 @@ void ConsoleApi::Deliveries(const StaffCall& staff, v1::DeliveriesResponse* resp
         *state->mutable_oldest_undelivered_at() =
             ToProtoTime(a.oldest_undelivered);
       }
+      if (a.last_seen != absl::InfinitePast()) *state->mutable_last_seen() = ToProtoTime(a.last_seen);
+      state->set_open_streams(static_cast<int32_t>(a.open_streams));
     }
     RecordView(staff, "GET /api/v1/deliveries");
     done(absl::OkStatus());

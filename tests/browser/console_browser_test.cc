@@ -18,6 +18,7 @@
 #include "staff/totp.h"
 #include "store/mysql/mysql_store.h"
 #include "support/fake_clock.h"
+#include "support/inbox_stream.h"
 #include "support/staff_accounts.h"
 #include "support/test_cases.h"
 #include "support/test_environment.h"
@@ -54,6 +55,8 @@ class ConsoleBrowserTest : public ::testing::Test {
                           console->set_static_dir(testing::SourceRoot() + "/console");
                           console->set_session_idle_minutes(30);
                           console->set_session_absolute_minutes(720);
+                          // The Deliveries page's open streams, within the test.
+                          config.set_presence_report_interval_ms(200);
                         },
                         clock_};
   mysql::MysqlStore store_{hub_.database().settings(), 2, testing::TestCipher()};
@@ -101,6 +104,9 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
   }
   ASSERT_NE(dead_delivery_id, 0) << "no dead letter made";
   const std::string reason = "the PRU adapter was restarted after the outage";
+  // An agency connected with nothing waiting: the Deliveries page shows it
+  // seen, with its stream.
+  testing::InboxStream connected(hub_.ChannelFor("derby-youth-justice"));
 
   const std::string build = CRE_TEST_BUILD_DIR;
   const std::string env = absl::StrCat(
@@ -109,7 +115,8 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
       " CPM_CODE=", Code("duty.cpm"), " SCHOOL_CODE=", Code("school.staff"), " STALE_CODE=", Code("stale.user"),
       " CASE_ID=", *case_id, " OVERDUE_ACTION_WORDS='notification of the Independent Reviewing Officer'",
       " OPERATOR_CODE=", Code("hub.operator"), " KEYBOARD_CODE=", Code("keyboard.cpm"),
-      " DEAD_DELIVERY_ID=", dead_delivery_id, " REQUEUE_REASON='", reason, "'");
+      " DEAD_DELIVERY_ID=", dead_delivery_id, " REQUEUE_REASON='", reason, "'",
+      " CONNECTED_AGENCY=derby-youth-justice NEVER_SEEN_AGENCY=derby-pru");
   const std::string node = absl::StrCat("cd ", build, "/browser && env ", env, " node console_test.mjs");
   ASSERT_EQ(RunCommand(node + " before"), 0);
 

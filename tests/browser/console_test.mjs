@@ -141,6 +141,12 @@ try {
     await signIn(opsPage, 'hub.operator', need('OPERATOR_CODE'));
     await opsPage.getByRole('heading', { name: 'Dead letters' }).waitFor();
     await opsPage.getByLabel(`delivery ${need('DEAD_DELIVERY_ID')}`).check();
+    // Each agency: when last seen, and its open inbox streams.
+    const connected = opsPage.locator('tbody tr', { hasText: need('CONNECTED_AGENCY') });
+    assert.equal(await connected.locator('td[data-label="Open streams"]').innerText(), '1');
+    assert.match(await connected.locator('td[data-label="Last seen"]').innerText(), /^less than a minute ago\n/);
+    const neverSeen = opsPage.locator('tbody tr', { hasText: need('NEVER_SEEN_AGENCY') });
+    assert.equal(await neverSeen.locator('td[data-label="Last seen"]').innerText(), 'never');
     await shot(opsPage, 'deliveries');
     await checkAccessibility(opsPage, 'deliveries');
     await opsPage.getByLabel(/^Reason for requeueing/).fill(need('REQUEUE_REASON'));

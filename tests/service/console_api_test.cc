@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/proto_time.h"
 #include "cppconn/statement.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -283,6 +284,32 @@ TEST_F(ConsoleApiTest, AStaffRoleOpensOnlyItsPagesAndARefusalIsRecorded) {
   EXPECT_EQ(records[0].kind(), v1::AUDIT_EVENT_KIND_CALL_REFUSED);
   EXPECT_EQ(records[0].staff_id(), "a.khan");
   EXPECT_EQ(records[0].actor_agency_id(), "derby-cpm");
+}
+
+TEST_F(ConsoleApiTest, TheDeliveriesPageSaysWhenEachAgencyWasLastSeenAndItsOpenStreams) {
+  AddStaff("o.ops", "derby-cpm", v1::STAFF_ROLE_HUB_OPERATOR);
+  const absl::Time seen = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())) - absl::Minutes(3);
+  AgencyPresence pru;
+  pru.agency_id = "derby-pru";
+  pru.open_streams = 2;
+  pru.last_seen = seen;
+  ASSERT_TRUE(store_->ReportPresence("hub-process-1", {pru}, absl::Minutes(1)).ok());
+  absl::StatusOr<SignedIn> ops = SignIn("o.ops", kPassword, CodeNow("o.ops"));
+  ASSERT_TRUE(ops.ok()) << ops.status();
+  absl::StatusOr<StaffCall> call = Authenticate(ops->session_token);
+  ASSERT_TRUE(call.ok()) << call.status();
+  v1::DeliveriesResponse response;
+  std::promise<absl::Status> answered;
+  api_->Deliveries(*call, &response, [&answered](const absl::Status& status) { answered.set_value(status); });
+  ASSERT_TRUE(answered.get_future().get().ok());
+  ASSERT_EQ(response.agencies_size(), 1);  // seen, with nothing waiting
+  const v1::AgencyDeliveryState& state = response.agencies(0);
+  EXPECT_EQ(state.agency_id(), "derby-pru");
+  EXPECT_EQ(state.open_streams(), 2);
+  ASSERT_TRUE(state.has_last_seen());
+  EXPECT_EQ(FromProtoTime(state.last_seen()), seen);
+  EXPECT_EQ(state.pending(), 0);
+  EXPECT_FALSE(state.has_oldest_undelivered_at());
 }
 
 TEST_F(ConsoleApiTest, ManyAttemptsFromOneAddressAreLimited) {
