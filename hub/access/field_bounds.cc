@@ -45,15 +45,13 @@ const char* InstantProblem(const google::protobuf::Timestamp& t) {
   if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 || t.nanos() > 999999999) {
     return "not a valid instant";
   }
-  // TIMESTAMP(6) starts one second into 1970: the epoch itself would be
-  // refused by the database, and the caller would see INTERNAL.
+  // No record of the procedure is that old; the bound is where the store's
+  // old TIMESTAMP columns began, kept so that clients see the same answer.
   if (t.seconds() < 1) return "before 1970-01-01T00:00:01Z";
-  // The store keeps instants as TIMESTAMP(6), which end in January 2038, and
-  // a record's deadlines fall up to months after it: a later record could be
-  // accepted but its deadlines not stored (found by the case-file fuzzer).
-  if (t.seconds() >= kLatestRecordSeconds) {
-    return "after 2036: the hub cannot keep the deadlines such a record sets";
-  }
+  // The store keeps instants as DATETIME(6), good to 9999. The bound is a
+  // sanity check on what a record may be dated: a child's records are kept
+  // to their 75th birthday, so dates to the end of the century must pass.
+  if (t.seconds() >= kLatestRecordSeconds) return "after 2100: not a date a record can carry";
   return nullptr;
 }
 

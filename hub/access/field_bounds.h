@@ -33,8 +33,8 @@ namespace cre {
 inline constexpr size_t kMaxNarrativeBytes = 64 * 1024;
 inline constexpr size_t kMaxShortTextBytes = 1024;
 inline constexpr int kMaxListEntries = 100;
-// Instants in requests are before 2037-01-01T00:00:00Z (see CheckInstant).
-inline constexpr int64_t kLatestRecordSeconds = 2114380800;
+// Instants in requests are before 2101-01-01T00:00:00Z (see CheckInstant).
+inline constexpr int64_t kLatestRecordSeconds = 4133980800;
 
 // OK, or INVALID_ARGUMENT naming the first field of `request` (depth first,
 // in declaration order) that breaks a bound above. Repeated fields may hold
@@ -42,9 +42,9 @@ inline constexpr int64_t kLatestRecordSeconds = 2114380800;
 absl::Status CheckFieldBounds(const google::protobuf::Message& request,
                               int max_list_entries = kMaxListEntries);
 
-// OK if `t` is an instant the store keeps (TIMESTAMP(6), from one second
-// into 1970) early enough that the deadlines a record sets can be kept too;
-// otherwise INVALID_ARGUMENT naming `field`.
+// OK if `t` is an instant a record may carry: from one second into 1970 to
+// the end of 2100 (the store keeps DATETIME(6), to 9999); otherwise
+// INVALID_ARGUMENT naming `field`.
 absl::Status CheckInstant(const google::protobuf::Timestamp& t, absl::string_view field);
 
 }  // namespace cre

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cre/v1/oversight.grpc.pb.h"
@@ -273,6 +274,24 @@ TEST_F(DeadlinesTest, ListedActionsCarryTheirChairAndFilterByTheOwnersRole) {
     EXPECT_EQ(a.owner(), v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
     EXPECT_EQ(a.owner_agency_id(), "derby-csc");
   }
+}
+
+// A record dated at the end of 2099 sets deadlines in 2100, which the
+// store keeps (DATETIME(6); TIMESTAMP ended in January 2038) and lists.
+TEST_F(DeadlinesTest, DeadlinesPast2038AreKeptAndListed) {
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2099, 12, 30, 12, 0, 0), absl::UTCTimeZone()));
+  const std::string case_id = LookedAfterChildAssessedAt(clock_.Now() - absl::Hours(1), "end-of-century");
+  ASSERT_FALSE(case_id.empty());
+
+  v1::ListOpenActionsResponse all = List("derby-cpm", false, 500);
+  ASSERT_GE(all.actions_size(), 1);
+  bool in_2100 = false;
+  for (const auto& a : all.actions()) {
+    EXPECT_EQ(a.case_id(), case_id);
+    EXPECT_GE(a.due_at().seconds(), absl::ToUnixSeconds(clock_.Now() - absl::Hours(1)));
+    in_2100 = in_2100 || absl::StartsWith(a.due_date(), "2100-");
+  }
+  EXPECT_TRUE(in_2100) << "a deadline of a case assessed on 30 December 2099 falls in 2100";
 }
 
 }  // namespace

@@ -112,5 +112,38 @@ TEST(ApplyMigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
   EXPECT_EQ(*a + *b, static_cast<int>(migrations.size()));
 }
 
+// 0017 moves every instant from TIMESTAMP to DATETIME(6). On a schema that
+// holds rows, each instant must read back as it was (UTC in, UTC out), and
+// instants past January 2038 must then be storable.
+TEST(ApplyMigrationsTest, InstantsKeepTheirValueWhenTheyBecomeDatetime) {
+  TestDatabase db(TestDatabase::Migrate::kNo);
+  std::vector<Migration> before, all = Embedded();
+  for (const Migration& m : all) {
+    if (m.version < 17) before.push_back(m);
+  }
+  ASSERT_LT(before.size(), all.size());
+  ASSERT_TRUE(ApplyMigrations(db.settings(), before).ok());
+  ASSERT_EQ(db.QueryString("SELECT DATA_TYPE FROM information_schema.columns WHERE table_schema = DATABASE()"
+                           " AND table_name = 'agency' AND column_name = 'retired_at'"),
+            "timestamp");
+  db.Execute(
+      "INSERT INTO agency (id, display_name, role, retired_at, updated_at) VALUES"
+      " ('a', 'A', 'HEALTH', '2030-06-01 12:34:56.123456', '2026-03-29 01:30:00.000001')");
+  // A row with no instant given takes the default, as the hub's own inserts do.
+  db.Execute("INSERT INTO agency (id, display_name, role) VALUES ('b', 'B', 'HEALTH')");
+  const std::string defaulted = db.QueryString("SELECT updated_at FROM agency WHERE id = 'b'");
+
+  ASSERT_TRUE(ApplyMigrations(db.settings(), all).ok());
+
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE()"
+                           " AND DATA_TYPE = 'timestamp'"),
+            "0");
+  EXPECT_EQ(db.QueryString("SELECT retired_at FROM agency WHERE id = 'a'"), "2030-06-01 12:34:56.123456");
+  EXPECT_EQ(db.QueryString("SELECT updated_at FROM agency WHERE id = 'a'"), "2026-03-29 01:30:00.000001");
+  EXPECT_EQ(db.QueryString("SELECT updated_at FROM agency WHERE id = 'b'"), defaulted);
+  db.Execute("UPDATE agency SET retired_at = '2099-12-31 23:59:59.999999' WHERE id = 'a'");
+  EXPECT_EQ(db.QueryString("SELECT retired_at FROM agency WHERE id = 'a'"), "2099-12-31 23:59:59.999999");
+}
+
 }  // namespace
 }  // namespace cre::mysql

@@ -52,7 +52,7 @@ absl::StatusOr<int> ApplyLocked(sql::Connection& connection, const std::string& 
       " version INT NOT NULL PRIMARY KEY,"
       " name VARCHAR(255) NOT NULL,"
       " checksum CHAR(64) NOT NULL,"
-      " applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+      " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
       ") ENGINE=InnoDB");
 
   std::map<int, std::string> applied;  // version -> checksum
