@@ -168,6 +168,23 @@ void StoreConformanceTest::RegisterSenderAndPru() {
   ASSERT_TRUE(synced.ok()) << synced.status();
 }
 
+void StoreConformanceTest::OpenCasesWithActions(const std::vector<std::vector<OpenAction>>& schedules) {
+  for (size_t i = 0; i < schedules.size(); ++i) {
+    v1::NewChild child = ExampleChild();
+    Submission s = ReportSubmission(absl::StrCat("open-", i));
+    s.new_child = &child;
+    const std::vector<OpenAction> open = schedules[i];
+    absl::StatusOr<Accepted> opened =
+        store().Accept(s, [open](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
+          Routing routing = *RouteTo("pru")(view, nullptr);
+          routing.schedule = CaseSchedule();
+          routing.schedule->open_actions = open;
+          return routing;
+        });
+    ASSERT_TRUE(opened.ok()) << opened.status();
+  }
+}
+
 Submission StoreConformanceTest::ReportSubmission(const std::string& key) {
   Submission s;
   s.sender_agency_id = "sender";
@@ -1505,20 +1522,7 @@ TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
       {action("rule.one", "pru", absl::Hours(1)), action("rule.two", "sender", absl::Hours(3))},
       {action("rule.three", "pru", absl::Hours(2)), action("rule.four", "", absl::Hours(4))},
   };
-  for (size_t i = 0; i < schedules.size(); ++i) {
-    v1::NewChild child = ExampleChild();
-    Submission s = ReportSubmission(absl::StrCat("open-", i));
-    s.new_child = &child;
-    const std::vector<OpenAction> open = schedules[i];
-    absl::StatusOr<Accepted> opened =
-        store().Accept(s, [open](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
-          Routing routing = *RouteTo("pru")(view, nullptr);
-          routing.schedule = CaseSchedule();
-          routing.schedule->open_actions = open;
-          return routing;
-        });
-    ASSERT_TRUE(opened.ok()) << opened.status();
-  }
+  OpenCasesWithActions(schedules);
   auto rules = [](const ActionPage& page) {
     std::vector<std::string> ids;
     for (const auto& entry : page.actions) ids.push_back(entry.second.rule_id);
@@ -1595,20 +1599,7 @@ TEST_P(StoreConformanceTest, OpenActionsKeepTheirChairAndAreFilteredByTheOwnersR
        action("rule.five", "pru", absl::Hours(5), v1::PRACTITIONER_ROLE_SOCIAL_WORKER,
               v1::PRACTITIONER_ROLE_TEAM_MANAGER)},
   };
-  for (size_t i = 0; i < schedules.size(); ++i) {
-    v1::NewChild child = ExampleChild();
-    Submission s = ReportSubmission(absl::StrCat("open-", i));
-    s.new_child = &child;
-    const std::vector<OpenAction> open = schedules[i];
-    absl::StatusOr<Accepted> opened =
-        store().Accept(s, [open](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
-          Routing routing = *RouteTo("pru")(view, nullptr);
-          routing.schedule = CaseSchedule();
-          routing.schedule->open_actions = open;
-          return routing;
-        });
-    ASSERT_TRUE(opened.ok()) << opened.status();
-  }
+  OpenCasesWithActions(schedules);
   auto rules = [](const absl::StatusOr<ActionPage>& page) {
     std::vector<std::string> ids;
     EXPECT_TRUE(page.ok()) << page.status();

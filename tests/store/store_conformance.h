@@ -95,6 +95,10 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreTopology> {
   // idempotency key and request digest; accepted_at now.
   static Submission ReportSubmission(const std::string& key);
 
+  // Opens a case for each of `schedules` (a new child each, routed to the
+  // PRU) with those open actions; fails the test if one is refused.
+  void OpenCasesWithActions(const std::vector<std::vector<OpenAction>>& schedules);
+
   // A report routed to the PRU: on `case_id`, or opening a case with
   // `child`, or neither; offered `streams`; accepted by `on` (store() if
   // null). Fails the test if it is not accepted.
