@@ -342,7 +342,10 @@ absl::Status FirstPages(const ConsoleUnderTest& console, ssl::context& tls, cons
       {"CPM, 50 a page (the API's default)", &cpm, "/api/v1/open-actions"},
       {"CPM, overdue only", &cpm, "/api/v1/open-actions?overdue_only=true&page_size=200"},
       {"CPM, due within 5 working days", &cpm, "/api/v1/open-actions?due_within_working_days=5&page_size=200"},
+      {"CPM, one owner's role (the CPM VC's)", &cpm, "/api/v1/open-actions?owner=PRACTITIONER_ROLE_CPM_VC&page_size=200"},
       {"team manager, their team's actions", &team, "/api/v1/open-actions?page_size=200"},
+      {"team manager, their team's social workers'", &team,
+       "/api/v1/open-actions?owner=PRACTITIONER_ROLE_SOCIAL_WORKER&page_size=200"},
   };
   std::vector<std::unique_ptr<Browser>> browsers;
   for (const Query& query : queries) {
