@@ -22,10 +22,13 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
   return bytes;
 }
 
-Submission NewSubmission(const std::string& idempotency_key, v1::MessageKind kind) {
+template <typename Request>
+Submission NewSubmission(const Request& request, v1::MessageKind kind) {
   Submission submission;
-  submission.idempotency_key = idempotency_key;
+  submission.idempotency_key = request.idempotency_key();
   submission.message.set_kind(kind);
+  // Kept with the message: every recipient receives it.
+  if (request.has_governance()) *submission.message.mutable_governance() = request.governance();
   return submission;
 }
 
@@ -87,7 +90,7 @@ void ReferralsApi::SubmitConcern(const CallContext& call, const v1::SubmitConcer
   absl::optional<Done> admitted =
       gate_->Admit(call, Method::kSubmitConcern, [&] { return ValidateSubmitConcern(request); }, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CONCERN);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_CONCERN);
   *s.message.mutable_concern() = request.concern();
   s.case_id = request.case_id();
   if (request.has_new_child()) {
@@ -106,7 +109,7 @@ void ReferralsApi::SubmitOperationLibertyReport(const CallContext& call,
       call, Method::kSubmitOperationLibertyReport,
       [&] { return ValidateSubmitOperationLibertyReport(request); }, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
   *s.message.mutable_operation_liberty_report() = request.report();
   s.case_id = request.case_id();
   Submit(call, Method::kSubmitOperationLibertyReport, request, std::move(s), response, *std::move(admitted));
@@ -117,7 +120,7 @@ void ReferralsApi::RecordRiskAssessment(const CallContext& call, const v1::Recor
   absl::optional<Done> admitted = gate_->Admit(
       call, Method::kRecordRiskAssessment, [&] { return ValidateRecordRiskAssessment(request); }, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request.case_id();
   *s.record_append.add_risk_assessments() = request.assessment();
   *s.message.mutable_case_update() = s.record_append;
@@ -129,7 +132,7 @@ void ReferralsApi::RecordCaseEvents(const CallContext& call, const v1::RecordCas
   absl::optional<Done> admitted = gate_->Admit(
       call, Method::kRecordCaseEvents, [&] { return ValidateRecordCaseEvents(request); }, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request.case_id();
   *s.record_append.mutable_events() = request.events();
   *s.message.mutable_case_update() = s.record_append;
@@ -141,7 +144,7 @@ void ReferralsApi::SubmitStepUpReferral(const CallContext& call, const v1::Submi
   absl::optional<Done> admitted = gate_->Admit(
       call, Method::kSubmitStepUpReferral, [&] { return ValidateSubmitStepUpReferral(request); }, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_STEP_UP_REFERRAL);
   s.case_id = request.case_id();
   *s.message.mutable_step_up_referral() = request.referral();
   Submit(call, Method::kSubmitStepUpReferral, request, std::move(s), response, *std::move(admitted));
@@ -152,7 +155,7 @@ void ReferralsApi::SendNotification(const CallContext& call, const v1::SendNotif
   absl::optional<Done> admitted = gate_->Admit(
       call, Method::kSendNotification, [&] { return ValidateSendNotification(request); }, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_NOTIFICATION);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_NOTIFICATION);
   s.case_id = request.case_id();
   *s.message.mutable_notification() = request.notification();
   Submit(call, Method::kSendNotification, request, std::move(s), response, *std::move(admitted));
@@ -163,7 +166,7 @@ void ReferralsApi::Respond(const CallContext& call, const v1::RespondRequest& re
   absl::optional<Done> admitted =
       gate_->Admit(call, Method::kRespond, [&] { return ValidateRespond(request); }, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_RESPONSE);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_RESPONSE);
   s.in_reply_to = request.message_id();
   *s.message.mutable_response() = request.response();
   Submit(call, Method::kRespond, request, std::move(s), response, *std::move(admitted));

@@ -62,7 +62,7 @@ absl::StatusOr<ServiceApi> ServiceApi::Create(const v1::HubConfig& config,
   RouterOptions routing_policy;
   routing_policy.iro_for_child_of_another_authority = (*engine)->policy().iro_for_child_of_another_authority;
   api.casework = std::make_shared<const Casework>(
-      Router(registry, config.local_authority().code(), routing_policy), *engine);
+      Router(registry, config.local_authority().code(), routing_policy), *engine, config.governance().hub_envelope());
   api.limiter = *std::move(limiter);
   std::vector<std::string> agency_ids;
   for (const v1::Agency& agency : registry->agencies()) agency_ids.push_back(agency.id());
