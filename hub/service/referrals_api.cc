@@ -87,8 +87,7 @@ void ReferralsApi::Answer(PendingSubmission& pending, absl::StatusOr<Accepted> a
 
 void ReferralsApi::SubmitConcern(const CallContext& call, const v1::SubmitConcernRequest& request,
                                  v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted =
-      gate_->Admit(call, Method::kSubmitConcern, [&] { return ValidateSubmitConcern(request); }, std::move(done));
+  absl::optional<Done> admitted = Admit(call, Method::kSubmitConcern, request, &ValidateSubmitConcern, std::move(done));
   if (!admitted) return;
   Submission s = NewSubmission(request, v1::MESSAGE_KIND_CONCERN);
   *s.message.mutable_concern() = request.concern();
@@ -105,9 +104,9 @@ void ReferralsApi::SubmitConcern(const CallContext& call, const v1::SubmitConcer
 void ReferralsApi::SubmitOperationLibertyReport(const CallContext& call,
                                                 const v1::SubmitOperationLibertyReportRequest& request,
                                                 v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kSubmitOperationLibertyReport,
-      [&] { return ValidateSubmitOperationLibertyReport(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kSubmitOperationLibertyReport, request, &ValidateSubmitOperationLibertyReport,
+            std::move(done));
   if (!admitted) return;
   Submission s = NewSubmission(request, v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
   *s.message.mutable_operation_liberty_report() = request.report();
@@ -117,8 +116,8 @@ void ReferralsApi::SubmitOperationLibertyReport(const CallContext& call,
 
 void ReferralsApi::RecordRiskAssessment(const CallContext& call, const v1::RecordRiskAssessmentRequest& request,
                                         v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kRecordRiskAssessment, [&] { return ValidateRecordRiskAssessment(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kRecordRiskAssessment, request, &ValidateRecordRiskAssessment, std::move(done));
   if (!admitted) return;
   Submission s = NewSubmission(request, v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request.case_id();
@@ -129,8 +128,8 @@ void ReferralsApi::RecordRiskAssessment(const CallContext& call, const v1::Recor
 
 void ReferralsApi::RecordCaseEvents(const CallContext& call, const v1::RecordCaseEventsRequest& request,
                                     v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kRecordCaseEvents, [&] { return ValidateRecordCaseEvents(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kRecordCaseEvents, request, &ValidateRecordCaseEvents, std::move(done));
   if (!admitted) return;
   Submission s = NewSubmission(request, v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request.case_id();
@@ -141,8 +140,8 @@ void ReferralsApi::RecordCaseEvents(const CallContext& call, const v1::RecordCas
 
 void ReferralsApi::SubmitStepUpReferral(const CallContext& call, const v1::SubmitStepUpReferralRequest& request,
                                         v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kSubmitStepUpReferral, [&] { return ValidateSubmitStepUpReferral(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kSubmitStepUpReferral, request, &ValidateSubmitStepUpReferral, std::move(done));
   if (!admitted) return;
   Submission s = NewSubmission(request, v1::MESSAGE_KIND_STEP_UP_REFERRAL);
   s.case_id = request.case_id();
@@ -152,8 +151,8 @@ void ReferralsApi::SubmitStepUpReferral(const CallContext& call, const v1::Submi
 
 void ReferralsApi::SendNotification(const CallContext& call, const v1::SendNotificationRequest& request,
                                     v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kSendNotification, [&] { return ValidateSendNotification(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kSendNotification, request, &ValidateSendNotification, std::move(done));
   if (!admitted) return;
   Submission s = NewSubmission(request, v1::MESSAGE_KIND_NOTIFICATION);
   s.case_id = request.case_id();
@@ -163,8 +162,7 @@ void ReferralsApi::SendNotification(const CallContext& call, const v1::SendNotif
 
 void ReferralsApi::Respond(const CallContext& call, const v1::RespondRequest& request,
                            v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted =
-      gate_->Admit(call, Method::kRespond, [&] { return ValidateRespond(request); }, std::move(done));
+  absl::optional<Done> admitted = Admit(call, Method::kRespond, request, &ValidateRespond, std::move(done));
   if (!admitted) return;
   Submission s = NewSubmission(request, v1::MESSAGE_KIND_RESPONSE);
   s.in_reply_to = request.message_id();
