@@ -146,6 +146,7 @@ class Inbox {
                                                                  : "the hub, on " + m.sender_agency_id() + "'s submission")
                                  : m.sender_agency_id();
     Line(agency_ + " inbox", absl::StrCat(what, " from ", from, " (acknowledged)"));
+    More(absl::StrCat("governance: ", InWords(m.governance())));
     return true;
   }
 
