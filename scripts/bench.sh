@@ -75,6 +75,7 @@ database {
   connect_timeout_seconds: 5
 }
 agency_registry_file: "$work/agencies.textproto"
+governance_file: "$root/config/governance.textproto"
 console {
   listen_address: "127.0.0.1:$console_port"
   server_cert_file: "$work/certs/hub.crt"

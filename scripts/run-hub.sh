@@ -69,7 +69,8 @@ pids+=($!)
 pids+=($!)
 # shellcheck disable=SC2046
 "$build/agency-adapters/host-authority/host-authority" run --dir "$demo/derbyshire" --answer dispute \
-  --reason "The placement ended last week; the child is back in Derby." $(agency derbyshire-cc) \
+  --reason "The placement ended last week; the child is back in Derby." \
+  --governance "$root/agency-adapters/samples/envelopes/host-authority-answers.json" $(agency derbyshire-cc) \
   >"$demo/derbyshire.log" 2>&1 &
 pids+=($!)
 echo "   police-pru -> var/demo/pru/, iro -> var/demo/iro/, host-authority (Derbyshire) -> var/demo/derbyshire/"

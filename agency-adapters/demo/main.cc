@@ -35,6 +35,8 @@
 ABSL_FLAG(std::string, hub, "localhost:50051", "the hub");
 ABSL_FLAG(std::string, certs, "certs/dev", "the development PKI (ca.crt, agencies/<id>.crt/.key)");
 ABSL_FLAG(std::string, demo_dir, "var/demo", "where the adapters write (pru/, iro/, derbyshire/)");
+ABSL_FLAG(std::string, sharing_agreement, "derby-cre-isa-2026",
+          "the information-sharing agreement the demo's submissions name (config/governance.textproto)");
 
 namespace {
 
@@ -66,6 +68,20 @@ void Line(const std::string& who, const std::string& what) {
             << std::endl;
 }
 void More(const std::string& what) { std::cout << "           " << what << std::endl; }
+
+// The governance envelope of the demo's submissions: public task, and the
+// Schedule 1 condition that fits `purpose`.
+v1::Governance Envelope(v1::Purpose purpose, v1::Consent consent) {
+  v1::Governance g;
+  g.set_purpose(purpose);
+  g.set_article6_basis(v1::ARTICLE6_BASIS_PUBLIC_TASK);
+  g.set_article9_condition(purpose == v1::PURPOSE_DISRUPTING_EXPLOITATION
+                               ? v1::ARTICLE9_CONDITION_PREVENTING_UNLAWFUL_ACTS
+                               : v1::ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN);
+  g.set_sharing_agreement_id(absl::GetFlag(FLAGS_sharing_agreement));
+  g.set_consent(consent);
+  return g;
+}
 
 void Check(const grpc::Status& status, const std::string& what) {
   if (status.ok()) return;
@@ -130,6 +146,7 @@ class Inbox {
                                                                  : "the hub, on " + m.sender_agency_id() + "'s submission")
                                  : m.sender_agency_id();
     Line(agency_ + " inbox", absl::StrCat(what, " from ", from, " (acknowledged)"));
+    More(absl::StrCat("governance: ", InWords(m.governance())));
     return true;
   }
 
@@ -170,11 +187,14 @@ int main(int argc, char** argv) {
   const std::string run = absl::FormatTime("%Y%m%d%H%M%S", absl::Now(), absl::UTCTimeZone());
   Inbox csc("derby-csc");
   Inbox cpm("derby-cpm");
+  // Asking the family first could warn those exploiting the child.
+  const v1::Governance safeguarding = Envelope(v1::PURPOSE_SAFEGUARDING_CHILD, v1::CONSENT_NOT_SOUGHT_RISK_TO_CHILD);
   std::cout << "\n== The scenario: a looked-after 12-year-old of Derby placed in Derbyshire ==\n\n";
 
   // 1. The school's concern.
   v1::SubmitConcernRequest concern;
   concern.set_idempotency_key("demo-concern-" + run);
+  *concern.mutable_governance() = safeguarding;
   v1::NewChild* child = concern.mutable_new_child();
   child->mutable_details()->set_given_name("Jordan");
   child->mutable_details()->set_family_name("Example");
@@ -195,6 +215,7 @@ int main(int argc, char** argv) {
   // 2. CSC assesses HIGH: the hub tells the IRO and hands off to Derbyshire itself.
   v1::RecordRiskAssessmentRequest assess;
   assess.set_idempotency_key("demo-assess-" + run);
+  *assess.mutable_governance() = safeguarding;
   assess.set_case_id(opened.case_id());
   *assess.mutable_assessment()->mutable_assessed_at() = Ago(absl::Hours(2));
   assess.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);
@@ -218,6 +239,7 @@ int main(int argc, char** argv) {
   // 4. A missing episode.
   v1::RecordCaseEventsRequest missing;
   missing.set_idempotency_key("demo-missing-" + run);
+  *missing.mutable_governance() = safeguarding;
   missing.set_case_id(opened.case_id());
   v1::CaseEvent* event = missing.add_events();
   event->set_kind(v1::EVENT_KIND_MISSING_EPISODE);
@@ -230,6 +252,8 @@ int main(int argc, char** argv) {
   // 5. The school's Operation Liberty report.
   v1::SubmitOperationLibertyReportRequest report;
   report.set_idempotency_key("demo-report-" + run);
+  *report.mutable_governance() =
+      Envelope(v1::PURPOSE_DISRUPTING_EXPLOITATION, v1::CONSENT_NOT_SOUGHT_RISK_TO_CHILD);
   report.set_case_id(opened.case_id());
   report.mutable_report()->add_vehicles()->set_registration("AB12 CDE");
   report.mutable_report()->add_places()->set_address("Car park behind the shopping centre");

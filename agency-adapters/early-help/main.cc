@@ -30,6 +30,8 @@ A submission is a JSON file in the protobuf JSON mapping, without
   {"caseId": ..., "events": [...]}      cre.v1.RecordCaseEventsRequest
   {"newChild": ..., "concern": {...}}   cre.v1.SubmitConcernRequest (opens an
                                         Early Help case: openPlan OPEN_PLAN_EARLY_HELP)
+each with its governance envelope ("governance": purpose, lawful basis, sharing
+agreement, consent position; docs/data-protection.md).
 See agency-adapters/samples/early-help-*.json.
 
 run: sends the files dropped into DIR/inbox/ exactly as the health and

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/durable_files.h"
 #include "client/log.h"
+#include "google/protobuf/util/json_util.h"
 #include "runtime/adapter_commands.h"
 #include "runtime/adapter_flags.h"
 #include "runtime/message_folder.h"
@@ -21,6 +22,8 @@ ABSL_FLAG(std::string, case_id, "", "submit, consult: the case");
 ABSL_FLAG(std::string, summary, "", "consult: what the consultation says");
 ABSL_FLAG(std::string, level, "", "consult: LOW | MEDIUM | HIGH (optional)");
 ABSL_FLAG(int, poll_ms, 1000, "run: how often the inbox folder is looked at");
+ABSL_FLAG(std::string, governance, "",
+          "run, consult: JSON file of the governance envelope (cre.v1.Governance) the answers and consultations carry");
 
 namespace {
 
@@ -28,9 +31,11 @@ using namespace cre;
 
 constexpr char kUsage[] = R"(host-authority: another local authority's handoffs and consultations.
 
-Usage: host-authority run     --dir DIR --cert FILE --key FILE [--answer accept|dispute|acknowledge] [--reason TEXT]
+Usage: host-authority run     --dir DIR --governance FILE.json --cert FILE --key FILE
+                               [--answer accept|dispute|acknowledge] [--reason TEXT]
        host-authority submit  FILE.json --dir DIR --cert FILE --key FILE [--case-id ID]
-       host-authority consult --case-id ID --summary TEXT [--level LOW|MEDIUM|HIGH] --dir DIR --cert FILE --key FILE
+       host-authority consult --case-id ID --summary TEXT [--level LOW|MEDIUM|HIGH] --governance FILE.json
+                              --dir DIR --cert FILE --key FILE
        (all take --hub HOST:PORT and --ca FILE)
 
 run: receives this authority's inbox. Every message is written to
@@ -44,6 +49,12 @@ run: receives this authority's inbox. Every message is written to
   the hub was unreachable at the time. Files dropped into DIR/inbox/ are sent
   as by the health adapter (DIR/processed/, DIR/rejected/). Runs until Ctrl-C
   or SIGTERM.
+
+What this adapter makes itself (answers, consultations) carries the
+governance envelope of --governance: why and on what lawful basis it is
+shared, under which information-sharing agreement, and the consent position
+(docs/data-protection.md; agency-adapters/samples/envelopes/). A file given
+to submit, or dropped into DIR/inbox/, carries its own.
 
 submit FILE.json: sends one submission now (for example a concern about this
   authority's own child placed in the hub authority's area, which opens the
@@ -61,6 +72,9 @@ Flags:
   --case-id ID     submit: sets caseId; consult: the case (required)
   --summary TEXT   consult: the consultation's text (required)
   --level LEVEL    consult: LOW, MEDIUM or HIGH (optional)
+  --governance FILE.json
+                   run, consult: the envelope (cre.v1.Governance, protobuf
+                   JSON mapping) of the answers and consultations (required)
   --poll-ms N      run: how often DIR/inbox/ is looked at (default 1000)
   --hub HOST:PORT  the hub (default localhost:50051)
   --ca FILE        CA certificate of the hub (default certs/dev/ca.crt)
@@ -81,6 +95,21 @@ absl::StatusOr<v1::ResponseKind> AnswerFromFlags() {
   return absl::InvalidArgumentError(absl::StrCat("--answer: accept, dispute or acknowledge, not \"", answer, "\""));
 }
 
+// The envelope of --governance.
+absl::StatusOr<v1::Governance> GovernanceFromFlags() {
+  const std::string path = absl::GetFlag(FLAGS_governance);
+  if (path.empty()) return absl::InvalidArgumentError("--governance FILE.json is required with run and consult");
+  absl::StatusOr<std::string> text = client::ReadFile(path);
+  if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("--governance: ", text.status().message()));
+  v1::Governance governance;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(*text, &governance);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--governance: ", path, ": not a cre.v1.Governance: ", parsed.message().as_string()));
+  }
+  return governance;
+}
+
 bool NeedsAnswer(const v1::RoutedMessage& message) {
   const v1::NotificationKind kind = message.notification().kind();
   return message.has_notification() && (kind == v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF ||
@@ -89,9 +118,9 @@ bool NeedsAnswer(const v1::RoutedMessage& message) {
 
 // Writes every message; spools the answer to handoffs and consultations.
 client::MessageHandler Answerer(const std::string& received_dir, adapters::FolderSubmitter& submitter,
-                                v1::ResponseKind answer) {
+                                v1::ResponseKind answer, const v1::Governance& governance) {
   client::MessageHandler write = adapters::MessageFileWriter(received_dir);
-  return [write, &submitter, answer](const v1::RoutedMessage& message) {
+  return [write, &submitter, answer, governance](const v1::RoutedMessage& message) {
     absl::Status written = write(message);
     if (!written.ok() || !NeedsAnswer(message)) return written;
     v1::RespondRequest respond;
@@ -100,6 +129,7 @@ client::MessageHandler Answerer(const std::string& received_dir, adapters::Folde
     respond.set_message_id(message.message_id());
     respond.mutable_response()->set_kind(answer);
     respond.mutable_response()->set_reason(absl::GetFlag(FLAGS_reason));
+    *respond.mutable_governance() = governance;
     absl::StatusOr<client::Submission> submission = client::SubmissionFromRequest(respond);
     if (!submission.ok()) return submission.status();
     client::LogInfo(absl::StrCat("answering ", message.message_id(), " with ", v1::ResponseKind_Name(answer)));
@@ -121,6 +151,9 @@ absl::StatusOr<client::Submission> ConsultationFromFlags() {
   if (consult.case_id().empty() || consult.notification().summary().empty()) {
     return absl::InvalidArgumentError("consult: --case-id and --summary are required");
   }
+  absl::StatusOr<v1::Governance> governance = GovernanceFromFlags();
+  if (!governance.ok()) return governance.status();
+  *consult.mutable_governance() = *std::move(governance);
   return client::SubmissionFromRequest(consult);
 }
 
@@ -151,6 +184,11 @@ int main(int argc, char** argv) {
               << " (see --help)\n";
     return adapters::kExitUsage;
   }
+  absl::StatusOr<v1::Governance> governance = GovernanceFromFlags();
+  if (command == "run" && !governance.ok()) {
+    std::cerr << "host-authority: " << governance.status().message() << " (see --help)\n";
+    return adapters::kExitUsage;
+  }
   auto channel = adapters::ChannelFromFlags();
   if (!channel.ok()) {
     std::cerr << "host-authority: " << channel.status().message() << "\n";
@@ -172,7 +210,7 @@ int main(int argc, char** argv) {
   adapters::RunOptions options;
   options.submitter = &submitter;
   options.channel = *channel;
-  options.on_message = Answerer(dir + "/received", submitter, *answer);
+  options.on_message = Answerer(dir + "/received", submitter, *answer, *governance);
   options.poll = absl::Milliseconds(absl::GetFlag(FLAGS_poll_ms));
   return adapters::RunAdapter(options, stopper);
 }

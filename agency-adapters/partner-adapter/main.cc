@@ -31,7 +31,9 @@ A submission is a JSON file: the cre.v1.SubmitConcernRequest (top-level
 "concern") or cre.v1.SubmitOperationLibertyReportRequest (top-level "report")
 in the protobuf JSON mapping, without "idempotencyKey": the adapter adds a
 new key when it accepts the file and keeps it, so a retry or a replay after a
-restart is never a second submission. See agency-adapters/samples/.
+restart is never a second submission. It carries its governance envelope
+("governance": purpose, lawful basis, sharing agreement, consent position;
+docs/data-protection.md). See agency-adapters/samples/.
 
 run: takes every file dropped into DIR/inbox/ (drop atomically: write it
   elsewhere or under a name starting with ".", then rename it in) into the

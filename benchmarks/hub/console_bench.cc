@@ -24,6 +24,7 @@
 #include "config/hub_config.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
+#include "hub_load.h"
 #include "store/mysql/mysql_store.h"
 #include "storage_bench.h"
 
@@ -55,6 +56,7 @@ absl::Time IdentifiedAt(int i, absl::Time now) { return now - absl::Hours(2 + i 
 v1::SubmitConcernRequest Concern(const std::string& run, int i, absl::Time now) {
   v1::SubmitConcernRequest request;
   request.set_idempotency_key(absl::StrCat("bench-console-", run, "-", i));
+  *request.mutable_governance() = BenchGovernance();
   v1::NewChild* child = request.mutable_new_child();
   child->mutable_details()->set_given_name(absl::StrCat("Child", i));
   child->mutable_details()->set_family_name("Example");
@@ -76,6 +78,7 @@ v1::RecordRiskAssessmentRequest Assessment(const std::string& run, int i, const 
                                            absl::Time now) {
   v1::RecordRiskAssessmentRequest request;
   request.set_idempotency_key(absl::StrCat("bench-console-", run, "-", i, "-assessed"));
+  *request.mutable_governance() = BenchGovernance();
   request.set_case_id(case_id);
   *request.mutable_assessment()->mutable_assessed_at() = At(IdentifiedAt(i, now) + absl::Hours(1));
   request.mutable_assessment()->set_level(i % 4 == 0 ? v1::RISK_LEVEL_HIGH : v1::RISK_LEVEL_MEDIUM);

@@ -92,10 +92,21 @@ void SubmitReport(v1::Referrals::Stub* stub, const v1::SubmitOperationLibertyRep
                                               });
 }
 
+v1::Governance BenchGovernance() {
+  v1::Governance governance;
+  governance.set_purpose(v1::PURPOSE_DISRUPTING_EXPLOITATION);
+  governance.set_article6_basis(v1::ARTICLE6_BASIS_PUBLIC_TASK);
+  governance.set_article9_condition(v1::ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN);
+  governance.set_sharing_agreement_id("derby-cre-isa-2026");
+  governance.set_consent(v1::CONSENT_NOT_SOUGHT_RISK_TO_CHILD);
+  return governance;
+}
+
 v1::SubmitOperationLibertyReportRequest TimedReport(const std::string& idempotency_key, const std::string& tag,
                                                     int64_t sent_nanos, const std::string& case_id) {
   v1::SubmitOperationLibertyReportRequest request;
   request.set_idempotency_key(idempotency_key);
+  *request.mutable_governance() = BenchGovernance();
   request.set_case_id(case_id);
   v1::OperationLibertyReport* report = request.mutable_report();
   report->add_vehicles()->set_registration("AB12 CDE");

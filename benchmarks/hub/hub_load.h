@@ -74,6 +74,11 @@ class InboxSubscriber : public grpc::ClientReadReactor<v1::RoutedMessage> {
 void SubmitReport(v1::Referrals::Stub* stub, const v1::SubmitOperationLibertyReportRequest& request,
                   std::function<void(const grpc::Status&, const v1::SubmitResponse&)> done);
 
+// The governance envelope of the benchmark's submissions: every field the
+// hub requires by default, under config/governance.textproto's agreement
+// that every agency of the registry (the benchmark's partners too) signed.
+v1::Governance BenchGovernance();
+
 // An Operation Liberty report, optionally about `case_id`, whose narrative
 // names the run `tag` and the send instant (NowNanos()).
 v1::SubmitOperationLibertyReportRequest TimedReport(const std::string& idempotency_key, const std::string& tag,

@@ -232,6 +232,7 @@ absl::StatusOr<std::string> OpenCase(const HubUnderTest& hub, const std::string&
   if (!stub.ok()) return stub.status();
   v1::SubmitConcernRequest request;
   request.set_idempotency_key(absl::StrCat("bench-fanout-case-", NowNanos()));
+  *request.mutable_governance() = BenchGovernance();
   v1::NewChild* child = request.mutable_new_child();
   child->mutable_details()->set_given_name("Alex");
   child->mutable_details()->set_family_name("Example");

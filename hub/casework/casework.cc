@@ -18,7 +18,10 @@ absl::StatusOr<Routing> Casework::DecideSubmission(const v1::Agency& sender, con
   routing.recipients = *std::move(recipients);
   const HubActions actions(&router_);
   actions.AddMessageEvent(message, replied, &routing);
-  if (case_view == nullptr) return routing;
+  if (case_view == nullptr) {
+    Envelop(&routing);
+    return routing;
+  }
 
   v1::CaseFile after = case_view->case_file;
   if (routing.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
@@ -47,6 +50,7 @@ absl::StatusOr<Routing> Casework::DecideSubmission(const v1::Agency& sender, con
   }
   actions.AddOverdueAlerts(*pathway, *case_view, &routing);
   routing.schedule = actions.ScheduleOf(*pathway, *case_view);
+  Envelop(&routing);
   return routing;
 }
 
@@ -57,7 +61,12 @@ absl::StatusOr<Routing> Casework::DecideReview(const CaseView& case_view, absl::
   Routing routing;
   actions.AddOverdueAlerts(*pathway, case_view, &routing);
   routing.schedule = actions.ScheduleOf(*pathway, case_view);
+  Envelop(&routing);
   return routing;
+}
+
+void Casework::Envelop(Routing* routing) const {
+  for (FollowUp& follow_up : routing->follow_ups) *follow_up.message.mutable_governance() = hub_envelope_;
 }
 
 int Casework::WorkingDaysUntil(absl::Time now, absl::CivilDay due_day) const {

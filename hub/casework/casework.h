@@ -22,6 +22,7 @@
 #include "casework/case_decision.h"
 #include "casework/routing_rules.h"
 #include "cre/v1/agency.pb.h"
+#include "cre/v1/governance.pb.h"
 #include "cre/v1/pathway.pb.h"
 #include "cre/v1/routed_message.pb.h"
 #include "pathway/engine.h"
@@ -30,8 +31,11 @@ namespace cre {
 
 class Casework {
  public:
-  Casework(Router router, std::shared_ptr<const pathway::PathwayEngine> engine)
-      : router_(std::move(router)), engine_(std::move(engine)) {}
+  // What the hub sends itself carries `hub_envelope` (its governance
+  // envelope, GovernanceConfig.hub_envelope).
+  Casework(Router router, std::shared_ptr<const pathway::PathwayEngine> engine,
+           v1::Governance hub_envelope = v1::Governance())
+      : router_(std::move(router)), engine_(std::move(engine)), hub_envelope_(std::move(hub_envelope)) {}
 
   // The decision about `message` from `sender`, accepted at `accepted_at`,
   // about `case_view` (with the submission's own record already appended;
@@ -83,8 +87,12 @@ class Casework {
   const Router& router() const { return router_; }
 
  private:
+  // Puts the hub's envelope on each follow-up of `routing`.
+  void Envelop(Routing* routing) const;
+
   Router router_;
   std::shared_ptr<const pathway::PathwayEngine> engine_;
+  v1::Governance hub_envelope_;
 };
 
 }  // namespace cre

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "access/governance.h"
 #include "common/files.h"
 #include "common/status_macros.h"
 #include "identity/agency_registry.h"
@@ -159,6 +160,22 @@ absl::Status CheckFields(const v1::HubConfig& config) {
   return CheckConsole(config);
 }
 
+// Read from governance_file if named, then completed against the registry.
+absl::Status CompleteGovernance(v1::HubConfig* config, const AgencyRegistry& registry) {
+  const std::string& file = config->governance_file();
+  if (!file.empty()) {
+    if (config->has_governance()) {
+      return absl::InvalidArgumentError("governance_file: give the governance config in a file or inline, not both");
+    }
+    CRE_RETURN_IF_ERROR(ReadTextProto(file, config->mutable_governance()));
+  }
+  absl::Status completed = CompleteGovernanceConfig(config->mutable_governance(), registry);
+  if (completed.ok()) return completed;
+  return absl::Status(completed.code(), file.empty() ? absl::StrCat("governance.", completed.message())
+                                                     : absl::StrCat("governance_file: ", file, ": ",
+                                                                    completed.message()));
+}
+
 }  // namespace
 
 absl::Status CompleteHubConfig(v1::HubConfig* config) {
@@ -180,7 +197,7 @@ absl::Status CompleteHubConfig(v1::HubConfig* config) {
         absl::StrCat("agency_registry: ", registry.status().message()));
   }
   CRE_RETURN_IF_ERROR(CheckRateLimits(config->rate_limit(), *registry));
-  return absl::OkStatus();
+  return CompleteGovernance(config, *registry);
 }
 
 absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
@@ -200,6 +217,7 @@ absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
   config.set_pathway_policy_file(ResolvePath(dir, config.pathway_policy_file()));
   config.set_bank_holiday_changes_file(ResolvePath(dir, config.bank_holiday_changes_file()));
   config.set_field_key_file(ResolvePath(dir, config.field_key_file()));
+  config.set_governance_file(ResolvePath(dir, config.governance_file()));
   if (config.has_console()) {
     v1::ConsoleConfig* console = config.mutable_console();
     console->set_server_cert_file(ResolvePath(dir, console->server_cert_file()));

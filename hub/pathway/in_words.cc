@@ -1,6 +1,9 @@
 #include "pathway/in_words.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace cre::pathway {
 namespace {
@@ -259,6 +262,93 @@ std::string InWords(v1::ResponseKind kind) {
     default: break;
   }
   return Or(words, "response", kind);
+}
+
+std::string InWords(v1::Purpose purpose) {
+  const char* words = nullptr;
+  switch (purpose) {
+    case v1::PURPOSE_UNSPECIFIED: words = "purpose not stated"; break;
+    case v1::PURPOSE_SAFEGUARDING_CHILD: words = "safeguarding the child"; break;
+    case v1::PURPOSE_DISRUPTING_EXPLOITATION: words = "disrupting exploitation and preventing crime"; break;
+    case v1::PURPOSE_LOOKED_AFTER_CHILD_REVIEW: words = "the looked-after child's care plan and its review"; break;
+    case v1::PURPOSE_CRE_PROCEDURE: words = "the CRE procedure's steps between agencies"; break;
+    case v1::PURPOSE_OTHER: words = "another purpose"; break;
+    default: break;
+  }
+  return Or(words, "purpose", purpose);
+}
+
+std::string InWords(v1::Article6Basis basis) {
+  const char* words = nullptr;
+  switch (basis) {
+    case v1::ARTICLE6_BASIS_UNSPECIFIED: words = "lawful basis not stated"; break;
+    case v1::ARTICLE6_BASIS_CONSENT: words = "consent (Article 6(1)(a))"; break;
+    case v1::ARTICLE6_BASIS_CONTRACT: words = "contract (Article 6(1)(b))"; break;
+    case v1::ARTICLE6_BASIS_LEGAL_OBLIGATION: words = "legal obligation (Article 6(1)(c))"; break;
+    case v1::ARTICLE6_BASIS_VITAL_INTERESTS: words = "vital interests (Article 6(1)(d))"; break;
+    case v1::ARTICLE6_BASIS_PUBLIC_TASK: words = "public task (Article 6(1)(e))"; break;
+    case v1::ARTICLE6_BASIS_LEGITIMATE_INTERESTS: words = "legitimate interests (Article 6(1)(f))"; break;
+    default: break;
+  }
+  return Or(words, "lawful basis", basis);
+}
+
+std::string InWords(v1::Article9Condition condition) {
+  const char* words = nullptr;
+  switch (condition) {
+    case v1::ARTICLE9_CONDITION_UNSPECIFIED: words = "special category condition not stated"; break;
+    case v1::ARTICLE9_CONDITION_EXPLICIT_CONSENT: words = "explicit consent (Article 9(2)(a))"; break;
+    case v1::ARTICLE9_CONDITION_SOCIAL_PROTECTION:
+      words = "social protection law (Article 9(2)(b), DPA 2018 Schedule 1 paragraph 1)";
+      break;
+    case v1::ARTICLE9_CONDITION_VITAL_INTERESTS: words = "vital interests (Article 9(2)(c))"; break;
+    case v1::ARTICLE9_CONDITION_STATUTORY_PURPOSES:
+      words = "statutory and government purposes (DPA 2018 Schedule 1 paragraph 6)";
+      break;
+    case v1::ARTICLE9_CONDITION_PREVENTING_UNLAWFUL_ACTS:
+      words = "preventing or detecting unlawful acts (DPA 2018 Schedule 1 paragraph 10)";
+      break;
+    case v1::ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN:
+      words = "safeguarding of children and individuals at risk (DPA 2018 Schedule 1 paragraph 18)";
+      break;
+    case v1::ARTICLE9_CONDITION_HEALTH_OR_SOCIAL_CARE:
+      words = "health or social care (Article 9(2)(h), DPA 2018 Schedule 1 paragraph 2)";
+      break;
+    case v1::ARTICLE9_CONDITION_NOT_APPLICABLE: words = "no special category or criminal offence data"; break;
+    default: break;
+  }
+  return Or(words, "special category condition", condition);
+}
+
+std::string InWords(v1::Consent consent) {
+  const char* words = nullptr;
+  switch (consent) {
+    case v1::CONSENT_UNSPECIFIED: words = "consent position not stated"; break;
+    case v1::CONSENT_GIVEN: words = "consent given"; break;
+    case v1::CONSENT_REFUSED: words = "consent refused"; break;
+    case v1::CONSENT_NOT_SOUGHT_RISK_TO_CHILD:
+      words = "consent not sought: seeking it would increase the risk to the child";
+      break;
+    case v1::CONSENT_NOT_SOUGHT_OTHER: words = "consent not sought"; break;
+    default: break;
+  }
+  return Or(words, "consent position", consent);
+}
+
+std::string InWords(const v1::Governance& g) {
+  std::vector<std::string> parts;
+  if (g.purpose() != v1::PURPOSE_UNSPECIFIED) {
+    parts.push_back(g.purpose_detail().empty() ? InWords(g.purpose())
+                                               : absl::StrCat(InWords(g.purpose()), " (", g.purpose_detail(), ")"));
+  }
+  if (g.article6_basis() != v1::ARTICLE6_BASIS_UNSPECIFIED) parts.push_back(InWords(g.article6_basis()));
+  if (g.article9_condition() != v1::ARTICLE9_CONDITION_UNSPECIFIED) parts.push_back(InWords(g.article9_condition()));
+  if (!g.sharing_agreement_id().empty()) parts.push_back(absl::StrCat("under agreement ", g.sharing_agreement_id()));
+  if (g.consent() != v1::CONSENT_UNSPECIFIED) {
+    parts.push_back(g.consent_note().empty() ? InWords(g.consent())
+                                             : absl::StrCat(InWords(g.consent()), " (", g.consent_note(), ")"));
+  }
+  return parts.empty() ? "no governance envelope" : absl::StrJoin(parts, "; ");
 }
 
 }  // namespace cre::pathway

@@ -20,6 +20,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "cre/v1/case_file.pb.h"
+#include "cre/v1/governance.pb.h"
 #include "cre/v1/pathway.pb.h"
 #include "cre/v1/routed_message.pb.h"
 
@@ -67,6 +68,15 @@ std::string InWords(cre::v1::OpenPlan plan);
 std::string InWords(cre::v1::MessageKind kind);
 std::string InWords(cre::v1::NotificationKind kind);
 std::string InWords(cre::v1::ResponseKind kind);
+std::string InWords(cre::v1::Purpose purpose);
+std::string InWords(cre::v1::Article6Basis basis);
+std::string InWords(cre::v1::Article9Condition condition);
+std::string InWords(cre::v1::Consent consent);
+
+// A governance envelope as a recipient reads it, its fields in that order
+// (those set only): "safeguarding the child; public task (Article 6(1)(e));
+// ...; under agreement derby-cre-isa-2026; consent refused".
+std::string InWords(const cre::v1::Governance& governance);
 
 }  // namespace cre::pathway
 

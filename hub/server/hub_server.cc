@@ -73,6 +73,11 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   absl::StatusOr<ServiceApi> api =
       ServiceApi::Create(config, hub->registry_, hub->store_, hub->dispatcher_, clock, audit);
   if (!api.ok()) return api.status();
+  // Still in force after its review date, but someone should look at it.
+  for (const std::string& id : api->governance->AgreementsPastReview(
+           absl::ToCivilDay(clock.Now(), absl::UTCTimeZone()))) {
+    spdlog::warn("governance: sharing agreement {} is past its review date", id);
+  }
   (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, api->limiter));
 
   // Both are process-wide switches that must be set before a builder exists.

@@ -22,10 +22,13 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
   return bytes;
 }
 
-Submission NewSubmission(const std::string& idempotency_key, v1::MessageKind kind) {
+template <typename Request>
+Submission NewSubmission(const Request& request, v1::MessageKind kind) {
   Submission submission;
-  submission.idempotency_key = idempotency_key;
+  submission.idempotency_key = request.idempotency_key();
   submission.message.set_kind(kind);
+  // Kept with the message: every recipient receives it.
+  if (request.has_governance()) *submission.message.mutable_governance() = request.governance();
   return submission;
 }
 
@@ -84,10 +87,9 @@ void ReferralsApi::Answer(PendingSubmission& pending, absl::StatusOr<Accepted> a
 
 void ReferralsApi::SubmitConcern(const CallContext& call, const v1::SubmitConcernRequest& request,
                                  v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted =
-      gate_->Admit(call, Method::kSubmitConcern, [&] { return ValidateSubmitConcern(request); }, std::move(done));
+  absl::optional<Done> admitted = Admit(call, Method::kSubmitConcern, request, &ValidateSubmitConcern, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CONCERN);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_CONCERN);
   *s.message.mutable_concern() = request.concern();
   s.case_id = request.case_id();
   if (request.has_new_child()) {
@@ -102,11 +104,11 @@ void ReferralsApi::SubmitConcern(const CallContext& call, const v1::SubmitConcer
 void ReferralsApi::SubmitOperationLibertyReport(const CallContext& call,
                                                 const v1::SubmitOperationLibertyReportRequest& request,
                                                 v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kSubmitOperationLibertyReport,
-      [&] { return ValidateSubmitOperationLibertyReport(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kSubmitOperationLibertyReport, request, &ValidateSubmitOperationLibertyReport,
+            std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
   *s.message.mutable_operation_liberty_report() = request.report();
   s.case_id = request.case_id();
   Submit(call, Method::kSubmitOperationLibertyReport, request, std::move(s), response, *std::move(admitted));
@@ -114,10 +116,10 @@ void ReferralsApi::SubmitOperationLibertyReport(const CallContext& call,
 
 void ReferralsApi::RecordRiskAssessment(const CallContext& call, const v1::RecordRiskAssessmentRequest& request,
                                         v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kRecordRiskAssessment, [&] { return ValidateRecordRiskAssessment(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kRecordRiskAssessment, request, &ValidateRecordRiskAssessment, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request.case_id();
   *s.record_append.add_risk_assessments() = request.assessment();
   *s.message.mutable_case_update() = s.record_append;
@@ -126,10 +128,10 @@ void ReferralsApi::RecordRiskAssessment(const CallContext& call, const v1::Recor
 
 void ReferralsApi::RecordCaseEvents(const CallContext& call, const v1::RecordCaseEventsRequest& request,
                                     v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kRecordCaseEvents, [&] { return ValidateRecordCaseEvents(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kRecordCaseEvents, request, &ValidateRecordCaseEvents, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_CASE_UPDATE);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_CASE_UPDATE);
   s.case_id = request.case_id();
   *s.record_append.mutable_events() = request.events();
   *s.message.mutable_case_update() = s.record_append;
@@ -138,10 +140,10 @@ void ReferralsApi::RecordCaseEvents(const CallContext& call, const v1::RecordCas
 
 void ReferralsApi::SubmitStepUpReferral(const CallContext& call, const v1::SubmitStepUpReferralRequest& request,
                                         v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kSubmitStepUpReferral, [&] { return ValidateSubmitStepUpReferral(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kSubmitStepUpReferral, request, &ValidateSubmitStepUpReferral, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_STEP_UP_REFERRAL);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_STEP_UP_REFERRAL);
   s.case_id = request.case_id();
   *s.message.mutable_step_up_referral() = request.referral();
   Submit(call, Method::kSubmitStepUpReferral, request, std::move(s), response, *std::move(admitted));
@@ -149,10 +151,10 @@ void ReferralsApi::SubmitStepUpReferral(const CallContext& call, const v1::Submi
 
 void ReferralsApi::SendNotification(const CallContext& call, const v1::SendNotificationRequest& request,
                                     v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted = gate_->Admit(
-      call, Method::kSendNotification, [&] { return ValidateSendNotification(request); }, std::move(done));
+  absl::optional<Done> admitted =
+      Admit(call, Method::kSendNotification, request, &ValidateSendNotification, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_NOTIFICATION);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_NOTIFICATION);
   s.case_id = request.case_id();
   *s.message.mutable_notification() = request.notification();
   Submit(call, Method::kSendNotification, request, std::move(s), response, *std::move(admitted));
@@ -160,10 +162,9 @@ void ReferralsApi::SendNotification(const CallContext& call, const v1::SendNotif
 
 void ReferralsApi::Respond(const CallContext& call, const v1::RespondRequest& request,
                            v1::SubmitResponse* response, Done done) {
-  absl::optional<Done> admitted =
-      gate_->Admit(call, Method::kRespond, [&] { return ValidateRespond(request); }, std::move(done));
+  absl::optional<Done> admitted = Admit(call, Method::kRespond, request, &ValidateRespond, std::move(done));
   if (!admitted) return;
-  Submission s = NewSubmission(request.idempotency_key(), v1::MESSAGE_KIND_RESPONSE);
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_RESPONSE);
   s.in_reply_to = request.message_id();
   *s.message.mutable_response() = request.response();
   Submit(call, Method::kRespond, request, std::move(s), response, *std::move(admitted));

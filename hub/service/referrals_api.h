@@ -1,7 +1,8 @@
 // cre.v1.Referrals without a transport: submissions and case reads.
 //
 // Every submission takes one path (Submit): the call gate (rate limit, role,
-// then the request's own checks; service/call_gate.h) on the caller's
+// then the request's own checks and its governance envelope's;
+// service/call_gate.h, access/governance.h) on the caller's
 // thread, none of which blocks; then one store transaction that validates
 // the case as it will be, routes the message by the casework decision
 // (casework/casework.h) and writes it with its deliveries. The caller's
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "access/authorization.h"
+#include "access/governance.h"
 #include "casework/casework.h"
 #include "common/clock.h"
 #include "common/executor.h"
@@ -39,10 +41,11 @@ class ReferralsApi {
   // `workers`: threads for the submissions on a case and the case reads
   // (the store's connection pool is the natural size). `clock` (which must
   // outlive the API) dates submissions and is the now a case is read at.
-  ReferralsApi(std::shared_ptr<const CallGate> gate, std::shared_ptr<Store> store,
-               std::shared_ptr<DeliveryDispatcher> dispatcher, std::shared_ptr<const Casework> casework,
-               const Clock& clock, int workers)
+  ReferralsApi(std::shared_ptr<const CallGate> gate, std::shared_ptr<const GovernancePolicy> governance,
+               std::shared_ptr<Store> store, std::shared_ptr<DeliveryDispatcher> dispatcher,
+               std::shared_ptr<const Casework> casework, const Clock& clock, int workers)
       : gate_(std::move(gate)),
+        governance_(std::move(governance)),
         store_(std::move(store)),
         dispatcher_(std::move(dispatcher)),
         casework_(std::move(casework)),
@@ -87,6 +90,20 @@ class ReferralsApi {
     DeliveryDispatcher::HandOff hand_off;
   };
 
+  // The call gate (service/call_gate.h) with the request's own checks,
+  // `validate`, then its governance envelope's.
+  template <typename Request>
+  absl::optional<Done> Admit(const CallContext& call, Method method, const Request& request,
+                             absl::Status (*validate)(const Request&), Done done) const {
+    return gate_->Admit(
+        call, method,
+        [&]() -> absl::Status {
+          if (absl::Status valid = validate(request); !valid.ok()) return valid;
+          return governance_->Check(method, request.has_governance() ? &request.governance() : nullptr,
+                                    call.caller.id());
+        },
+        std::move(done));
+  }
   // The common path of every admitted submission; see the file comment.
   void Submit(const CallContext& call, Method method, const google::protobuf::Message& request,
               Submission submission, v1::SubmitResponse* response, Done done);
@@ -100,6 +117,7 @@ class ReferralsApi {
                         v1::GetCaseResponse* response);
 
   std::shared_ptr<const CallGate> gate_;
+  std::shared_ptr<const GovernancePolicy> governance_;
   std::shared_ptr<Store> store_;
   std::shared_ptr<DeliveryDispatcher> dispatcher_;
   std::shared_ptr<const Casework> casework_;

@@ -61,14 +61,15 @@ absl::StatusOr<ServiceApi> ServiceApi::Create(const v1::HubConfig& config,
   ServiceApi api;
   RouterOptions routing_policy;
   routing_policy.iro_for_child_of_another_authority = (*engine)->policy().iro_for_child_of_another_authority;
+  api.governance = std::make_shared<const GovernancePolicy>(config.governance());
   api.casework = std::make_shared<const Casework>(
-      Router(registry, config.local_authority().code(), routing_policy), *engine);
+      Router(registry, config.local_authority().code(), routing_policy), *engine, api.governance->hub_envelope());
   api.limiter = *std::move(limiter);
   std::vector<std::string> agency_ids;
   for (const v1::Agency& agency : registry->agencies()) agency_ids.push_back(agency.id());
   api.presence = std::make_shared<CallerPresence>(agency_ids);
   api.gate = std::make_shared<const CallGate>(api.limiter, audit, api.presence);
-  api.referrals = std::make_shared<ReferralsApi>(api.gate, store, dispatcher, api.casework, clock,
+  api.referrals = std::make_shared<ReferralsApi>(api.gate, api.governance, store, dispatcher, api.casework, clock,
                                                  static_cast<int>(config.database().pool_size()));
   api.inbox = std::make_shared<InboxApi>(api.gate, dispatcher);
   api.oversight = std::make_shared<OversightApi>(api.gate, store, api.casework, *std::move(page_tokens), clock);

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "access/governance.h"
 #include "casework/casework.h"
 #include "common/clock.h"
 #include "cre/v1/config.pb.h"
@@ -53,6 +54,8 @@ struct ServiceApi {
   // the presence reports (service/presence_reporter.h).
   std::shared_ptr<CallerPresence> presence;
   std::shared_ptr<const CallGate> gate;
+  // Each submission's governance envelope is checked against it.
+  std::shared_ptr<const GovernancePolicy> governance;
 
   std::shared_ptr<ReferralsApi> referrals;
   std::shared_ptr<InboxApi> inbox;

@@ -20,6 +20,7 @@
 #include "support/inbox_stream.h"
 #include "support/test_database.h"
 #include "support/test_environment.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -108,6 +109,7 @@ TEST(AdaptersFaultTest, PoliceAdapterKilledBetweenWriteAndAckLeavesOneFilePerRep
   for (int i = 0; i < 3; ++i) {
     v1::SubmitOperationLibertyReportRequest request;
     request.set_idempotency_key(absl::StrCat("olr-", i));
+    *request.mutable_governance() = testing::TestGovernance();
     request.mutable_report()->add_places()->set_address(absl::StrCat("Car park ", i));
     request.mutable_report()->set_narrative("Children collected here after school.");
     v1::SubmitResponse receipt;
@@ -139,6 +141,7 @@ TEST(AdaptersFaultTest, PoliceAdapterKilledBetweenWriteAndAckLeavesOneFilePerRep
 v1::SubmitResponse SubmitReport(const TestHub& hub, const std::string& key) {
   v1::SubmitOperationLibertyReportRequest request;
   request.set_idempotency_key(key);
+  *request.mutable_governance() = testing::TestGovernance();
   request.mutable_report()->add_places()->set_address("Bus station");
   request.mutable_report()->set_narrative("Children collected here after school.");
   v1::SubmitResponse receipt;

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "support/inbox_stream.h"
 #include "support/test_environment.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -50,6 +51,7 @@ class AdaptersTest : public ::testing::Test {
   v1::SubmitResponse SubmitReport(const std::string& key) {
     v1::SubmitOperationLibertyReportRequest request;
     request.set_idempotency_key(key);
+    *request.mutable_governance() = testing::TestGovernance();
     request.mutable_report()->add_vehicles()->set_registration("AB12 CDE");
     request.mutable_report()->set_narrative("Silver hatchback collects children at 15:30.");
     v1::SubmitResponse receipt;
@@ -187,6 +189,7 @@ TEST_F(AdaptersTest, IroAdapterWritesNotificationsAboutLookedAfterChildren) {
   ReceiveAndAck(csc, "derby-csc");
   v1::SendNotificationRequest notify;
   notify.set_idempotency_key("iro-1");
+  *notify.mutable_governance() = testing::TestGovernance();
   notify.set_case_id(CaseIdOf(out));
   notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
   notify.mutable_notification()->set_summary("Emerging concern: HIGH risk of CCE.");
@@ -212,6 +215,7 @@ TEST_F(AdaptersTest, HostAuthorityDisputesAHandoffAndSendsAConsultation) {
   ReceiveAndAck(csc, "derby-csc");
   v1::SendNotificationRequest handoff;
   handoff.set_idempotency_key("handoff-1");
+  *handoff.mutable_governance() = testing::TestGovernance();
   handoff.set_case_id(CaseIdOf(out));
   handoff.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF);
   handoff.mutable_notification()->set_level(v1::RISK_LEVEL_HIGH);
@@ -223,12 +227,17 @@ TEST_F(AdaptersTest, HostAuthorityDisputesAHandoffAndSendsAConsultation) {
   const std::string dir = NewTempDir("derbyshire");
   {
     AdapterProcess host(HOST_AUTHORITY_BINARY,
-                        {"run", "--dir", dir, "--answer", "dispute", "--reason", "The placement ended last week."},
+                        {"run", "--dir", dir, "--answer", "dispute", "--reason", "The placement ended last week.",
+                         "--governance", Sample("envelopes/host-authority-answers.json")},
                         "derbyshire-cc", hub_.port());
     v1::RoutedMessage answer = ReceiveAndAck(csc, "derby-csc");
     EXPECT_EQ(answer.in_reply_to(), sent.message_id());
     EXPECT_EQ(answer.response().kind(), v1::RESPONSE_KIND_DISPUTE);
     EXPECT_EQ(answer.response().reason(), "The placement ended last week.");
+    // The envelope of --governance, as CSC receives it.
+    EXPECT_EQ(answer.governance().purpose(), v1::PURPOSE_CRE_PROCEDURE);
+    EXPECT_EQ(answer.governance().consent(), v1::CONSENT_NOT_SOUGHT_OTHER);
+    EXPECT_THAT(answer.governance().consent_note(), HasSubstr("joint procedure"));
     EXPECT_TRUE(client::FileExists(dir + "/received/" + sent.message_id() + ".json"));
     EXPECT_EQ(host.StopWith(SIGTERM), 0) << host.Stderr();
   }
@@ -242,13 +251,20 @@ TEST_F(AdaptersTest, HostAuthorityDisputesAHandoffAndSendsAConsultation) {
   EXPECT_EQ(ReceiveAndAck(csc, "derby-csc").case_id(), own_case);
   ASSERT_EQ(RunAdapterCommand(HOST_AUTHORITY_BINARY,
                               {"consult", "--case-id", own_case, "--summary", "Our SW will attend the CRE meeting.",
-                               "--level", "medium", "--dir", dir},
+                               "--level", "medium", "--dir", dir, "--governance",
+                               Sample("envelopes/host-authority-answers.json")},
                               "derbyshire-cc", hub_.port(), &out, &err),
             0)
       << err;
   v1::RoutedMessage consultation = ReceiveAndAck(csc, "derby-csc");
   EXPECT_EQ(consultation.notification().kind(), v1::NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION);
   EXPECT_EQ(consultation.sender_agency_id(), "derbyshire-cc");
+  EXPECT_EQ(consultation.governance().sharing_agreement_id(), "derby-cre-isa-2026");
+
+  // What it makes itself needs an envelope to carry.
+  EXPECT_EQ(RunAdapterCommand(HOST_AUTHORITY_BINARY, {"run", "--dir", dir}, "derbyshire-cc", hub_.port(), &out, &err),
+            64);
+  EXPECT_THAT(err, HasSubstr("--governance FILE.json is required"));
 }
 
 TEST_F(AdaptersTest, EarlyHelpAssessesStepsUpAndShowsTheOutcome) {
@@ -278,6 +294,7 @@ TEST_F(AdaptersTest, EarlyHelpAssessesStepsUpAndShowsTheOutcome) {
 
   v1::RespondRequest accept;
   accept.set_idempotency_key("accept-1");
+  *accept.mutable_governance() = testing::TestGovernance();
   accept.set_message_id(referral.message_id());
   accept.mutable_response()->set_kind(v1::RESPONSE_KIND_ACCEPT);
   accept.mutable_response()->set_reason("Allocated to the locality team.");

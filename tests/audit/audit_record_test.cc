@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "support/hub_process.h"
 #include "support/inbox_stream.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -30,6 +31,7 @@ class AuditRecordTest : public ::testing::Test {
     testing::InboxStream csc(hub_.ChannelFor("derby-csc"));
     v1::SubmitConcernRequest concern;
     concern.set_idempotency_key("c");
+    *concern.mutable_governance() = testing::TestGovernance();
     concern.mutable_new_child()->mutable_details()->set_family_name("Example");
     concern.mutable_new_child()->mutable_child()->set_date_of_birth("2013-01-02");
     concern.mutable_new_child()->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);

@@ -22,6 +22,7 @@
 #include "support/staff_accounts.h"
 #include "support/test_cases.h"
 #include "support/test_environment.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -81,6 +82,7 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
   // claim back first, as PENDING; the next claim then uses the last attempt.)
   v1::SubmitOperationLibertyReportRequest report;
   report.set_idempotency_key("browser-dead-letter");
+  *report.mutable_governance() = testing::TestGovernance();
   report.mutable_report()->set_narrative("seen near the bus station");
   report.mutable_report()->add_places()->set_address("bus station");
   {

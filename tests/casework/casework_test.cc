@@ -226,6 +226,28 @@ TEST(DecideSubmissionTest, TheScheduleWrittenWithADisputeCountsTheEscalationRais
   EXPECT_THAT(open, Not(Contains("placed_out.duty_cpm_escalation")));
 }
 
+// What the hub sends itself carries the hub's own governance envelope, at
+// the trigger and at a review alike.
+TEST(DecideSubmissionTest, WhatTheHubSendsItselfCarriesTheHubsEnvelope) {
+  v1::Governance hub_envelope;
+  hub_envelope.set_purpose(v1::PURPOSE_CRE_PROCEDURE);
+  hub_envelope.set_article6_basis(v1::ARTICLE6_BASIS_PUBLIC_TASK);
+  hub_envelope.set_sharing_agreement_id("derby-cre-isa-2026");
+  const Casework casework(DerbyRouter(), ShippedEngine(), hub_envelope);
+  const CaseBuilder c = LookedAfterChildAssessedHigh();
+  absl::StatusOr<Routing> decided =
+      casework.DecideSubmission(Agency("derby-csc"), CaseUpdate(), T(kAssessedAt), &c.view(), nullptr);
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  ASSERT_EQ(decided->follow_ups.size(), 1u);
+  EXPECT_EQ(decided->follow_ups[0].message.governance().SerializeAsString(), hub_envelope.SerializeAsString());
+  absl::StatusOr<Routing> review = casework.DecideReview(c.view(), T(kThursday10));
+  ASSERT_TRUE(review.ok()) << review.status();
+  ASSERT_FALSE(review->follow_ups.empty());
+  for (const FollowUp& alert : review->follow_ups) {
+    EXPECT_EQ(alert.message.governance().sharing_agreement_id(), "derby-cre-isa-2026") << alert.trigger_key;
+  }
+}
+
 // ------------------------------------------------------------ DecideReview
 
 // A review only alerts: what the hub performs itself is sent at the

@@ -35,6 +35,7 @@ constexpr char kMinimal[] = R"pb(
   bank_holiday_changes_file: "bank_holiday_changes.textproto"
   field_key_file: "keys.txt"
   agency_registry { agencies { id: "derby-csc" display_name: "CSC" role: CHILDRENS_SOCIAL_CARE } }
+  governance { agreements { id: "isa" title: "An information-sharing agreement" review_date: "2030-01-01" } }
 )pb";
 
 TEST(HubConfigTest, ShippedDevelopmentConfigLoads) {
@@ -122,6 +123,54 @@ TEST(HubConfigTest, BadRegistryIsAConfigError) {
 TEST(HubConfigTest, MissingFileIsNotFound) {
   absl::StatusOr<v1::HubConfig> config = LoadHubConfig("/nonexistent/hub.textproto");
   EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(HubConfigTest, TheShippedGovernanceConfigIsReadFromItsFileAndCompleted) {
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(SourceRoot() + "/config/hub.textproto");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->governance_file(), SourceRoot() + "/config/governance.textproto");
+  EXPECT_EQ(config->governance().agreements_size(), 2);
+  // Every submission method has its requirement, and the hub its envelope.
+  EXPECT_EQ(config->governance().requirements_size(), 7);
+  EXPECT_EQ(config->governance().hub_envelope().sharing_agreement_id(), "derby-cre-isa-2026");
+  EXPECT_EQ(config->governance().hub_envelope().article6_basis(), v1::ARTICLE6_BASIS_PUBLIC_TASK);
+}
+
+// kMinimal with its inline governance replaced by `governance`.
+std::string MinimalWith(const std::string& governance) {
+  std::string text = kMinimal;
+  const size_t start = text.find("  governance {");
+  text.replace(start, text.find('\n', start) - start, governance);
+  return text;
+}
+
+TEST(HubConfigTest, GovernanceIsInAFileOrInlineAndItsErrorsAreNamed) {
+  const std::string governance_file = WriteConfig(
+      "governance.textproto", R"pb(agreements { id: "isa-2" title: "t" review_date: "2031-02-03" })pb");
+  const std::string in_file = MinimalWith(R"pb(governance_file: "governance.textproto")pb");
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(WriteConfig("governance_in_file.textproto", in_file));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->governance_file(), governance_file) << "resolved against the config's directory";
+  EXPECT_EQ(config->governance().agreements(0).id(), "isa-2");
+
+  const std::string both_path = WriteConfig(
+      "governance_both.textproto", std::string(kMinimal) + "governance_file: \"governance.textproto\"\n");
+  EXPECT_EQ(LoadHubConfig(both_path).status().message(),
+            both_path + ": governance_file: give the governance config in a file or inline, not both");
+
+  EXPECT_THAT(LoadHubConfig(WriteConfig("governance_none.textproto", MinimalWith(""))).status().message(),
+              HasSubstr("governance.agreements: SubmitConcern requires a sharing_agreement_id and the register has "
+                        "no agreement"));
+
+  std::string bad_date = kMinimal;
+  bad_date.replace(bad_date.find("2030-01-01"), 10, "2030-1-1");
+  EXPECT_THAT(LoadHubConfig(WriteConfig("governance_date.textproto", bad_date)).status().message(),
+              HasSubstr("governance.agreements[0].review_date: not a date YYYY-MM-DD"));
+
+  const std::string bad_file = WriteConfig("governance_bad.textproto", R"pb(agreements { id: "x y" })pb");
+  const std::string naming_bad_file = MinimalWith(R"pb(governance_file: "governance_bad.textproto")pb");
+  EXPECT_THAT(LoadHubConfig(WriteConfig("governance_bad_file.textproto", naming_bad_file)).status().message(),
+              HasSubstr("governance_file: " + bad_file + ": agreements[0].id:"));
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "support/hub_process.h"
 #include "support/private_mariadb.h"
 #include "support/test_environment.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -68,6 +69,7 @@ class KillNineTest : public ::testing::Test {
   std::string SubmitWithFailover(int i) {
     v1::SubmitOperationLibertyReportRequest request;
     request.set_idempotency_key(absl::StrCat("report-", i));
+    *request.mutable_governance() = testing::TestGovernance();
     request.mutable_report()->add_places()->set_address(absl::StrCat("place ", i));
     request.mutable_report()->set_narrative("n");
     for (int attempt = 0; absl::Now() < deadline_; ++attempt) {

@@ -33,6 +33,13 @@ new_child {
   child { date_of_birth: "2011-07-02" home_authority_code: "E06000015" placement_authority_code: "E06000015" open_plan: OPEN_PLAN_NONE }
 }
 concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "Seen getting into cars after school." identified_at { seconds: 1795298400 } }
+governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "all-isa" consent: CONSENT_NOT_SOUGHT_RISK_TO_CHILD }
+EOF
+seed concern-governance-not-sought 0 SubmitConcernRequest referrals.proto <<EOF
+idempotency_key: "k7"
+case_id: "$uuid"
+concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: 1795298400 } }
+governance { purpose: PURPOSE_OTHER purpose_detail: "A family group conference" article6_basis: ARTICLE6_BASIS_CONSENT article9_condition: ARTICLE9_CONDITION_EXPLICIT_CONSENT sharing_agreement_id: "csc-only" consent: CONSENT_NOT_SOUGHT_OTHER consent_note: "The family could not be reached." }
 EOF
 seed concern-nhs-number 0 SubmitConcernRequest referrals.proto <<EOF
 idempotency_key: "k5"

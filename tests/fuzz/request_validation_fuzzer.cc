@@ -17,6 +17,11 @@
 //     access/field_bounds.h, checked here by a walk of its own: strings at
 //     most 64 KiB, enums declared, every Timestamp one the store keeps,
 //     repeated fields at most 256 entries.
+// A submission the request checks accept goes on to its governance
+// envelope's check (access/governance.h), under a register of its own, with
+// the same properties for a refusal, and an accepted envelope names a
+// registered agreement and, not having sought consent for another reason,
+// says why.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -29,6 +34,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "access/governance.h"
 #include "access/nhs_number.h"
 #include "access/request_validation.h"
 #include "common/ids.h"
@@ -38,6 +44,7 @@
 #include "cre/v1/referrals.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
+#include "google/protobuf/text_format.h"
 #include "identity/agency_registry.h"
 
 namespace {
@@ -233,6 +240,51 @@ void Fuzz(const uint8_t* data, size_t size, absl::Status (*validate)(const Reque
   if (validate(again) != status) Fail("verdict differs for the same content", status);
 }
 
+// Two agencies, an agreement both signed and one only CSC signed, and the
+// default requirements; the caller is always Health.
+constexpr char kCaller[] = "derby-health";
+
+const cre::GovernancePolicy& Policy() {
+  static const cre::GovernancePolicy* const policy = [] {
+    v1::AgencyRegistry registry_proto;
+    v1::GovernanceConfig config;
+    const bool parsed =
+        google::protobuf::TextFormat::ParseFromString(
+            R"pb(agencies { id: "derby-health" display_name: "Health" role: HEALTH }
+                 agencies { id: "derby-csc" display_name: "CSC" role: CHILDRENS_SOCIAL_CARE })pb",
+            &registry_proto) &&
+        google::protobuf::TextFormat::ParseFromString(
+            R"pb(agreements { id: "all-isa" title: "Everyone's" review_date: "2030-01-01" }
+                 agreements { id: "csc-only" title: "CSC's" party_agency_ids: "derby-csc" review_date: "2030-01-01" })pb",
+            &config);
+    absl::StatusOr<cre::AgencyRegistry> registry = cre::AgencyRegistry::Create(registry_proto);
+    if (!parsed || !registry.ok()) Fail("the fuzzer's registry", registry.status());
+    const absl::Status completed = cre::CompleteGovernanceConfig(&config, *registry);
+    if (!completed.ok()) Fail("the fuzzer's governance config", completed);
+    return new cre::GovernancePolicy(config);
+  }();
+  return *policy;
+}
+
+template <typename Request>
+void FuzzGoverned(const uint8_t* data, size_t size, absl::Status (*validate)(const Request&), cre::Method method) {
+  Fuzz(data, size, validate);
+  Request request;
+  if (!request.ParseFromArray(data, static_cast<int>(size)) || !validate(request).ok()) return;
+  const v1::Governance* envelope = request.has_governance() ? &request.governance() : nullptr;
+  const absl::Status status = Policy().Check(method, envelope, kCaller);
+  CheckRefusal(request, status);
+  if (Policy().Check(method, envelope, kCaller) != status) Fail("governance verdict differs", status);
+  if (!status.ok() || envelope == nullptr) return;
+  if (!envelope->sharing_agreement_id().empty() && envelope->sharing_agreement_id() != "all-isa") {
+    Fail("accepted an agreement the caller is not a party to", status);
+  }
+  if (envelope->consent() == v1::CONSENT_NOT_SOUGHT_OTHER &&
+      absl::StripAsciiWhitespace(envelope->consent_note()).empty()) {
+    Fail("accepted consent not sought without a reason", status);
+  }
+}
+
 // Helpers the checks rely on, over arbitrary text: the first byte's other
 // bits choose nothing, the rest is the text.
 void FuzzHelpers(const uint8_t* data, size_t size) {
@@ -269,16 +321,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ++data;
   --size;
   switch (kind % 12) {
-    case 0: Fuzz<v1::SubmitConcernRequest>(data, size, cre::ValidateSubmitConcern); break;
-    case 1:
-      Fuzz<v1::SubmitOperationLibertyReportRequest>(data, size,
-                                                     cre::ValidateSubmitOperationLibertyReport);
+    case 0:
+      FuzzGoverned<v1::SubmitConcernRequest>(data, size, cre::ValidateSubmitConcern, cre::Method::kSubmitConcern);
       break;
-    case 2: Fuzz<v1::RecordRiskAssessmentRequest>(data, size, cre::ValidateRecordRiskAssessment); break;
-    case 3: Fuzz<v1::RecordCaseEventsRequest>(data, size, cre::ValidateRecordCaseEvents); break;
-    case 4: Fuzz<v1::SubmitStepUpReferralRequest>(data, size, cre::ValidateSubmitStepUpReferral); break;
-    case 5: Fuzz<v1::SendNotificationRequest>(data, size, cre::ValidateSendNotification); break;
-    case 6: Fuzz<v1::RespondRequest>(data, size, cre::ValidateRespond); break;
+    case 1:
+      FuzzGoverned<v1::SubmitOperationLibertyReportRequest>(data, size, cre::ValidateSubmitOperationLibertyReport,
+                                                            cre::Method::kSubmitOperationLibertyReport);
+      break;
+    case 2:
+      FuzzGoverned<v1::RecordRiskAssessmentRequest>(data, size, cre::ValidateRecordRiskAssessment,
+                                                    cre::Method::kRecordRiskAssessment);
+      break;
+    case 3:
+      FuzzGoverned<v1::RecordCaseEventsRequest>(data, size, cre::ValidateRecordCaseEvents,
+                                                cre::Method::kRecordCaseEvents);
+      break;
+    case 4:
+      FuzzGoverned<v1::SubmitStepUpReferralRequest>(data, size, cre::ValidateSubmitStepUpReferral,
+                                                    cre::Method::kSubmitStepUpReferral);
+      break;
+    case 5:
+      FuzzGoverned<v1::SendNotificationRequest>(data, size, cre::ValidateSendNotification,
+                                                cre::Method::kSendNotification);
+      break;
+    case 6: FuzzGoverned<v1::RespondRequest>(data, size, cre::ValidateRespond, cre::Method::kRespond); break;
     case 7: Fuzz<v1::GetCaseRequest>(data, size, cre::ValidateGetCase); break;
     case 8: Fuzz<v1::AcknowledgeRequest>(data, size, cre::ValidateAcknowledge); break;
     case 9: FuzzHelpers(data, size); break;

@@ -185,6 +185,25 @@ TEST(EnumInWordsTest, EveryValueOfEveryEnum) {
   ExpectAllInWords<v1::MessageKind>(v1::MessageKind_descriptor());
   ExpectAllInWords<v1::NotificationKind>(v1::NotificationKind_descriptor());
   ExpectAllInWords<v1::ResponseKind>(v1::ResponseKind_descriptor());
+  ExpectAllInWords<v1::Purpose>(v1::Purpose_descriptor());
+  ExpectAllInWords<v1::Article6Basis>(v1::Article6Basis_descriptor());
+  ExpectAllInWords<v1::Article9Condition>(v1::Article9Condition_descriptor());
+  ExpectAllInWords<v1::Consent>(v1::Consent_descriptor());
+}
+
+TEST(EnumInWordsTest, AGovernanceEnvelopeInWords) {
+  v1::Governance g;
+  EXPECT_EQ(InWords(g), "no governance envelope");
+  g.set_purpose(v1::PURPOSE_SAFEGUARDING_CHILD);
+  g.set_article6_basis(v1::ARTICLE6_BASIS_PUBLIC_TASK);
+  g.set_article9_condition(v1::ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN);
+  g.set_sharing_agreement_id("derby-cre-isa-2026");
+  g.set_consent(v1::CONSENT_NOT_SOUGHT_OTHER);
+  g.set_consent_note("the family could not be reached");
+  EXPECT_EQ(InWords(g),
+            "safeguarding the child; public task (Article 6(1)(e)); safeguarding of children and individuals at "
+            "risk (DPA 2018 Schedule 1 paragraph 18); under agreement derby-cre-isa-2026; consent not sought (the "
+            "family could not be reached)");
 }
 
 TEST(EnumInWordsTest, TheWordsPeopleUse) {

@@ -19,6 +19,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -51,6 +52,7 @@ class CasePrivacyTest : public ::testing::Test {
   std::string OpenCase(const std::string& nhs_number = "") {
     v1::SubmitConcernRequest request;
     request.set_idempotency_key("open");
+    *request.mutable_governance() = testing::TestGovernance();
     v1::NewChild* child = request.mutable_new_child();
     child->mutable_details()->set_given_name("Alex");
     child->mutable_details()->set_nhs_number(nhs_number);
@@ -89,6 +91,7 @@ std::vector<CaseCall> CallsNamingACase() {
        [=](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::RecordRiskAssessmentRequest r;
          r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
          r.set_case_id(case_id);
          *r.mutable_assessment()->mutable_assessed_at() = At(before_birth);
          r.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);
@@ -100,6 +103,7 @@ std::vector<CaseCall> CallsNamingACase() {
        [=](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::RecordCaseEventsRequest r;
          r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
          r.set_case_id(case_id);
          v1::CaseEvent* event = r.add_events();
          event->set_kind(v1::EVENT_KIND_MISSING_EPISODE);
@@ -110,6 +114,7 @@ std::vector<CaseCall> CallsNamingACase() {
        [](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::SubmitConcernRequest r;
          r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
          r.set_case_id(case_id);
          r.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_HIGH);
          r.mutable_concern()->set_narrative("n");
@@ -120,6 +125,7 @@ std::vector<CaseCall> CallsNamingACase() {
        [](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::SubmitOperationLibertyReportRequest r;
          r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
          r.set_case_id(case_id);
          r.mutable_report()->set_narrative("n");
          r.mutable_report()->add_places()->set_address("a");
@@ -129,6 +135,7 @@ std::vector<CaseCall> CallsNamingACase() {
        [](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::SubmitStepUpReferralRequest r;
          r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
          r.set_case_id(case_id);
          r.mutable_referral()->set_level(v1::RISK_LEVEL_HIGH);
          r.mutable_referral()->set_reason("r");
@@ -138,6 +145,7 @@ std::vector<CaseCall> CallsNamingACase() {
        [](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::SendNotificationRequest r;
          r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
          r.set_case_id(case_id);
          r.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
          r.mutable_notification()->set_summary("s");
@@ -147,6 +155,7 @@ std::vector<CaseCall> CallsNamingACase() {
        [](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::SendNotificationRequest r;
          r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
          r.set_case_id(case_id);
          r.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION);
          r.mutable_notification()->set_summary("s");
@@ -191,6 +200,7 @@ TEST_F(CasePrivacyTest, AConcernWithAKnownChildsNhsNumberLearnsNothingOfTheChild
   auto concern = [&](const std::string& key, const std::string& nhs_number) {
     v1::SubmitConcernRequest request;
     request.set_idempotency_key(key);
+    *request.mutable_governance() = testing::TestGovernance();
     v1::NewChild* child = request.mutable_new_child();
     child->mutable_details()->set_given_name("Alexander");
     child->mutable_details()->set_nhs_number(nhs_number);
@@ -243,6 +253,7 @@ TEST_F(CasePrivacyTest, DatesAgainstTheCaseAreCheckedOnlyForThoseInvolved) {
   const std::string case_id = OpenCase();
   v1::RecordRiskAssessmentRequest r;
   r.set_idempotency_key("early");
+  *r.mutable_governance() = testing::TestGovernance();
   r.set_case_id(case_id);
   *r.mutable_assessment()->mutable_assessed_at() =
       At(absl::FromCivil(absl::CivilSecond(2001, 1, 1, 12, 0, 0), absl::UTCTimeZone()));

@@ -20,6 +20,7 @@
 #include "support/fake_clock.h"
 #include "support/inbox_stream.h"
 #include "support/test_cases.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -124,6 +125,7 @@ TEST_F(DeadlinesTest, AnActionThatFallsDueIsAlertedOnceWithTwoHubProcesses) {
   // An alert from the hub takes no response.
   v1::RespondRequest respond;
   respond.set_idempotency_key("r");
+  *respond.mutable_governance() = testing::TestGovernance();
   respond.set_message_id(alert->message_id());
   respond.mutable_response()->set_kind(v1::RESPONSE_KIND_ACKNOWLEDGE);
   grpc::ClientContext context;

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "support/fake_clock.h"
 #include "support/inbox_stream.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -56,6 +57,7 @@ class HubActionsTest : public ::testing::Test {
                        v1::OpenPlan plan) {
     v1::SubmitConcernRequest request;
     request.set_idempotency_key("open");
+    *request.mutable_governance() = testing::TestGovernance();
     v1::NewChild* child = request.mutable_new_child();
     child->mutable_details()->set_family_name("Example");
     child->mutable_child()->set_date_of_birth("2012-03-04");
@@ -77,6 +79,7 @@ class HubActionsTest : public ::testing::Test {
                             const std::string& key, const std::shared_ptr<grpc::Channel>& channel = nullptr) {
     v1::RecordRiskAssessmentRequest request;
     request.set_idempotency_key(key);
+    *request.mutable_governance() = testing::TestGovernance();
     request.set_case_id(case_id);
     *request.mutable_assessment()->mutable_assessed_at() = MinutesAgo(30);
     request.mutable_assessment()->set_level(level);
@@ -202,6 +205,7 @@ TEST_F(HubActionsTest, AgencySentIroNotificationIsNotDuplicatedByTheHub) {
   const std::string case_id = OpenCase("derby-csc", "E06000015", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER);
   v1::SendNotificationRequest notify;
   notify.set_idempotency_key("n");
+  *notify.mutable_governance() = testing::TestGovernance();
   notify.set_case_id(case_id);
   notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
   notify.mutable_notification()->set_summary("Told the IRO ourselves.");
@@ -244,6 +248,7 @@ TEST_F(HubActionsTest, PlacedOutChildIsHandedOffAndADisputeEscalatesToTheDutyCpm
   ASSERT_TRUE(Acknowledge(As("derbyshire-cc"), {handoff->delivery_id()}).ok());
   v1::RespondRequest dispute;
   dispute.set_idempotency_key("d");
+  *dispute.mutable_governance() = testing::TestGovernance();
   dispute.set_message_id(handoff->message_id());
   dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
   dispute.mutable_response()->set_reason("Placement ended.");
@@ -272,6 +277,7 @@ TEST_F(HubActionsTest, AnswersToAHandoffGoToCscEvenWhenAPartnersAssessmentTrigge
   EXPECT_EQ(handoff->sender_agency_id(), "derby-csc");  // the hub acts for CSC, not for the school
   v1::RespondRequest dispute;
   dispute.set_idempotency_key("d");
+  *dispute.mutable_governance() = testing::TestGovernance();
   dispute.set_message_id(handoff->message_id());
   dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
   dispute.mutable_response()->set_reason("Not ours.");
@@ -349,6 +355,7 @@ TEST_F(HubActionsCopyingTheIroServiceTest, BothAreToldAndTheHomeAuthoritysAcknow
   // CSC's own IRO notification is copied the same way.
   v1::SendNotificationRequest notify;
   notify.set_idempotency_key("n");
+  *notify.mutable_governance() = testing::TestGovernance();
   notify.set_case_id(case_id);
   notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
   notify.mutable_notification()->set_summary("A further concern.");

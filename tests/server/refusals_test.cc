@@ -3,16 +3,19 @@
 // requests across the services, each answered with the documented status
 // code and a message naming the field (never the value: see
 // hub/access/request_validation.cc).
+#include <algorithm>
 #include <functional>
 #include <future>
 #include <memory>
 #include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "access/authorization.h"
+#include "access/governance.h"
 #include "cre/v1/directory.grpc.pb.h"
 #include "cre/v1/inbox.grpc.pb.h"
 #include "cre/v1/oversight.grpc.pb.h"
@@ -24,6 +27,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "support/inbox_stream.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -463,6 +467,88 @@ const std::vector<BadRequest>& BadRequests() {
        R"(idempotency_key: "k" message_id: "$MESSAGE" response { kind: RESPONSE_KIND_ACKNOWLEDGE })",
        grpc::StatusCode::NOT_FOUND, "message_id: no message"},
 
+      // --- The governance envelope (access/governance.h): each field a
+      // method requires, and each that is malformed, by name. ---
+      {"GovernanceMissing", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          # no governance)",
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "governance: required for SubmitConcern (purpose, article6_basis, article9_condition, sharing_agreement_id, "
+       "consent)"},
+      {"GovernanceWithoutPurpose", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          governance { article6_basis: ARTICLE6_BASIS_PUBLIC_TASK article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN
+                       sharing_agreement_id: "derby-cre-isa-2026" consent: CONSENT_GIVEN })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.purpose: required for SubmitConcern"},
+      {"GovernanceWithoutArticle6Basis", "derby-health", Method::kSubmitOperationLibertyReport,
+       R"(idempotency_key: "k" report { narrative: "x" places { address: "a" } }
+          governance { purpose: PURPOSE_DISRUPTING_EXPLOITATION article9_condition: ARTICLE9_CONDITION_PREVENTING_UNLAWFUL_ACTS
+                       sharing_agreement_id: "derby-cre-isa-2026" consent: CONSENT_NOT_SOUGHT_RISK_TO_CHILD })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.article6_basis: required for SubmitOperationLibertyReport"},
+      {"GovernanceWithoutArticle9Condition", "derby-csc", Method::kRecordRiskAssessment,
+       R"(idempotency_key: "k" case_id: "$CASE" assessment { level: RISK_LEVEL_HIGH assessed_at { seconds: $NOW } assessor_role: PRACTITIONER_ROLE_SOCIAL_WORKER }
+          governance { article6_basis: ARTICLE6_BASIS_PUBLIC_TASK })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.article9_condition: required for RecordRiskAssessment"},
+      {"GovernanceEventsWithoutArticle6Basis", "derby-csc", Method::kRecordCaseEvents,
+       R"(idempotency_key: "k" case_id: "$CASE" events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: $NOW } }
+          governance { purpose: PURPOSE_SAFEGUARDING_CHILD article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.article6_basis: required for RecordCaseEvents"},
+      {"GovernanceWithoutAgreement", "derby-early-help", Method::kSubmitStepUpReferral,
+       R"(idempotency_key: "k" case_id: "$CASE" referral { level: RISK_LEVEL_HIGH reason: "r" }
+          governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN consent: CONSENT_GIVEN })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.sharing_agreement_id: required for SubmitStepUpReferral"},
+      {"GovernanceWithoutConsent", "derby-csc", Method::kSendNotification,
+       R"(idempotency_key: "k" case_id: "$CASE" notification { kind: NOTIFICATION_KIND_DUTY_CPM_ESCALATION summary: "s" }
+          governance { purpose: PURPOSE_CRE_PROCEDURE article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "derby-cre-isa-2026" })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.consent: required for SendNotification"},
+      {"GovernanceResponseWithoutPurpose", "derby-csc", Method::kRespond,
+       R"(idempotency_key: "k" message_id: "$MESSAGE" response { kind: RESPONSE_KIND_ACKNOWLEDGE }
+          governance { article6_basis: ARTICLE6_BASIS_PUBLIC_TASK article9_condition: ARTICLE9_CONDITION_NOT_APPLICABLE
+                       sharing_agreement_id: "derby-cre-isa-2026" consent: CONSENT_GIVEN })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.purpose: required for Respond"},
+      {"GovernanceUnknownAgreement", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "no-such-agreement"
+                       consent: CONSENT_GIVEN })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.sharing_agreement_id: not an agreement of the register"},
+      {"GovernanceAgreementTheCallerDidNotSign", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN
+                       sharing_agreement_id: "derby-missing-children-protocol" consent: CONSENT_GIVEN })",
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "governance.sharing_agreement_id: the calling agency is not a party to this agreement"},
+      {"GovernanceNotSoughtWithoutReason", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "derby-cre-isa-2026"
+                       consent: CONSENT_NOT_SOUGHT_OTHER consent_note: " " })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.consent_note: required with CONSENT_NOT_SOUGHT_OTHER"},
+      {"GovernanceConsentAsBasisButRefused", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_CONSENT
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "derby-cre-isa-2026"
+                       consent: CONSENT_REFUSED })",
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "governance.consent: must be CONSENT_GIVEN when article6_basis is ARTICLE6_BASIS_CONSENT"},
+      {"GovernanceOtherPurposeUnstated", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          governance { purpose: PURPOSE_OTHER article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "derby-cre-isa-2026"
+                       consent: CONSENT_GIVEN })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.purpose_detail: required with PURPOSE_OTHER"},
+      {"GovernanceConsentOutOfRange", "derby-health", Method::kSubmitConcern,
+       R"(idempotency_key: "k" case_id: "$CASE" concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } }
+          governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                       article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "derby-cre-isa-2026"
+                       consent: 9 })",
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.consent: 9 is not a value of Consent"},
+      {"GovernanceConsentNoteTooLong", "derby-health", Method::kSubmitConcern, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.consent_note: 1025 bytes; at most 1024"},
+
       // --- Referrals.GetCase ---
       {"GetCaseWithoutId", "derby-csc", Method::kGetCase, "", grpc::StatusCode::INVALID_ARGUMENT,
        "case_id: required"},
@@ -622,12 +708,30 @@ std::string RequestFor(const BadRequest& row) {
   if (name == "NotificationOnUnknownCase") {
     return Cat({unknown_case, R"(notification { kind: NOTIFICATION_KIND_DUTY_CPM_ESCALATION summary: "s" })"});
   }
+  if (name == "GovernanceConsentNoteTooLong") {
+    return Cat({on_case, R"(concern { indicated_level: RISK_LEVEL_LOW narrative: "x" identified_at { seconds: $NOW } })",
+                absl::StrCat(R"(governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                                article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN
+                                sharing_agreement_id: "derby-cre-isa-2026" consent: CONSENT_NOT_SOUGHT_OTHER
+                                consent_note: ")",
+                             std::string(1025, 'n'), "\" }")});
+  }
   if (name == "AcknowledgeTooMany") {
     std::string ids;
     for (int i = 1; i <= 257; ++i) absl::StrAppend(&ids, "delivery_ids: ", i, " ");
     return ids;
   }
   return row.request;
+}
+
+// A row's request with a good governance envelope if it is a submission
+// that does not speak of one itself: what such a row tests is refused for
+// its own sake, before the store or after it, not for want of an envelope.
+std::string WithEnvelope(const BadRequest& row, std::string request) {
+  const std::vector<Method>& governed = GovernedMethods();
+  if (std::find(governed.begin(), governed.end(), row.method) == governed.end()) return request;
+  if (absl::StrContains(request, "governance")) return request;
+  return Cat({request, testing::kTestGovernanceText});
 }
 
 // A case opened now by derby-health (so involving derby-health and, the
@@ -642,7 +746,8 @@ struct OpenedCase {
 OpenedCase OpenCase(const TestHub& hub) {
   auto context = Context();
   v1::SubmitResponse opened;
-  auto request = Parse<v1::SubmitConcernRequest>(Cat({R"(idempotency_key: "open")", kChild, kConcern}));
+  auto request = Parse<v1::SubmitConcernRequest>(
+      Cat({R"(idempotency_key: "open")", kChild, kConcern, testing::kTestGovernanceText}));
   *request.mutable_concern()->mutable_identified_at() =
       google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()) - 60);
   grpc::Status status =
@@ -675,7 +780,7 @@ TEST_F(RefusalsTest, MalformedRequestsAreRefusedNamingTheFieldAndWriteNothing) {
     // A key of its own for each row: a row the hub wrongly accepted must not
     // turn the next row's refusal into ALREADY_EXISTS.
     const std::string request = absl::StrReplaceAll(
-        RequestFor(row), {{"$CASE", opened.case_id},
+        WithEnvelope(row, RequestFor(row)), {{"$CASE", opened.case_id},
                           {"$MESSAGE", opened.message_id},
                           {"$NOW", now},
                           {R"(idempotency_key: "k")", absl::StrCat(R"(idempotency_key: ")", row.name, "\"")}});
@@ -707,7 +812,8 @@ TEST_F(RefusalsTest, AnEventBeforeTheCaseOpenedIsRefusedAndNothingIsWritten) {
   // A case opened now, by CSC.
   auto context = Context();
   v1::SubmitResponse opened;
-  auto request = Parse<v1::SubmitConcernRequest>(Cat({R"(idempotency_key: "open")", kChild, kConcern}));
+  auto request = Parse<v1::SubmitConcernRequest>(
+      Cat({R"(idempotency_key: "open")", kChild, kConcern, testing::kTestGovernanceText}));
   *request.mutable_concern()->mutable_identified_at() =
       google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
   ASSERT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))
@@ -716,7 +822,8 @@ TEST_F(RefusalsTest, AnEventBeforeTheCaseOpenedIsRefusedAndNothingIsWritten) {
   grpc::Status status = CallMethod(
       Method::kRecordCaseEvents, hub_.ChannelFor("derby-csc"),
       absl::StrCat(R"(idempotency_key: "late" case_id: ")", opened.case_id(),
-                   R"(" events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: 1000000000 } })"));
+                   R"(" events { kind: EVENT_KIND_STRATEGY_DISCUSSION_HELD occurred_at { seconds: 1000000000 } } )",
+                   testing::kTestGovernanceText));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("events[0].occurred_at"));
   EXPECT_EQ(WrittenRows(), before);
@@ -727,14 +834,15 @@ TEST_F(RefusalsTest, AnAgencyNotInvolvedWithACaseCannotWriteToIt) {
   v1::SubmitResponse opened;
   ASSERT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-health"))
                   ->SubmitConcern(context.get(),
-                                  Parse<v1::SubmitConcernRequest>(Cat({R"(idempotency_key: "o")", kChild, kConcern})),
+                                  Parse<v1::SubmitConcernRequest>(
+                                      Cat({R"(idempotency_key: "o")", kChild, kConcern, testing::kTestGovernanceText})),
                                   &opened).ok());
   const std::string before = WrittenRows();
   // Youth justice learns the id somehow; it still may not add to the case.
   grpc::Status status = CallMethod(
       Method::kSubmitOperationLibertyReport, hub_.ChannelFor("derby-youth-justice"),
       absl::StrCat(R"(idempotency_key: "x" case_id: ")", opened.case_id(),
-                   R"(" report { narrative: "x" places { address: "a" } })"));
+                   R"(" report { narrative: "x" places { address: "a" } } )", testing::kTestGovernanceText));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), absl::StrCat("case_id: no case ", opened.case_id(), " is shared with you"));
   EXPECT_EQ(WrittenRows(), before);
@@ -801,7 +909,8 @@ TEST_F(RefusalsTest, BadBytesAreRefusedNamingTheFieldAndWriteNothing) {
 TEST_F(RefusalsTest, UnknownFieldsAreNeitherStoredNorRelayed) {
   InboxStream pru(hub_.ChannelFor("derby-pru"));
   auto report = Parse<v1::SubmitOperationLibertyReportRequest>(
-      R"(idempotency_key: "unknown-1" report { places { address: "a" } narrative: "n" })");
+      Cat({R"(idempotency_key: "unknown-1" report { places { address: "a" } narrative: "n" })",
+           testing::kTestGovernanceText}));
   report.GetReflection()->MutableUnknownFields(&report)->AddLengthDelimited(900, std::string(1 << 20, 'u'));
   report.mutable_report()->GetReflection()->MutableUnknownFields(report.mutable_report())
       ->AddLengthDelimited(900, std::string(1 << 20, 'u'));
@@ -818,7 +927,8 @@ TEST_F(RefusalsTest, UnknownFieldsAreNeitherStoredNorRelayed) {
   const v1::OperationLibertyReport& relayed_report = relayed->operation_liberty_report();
   EXPECT_TRUE(relayed_report.GetReflection()->GetUnknownFields(relayed_report).empty());
 
-  auto concern = Parse<v1::SubmitConcernRequest>(Cat({R"(idempotency_key: "unknown-2")", kChild, kConcern}));
+  auto concern = Parse<v1::SubmitConcernRequest>(
+      Cat({R"(idempotency_key: "unknown-2")", kChild, kConcern, testing::kTestGovernanceText}));
   v1::ChildDetails* details = concern.mutable_new_child()->mutable_details();
   details->GetReflection()->MutableUnknownFields(details)->AddLengthDelimited(900, std::string(70000, 'u'));
   auto opening = Context();

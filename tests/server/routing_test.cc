@@ -13,6 +13,7 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "support/inbox_stream.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -47,6 +48,7 @@ v1::SubmitConcernRequest NewChildConcern(const std::string& key, v1::RiskLevel l
                                          v1::NewChild child = Child("E06000015", "E06000015", v1::OPEN_PLAN_NONE)) {
   v1::SubmitConcernRequest request;
   request.set_idempotency_key(key);
+  *request.mutable_governance() = testing::TestGovernance();
   *request.mutable_new_child() = std::move(child);
   request.mutable_concern()->set_indicated_level(level);
   request.mutable_concern()->set_narrative("Seen getting into cars with older men after school.");
@@ -57,6 +59,7 @@ v1::SubmitConcernRequest NewChildConcern(const std::string& key, v1::RiskLevel l
 v1::SubmitOperationLibertyReportRequest Report(const std::string& key, const std::string& case_id) {
   v1::SubmitOperationLibertyReportRequest request;
   request.set_idempotency_key(key);
+  *request.mutable_governance() = testing::TestGovernance();
   request.set_case_id(case_id);
   request.mutable_report()->add_vehicles()->set_registration("AB12 CDE");
   request.mutable_report()->add_places()->set_address("Car park behind the Eagle Centre");
@@ -169,6 +172,7 @@ TEST_F(RoutingTest, CaseReadShowsOnlyWhatTheReaderSentOrReceived) {
   // CSC tells the IRO: police-style intelligence the school was not sent.
   v1::SendNotificationRequest notify;
   notify.set_idempotency_key("iro-1");
+  *notify.mutable_governance() = testing::TestGovernance();
   notify.set_case_id(concern.case_id());
   notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
   notify.mutable_notification()->set_summary("Emerging concern: HIGH risk of CCE.");
@@ -202,6 +206,7 @@ TEST_F(RoutingTest, IroNotificationAboutAnotherAuthoritysChildGoesToItsHomeAutho
                                    Child("E10000007", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER)));
   v1::SendNotificationRequest notify;
   notify.set_idempotency_key("iro-home");
+  *notify.mutable_governance() = testing::TestGovernance();
   notify.set_case_id(opened.case_id());
   notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
   notify.mutable_notification()->set_summary("Emerging concern: for the child's IRO.");
@@ -222,6 +227,7 @@ TEST_F(RoutingTest, IroNotificationAboutAChildOfAnUnregisteredAuthorityNamesItsC
                                    Child("E06000099", "E06000015", v1::OPEN_PLAN_LOOKED_AFTER)));
   v1::SendNotificationRequest notify;
   notify.set_idempotency_key("iro-unknown");
+  *notify.mutable_governance() = testing::TestGovernance();
   notify.set_case_id(opened.case_id());
   notify.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_IRO);
   notify.mutable_notification()->set_summary("Emerging concern.");
@@ -241,6 +247,7 @@ TEST_F(RoutingTest, StepUpGoesToCscAndItsOutcomeBackToEarlyHelp) {
 
   v1::SubmitStepUpReferralRequest step_up;
   step_up.set_idempotency_key("step-up-1");
+  *step_up.mutable_governance() = testing::TestGovernance();
   step_up.set_case_id(opened.case_id());
   step_up.mutable_referral()->set_level(v1::RISK_LEVEL_MEDIUM);
   step_up.mutable_referral()->set_reason("Toolkit now MEDIUM: missing twice this month.");
@@ -252,6 +259,7 @@ TEST_F(RoutingTest, StepUpGoesToCscAndItsOutcomeBackToEarlyHelp) {
 
   v1::RespondRequest accept;
   accept.set_idempotency_key("accept-1");
+  *accept.mutable_governance() = testing::TestGovernance();
   accept.set_message_id(received.message_id());
   accept.mutable_response()->set_kind(v1::RESPONSE_KIND_ACCEPT);
   v1::SubmitResponse answer;
@@ -272,6 +280,7 @@ TEST_F(RoutingTest, HostAuthorityHandoffAndItsDisputeComeBack) {
                                    Child("E06000015", "E10000007", v1::OPEN_PLAN_LOOKED_AFTER)));
   v1::SendNotificationRequest handoff;
   handoff.set_idempotency_key("handoff-1");
+  *handoff.mutable_governance() = testing::TestGovernance();
   handoff.set_case_id(opened.case_id());
   handoff.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_HOST_AUTHORITY_HANDOFF);
   handoff.mutable_notification()->set_level(v1::RISK_LEVEL_HIGH);
@@ -284,6 +293,7 @@ TEST_F(RoutingTest, HostAuthorityHandoffAndItsDisputeComeBack) {
 
   v1::RespondRequest dispute;
   dispute.set_idempotency_key("dispute-1");
+  *dispute.mutable_governance() = testing::TestGovernance();
   dispute.set_message_id(received.message_id());
   dispute.mutable_response()->set_kind(v1::RESPONSE_KIND_DISPUTE);
   dispute.mutable_response()->set_reason("The placement ended last week.");
@@ -306,6 +316,7 @@ TEST_F(RoutingTest, ConsultationsGoBothWaysBetweenHomeAndThisAuthority) {
 
   v1::SendNotificationRequest consult;
   consult.set_idempotency_key("consult-1");
+  *consult.mutable_governance() = testing::TestGovernance();
   consult.set_case_id(opened.case_id());
   consult.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_HOME_AUTHORITY_CONSULTATION);
   consult.mutable_notification()->set_summary("We hold the CRE meeting here; your SW is invited.");
@@ -315,6 +326,7 @@ TEST_F(RoutingTest, ConsultationsGoBothWaysBetweenHomeAndThisAuthority) {
   EXPECT_EQ(ReceiveAndAck(nottingham, "nottingham-cc").message_id(), to_home.message_id());
 
   consult.set_idempotency_key("consult-2");
+  *consult.mutable_governance() = testing::TestGovernance();
   v1::SubmitResponse from_home;
   ASSERT_TRUE(Call("nottingham-cc", &v1::Referrals::Stub::SendNotification, consult, &from_home).ok());
   EXPECT_THAT(from_home.recipient_agency_ids(), ElementsAre("derby-csc"));
@@ -329,6 +341,7 @@ TEST_F(RoutingTest, CaseUpdatesReachEveryInvolvedAgency) {
   ReceiveAndAck(csc, "derby-csc");
   v1::RecordRiskAssessmentRequest assess;
   assess.set_idempotency_key("assess-1");
+  *assess.mutable_governance() = testing::TestGovernance();
   assess.set_case_id(opened.case_id());
   *assess.mutable_assessment()->mutable_assessed_at() = HoursAgo(1);
   assess.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);
@@ -431,6 +444,7 @@ TEST_F(RoutingTest, RetryWithTheSameKeyReturnsTheFirstAnswerAndCreatesNothing) {
   v1::SubmitResponse upper;
   v1::SubmitConcernRequest upper_key = other;
   upper_key.set_idempotency_key("SAME-KEY");
+  *upper_key.mutable_governance() = testing::TestGovernance();
   ASSERT_TRUE(Call("derby-health", &v1::Referrals::Stub::SubmitConcern, upper_key, &upper).ok());
   EXPECT_NE(upper.message_id(), first.message_id());
 }

@@ -280,6 +280,10 @@ v1::HubConfig MinimalHubConfig() {
   config.set_bank_holiday_changes_file("bank_holiday_changes.textproto");
   config.set_field_key_file("field-keys.txt");
   *config.mutable_agency_registry() = RegistryProto();
+  v1::SharingAgreement* agreement = config.mutable_governance()->add_agreements();
+  agreement->set_id("isa");
+  agreement->set_title("An information-sharing agreement");
+  agreement->set_review_date("2030-01-01");
   return config;
 }
 

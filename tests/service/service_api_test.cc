@@ -186,7 +186,10 @@ constexpr char kNewChildConcern[] =
     R"(idempotency_key: "open"
        new_child { details { family_name: "Example" }
                    child { date_of_birth: "2014-05-01" open_plan: OPEN_PLAN_NONE home_authority_code: "E06000015" } }
-       concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "x" identified_at { seconds: $T } })";
+       concern { indicated_level: RISK_LEVEL_MEDIUM narrative: "x" identified_at { seconds: $T } }
+       governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                    article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN
+                    sharing_agreement_id: "derby-cre-isa-2026" consent: CONSENT_GIVEN })";
 
 std::string At(absl::string_view text, absl::Time t) {
   std::string out(text);

@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -21,6 +22,7 @@ class EncryptionAtRestTest : public ::testing::Test {
   v1::SubmitResponse Submit(const std::string& key, const std::string& name, const std::string& nhs_number = "") {
     v1::SubmitConcernRequest request;
     request.set_idempotency_key(key);
+    *request.mutable_governance() = testing::TestGovernance();
     v1::NewChild* child = request.mutable_new_child();
     child->mutable_details()->set_given_name(name);
     child->mutable_details()->set_address(kAddress);
@@ -82,6 +84,7 @@ TEST_F(EncryptionAtRestTest, SealedColumnsHoldNoPlaintext) {
   // A case's assessments and events, each a row of its own.
   v1::RecordRiskAssessmentRequest assessment;
   assessment.set_idempotency_key("assessed");
+  *assessment.mutable_governance() = testing::TestGovernance();
   assessment.set_case_id(receipt.case_id());
   *assessment.mutable_assessment()->mutable_assessed_at() =
       google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));

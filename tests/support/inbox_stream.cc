@@ -1,6 +1,7 @@
 #include "support/inbox_stream.h"
 
 #include "cre/v1/referrals.grpc.pb.h"
+#include "support/test_governance.h"
 
 namespace cre::testing {
 
@@ -48,6 +49,7 @@ absl::optional<grpc::Status> InboxStream::Ended(absl::Duration timeout) {
 grpc::Status SubmitReport(const std::shared_ptr<grpc::Channel>& channel, const std::string& idempotency_key) {
   v1::SubmitOperationLibertyReportRequest request;
   request.set_idempotency_key(idempotency_key);
+  *request.mutable_governance() = TestGovernance();
   request.mutable_report()->add_places()->set_address("a");
   request.mutable_report()->set_narrative("n");
   grpc::ClientContext context;

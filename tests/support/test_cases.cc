@@ -4,6 +4,7 @@
 #include "cre/v1/referrals.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
+#include "support/test_governance.h"
 
 namespace cre::testing {
 namespace {
@@ -24,6 +25,7 @@ absl::StatusOr<std::string> OpenLookedAfterChildAssessedHigh(const TestHub& hub,
   auto referrals = v1::Referrals::NewStub(hub.ChannelFor("derby-csc"));
   v1::SubmitConcernRequest open;
   open.set_idempotency_key(key + "-open");
+  *open.mutable_governance() = TestGovernance();
   v1::NewChild* child = open.mutable_new_child();
   child->mutable_details()->set_family_name("Example");
   child->mutable_child()->set_date_of_birth("2012-03-04");
@@ -41,6 +43,7 @@ absl::StatusOr<std::string> OpenLookedAfterChildAssessedHigh(const TestHub& hub,
   }
   v1::RecordRiskAssessmentRequest assess;
   assess.set_idempotency_key(key + "-assess");
+  *assess.mutable_governance() = TestGovernance();
   assess.set_case_id(opened.case_id());
   *assess.mutable_assessment()->mutable_assessed_at() = At(assessed_at);
   assess.mutable_assessment()->set_level(v1::RISK_LEVEL_HIGH);

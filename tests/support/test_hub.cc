@@ -28,6 +28,7 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
   database->set_password_file(RequiredEnv("CRE_TEST_DB_PASSWORD_FILE"));
   database->set_schema(db.schema());
   config.set_agency_registry_file(SourceRoot() + "/config/agencies.textproto");
+  config.set_governance_file(SourceRoot() + "/config/governance.textproto");
   config.set_pathway_policy_file(SourceRoot() + "/config/policy.textproto");
   config.set_bank_holiday_changes_file(SourceRoot() + "/config/bank_holiday_changes.textproto");
   config.set_field_key_file(RequiredEnv("CRE_TEST_KEY_FILE"));
@@ -44,6 +45,7 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
 
 std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name) {
   config.clear_agency_registry();  // the file is named; the loader reads it
+  if (!config.governance_file().empty()) config.clear_governance();
   std::string text;
   EXPECT_TRUE(google::protobuf::TextFormat::PrintToString(config, &text));
   const std::string path = ::testing::TempDir() + name;
