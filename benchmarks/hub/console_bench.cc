@@ -20,7 +20,6 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "boost/beast/ssl.hpp"
-#include "client/hub_channel.h"
 #include "config/hub_config.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -161,22 +160,12 @@ class Seeder {
 };
 
 absl::Status OpenCases(const HubUnderTest& hub, const ConsoleOptions& options, int n, ConsoleResult& result) {
-  int channel_id = 900;
-  const auto stub = [&](const char* agency) -> absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-        client::MakeHubChannel(hub.pki.For(hub.target, agency, channel_id++));
-    if (!channel.ok()) return channel.status();
-    return v1::Referrals::NewStub(*channel);
-  };
-  std::vector<std::unique_ptr<v1::Referrals::Stub>> submitters;
-  for (const char* agency : kSubmitters) {
-    absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> submitter = stub(agency);
-    if (!submitter.ok()) return submitter.status();
-    submitters.push_back(*std::move(submitter));
-  }
-  absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> assessor = stub(kAssessor);
+  absl::StatusOr<std::vector<std::unique_ptr<v1::Referrals::Stub>>> submitters =
+      StubsFor<v1::Referrals>(hub, std::vector<std::string>(std::begin(kSubmitters), std::end(kSubmitters)), 900);
+  if (!submitters.ok()) return submitters.status();
+  absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> assessor = StubFor<v1::Referrals>(hub, kAssessor, 910);
   if (!assessor.ok()) return assessor.status();
-  Seeder seeder(std::move(submitters), *std::move(assessor), n, options.seed_concurrency);
+  Seeder seeder(*std::move(submitters), *std::move(assessor), n, options.seed_concurrency);
   const int64_t start = NowNanos();
   seeder.Run();
   result.seeding = absl::Nanoseconds(NowNanos() - start);

@@ -19,30 +19,6 @@
 namespace cre::bench {
 namespace {
 
-template <typename Service>
-absl::StatusOr<std::unique_ptr<typename Service::Stub>> StubFor(const HubUnderTest& hub, const std::string& agency,
-                                                               int channel_id) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      client::MakeHubChannel(hub.pki.For(hub.target, agency, channel_id));
-  if (!channel.ok()) return channel.status();
-  return Service::NewStub(*channel);
-}
-
-// One stub per agency of `agencies`, each on its own connection
-// (channel ids first_channel, first_channel + 1, ...).
-template <typename Service>
-absl::StatusOr<std::vector<std::unique_ptr<typename Service::Stub>>> StubsFor(
-    const HubUnderTest& hub, const std::vector<std::string>& agencies, int first_channel) {
-  std::vector<std::unique_ptr<typename Service::Stub>> stubs;
-  for (size_t i = 0; i < agencies.size(); ++i) {
-    absl::StatusOr<std::unique_ptr<typename Service::Stub>> stub =
-        StubFor<Service>(hub, agencies[i], first_channel + static_cast<int>(i));
-    if (!stub.ok()) return stub.status();
-    stubs.push_back(*std::move(stub));
-  }
-  return stubs;
-}
-
 // The acknowledgements of one run's reports (those carrying `tag`): how
 // many, and when the last came. Outlives the streams it counts for.
 struct AckCount {

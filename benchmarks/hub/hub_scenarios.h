@@ -7,10 +7,12 @@
 #define CRE_BENCHMARKS_HUB_HUB_SCENARIOS_H_
 
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/hub_channel.h"
 #include "measure.h"
 #include "pki.h"
 #include "store/mysql/connection_pool.h"
@@ -48,6 +50,32 @@ struct EndToEndResult {
   double hub_cpu = -1, database_cpu = -1, generator_cpu = -1;
   double AcknowledgedPerSecond() const;
 };
+
+// A stub of `Service` on the hub as `agency`, on a connection of its own
+// (`channel_id`: calls on one id share one connection).
+template <typename Service>
+absl::StatusOr<std::unique_ptr<typename Service::Stub>> StubFor(const HubUnderTest& hub, const std::string& agency,
+                                                               int channel_id) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      client::MakeHubChannel(hub.pki.For(hub.target, agency, channel_id));
+  if (!channel.ok()) return channel.status();
+  return Service::NewStub(*channel);
+}
+
+// One stub per agency of `agencies`, each on its own connection
+// (channel ids first_channel, first_channel + 1, ...).
+template <typename Service>
+absl::StatusOr<std::vector<std::unique_ptr<typename Service::Stub>>> StubsFor(
+    const HubUnderTest& hub, const std::vector<std::string>& agencies, int first_channel) {
+  std::vector<std::unique_ptr<typename Service::Stub>> stubs;
+  for (size_t i = 0; i < agencies.size(); ++i) {
+    absl::StatusOr<std::unique_ptr<typename Service::Stub>> stub =
+        StubFor<Service>(hub, agencies[i], first_channel + static_cast<int>(i));
+    if (!stub.ok()) return stub.status();
+    stubs.push_back(*std::move(stub));
+  }
+  return stubs;
+}
 
 absl::StatusOr<std::unique_ptr<EndToEndResult>> RunEndToEnd(const HubUnderTest& hub, const EndToEndOptions& options);
 
