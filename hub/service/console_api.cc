@@ -374,11 +374,11 @@ void ConsoleApi::Verify(const StaffCall& staff, v1::RecordState* response, Done 
   bool start = false;
   {
     absl::MutexLock lock(&verify_mu_);
+    // A walk runs exactly while someone waits for it. A second walk would
+    // read the same rows for the same answer, and two presses would hold two
+    // connections for as long: it waits instead.
+    start = verify_waiters_.empty();
     verify_waiters_.push_back({response, std::move(done)});
-    // A second walk would read the same rows for the same answer, and two
-    // presses would hold two connections for as long: it waits instead.
-    start = !walking_;
-    walking_ = true;
   }
   if (start) walk_executor_.Submit([this, staff] { WalkChain(staff); });
 }
@@ -415,7 +415,6 @@ void ConsoleApi::WalkChain(const StaffCall& staff) {
   {
     absl::MutexLock lock(&verify_mu_);
     waiters.swap(verify_waiters_);
-    walking_ = false;
   }
   for (VerifyWaiter& waiter : waiters) {
     if (outcome.ok()) *waiter.response = state;

@@ -159,13 +159,13 @@ class ConsoleApi {
   absl::Mutex peers_mu_;
   absl::flat_hash_map<std::string, TokenBucket> peers_ ABSL_GUARDED_BY(peers_mu_);
 
-  // The Verify requests waiting for the walk that is running, if one is.
+  // The Verify requests waiting for the walk that is running; empty when
+  // none is.
   struct VerifyWaiter {
     v1::RecordState* response;
     Done done;
   };
   absl::Mutex verify_mu_;
-  bool walking_ ABSL_GUARDED_BY(verify_mu_) = false;
   std::vector<VerifyWaiter> verify_waiters_ ABSL_GUARDED_BY(verify_mu_);
 
   // Last: their threads use the above. The chain is walked on a thread of
