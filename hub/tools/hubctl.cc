@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "access/governance_report.h"
 #include "audit/audit_chain.h"
 #include "common/proto_time.h"
 #include "config/hub_config.h"
@@ -239,6 +240,17 @@ int AuditExport(const Invocation& inv) {
   return kExitOk;
 }
 
+// Needs only the config: the record is of what the hub is set up to do, so
+// that it can be printed (and signed) before the hub first runs.
+int GovernanceReport(const Invocation& inv) {
+  absl::StatusOr<cre::v1::HubConfig> config = cre::LoadHubConfig(inv.Get("--config"));
+  if (!config.ok()) return Fail(config.status());
+  absl::TimeZone london;
+  if (!absl::LoadTimeZone("Europe/London", &london)) london = absl::UTCTimeZone();
+  std::cout << cre::GovernanceReport(*config, absl::ToCivilDay(absl::Now(), london));
+  return kExitOk;
+}
+
 int AuditSeal(const Invocation& inv) {
   absl::StatusOr<std::unique_ptr<cre::mysql::MysqlStore>> store = OpenStore(inv.Get("--config"));
   if (!store.ok()) return Fail(store.status());
@@ -429,6 +441,10 @@ const std::vector<Command>& Commands() {
       {"audit", "seal", "--config FILE",
        "Seals the journalled audit records into the chain, for when no hub is running.",
        {kConfig}, "", 0, 0, AuditSeal},
+      {"governance", "report", "--config FILE",
+       "Prints the record of processing (UK GDPR Article 30) and the register of sharing agreements, as "
+       "Markdown, from the config, ending with what the config leaves unset.",
+       {kConfig}, "", 0, 0, GovernanceReport},
       {"staff", "add",
        "--config FILE --username NAME --agency ID --role ROLE --display-name TEXT [--password-file FILE]",
        "Adds a member of staff who may sign in to the console, with a password (the first line of "

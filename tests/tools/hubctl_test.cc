@@ -132,6 +132,19 @@ TEST(HubctlTest, StaffAreAddedListedDisabledAndReset) {
   EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM audit_journal") != "0", true) << "each change journalled";
 }
 
+// From the config alone: the record can be printed (and signed) before the
+// hub first runs, so nothing here needs the schema.
+TEST(HubctlTest, GovernanceReportPrintsTheRecordOfProcessingFromTheConfig) {
+  testing::TestDatabase db(testing::TestDatabase::Migrate::kNo);
+  const std::string config = testing::WriteHubConfigFile(testing::TestHubConfig(db), "governance.textproto");
+  testing::HubctlRun report = testing::RunHubctl("governance report --config " + config);
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("# Record of processing activities"));
+  EXPECT_THAT(report.output, HasSubstr("## 7. Register of information-sharing agreements"));
+  EXPECT_THAT(report.output, HasSubstr("| `derby-cre-isa-2026` |"));
+  EXPECT_THAT(report.output, HasSubstr("| Police Referral Unit |"));
+}
+
 TEST(HubctlTest, BadUsageAndBadConfigSayWhatIsWrong) {
   testing::HubctlRun no_command = testing::RunHubctl("");
   EXPECT_EQ(no_command.exit_code, 2);
