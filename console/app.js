@@ -236,6 +236,19 @@ async function duePage() {
   }
 }
 
+// A decision not to share as the case record keeps it (docs/procedure.md,
+// Choice 37): what was withheld, from whom, by whom and why, in the
+// practitioner's words (text nodes: never markup).
+function decisionNotToShare(title, d) {
+  const from = d.withheldFromAgencyId || words('AgencyRole', d.withheldFromRole);
+  const by = [d.decidedBy, words('PractitionerRole', d.decidedByRole)].filter(Boolean).join(', ');
+  return el('div', { class: 'decision' },
+    el('strong', {}, title), ': ', d.withheldInformation || '', from ? ` withheld from ${from}` : '',
+    el('div', { class: 'hint' }, `${words('WithholdingGround', d.ground)}${by ? `; decided by ${by}` : ''}`
+      + `${d.reviewDate ? `; to be reviewed by ${d.reviewDate}` : ''}`),
+    el('div', { class: 'justification' }, d.justification || ''));
+}
+
 function timelineOf(kase) {
   const items = [];
   for (const m of kase.messages || []) {
@@ -246,7 +259,8 @@ function timelineOf(kase) {
     items.push({ at: a.assessedAt, text: `Risk assessed: ${words('RiskLevel', a.level)}` });
   }
   for (const e of (kase.caseFile && kase.caseFile.events) || []) {
-    items.push({ at: e.occurredAt, text: `${words('EventKind', e.kind)}${e.acknowledgedAt ? ' (acknowledged)' : ''}` });
+    const text = `${words('EventKind', e.kind)}${e.acknowledgedAt ? ' (acknowledged)' : ''}`;
+    items.push({ at: e.occurredAt, text: e.decisionNotToShare ? decisionNotToShare(text, e.decisionNotToShare) : text });
   }
   items.sort((x, y) => String(x.at).localeCompare(String(y.at)));
   return el('ol', { class: 'timeline' }, items.map((i) => el('li', {}, el('time', { datetime: i.at }, formatTime(i.at)), i.text)));

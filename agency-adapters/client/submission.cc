@@ -45,6 +45,8 @@ const std::vector<Method>& Methods() {
       MakeMethod<v1::RecordCaseEventsRequest>("RecordCaseEvents", "events", &Stub::RecordCaseEvents),
       MakeMethod<v1::SubmitStepUpReferralRequest>("SubmitStepUpReferral", "referral", &Stub::SubmitStepUpReferral),
       MakeMethod<v1::SendNotificationRequest>("SendNotification", "notification", &Stub::SendNotification),
+      MakeMethod<v1::RecordDecisionNotToShareRequest>("RecordDecisionNotToShare", "decision",
+                                                      &Stub::RecordDecisionNotToShare),
       MakeMethod<v1::RespondRequest>("Respond", "response", &Stub::Respond),
   };
   return *methods;
@@ -82,7 +84,7 @@ absl::StatusOr<const Method*> MethodForJson(absl::string_view source, absl::stri
   if (found == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         source, ": no submission field: expected one of concern, report, assessment, events, referral, "
-                "notification, response"));
+                "notification, decision, response"));
   }
   return found;
 }

@@ -8,7 +8,7 @@
 //   concern → SubmitConcern               report → SubmitOperationLibertyReport
 //   assessment → RecordRiskAssessment     events → RecordCaseEvents
 //   referral → SubmitStepUpReferral       notification → SendNotification
-//   response → Respond
+//   decision → RecordDecisionNotToShare   response → Respond
 //
 //   absl::StatusOr<Submission> submission = SubmissionFromJson("concern.json", text);
 //   absl::StatusOr<v1::SubmitResponse> receipt = SendSubmission(*stub, *submission, policy, stopper);

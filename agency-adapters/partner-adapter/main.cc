@@ -28,7 +28,9 @@ Usage: NAME run    --dir DIR --cert FILE --key FILE [--hub HOST:PORT] [--ca FILE
        NAME submit FILE.json --dir DIR --cert FILE --key FILE [--case-id ID] [--hub ...] [--ca ...]
 
 A submission is a JSON file: the cre.v1.SubmitConcernRequest (top-level
-"concern") or cre.v1.SubmitOperationLibertyReportRequest (top-level "report")
+"concern"), cre.v1.SubmitOperationLibertyReportRequest (top-level "report")
+or cre.v1.RecordDecisionNotToShareRequest (top-level "decision", with
+--case-id: a decision not to share, Children Act 2004 s.16LA)
 in the protobuf JSON mapping, without "idempotencyKey": the adapter adds a
 new key when it accepts the file and keeps it, so a retry or a replay after a
 restart is never a second submission. It carries its governance envelope

@@ -60,6 +60,7 @@ METHODS = {
     "events": ("RecordCaseEvents", referrals_pb2.RecordCaseEventsRequest),
     "referral": ("SubmitStepUpReferral", referrals_pb2.SubmitStepUpReferralRequest),
     "notification": ("SendNotification", referrals_pb2.SendNotificationRequest),
+    "decision": ("RecordDecisionNotToShare", referrals_pb2.RecordDecisionNotToShareRequest),
     "response": ("Respond", referrals_pb2.RespondRequest),
 }
 

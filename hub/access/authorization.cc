@@ -41,6 +41,9 @@ const std::vector<Permission>& Permissions() {
     // authority consults this one about its child placed here.
     {Method::kSendNotification,
      {v1::CHILDRENS_SOCIAL_CARE, v1::CPM_SERVICE, v1::OTHER_LOCAL_AUTHORITY}},
+    // Every agency with a duty to share may record that it withheld
+    // something (Children Act 2004 s.16LA), on a case it is involved with.
+    {Method::kRecordDecisionNotToShare, {CRE_EVERY_ROLE}},
     // Whoever received a message may answer it (checked against deliveries).
     {Method::kRespond, {CRE_EVERY_ROLE}},
     // Whoever is involved with the case (checked against involvement).
@@ -78,6 +81,7 @@ const char* MethodName(Method method) {
     case Method::kRecordCaseEvents: return "RecordCaseEvents";
     case Method::kSubmitStepUpReferral: return "SubmitStepUpReferral";
     case Method::kSendNotification: return "SendNotification";
+    case Method::kRecordDecisionNotToShare: return "RecordDecisionNotToShare";
     case Method::kRespond: return "Respond";
     case Method::kGetCase: return "GetCase";
     case Method::kSubscribe: return "Subscribe";
@@ -97,6 +101,7 @@ const char* MethodPath(Method method) {
     case Method::kRecordCaseEvents: return "/cre.v1.Referrals/RecordCaseEvents";
     case Method::kSubmitStepUpReferral: return "/cre.v1.Referrals/SubmitStepUpReferral";
     case Method::kSendNotification: return "/cre.v1.Referrals/SendNotification";
+    case Method::kRecordDecisionNotToShare: return "/cre.v1.Referrals/RecordDecisionNotToShare";
     case Method::kRespond: return "/cre.v1.Referrals/Respond";
     case Method::kGetCase: return "/cre.v1.Referrals/GetCase";
     case Method::kSubscribe: return "/cre.v1.Inbox/Subscribe";

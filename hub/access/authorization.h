@@ -24,6 +24,7 @@ enum class Method {
   kRecordCaseEvents,
   kSubmitStepUpReferral,
   kSendNotification,
+  kRecordDecisionNotToShare,
   kRespond,
   kGetCase,
   kSubscribe,

@@ -240,7 +240,7 @@ const std::vector<Method>& GovernedMethods() {
   static const auto* methods = new std::vector<Method>{
       Method::kSubmitConcern,        Method::kSubmitOperationLibertyReport, Method::kRecordRiskAssessment,
       Method::kRecordCaseEvents,     Method::kSubmitStepUpReferral,         Method::kSendNotification,
-      Method::kRespond,
+      Method::kRespond,              Method::kRecordDecisionNotToShare,
   };
   return *methods;
 }
@@ -258,6 +258,14 @@ std::vector<GovernanceField> DefaultRequirement(Method method) {
       return {v1::GOVERNANCE_FIELD_PURPOSE, v1::GOVERNANCE_FIELD_ARTICLE6_BASIS,
               v1::GOVERNANCE_FIELD_ARTICLE9_CONDITION, v1::GOVERNANCE_FIELD_SHARING_AGREEMENT_ID,
               v1::GOVERNANCE_FIELD_CONSENT};
+    // The decision and its reason are disclosed to the lead agency: why, on
+    // what basis and under which agreement, as for anything shared. Not the
+    // consent position: the child or family is not asked whether the lead
+    // agency may be told that something was withheld from another agency
+    // because telling would harm the child (docs/data-protection.md).
+    case Method::kRecordDecisionNotToShare:
+      return {v1::GOVERNANCE_FIELD_PURPOSE, v1::GOVERNANCE_FIELD_ARTICLE6_BASIS,
+              v1::GOVERNANCE_FIELD_ARTICLE9_CONDITION, v1::GOVERNANCE_FIELD_SHARING_AGREEMENT_ID};
     default:
       return {};
   }

@@ -39,7 +39,8 @@ const std::vector<Method>& GovernedMethods();
 // for what a partner shares (concerns, Operation Liberty reports, step-up
 // referrals, notifications, responses); the lawful basis (Article 6 basis
 // and Article 9 condition) for risk assessments and case events, which
-// record the casework on a case.
+// record the casework on a case; all but the consent position for a
+// decision not to share.
 std::vector<v1::GovernanceField> DefaultRequirement(Method method);
 
 // Fills in what `config` leaves out (a requirement for every governed method

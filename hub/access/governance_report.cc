@@ -121,12 +121,16 @@ const char* RoleWords(v1::AgencyRole role) {
 const char* RoleReceives(v1::AgencyRole role) {
   switch (role) {
     case v1::POLICE_REFERRAL_UNIT: return "every Operation Liberty report";
-    case v1::CHILDRENS_SOCIAL_CARE: return "step-up referrals; concerns at MEDIUM or HIGH; case updates";
-    case v1::CPM_SERVICE: return "escalations and overdue alerts; the cases of the authority";
+    case v1::CHILDRENS_SOCIAL_CARE:
+      return "step-up referrals; concerns at MEDIUM or HIGH; case updates; decisions not to share on the cases it "
+             "leads";
+    case v1::CPM_SERVICE:
+      return "escalations and overdue alerts; the cases of the authority; a lead agency's own decisions not to share";
     case v1::IRO_SERVICE: return "notifications about looked-after children";
     case v1::OTHER_LOCAL_AUTHORITY:
-      return "handoffs of this authority's children placed there; consultations about their own children placed here";
-    case v1::EARLY_HELP: return "answers to its step-up referrals; case updates of its cases";
+      return "handoffs of this authority's children placed there; consultations about their own children placed "
+             "here; decisions not to share on the cases it leads";
+    case v1::EARLY_HELP: return "answers to its step-up referrals; case updates of its cases; decisions not to share on them";
     default: return "Operation Liberty reports and case updates about children it is involved with";
   }
 }

@@ -99,12 +99,75 @@ absl::Status CheckAssessment(const v1::RiskAssessment& a, absl::string_view fiel
   return CheckText(a.narrative(), absl::StrCat(field, ".narrative"), kMaxNarrativeBytes, false);
 }
 
+// The lengths of a decision not to share's fields, named under `field`,
+// before anything about it is required: RecordCaseEvents checks them too,
+// so that what it refuses an event for is named as precisely as here.
+absl::Status CheckDecisionBounds(const v1::DecisionNotToShare& d, absl::string_view field) {
+  CRE_RETURN_IF_ERROR(CheckText(d.withheld_information(), absl::StrCat(field, ".withheld_information"),
+                                kMaxShortTextBytes, false));
+  CRE_RETURN_IF_ERROR(
+      CheckText(d.withheld_from_agency_id(), absl::StrCat(field, ".withheld_from_agency_id"), kMaxAgencyIdBytes, false));
+  CRE_RETURN_IF_ERROR(
+      CheckText(d.justification(), absl::StrCat(field, ".justification"), kMaxJustificationBytes, false));
+  CRE_RETURN_IF_ERROR(CheckText(d.decided_by(), absl::StrCat(field, ".decided_by"), kMaxShortTextBytes, false));
+  return CheckText(d.review_date(), absl::StrCat(field, ".review_date"), 10, false);
+}
+
+absl::Status CheckDecisionNotToShare(const v1::DecisionNotToShare& d) {
+  CRE_RETURN_IF_ERROR(CheckDecisionBounds(d, "decision"));
+  CRE_RETURN_IF_ERROR(
+      CheckText(d.withheld_information(), "decision.withheld_information", kMaxShortTextBytes, true));
+  switch (d.withheld_from_case()) {
+    case v1::DecisionNotToShare::kWithheldFromAgencyId:
+      // Whether the registry holds it is the casework's to say: it has the
+      // registry.
+      if (d.withheld_from_agency_id().empty() || !IsAsciiToken(d.withheld_from_agency_id())) {
+        return Invalid("decision.withheld_from_agency_id", "not an agency id (printable ASCII, no spaces)");
+      }
+      break;
+    case v1::DecisionNotToShare::kWithheldFromRole:
+      CRE_RETURN_IF_ERROR(CheckRequiredEnum(d.withheld_from_role(), "decision.withheld_from_role"));
+      break;
+    default:
+      return Invalid("decision.withheld_from",
+                     "required: withheld_from_agency_id (one agency) or withheld_from_role (the agencies of a role)");
+  }
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(d.ground(), "decision.ground"));
+  CRE_RETURN_IF_ERROR(CheckText(d.justification(), "decision.justification", kMaxJustificationBytes, true));
+  CRE_RETURN_IF_ERROR(CheckText(d.decided_by(), "decision.decided_by", kMaxShortTextBytes, true));
+  CRE_RETURN_IF_ERROR(CheckRequiredEnum(d.decided_by_role(), "decision.decided_by_role"));
+  CRE_RETURN_IF_ERROR(CheckTimestamp(d.decided_at(), d.has_decided_at(), "decision.decided_at"));
+  if (d.review_date().empty()) return absl::OkStatus();
+  absl::CivilDay review;
+  if (!absl::ParseCivilTime(d.review_date(), &review) || absl::FormatCivilTime(review) != d.review_date()) {
+    return Invalid("decision.review_date", "not a date YYYY-MM-DD");
+  }
+  // Its day in UTC: the request checks know no local zone, and an hour
+  // either side of midnight is not worth refusing a review date for.
+  const absl::CivilDay decided =
+      absl::ToCivilDay(absl::FromUnixSeconds(d.decided_at().seconds()), absl::UTCTimeZone());
+  if (review < decided) return Invalid("decision.review_date", "before the day of decision.decided_at");
+  if (review > absl::CivilDay(2100, 12, 31)) return Invalid("decision.review_date", "after 2100-12-31");
+  return absl::OkStatus();
+}
+
 absl::Status CheckEvent(const v1::CaseEvent& e, absl::string_view field) {
   CRE_RETURN_IF_ERROR(CheckRequiredEnum(e.kind(), absl::StrCat(field, ".kind")));
   CRE_RETURN_IF_ERROR(CheckTimestamp(e.occurred_at(), e.has_occurred_at(), absl::StrCat(field, ".occurred_at")));
   // The message that carried a hub-routed event: one the hub issued, if any.
   if (!e.message_id().empty()) CRE_RETURN_IF_ERROR(CheckId(e.message_id(), absl::StrCat(field, ".message_id")));
-  return CheckText(e.note(), absl::StrCat(field, ".note"), kMaxNarrativeBytes, false);
+  CRE_RETURN_IF_ERROR(CheckText(e.note(), absl::StrCat(field, ".note"), kMaxNarrativeBytes, false));
+  // A decision not to share is a submission of its own, routed to the
+  // case's lead agency: never an event among others.
+  if (e.has_decision_not_to_share()) {
+    const std::string decision = absl::StrCat(field, ".decision_not_to_share");
+    CRE_RETURN_IF_ERROR(CheckDecisionBounds(e.decision_not_to_share(), decision));
+    return Invalid(decision, "recorded by RecordDecisionNotToShare only");
+  }
+  if (e.kind() == v1::EVENT_KIND_DECISION_NOT_TO_SHARE) {
+    return Invalid(absl::StrCat(field, ".kind"), "a decision not to share is recorded by RecordDecisionNotToShare");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -212,6 +275,14 @@ absl::Status ValidateSendNotification(const v1::SendNotificationRequest& request
   }
   if (n.has_due_at()) return Invalid("notification.due_at", "only the hub's overdue alerts carry one");
   return CheckText(n.summary(), "notification.summary", kMaxNarrativeBytes, true);
+}
+
+absl::Status ValidateRecordDecisionNotToShare(const v1::RecordDecisionNotToShareRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
+  CRE_RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
+  CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+  if (!request.has_decision()) return Invalid("decision", "required");
+  return CheckDecisionNotToShare(request.decision());
 }
 
 absl::Status ValidateRespond(const v1::RespondRequest& request) {

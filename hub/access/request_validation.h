@@ -22,6 +22,10 @@ namespace cre {
 // Limits of particular fields (the general ones: access/field_bounds.h).
 inline constexpr size_t kMaxIdempotencyKeyBytes = 128;
 inline constexpr int kMaxAcknowledgeIds = 256;
+// An agency id (the registry's are at most 64 bytes).
+inline constexpr size_t kMaxAgencyIdBytes = 64;
+// DecisionNotToShare.justification: a few paragraphs of reasons, not a report.
+inline constexpr size_t kMaxJustificationBytes = 8 * 1024;
 // SubscribeRequest.max_in_flight and ListOpenActionsRequest.page_size: 0
 // (the service's default) up to these.
 inline constexpr int kMaxMaxInFlight = 256;
@@ -35,6 +39,7 @@ absl::Status ValidateRecordRiskAssessment(const v1::RecordRiskAssessmentRequest&
 absl::Status ValidateRecordCaseEvents(const v1::RecordCaseEventsRequest& request);
 absl::Status ValidateSubmitStepUpReferral(const v1::SubmitStepUpReferralRequest& request);
 absl::Status ValidateSendNotification(const v1::SendNotificationRequest& request);
+absl::Status ValidateRecordDecisionNotToShare(const v1::RecordDecisionNotToShareRequest& request);
 absl::Status ValidateRespond(const v1::RespondRequest& request);
 absl::Status ValidateGetCase(const v1::GetCaseRequest& request);
 absl::Status ValidateSubscribe(const v1::SubscribeRequest& request);

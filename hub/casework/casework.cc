@@ -2,18 +2,59 @@
 
 #include "casework/hub_actions.h"
 #include "common/proto_time.h"
+#include "common/status_macros.h"
 
 namespace cre {
+namespace {
+
+// How far ahead of the hub's clock a decision may be dated: an agency's
+// clock that runs a little fast is not a reason to refuse its record.
+constexpr absl::Duration kDecisionClockSkew = absl::Minutes(5);
+
+// The checks of a decision not to share that need the case: its date
+// against the case's opening (named here, before the engine would name the
+// event it becomes) and the hub's clock.
+absl::Status CheckDecisionDate(const v1::DecisionNotToShare& decision, absl::Time accepted_at,
+                               const CaseView& case_view) {
+  const absl::Time decided_at = FromProtoTime(decision.decided_at());
+  if (decided_at < FromProtoTime(case_view.case_file.opened_at())) {
+    return absl::InvalidArgumentError("decision.decided_at: before the case opened");
+  }
+  if (decided_at > accepted_at + kDecisionClockSkew) {
+    return absl::InvalidArgumentError("decision.decided_at: in the future");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> Casework::DecisionRecipients(const v1::Agency& sender,
+                                                                      const v1::RoutedMessage& message,
+                                                                      absl::Time accepted_at,
+                                                                      const CaseView* case_view) const {
+  if (case_view == nullptr) return absl::InvalidArgumentError("case_id: required for a decision not to share");
+  // The lead as the case stands when the decision is recorded
+  // (docs/procedure.md, Choice 37).
+  absl::StatusOr<v1::Pathway> pathway = engine_->Evaluate(case_view->case_file, accepted_at);
+  if (!pathway.ok()) return pathway.status();
+  return router_.DecisionNotToShareRecipients(sender, message.decision_not_to_share(), *pathway, *case_view);
+}
 
 absl::StatusOr<Routing> Casework::DecideSubmission(const v1::Agency& sender, const v1::RoutedMessage& message,
                                                    absl::Time accepted_at, const CaseView* case_view,
                                                    const RepliedMessage* replied) const {
   if (absl::Status may = router_.MayWrite(sender, case_view, replied); !may.ok()) return may;
+  const bool decision = message.kind() == v1::MESSAGE_KIND_DECISION_NOT_TO_SHARE;
+  if (decision && case_view != nullptr) {
+    CRE_RETURN_IF_ERROR(CheckDecisionDate(message.decision_not_to_share(), accepted_at, *case_view));
+  }
   if (case_view != nullptr) {
     if (absl::Status valid = engine_->Validate(case_view->case_file); !valid.ok()) return valid;
   }
   Routing routing;
-  absl::StatusOr<std::vector<std::string>> recipients = router_.Recipients(sender, message, case_view, replied);
+  absl::StatusOr<std::vector<std::string>> recipients =
+      decision ? DecisionRecipients(sender, message, accepted_at, case_view)
+               : router_.Recipients(sender, message, case_view, replied);
   if (!recipients.ok()) return recipients.status();
   routing.recipients = *std::move(recipients);
   const HubActions actions(&router_);

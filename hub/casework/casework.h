@@ -46,8 +46,10 @@ class Casework {
   //      that looks at the case, so that an outsider cannot learn a child's
   //      date of birth by bisecting the dates it is refused);
   //   2. the case as it will be is valid (an event dated before the case
-  //      opened is refused, naming the field);
-  //   3. the recipients, and the event the message stands for;
+  //      opened is refused, naming the field; a decision not to share, its
+  //      decided_at);
+  //   3. the recipients, and the event the message stands for (a decision
+  //      not to share: the case's lead agency, by the case's pathway);
   //   4. with a case: what the pathway requires now, counting this
   //      message's own event (so that an IRO notification an agency just
   //      sent is not sent again): the hub's follow-ups, overdue alerts and
@@ -87,6 +89,13 @@ class Casework {
   const Router& router() const { return router_; }
 
  private:
+  // The recipients of a decision not to share (`message`) about
+  // `case_view`: the case's lead agency by its pathway at `accepted_at`
+  // (Router::DecisionNotToShareRecipients).
+  absl::StatusOr<std::vector<std::string>> DecisionRecipients(const v1::Agency& sender,
+                                                              const v1::RoutedMessage& message,
+                                                              absl::Time accepted_at,
+                                                              const CaseView* case_view) const;
   // Puts the hub's envelope on each follow-up of `routing`.
   void Envelop(Routing* routing) const;
 

@@ -39,6 +39,78 @@ absl::StatusOr<std::vector<std::string>> NonEmpty(std::vector<std::string> recip
 
 }  // namespace
 
+LeadKind LeadOf(const v1::Pathway& pathway) {
+  const v1::RiskLevel level = pathway.risk().effective_level();
+  const v1::Placement placement = pathway.placement();
+  if (level >= v1::RISK_LEVEL_MEDIUM) {
+    return placement == v1::PLACEMENT_PLACED_OUT ? LeadKind::kHostAuthority : LeadKind::kChildrensSocialCare;
+  }
+  switch (pathway.current_plan()) {
+    case v1::OPEN_PLAN_CHILD_IN_NEED:
+    case v1::OPEN_PLAN_CHILD_PROTECTION:
+    case v1::OPEN_PLAN_LOOKED_AFTER:
+      return placement == v1::PLACEMENT_PLACED_IN ? LeadKind::kHomeAuthority : LeadKind::kChildrensSocialCare;
+    case v1::OPEN_PLAN_EARLY_HELP:
+      return placement == v1::PLACEMENT_PLACED_IN ? LeadKind::kHomeAuthority : LeadKind::kEarlyHelp;
+    default:
+      return level == v1::RISK_LEVEL_LOW ? LeadKind::kEarlyHelp : LeadKind::kChildrensSocialCare;
+  }
+}
+
+const char* LeadKindName(LeadKind kind) {
+  switch (kind) {
+    case LeadKind::kChildrensSocialCare: return "Children's Social Care";
+    case LeadKind::kEarlyHelp: return "Early Help";
+    case LeadKind::kHostAuthority: return "the host authority";
+    case LeadKind::kHomeAuthority: return "the home authority";
+  }
+  return "?";
+}
+
+absl::StatusOr<std::string> Router::LeadAgency(const v1::Pathway& pathway, const CaseView& case_view) const {
+  const v1::Child& child = case_view.case_file.child();
+  std::string lead;
+  switch (LeadOf(pathway)) {
+    case LeadKind::kHostAuthority: {
+      absl::StatusOr<std::string> host = AuthorityWithCode(child.placement_authority_code(), "");
+      if (host.ok()) lead = *host;
+      break;
+    }
+    case LeadKind::kHomeAuthority: {
+      absl::StatusOr<std::string> home = AuthorityWithCode(child.home_authority_code(), "");
+      if (home.ok()) lead = *home;
+      break;
+    }
+    case LeadKind::kEarlyHelp:
+      lead = FirstAgencyOfRole(v1::EARLY_HELP);
+      break;
+    case LeadKind::kChildrensSocialCare:
+      break;
+  }
+  if (lead.empty()) lead = FirstAgencyOfRole(v1::CHILDRENS_SOCIAL_CARE);
+  if (lead.empty()) return absl::FailedPreconditionError("no Children's Social Care is registered with the hub");
+  return lead;
+}
+
+absl::StatusOr<std::vector<std::string>> Router::DecisionNotToShareRecipients(
+    const v1::Agency& sender, const v1::DecisionNotToShare& decision, const v1::Pathway& pathway,
+    const CaseView& case_view) const {
+  if (decision.withheld_from_case() == v1::DecisionNotToShare::kWithheldFromAgencyId) {
+    if (registry_->FindById(decision.withheld_from_agency_id()) == nullptr) {
+      return absl::InvalidArgumentError("decision.withheld_from_agency_id: not an agency of the registry");
+    }
+    if (decision.withheld_from_agency_id() == sender.id()) {
+      return absl::InvalidArgumentError(
+          "decision.withheld_from_agency_id: the sending agency itself; name the agency it is withheld from");
+    }
+  }
+  absl::StatusOr<std::string> lead = LeadAgency(pathway, case_view);
+  if (!lead.ok()) return lead.status();
+  if (*lead != sender.id()) return std::vector<std::string>{*lead};
+  // The lead agency's own decision: someone outside it must hear of it.
+  return NonEmpty(OfRole(v1::CPM_SERVICE), "CPM service");
+}
+
 std::vector<std::string> Router::OfRole(v1::AgencyRole role) const {
   std::vector<std::string> ids;
   for (const v1::Agency& agency : registry_->agencies()) {
@@ -270,6 +342,9 @@ absl::StatusOr<std::vector<std::string>> Router::Recipients(const v1::Agency& se
       }
       recipients = {replied->sender_agency_id};
       break;
+    case v1::MESSAGE_KIND_DECISION_NOT_TO_SHARE:
+      // Its recipient depends on the case's pathway, which the caller has.
+      return absl::InternalError("a decision not to share is routed by DecisionNotToShareRecipients");
     default:
       return absl::InvalidArgumentError("kind: not a message kind the hub routes");
   }

@@ -17,6 +17,8 @@
 //                                authority about its child placed here: CSC
 //   response                  -> the sender of the message answered
 //   Duty CPM escalation       -> the CPM service
+//   decision not to share     -> the case's lead agency (LeadOf); from the
+//                                lead agency itself, the CPM service
 // The sender never receives its own message. Writing to a case needs the
 // sender to be involved with it, except for the first message that opens it.
 //
@@ -31,6 +33,7 @@
 
 #include "absl/status/statusor.h"
 #include "casework/case_decision.h"
+#include "cre/v1/pathway.pb.h"
 #include "cre/v1/policy.pb.h"
 #include "cre/v1/routed_message.pb.h"
 #include "identity/agency_registry.h"
@@ -44,6 +47,34 @@ struct RouterOptions {
   // looked-after child placed here (UNSPECIFIED: the home authority).
   v1::IroRecipient iro_for_child_of_another_authority = v1::IRO_RECIPIENT_HOME_AUTHORITY;
 };
+
+// Who leads a case: the agency a practitioner's decision not to share goes
+// to (docs/procedure.md, Choice 37). The procedure names none; this is the
+// one that holds the child's plan or coordinates the CRE response:
+//   MEDIUM or HIGH (effective, after the floor rule)  CSC: a CRE case is
+//       Social Care's, whatever the plan; for this authority's child placed
+//       out, the host authority, which coordinates the response (Choice 11)
+//   LOW or not assessed yet, on CiN, CP or looked after  CSC, which holds the
+//       plan; for another authority's child placed here, its home authority
+//   LOW or not assessed yet, on an Early Help plan     Early Help (for a
+//       child placed here, the home authority, which holds the plan)
+//   LOW, no plan                                       Early Help: the case
+//       is recorded Early Help, an EHA
+//   not assessed yet, no plan                          CSC, the front door
+//       where concerns about a child nobody holds are decided
+enum class LeadKind {
+  kChildrensSocialCare,
+  kEarlyHelp,
+  kHostAuthority,
+  kHomeAuthority,
+};
+
+// The lead of a case whose pathway (at the decision's acceptance) is
+// `pathway`. Pure: its effective level, current plan and placement only.
+LeadKind LeadOf(const v1::Pathway& pathway);
+
+// "Children's Social Care", "Early Help", "the host authority", ...
+const char* LeadKindName(LeadKind kind);
 
 class Router {
  public:
@@ -79,6 +110,22 @@ class Router {
   // an IRO hears of the concern within the 48 hours.
   absl::StatusOr<std::vector<std::string>> HubActionRecipients(const v1::RoutedMessage& message,
                                                                const CaseView& case_view) const;
+
+  // The registered agency of LeadOf(pathway) for `case_view`; when that
+  // one is not registered (a host or home authority the hub does not know,
+  // no Early Help), this authority's CSC, which holds the child's record
+  // here. FAILED_PRECONDITION if there is no CSC either.
+  absl::StatusOr<std::string> LeadAgency(const v1::Pathway& pathway, const CaseView& case_view) const;
+
+  // The recipients of a decision not to share from `sender` about
+  // `case_view`, whose pathway now is `pathway`: the case's lead agency;
+  // when the sender is the lead agency itself, the CPM service, which
+  // oversees CRE cases (Choice 37), so that the decision is never told to
+  // nobody. INVALID_ARGUMENT if `decision` names an agency the registry
+  // does not hold, or the sender itself, as the one it is withheld from.
+  absl::StatusOr<std::vector<std::string>> DecisionNotToShareRecipients(
+      const v1::Agency& sender, const v1::DecisionNotToShare& decision, const v1::Pathway& pathway,
+      const CaseView& case_view) const;
 
   // Every agency of `role` of this hub's authority.
   std::vector<std::string> OfRole(v1::AgencyRole role) const;

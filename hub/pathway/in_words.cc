@@ -232,6 +232,7 @@ std::string InWords(v1::MessageKind kind) {
     case v1::MESSAGE_KIND_NOTIFICATION: words = "notification"; break;
     case v1::MESSAGE_KIND_RESPONSE: words = "response"; break;
     case v1::MESSAGE_KIND_CASE_UPDATE: words = "case update"; break;
+    case v1::MESSAGE_KIND_DECISION_NOT_TO_SHARE: words = "decision not to share"; break;
     default: break;
   }
   return Or(words, "message", kind);

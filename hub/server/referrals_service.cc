@@ -32,6 +32,11 @@ grpc::ServerUnaryReactor* ReferralsService::SendNotification(grpc::CallbackServe
   return ServeUnary(context, edge_, Method::kSendNotification, *edge_.api.referrals, &ReferralsApi::SendNotification, request, response);
 }
 
+grpc::ServerUnaryReactor* ReferralsService::RecordDecisionNotToShare(grpc::CallbackServerContext* context,
+                                                const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  return ServeUnary(context, edge_, Method::kRecordDecisionNotToShare, *edge_.api.referrals, &ReferralsApi::RecordDecisionNotToShare, request, response);
+}
+
 grpc::ServerUnaryReactor* ReferralsService::Respond(grpc::CallbackServerContext* context,
                                                 const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
   return ServeUnary(context, edge_, Method::kRespond, *edge_.api.referrals, &ReferralsApi::Respond, request, response);

@@ -17,8 +17,9 @@ using RawReferralsService = v1::Referrals::WithRawCallbackMethod_SubmitConcern<
             v1::Referrals::WithRawCallbackMethod_RecordCaseEvents<
                 v1::Referrals::WithRawCallbackMethod_SubmitStepUpReferral<
                     v1::Referrals::WithRawCallbackMethod_SendNotification<
-                        v1::Referrals::WithRawCallbackMethod_Respond<
-                            v1::Referrals::WithRawCallbackMethod_GetCase<v1::Referrals::Service>>>>>>>>;
+                        v1::Referrals::WithRawCallbackMethod_RecordDecisionNotToShare<
+                            v1::Referrals::WithRawCallbackMethod_Respond<
+                                v1::Referrals::WithRawCallbackMethod_GetCase<v1::Referrals::Service>>>>>>>>>;
 
 class ReferralsService final : public RawReferralsService {
  public:
@@ -36,6 +37,9 @@ class ReferralsService final : public RawReferralsService {
                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* SendNotification(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
                                     grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RecordDecisionNotToShare(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,

@@ -160,6 +160,24 @@ void ReferralsApi::SendNotification(const CallContext& call, const v1::SendNotif
   Submit(call, Method::kSendNotification, request, std::move(s), response, *std::move(admitted));
 }
 
+void ReferralsApi::RecordDecisionNotToShare(const CallContext& call,
+                                            const v1::RecordDecisionNotToShareRequest& request,
+                                            v1::SubmitResponse* response, Done done) {
+  absl::optional<Done> admitted = Admit(call, Method::kRecordDecisionNotToShare, request,
+                                        &ValidateRecordDecisionNotToShare, std::move(done));
+  if (!admitted) return;
+  Submission s = NewSubmission(request, v1::MESSAGE_KIND_DECISION_NOT_TO_SHARE);
+  s.case_id = request.case_id();
+  // Kept: an event of the case's record, dated when it was decided, which
+  // every agency involved reads with the case.
+  v1::CaseEvent* kept = s.record_append.add_events();
+  kept->set_kind(v1::EVENT_KIND_DECISION_NOT_TO_SHARE);
+  *kept->mutable_occurred_at() = request.decision().decided_at();
+  *kept->mutable_decision_not_to_share() = request.decision();
+  *s.message.mutable_decision_not_to_share() = request.decision();
+  Submit(call, Method::kRecordDecisionNotToShare, request, std::move(s), response, *std::move(admitted));
+}
+
 void ReferralsApi::Respond(const CallContext& call, const v1::RespondRequest& request,
                            v1::SubmitResponse* response, Done done) {
   absl::optional<Done> admitted = Admit(call, Method::kRespond, request, &ValidateRespond, std::move(done));

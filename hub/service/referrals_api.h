@@ -68,6 +68,10 @@ class ReferralsApi {
                             v1::SubmitResponse* response, Done done);
   void SendNotification(const CallContext& call, const v1::SendNotificationRequest& request,
                         v1::SubmitResponse* response, Done done);
+  // Kept on the case as an event carrying the decision, and sent to the
+  // case's lead agency (casework/routing_rules.h, LeadOf).
+  void RecordDecisionNotToShare(const CallContext& call, const v1::RecordDecisionNotToShareRequest& request,
+                                v1::SubmitResponse* response, Done done);
   void Respond(const CallContext& call, const v1::RespondRequest& request, v1::SubmitResponse* response,
                Done done);
   // The case as `call`'s agency may see it (the store's rule), with its

@@ -89,6 +89,8 @@ std::string Vocabulary() {
   AppendEnum<v1::MessageKind>(&json, v1::MessageKind_descriptor(), [](v1::MessageKind k) { return InWords(k); }, "");
   AppendEnum<v1::EventKind>(&json, v1::EventKind_descriptor(), nullptr, "EVENT_KIND_");
   AppendEnum<v1::StaffRole>(&json, v1::StaffRole_descriptor(), nullptr, "STAFF_ROLE_");
+  AppendEnum<v1::AgencyRole>(&json, v1::AgencyRole_descriptor(), nullptr, "");
+  AppendEnum<v1::WithholdingGround>(&json, v1::WithholdingGround_descriptor(), nullptr, "WITHHOLDING_GROUND_");
   absl::StrAppend(&json, "}");
   return json;
 }

@@ -74,6 +74,7 @@ const std::map<std::string, Validator>& Validators() {
       {"cre.v1.RecordCaseEventsRequest", Check(ValidateRecordCaseEvents)},
       {"cre.v1.SubmitStepUpReferralRequest", Check(ValidateSubmitStepUpReferral)},
       {"cre.v1.SendNotificationRequest", Check(ValidateSendNotification)},
+      {"cre.v1.RecordDecisionNotToShareRequest", Check(ValidateRecordDecisionNotToShare)},
       {"cre.v1.RespondRequest", Check(ValidateRespond)},
       {"cre.v1.GetCaseRequest", Check(ValidateGetCase)},
       {"cre.v1.SubscribeRequest", Check(ValidateSubscribe)},
@@ -123,6 +124,16 @@ const std::map<std::string, std::vector<std::string>>& Bases() {
       {"cre.v1.SendNotificationRequest",
        {absl::StrCat(R"(idempotency_key: "k" case_id: ")", kId, R"("
             notification { kind: NOTIFICATION_KIND_IRO level: RISK_LEVEL_HIGH summary: "s" })")}},
+      {"cre.v1.RecordDecisionNotToShareRequest",
+       {absl::StrCat(R"(idempotency_key: "k" case_id: ")", kId, R"("
+            decision { withheld_information: "w" withheld_from_agency_id: "derby-police"
+                       ground: WITHHOLDING_GROUND_MORE_DETRIMENTAL_TO_CHILD justification: "j" decided_by: "d"
+                       decided_by_role: PRACTITIONER_ROLE_PARTNER_PRACTITIONER decided_at { seconds: 1780000000 }
+                       review_date: "2026-09-01" })"),
+        absl::StrCat(R"(idempotency_key: "k" case_id: ")", kId, R"("
+            decision { withheld_information: "w" withheld_from_role: POLICE
+                       ground: WITHHOLDING_GROUND_MORE_DETRIMENTAL_TO_CHILD justification: "j" decided_by: "d"
+                       decided_by_role: PRACTITIONER_ROLE_PARTNER_PRACTITIONER decided_at { seconds: 1780000000 } })")}},
       {"cre.v1.RespondRequest",
        {absl::StrCat(R"(idempotency_key: "k" message_id: ")", kId,
                      R"(" response { kind: RESPONSE_KIND_DECLINE reason: "r" })")}},
@@ -157,6 +168,11 @@ const std::map<std::string, size_t>& TighterLimits() {
       {"cre.v1.Vehicle.description", kMaxShortTextBytes},
       {"cre.v1.TeamManagerApproval.team_manager", kMaxShortTextBytes},
       {"cre.v1.ListOpenActionsRequest.page_token", kMaxShortTextBytes},
+      {"cre.v1.DecisionNotToShare.withheld_information", kMaxShortTextBytes},
+      {"cre.v1.DecisionNotToShare.withheld_from_agency_id", kMaxAgencyIdBytes},
+      {"cre.v1.DecisionNotToShare.justification", kMaxJustificationBytes},
+      {"cre.v1.DecisionNotToShare.decided_by", kMaxShortTextBytes},
+      {"cre.v1.DecisionNotToShare.review_date", 10},
   };
   return *limits;
 }
@@ -383,7 +399,7 @@ void ExpectRefused(const Example& example, const FieldPath& path, const std::str
 
 TEST(FieldBoundsTest, EveryRequestTypeHasACheckAndValidExamples) {
   const std::vector<Example> examples = Examples();
-  EXPECT_GE(examples.size(), 11u);
+  EXPECT_GE(examples.size(), 12u);
   for (const Example& example : examples) EXPECT_FALSE(example.bases.empty()) << example.type->full_name();
 }
 

@@ -103,6 +103,11 @@ TEST(GovernanceConfigTest, EveryMethodNotGivenGetsItsDefaultAndTheHubItsEnvelope
   EXPECT_EQ(DefaultRequirement(Method::kRespond).size(), 5u);
   EXPECT_THAT(DefaultRequirement(Method::kRecordCaseEvents),
               ElementsAre(v1::GOVERNANCE_FIELD_ARTICLE6_BASIS, v1::GOVERNANCE_FIELD_ARTICLE9_CONDITION));
+  // A decision not to share tells the lead agency why something was
+  // withheld: everything but the consent position.
+  EXPECT_THAT(DefaultRequirement(Method::kRecordDecisionNotToShare),
+              ElementsAre(v1::GOVERNANCE_FIELD_PURPOSE, v1::GOVERNANCE_FIELD_ARTICLE6_BASIS,
+                          v1::GOVERNANCE_FIELD_ARTICLE9_CONDITION, v1::GOVERNANCE_FIELD_SHARING_AGREEMENT_ID));
   EXPECT_TRUE(DefaultRequirement(Method::kGetCase).empty());
 
   const v1::Governance& hub = config.hub_envelope();
@@ -120,7 +125,7 @@ TEST(GovernanceConfigTest, WhatTheConfigGivesIsKept) {
     requirements { method: "Respond" }
     hub_envelope { sharing_agreement_id: "all-isa" article6_basis: ARTICLE6_BASIS_LEGAL_OBLIGATION }
   )pb");
-  ASSERT_EQ(config.requirements_size(), 7);
+  ASSERT_EQ(config.requirements_size(), static_cast<int>(GovernedMethods().size()));
   EXPECT_EQ(config.requirements(0).method(), "RecordCaseEvents");
   EXPECT_THAT(config.requirements(0).required(), ElementsAre(v1::GOVERNANCE_FIELD_PURPOSE));
   EXPECT_EQ(config.requirements(1).required_size(), 0);
@@ -207,7 +212,9 @@ TEST(GovernancePolicyTest, EachRequiredFieldMissingIsRefusedNamingItAndTheMethod
       ++refusals;
     }
   }
-  EXPECT_EQ(refusals, 5 * 5 + 2 * 2);
+  // Five methods need all five fields, two the lawful basis, a decision not
+  // to share all but consent.
+  EXPECT_EQ(refusals, 5 * 5 + 2 * 2 + 4);
   // A field a method does not require may be left out.
   v1::Governance basis_only = Whole();
   basis_only.clear_purpose();

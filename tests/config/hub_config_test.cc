@@ -131,7 +131,7 @@ TEST(HubConfigTest, TheShippedGovernanceConfigIsReadFromItsFileAndCompleted) {
   EXPECT_EQ(config->governance_file(), SourceRoot() + "/config/governance.textproto");
   EXPECT_EQ(config->governance().agreements_size(), 2);
   // Every submission method has its requirement, and the hub its envelope.
-  EXPECT_EQ(config->governance().requirements_size(), 7);
+  EXPECT_EQ(config->governance().requirements_size(), 8);
   EXPECT_EQ(config->governance().hub_envelope().sharing_agreement_id(), "derby-cre-isa-2026");
   EXPECT_EQ(config->governance().hub_envelope().article6_basis(), v1::ARTICLE6_BASIS_PUBLIC_TASK);
 }

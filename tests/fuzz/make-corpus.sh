@@ -200,6 +200,23 @@ EOF
 seed list-open-actions-negative 11 ListOpenActionsRequest oversight.proto <<EOF
 page_size: -1
 EOF
+seed decision-not-to-share 12 RecordDecisionNotToShareRequest referrals.proto <<EOF
+idempotency_key: "health-withhold-1"
+case_id: "$uuid"
+decision { withheld_information: "What the child said at the sexual health clinic" withheld_from_agency_id: "derby-police"
+           ground: WITHHOLDING_GROUND_MORE_DETRIMENTAL_TO_CHILD justification: "She would stop attending the clinic."
+           decided_by: "A. Nurse" decided_by_role: PRACTITIONER_ROLE_PARTNER_PRACTITIONER
+           decided_at { seconds: 1795298400 } review_date: "2026-12-05" }
+governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_LEGAL_OBLIGATION
+             article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN sharing_agreement_id: "derby-cre-isa-2026" }
+EOF
+seed decision-not-to-share-no-reason 12 RecordDecisionNotToShareRequest referrals.proto <<EOF
+idempotency_key: "health-withhold-2"
+case_id: "$uuid"
+decision { withheld_information: "w" withheld_from_role: POLICE ground: WITHHOLDING_GROUND_MORE_DETRIMENTAL_TO_CHILD
+           decided_by: "d" decided_by_role: PRACTITIONER_ROLE_PARTNER_PRACTITIONER decided_at { seconds: 1795298400 }
+           review_date: "2026-02-30" }
+EOF
 printf '\x09%s' "$uuid" >"$out/helper-uuid"
 printf '\x09%s' "E06000015" >"$out/helper-ons"
 echo "make-corpus: $(find "$out" -type f | wc -l) seeds in $out"

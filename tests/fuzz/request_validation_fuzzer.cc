@@ -163,6 +163,13 @@ void CheckAccepted(const v1::RecordCaseEventsRequest& r) {
 void CheckAccepted(const v1::SubmitStepUpReferralRequest& r) { CheckId(r.case_id()); }
 void CheckAccepted(const v1::SendNotificationRequest& r) { CheckId(r.case_id()); }
 void CheckAccepted(const v1::RespondRequest& r) { CheckId(r.message_id()); }
+void CheckAccepted(const v1::RecordDecisionNotToShareRequest& r) {
+  CheckId(r.case_id());
+  CheckInstant(r.decision().decided_at());
+  if (r.decision().justification().find_first_not_of(" \t\n\r\f\v") == std::string::npos) {
+    Fail("accepted a decision not to share without its reason", absl::OkStatus());
+  }
+}
 void CheckAccepted(const v1::GetCaseRequest& r) { CheckId(r.case_id()); }
 void CheckAccepted(const v1::AcknowledgeRequest& r) {
   for (int64_t id : r.delivery_ids()) {
@@ -320,7 +327,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t kind = data[0];
   ++data;
   --size;
-  switch (kind % 12) {
+  switch (kind % 13) {
     case 0:
       FuzzGoverned<v1::SubmitConcernRequest>(data, size, cre::ValidateSubmitConcern, cre::Method::kSubmitConcern);
       break;
@@ -350,6 +357,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 9: FuzzHelpers(data, size); break;
     case 10: Fuzz<v1::SubscribeRequest>(data, size, cre::ValidateSubscribe); break;
     case 11: Fuzz<v1::ListOpenActionsRequest>(data, size, cre::ValidateListOpenActions); break;
+    case 12:
+      FuzzGoverned<v1::RecordDecisionNotToShareRequest>(data, size, cre::ValidateRecordDecisionNotToShare,
+                                                        cre::Method::kRecordDecisionNotToShare);
+      break;
   }
   return 0;
 }

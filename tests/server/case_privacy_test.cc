@@ -161,6 +161,24 @@ std::vector<CaseCall> CallsNamingACase() {
          r.mutable_notification()->set_summary("s");
          return Send(&v1::Referrals::Stub::SendNotification, stub, r);
        }},
+      // Dated before the child was born: refused for that if the caller
+      // were involved (decision.decided_at: before the case opened).
+      {"RecordDecisionNotToShare", "derby-youth-justice",
+       [=](v1::Referrals::Stub& stub, const std::string& case_id) {
+         v1::RecordDecisionNotToShareRequest r;
+         r.set_idempotency_key("x");
+         *r.mutable_governance() = testing::TestGovernance();
+         r.set_case_id(case_id);
+         v1::DecisionNotToShare* d = r.mutable_decision();
+         d->set_withheld_information("w");
+         d->set_withheld_from_role(v1::POLICE);
+         d->set_ground(v1::WITHHOLDING_GROUND_MORE_DETRIMENTAL_TO_CHILD);
+         d->set_justification("j");
+         d->set_decided_by("d");
+         d->set_decided_by_role(v1::PRACTITIONER_ROLE_PARTNER_PRACTITIONER);
+         *d->mutable_decided_at() = At(before_birth);
+         return Send(&v1::Referrals::Stub::RecordDecisionNotToShare, stub, r);
+       }},
       {"GetCase", "derby-pru",
        [](v1::Referrals::Stub& stub, const std::string& case_id) {
          v1::GetCaseRequest r;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -85,6 +86,9 @@ grpc::Status CallMethod(Method method, const Channel& channel, const std::string
     case Method::kSendNotification:
       return referrals->SendNotification(context.get(), Parse<v1::SendNotificationRequest>(request_text),
                                          &submitted);
+    case Method::kRecordDecisionNotToShare:
+      return referrals->RecordDecisionNotToShare(
+          context.get(), Parse<v1::RecordDecisionNotToShareRequest>(request_text), &submitted);
     case Method::kRespond:
       return referrals->Respond(context.get(), Parse<v1::RespondRequest>(request_text), &submitted);
     case Method::kGetCase: {
@@ -120,7 +124,8 @@ class RefusalsTest : public ::testing::Test {
     return hub_.database().QueryString(
         "SELECT CONCAT_WS(',', (SELECT COUNT(*) FROM child), (SELECT COUNT(*) FROM cre_case),"
         " (SELECT COUNT(*) FROM message), (SELECT COUNT(*) FROM delivery),"
-        " (SELECT COUNT(*) FROM involvement), (SELECT COUNT(*) FROM idempotency))");
+        " (SELECT COUNT(*) FROM involvement), (SELECT COUNT(*) FROM idempotency),"
+        " (SELECT COUNT(*) FROM case_entry))");
   }
 
   TestHub hub_;
@@ -549,6 +554,59 @@ const std::vector<BadRequest>& BadRequests() {
       {"GovernanceConsentNoteTooLong", "derby-health", Method::kSubmitConcern, nullptr,
        grpc::StatusCode::INVALID_ARGUMENT, "governance.consent_note: 1025 bytes; at most 1024"},
 
+      // --- Referrals.RecordDecisionNotToShare (Children Act 2004 s.16LA):
+      // each field of the decision missing or malformed, by name; the case
+      // and the registry's refusals. Requests: DecisionRequest. ---
+      {"DecisionWithoutReason", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.justification: required"},
+      {"DecisionReasonTooLong", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.justification: 8193 bytes; at most 8192"},
+      {"DecisionWithoutWhatWasWithheld", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.withheld_information: required"},
+      {"DecisionWithheldInformationTooLong", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.withheld_information: 1025 bytes; at most 1024"},
+      {"DecisionWithheldFromNobody", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.withheld_from: required"},
+      {"DecisionWithheldFromAMalformedAgency", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.withheld_from_agency_id: not an agency id"},
+      {"DecisionWithheldFromAnUnknownAgency", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.withheld_from_agency_id: not an agency of the registry"},
+      {"DecisionWithheldFromTheSenderItself", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.withheld_from_agency_id: the sending agency itself"},
+      {"DecisionWithheldFromARoleOutOfRange", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.withheld_from_role: 99 is not a value of AgencyRole"},
+      {"DecisionWithoutGround", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.ground: required"},
+      {"DecisionGroundOutOfRange", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.ground: 5 is not a value of WithholdingGround"},
+      {"DecisionByNobody", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.decided_by: required"},
+      {"DecisionWithoutTheDecidersRole", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.decided_by_role: required"},
+      {"DecisionWithoutItsTime", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.decided_at: required"},
+      {"DecisionBeforeTheCaseOpened", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.decided_at: before the case opened"},
+      {"DecisionInTheFuture", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.decided_at: in the future"},
+      {"DecisionReviewDateNotADate", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.review_date: not a date YYYY-MM-DD"},
+      {"DecisionReviewedBeforeItWasMade", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "decision.review_date: before the day of decision.decided_at"},
+      {"DecisionMissing", "derby-health", Method::kRecordDecisionNotToShare, R"(idempotency_key: "k" case_id: "$CASE")",
+       grpc::StatusCode::INVALID_ARGUMENT, "decision: required"},
+      {"DecisionWithoutCaseId", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "case_id: required"},
+      {"DecisionOnUnknownCase", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::NOT_FOUND, "case_id: no case"},
+      {"DecisionByAnAgencyNotInvolved", "derby-pru", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::NOT_FOUND, "is shared with you"},
+      {"DecisionAmongCaseEvents", "derby-csc", Method::kRecordCaseEvents,
+       R"(idempotency_key: "k" case_id: "$CASE" events { kind: EVENT_KIND_DECISION_NOT_TO_SHARE occurred_at { seconds: $NOW } })",
+       grpc::StatusCode::INVALID_ARGUMENT, "events[0].kind: a decision not to share is recorded by RecordDecisionNotToShare"},
+      {"GovernanceDecisionWithoutAgreement", "derby-health", Method::kRecordDecisionNotToShare, nullptr,
+       grpc::StatusCode::INVALID_ARGUMENT, "governance.sharing_agreement_id: required for RecordDecisionNotToShare"},
+
       // --- Referrals.GetCase ---
       {"GetCaseWithoutId", "derby-csc", Method::kGetCase, "", grpc::StatusCode::INVALID_ARGUMENT,
        "case_id: required"},
@@ -584,6 +642,32 @@ const std::vector<BadRequest>& BadRequests() {
       // Directory's requests have no fields to get wrong.
   };
   return *rows;
+}
+
+// A decision not to share on $CASE, decided a minute before $NOW: each
+// field as `changes` gives it (an empty text leaves it out), with an
+// envelope unless the changes give one.
+std::string DecisionRequest(const std::map<std::string, std::string>& changes) {
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"withheld_information", R"(withheld_information: "the child's disclosures at the clinic")"},
+      {"withheld_from", R"(withheld_from_agency_id: "derby-police")"},
+      {"ground", "ground: WITHHOLDING_GROUND_MORE_DETRIMENTAL_TO_CHILD"},
+      {"justification", R"(justification: "She would stop attending the only service she trusts.")"},
+      {"decided_by", R"(decided_by: "A. Nurse")"},
+      {"decided_by_role", "decided_by_role: PRACTITIONER_ROLE_PARTNER_PRACTITIONER"},
+      {"decided_at", "decided_at { seconds: $BEFORE }"},
+      {"review_date", ""},
+  };
+  std::string decision;
+  for (const auto& [name, text] : fields) {
+    auto changed = changes.find(name);
+    absl::StrAppend(&decision, changed == changes.end() ? text : changed->second, " ");
+  }
+  auto case_id = changes.find("case_id");
+  auto governance = changes.find("governance");
+  return absl::StrCat(R"(idempotency_key: "k" )",
+                      case_id == changes.end() ? R"(case_id: "$CASE")" : case_id->second, " decision { ", decision,
+                      "} ", governance == changes.end() ? testing::kTestGovernanceText : governance->second);
 }
 
 // Requests too long to write inline in the table.
@@ -716,6 +800,49 @@ std::string RequestFor(const BadRequest& row) {
                                 consent_note: ")",
                              std::string(1025, 'n'), "\" }")});
   }
+  if (name == "DecisionWithoutReason") return DecisionRequest({{"justification", ""}});
+  if (name == "DecisionReasonTooLong") {
+    return DecisionRequest({{"justification", absl::StrCat(R"(justification: ")", std::string(8193, 'r'), "\"")}});
+  }
+  if (name == "DecisionWithoutWhatWasWithheld") return DecisionRequest({{"withheld_information", ""}});
+  if (name == "DecisionWithheldInformationTooLong") {
+    return DecisionRequest(
+        {{"withheld_information", absl::StrCat(R"(withheld_information: ")", std::string(1025, 'm'), "\"")}});
+  }
+  if (name == "DecisionWithheldFromNobody") return DecisionRequest({{"withheld_from", ""}});
+  if (name == "DecisionWithheldFromAMalformedAgency") {
+    return DecisionRequest({{"withheld_from", R"(withheld_from_agency_id: "derby police")"}});
+  }
+  if (name == "DecisionWithheldFromAnUnknownAgency") {
+    return DecisionRequest({{"withheld_from", R"(withheld_from_agency_id: "derby-nobody")"}});
+  }
+  if (name == "DecisionWithheldFromTheSenderItself") {
+    return DecisionRequest({{"withheld_from", R"(withheld_from_agency_id: "derby-health")"}});
+  }
+  if (name == "DecisionWithheldFromARoleOutOfRange") return DecisionRequest({{"withheld_from", "withheld_from_role: 99"}});
+  if (name == "DecisionWithoutGround") return DecisionRequest({{"ground", ""}});
+  if (name == "DecisionGroundOutOfRange") return DecisionRequest({{"ground", "ground: 5"}});
+  if (name == "DecisionByNobody") return DecisionRequest({{"decided_by", R"(decided_by: " ")"}});
+  if (name == "DecisionWithoutTheDecidersRole") return DecisionRequest({{"decided_by_role", ""}});
+  if (name == "DecisionWithoutItsTime") return DecisionRequest({{"decided_at", ""}});
+  if (name == "DecisionBeforeTheCaseOpened") {
+    return DecisionRequest({{"decided_at", "decided_at { seconds: 1000000000 }"}});
+  }
+  if (name == "DecisionInTheFuture") return DecisionRequest({{"decided_at", "decided_at { seconds: $LATER }"}});
+  if (name == "DecisionReviewDateNotADate") return DecisionRequest({{"review_date", R"(review_date: "31/12/2026")"}});
+  if (name == "DecisionReviewedBeforeItWasMade") {
+    return DecisionRequest({{"review_date", R"(review_date: "2001-01-01")"}});
+  }
+  if (name == "DecisionWithoutCaseId") return DecisionRequest({{"case_id", ""}});
+  if (name == "DecisionOnUnknownCase") {
+    return DecisionRequest({{"case_id", absl::StrCat(R"(case_id: ")", kUnknownCase, "\"")}});
+  }
+  if (name == "DecisionByAnAgencyNotInvolved") return DecisionRequest({});
+  if (name == "GovernanceDecisionWithoutAgreement") {
+    return DecisionRequest(
+        {{"governance", R"(governance { purpose: PURPOSE_SAFEGUARDING_CHILD article6_basis: ARTICLE6_BASIS_PUBLIC_TASK
+                                        article9_condition: ARTICLE9_CONDITION_SAFEGUARDING_CHILDREN })"}});
+  }
   if (name == "AcknowledgeTooMany") {
     std::string ids;
     for (int i = 1; i <= 257; ++i) absl::StrAppend(&ids, "delivery_ids: ", i, " ");
@@ -783,6 +910,8 @@ TEST_F(RefusalsTest, MalformedRequestsAreRefusedNamingTheFieldAndWriteNothing) {
         WithEnvelope(row, RequestFor(row)), {{"$CASE", opened.case_id},
                           {"$MESSAGE", opened.message_id},
                           {"$NOW", now},
+                          {"$BEFORE", absl::StrCat(absl::ToUnixSeconds(absl::Now()) - 60)},
+                          {"$LATER", absl::StrCat(absl::ToUnixSeconds(absl::Now()) + 3600)},
                           {R"(idempotency_key: "k")", absl::StrCat(R"(idempotency_key: ")", row.name, "\"")}});
     grpc::Status status = CallMethod(row.method, hub_.ChannelFor(row.agency), request);
     EXPECT_EQ(status.error_code(), row.code) << row.name << ": " << status.error_message();

@@ -72,7 +72,7 @@ TEST(ClassifyMethodTest, EveryMethodOfTheHubHasItsClass) {
        {"/cre.v1.Referrals/SubmitConcern", "/cre.v1.Referrals/SubmitOperationLibertyReport",
         "/cre.v1.Referrals/RecordRiskAssessment", "/cre.v1.Referrals/RecordCaseEvents",
         "/cre.v1.Referrals/SubmitStepUpReferral", "/cre.v1.Referrals/SendNotification",
-        "/cre.v1.Referrals/Respond"}) {
+        "/cre.v1.Referrals/RecordDecisionNotToShare", "/cre.v1.Referrals/Respond"}) {
     EXPECT_EQ(ClassifyMethod(method), CallClass::kSubmission) << method;
   }
   for (const char* method : {"/cre.v1.Referrals/GetCase", "/cre.v1.Oversight/ListOpenActions",

@@ -100,6 +100,7 @@ class ServiceApiTest : public ::testing::Test {
     v1::SubmitStepUpReferralRequest step_up;
     v1::SendNotificationRequest notification;
     v1::RespondRequest respond;
+    v1::RecordDecisionNotToShareRequest decision;
     v1::GetCaseRequest get_case;
     v1::AcknowledgeRequest ack;
     v1::ListOpenActionsRequest list;
@@ -135,6 +136,10 @@ class ServiceApiTest : public ::testing::Test {
       case Method::kSendNotification:
         notification = Parse<v1::SendNotificationRequest>(request_text);
         api_->referrals->SendNotification(call, notification, &submitted, done);
+        break;
+      case Method::kRecordDecisionNotToShare:
+        decision = Parse<v1::RecordDecisionNotToShareRequest>(request_text);
+        api_->referrals->RecordDecisionNotToShare(call, decision, &submitted, done);
         break;
       case Method::kRespond:
         respond = Parse<v1::RespondRequest>(request_text);
