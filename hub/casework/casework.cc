@@ -1,5 +1,7 @@
 #include "casework/casework.h"
 
+#include <algorithm>
+
 #include "casework/hub_actions.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
@@ -136,6 +138,26 @@ absl::Time Casework::EndOfWorkingDays(absl::Time now, int n) const {
   // As WorkingDaysUntil counts: n = 0 is today, whatever day it is.
   const absl::CivilDay today = absl::ToCivilDay(now, calendar.zone());
   return absl::FromCivil(calendar.AddWorkingDays(today, n) + 1, calendar.zone());
+}
+
+int Casework::WithoutDecisionsWithheldFrom(const std::string& reader_agency_id, v1::CaseFile* case_file) const {
+  const v1::AgencyRole reader_role = router_.RoleOf(reader_agency_id);
+  auto withheld_from_reader = [&](const v1::CaseEvent& event) {
+    if (!event.has_decision_not_to_share()) return false;
+    const v1::DecisionNotToShare& decision = event.decision_not_to_share();
+    switch (decision.withheld_from_case()) {
+      case v1::DecisionNotToShare::kWithheldFromAgencyId:
+        return decision.withheld_from_agency_id() == reader_agency_id;
+      case v1::DecisionNotToShare::kWithheldFromRole:
+        return reader_role != v1::AGENCY_ROLE_UNSPECIFIED && decision.withheld_from_role() == reader_role;
+      default:
+        return false;
+    }
+  };
+  google::protobuf::RepeatedPtrField<v1::CaseEvent>* events = case_file->mutable_events();
+  const int before = events->size();
+  events->erase(std::remove_if(events->begin(), events->end(), withheld_from_reader), events->end());
+  return before - events->size();
 }
 
 std::string Casework::OverseenOwner(const v1::Agency& caller) {

@@ -68,6 +68,13 @@ class Casework {
     return engine_->Evaluate(case_file, now);
   }
 
+  // Takes out of `case_file`, which `reader_agency_id` reads, each decision
+  // not to share that was withheld from that agency, by its id or by its
+  // role (Choice 37): what was withheld, and why, is not for the agency it
+  // was withheld from. A lead agency a decision was withheld from still has
+  // the decision as the message it was sent. Returns how many were taken out.
+  int WithoutDecisionsWithheldFrom(const std::string& reader_agency_id, v1::CaseFile* case_file) const;
+
   // Whose open actions `caller` oversees: the CPM service oversees every
   // case (""), a team what its own agency owns (its id).
   static std::string OverseenOwner(const v1::Agency& caller);

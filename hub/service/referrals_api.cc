@@ -208,6 +208,8 @@ absl::Status ReferralsApi::ReadCase(const std::string& case_id, const std::strin
   absl::StatusOr<v1::Pathway> pathway = casework_->PathwayOf(response->case_file(), clock_.Now());
   if (!pathway.ok()) return pathway.status();
   *response->mutable_pathway() = *std::move(pathway);
+  // After the pathway, which is the case's whatever its reader.
+  casework_->WithoutDecisionsWithheldFrom(reader_agency_id, response->mutable_case_file());
   return absl::OkStatus();
 }
 

@@ -139,7 +139,8 @@ TEST(DecisionNotToShareTest, IsDeliveredToTheLeadAgencyAndKeptOnTheCase) {
   EXPECT_TRUE(MessageDifferencer::Equals(received->governance(), request.governance()));
   ASSERT_TRUE(testing::Acknowledge(hub.ChannelFor("derby-csc"), {received->delivery_id()}).ok());
 
-  // Kept: every agency involved reads it on the case's record.
+  // Kept: every agency involved reads it on the case's record (but the one it
+  // was withheld from: TheAgencyItWasWithheldFromDoesNotReadIt).
   for (const char* agency : {"derby-health", "derby-csc"}) {
     const std::vector<v1::CaseEvent> decisions = DecisionsOf(hub, agency, case_id);
     ASSERT_EQ(decisions.size(), 1u) << agency;
@@ -177,6 +178,28 @@ TEST(DecisionNotToShareTest, TheLeadAgencysOwnDecisionGoesToTheCpmService) {
   ASSERT_TRUE(received.has_value());
   EXPECT_EQ(received->kind(), v1::MESSAGE_KIND_DECISION_NOT_TO_SHARE);
   EXPECT_EQ(received->sender_agency_id(), "derby-csc");
+}
+
+// Health opened the case, so it reads it; what CSC withheld from it, by its
+// id or by its role, it does not read there (Choice 37).
+TEST(DecisionNotToShareTest, TheAgencyItWasWithheldFromDoesNotReadIt) {
+  TestHub hub;
+  const std::string case_id = OpenCase(hub);
+  ASSERT_FALSE(case_id.empty());
+  v1::RecordDecisionNotToShareRequest by_id = Decision("from-health", case_id);
+  by_id.mutable_decision()->set_withheld_from_agency_id("derby-health");
+  v1::RecordDecisionNotToShareRequest by_role = Decision("from-health-services", case_id);
+  by_role.mutable_decision()->set_withheld_from_role(v1::HEALTH);
+  v1::RecordDecisionNotToShareRequest from_police = Decision("from-police", case_id);
+  for (const v1::RecordDecisionNotToShareRequest* request : {&by_id, &by_role, &from_police}) {
+    v1::SubmitResponse receipt;
+    const grpc::Status status = Record(hub, "derby-csc", *request, &receipt);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(DecisionsOf(hub, "derby-csc", case_id).size(), 3u);
+  const std::vector<v1::CaseEvent> health_reads = DecisionsOf(hub, "derby-health", case_id);
+  ASSERT_EQ(health_reads.size(), 1u);
+  EXPECT_EQ(health_reads[0].decision_not_to_share().withheld_from_agency_id(), "derby-police");
 }
 
 TEST(DecisionNotToShareTest, AnAgencyNotInvolvedIsToldThereIsNoSuchCase) {
