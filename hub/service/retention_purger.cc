@@ -92,6 +92,9 @@ absl::StatusOr<RetentionReport> RetentionPurger::Run(bool purge) {
   while (true) {
     absl::StatusOr<std::vector<Store::RetentionCase>> cases = store_->RetentionCases(after, kPage);
     if (!cases.ok()) return cases.status();
+    // A hub that is stopping does not wait for the rest of a sweep: the
+    // next one finds what this one left.
+    if (stopping_.HasBeenNotified()) return absl::CancelledError("retention: the hub is stopping");
     for (const Store::RetentionCase& rc : *cases) {
       const Store::RetentionDecision d = decide_case(rc);
       RetentionClassReport& r = by_class[d.record_class];
@@ -129,6 +132,7 @@ absl::StatusOr<RetentionReport> RetentionPurger::Run(bool purge) {
   while (true) {
     absl::StatusOr<std::vector<Store::RetentionMessage>> page = store_->RetentionMessages(after, kPage);
     if (!page.ok()) return page.status();
+    if (stopping_.HasBeenNotified()) return absl::CancelledError("retention: the hub is stopping");
     for (const Store::RetentionMessage& rm : *page) {
       const Store::RetentionDecision d = decide_message(rm);
       if (d.due_at > now || rm.held) {
@@ -179,7 +183,7 @@ void RetentionPurger::Start(const std::string& process_id) {
       if (!*claimed) continue;
       absl::StatusOr<RetentionReport> report = Run(true);
       if (!report.ok()) {
-        spdlog::warn("retention: the purge failed: {}", report.status().ToString());
+        if (!stopping_.HasBeenNotified()) spdlog::warn("retention: the purge failed: {}", report.status().ToString());
         continue;
       }
       for (const RetentionClassReport& r : report->classes) {
