@@ -201,9 +201,9 @@ void RetentionPurger::Stop() {
 }
 
 std::string RetentionReportText(const RetentionReport& report) {
+  // "purged" is this run's ("-" for a dry run or a status); "total" every run's.
   std::string out = absl::StrFormat("%-24s %6s %6s %6s %7s %7s  %-12s %-11s %-11s  %s\n", "class", "kept", "held",
-                                    report.purged ? "due" : "due", report.purged ? "purged" : "-", "total",
-                                    "oldest age", "oldest due", "next due", "policy");
+                                    "due", "purged", "total", "oldest age", "oldest due", "next due", "policy");
   for (const RetentionClassReport& r : report.classes) {
     absl::StrAppend(&out, absl::StrFormat("%-24s %6d %6d %6d %7s %7d  %-12s %-11s %-11s  %s\n",
                                           RecordClassName(r.record_class), r.kept, r.held, r.due,
