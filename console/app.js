@@ -253,7 +253,8 @@ function timelineOf(kase) {
   const items = [];
   for (const m of kase.messages || []) {
     const direction = m.senderAgencyId === session.staff.agencyId ? 'sent' : `from ${m.senderAgencyId}`;
-    items.push({ at: m.acceptedAt, text: `${words('MessageKind', m.kind)} (${m.sentByHub ? 'the hub' : direction})` });
+    const purged = m.purgedAt ? `; its content purged under the retention schedule on ${formatTime(m.purgedAt)}` : '';
+    items.push({ at: m.acceptedAt, text: `${words('MessageKind', m.kind)} (${m.sentByHub ? 'the hub' : direction}${purged})` });
   }
   for (const a of (kase.caseFile && kase.caseFile.riskAssessments) || []) {
     items.push({ at: a.assessedAt, text: `Risk assessed: ${words('RiskLevel', a.level)}` });
@@ -291,6 +292,7 @@ async function casePage(caseId) {
         el('td', { 'data-label': 'Reads' }, r.reads),
         el('td', { 'data-label': 'Last read' }, formatTime(r.lastReadAt))))));
     show(`Case: ${name}`,
+      kase.purgedAt ? el('p', { role: 'status' }, `This case's record was purged under the retention schedule on ${formatTime(kase.purgedAt)}: what is left is who was involved, when, and who has read it.`) : null,
       el('p', { class: 'hint' }, `Level of risk: ${words('RiskLevel', kase.pathway && kase.pathway.risk && kase.pathway.risk.effectiveLevel) || 'not assessed'}`),
       el('div', { class: 'columns' },
         el('section', { 'aria-labelledby': 'timeline-h' }, el('h2', { id: 'timeline-h' }, 'What happened'), timelineOf(kase)),
@@ -375,6 +377,34 @@ function recordPage(state, notice) {
     el('p', {}, `The audit chain holds ${state.headSeq} rows; ${state.unsealed} more are being sealed into it.`),
     el('p', { class: 'hint' }, `Head: row ${state.headSeq}, hash ${state.headHash}`),
     el('h2', {}, 'Last verification'), verdict, button);
+  // Appended once loaded, if the page is still the Record page.
+  retentionSection().then((section) => { if (main.contains(button)) main.append(section); });
+}
+
+// Records kept and purged under the retention schedule, per class, against
+// each class's policy.
+async function retentionSection() {
+  const section = el('section', { 'aria-labelledby': 'retention-h' }, el('h2', { id: 'retention-h' }, 'Retention'));
+  try {
+    const data = await api('GET', '/api/v1/record/retention');
+    const day = (t) => (t ? String(t).slice(0, 10) : '—');
+    section.append(el('table', { id: 'retention' },
+      el('caption', {}, 'Records kept and purged, by class, against each class\'s policy'),
+      el('thead', {}, el('tr', {}, ['Class', 'Policy', 'Kept', 'Held', 'Due now', 'Purged so far', 'Oldest kept', 'Oldest due']
+        .map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, (data.classes || []).map((c) => el('tr', {},
+        el('td', { 'data-label': 'Class' }, c.in_words),
+        el('td', { 'data-label': 'Policy' }, c.policy),
+        el('td', { 'data-label': 'Kept' }, c.kept),
+        el('td', { 'data-label': 'Held' }, c.held),
+        el('td', { 'data-label': 'Due now' }, c.due),
+        el('td', { 'data-label': 'Purged so far' }, c.purged_total),
+        el('td', { 'data-label': 'Oldest kept' }, c.oldest_since ? `${c.oldest_age} old` : '—'),
+        el('td', { 'data-label': 'Oldest due' }, day(c.oldest_due)))))));
+  } catch (error) {
+    section.append(showError(error));
+  }
+  return section;
 }
 
 async function loadRecordPage() {

@@ -1,5 +1,7 @@
 #include "access/governance.h"
 
+#include "access/retention.h"
+
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
@@ -275,6 +277,7 @@ absl::Status CompleteGovernanceConfig(v1::GovernanceConfig* config, const Agency
   CRE_RETURN_IF_ERROR(CheckAgreements(*config, registry));
   CRE_RETURN_IF_ERROR(CompleteRequirements(config));
   FillHubEnvelope(config->mutable_hub_envelope());
+  CRE_RETURN_IF_ERROR(CompleteRetentionConfig(config->mutable_retention()));
   // Every field of the hub's envelope is set by now; the checks are those of
   // a submission's, but the hub is party to no agreement.
   static const auto* const kNone = new std::vector<GovernanceField>();

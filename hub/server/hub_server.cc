@@ -132,6 +132,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
       [dispatcher = hub->dispatcher_.get()] { return dispatcher->StreamsByAgency(); },
       absl::Milliseconds(config.presence_report_interval_ms()));
   hub->presence_reporter_->Start();
+  hub->retention_purger_ =
+      std::make_unique<RetentionPurger>(hub->store_, config.governance().retention(), clock, "hub", "");
+  hub->retention_purger_->Start(hub->dispatcher_->process_id());
   hub->SetServing(hub->store_->Ping().ok());
   hub->health_watcher_ = std::thread([hub = hub.get()] {
     NameThisThread("db-health");
@@ -182,6 +185,7 @@ void HubServer::Shutdown(absl::Duration grace) {
   // The streams have ended: so does the process's presence, what it saw
   // kept. (Null if the server never started.)
   if (presence_reporter_ != nullptr) presence_reporter_->Stop();
+  if (retention_purger_ != nullptr) retention_purger_->Stop();
   deadline_watcher_->Stop();
   dispatcher_->Stop();
   // After everything that records. (Null if the server never started.)

@@ -24,6 +24,7 @@
 #include "service/audit_sealer.h"
 #include "service/deadline_watcher.h"
 #include "service/presence_reporter.h"
+#include "service/retention_purger.h"
 #include "delivery/delivery_dispatcher.h"
 #include "store/store.h"
 #include "web/https_server.h"
@@ -79,6 +80,8 @@ class HubServer {
   std::unique_ptr<DeadlineWatcher> deadline_watcher_;
   std::unique_ptr<AuditSealer> audit_sealer_;
   std::unique_ptr<PresenceReporter> presence_reporter_;
+  // Purges what the retention schedule says is due (once across processes).
+  std::unique_ptr<RetentionPurger> retention_purger_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<web::HttpsServer> console_;

@@ -1,5 +1,7 @@
 #include "service/console_api.h"
 
+#include "service/retention_purger.h"
+
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -110,10 +112,12 @@ absl::StatusOr<std::unique_ptr<ConsoleApi>> ConsoleApi::Create(const v1::HubConf
   if (!csrf.ok()) return csrf.status();
   absl::StatusOr<std::string> dummy = staff::HashPassword("no one's password, for unknown usernames");
   if (!dummy.ok()) return dummy.status();
-  return std::unique_ptr<ConsoleApi>(new ConsoleApi(
+  std::unique_ptr<ConsoleApi> api(new ConsoleApi(
       std::move(registry), std::move(store), *std::move(csrf), clock,
       absl::Minutes(config.console().session_idle_minutes()),
       absl::Minutes(config.console().session_absolute_minutes()), std::move(audit), *std::move(dummy)));
+  api->retention_ = config.governance().retention();
+  return api;
 }
 
 ConsoleApi::ConsoleApi(std::shared_ptr<const AgencyRegistry> registry, std::shared_ptr<Store> store,
@@ -367,6 +371,18 @@ absl::Status ConsoleApi::ReadRecordState(v1::RecordState* response) {
 void ConsoleApi::Record(const StaffCall& staff, v1::RecordState* response, Done done) {
   if (absl::Status may = MayOpen(staff, ConsolePage::kRecord); !may.ok()) return done(may);
   executor_.Submit([this, response, done = std::move(done)] { done(ReadRecordState(response)); });
+}
+
+void ConsoleApi::Retention(const StaffCall& staff, std::string* json, Done done) {
+  if (absl::Status may = MayOpen(staff, ConsolePage::kRecord); !may.ok()) return done(may);
+  // A scan of every record not purged: on the walk's thread, not one that
+  // sign-ins and sessions wait for.
+  walk_executor_.Submit([this, json, done = std::move(done)] {
+    RetentionPurger purger(store_, retention_, clock_, "hub", "");
+    absl::StatusOr<RetentionReport> report = purger.Run(/*purge=*/false);
+    if (report.ok()) *json = RetentionReportJson(*report);
+    done(report.status());
+  });
 }
 
 void ConsoleApi::Verify(const StaffCall& staff, v1::RecordState* response, Done done) {

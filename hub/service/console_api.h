@@ -121,6 +121,11 @@ class ConsoleApi {
   // and is answered with that walk's outcome when it ends (which names the
   // member of staff who started it). Answers `done` from that thread.
   void Verify(const StaffCall& staff, v1::RecordState* response, Done done);
+  // The Record page's retention table (hub operators, the data protection
+  // officer): per record class, the policy, records kept, held, due, purged
+  // so far and the oldest one's age, as JSON (RetentionReportJson). Writes
+  // nothing. Answers `done` from the API's executor.
+  void Retention(const StaffCall& staff, std::string* json, Done done);
   // Hands dead letters out again; the reason (required, at most 500 bytes)
   // is recorded with the member of staff who gave it.
   void Requeue(const StaffCall& staff, const v1::RequeueRequest& request, v1::RequeueResponse* response,
@@ -132,6 +137,8 @@ class ConsoleApi {
              AuditSink audit, std::string dummy_hash);
 
   absl::Status ReadRecordState(v1::RecordState* response);
+  // The retention schedule (completed), for Retention.
+  v1::RetentionConfig retention_;
   // Walks the chain for `staff`, then answers every Verify waiting for it.
   void WalkChain(const StaffCall& staff);
   absl::StatusOr<SignedIn> SignInNow(const v1::SignInRequest& request, const std::string& peer);

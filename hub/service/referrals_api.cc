@@ -205,6 +205,8 @@ absl::Status ReferralsApi::ReadCase(const std::string& case_id, const std::strin
   absl::StatusOr<v1::GetCaseResponse> read = store_->ReadCase(case_id, reader_agency_id, reader_staff_id);
   if (!read.ok()) return read.status();
   *response = *std::move(read);
+  // A purged case has no record left to run the pathway on.
+  if (response->has_purged_at()) return absl::OkStatus();
   absl::StatusOr<v1::Pathway> pathway = casework_->PathwayOf(response->case_file(), clock_.Now());
   if (!pathway.ok()) return pathway.status();
   *response->mutable_pathway() = *std::move(pathway);

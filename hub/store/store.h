@@ -16,6 +16,7 @@
 #define CRE_HUB_STORE_STORE_H_
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include "cre/v1/console.pb.h"
 #include "cre/v1/audit.pb.h"
 #include "cre/v1/case_file.pb.h"
+#include "cre/v1/governance.pb.h"
 #include "cre/v1/pathway.pb.h"
 #include "cre/v1/referrals.pb.h"
 #include "cre/v1/routed_message.pb.h"
@@ -452,6 +454,103 @@ class Store {
   // (nullopt before the first).
   virtual absl::Status RecordAuditVerification(const AuditVerification& verification) = 0;
   virtual absl::StatusOr<absl::optional<AuditVerification>> LastAuditVerification() = 0;
+
+  // --- Retention (docs/data-protection.md, "Retention") --------------------
+  // A purge empties a record's personal data and payload and keeps its row
+  // (ids, times, states), marked purged with its class and the SHA-256 of
+  // what was stored; the audit chain gets a RECORD_PURGED tombstone for it,
+  // in the same transaction. Each record is purged in a transaction of its
+  // own, which checks under the record's row lock that it is still not
+  // purged, not held and due (by `decide`, the schedule, on what it reads
+  // under that lock): so any number of processes purging at once purge each
+  // record once, with one tombstone.
+
+  // A case not purged yet, as the schedule sees it.
+  struct RetentionCase {
+    std::string case_id;
+    std::string child_id;
+    // The child as the case's opener gave them (the case's own copy, or the
+    // child's row).
+    v1::Child facts;
+    absl::Time opened_at;
+    // The latest of opened_at and its messages' accepted_at.
+    absl::Time last_contact;
+    bool held = false;
+  };
+  // A message whose payload is not purged yet.
+  struct RetentionMessage {
+    std::string message_id;
+    std::string case_id;  // "" for none
+    absl::Time accepted_at;
+    // When its last delivery was acknowledged or dead-lettered (accepted_at
+    // with no delivery); InfiniteFuture while one is pending or leased.
+    absl::Time settled_at;
+    // Its case is under a legal hold.
+    bool held = false;
+  };
+  // The schedule's word on a record: its class, and when it is due.
+  struct RetentionDecision {
+    v1::RecordClass record_class = v1::RECORD_CLASS_UNSPECIFIED;
+    absl::Time due_at = absl::InfiniteFuture();
+  };
+  using CaseRetentionFn = std::function<RetentionDecision(const RetentionCase&)>;
+  using MessageRetentionFn = std::function<RetentionDecision(const RetentionMessage&)>;
+  // What one purge did.
+  struct Purged {
+    bool purged = false;
+    // Why not, when not: "held", "not due", "purged already".
+    std::string not_purged_because;
+    v1::RecordClass record_class = v1::RECORD_CLASS_UNSPECIFIED;
+    std::string content_sha256;
+    // A case's messages purged with it (each with its own tombstone).
+    int messages = 0;
+    // The child's own row purged too: none of their cases is kept.
+    bool child = false;
+  };
+  struct LegalHold {
+    std::string case_id;
+    std::string held_by;
+    absl::Time held_at;
+    std::string reason;
+  };
+
+  // Up to `limit` cases not purged, by case id after `after_case_id`.
+  virtual absl::StatusOr<std::vector<RetentionCase>> RetentionCases(const std::string& after_case_id,
+                                                                    int limit) = 0;
+  // Up to `limit` messages whose payload is not purged, by message id after
+  // `after_message_id`.
+  virtual absl::StatusOr<std::vector<RetentionMessage>> RetentionMessages(const std::string& after_message_id,
+                                                                          int limit) = 0;
+  // Purges the case if, under its lock, it is not purged, not held, and
+  // `decide` says it is due at `now`: the child's details and facts (the
+  // case's copy), its assessments and events, the payloads of its messages
+  // (their deliveries not settled are dead-lettered), its open actions; and
+  // the child's own row (details, facts, NHS number index) if none of the
+  // child's other cases is kept. `purged_by` says who (actor, method).
+  // NoSuchCase for an unknown case.
+  virtual absl::StatusOr<Purged> PurgeCase(const std::string& case_id, absl::Time now,
+                                           const CaseRetentionFn& decide, const v1::AuditRecord& purged_by) = 0;
+  // Purges a message's payload if, under its lock, it is not purged, its
+  // case is not held, and `decide` says it is due at `now`. NOT_FOUND for an
+  // unknown message.
+  virtual absl::StatusOr<Purged> PurgeMessage(const std::string& message_id, absl::Time now,
+                                              const MessageRetentionFn& decide,
+                                              const v1::AuditRecord& purged_by) = 0;
+  // Places a legal hold on a case (`hold`), or releases it, journalled as
+  // LEGAL_HOLD_CHANGED with `changed_by` (actor, method; detail: the
+  // reason). NoSuchCase for an unknown case; FAILED_PRECONDITION if the case
+  // is held already (placing) or not held (releasing), or purged already
+  // (placing).
+  virtual absl::Status SetLegalHold(const std::string& case_id, bool hold, const std::string& reason,
+                                    absl::Time now, const v1::AuditRecord& changed_by) = 0;
+  virtual absl::StatusOr<std::vector<LegalHold>> ListLegalHolds() = 0;
+  // Records purged so far, per class (message payloads as
+  // RECORD_CLASS_MESSAGE_PAYLOAD).
+  virtual absl::StatusOr<std::map<v1::RecordClass, int64_t>> PurgedCounts() = 0;
+  // True for one caller in each `every`, across processes (`by` names the
+  // caller): whether this one should sweep now. Only spares the others a
+  // scan; a purge is once whatever this says.
+  virtual absl::StatusOr<bool> ClaimRetentionSweep(const std::string& by, absl::Duration every) = 0;
 };
 
 }  // namespace cre

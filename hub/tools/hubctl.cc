@@ -29,6 +29,7 @@
 #include "store/mysql/migrations.h"
 #include "store/audit_rows.h"
 #include "store/mysql/mysql_store.h"
+#include "tools/hubctl_retention.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
@@ -445,6 +446,32 @@ const std::vector<Command>& Commands() {
        "Prints the record of processing (UK GDPR Article 30) and the register of sharing agreements, as "
        "Markdown, from the config, ending with what the config leaves unset.",
        {kConfig}, "", 0, 0, GovernanceReport},
+      {"retention", "run", "--config FILE [--dry-run]",
+       "Purges the records the retention schedule says are due and not held, and prints the counts per class.",
+       {kConfig, {"--dry-run", nullptr, false, "print what would be purged, per class; write nothing"}},
+       "", 0, 0,
+       [](const Invocation& inv) { return cre::tools::RetentionRun(inv.Get("--config"), inv.Has("--dry-run")); }},
+      {"retention", "status", "--config FILE",
+       "Per record class: the policy, records kept, held, due, purged so far, and the oldest one's age.",
+       {kConfig}, "", 0, 0, [](const Invocation& inv) { return cre::tools::RetentionStatus(inv.Get("--config")); }},
+      {"retention", "hold", "--config FILE --case ID --reason TEXT",
+       "Places a legal hold on a case: nothing of it is purged until the hold is released.",
+       {kConfig,
+        {"--case", "ID", true, "the case's id"},
+        {"--reason", "TEXT", true, "why, for the audit record (never the child's details)"}},
+       "", 0, 0,
+       [](const Invocation& inv) {
+         return cre::tools::RetentionHold(inv.Get("--config"), inv.Get("--case"), inv.Get("--reason"), true);
+       }},
+      {"retention", "release", "--config FILE --case ID --reason TEXT",
+       "Releases a legal hold on a case: it is purged when the schedule says, from the next run.",
+       {kConfig,
+        {"--case", "ID", true, "the case's id"},
+        {"--reason", "TEXT", true, "why, for the audit record (never the child's details)"}},
+       "", 0, 0,
+       [](const Invocation& inv) {
+         return cre::tools::RetentionHold(inv.Get("--config"), inv.Get("--case"), inv.Get("--reason"), false);
+       }},
       {"staff", "add",
        "--config FILE --username NAME --agency ID --role ROLE --display-name TEXT [--password-file FILE]",
        "Adds a member of staff who may sign in to the console, with a password (the first line of "

@@ -165,6 +165,13 @@ void ConsoleRoutes::Handle(HttpRequest request, Respond respond) {
         api_.console->Record(staff, response.get(), std::move(done));
       }
     });
+  } else if (route == "record/retention" && !change) {
+    return AsStaff(request, false, std::move(respond), [this](const StaffCall& staff, Respond respond) {
+      auto json = std::make_shared<std::string>();
+      api_.console->Retention(staff, json.get(), [json, respond](const absl::Status& status) {
+        respond(status.ok() ? JsonResponse(200, *json) : ErrorResponse(status));
+      });
+    });
   } else if (route == "vocabulary" && !change) {
     return respond(JsonResponse(200, vocabulary_json_));
   } else if (route == "open-actions" && !change) {

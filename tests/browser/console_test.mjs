@@ -159,6 +159,11 @@ try {
     await opsPage.getByRole('button', { name: 'Verify now' }).click();
     await opsPage.getByText('Verified just now.').waitFor();
     assert.match(await opsPage.locator('main').innerText(), /Intact up to row \d+, verified .* by hub\.operator/);
+    // Retention: each class against its policy.
+    await opsPage.getByRole('heading', { name: 'Retention' }).waitFor();
+    const retention = await opsPage.locator('#retention').innerText();
+    assert.match(retention, /case, child protection plan\s+35 years after the last contact/);
+    assert.match(retention, /message payload\s+1 year after its deliveries are settled/);
     await shot(opsPage, 'record');
     await checkAccessibility(opsPage, 'record');
     await opsPage.setViewportSize({ width: 390, height: 844 });

@@ -173,5 +173,29 @@ TEST(HubConfigTest, GovernanceIsInAFileOrInlineAndItsErrorsAreNamed) {
               HasSubstr("governance_file: " + bad_file + ": agreements[0].id:"));
 }
 
+// The retention schedule is part of the governance config: a bad period
+// stops the load (and so the hub) naming the entry; a good one is completed
+// with every class's default.
+TEST(HubConfigTest, ABadRetentionPeriodIsRefusedByName) {
+  const std::string bad_file = WriteConfig(
+      "governance_retention_bad.textproto",
+      R"pb(agreements { id: "isa-2" title: "t" review_date: "2031-02-03" }
+           retention { policies { record_class: RECORD_CLASS_CASE_CHILD_PROTECTION years: -2 } })pb");
+  const std::string naming_bad = MinimalWith(R"pb(governance_file: "governance_retention_bad.textproto")pb");
+  EXPECT_THAT(LoadHubConfig(WriteConfig("retention_bad.textproto", naming_bad)).status().message(),
+              HasSubstr("governance_file: " + bad_file +
+                        ": retention.policies[0].years: -2 is not a number of years (0 to 200)"));
+
+  WriteConfig("governance_retention.textproto",
+              R"pb(agreements { id: "isa-2" title: "t" review_date: "2031-02-03" }
+                   retention { policies { record_class: RECORD_CLASS_CASE_CHILD_PROTECTION years: 40 } })pb");
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(WriteConfig(
+      "retention_good.textproto", MinimalWith(R"pb(governance_file: "governance_retention.textproto")pb")));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->governance().retention().policies_size(), 6);
+  EXPECT_EQ(config->governance().retention().policies(0).years(), 40);
+  EXPECT_EQ(config->governance().retention().purge_interval_seconds(), 3600);
+}
+
 }  // namespace
 }  // namespace cre

@@ -145,6 +145,82 @@ TEST(HubctlTest, GovernanceReportPrintsTheRecordOfProcessingFromTheConfig) {
   EXPECT_THAT(report.output, HasSubstr("| Police Referral Unit |"));
 }
 
+// The retention schedule on demand: a dry run says what is due and writes
+// nothing; a run purges it and the chain still verifies; status reports
+// each class against its policy; a legal hold is placed and released.
+TEST(HubctlTest, RetentionRunDryRunStatusAndHolds) {
+  testing::TestDatabase db;
+  const v1::HubConfig hub_config = testing::TestHubConfig(db);
+  const std::string config = testing::WriteHubConfigFile(hub_config, "retention.textproto");
+  mysql::MysqlStore store(db.settings(), 2, testing::TestCipher());
+  ASSERT_TRUE(store.SyncAgencies({hub_config.agency_registry().agencies().begin(),
+                                  hub_config.agency_registry().agencies().end()})
+                  .ok());
+  // An Operation Liberty report about no child, routed to nobody, two years
+  // ago: its payload is due (a year after delivery, by default).
+  Submission report;
+  report.sender_agency_id = "derby-health";
+  report.method = "SubmitOperationLibertyReport";
+  report.idempotency_key = report.request_sha256 = "old";
+  report.message.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  report.accepted_at = absl::Now() - absl::Hours(2 * 366 * 24);
+  const RouteFn nobody = [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    return Routing();
+  };
+  ASSERT_TRUE(store.Accept(report, nobody).ok());
+  // A case opened today: kept.
+  v1::NewChild child;
+  child.mutable_details()->set_family_name("Example");
+  child.mutable_child()->set_date_of_birth("2013-01-02");
+  child.mutable_child()->set_open_plan(v1::OPEN_PLAN_CHILD_PROTECTION);
+  Submission concern;
+  concern.sender_agency_id = "derby-health";
+  concern.method = "SubmitConcern";
+  concern.idempotency_key = concern.request_sha256 = "new";
+  concern.message.set_kind(v1::MESSAGE_KIND_CONCERN);
+  concern.accepted_at = concern.opened_at = absl::Now();
+  concern.new_child = &child;
+  absl::StatusOr<Accepted> opened = store.Accept(concern, nobody);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const std::string case_id = opened->receipt.case_id();
+
+  testing::HubctlRun dry = testing::RunHubctl("retention run --dry-run --config " + config);
+  EXPECT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_THAT(dry.output, HasSubstr("dry run: nothing written; 1 record(s) due and not held would be purged"));
+  EXPECT_THAT(dry.output, ::testing::ContainsRegex("message_payload +2 +0 +1 "));
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message WHERE purged_at IS NULL"), "2");
+
+  testing::HubctlRun run = testing::RunHubctl("retention run --config " + config);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("purged 1 record(s)"));
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message WHERE purged_at IS NULL"), "1");
+
+  testing::HubctlRun hold = testing::RunHubctl("retention hold --config " + config + " --case " + case_id +
+                                               " --reason 'subject access request pending'");
+  EXPECT_EQ(hold.exit_code, 0) << hold.output;
+  EXPECT_THAT(hold.output, HasSubstr("legal hold placed on case " + case_id));
+  EXPECT_EQ(testing::RunHubctl("retention hold --config " + config + " --case " + case_id + " --reason again")
+                .exit_code,
+            1);
+  EXPECT_EQ(testing::RunHubctl("retention hold --config " + config + " --case " + case_id).exit_code, 2)
+      << "--reason is required";
+
+  testing::HubctlRun status = testing::RunHubctl("retention status --config " + config);
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, ::testing::ContainsRegex("message_payload +1 +1 +0 +- +1 "));
+  EXPECT_THAT(status.output, ::testing::ContainsRegex("case_child_protection +1 +1 +0 "));
+  EXPECT_THAT(status.output, HasSubstr("35 years after the last contact"));
+  EXPECT_THAT(status.output, HasSubstr("legal holds: 1"));
+  EXPECT_THAT(status.output, HasSubstr("subject access request pending"));
+
+  testing::HubctlRun release = testing::RunHubctl("retention release --config " + config + " --case " + case_id +
+                                                  " --reason 'request answered'");
+  EXPECT_EQ(release.exit_code, 0) << release.output;
+  testing::HubctlRun verify = testing::RunHubctl("audit verify --config " + config);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_THAT(verify.output, HasSubstr("intact"));
+}
+
 TEST(HubctlTest, BadUsageAndBadConfigSayWhatIsWrong) {
   testing::HubctlRun no_command = testing::RunHubctl("");
   EXPECT_EQ(no_command.exit_code, 2);

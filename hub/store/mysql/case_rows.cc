@@ -174,11 +174,21 @@ absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& r
 absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
                                              const std::string& case_id, const crypto::FieldCipher& k) {
   auto select = Prepare(c,
-                        "SELECT c.opened_at, c.record, c.child_facts AS case_facts, ch.child_id, ch.facts FROM cre_case c"
-                        " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
+                        "SELECT c.opened_at, c.record, c.child_facts AS case_facts, c.purged_at, ch.child_id, ch.facts"
+                        " FROM cre_case c JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
   select->setString(1, case_id);
   std::unique_ptr<sql::ResultSet> row(select->executeQuery());
   if (!row->next()) return NoSuchCase(case_id);
+  if (!row->isNull("purged_at")) {
+    // To an agency not involved, as if there were no case (the route would
+    // say so); to one involved, why nothing can be added.
+    CRE_ASSIGN_OR_RETURN(const std::vector<std::string> involved, InvolvedAgencies(c, case_id));
+    CRE_RETURN_IF_ERROR(MayRead(case_id, involved, s.sender_agency_id));
+    return absl::FailedPreconditionError(absl::StrCat("case_id: case ", case_id,
+                                                      " was purged under the retention schedule on ",
+                                                      std::string(row->getString("purged_at")).substr(0, 10),
+                                                      "; nothing can be added to it"));
+  }
   LoadedCase loaded;
   absl::optional<std::string> legacy;
   if (!row->isNull("record")) legacy = row->getString("record");

@@ -64,7 +64,7 @@ absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
 absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Submission& s,
                                                   std::string* case_id, const crypto::FieldCipher& k) {
   auto select = Prepare(c,
-                        "SELECT m.sender_agency_id, m.kind, m.case_id, m.body FROM message m"
+                        "SELECT m.sender_agency_id, m.kind, m.case_id, m.body, m.purged_at FROM message m"
                         " JOIN delivery d ON d.message_id = m.message_id"
                         " WHERE m.message_id = ? AND d.recipient_agency_id = ?");
   select->setString(1, s.in_reply_to);
@@ -80,6 +80,10 @@ absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Subm
   replied.sender_agency_id = row->getString("sender_agency_id");
   v1::MessageKind_Parse(std::string(row->getString("kind")), &replied.kind);
   if (!row->isNull("case_id")) *case_id = row->getString("case_id");
+  if (!row->isNull("purged_at")) {
+    return absl::FailedPreconditionError(absl::StrCat("in_reply_to: message ", s.in_reply_to,
+                                                      " was purged under the retention schedule; it cannot be answered"));
+  }
   absl::StatusOr<v1::RoutedMessage> body =
       OpenSealed<v1::RoutedMessage>(*row, "body", k, kMessageBody, s.in_reply_to);
   if (!body.ok()) return body.status();

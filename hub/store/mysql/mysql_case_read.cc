@@ -37,7 +37,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     response.Clear();
     auto select = Prepare(c,
                           "SELECT c.opened_at, c.record, c.child_facts AS case_facts, c.child_details AS case_details,"
-                          " ch.child_id, ch.facts, ch.details FROM cre_case c"
+                          " c.purged_at, ch.child_id, ch.facts, ch.details FROM cre_case c"
                           " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
     select->setString(1, case_id);
     std::unique_ptr<sql::ResultSet> row(select->executeQuery());
@@ -48,18 +48,29 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     absl::optional<std::string> legacy;
     if (!row->isNull("record")) legacy = row->getString("record");
     response.set_case_id(case_id);
-    CRE_RETURN_IF_ERROR(
-        BuildCaseFile(c, *row, case_id, legacy, EntryRead::kSnapshot, *cipher_, response.mutable_case_file())
-            .status());
-    absl::StatusOr<v1::ChildDetails> details = CaseChildDetailsOf(*row, case_id, *cipher_);
-    if (!details.ok()) return details.status();
-    *response.mutable_child_details() = *std::move(details);
+    if (!row->isNull("purged_at")) {
+      // Purged under the retention schedule: what is left is the case's
+      // ids and times, and when it was purged.
+      CRE_ASSIGN_OR_RETURN(const absl::Time purged_at, TimeFromSql(row->getString("purged_at")));
+      CRE_ASSIGN_OR_RETURN(const absl::Time opened_at, TimeFromSql(row->getString("opened_at")));
+      *response.mutable_purged_at() = ToProtoTime(purged_at);
+      response.mutable_case_file()->set_case_id(case_id);
+      *response.mutable_case_file()->mutable_opened_at() = ToProtoTime(opened_at);
+    } else {
+      CRE_RETURN_IF_ERROR(
+          BuildCaseFile(c, *row, case_id, legacy, EntryRead::kSnapshot, *cipher_, response.mutable_case_file())
+              .status());
+      absl::StatusOr<v1::ChildDetails> details = CaseChildDetailsOf(*row, case_id, *cipher_);
+      if (!details.ok()) return details.status();
+      *response.mutable_child_details() = *std::move(details);
+    }
     for (std::string& agency : *involved) response.add_involved_agency_ids(std::move(agency));
 
     // Only what the reader sent or received: a school does not see police
     // intelligence that was not shared with it.
     auto messages = Prepare(c,
-                            "SELECT m.message_id, m.body FROM message m WHERE m.case_id = ? AND"
+                            "SELECT m.message_id, m.body, m.purged_at, m.kind, m.sender_agency_id, m.in_reply_to,"
+                            " m.accepted_at FROM message m WHERE m.case_id = ? AND"
                             " (m.sender_agency_id = ? OR EXISTS (SELECT 1 FROM delivery d"
                             "  WHERE d.message_id = m.message_id AND d.recipient_agency_id = ?))"
                             " ORDER BY m.accepted_at, m.message_id");
@@ -68,6 +79,23 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     messages->setString(3, reader_agency_id);
     std::unique_ptr<sql::ResultSet> rows(messages->executeQuery());
     while (rows->next()) {
+      if (!rows->isNull("purged_at")) {
+        // Its payload was purged under the retention schedule: its ids,
+        // kind, sender and times stay.
+        v1::RoutedMessage* purged = response.add_messages();
+        purged->set_message_id(rows->getString("message_id"));
+        v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
+        v1::MessageKind_Parse(std::string(rows->getString("kind")), &kind);
+        purged->set_kind(kind);
+        if (!rows->isNull("sender_agency_id")) purged->set_sender_agency_id(rows->getString("sender_agency_id"));
+        if (!rows->isNull("in_reply_to")) purged->set_in_reply_to(rows->getString("in_reply_to"));
+        purged->set_case_id(case_id);
+        CRE_ASSIGN_OR_RETURN(const absl::Time accepted_at, TimeFromSql(rows->getString("accepted_at")));
+        CRE_ASSIGN_OR_RETURN(const absl::Time purged_at, TimeFromSql(rows->getString("purged_at")));
+        *purged->mutable_accepted_at() = ToProtoTime(accepted_at);
+        *purged->mutable_purged_at() = ToProtoTime(purged_at);
+        continue;
+      }
       absl::StatusOr<v1::RoutedMessage> message = OpenSealed<v1::RoutedMessage>(
           *rows, "body", *cipher_, kMessageBody, rows->getString("message_id"));
       if (!message.ok()) return message.status();

@@ -588,7 +588,8 @@ absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>
     requeued = 0;
     constexpr char kRequeue[] =
         "UPDATE delivery SET state = 'PENDING', attempts = 0, next_attempt_at = NOW(6)"
-        " WHERE state = 'DEAD'";
+        " WHERE state = 'DEAD' AND NOT EXISTS (SELECT 1 FROM message m"
+        "  WHERE m.message_id = delivery.message_id AND m.purged_at IS NOT NULL)";
     if (ids.empty()) {
       requeued = Prepare(c, kRequeue)->executeUpdate();
       return AuditRequeue(c, requeued, ids, requeued_by);

@@ -106,6 +106,20 @@ class MysqlStore : public Store {
   absl::Status RecordAuditVerification(const AuditVerification& verification) override;
   absl::StatusOr<absl::optional<AuditVerification>> LastAuditVerification() override;
 
+  // mysql_retention.cc
+  absl::StatusOr<std::vector<RetentionCase>> RetentionCases(const std::string& after_case_id, int limit) override;
+  absl::StatusOr<std::vector<RetentionMessage>> RetentionMessages(const std::string& after_message_id,
+                                                                  int limit) override;
+  absl::StatusOr<Purged> PurgeCase(const std::string& case_id, absl::Time now, const CaseRetentionFn& decide,
+                                   const v1::AuditRecord& purged_by) override;
+  absl::StatusOr<Purged> PurgeMessage(const std::string& message_id, absl::Time now,
+                                      const MessageRetentionFn& decide, const v1::AuditRecord& purged_by) override;
+  absl::Status SetLegalHold(const std::string& case_id, bool hold, const std::string& reason, absl::Time now,
+                            const v1::AuditRecord& changed_by) override;
+  absl::StatusOr<std::vector<LegalHold>> ListLegalHolds() override;
+  absl::StatusOr<std::map<v1::RecordClass, int64_t>> PurgedCounts() override;
+  absl::StatusOr<bool> ClaimRetentionSweep(const std::string& by, absl::Duration every) override;
+
  private:
   // AcknowledgeAll's requests in one transaction: fails whole if any fails.
   absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeTogether(
