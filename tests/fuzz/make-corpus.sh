@@ -200,6 +200,14 @@ EOF
 seed list-open-actions-negative 11 ListOpenActionsRequest oversight.proto <<EOF
 page_size: -1
 EOF
+seed list-record-accesses-of-a-child 12 ListRecordAccessesRequest oversight.proto <<EOF
+child_id: "$uuid"
+limit: 20
+before_seq: 412
+EOF
+seed list-record-accesses-of-nobody 12 ListRecordAccessesRequest oversight.proto <<EOF
+limit: 501
+EOF
 printf '\x09%s' "$uuid" >"$out/helper-uuid"
 printf '\x09%s' "E06000015" >"$out/helper-ons"
 echo "make-corpus: $(find "$out" -type f | wc -l) seeds in $out"

@@ -177,6 +177,17 @@ void CheckAccepted(const v1::SubscribeRequest& r) {
 void CheckAccepted(const v1::ListOpenActionsRequest& r) {
   if (r.page_size() < 0 || r.page_size() > cre::kMaxPageSize) Fail("accepted a page_size out of range", absl::OkStatus());
 }
+void CheckAccepted(const v1::ListRecordAccessesRequest& r) {
+  if (r.subject_case() == v1::ListRecordAccessesRequest::kCaseId) {
+    CheckId(r.case_id());
+  } else if (r.subject_case() == v1::ListRecordAccessesRequest::kChildId) {
+    CheckId(r.child_id());
+  } else {
+    Fail("accepted a list of accesses naming no case or child", absl::OkStatus());
+  }
+  if (r.limit() < 0 || r.limit() > cre::kMaxPageSize) Fail("accepted a limit out of range", absl::OkStatus());
+  if (r.before_seq() < 0) Fail("accepted a negative before_seq", absl::OkStatus());
+}
 
 // Every field of an accepted request, nested ones included, within the
 // bounds every request keeps.
@@ -320,7 +331,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t kind = data[0];
   ++data;
   --size;
-  switch (kind % 12) {
+  switch (kind % 13) {
     case 0:
       FuzzGoverned<v1::SubmitConcernRequest>(data, size, cre::ValidateSubmitConcern, cre::Method::kSubmitConcern);
       break;
@@ -350,6 +361,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 9: FuzzHelpers(data, size); break;
     case 10: Fuzz<v1::SubscribeRequest>(data, size, cre::ValidateSubscribe); break;
     case 11: Fuzz<v1::ListOpenActionsRequest>(data, size, cre::ValidateListOpenActions); break;
+    case 12: Fuzz<v1::ListRecordAccessesRequest>(data, size, cre::ValidateListRecordAccesses); break;
   }
   return 0;
 }
