@@ -267,6 +267,17 @@ function timelineOf(kase) {
   return el('ol', { class: 'timeline' }, items.map((i) => el('li', {}, el('time', { datetime: i.at }, formatTime(i.at)), i.text)));
 }
 
+// One access to a child's record in words.
+function accessInWords(access) {
+  switch (access.kind) {
+    case 'AUDIT_EVENT_KIND_CASE_READ': return 'read the case';
+    case 'AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT': return `a message about the child handed to ${access.recipientAgencyId}`;
+    case 'AUDIT_EVENT_KIND_SUBJECT_ACCESS_EXPORTED': return 'subject access export';
+    case 'AUDIT_EVENT_KIND_ACCESS_LOG_READ': return 'read this list';
+    default: return words('AuditEventKind', access.kind);
+  }
+}
+
 async function casePage(caseId) {
   show('Case', el('p', { class: 'loading' }, 'Loading…'));
   try {
@@ -291,13 +302,32 @@ async function casePage(caseId) {
         el('td', { 'data-label': 'Who' }, r.staffId || 'its own system'),
         el('td', { 'data-label': 'Reads' }, r.reads),
         el('td', { 'data-label': 'Last read' }, formatTime(r.lastReadAt))))));
+    // Every access to the record, from the audit chain: for the owning
+    // authority's Children's Social Care and CPM service only.
+    let accesses = null;
+    if (session.mayListRecordAccesses) {
+      const listed = await api('GET', `/api/v1/cases/${encodeURIComponent(caseId)}/accesses`);
+      accesses = el('section', { 'aria-labelledby': 'accesses-h' },
+        el('h2', { id: 'accesses-h' }, 'Who accessed the record'),
+        listed.complete ? null : el('p', { class: 'hint' }, 'Older audit records are still being indexed: older accesses may be missing.'),
+        el('table', { id: 'accesses' },
+          el('caption', {}, 'Each access to this case, and to the child as a whole, the latest first'),
+          el('thead', {}, el('tr', {}, ['When', 'Agency', 'Who', 'What', 'How'].map((h) => el('th', { scope: 'col' }, h)))),
+          el('tbody', {}, (listed.accesses || []).map((a) => el('tr', {},
+            el('td', { 'data-label': 'When' }, el('time', { datetime: a.at }, formatTime(a.at))),
+            el('td', { 'data-label': 'Agency' }, a.agencyId),
+            el('td', { 'data-label': 'Who' }, a.staffId || (a.agencyId === 'operator' ? 'the hub operator' : 'its own system')),
+            el('td', { 'data-label': 'What' }, accessInWords(a)),
+            el('td', { 'data-label': 'How' }, a.method || ''))))));
+    }
     show(`Case: ${name}`,
       kase.purgedAt ? el('p', { role: 'status' }, `This case's record was purged under the retention schedule on ${formatTime(kase.purgedAt)}: what is left is who was involved, when, and who has read it.`) : null,
       el('p', { class: 'hint' }, `Level of risk: ${words('RiskLevel', kase.pathway && kase.pathway.risk && kase.pathway.risk.effectiveLevel) || 'not assessed'}`),
       el('div', { class: 'columns' },
         el('section', { 'aria-labelledby': 'timeline-h' }, el('h2', { id: 'timeline-h' }, 'What happened'), timelineOf(kase)),
         el('section', { 'aria-labelledby': 'pathway-h' }, el('h2', { id: 'pathway-h' }, 'Actions and deadlines'), actionList)),
-      el('section', { 'aria-labelledby': 'readers-h' }, el('h2', { id: 'readers-h' }, 'Who has read it'), readers));
+      el('section', { 'aria-labelledby': 'readers-h' }, el('h2', { id: 'readers-h' }, 'Who has read it'), readers),
+      ...(accesses ? [accesses] : []));
   } catch (error) {
     handle(error);
   }

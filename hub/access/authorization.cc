@@ -53,6 +53,11 @@ const std::vector<Permission>& Permissions() {
     // Managers: the CPM service across cases, teams for their own actions.
     {Method::kListOpenActions,
      {v1::CHILDRENS_SOCIAL_CARE, v1::EARLY_HELP, v1::CPM_SERVICE, v1::IRO_SERVICE}},
+    // Who looked at a child's record: the owning authority, the hub's own,
+    // through its Children's Social Care and CPM service, for any child the
+    // hub holds (docs/data-protection.md, "Who looked"). Another authority
+    // (OTHER_LOCAL_AUTHORITY) asks this one.
+    {Method::kListRecordAccesses, {v1::CHILDRENS_SOCIAL_CARE, v1::CPM_SERVICE}},
   };
   return *permissions;
 }
@@ -87,6 +92,7 @@ const char* MethodName(Method method) {
     case Method::kSubscribe: return "Subscribe";
     case Method::kAcknowledge: return "Acknowledge";
     case Method::kListOpenActions: return "ListOpenActions";
+    case Method::kListRecordAccesses: return "ListRecordAccesses";
   }
   return "unknown";
 }
@@ -107,6 +113,7 @@ const char* MethodPath(Method method) {
     case Method::kSubscribe: return "/cre.v1.Inbox/Subscribe";
     case Method::kAcknowledge: return "/cre.v1.Inbox/Acknowledge";
     case Method::kListOpenActions: return "/cre.v1.Oversight/ListOpenActions";
+    case Method::kListRecordAccesses: return "/cre.v1.Oversight/ListRecordAccesses";
   }
   return "unknown";
 }

@@ -30,6 +30,7 @@ enum class Method {
   kSubscribe,
   kAcknowledge,
   kListOpenActions,
+  kListRecordAccesses,
 };
 
 // Every method, for tests that try each one with each role.

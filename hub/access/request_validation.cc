@@ -336,4 +336,23 @@ absl::Status ValidateListOpenActions(const v1::ListOpenActionsRequest& request) 
   return CheckText(request.page_token(), "page_token", kMaxShortTextBytes, false);
 }
 
+absl::Status ValidateListRecordAccesses(const v1::ListRecordAccessesRequest& request) {
+  CRE_RETURN_IF_ERROR(CheckFieldBounds(request));
+  switch (request.subject_case()) {
+    case v1::ListRecordAccessesRequest::kCaseId:
+      CRE_RETURN_IF_ERROR(CheckId(request.case_id(), "case_id"));
+      break;
+    case v1::ListRecordAccessesRequest::kChildId:
+      CRE_RETURN_IF_ERROR(CheckId(request.child_id(), "child_id"));
+      break;
+    default:
+      return Invalid("subject", "a case_id or a child_id is required");
+  }
+  if (request.limit() < 0 || request.limit() > kMaxPageSize) {
+    return Invalid("limit", absl::StrCat(request.limit(), " is not between 0 and ", kMaxPageSize));
+  }
+  if (request.before_seq() < 0) return Invalid("before_seq", "not an audit row");
+  return absl::OkStatus();
+}
+
 }  // namespace cre

@@ -45,6 +45,9 @@ absl::Status ValidateGetCase(const v1::GetCaseRequest& request);
 absl::Status ValidateSubscribe(const v1::SubscribeRequest& request);
 absl::Status ValidateAcknowledge(const v1::AcknowledgeRequest& request);
 absl::Status ValidateListOpenActions(const v1::ListOpenActionsRequest& request);
+// A case_id or a child_id (ids the hub issued), limit 0 (the default) up to
+// kMaxPageSize, before_seq not negative.
+absl::Status ValidateListRecordAccesses(const v1::ListRecordAccessesRequest& request);
 
 }  // namespace cre
 

@@ -4,7 +4,9 @@
 // head (store/mysql/migrations/0006_audit_journal.sql says why); this
 // thread moves them into the chain in batches, so that a record is chained
 // within milliseconds of its commit. Every hub process runs one; the store
-// lets one seal at a time and never seals a record twice.
+// lets one seal at a time and never seals a record twice. Until the access
+// index (Store::IndexAuditAccesses) has caught up with the chain, it also
+// indexes a batch of older rows each round.
 //
 //   AuditSealer sealer(store, absl::Milliseconds(10));
 //   sealer.Start();

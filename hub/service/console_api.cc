@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "access/authorization.h"
 #include "crypto/field_cipher.h"
 #include "common/proto_time.h"
 #include "openssl/rand.h"
@@ -258,6 +259,8 @@ absl::StatusOr<v1::SessionResponse> ConsoleApi::Session(const StaffCall& staff) 
   v1::SessionResponse response;
   *response.mutable_staff() = staff.staff;
   response.set_agency_display_name(staff.call.caller.display_name());
+  response.set_may_list_record_accesses(RoleMayCall(staff.call.caller.role(), Method::kListRecordAccesses) &&
+                                        cre::MayOpen(staff.staff, ConsolePage::kCase).ok());
   const std::string bound = absl::BytesToHexString(staff.session_key);
   absl::StatusOr<std::string> csrf = csrf_tokens_.Sign({bound}, "csrf");
   if (!csrf.ok()) return csrf.status();

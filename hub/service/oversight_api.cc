@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "access/request_validation.h"
+#include "casework/audit_records.h"
 #include "casework/casework.h"
 #include "common/proto_time.h"
 
@@ -89,6 +90,23 @@ absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::L
   }
   response->set_next_page_token(next_page_token);
   return absl::OkStatus();
+}
+
+void OversightApi::ListRecordAccesses(const CallContext& call, const v1::ListRecordAccessesRequest& request,
+                                      v1::ListRecordAccessesResponse* response, Done done) {
+  absl::optional<Done> admitted = gate_->Admit(
+      call, Method::kListRecordAccesses, [&] { return ValidateListRecordAccesses(request); }, std::move(done));
+  if (!admitted) return;
+  v1::AuditRecord read_by =
+      AuditOf(v1::AUDIT_EVENT_KIND_ACCESS_LOG_READ, call.caller.id(), clock_.Now());
+  read_by.set_method(MethodPath(Method::kListRecordAccesses));
+  read_by.set_staff_id(call.staff_id);
+  executor_.Submit([this, &request, response, read_by = std::move(read_by), done = *std::move(admitted)] {
+    const int limit = request.limit() == 0 ? kDefaultAccessLimit : request.limit();
+    absl::StatusOr<v1::ListRecordAccessesResponse> listed = store_->ListRecordAccesses(request, limit, read_by);
+    if (listed.ok()) *response = *std::move(listed);
+    done(listed.status());
+  });
 }
 
 }  // namespace cre

@@ -1,5 +1,5 @@
 // cre.v1.Oversight without a transport: managers' view of due and overdue
-// actions across cases.
+// actions across cases, and who looked at a child's record.
 //
 // Who sees what is the casework's rule (Casework::OverseenOwner): the CPM
 // service every case, a team its own actions. The database read runs on
@@ -13,6 +13,12 @@
 // another agency, or one used with another query is refused
 // INVALID_ARGUMENT, never passed to the store. The store's cursor
 // alone is a well-formed "where to start" that anyone could write.
+//
+// ListRecordAccesses is for the hub's own authority's Children's Social Care
+// and CPM service (the role table, access/authorization.cc), for any child
+// the hub holds; its before_seq is a plain audit row number, since any
+// caller allowed at all may list any child's accesses. Each list read is
+// journalled (ACCESS_LOG_READ) in the reading transaction.
 #ifndef CRE_HUB_SERVICE_OVERSIGHT_API_H_
 #define CRE_HUB_SERVICE_OVERSIGHT_API_H_
 
@@ -50,6 +56,11 @@ class OversightApi {
   // Answers `done` from the API's executor.
   void ListOpenActions(const CallContext& call, const v1::ListOpenActionsRequest& request,
                        v1::ListOpenActionsResponse* response, Done done);
+  // Answers `done` from the API's executor.
+  void ListRecordAccesses(const CallContext& call, const v1::ListRecordAccessesRequest& request,
+                          v1::ListRecordAccessesResponse* response, Done done);
+
+  static constexpr int kDefaultAccessLimit = 50;
 
  private:
   // The read itself (on the executor).

@@ -33,6 +33,7 @@
 #include "cre/v1/audit.pb.h"
 #include "cre/v1/case_file.pb.h"
 #include "cre/v1/governance.pb.h"
+#include "cre/v1/oversight.pb.h"
 #include "cre/v1/pathway.pb.h"
 #include "cre/v1/referrals.pb.h"
 #include "cre/v1/routed_message.pb.h"
@@ -224,6 +225,25 @@ struct AuditVerification {
   bool intact = false;
   std::string problem;      // where it broke, if it did
   std::string verified_by;  // a member of staff's username
+};
+
+// Everything the hub holds about one child, for a subject access export
+// (Store::ExportChild).
+struct ChildExport {
+  std::string child_id;
+  // The child as the hub first knew them (the child's own row).
+  v1::ChildDetails details;
+  v1::Child facts;
+  // Every case of the child, oldest first, each with every message about it
+  // (not one reader's share), its case file, involved agencies and readers;
+  // pathway left for the caller to evaluate.
+  std::vector<v1::GetCaseResponse> cases;
+  // Every access to the child's record, newest first (as
+  // ListRecordAccesses lists them).
+  std::vector<v1::RecordAccess> accesses;
+  // False while audit rows sealed before the access index existed are still
+  // being indexed: older accesses may be missing.
+  bool accesses_complete = false;
 };
 
 class Store {
@@ -448,6 +468,30 @@ class Store {
   virtual absl::StatusOr<int64_t> UnsealedAuditCount() = 0;
   // Up to `limit` rows from `from_seq` on, in seq order, as stored.
   virtual absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) = 0;
+  // Indexes up to `limit` audit rows sealed before the access index
+  // existed (or while a catch-up was behind), from its watermark on; the
+  // sealer indexes what it seals itself. Returns true once every sealed row
+  // is indexed. Safe from several processes at once.
+  virtual absl::StatusOr<bool> IndexAuditAccesses(int limit) = 0;
+  // The accesses to a child's data (docs/data-protection.md, "Who looked"):
+  // those to `request`'s case (and to its child as a whole), or to any case
+  // of its child, newest first, at most `limit`, before request.before_seq
+  // if set; sealed rows only. NOT_FOUND naming case_id or child_id if there
+  // is no such case or child. The read is journalled in the same
+  // transaction: `read_by` (an ACCESS_LOG_READ record naming who and how),
+  // to which the store adds the case_id or child_id.
+  virtual absl::StatusOr<v1::ListRecordAccessesResponse> ListRecordAccesses(
+      const v1::ListRecordAccessesRequest& request, int limit, const v1::AuditRecord& read_by) = 0;
+  // The id of the child with this NHS number (ten digits), found by its
+  // blind index under any key of the ring; NOT_FOUND (naming no number) if
+  // the hub holds none.
+  virtual absl::StatusOr<std::string> FindChildByNhsNumber(const std::string& nhs_number) = 0;
+  // Everything held about the child, unsealed, for a subject access export;
+  // journals `exported_by` (a SUBJECT_ACCESS_EXPORTED record naming who) in
+  // the same transaction, with the child_id and, in detail, the case ids
+  // added. NOT_FOUND naming child_id if there is no such child.
+  virtual absl::StatusOr<ChildExport> ExportChild(const std::string& child_id,
+                                                  const v1::AuditRecord& exported_by) = 0;
   // The newest row: an anchor to keep outside the database.
   virtual absl::StatusOr<audit::Anchor> AuditHead() = 0;
   // The last verification, replacing the one before; and reading it

@@ -37,6 +37,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "staff/password_hash.h"
 #include "staff/totp.h"
+#include "tools/hubctl_subject.h"
 #ifdef CRE_HUBCTL_WITH_PATHWAY
 #include "pathway/cli.h"
 #endif
@@ -496,6 +497,22 @@ const std::vector<Command>& Commands() {
       {"staff", "reset-totp", "--config FILE USERNAME",
        "Gives a member of staff a new second-factor key, prints it, and ends their sessions.", {kConfig},
        "USERNAME", 1, 1, StaffResetTotp},
+      {"access", "list", "--config FILE (--case ID | --child ID) [--limit N]",
+       "Lists the latest accesses to a child's record (one case, or every case of the child), newest first: "
+       "when, which agency, who, what and how.",
+       {kConfig,
+        {"--case", "ID", false, "the accesses to this case (and to its child as a whole)"},
+        {"--child", "ID", false, "the accesses to every case of this child"},
+        {"--limit", "N", false, "list at most N (default 50, at most 500)"}},
+       "", 0, 0, [](const Invocation& inv) { return cre::hubctl::AccessList(inv.flags); }},
+      {"subject", "export", "--config FILE (--child ID | --nhs-number N) --out DIR",
+       "Writes everything the hub holds about a child, for a subject access request, to DIR/child-ID.json and "
+       "DIR/child-ID.html, with third-party information marked for redaction review.",
+       {kConfig,
+        {"--child", "ID", false, "the child, by the id the hub gave them"},
+        {"--nhs-number", "N", false, "the child, by their NHS number (10 digits, or 3 3 4)"},
+        {"--out", "DIR", true, "an existing directory to write the two files to (mode 600)"}},
+       "", 0, 0, [](const Invocation& inv) { return cre::hubctl::SubjectExport(inv.flags); }},
 #ifdef CRE_HUBCTL_WITH_PATHWAY
       {"pathway", "evaluate",
        "--case FILE.json [--at INSTANT] [--policy FILE] [--holidays FILE] [--authority ONS_CODE]",

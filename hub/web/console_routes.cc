@@ -179,6 +179,12 @@ void ConsoleRoutes::Handle(HttpRequest request, Respond respond) {
                    [this, query = request.query](const StaffCall& staff, Respond respond) {
                      OpenActions(query, staff, std::move(respond));
                    });
+  } else if (absl::StartsWith(route, "cases/") && absl::EndsWith(route, "/accesses") && !change) {
+    return AsStaff(request, false, std::move(respond),
+                   [this, case_id = std::string(route.substr(6, route.size() - 6 - 9))](const StaffCall& staff,
+                                                                                       Respond respond) {
+                     Accesses(case_id, staff, std::move(respond));
+                   });
   } else if (absl::StartsWith(route, "cases/") && !change) {
     return AsStaff(request, false, std::move(respond),
                    [this, case_id = std::string(route.substr(6))](const StaffCall& staff, Respond respond) {
@@ -263,6 +269,21 @@ void ConsoleRoutes::Case(const std::string& case_id, const StaffCall& staff, Res
   api_.referrals->GetCase(staff.call, call->first, &call->second, [call, respond](const absl::Status& status) {
     respond(status.ok() ? MessageResponse(call->second) : ErrorResponse(status));
   });
+}
+
+void ConsoleRoutes::Accesses(const std::string& case_id, const StaffCall& staff, Respond respond) {
+  if (absl::Status may = api_.console->MayOpen(staff, ConsolePage::kCase); !may.ok()) {
+    return respond(ErrorResponse(may));
+  }
+  auto call = std::make_shared<std::pair<v1::ListRecordAccessesRequest, v1::ListRecordAccessesResponse>>();
+  call->first.set_case_id(case_id);
+  // Who may list them is the agency's role (the hub's own CSC and CPM
+  // service); the read of the list is journalled, with the member of staff,
+  // by the store.
+  api_.oversight->ListRecordAccesses(staff.call, call->first, &call->second,
+                                     [call, respond](const absl::Status& status) {
+                                       respond(status.ok() ? MessageResponse(call->second) : ErrorResponse(status));
+                                     });
 }
 
 }  // namespace cre::web

@@ -9,6 +9,8 @@
 //   GET    /api/v1/open-actions       ListOpenActionsResponse (?overdue_only, due_within_working_days,
 //                                     owner_agency_id, owner, page_size, page_token: web/console_query.h)
 //   GET    /api/v1/cases/{case_id}    GetCaseResponse
+//   GET    /api/v1/cases/{case_id}/accesses  ListRecordAccessesResponse: who accessed the child's
+//                                     record (the hub's own CSC and CPM service)
 //   GET    /api/v1/deliveries         DeliveriesResponse (hub operators)
 //   POST   /api/v1/deliveries/requeue RequeueRequest -> RequeueResponse (hub operators)
 //   GET    /api/v1/record             RecordState: the audit chain's head and last verification
@@ -55,6 +57,7 @@ class ConsoleRoutes {
   // `query`: the request's query string (overdue_only, due_within_working_days, ...).
   void OpenActions(const std::string& query, const StaffCall& staff, Respond respond);
   void Case(const std::string& case_id, const StaffCall& staff, Respond respond);
+  void Accesses(const std::string& case_id, const StaffCall& staff, Respond respond);
 
   const ServiceApi api_;
   const StaticFiles files_;

@@ -80,6 +80,7 @@ const std::map<std::string, Validator>& Validators() {
       {"cre.v1.SubscribeRequest", Check(ValidateSubscribe)},
       {"cre.v1.AcknowledgeRequest", Check(ValidateAcknowledge)},
       {"cre.v1.ListOpenActionsRequest", Check(ValidateListOpenActions)},
+      {"cre.v1.ListRecordAccessesRequest", Check(ValidateListRecordAccesses)},
   };
   return *validators;
 }
@@ -142,6 +143,9 @@ const std::map<std::string, std::vector<std::string>>& Bases() {
       {"cre.v1.AcknowledgeRequest", {"delivery_ids: 1"}},
       {"cre.v1.ListOpenActionsRequest",
        {R"(overdue_only: true page_size: 50 page_token: "t" owner: PRACTITIONER_ROLE_SOCIAL_WORKER)"}},
+      {"cre.v1.ListRecordAccessesRequest",
+       {absl::StrCat(R"(case_id: ")", kId, R"(" limit: 50 before_seq: 7)"),
+        absl::StrCat(R"(child_id: ")", kId, R"(" limit: 50 before_seq: 7)")}},
   };
   return *bases;
 }
@@ -173,6 +177,7 @@ const std::map<std::string, size_t>& TighterLimits() {
       {"cre.v1.DecisionNotToShare.justification", kMaxJustificationBytes},
       {"cre.v1.DecisionNotToShare.decided_by", kMaxShortTextBytes},
       {"cre.v1.DecisionNotToShare.review_date", 10},
+      {"cre.v1.ListRecordAccessesRequest.child_id", 36},  // a UUID
   };
   return *limits;
 }

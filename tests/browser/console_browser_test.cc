@@ -1,6 +1,7 @@
 // The console in a real browser (label browser): a real hub with its
 // console on MariaDB and a fake clock, staff added to the store, a real
-// submission that leaves an action overdue; then console_test.mjs drives
+// submission that leaves an action overdue, read by Children's Social Care
+// (an access the CPM's case page lists); then console_test.mjs drives
 // Debian's chromium through it (playwright-core). Between its two phases the
 // hub's clock moves past the idle expiry of a session the first phase kept.
 // Screenshots go to build/browser-screenshots/.
@@ -110,6 +111,20 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
   // seen, with its stream.
   testing::InboxStream connected(hub_.ChannelFor("derby-youth-justice"));
 
+  // Children's Social Care reads the case: an access the CPM's case page
+  // lists, once the hub has sealed it.
+  {
+    grpc::ClientContext context;
+    v1::GetCaseRequest get;
+    get.set_case_id(*case_id);
+    v1::GetCaseResponse read;
+    ASSERT_TRUE(v1::Referrals::NewStub(hub_.ChannelFor("derby-csc"))->GetCase(&context, get, &read).ok());
+    for (int i = 0; i < 200 && hub_.database().QueryString(
+                                   "SELECT COUNT(*) FROM audit_access WHERE case_id = '" + *case_id + "'") == "0";
+         ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
   const std::string build = CRE_TEST_BUILD_DIR;
   const std::string env = absl::StrCat(
       "CONSOLE_URL=https://localhost:", hub_.console_port(), "/", " SCREENSHOTS=", build, "/browser-screenshots",
@@ -141,6 +156,10 @@ TEST_F(ConsoleBrowserTest, StaffSignInSeeWhatIsOverdueOpenItsCaseAndAreRefusedWh
     return r.kind() == v1::AUDIT_EVENT_KIND_CALL_REFUSED && r.staff_id() == "school.staff" &&
            r.method() == "/cre.v1.Oversight/ListOpenActions";
   })) << "the school's refusal is not in the audit chain";
+  EXPECT_TRUE(in_chain([](const v1::AuditRecord& r) {
+    return r.kind() == v1::AUDIT_EVENT_KIND_ACCESS_LOG_READ && r.staff_id() == "duty.cpm" &&
+           r.actor_agency_id() == "derby-cpm";
+  })) << "the CPM's read of the access list is not in the audit chain";
   EXPECT_TRUE(in_chain([&](const v1::AuditRecord& r) {
     return r.kind() == v1::AUDIT_EVENT_KIND_DELIVERY_REQUEUED && r.staff_id() == "hub.operator" &&
            absl::StrContains(r.detail(), reason);

@@ -1,7 +1,8 @@
 // The console in a real browser: Debian's chromium driven by playwright-core.
 // console_browser_test.cc runs a real hub (MariaDB, a fake clock, real
 // submissions) and calls this script twice:
-//   node console_test.mjs before   sign in, see an overdue action, open its case,
+//   node console_test.mjs before   sign in, see an overdue action, open its case (and who
+//                                  accessed it),
 //                                  a forged cross-site request refused, a school's
 //                                  member of staff refused, an operator requeues a dead
 //                                  letter with a reason; sign in and open a case with
@@ -106,6 +107,10 @@ try {
     assert.ok(page.url().includes(need('CASE_ID')), `the case page is ${page.url()}`);
     await page.getByRole('heading', { name: 'Who has read it' }).waitFor();
     await page.locator('tr', { hasText: 'duty.cpm' }).first().waitFor();
+    // The CPM service sees who accessed the record, from the audit chain:
+    // Children's Social Care's system read it.
+    await page.getByRole('heading', { name: 'Who accessed the record' }).waitFor();
+    await page.locator('#accesses tr', { hasText: 'derby-csc' }).filter({ hasText: 'read the case' }).first().waitFor();
     await shot(page, 'case');
     await checkAccessibility(page, 'case');
 

@@ -217,6 +217,14 @@ decision { withheld_information: "w" withheld_from_role: POLICE ground: WITHHOLD
            decided_by: "d" decided_by_role: PRACTITIONER_ROLE_PARTNER_PRACTITIONER decided_at { seconds: 1795298400 }
            review_date: "2026-02-30" }
 EOF
+seed list-record-accesses-of-a-child 13 ListRecordAccessesRequest oversight.proto <<EOF
+child_id: "$uuid"
+limit: 20
+before_seq: 412
+EOF
+seed list-record-accesses-of-nobody 13 ListRecordAccessesRequest oversight.proto <<EOF
+limit: 501
+EOF
 printf '\x09%s' "$uuid" >"$out/helper-uuid"
 printf '\x09%s' "E06000015" >"$out/helper-ons"
 echo "make-corpus: $(find "$out" -type f | wc -l) seeds in $out"

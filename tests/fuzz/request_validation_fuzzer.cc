@@ -184,6 +184,17 @@ void CheckAccepted(const v1::SubscribeRequest& r) {
 void CheckAccepted(const v1::ListOpenActionsRequest& r) {
   if (r.page_size() < 0 || r.page_size() > cre::kMaxPageSize) Fail("accepted a page_size out of range", absl::OkStatus());
 }
+void CheckAccepted(const v1::ListRecordAccessesRequest& r) {
+  if (r.subject_case() == v1::ListRecordAccessesRequest::kCaseId) {
+    CheckId(r.case_id());
+  } else if (r.subject_case() == v1::ListRecordAccessesRequest::kChildId) {
+    CheckId(r.child_id());
+  } else {
+    Fail("accepted a list of accesses naming no case or child", absl::OkStatus());
+  }
+  if (r.limit() < 0 || r.limit() > cre::kMaxPageSize) Fail("accepted a limit out of range", absl::OkStatus());
+  if (r.before_seq() < 0) Fail("accepted a negative before_seq", absl::OkStatus());
+}
 
 // Every field of an accepted request, nested ones included, within the
 // bounds every request keeps.
@@ -327,7 +338,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t kind = data[0];
   ++data;
   --size;
-  switch (kind % 13) {
+  switch (kind % 14) {
     case 0:
       FuzzGoverned<v1::SubmitConcernRequest>(data, size, cre::ValidateSubmitConcern, cre::Method::kSubmitConcern);
       break;
@@ -361,6 +372,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FuzzGoverned<v1::RecordDecisionNotToShareRequest>(data, size, cre::ValidateRecordDecisionNotToShare,
                                                         cre::Method::kRecordDecisionNotToShare);
       break;
+    case 13: Fuzz<v1::ListRecordAccessesRequest>(data, size, cre::ValidateListRecordAccesses); break;
   }
   return 0;
 }

@@ -113,6 +113,11 @@ grpc::Status CallMethod(Method method, const Channel& channel, const std::string
       return v1::Oversight::NewStub(channel)->ListOpenActions(
           context.get(), Parse<v1::ListOpenActionsRequest>(request_text), &response);
     }
+    case Method::kListRecordAccesses: {
+      v1::ListRecordAccessesResponse response;
+      return v1::Oversight::NewStub(channel)->ListRecordAccesses(
+          context.get(), Parse<v1::ListRecordAccessesRequest>(request_text), &response);
+    }
   }
   return grpc::Status(grpc::StatusCode::INTERNAL, "unknown method");
 }
@@ -246,6 +251,16 @@ const std::vector<BadRequest>& BadRequests() {
        grpc::StatusCode::INVALID_ARGUMENT, "due_within_working_days"},
       {"ActionsOfAnotherTeam", "derby-csc", Method::kListOpenActions, R"(owner_agency_id: "derby-early-help")",
        grpc::StatusCode::PERMISSION_DENIED, "owner_agency_id: a team sees only its own actions"},
+      {"AccessesOfNobody", "derby-csc", Method::kListRecordAccesses, "limit: 10", grpc::StatusCode::INVALID_ARGUMENT,
+       "subject: a case_id or a child_id is required"},
+      {"AccessesOfAMalformedChild", "derby-cpm", Method::kListRecordAccesses, R"(child_id: "sam")",
+       grpc::StatusCode::INVALID_ARGUMENT, "child_id: not an id the hub issued"},
+      {"AccessesOfAnUnknownCase", "derby-cpm", Method::kListRecordAccesses, R"(case_id: "00000000-0000-4000-8000-000000000000")",
+       grpc::StatusCode::NOT_FOUND, "case_id: no case"},
+      {"AccessesTooMany", "derby-csc", Method::kListRecordAccesses, R"(case_id: "$CASE" limit: 501)",
+       grpc::StatusCode::INVALID_ARGUMENT, "limit: 501 is not between 0 and 500"},
+      {"AccessesBeforeANegativeRow", "derby-csc", Method::kListRecordAccesses, R"(case_id: "$CASE" before_seq: -1)",
+       grpc::StatusCode::INVALID_ARGUMENT, "before_seq"},
 
       // --- Referrals.SubmitConcern: the key, the subject, the concern. ---
       {"KeyTooLong", "derby-health", Method::kSubmitConcern, nullptr,

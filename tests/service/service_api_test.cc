@@ -89,6 +89,7 @@ class ServiceApiTest : public ::testing::Test {
     v1::GetCaseResponse read;
     v1::AcknowledgeResponse acked;
     v1::ListOpenActionsResponse actions;
+    v1::ListRecordAccessesResponse accesses;
     v1::WhoAmIResponse who;
     v1::ListAgenciesResponse agencies;
     google::protobuf::Message* response = &submitted;
@@ -104,6 +105,7 @@ class ServiceApiTest : public ::testing::Test {
     v1::GetCaseRequest get_case;
     v1::AcknowledgeRequest ack;
     v1::ListOpenActionsRequest list;
+    v1::ListRecordAccessesRequest list_accesses;
     switch (method) {
       case Method::kWhoAmI:
         response = &who;
@@ -165,6 +167,11 @@ class ServiceApiTest : public ::testing::Test {
         response = &actions;
         list = Parse<v1::ListOpenActionsRequest>(request_text);
         api_->oversight->ListOpenActions(call, list, &actions, done);
+        break;
+      case Method::kListRecordAccesses:
+        response = &accesses;
+        list_accesses = Parse<v1::ListRecordAccessesRequest>(request_text);
+        api_->oversight->ListRecordAccesses(call, list_accesses, &accesses, done);
         break;
     }
     std::future<absl::Status> answer = answered.get_future();

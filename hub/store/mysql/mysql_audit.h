@@ -23,6 +23,16 @@ absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>&
 // statements (built as RunBatch requires), sent ahead in the same round trip.
 absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records,
                                   std::vector<std::string> first = {});
+// Whether a record is an access to a child's data, which the access index
+// (migration 0019) lists: a read of a case, a message about the child handed
+// to an agency, a subject access export, a read of the access list itself.
+bool IsRecordAccess(const v1::AuditRecord& record);
+// The statements that index the accesses among sealed `records` (seq set)
+// in audit_access, ignoring rows indexed already: a record naming a case
+// under the case's child, one naming only a child under the child. Empty if
+// none is an access. Built from ids as SqlBytes literals (RunBatch).
+std::vector<std::string> AccessIndexStatements(const std::vector<v1::AuditRecord>& records);
+
 // The statement AppendAudit sends, for a body that sends it in a batch of
 // its own (RunBatch). `records` is not empty.
 std::string JournalInsert(const std::vector<v1::AuditRecord>& records);

@@ -8,7 +8,8 @@
 // mysql_accept.cc (submissions), mysql_case_read.cc (GetCase),
 // mysql_delivery.cc (hand-out, acknowledgement, leases), mysql_deadlines.cc
 // (reviews, open actions), mysql_audit.cc (the journal and the chain),
-// mysql_presence.cc (which agencies each hub process sees), with
+// mysql_presence.cc (which agencies each hub process sees),
+// mysql_record_access.cc (who looked at a child's record; subject access), with
 // case_rows and message_rows for what several of them write.
 //
 //   CRE_ASSIGN_OR_RETURN(ConnectionSettings settings, SettingsFromConfig(config.database()));
@@ -103,6 +104,13 @@ class MysqlStore : public Store {
   absl::StatusOr<int64_t> UnsealedAuditCount() override;
   absl::StatusOr<std::vector<audit::StoredRow>> ReadAudit(int64_t from_seq, int limit) override;
   absl::StatusOr<audit::Anchor> AuditHead() override;
+  // mysql_record_access.cc
+  absl::StatusOr<bool> IndexAuditAccesses(int limit) override;
+  absl::StatusOr<v1::ListRecordAccessesResponse> ListRecordAccesses(const v1::ListRecordAccessesRequest& request,
+                                                                    int limit,
+                                                                    const v1::AuditRecord& read_by) override;
+  absl::StatusOr<std::string> FindChildByNhsNumber(const std::string& nhs_number) override;
+  absl::StatusOr<ChildExport> ExportChild(const std::string& child_id, const v1::AuditRecord& exported_by) override;
   absl::Status RecordAuditVerification(const AuditVerification& verification) override;
   absl::StatusOr<absl::optional<AuditVerification>> LastAuditVerification() override;
 
