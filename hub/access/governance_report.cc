@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
+#include "access/retention.h"
 #include "cre/v1/agency.pb.h"
 #include "cre/v1/governance.pb.h"
 
@@ -250,7 +251,25 @@ std::string GovernanceReport(const v1::HubConfig& config, absl::CivilDay today) 
                       : record.international_transfers(),
                   "\n");
 
-  absl::StrAppend(&out, "\n## 6. Security measures (Article 30(1)(g), Article 32)\n\n");
+  absl::StrAppend(&out, "\n## 6. Retention (Article 30(1)(f))\n\n",
+                  "Each record is purged when its class's period ends, unless a legal hold is on its case; the audit "
+                  "record keeps a tombstone of each (the content's hash, never the content).\n\n"
+                  "| record | kept | source |\n| --- | --- | --- |\n");
+  const RetentionSchedule schedule(governance.retention());
+  for (v1::RecordClass record_class : RecordClasses()) {
+    const v1::RetentionPolicy& policy = schedule.PolicyOf(record_class);
+    absl::StrAppend(&out, "| ", RecordClassInWords(record_class), " | ", schedule.PolicyInWords(record_class), " | ",
+                    policy.source().empty() ? "the council's own choice" : Cell(policy.source()), " |\n");
+  }
+  absl::StrAppend(&out, "\n",
+                  governance.retention().hub_purge_disabled()
+                      ? "The hubs do not purge on their own: an operator runs `hubctl retention run`."
+                      : absl::StrCat("Every hub process looks for records due every ",
+                                     absl::FormatDuration(schedule.purge_interval()),
+                                     "; one of them purges each record, once."),
+                  "\n");
+
+  absl::StrAppend(&out, "\n## 7. Security measures (Article 30(1)(g), Article 32)\n\n");
   std::vector<std::string> measures = {
       "every agency is identified by its client certificate (mutual TLS); no other caller is answered",
       "a child's personal data, the messages and the casework are sealed at rest with AES-256-GCM under a key "
@@ -272,7 +291,7 @@ std::string GovernanceReport(const v1::HubConfig& config, absl::CivilDay today) 
   for (const std::string& measure : record.security_measures()) measures.push_back(measure);
   List(&out, measures);
 
-  absl::StrAppend(&out, "\n## 7. Register of information-sharing agreements\n\n",
+  absl::StrAppend(&out, "\n## 8. Register of information-sharing agreements\n\n",
                   "| agreement | title | parties | review by | status |\n| --- | --- | --- | --- | --- |\n");
   int past_review = 0;
   for (const v1::SharingAgreement& agreement : governance.agreements()) {

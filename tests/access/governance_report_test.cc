@@ -3,6 +3,8 @@
 // defaults where it is silent, and what is left to complete.
 #include "access/governance_report.h"
 
+#include "access/retention.h"
+
 #include <string>
 
 #include "gmock/gmock.h"
@@ -46,6 +48,12 @@ v1::HubConfig Config(const std::string& processing_record) {
                                                             &config));
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(processing_record,
                                                             config.mutable_governance()->mutable_processing_record()));
+  v1::RetentionPolicy* shorter = config.mutable_governance()->mutable_retention()->add_policies();
+  shorter->set_record_class(v1::RECORD_CLASS_CASE_CHILD_IN_NEED);
+  shorter->set_until_age(18);
+  shorter->set_years(6);
+  shorter->set_source("Example Council's schedule, 2026");
+  EXPECT_TRUE(CompleteRetentionConfig(config.mutable_governance()->mutable_retention()).ok());
   return config;
 }
 
@@ -67,6 +75,15 @@ TEST(GovernanceReportTest, SaysWhoReceivesWhatAndWhatEachMethodMustState) {
                                 "Schedule 1 paragraph 18; under all-isa; consent not sought (the procedure "
                                 "requires it)"));
   EXPECT_THAT(report, HasSubstr("- Controller: Derby City Council"));
+}
+
+TEST(GovernanceReportTest, GivesEachRecordClassItsPeriodAndSource) {
+  const std::string report = GovernanceReport(Config(""), absl::CivilDay(2026, 12, 5));
+  EXPECT_THAT(report, HasSubstr("## 6. Retention (Article 30(1)(f))"));
+  EXPECT_THAT(report, HasSubstr("to the 18th birthday (or the last contact, if later) plus 6 years | Example "
+                                "Council's schedule, 2026 |"));
+  EXPECT_THAT(report, HasSubstr("| the longest of the case policies |"));
+  EXPECT_THAT(report, HasSubstr("every 1h; one of them purges each record, once."));
 }
 
 TEST(GovernanceReportTest, NamesWhatTheCouncilHasNotSaid) {

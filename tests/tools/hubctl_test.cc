@@ -140,9 +140,10 @@ TEST(HubctlTest, GovernanceReportPrintsTheRecordOfProcessingFromTheConfig) {
   testing::HubctlRun report = testing::RunHubctl("governance report --config " + config);
   EXPECT_EQ(report.exit_code, 0) << report.output;
   EXPECT_THAT(report.output, HasSubstr("# Record of processing activities"));
-  EXPECT_THAT(report.output, HasSubstr("## 7. Register of information-sharing agreements"));
+  EXPECT_THAT(report.output, HasSubstr("## 8. Register of information-sharing agreements"));
   EXPECT_THAT(report.output, HasSubstr("| `derby-cre-isa-2026` |"));
   EXPECT_THAT(report.output, HasSubstr("| Police Referral Unit |"));
+  EXPECT_THAT(report.output, HasSubstr("| case, looked-after child | to the 75th birthday"));
 }
 
 // The retention schedule on demand: a dry run says what is due and writes
