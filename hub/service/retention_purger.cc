@@ -113,8 +113,8 @@ absl::StatusOr<RetentionReport> RetentionPurger::Run(bool purge) {
         ++r.purged;
         by_class[v1::RECORD_CLASS_MESSAGE_PAYLOAD].purged += purged->messages;
         if (purged->child) ++report.children_purged;
-      } else if (purged->not_purged_because != "purged already") {
-        keep(r, rc.opened_at, d.due_at, purged->not_purged_because == "held");
+      } else if (purged->not_purged_because != Store::Purged::NotPurged::kPurgedAlready) {
+        keep(r, rc.opened_at, d.due_at, purged->not_purged_because == Store::Purged::NotPurged::kHeld);
       }
     }
     if (static_cast<int>(cases->size()) < kPage) break;
@@ -148,8 +148,8 @@ absl::StatusOr<RetentionReport> RetentionPurger::Run(bool purge) {
       if (!purged.ok()) return purged.status();
       if (purged->purged) {
         ++messages.purged;
-      } else if (purged->not_purged_because != "purged already") {
-        keep(messages, rm.accepted_at, d.due_at, purged->not_purged_because == "held");
+      } else if (purged->not_purged_because != Store::Purged::NotPurged::kPurgedAlready) {
+        keep(messages, rm.accepted_at, d.due_at, purged->not_purged_because == Store::Purged::NotPurged::kHeld);
       }
     }
     if (static_cast<int>(page->size()) < kPage) break;

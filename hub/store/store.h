@@ -542,8 +542,9 @@ class Store {
   // What one purge did.
   struct Purged {
     bool purged = false;
-    // Why not, when not: "held", "not due", "purged already".
-    std::string not_purged_because;
+    // Why not, when not.
+    enum class NotPurged { kNo, kHeld, kNotDue, kPurgedAlready };
+    NotPurged not_purged_because = NotPurged::kNo;
     v1::RecordClass record_class = v1::RECORD_CLASS_UNSPECIFIED;
     std::string content_sha256;
     // A case's messages purged with it (each with its own tombstone).

@@ -267,7 +267,7 @@ TEST_F(RetentionStoreTest, ALegalHoldStopsThePurgeUntilReleased) {
       by);
   ASSERT_TRUE(direct.ok()) << direct.status();
   EXPECT_FALSE(direct->purged);
-  EXPECT_EQ(direct->not_purged_because, "held");
+  EXPECT_EQ(direct->not_purged_because, Store::Purged::NotPurged::kHeld);
   absl::StatusOr<std::vector<Store::LegalHold>> holds = store_->ListLegalHolds();
   ASSERT_TRUE(holds.ok());
   ASSERT_EQ(holds->size(), 1u);

@@ -188,11 +188,11 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
     std::unique_ptr<sql::ResultSet> row(select->executeQuery());
     if (!row->next()) return NoSuchCase(case_id);
     if (!row->isNull("purged_at")) {
-      purged.not_purged_because = "purged already";
+      purged.not_purged_because = Purged::NotPurged::kPurgedAlready;
       return absl::OkStatus();
     }
     if (Held(c, case_id)) {
-      purged.not_purged_because = "held";
+      purged.not_purged_because = Purged::NotPurged::kHeld;
       return absl::OkStatus();
     }
     RetentionCase rc;
@@ -209,7 +209,7 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
     const RetentionDecision decision = decide(rc);
     purged.record_class = decision.record_class;
     if (decision.due_at > now) {
-      purged.not_purged_because = "not due";
+      purged.not_purged_because = Purged::NotPurged::kNotDue;
       return absl::OkStatus();
     }
 
@@ -321,14 +321,14 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeMessage(const std::string& messag
     std::unique_ptr<sql::ResultSet> row(select->executeQuery());
     if (!row->next()) return absl::NotFoundError(absl::StrCat("message_id: no message ", message_id));
     if (!row->isNull("purged_at")) {
-      purged.not_purged_because = "purged already";
+      purged.not_purged_because = Purged::NotPurged::kPurgedAlready;
       return absl::OkStatus();
     }
     RetentionMessage rm;
     rm.message_id = message_id;
     if (!row->isNull("case_id")) rm.case_id = row->getString("case_id");
     if (!rm.case_id.empty() && Held(c, rm.case_id)) {
-      purged.not_purged_because = "held";
+      purged.not_purged_because = Purged::NotPurged::kHeld;
       return absl::OkStatus();
     }
     CRE_ASSIGN_OR_RETURN(rm.accepted_at, TimeFromSql(row->getString("accepted_at")));
@@ -350,7 +350,7 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeMessage(const std::string& messag
     }
     const RetentionDecision decision = decide(rm);
     if (rm.settled_at == absl::InfiniteFuture() || decision.due_at > now) {
-      purged.not_purged_because = "not due";
+      purged.not_purged_because = Purged::NotPurged::kNotDue;
       return absl::OkStatus();
     }
     v1::AuditRecord tombstone = PurgeMessageRow(c, *row, message_id, rm.case_id, now, decision.due_at, purged_by,
