@@ -16,6 +16,7 @@
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "store/mysql/mysql_store.h"
+#include "support/audit_records.h"
 #include "support/test_environment.h"
 #include "support/test_governance.h"
 #include "support/test_hub.h"
@@ -87,16 +88,7 @@ class RecordAccessApiTest : public ::testing::Test {
   // The sealed audit records of `kind`.
   std::vector<v1::AuditRecord> Sealed(v1::AuditEventKind kind) {
     mysql::MysqlStore store(hub_.database().settings(), 1, testing::TestCipher());
-    std::vector<v1::AuditRecord> out;
-    absl::StatusOr<std::vector<audit::StoredRow>> rows = store.ReadAudit(1, 100000);
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    if (!rows.ok()) return out;
-    for (const audit::StoredRow& row : *rows) {
-      v1::AuditRecord record;
-      EXPECT_TRUE(record.ParseFromString(row.record_bytes));
-      if (record.kind() == kind) out.push_back(record);
-    }
-    return out;
+    return testing::SealedRecordsOfKind(store, kind);
   }
 
   TestHub hub_;

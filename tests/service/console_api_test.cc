@@ -22,6 +22,7 @@
 #include "staff/totp.h"
 #include "store/mysql/connection_pool.h"
 #include "store/mysql/mysql_store.h"
+#include "support/audit_records.h"
 #include "support/fake_clock.h"
 #include "support/staff_accounts.h"
 #include "support/test_database.h"
@@ -86,17 +87,8 @@ class ConsoleApiTest : public ::testing::Test {
 
   // The STAFF_SIGN_IN_REFUSED records in the store's audit chain, in order.
   std::vector<v1::AuditRecord> SignInRefusals() {
-    std::vector<v1::AuditRecord> refusals;
     EXPECT_TRUE(store_->SealAudit(100000).ok());
-    absl::StatusOr<std::vector<audit::StoredRow>> rows = store_->ReadAudit(1, 100000);
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    if (!rows.ok()) return refusals;
-    for (const audit::StoredRow& row : *rows) {
-      v1::AuditRecord record;
-      EXPECT_TRUE(record.ParseFromString(row.record_bytes));
-      if (record.kind() == v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED) refusals.push_back(std::move(record));
-    }
-    return refusals;
+    return testing::SealedRecordsOfKind(*store_, v1::AUDIT_EVENT_KIND_STAFF_SIGN_IN_REFUSED);
   }
 
   std::vector<v1::AuditRecord> TakeAudit() {

@@ -15,6 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "store/mysql/mysql_store.h"
+#include "support/audit_records.h"
 #include "support/hub_process.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
@@ -66,16 +67,7 @@ class HubctlSubjectTest : public ::testing::Test {
 
   std::vector<v1::AuditRecord> Chain(v1::AuditEventKind kind) {
     EXPECT_TRUE(store_.SealAudit(100000).ok());
-    std::vector<v1::AuditRecord> out;
-    absl::StatusOr<std::vector<audit::StoredRow>> rows = store_.ReadAudit(1, 100000);
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    if (!rows.ok()) return out;
-    for (const audit::StoredRow& row : *rows) {
-      v1::AuditRecord record;
-      EXPECT_TRUE(record.ParseFromString(row.record_bytes));
-      if (record.kind() == kind) out.push_back(record);
-    }
-    return out;
+    return testing::SealedRecordsOfKind(store_, kind);
   }
 
   testing::TestDatabase db_;
