@@ -17,6 +17,9 @@ packages=(
   clang libclang-rt-14-dev
   libboost-dev  # the web console's HTTPS transport (hub/web/): Boost.Beast and Asio, header-only
   mariadb-server mariadb-client
+  # scripts/galera.sh: a MariaDB Galera cluster (the cluster tests, and
+  # CRE_CLUSTER=1 scripts/run-hub.sh); rsync carries a full state transfer,
+  galera-4 rsync iproute2  # the rsync transfer finds its port with ss
   # the console's browser tests (tests/browser/): Debian's chromium, driven
   # by playwright-core from npm; oathtool prints the demo's sign-in codes
   chromium oathtool

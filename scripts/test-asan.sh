@@ -23,4 +23,8 @@ cmake --build "$build" -j"$(nproc)"
 # third-party leaks are suppressed, each with its reason, in lsan.supp.
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:check_initialization_order=1:strict_init_order=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# The cluster tests (label cluster) run in the normal suite only: they drive
+# the same code as the single-server tests, against three database servers
+# that would share two cores with an instrumented build.
+if [ $# -eq 0 ]; then set -- -LE cluster; fi
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "$@"
