@@ -27,9 +27,9 @@ std::unique_ptr<sql::Connection> ConnectOrDie(const mysql::ConnectionSettings& s
 
 }  // namespace
 
-TestDatabase::TestDatabase(Migrate migrate) {
+TestDatabase::TestDatabase(Migrate migrate, Server server) {
   static std::atomic<int> counter{0};
-  settings_ = TestServerSettings();
+  settings_ = server == Server::kCluster ? TestClusterNodeSettings(0) : TestServerSettings();
   settings_.schema = absl::StrCat("cre_test_", getpid(), "_", counter++, "_",
                                   absl::ToUnixMicros(absl::Now()) % 1000000);
   if (migrate == Migrate::kYes) {
@@ -55,6 +55,12 @@ TestDatabase::~TestDatabase() {
     std::unique_ptr<sql::Statement>(c->createStatement())
         ->execute(absl::StrCat("DROP DATABASE IF EXISTS `", settings_.schema, "`"));
   }
+}
+
+mysql::ConnectionSettings TestDatabase::NodeSettings(int node) const {
+  mysql::ConnectionSettings settings = TestClusterNodeSettings(node);
+  settings.schema = settings_.schema;
+  return settings;
 }
 
 void TestDatabase::Execute(const std::string& statement) const {

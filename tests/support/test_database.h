@@ -15,10 +15,13 @@ namespace cre::testing {
 class TestDatabase {
  public:
   enum class Migrate { kYes, kNo };
+  // The single test MariaDB, or the test Galera cluster (through its first
+  // node; the schema replicates to every node).
+  enum class Server { kSingle, kCluster };
 
   // Creates a uniquely named schema (cre_test_...) and, by default, applies
   // the embedded migrations to it. Fails the test on error.
-  explicit TestDatabase(Migrate migrate = Migrate::kYes);
+  explicit TestDatabase(Migrate migrate = Migrate::kYes, Server server = Server::kSingle);
   ~TestDatabase();
 
   TestDatabase(const TestDatabase&) = delete;
@@ -27,6 +30,8 @@ class TestDatabase {
   // Settings with this schema selected.
   const mysql::ConnectionSettings& settings() const { return settings_; }
   const std::string& schema() const { return settings_.schema; }
+  // On the cluster: the settings of node `node` (0-based), this schema selected.
+  mysql::ConnectionSettings NodeSettings(int node) const;
 
   // Runs one SQL statement on the schema (test set-up and inspection only).
   void Execute(const std::string& statement) const;

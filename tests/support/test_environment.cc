@@ -2,8 +2,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "common/files.h"
 
 namespace cre::testing {
@@ -35,6 +38,38 @@ mysql::ConnectionSettings TestServerSettings() {
   settings.password = *password;
   return settings;
 }
+
+namespace {
+
+std::vector<int> TestClusterPorts() {
+  std::vector<int> ports;
+  for (absl::string_view text : absl::StrSplit(RequiredEnv("CRE_TEST_CLUSTER_PORTS"), ',')) {
+    int port = 0;
+    if (!absl::SimpleAtoi(text, &port)) std::abort();
+    ports.push_back(port);
+  }
+  return ports;
+}
+
+}  // namespace
+
+int TestClusterSize() { return static_cast<int>(TestClusterPorts().size()); }
+
+mysql::ConnectionSettings TestClusterNodeSettings(int node) {
+  mysql::ConnectionSettings settings;
+  settings.host = "127.0.0.1";
+  settings.port = TestClusterPorts().at(node);
+  settings.user = RequiredEnv("CRE_TEST_DB_USER");
+  absl::StatusOr<std::string> password = ReadSecretFile(RequiredEnv("CRE_TEST_CLUSTER_PASSWORD_FILE"));
+  if (!password.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(password.status().message()).c_str());
+    std::abort();
+  }
+  settings.password = *password;
+  return settings;
+}
+
+std::string TestClusterDir() { return RequiredEnv("CRE_TEST_CLUSTER_DIR"); }
 
 std::shared_ptr<const crypto::FieldCipher> TestCipher() {
   absl::StatusOr<crypto::KeyRing> keys = crypto::KeyRing::Load(RequiredEnv("CRE_TEST_KEY_FILE"));

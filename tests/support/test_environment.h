@@ -26,6 +26,13 @@ std::string CertsDir();
 // Connection settings of the test MariaDB, without a schema.
 mysql::ConnectionSettings TestServerSettings();
 
+// The test Galera cluster (the galera fixture, scripts/galera.sh): how many
+// nodes it has, and the settings of node `node` (0-based), without a schema.
+int TestClusterSize();
+mysql::ConnectionSettings TestClusterNodeSettings(int node);
+// The cluster's folder, for scripts/galera.sh kill/start in fault tests.
+std::string TestClusterDir();
+
 // A field cipher for stores under test: the test key file that
 // scripts/make-dev-keys.sh made (CRE_TEST_KEY_FILE).
 std::shared_ptr<const crypto::FieldCipher> TestCipher();
