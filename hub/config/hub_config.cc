@@ -98,7 +98,10 @@ absl::Status CheckRateLimits(const v1::RateLimitConfig& config, const AgencyRegi
 
 void FillDefaults(v1::HubConfig* config) {
   v1::DatabaseConfig* db = config->mutable_database();
-  if (db->port() == 0) db->set_port(kDefaultDatabasePort);
+  if (db->port() == 0 && db->nodes().empty()) db->set_port(kDefaultDatabasePort);
+  for (v1::DatabaseNode& node : *db->mutable_nodes()) {
+    if (node.port() == 0) node.set_port(kDefaultDatabasePort);
+  }
   if (db->pool_size() == 0) db->set_pool_size(kDefaultPoolSize);
   if (db->connect_timeout_seconds() == 0) {
     db->set_connect_timeout_seconds(kDefaultConnectTimeoutSeconds);
@@ -138,13 +141,43 @@ absl::Status CheckConsole(const v1::HubConfig& config) {
   return absl::OkStatus();
 }
 
+// One server (host and port) or a cluster's nodes, not both.
+absl::Status CheckDatabaseServers(const v1::DatabaseConfig& db) {
+  if (db.nodes().empty()) {
+    CRE_RETURN_IF_ERROR(Required(db.host(), "database.host"));
+    if (db.port() > 65535) return absl::InvalidArgumentError("database.port: must be below 65536");
+    return absl::OkStatus();
+  }
+  if (!db.host().empty()) {
+    return absl::InvalidArgumentError(
+        "database: give either host (one server) or nodes (a cluster), not both");
+  }
+  for (int i = 0; i < db.nodes_size(); ++i) {
+    const std::string field = absl::StrCat("database.nodes[", i, "]");
+    CRE_RETURN_IF_ERROR(Required(db.nodes(i).host(), absl::StrCat(field, ".host")));
+    if (db.nodes(i).port() > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".port: must be below 65536"));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (db.nodes(j).host() == db.nodes(i).host() && db.nodes(j).port() == db.nodes(i).port()) {
+        return absl::InvalidArgumentError(absl::StrCat(field, ": ", db.nodes(i).host(), ":",
+                                                       db.nodes(i).port(), " is listed twice"));
+      }
+    }
+  }
+  if (db.sync_wait() > 15) {
+    return absl::InvalidArgumentError("database.sync_wait: must be 0 to 15 (a wsrep_sync_wait mask)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckFields(const v1::HubConfig& config) {
   CRE_RETURN_IF_ERROR(Required(config.local_authority().code(), "local_authority.code"));
   CRE_RETURN_IF_ERROR(Required(config.listen_address(), "listen_address"));
   CRE_RETURN_IF_ERROR(Required(config.tls().server_cert_file(), "tls.server_cert_file"));
   CRE_RETURN_IF_ERROR(Required(config.tls().server_key_file(), "tls.server_key_file"));
   CRE_RETURN_IF_ERROR(Required(config.tls().client_ca_file(), "tls.client_ca_file"));
-  CRE_RETURN_IF_ERROR(Required(config.database().host(), "database.host"));
+  CRE_RETURN_IF_ERROR(CheckDatabaseServers(config.database()));
   CRE_RETURN_IF_ERROR(Required(config.database().user(), "database.user"));
   CRE_RETURN_IF_ERROR(Required(config.pathway_policy_file(), "pathway_policy_file"));
   CRE_RETURN_IF_ERROR(Required(config.bank_holiday_changes_file(), "bank_holiday_changes_file"));
@@ -153,9 +186,6 @@ absl::Status CheckFields(const v1::HubConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("database.schema: \"", config.database().schema(),
                      "\" must be 1-64 letters, digits or '_'"));
-  }
-  if (config.database().port() > 65535) {
-    return absl::InvalidArgumentError("database.port: must be below 65536");
   }
   return CheckConsole(config);
 }

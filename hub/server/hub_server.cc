@@ -146,12 +146,16 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
 HubServer::~HubServer() { Shutdown(absl::ZeroDuration()); }
 
 void HubServer::SetServing(bool serving) {
-  if (serving != serving_) {
+  // The node too: on a cluster, a move to another node is worth a line in
+  // the health log even when the hub kept serving throughout.
+  const std::string node = store_->DatabaseNode();
+  if (serving != serving_ || node != database_node_) {
     spdlog::log(serving ? spdlog::level::info : spdlog::level::warn,
-                "health: {} (database {})", serving ? "SERVING" : "NOT_SERVING",
-                serving ? "answers" : "does not answer");
+                "health: {} (database {}{}{})", serving ? "SERVING" : "NOT_SERVING",
+                serving ? "answers" : "does not answer", node.empty() ? "" : ", writing through ", node);
   }
   serving_ = serving;
+  database_node_ = node;
   // "" is the whole server, as load balancers ask for it.
   server_->GetHealthCheckService()->SetServingStatus(serving);
 }

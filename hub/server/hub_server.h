@@ -73,6 +73,8 @@ class HubServer {
 
   std::shared_ptr<const AgencyRegistry> registry_;
   std::shared_ptr<Store> store_;
+  // The database node last reported in the health log (SetServing).
+  std::string database_node_;
   // Records refused calls in the audit chain, apart from deliveries, so that
   // a flood of refused calls cannot slow anyone's messages.
   std::unique_ptr<Executor> audit_executor_;

@@ -252,6 +252,9 @@ class Store {
 
   // OK if the database answers a query now.
   virtual absl::Status Ping() = 0;
+  // The server (or cluster node) the store writes through now, for the log
+  // and health reports; empty if that means nothing.
+  virtual std::string DatabaseNode() const { return ""; }
 
   // Makes the stored agencies match the registry: new ones are added,
   // changed ones updated, and ones no longer registered are retired (kept,

@@ -7,6 +7,7 @@
 #include "cppconn/driver.h"
 #include "cppconn/exception.h"
 #include "cppconn/statement.h"
+#include "store/mysql/node_selector.h"
 #include "store/mysql/sql_errors.h"
 
 namespace cre::mysql {
@@ -114,8 +115,11 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSetting
   }
 }
 
-ConnectionPool::ConnectionPool(ConnectionSettings settings, int max_size)
-    : settings_(std::move(settings)), max_size_(std::max(1, max_size)) {}
+ConnectionPool::ConnectionPool(ConnectionSettings settings, int max_size,
+                               std::shared_ptr<NodeSelector> nodes)
+    : settings_(std::move(settings)),
+      nodes_(nodes != nullptr ? std::move(nodes) : std::make_shared<NodeSelector>(settings_)),
+      max_size_(std::max(1, max_size)) {}
 
 ConnectionPool::~ConnectionPool() {
   absl::MutexLock lock(&mu_);
@@ -132,8 +136,16 @@ ConnectionPool::Lease::~Lease() {
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wait) {
+  const uint64_t generation = nodes_->Current().generation;
+  std::vector<std::unique_ptr<PooledConnection>> stale;  // closed outside the lock
   {
     absl::MutexLock lock(&mu_);
+    // Connections to a node the pool has moved away from.
+    for (auto& connection : idle_) {
+      if (connection->generation != generation) stale.push_back(std::move(connection));
+    }
+    idle_.erase(std::remove(idle_.begin(), idle_.end(), nullptr), idle_.end());
+    open_ -= static_cast<int>(stale.size());
     auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < max_size_;
     };
@@ -148,13 +160,13 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
     }
     ++open_;  // Reserve the slot; connect outside the lock.
   }
-  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(settings_);
+  auto pooled = std::make_unique<PooledConnection>();
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = nodes_->Connect(settings_, &pooled->generation);
   if (!connection.ok()) {
     absl::MutexLock lock(&mu_);
     --open_;
     return connection.status();
   }
-  auto pooled = std::make_unique<PooledConnection>();
   pooled->connection = *std::move(connection);
   // A pooled connection only ever runs RunTransaction's transactions: off
   // for good, rather than off and on again around each one (two round trips).
@@ -169,6 +181,8 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
 }
 
 void ConnectionPool::Release(std::unique_ptr<PooledConnection> connection) {
+  const bool stale = connection != nullptr && connection->generation != nodes_->Current().generation;
+  if (stale) connection.reset();  // to a node left behind: closed outside the lock
   absl::MutexLock lock(&mu_);
   if (connection == nullptr) {
     --open_;  // Discarded: its slot is free for a new connection.

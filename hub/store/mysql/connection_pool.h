@@ -30,9 +30,20 @@
 
 namespace cre::mysql {
 
+class NodeSelector;
+
 struct ConnectionSettings {
   std::string host = "127.0.0.1";
   int port = 3306;
+  // A MariaDB Galera cluster instead: its nodes in order of preference
+  // (node_selector.h); host and port are then not used.
+  struct Endpoint {
+    std::string host;
+    int port = 3306;
+  };
+  std::vector<Endpoint> nodes;
+  // On a cluster, the sessions' wsrep_sync_wait (0: off).
+  int sync_wait = 0;
   std::string user;
   std::string password;
   // Empty: no default schema (used to create the schema itself).
@@ -84,6 +95,9 @@ class StatementCache {
 // A connection and its statements: they live and die together.
 struct PooledConnection {
   std::unique_ptr<sql::Connection> connection;
+  // The node selector's generation when it was opened: a connection to a
+  // node the pool has moved away from is closed, not reused.
+  uint64_t generation = 0;
   StatementCache statements;  // declared after: closed before the connection
 };
 
@@ -99,8 +113,11 @@ void MarkCommitted(const sql::Connection& connection);
 
 class ConnectionPool {
  public:
-  // At most `max_size` connections are open at once.
-  ConnectionPool(ConnectionSettings settings, int max_size);
+  // At most `max_size` connections are open at once. Connections go to the
+  // node `nodes` chooses (shared by the pools of one store, so that they
+  // move together); null: a selector of the pool's own.
+  ConnectionPool(ConnectionSettings settings, int max_size,
+                 std::shared_ptr<NodeSelector> nodes = nullptr);
   ~ConnectionPool();
 
   ConnectionPool(const ConnectionPool&) = delete;
@@ -132,6 +149,7 @@ class ConnectionPool {
   absl::StatusOr<Lease> Acquire(absl::Duration wait = absl::Seconds(10));
 
   const ConnectionSettings& settings() const { return settings_; }
+  NodeSelector& nodes() const { return *nodes_; }
 
   // Closes every idle connection (after one was found dead: the server may
   // have restarted, and the others are dead too).
@@ -141,6 +159,7 @@ class ConnectionPool {
   void Release(std::unique_ptr<PooledConnection> connection);
 
   const ConnectionSettings settings_;
+  const std::shared_ptr<NodeSelector> nodes_;
   const int max_size_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);

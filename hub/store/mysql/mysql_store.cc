@@ -1,5 +1,7 @@
 #include "store/mysql/mysql_store.h"
 
+#include "store/mysql/node_selector.h"
+
 #include <algorithm>
 #include <map>
 
@@ -59,6 +61,10 @@ absl::StatusOr<ConnectionSettings> SettingsFromConfig(const v1::DatabaseConfig& 
   settings.user = config.user();
   settings.schema = config.schema();
   settings.connect_timeout_seconds = static_cast<int>(config.connect_timeout_seconds());
+  for (const v1::DatabaseNode& node : config.nodes()) {
+    settings.nodes.push_back({node.host(), static_cast<int>(node.port())});
+  }
+  settings.sync_wait = static_cast<int>(config.sync_wait());
   if (!config.password_file().empty()) {
     absl::StatusOr<std::string> password = ReadSecretFile(config.password_file());
     if (!password.ok()) {
@@ -103,23 +109,40 @@ MysqlStore::MysqlStore(ConnectionSettings settings, int pool_size,
                        std::shared_ptr<const crypto::FieldCipher> cipher)
     : cipher_(std::move(cipher)),
       nhs_index_(crypto::BlindIndex::Create(cipher_->key_ring(), kNhsNumberIndexPurpose)),
-      pool_(settings, pool_size),
-      health_pool_(ForHealthChecks(settings), 1) {}
+      nodes_(std::make_shared<NodeSelector>(settings)),
+      pool_(settings, pool_size, nodes_),
+      health_pool_(ForHealthChecks(settings), 1, nodes_) {}
 
 absl::Status MysqlStore::Ping() {
   // One attempt: a health check must report the database as it is now.
   RetryPolicy once;
   once.max_attempts = 1;
   once.acquire_wait = absl::Seconds(1);
-  return RunTransaction(
-      health_pool_, "ping",
-      [](sql::Connection& connection) {
-        std::unique_ptr<sql::PreparedStatement> ping(connection.prepareStatement("SELECT 1"));
-        std::unique_ptr<sql::ResultSet> result(ping->executeQuery());
-        return absl::OkStatus();
-      },
-      once);
+  auto ping = [&] {
+    return RunTransaction(
+        health_pool_, "ping",
+        [this](sql::Connection& connection) {
+          // On a cluster, the node must still be one to write through: a
+          // node cut off from the majority still answers SELECT 1.
+          if (nodes_->is_cluster()) return CheckGaleraNode(connection);
+          std::unique_ptr<sql::PreparedStatement> ping(connection.prepareStatement("SELECT 1"));
+          std::unique_ptr<sql::ResultSet> result(ping->executeQuery());
+          return absl::OkStatus();
+        },
+        once);
+  };
+  if (!nodes_->is_cluster()) return ping();
+  nodes_->TryPreferred(kPreferredNodeCheckInterval);
+  const uint64_t generation = nodes_->Current().generation;
+  absl::Status status = ping();
+  if (status.ok()) return status;
+  // The node the hub writes through is not good: both pools leave it, and
+  // the second ping finds the next good node, if there is one.
+  nodes_->Failed(generation, status.message());
+  return ping();
 }
+
+std::string MysqlStore::DatabaseNode() const { return nodes_->Describe(); }
 
 absl::StatusOr<int> MysqlStore::SyncAgencies(const std::vector<v1::Agency>& agencies) {
   int changed = 0;

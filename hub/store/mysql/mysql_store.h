@@ -29,6 +29,11 @@ namespace cre::mysql {
 absl::StatusOr<ConnectionSettings> SettingsFromConfig(const v1::DatabaseConfig& config);
 
 class MysqlStore;
+class NodeSelector;
+
+// How often a hub that has moved off its first-choice node looks whether an
+// earlier one is good again (node_selector.h).
+inline constexpr absl::Duration kPreferredNodeCheckInterval = absl::Seconds(10);
 // The store a hub config describes: its database and its key ring.
 absl::StatusOr<std::unique_ptr<MysqlStore>> OpenMysqlStore(const v1::HubConfig& config);
 
@@ -40,7 +45,10 @@ class MysqlStore : public Store {
   MysqlStore(ConnectionSettings settings, int pool_size,
              std::shared_ptr<const crypto::FieldCipher> cipher);
 
+  // On a cluster, also whether the node written through is still good, and
+  // if not, moves both pools to the next good one (node_selector.h).
   absl::Status Ping() override;
+  std::string DatabaseNode() const override;
   absl::StatusOr<int> SyncAgencies(const std::vector<v1::Agency>& agencies) override;
   absl::StatusOr<std::vector<v1::Agency>> ListAgencies() override;
 
@@ -137,6 +145,8 @@ class MysqlStore : public Store {
   // The child table's index of NHS numbers, keyed from cipher_'s ring
   // (case_rows.h); an error here fails every submission with a new child.
   absl::StatusOr<crypto::BlindIndex> nhs_index_;
+  // Which server, or which node of a cluster, both pools connect to.
+  std::shared_ptr<NodeSelector> nodes_;
   ConnectionPool pool_;
   // Ping's own connection: a health check must say whether the database
   // answers, not whether the main pool has a free connection.

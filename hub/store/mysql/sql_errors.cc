@@ -10,6 +10,11 @@ bool IsRetryableConflict(int error_code) {
 
 bool IsConnectionLost(int error_code) {
   switch (error_code) {
+    // ER_UNKNOWN_COM_ERROR: what a Galera node answers when it cannot take
+    // transactions ("WSREP has not yet prepared node for application use":
+    // it left the primary component, or is still joining). The hub never
+    // sends a command the server does not know, so it means that here.
+    case 1047:
     case 1053:  // ER_SERVER_SHUTDOWN
     case 1927:  // ER_CONNECTION_KILLED (MariaDB)
     case 2002:  // CR_CONNECTION_ERROR (socket)
