@@ -102,6 +102,10 @@ innodb-log-file-size=32M
 binlog-format=ROW
 default-storage-engine=InnoDB
 innodb-autoinc-lock-mode=2
+# With Galera the server logs every change for replication, and then only a
+# SUPER account may create triggers unless this is set: the hub's account
+# creates the migrations' triggers, and is trusted with its own schema.
+log-bin-trust-function-creators=1
 wsrep-on=ON
 wsrep-provider=/usr/lib/galera/libgalera_smm.so
 wsrep-cluster-name=cre_hub

@@ -57,6 +57,39 @@ TEST(HubConfigTest, FillsDefaults) {
   EXPECT_EQ(config->tls().client_ca_file(), ::testing::TempDir() + "ca.crt");
 }
 
+// A Galera cluster's nodes replace host and port; each is checked by name.
+TEST(HubConfigTest, AClusterIsItsNodesInOrderWithDefaultPortsAndItsMistakesAreNamed) {
+  const std::string one_server = R"(database { host: "127.0.0.1" user: "cre_hub" schema: "cre_hub" })";
+  auto with_database = [&](const std::string& name, const std::string& database) {
+    std::string text = kMinimal;
+    text.replace(text.find(one_server), one_server.size(), database);
+    return LoadHubConfig(WriteConfig(name, text));
+  };
+  absl::StatusOr<v1::HubConfig> config = with_database(
+      "cluster.textproto",
+      R"(database { nodes { host: "10.0.0.2" } nodes { host: "10.0.0.3" port: 3307 } user: "cre_hub" schema: "cre_hub" })");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->database().nodes_size(), 2);
+  EXPECT_EQ(config->database().nodes(0).port(), kDefaultDatabasePort);
+  EXPECT_EQ(config->database().nodes(1).port(), 3307u);
+  EXPECT_EQ(config->database().port(), 0u);  // no single server's default beside the nodes
+
+  const std::pair<std::string, std::string> wrong[] = {
+      {R"(database { host: "h" nodes { host: "a" } user: "u" schema: "s" })", "not both"},
+      {R"(database { nodes { host: "a" } nodes { port: 3306 } user: "u" schema: "s" })", "database.nodes[1].host: required"},
+      {R"(database { nodes { host: "a" } nodes { host: "a" } user: "u" schema: "s" })", "database.nodes[1]: a:3306 is listed twice"},
+      {R"(database { nodes { host: "a" port: 70000 } user: "u" schema: "s" })", "database.nodes[0].port"},
+      {R"(database { nodes { host: "a" } sync_wait: 16 user: "u" schema: "s" })", "database.sync_wait"},
+      {R"(database { user: "u" schema: "s" })", "database.host: required"},
+  };
+  for (const auto& [database, error] : wrong) {
+    absl::StatusOr<v1::HubConfig> refused = with_database("wrong.textproto", database);
+    ASSERT_FALSE(refused.ok()) << database;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << database;
+    EXPECT_THAT(refused.status().message(), HasSubstr(error)) << database;
+  }
+}
+
 TEST(HubConfigTest, MissingFieldIsNamed) {
   std::string text = kMinimal;
   text.replace(text.find("server_key_file: \"hub.key\""), 26, "");
