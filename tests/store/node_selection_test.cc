@@ -16,6 +16,7 @@
 #include "cppconn/statement.h"
 #include "gmock/gmock.h"
 #include "store/mysql/connection_pool.h"
+#include "store/mysql/migrations.h"
 #include "store/mysql/mysql_store.h"
 #include "support/test_database.h"
 #include "support/test_environment.h"
@@ -81,6 +82,23 @@ TEST_F(NodeSelectionTest, ANodeThatCannotBeReachedIsPassedOver) {
   ConnectionPool pool(WithNodes({-1, 2, 0}), 2);
   EXPECT_EQ(Query(pool, "SELECT @@port"), std::to_string(PortOf(2)));
   EXPECT_THAT(pool.nodes().Describe(), HasSubstr("(node 2 of 3)"));
+}
+
+// hubctl migrate and the migrations at start-up connect once, not through a
+// pool: to the first good node all the same.
+TEST_F(NodeSelectionTest, OneOffConnectionsAndMigrationsGoToTheFirstGoodNode) {
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(WithNodes({-1, 2, 0}));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  std::unique_ptr<sql::ResultSet> port(
+      std::unique_ptr<sql::Statement>((*connection)->createStatement())->executeQuery("SELECT @@port"));
+  ASSERT_TRUE(port->next());
+  EXPECT_EQ(port->getInt(1), PortOf(2));
+
+  absl::StatusOr<std::vector<Migration>> migrations = ParseMigrations(EmbeddedMigrationFiles());
+  ASSERT_TRUE(migrations.ok()) << migrations.status();
+  absl::StatusOr<int> applied = ApplyMigrations(WithNodes({-1, 2, 0}), *migrations);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 0);  // all applied already, through node 1
 }
 
 TEST_F(NodeSelectionTest, WithNoGoodNodeTheErrorNamesEachNodesTrouble) {

@@ -83,6 +83,11 @@ void MarkCommitted(const sql::Connection& connection) {
 }
 
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& s) {
+  if (!s.nodes.empty()) {
+    // A cluster: the first good node of the list, as a pool would choose.
+    uint64_t generation = 0;
+    return NodeSelector(s).Connect(s, &generation);
+  }
   sql::ConnectOptionsMap options;
   options["hostName"] = sql::SQLString(absl::StrCat("tcp://", s.host, ":", s.port));
   options["userName"] = sql::SQLString(s.user);

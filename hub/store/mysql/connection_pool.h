@@ -53,7 +53,8 @@ struct ConnectionSettings {
   int read_write_timeout_seconds = 30;
 };
 
-// One new connection, with auto-reconnect off and autocommit on. (The pool
+// One new connection, with auto-reconnect off and autocommit on; on a
+// cluster (settings.nodes), to the first good node of the list. (The pool
 // turns autocommit off on its own connections: each statement there is part
 // of a transaction that RunTransaction commits.)
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& settings);

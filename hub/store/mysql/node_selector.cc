@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> NodeSelector::ConnectTo(
   ConnectionSettings settings = given;
   settings.host = nodes_[index].host;
   settings.port = nodes_[index].port;
+  settings.nodes.clear();  // this one node
   absl::StatusOr<std::unique_ptr<sql::Connection>> connection = mysql::Connect(settings);
   if (!connection.ok() || !is_cluster_) return connection;
   absl::Status good = CheckGaleraNode(**connection);
