@@ -4,6 +4,7 @@
 # port and Galera ports. Nothing here touches the system's MariaDB service.
 #
 #   scripts/galera.sh start  [--dir DIR] [--port PORT] [--nodes N] [--galera-port GPORT]
+#                            [--buffer-pool SIZE] [--redo-log SIZE]
 #   scripts/galera.sh stop   [--dir DIR]
 #   scripts/galera.sh status [--dir DIR]
 #   scripts/galera.sh kill NODE [--dir DIR]    (kill -9 of node NODE, 1..N: fault tests)
@@ -14,7 +15,10 @@
 # incremental state transfers on GPORT+100+i-1 and full ones (rsync) on
 # GPORT+200+i-1: Galera's own defaults (4567, 4568, 4444) would collide
 # between nodes on one machine. The first start remembers these in
-# DIR/cluster.env; later commands read them from there.
+# DIR/cluster.env; later commands read them from there. Each node's InnoDB
+# buffer pool and redo log default to 128M and 32M, which the tests never
+# outgrow; like scripts/mariadb.sh, they are given at each start, not
+# remembered (scripts/bench.sh asks for more).
 #
 # `start` starts every node that is not running. With none running, it
 # bootstraps the node that may (the one whose grastate.dat says
@@ -35,12 +39,16 @@ dir="$root/var/galera"
 port=""
 nodes=""
 gport=""
+buffer_pool=128M
+redo_log=32M
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --nodes) nodes=$2; shift 2 ;;
     --galera-port) gport=$2; shift 2 ;;
+    --buffer-pool) buffer_pool=$2; shift 2 ;;
+    --redo-log) redo_log=$2; shift 2 ;;
     *) echo "galera.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -97,8 +105,8 @@ collation-server=utf8mb4_unicode_ci
 max-connections=1000
 innodb-lock-wait-timeout=10
 innodb-flush-log-at-trx-commit=1
-innodb-buffer-pool-size=128M
-innodb-log-file-size=32M
+innodb-buffer-pool-size=$buffer_pool
+innodb-log-file-size=$redo_log
 binlog-format=ROW
 default-storage-engine=InnoDB
 innodb-autoinc-lock-mode=2
@@ -269,5 +277,5 @@ case "$cmd" in
   status) status ;;
   kill) kill_node ;;
   pid) server_pid "$node_arg" ;;
-  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,29p' "$0" >&2; exit 2 ;;
 esac
