@@ -400,15 +400,15 @@ absl::Status Refreshing(const HubUnderTest& hub, const ConsoleUnderTest& console
 
   // Idle first: what the hub spends with no one looking (its watcher, its
   // sealer), so that the staff's cost can be read as the difference.
-  double cpu = CpuSeconds(hub.pid);
+  double cpu = CpuSeconds(hub.pid());
   absl::SleepFor(options.measure_for);
-  result.idle_core_fraction = (CpuSeconds(hub.pid) - cpu) / absl::ToDoubleSeconds(options.measure_for);
+  result.idle_core_fraction = (CpuSeconds(hub.pid()) - cpu) / absl::ToDoubleSeconds(options.measure_for);
 
   std::atomic<int64_t> refreshes{0}, failures{0};
   const int64_t start = NowNanos();
   const int64_t stop = start + absl::ToInt64Nanoseconds(options.measure_for);
   const int64_t every = absl::ToInt64Nanoseconds(options.refresh_every);
-  cpu = CpuSeconds(hub.pid);
+  cpu = CpuSeconds(hub.pid());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < staff.size(); ++i) {
     threads.emplace_back([&, i] {
@@ -428,7 +428,7 @@ absl::Status Refreshing(const HubUnderTest& hub, const ConsoleUnderTest& console
   }
   for (std::thread& t : threads) t.join();
   const double elapsed = static_cast<double>(NowNanos() - start) / 1e9;
-  result.refreshing_core_fraction = (CpuSeconds(hub.pid) - cpu) / elapsed;
+  result.refreshing_core_fraction = (CpuSeconds(hub.pid()) - cpu) / elapsed;
   result.refreshes = refreshes.load();
   result.refresh_failures = failures.load();
   return absl::OkStatus();

@@ -37,20 +37,30 @@ struct AckCount {
   }
 };
 
-// CPU seconds the hub, MariaDB and this process have used since it was
-// made; -1 where unknown.
+// CPU seconds the hub's processes, MariaDB's (summed over each) and this
+// process have used since it was made; -1 where unknown.
 class CpuSince {
  public:
   explicit CpuSince(const HubUnderTest& hub)
       : hub_(hub),
-        hub_start_(CpuSeconds(hub.pid)),
-        database_start_(hub.database_pid > 0 ? CpuSeconds(hub.database_pid) : -1),
+        hub_start_(Sum(hub.pids)),
+        database_start_(Sum(hub.database_pids)),
         generator_start_(CpuSeconds(0)) {}
-  double Hub() const { return Used(hub_start_, CpuSeconds(hub_.pid)); }
-  double Database() const { return database_start_ < 0 ? -1 : Used(database_start_, CpuSeconds(hub_.database_pid)); }
+  double Hub() const { return Used(hub_start_, Sum(hub_.pids)); }
+  double Database() const { return Used(database_start_, Sum(hub_.database_pids)); }
   double Generator() const { return Used(generator_start_, CpuSeconds(0)); }
 
  private:
+  // -1 if any is unknown, or there are none.
+  static double Sum(const std::vector<int>& pids) {
+    double sum = pids.empty() ? -1 : 0;
+    for (int pid : pids) {
+      const double seconds = pid > 0 ? CpuSeconds(pid) : -1;
+      if (seconds < 0) return -1;
+      sum += seconds;
+    }
+    return sum;
+  }
   static double Used(double before, double after) { return before < 0 || after < 0 ? -1 : after - before; }
   const HubUnderTest& hub_;
   const double hub_start_, database_start_, generator_start_;
@@ -304,7 +314,7 @@ absl::StatusOr<IdleResult> RunIdleStreams(const HubUnderTest& hub, const std::ve
                                           int streams, int per_agency_channels) {
   IdleResult result;
   result.requested = streams;
-  result.before = ReadProcessStatus(hub.pid);
+  result.before = ReadProcessStatus(hub.pid());
   std::vector<std::unique_ptr<v1::Inbox::Stub>> stubs;
   for (const std::string& agency : agencies) {
     for (int c = 0; c < per_agency_channels; ++c) {
@@ -320,7 +330,7 @@ absl::StatusOr<IdleResult> RunIdleStreams(const HubUnderTest& hub, const std::ve
   }
   absl::SleepFor(absl::Seconds(4));  // handshakes done, every stream registered and idle
   for (auto& s : subscribers) result.still_open += s->Done() ? 0 : 1;
-  result.with_streams = ReadProcessStatus(hub.pid);
+  result.with_streams = ReadProcessStatus(hub.pid());
   CloseAll(subscribers);
   return result;
 }

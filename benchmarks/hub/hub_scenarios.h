@@ -19,13 +19,19 @@
 
 namespace cre::bench {
 
-// The hub under test.
+// The hub under test: one hub process, or several sharing one database (a
+// server or a Galera cluster). The end-to-end runs and the backlog spread
+// their connections over every process in turn; the other phases use the
+// first alone.
 struct HubUnderTest {
-  std::string target;               // localhost:PORT (the certificate's SAN)
+  std::vector<std::string> targets;  // localhost:PORT of each (the certificate's SAN)
   Pki pki;
-  int pid = 0;                      // for /proc
-  int database_pid = 0;             // mariadbd's, for /proc; 0: unknown
+  std::vector<int> pids;             // of each, in the order of `targets`, for /proc
+  std::vector<int> database_pids;    // mariadbd's (a cluster's nodes'), for /proc; empty: unknown
   mysql::ConnectionSettings schema;  // the hub's own schema, for the fan-out's set-up
+
+  const std::string& target() const { return targets.front(); }
+  int pid() const { return pids.front(); }
 };
 
 struct EndToEndOptions {
@@ -57,22 +63,23 @@ template <typename Service>
 absl::StatusOr<std::unique_ptr<typename Service::Stub>> StubFor(const HubUnderTest& hub, const std::string& agency,
                                                                int channel_id) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      client::MakeHubChannel(hub.pki.For(hub.target, agency, channel_id));
+      client::MakeHubChannel(hub.pki.For(hub.target(), agency, channel_id));
   if (!channel.ok()) return channel.status();
   return Service::NewStub(*channel);
 }
 
 // One stub per agency of `agencies`, each on its own connection
-// (channel ids first_channel, first_channel + 1, ...).
+// (channel ids first_channel, first_channel + 1, ...), to the hub's
+// processes in turn: the i-th to targets[i % targets.size()].
 template <typename Service>
 absl::StatusOr<std::vector<std::unique_ptr<typename Service::Stub>>> StubsFor(
     const HubUnderTest& hub, const std::vector<std::string>& agencies, int first_channel) {
   std::vector<std::unique_ptr<typename Service::Stub>> stubs;
   for (size_t i = 0; i < agencies.size(); ++i) {
-    absl::StatusOr<std::unique_ptr<typename Service::Stub>> stub =
-        StubFor<Service>(hub, agencies[i], first_channel + static_cast<int>(i));
-    if (!stub.ok()) return stub.status();
-    stubs.push_back(*std::move(stub));
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = client::MakeHubChannel(
+        hub.pki.For(hub.targets[i % hub.targets.size()], agencies[i], first_channel + static_cast<int>(i)));
+    if (!channel.ok()) return channel.status();
+    stubs.push_back(Service::NewStub(*channel));
   }
   return stubs;
 }

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -30,9 +31,13 @@
 #include "storage_bench.h"
 
 ABSL_FLAG(std::string, certs, "", "certificates from certs/make-dev-certs.sh --out DIR");
-ABSL_FLAG(std::string, hub_target, "localhost:50151", "the hub (host must match its certificate)");
-ABSL_FLAG(int, hub_pid, 0, "the hub's pid, for /proc/PID/status");
-ABSL_FLAG(int, db_pid, 0, "mariadbd's pid, for its CPU time (0: not reported)");
+ABSL_FLAG(std::vector<std::string>, hub_target, std::vector<std::string>({"localhost:50151"}),
+          "the hub (host must match its certificate); several, comma-separated: hub processes on one database,"
+          " over which the end-to-end and backlog phases spread their connections in turn");
+ABSL_FLAG(std::vector<std::string>, hub_pid, std::vector<std::string>({"0"}),
+          "the hub's pid, for /proc/PID/status; one per --hub_target, in that order");
+ABSL_FLAG(std::vector<std::string>, db_pid, std::vector<std::string>({"0"}),
+          "mariadbd's pid, for its CPU time (0: not reported); a cluster's nodes: each, comma-separated");
 ABSL_FLAG(std::string, echo_address, "127.0.0.1:50152", "where the echo server listens");
 ABSL_FLAG(std::string, echo_target, "localhost:50152", "how the client reaches it");
 ABSL_FLAG(int, db_port, 3337, "MariaDB on 127.0.0.1");
@@ -145,7 +150,7 @@ absl::Status Storage(int concurrency, Ceilings& c) {
   return absl::OkStatus();
 }
 
-void PrintEndToEnd(const EndToEndResult& r, const EndToEndOptions& o, int hub_pid) {
+void PrintEndToEnd(const EndToEndResult& r, const EndToEndOptions& o, const HubUnderTest& hub) {
   const std::string shape =
       o.offered_rate > 0 ? absl::StrFormat("offered load %.0f/s (open loop, at most %d outstanding)",
                                            o.offered_rate, o.concurrency)
@@ -157,18 +162,23 @@ void PrintEndToEnd(const EndToEndResult& r, const EndToEndOptions& o, int hub_pi
                                r.acknowledged, r.submitted.completed, absl::ToDoubleSeconds(r.elapsed))
             << "  submit->receipt  " << r.submit_latency.Summary() << "\n"
             << "  submit->delivery " << r.delivery_latency.Summary() << "\n"
-            << "  hub peak RSS so far " << FormatKib(ReadProcessStatus(hub_pid).peak_rss_kib) << "\n";
+            << "  hub peak RSS so far " << FormatKib(ReadProcessStatus(hub.pid()).peak_rss_kib) << "\n";
   // Where the machine's CPU went, per message delivered and acknowledged:
   // the three processes share its cores, so a saving in one is throughput
   // for all.
   if (r.acknowledged > 0 && r.hub_cpu >= 0 && r.generator_cpu >= 0) {
     const double per = 1e6 / static_cast<double>(r.acknowledged);
     const double total = r.hub_cpu + std::max(r.database_cpu, 0.0) + r.generator_cpu;
-    std::cout << absl::StrFormat("  CPU per message  hub %.0f us, MariaDB %s, load generator %.0f us;"
-                                 " all three %.0f%% of %d cores\n",
-                                 r.hub_cpu * per,
+    // Several hubs or nodes: the sum over them.
+    const size_t hubs = hub.pids.size(), nodes = hub.database_pids.size();
+    std::cout << absl::StrFormat("  CPU per message  %s %.0f us, %s %s, load generator %.0f us;"
+                                 " all %s %.0f%% of %d cores\n",
+                                 hubs > 1 ? absl::StrCat(hubs, " hubs") : "hub", r.hub_cpu * per,
+                                 nodes > 1 ? absl::StrCat("MariaDB's ", nodes, " nodes") : "MariaDB",
                                  r.database_cpu >= 0 ? absl::StrFormat("%.0f us", r.database_cpu * per) : "unknown",
-                                 r.generator_cpu * per, 100 * total / absl::ToDoubleSeconds(r.elapsed),
+                                 r.generator_cpu * per,
+                                 hubs + nodes == 2 ? "three" : absl::StrCat(hubs + nodes + 1, " processes"),
+                                 100 * total / absl::ToDoubleSeconds(r.elapsed),
                                  std::thread::hardware_concurrency());
   }
 }
@@ -187,7 +197,7 @@ absl::Status EndToEnd(const HubUnderTest& hub, int concurrency, Ceilings& c, std
   o.duration = offered ? absl::GetFlag(FLAGS_offered_duration) : absl::GetFlag(FLAGS_duration);
   absl::StatusOr<std::unique_ptr<EndToEndResult>> r = RunEndToEnd(hub, o);
   if (!r.ok()) return r.status();
-  PrintEndToEnd(**r, o, hub.pid);
+  PrintEndToEnd(**r, o, hub);
   if (!offered) c.hub = (*r)->AcknowledgedPerSecond();
   if (offered && offered_runs != nullptr) {
     const EndToEndResult& run = **r;
@@ -408,8 +418,25 @@ void PrintTargets(const std::vector<std::pair<int, Ceilings>>& levels, const std
 
 int Run() {
   const Pki pki{absl::GetFlag(FLAGS_certs)};
-  const HubUnderTest hub{absl::GetFlag(FLAGS_hub_target), pki, absl::GetFlag(FLAGS_hub_pid),
-                         absl::GetFlag(FLAGS_db_pid), Database(absl::GetFlag(FLAGS_hub_schema))};
+  const std::vector<std::string> targets = absl::GetFlag(FLAGS_hub_target);
+  std::vector<int> hub_pids, db_pids;
+  for (auto [flag, text, pids] : {std::tuple{"--hub_pid", absl::GetFlag(FLAGS_hub_pid), &hub_pids},
+                                  std::tuple{"--db_pid", absl::GetFlag(FLAGS_db_pid), &db_pids}}) {
+    for (const std::string& each : text) {
+      int pid = 0;
+      if (!absl::SimpleAtoi(each, &pid) || pid < 0) {
+        std::cerr << flag << ": \"" << each << "\" is not a pid\n";
+        return 2;
+      }
+      if (pid > 0) pids->push_back(pid);
+    }
+  }
+  if (targets.empty() || hub_pids.size() > targets.size()) {
+    std::cerr << "--hub_target: at least one, and one for each --hub_pid\n";
+    return 2;
+  }
+  hub_pids.resize(targets.size(), 0);  // unknown: its CPU and memory are not reported
+  const HubUnderTest hub{targets, pki, hub_pids, db_pids, Database(absl::GetFlag(FLAGS_hub_schema))};
   const std::vector<std::string> phases = absl::StrSplit(absl::GetFlag(FLAGS_phases), ',');
   auto runs = [&](const char* name) { return std::find(phases.begin(), phases.end(), name) != phases.end(); };
   std::vector<std::pair<int, Ceilings>> levels;
@@ -453,7 +480,7 @@ int Run() {
   }
   PrintRatios(levels);
   PrintTargets(levels, offered_runs, runs("offered") ? absl::GetFlag(FLAGS_offered_runs) : 0);
-  std::cout << "hub peak RSS (VmHWM) " << FormatKib(ReadProcessStatus(hub.pid).peak_rss_kib) << "\n";
+  std::cout << "hub peak RSS (VmHWM) " << FormatKib(ReadProcessStatus(hub.pid()).peak_rss_kib) << "\n";
   return failures == 0 ? 0 : 1;
 }
 
