@@ -150,10 +150,13 @@ wsrep_state() { client "$1" -N -e "SHOW STATUS LIKE 'wsrep_local_state_comment'"
 # Waits until node $1 answers and is Synced (a joiner first receives its
 # state transfer).
 wait_synced() {
-  local n=$1
+  local n=$1 pid
   for _ in $(seq 1 1200); do
     [ "$(wsrep_state "$n")" = "Synced" ] && return 0
-    if ! running "$n" && [ -s "$(node_dir "$n")/mysqld.pid" ]; then break; fi
+    # The pid file read once: read twice (empty, then written a moment
+    # later), a node still starting looked like one that had died.
+    pid=$(cat "$(node_dir "$n")/mysqld.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "mariadbd" ]; then break; fi
     sleep 0.1
   done
   echo "galera.sh: node $n did not become Synced; the end of its log:" >&2
