@@ -1,5 +1,7 @@
 // Durable routing end to end: real agencies' certificates, a real hub over
-// mTLS, the real MariaDB. Each test gets a hub on a fresh schema.
+// mTLS, the real MariaDB. Each test gets a hub on a fresh schema. CTest runs
+// the cases twice: routing_test on the single server, routing_cluster_test
+// on the three-node Galera cluster.
 #include <memory>
 #include <set>
 #include <thread>

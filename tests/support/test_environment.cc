@@ -71,6 +71,21 @@ mysql::ConnectionSettings TestClusterNodeSettings(int node) {
 
 std::string TestClusterDir() { return RequiredEnv("CRE_TEST_CLUSTER_DIR"); }
 
+bool TestOnCluster() {
+  const char* value = std::getenv("CRE_TEST_ON_CLUSTER");
+  return value != nullptr && std::string(value) == "1";
+}
+
+bool IsTestClusterNode(const mysql::ConnectionSettings& settings) {
+  // Not RequiredEnv: a test of the single server may run where no cluster
+  // was ever described.
+  if (std::getenv("CRE_TEST_CLUSTER_PORTS") == nullptr || settings.host != "127.0.0.1") return false;
+  for (int port : TestClusterPorts()) {
+    if (port == settings.port) return true;
+  }
+  return false;
+}
+
 std::shared_ptr<const crypto::FieldCipher> TestCipher() {
   absl::StatusOr<crypto::KeyRing> keys = crypto::KeyRing::Load(RequiredEnv("CRE_TEST_KEY_FILE"));
   if (!keys.ok()) {

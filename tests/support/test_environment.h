@@ -32,6 +32,14 @@ int TestClusterSize();
 mysql::ConnectionSettings TestClusterNodeSettings(int node);
 // The cluster's folder, for scripts/galera.sh kill/start in fault tests.
 std::string TestClusterDir();
+// Whether a test's own hubs (support/test_hub.h) run on the test cluster
+// rather than the single test MariaDB: CRE_TEST_ON_CLUSTER=1, which CTest
+// sets for a second run of an e2e binary (routing_cluster_test), so that
+// the same cases check both without a copy of their bodies.
+bool TestOnCluster();
+// Whether `settings` point at a node of the test cluster (its host and a
+// port of CRE_TEST_CLUSTER_PORTS).
+bool IsTestClusterNode(const mysql::ConnectionSettings& settings);
 
 // A field cipher for stores under test: the test key file that
 // scripts/make-dev-keys.sh made (CRE_TEST_KEY_FILE).

@@ -13,6 +13,26 @@
 namespace cre::testing {
 
 v1::HubConfig TestHubConfig(const TestDatabase& db) {
+  v1::DatabaseConfig database;
+  if (IsTestClusterNode(db.settings())) {
+    for (int i = 0; i < TestClusterSize(); ++i) {
+      const mysql::ConnectionSettings node = TestClusterNodeSettings(i);
+      v1::DatabaseNode* listed = database.add_nodes();
+      listed->set_host(node.host);
+      listed->set_port(node.port);
+    }
+    database.set_password_file(RequiredEnv("CRE_TEST_CLUSTER_PASSWORD_FILE"));
+  } else {
+    database.set_host(db.settings().host);
+    database.set_port(db.settings().port);
+    database.set_password_file(RequiredEnv("CRE_TEST_DB_PASSWORD_FILE"));
+  }
+  database.set_user(db.settings().user);
+  database.set_schema(db.schema());
+  return TestHubConfig(database);
+}
+
+v1::HubConfig TestHubConfig(const v1::DatabaseConfig& database) {
   const std::string certs = CertsDir();
   v1::HubConfig config;
   config.mutable_local_authority()->set_code("E06000015");
@@ -21,12 +41,7 @@ v1::HubConfig TestHubConfig(const TestDatabase& db) {
   config.mutable_tls()->set_server_cert_file(certs + "/hub.crt");
   config.mutable_tls()->set_server_key_file(certs + "/hub.key");
   config.mutable_tls()->set_client_ca_file(certs + "/ca.crt");
-  v1::DatabaseConfig* database = config.mutable_database();
-  database->set_host(db.settings().host);
-  database->set_port(db.settings().port);
-  database->set_user(db.settings().user);
-  database->set_password_file(RequiredEnv("CRE_TEST_DB_PASSWORD_FILE"));
-  database->set_schema(db.schema());
+  *config.mutable_database() = database;
   config.set_agency_registry_file(SourceRoot() + "/config/agencies.textproto");
   config.set_governance_file(SourceRoot() + "/config/governance.textproto");
   config.set_pathway_policy_file(SourceRoot() + "/config/policy.textproto");
@@ -54,7 +69,10 @@ std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name) {
 }
 
 TestHub::TestHub(Adjust adjust, const Clock& clock)
-    : owned_db_(std::make_unique<TestDatabase>()), db_(owned_db_.get()) {
+    : owned_db_(std::make_unique<TestDatabase>(
+          TestDatabase::Migrate::kYes,
+          TestOnCluster() ? TestDatabase::Server::kCluster : TestDatabase::Server::kSingle)),
+      db_(owned_db_.get()) {
   Start(adjust, clock);
 }
 

@@ -19,7 +19,11 @@
 namespace cre::testing {
 
 // A complete config for `db`: 127.0.0.1:0, the test PKI, the sample registry.
+// When `db` is on the test cluster, the database names all its nodes, in
+// order, as a hub on a cluster is configured.
 v1::HubConfig TestHubConfig(const TestDatabase& db);
+// The same for a database a test started itself (a cluster of its own, say).
+v1::HubConfig TestHubConfig(const v1::DatabaseConfig& database);
 
 // Writes `config` as a text-format file a cre-hub or hubctl process can
 // load (registry by file name, not inline), in the test's temporary
@@ -31,7 +35,8 @@ class TestHub {
   // Changes a test may make to the config before the hub starts.
   using Adjust = std::function<void(v1::HubConfig&)>;
 
-  // A hub on a schema of its own. `clock` is the hub's (a FakeClock, say:
+  // A hub on a schema of its own, on the test cluster when TestOnCluster()
+  // (support/test_environment.h), else on the single test MariaDB. `clock` is the hub's (a FakeClock, say:
   // support/fake_clock.h) and must outlive it.
   explicit TestHub(Adjust adjust = nullptr, const Clock& clock = SystemClock());
   // A second hub process (as far as the database can tell) on `shared`'s
