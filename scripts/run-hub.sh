@@ -8,10 +8,12 @@
 #
 #   scripts/run-hub.sh [--config FILE]   (default config/hub.textproto)
 #   CRE_NO_DEMO=1 scripts/run-hub.sh      (the hub alone, its log on stderr)
+#   CRE_CLUSTER=1 scripts/run-hub.sh      (on a three-node Galera cluster,
+#                                          scripts/galera.sh, instead)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 config="$root/config/hub.textproto"
-if [ "${1:-}" = "--config" ]; then config=$2; fi
+if [ "${1:-}" = "--config" ]; then config=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); fi
 build="${CRE_BUILD_DIR:-$root/build}"
 certs="$root/certs/dev"
 demo="$root/var/demo"
@@ -24,9 +26,30 @@ echo "== development certificates (certs/dev)"
 echo "== development keys for personal data at rest (var/keys)"
 "$root/scripts/make-dev-keys.sh"
 echo "== database"
+database="$root/scripts/mariadb.sh"
+if [ -n "${CRE_CLUSTER:-}" ]; then
+  database="$root/scripts/galera.sh"
+  # The cluster's config is the single server's with the database's nodes
+  # in place of its host and port: made from it at each run, in var/, not
+  # kept beside it in config/ as a copy that would drift from it. Relative
+  # paths are made absolute, as they were relative to config/.
+  cluster_config="$root/var/galera/hub-cluster.textproto"
+  mkdir -p "$root/var/galera"
+  sed -E "s#^( *[a-z_]+_(file|dir): )\"([^/\"][^\"]*)\"#\1\"$(dirname "$config")/\3\"#" "$config" |
+    awk -v password="$root/var/galera/hub.password" '
+      /^database *\{/ { in_db = 1 }
+      in_db && /^ *(host|port|password_file):/ { next }
+      in_db && /^\}/ {
+        for (p = 3341; p <= 3343; p++) printf "  nodes { host: \"127.0.0.1\" port: %d }\n", p
+        printf "  password_file: \"%s\"\n", password
+        in_db = 0
+      }
+      { print }' >"$cluster_config"
+  config="$cluster_config"
+fi
 started_db=0
-"$root/scripts/mariadb.sh" status >/dev/null 2>&1 || started_db=1
-"$root/scripts/mariadb.sh" start
+"$database" status >/dev/null 2>&1 || started_db=1
+"$database" start
 
 pids=()
 stop_all() {
@@ -35,7 +58,7 @@ stop_all() {
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
   fi
-  [ $started_db -eq 1 ] && "$root/scripts/mariadb.sh" stop
+  [ $started_db -eq 1 ] && "$database" stop
   exit 0
 }
 trap stop_all EXIT INT TERM
@@ -75,7 +98,8 @@ pids+=($!)
 pids+=($!)
 echo "   police-pru -> var/demo/pru/, iro -> var/demo/iro/, host-authority (Derbyshire) -> var/demo/derbyshire/"
 
-"$build/agency-adapters/demo/cre-demo" --hub localhost:50051 --certs "$certs" --demo_dir "$demo"
+"$build/agency-adapters/demo/cre-demo" --hub localhost:50051 --certs "$certs" --demo_dir "$demo" \
+  --hub_config "${config#"$root"/}"
 
 # A Duty CPM for the console: the password is the demo's, kept in
 # var/demo/ (mode 600); the second-factor key is new at each run.

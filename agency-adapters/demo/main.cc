@@ -34,6 +34,8 @@
 
 ABSL_FLAG(std::string, hub, "localhost:50051", "the hub");
 ABSL_FLAG(std::string, certs, "certs/dev", "the development PKI (ca.crt, agencies/<id>.crt/.key)");
+ABSL_FLAG(std::string, hub_config, "config/hub.textproto",
+          "the hub's config, as the closing line tells hubctl (run-hub.sh on a cluster names its own)");
 ABSL_FLAG(std::string, demo_dir, "var/demo", "where the adapters write (pru/, iro/, derbyshire/)");
 ABSL_FLAG(std::string, sharing_agreement, "derby-cre-isa-2026",
           "the information-sharing agreement the demo's submissions name (config/governance.textproto)");
@@ -283,6 +285,7 @@ int main(int argc, char** argv) {
     if (a.status() != v1::ACTION_STATUS_DONE) absl::StrAppend(&line, ": ", pathway::WhenInWords(a));
     std::cout << line << "\n";
   }
-  std::cout << "\nEvery step above is in the audit chain: build/hub/tools/hubctl audit verify --config config/hub.textproto\n";
+  std::cout << "\nEvery step above is in the audit chain: build/hub/tools/hubctl audit verify --config "
+            << absl::GetFlag(FLAGS_hub_config) << "\n";
   return 0;
 }
