@@ -140,6 +140,13 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
   // would fill the statement cache.
   absl::Status status = RunStoreTransaction(pool_, "seal audit", [&](sql::Connection& c) -> absl::Status {
     sealed = 0;
+    // The journal's id (AUTO_INCREMENT) only names the rows this seal takes
+    // and deletes; nothing is read into its order. A row's place in the
+    // chain is the order it is sealed in, which is not the order of the
+    // ids even on one server (a transaction that took a smaller id may
+    // commit later, and is sealed later) and, on a Galera cluster, not
+    // across nodes either (each gives out ids in its own steps). Each
+    // record carries its own time, and the seq the chain gives it here.
     // Rows another sealer holds, and rows not committed yet, are skipped:
     // that sealer, or the next round, seals them. A row is sealed once
     // because the sealer that took it deletes it before releasing it. Rows

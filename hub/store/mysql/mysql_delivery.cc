@@ -33,7 +33,10 @@ int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 
 // Due deliveries of `recipient`, longest due first, skipping any whose case
 // has an earlier delivery to the same recipient still outstanding (per-case
-// order), and any row another transaction is claiming right now. Both
+// order: earlier by the message's position in its case, order_seq, then by
+// id among one message's and its follow-ups', which one transaction wrote
+// on one node; migrations/0020), and any row another transaction is
+// claiming right now. Both
 // indexes are named, and the order is delivery_claim's own (recipient,
 // state, next_attempt_at, then the primary key), so that a claim reads about
 // as many rows as it returns however many deliveries wait: ordered by
@@ -46,9 +49,10 @@ int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 constexpr char kClaimSelect[] =
     "SELECT d.delivery_id, d.attempts FROM delivery d FORCE INDEX (delivery_claim)"
     " WHERE d.state = 'PENDING' AND d.next_attempt_at <= NOW(6)"
-    "   AND NOT EXISTS (SELECT 1 FROM delivery e FORCE INDEX (delivery_order)"
+    "   AND NOT EXISTS (SELECT 1 FROM delivery e FORCE INDEX (delivery_case_order)"
     "     WHERE e.recipient_agency_id = d.recipient_agency_id AND e.order_key = d.order_key"
-    "       AND e.state IN ('PENDING', 'LEASED') AND e.delivery_id < d.delivery_id)"
+    "       AND e.state IN ('PENDING', 'LEASED') AND e.order_seq <= d.order_seq"
+    "       AND (e.order_seq < d.order_seq OR e.delivery_id < d.delivery_id))"
     "   AND d.recipient_agency_id = ";
 constexpr char kClaimOrder[] = " ORDER BY d.next_attempt_at, d.delivery_id LIMIT ";
 
@@ -176,8 +180,8 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     // due, for the next claim, rather than failing this one (it did fail,
     // "delivery N vanished", while the load read an older snapshot).
     // Per-case order holds: a case's deliveries are inserted under its row
-    // lock (LoadCaseForUpdate), so their ids rise in commit order, and a
-    // later one is never in the snapshot while an earlier one is not.
+    // lock (LoadCaseForUpdate), so their order_seq rises in commit order,
+    // and a later one is never in the snapshot while an earlier one is not.
     const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
     std::map<int64_t, v1::RoutedMessage> loaded;
     absl::Status opened;
@@ -581,6 +585,8 @@ absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int lim
                           // The dead ones only, not the primary key in order.
                           " FORCE INDEX (delivery_lease)"
                           " JOIN message m ON m.message_id = d.message_id"
+                          // By id: a listing that stays put from one look to
+                          // the next, not an order of when they died.
                           " WHERE d.state = 'DEAD' ORDER BY d.delivery_id LIMIT ?");
     select->setInt(1, limit);
     std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
