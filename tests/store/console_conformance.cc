@@ -111,6 +111,7 @@ TEST_P(StoreConformanceTest, FailuresCountUpAndASessionClearsThemAndUsesItsCodeO
   v1::AuditRecord signed_out;
   signed_out.set_kind(v1::AUDIT_EVENT_KIND_STAFF_SIGNED_OUT);
   ASSERT_TRUE(store().EndSession(Token('a'), signed_out).ok());
+  AwaitReplication();
   EXPECT_EQ(other->FindSession(Token('a')).status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(store().EndSession(Token('a'), signed_out).ok()) << "ending an ended session is harmless";
 }
@@ -189,6 +190,7 @@ TEST_P(StoreConformanceTest, TheLastAuditVerificationIsKeptAndReplaced) {
   second.problem = "row 8 does not link to row 7";
   second.verified_at = kNow + absl::Minutes(1);
   ASSERT_TRUE(OpenAnother()->RecordAuditVerification(second).ok());
+  AwaitReplication();
   absl::StatusOr<absl::optional<AuditVerification>> last = store().LastAuditVerification();
   ASSERT_TRUE(last.ok() && last->has_value());
   EXPECT_EQ((*last)->verified_up_to, 7);

@@ -112,6 +112,21 @@ TEST(ApplyMigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
   EXPECT_EQ(*a + *b, static_cast<int>(migrations.size()));
 }
 
+// Galera replicates rows by their primary key: a table without one is
+// replicated badly (each row found by a full scan on every other node) or
+// refused. Every table of the schema, the runner's own included, has one.
+TEST(ApplyMigrationsTest, EveryTableHasAPrimaryKey) {
+  TestDatabase db;
+  EXPECT_NE(db.QueryString("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"), "0");
+  EXPECT_EQ(db.QueryString(
+                "SELECT IFNULL(GROUP_CONCAT(t.table_name ORDER BY t.table_name), '') FROM information_schema.tables t"
+                " WHERE t.table_schema = DATABASE() AND t.table_type = 'BASE TABLE' AND NOT EXISTS ("
+                "  SELECT 1 FROM information_schema.table_constraints k WHERE k.table_schema = t.table_schema"
+                "  AND k.table_name = t.table_name AND k.constraint_type = 'PRIMARY KEY')"),
+            "")
+      << "tables without a primary key";
+}
+
 // 0017 moves every instant from TIMESTAMP to DATETIME(6). On a schema that
 // holds rows, each instant must read back as it was (UTC in, UTC out), and
 // instants past January 2038 must then be storable.

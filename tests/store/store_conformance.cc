@@ -860,6 +860,7 @@ TEST_P(StoreConformanceTest, SubmissionsRacingOnOneTriggerSendItsFollowUpOnce) {
     sent += result->receipt.hub_actions_size();
   }
   EXPECT_EQ(sent, 1);
+  AwaitReplication();
   std::vector<v1::RoutedMessage> received = ClaimAndAcknowledgeAll(store(), "pru");
   EXPECT_THAT(received, SizeIs(1 + kCalls + 1));
   EXPECT_THAT(AlertsIn(received), ElementsAre(case_id + " test.race@1"));
@@ -1114,6 +1115,7 @@ TEST_P(StoreConformanceTest, ADeliveryIsAcknowledgedThroughAnyProcess) {
   ASSERT_TRUE(acked.ok()) << acked.status();
   EXPECT_EQ(acked->acknowledged, 1);
   EXPECT_FALSE(acked->more_due);
+  AwaitReplication();
   EXPECT_THAT(*store().LeasedTo("pru", "stream-1"), ElementsAre(claimed[1].delivery_id()));
   EXPECT_THAT(*store().LeasedTo("pru", "stream-2"), IsEmpty());
   EXPECT_EQ(*store().ReleaseLeases("pru", "stream-1", policy), 1);

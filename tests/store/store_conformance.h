@@ -65,6 +65,12 @@ class StoreUnderTest {
   // another node of a cluster, if the topology has several): what either
   // writes, the other sees. Must not outlive this.
   virtual std::unique_ptr<Store> OpenAnother() = 0;
+  // Returns once what any store of the topology committed can be read
+  // through every other: at once on one server; on a cluster, once every
+  // node has applied it (a node applies another's commit a moment after
+  // that commit returns). For a case that reads through one process what
+  // another has just written.
+  virtual void AwaitReplication() {}
 };
 
 // A way of running a store: its name (a gtest name: letters, digits and
@@ -86,6 +92,7 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreTopology> {
 
   Store& store() { return under_test_->store(); }
   std::unique_ptr<Store> OpenAnother() { return under_test_->OpenAnother(); }
+  void AwaitReplication() { under_test_->AwaitReplication(); }
 
   // Registers the two agencies the delivery tests use: "sender" (HEALTH)
   // and "pru" (POLICE_REFERRAL_UNIT).

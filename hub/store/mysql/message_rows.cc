@@ -15,12 +15,17 @@
 namespace cre::mysql {
 namespace {
 
+// The session variable that holds the position, in its case, of the case
+// message being written (set and read in the same transaction, by one
+// InsertMessage).
+constexpr char kOrderSeq[] = "@cre_order_seq";
+
 // Whether `recipient` has a delivery of `order_key` not yet acknowledged: a
 // later one must wait for it (per-case order). A locking read, so that it
 // sees what committed after this transaction's snapshot.
 bool EarlierOutstanding(sql::Connection& c, const std::string& recipient, const std::string& order_key) {
   auto select = Prepare(c,
-                        "SELECT 1 FROM delivery FORCE INDEX (delivery_order) WHERE recipient_agency_id = ? AND order_key = ?"
+                        "SELECT 1 FROM delivery FORCE INDEX (delivery_case_order) WHERE recipient_agency_id = ? AND order_key = ?"
                         " AND state IN ('PENDING', 'LEASED') LIMIT 1 LOCK IN SHARE MODE");
   select->setString(1, recipient);
   select->setString(2, order_key);
@@ -83,13 +88,13 @@ std::string DeliveryInsert(const std::vector<DeliveryRow>& rows) {
     const bool leased = !row.lease_owner.empty();
     // A PENDING delivery has no lease: a NULL interval makes lease_until NULL.
     values.push_back(absl::StrCat(
-        "(", SqlBytes(row.message_id), ", ", SqlBytes(row.recipient), ", ", SqlBytes(row.order_key),
-        ", NOW(6), ", leased ? "'LEASED'" : "'PENDING'", ", ", SqlBytesOrNull(row.lease_owner), ", ",
+        "(", SqlBytes(row.message_id), ", ", SqlBytes(row.recipient), ", ", SqlBytes(row.order_key), ", ",
+        row.order_seq, ", NOW(6), ", leased ? "'LEASED'" : "'PENDING'", ", ", SqlBytesOrNull(row.lease_owner), ", ",
         leased ? 1 : 0, ", NOW(6) + INTERVAL ",
         leased ? absl::StrCat(absl::ToInt64Microseconds(row.lease)) : std::string("NULL"), " MICROSECOND)"));
   }
   return absl::StrCat(
-      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at, state,"
+      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, order_seq, next_attempt_at, state,"
       " lease_owner, attempts, lease_until) VALUES ",
       absl::StrJoin(values, ", "), " RETURNING delivery_id, message_id, recipient_agency_id");
 }
@@ -126,7 +131,16 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   *body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
   body.set_case_id(case_id);
   CRE_ASSIGN_OR_RETURN(const std::string sealed, Sealed(body, k, kMessageBody, message_id));
-  RunBatch(c, {MessageInsert({MessageRow(body, s.accepted_at, sealed, event_acknowledged_by)})}, nullptr);
+  std::vector<std::string> statements = {MessageInsert({MessageRow(body, s.accepted_at, sealed, event_acknowledged_by)})};
+  if (!case_id.empty()) {
+    // The message's position in its case, counted by the case under the
+    // row lock this transaction holds, for its deliveries' order
+    // (kOrderSeq): never the order of their AUTO_INCREMENT ids, which on a
+    // Galera cluster each node gives out in its own steps.
+    statements.push_back(absl::StrCat("UPDATE cre_case SET message_seq = (", kOrderSeq,
+                                      " := message_seq + 1) WHERE case_id = ", SqlBytes(case_id)));
+  }
+  RunBatch(c, statements, nullptr);
   if (!case_id.empty()) {
     std::vector<std::string> involved = recipients;
     if (!s.sender_agency_id.empty()) involved.push_back(s.sender_agency_id);
@@ -154,7 +168,7 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   const absl::Duration lease = any_leased ? hand_out->streams->lease() : absl::ZeroDuration();
   std::vector<DeliveryRow> rows;
   for (size_t i = 0; i < recipients.size(); ++i) {
-    rows.push_back({message_id, recipients[i], order_key, lease_owners[i], lease});
+    rows.push_back({message_id, recipients[i], order_key, lease_owners[i], lease, case_id.empty() ? "0" : kOrderSeq});
   }
   const DeliveryIds ids = InsertDeliveries(c, rows);
 

@@ -44,6 +44,10 @@ struct DeliveryRow {
   const std::string& order_key;
   const std::string& lease_owner;  // "": PENDING
   absl::Duration lease;
+  // The message's position in its case (migrations/0020), as SQL: the
+  // user variable that InsertMessage's count of the case set, or 0 for a
+  // message on no case.
+  const char* order_seq = "0";
 };
 
 // The id of each delivery row written, by (message, recipient).

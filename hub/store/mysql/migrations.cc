@@ -1,7 +1,11 @@
 #include "store/mysql/migrations.h"
 
 #include <algorithm>
+#include <atomic>
+#include <initializer_list>
 #include <map>
+#include <memory>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -9,6 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "common/ids.h"
 #include "cppconn/exception.h"
 #include "cppconn/prepared_statement.h"
@@ -36,17 +44,160 @@ std::vector<std::string> SplitStatements(absl::string_view sql) {
   return statements;
 }
 
-std::string LockName(const std::string& schema) { return "cre_hub.migrate." + schema; }
+// How long a migrator's lease on the schema lasts unless renewed, how often
+// its holder renews it, and how long another migrator waits for it. A
+// holder that died keeps the others waiting kLeaseTime at most. A long
+// statement does not stop the renewals (they have a connection and a thread
+// of their own); a holder whose renewals stop for kLeaseTime anyway may
+// lose the lease, and then stops before its next statement.
+constexpr absl::Duration kLeaseTime = absl::Seconds(30);
+constexpr absl::Duration kRenewEvery = absl::Seconds(5);
+constexpr absl::Duration kWaitForLease = absl::Seconds(60);
+constexpr absl::Duration kPollLease = absl::Milliseconds(200);
 
-// The body of ApplyMigrations, on a connection that holds the migration lock.
+// Migrators take turns through a lease row in the schema itself, which
+// every node of a Galera cluster sees. (A named lock, GET_LOCK, is held on
+// one node only: migrators on two nodes would both hold it.) Each lease
+// statement is autocommitted and conditional, and its affected-row count
+// says whether it did what it asked. Two nodes taking the lease at once
+// both see it free; the one whose write loses certification fails with a
+// deadlock (1213): the other node won, and this one waits its turn.
+class MigrationLease {
+ public:
+  // The schema and the lease row, each made if absent: harmless if another
+  // migrator is making them at the same time.
+  static absl::StatusOr<std::unique_ptr<MigrationLease>> Open(const ConnectionSettings& server_only,
+                                                              const std::string& schema) {
+    absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(server_only);
+    if (!connection.ok()) return connection.status();
+    std::unique_ptr<MigrationLease> lease(new MigrationLease(*std::move(connection)));
+    try {
+      std::unique_ptr<sql::Statement> ddl(lease->connection_->createStatement());
+      // Identifiers cannot be bound as parameters; the config loader allows
+      // only [A-Za-z0-9_] in a schema name, so quoting it is enough.
+      ddl->execute(absl::StrCat("CREATE DATABASE IF NOT EXISTS `", schema,
+                                "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"));
+      lease->connection_->setSchema(schema);
+      // DATETIME(6), in UTC, as every instant of the schema (0017).
+      ddl->execute(
+          "CREATE TABLE IF NOT EXISTS schema_migration_lock ("
+          " id TINYINT NOT NULL,"
+          " owner VARCHAR(80) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',"
+          " expires_at DATETIME(6) NOT NULL,"
+          " PRIMARY KEY (id)"
+          ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci");
+      try {
+        ddl->execute(
+            "INSERT IGNORE INTO schema_migration_lock (id, owner, expires_at)"
+            " VALUES (1, '', '1970-01-01 00:00:01')");
+      } catch (const sql::SQLException& e) {
+        // Another node inserted the row at the same time: it is there.
+        if (e.getErrorCode() != kErrDeadlock) throw;
+      }
+    } catch (const sql::SQLException& e) {
+      return StatusFromSqlException(e, "make the migration lease");
+    }
+    return lease;
+  }
+
+  ~MigrationLease() { Release(); }
+
+  // Takes the lease, waiting up to kWaitForLease for another migrator to
+  // finish; then renews it in the background until Release().
+  absl::Status Take() {
+    const absl::Time give_up = absl::Now() + kWaitForLease;
+    while (true) {
+      absl::StatusOr<bool> won = Update(
+          "UPDATE schema_migration_lock SET owner = ?, expires_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND"
+          " WHERE id = 1 AND (owner = '' OR expires_at < UTC_TIMESTAMP(6))",
+          {Param::kOwner, Param::kLeaseTime});
+      if (!won.ok()) return won.status();
+      if (*won) break;
+      if (absl::Now() >= give_up) {
+        return absl::UnavailableError(absl::StrCat("another process has been migrating the schema for ",
+                                                   absl::FormatDuration(kWaitForLease), "; try again"));
+      }
+      absl::SleepFor(kPollLease);
+    }
+    renewer_ = std::thread([this] {
+      while (!stop_.WaitForNotificationWithTimeout(kRenewEvery)) {
+        absl::StatusOr<bool> renewed = Update(
+            "UPDATE schema_migration_lock SET expires_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND"
+            " WHERE id = 1 AND owner = ?",
+            {Param::kLeaseTime, Param::kOwner});
+        // A renewal that failed is tried again at the next turn; the lease
+        // is lost only once another migrator has it.
+        if (renewed.ok() && !*renewed) {
+          lost_ = true;
+          return;
+        }
+      }
+    });
+    return absl::OkStatus();
+  }
+
+  // ABORTED once the lease ran out and another migrator took it: this one
+  // must not change the schema any further.
+  absl::Status StillHeld() const {
+    if (!lost_) return absl::OkStatus();
+    return absl::AbortedError(absl::StrCat("the migration lease was not renewed for ",
+                                           absl::FormatDuration(kLeaseTime),
+                                           " and another process took it; migrate again"));
+  }
+
+  // Gives the lease back, if held. Safe to call twice.
+  void Release() {
+    if (!renewer_.joinable()) return;
+    stop_.Notify();
+    renewer_.join();
+    if (lost_) return;
+    // Left held (the database is gone, say), it runs out within kLeaseTime.
+    Update("UPDATE schema_migration_lock SET owner = '', expires_at = UTC_TIMESTAMP(6) WHERE id = 1 AND owner = ?",
+           {Param::kOwner})
+        .IgnoreError();
+  }
+
+ private:
+  enum class Param { kOwner, kLeaseTime };
+
+  explicit MigrationLease(std::unique_ptr<sql::Connection> connection)
+      : connection_(std::move(connection)), owner_(NewUuid()) {}
+
+  // Runs one lease statement, autocommitted, with `params` bound in order;
+  // whether it changed the row. A certification failure (another node's
+  // lease write won) is "no".
+  absl::StatusOr<bool> Update(const char* sql, std::initializer_list<Param> params) {
+    absl::MutexLock lock(&mu_);
+    try {
+      std::unique_ptr<sql::PreparedStatement> update(connection_->prepareStatement(sql));
+      int index = 1;
+      for (Param param : params) {
+        if (param == Param::kOwner) {
+          update->setString(index++, owner_);
+        } else {
+          update->setInt64(index++, absl::ToInt64Microseconds(kLeaseTime));
+        }
+      }
+      return update->executeUpdate() == 1;
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kErrDeadlock) return false;
+      return StatusFromSqlException(e, "migration lease");
+    }
+  }
+
+  absl::Mutex mu_;
+  std::unique_ptr<sql::Connection> connection_ ABSL_GUARDED_BY(mu_);
+  const std::string owner_;
+  std::thread renewer_;
+  absl::Notification stop_;
+  std::atomic<bool> lost_{false};
+};
+
+// The body of ApplyMigrations, on a connection to the schema, while `lease`
+// is held.
 absl::StatusOr<int> ApplyLocked(sql::Connection& connection, const std::string& schema,
-                                const std::vector<Migration>& migrations) {
+                                const std::vector<Migration>& migrations, const MigrationLease& lease) {
   std::unique_ptr<sql::Statement> ddl(connection.createStatement());
-  // Identifiers cannot be bound as parameters; the config loader allows only
-  // [A-Za-z0-9_] in a schema name, so quoting it is enough.
-  ddl->execute(absl::StrCat("CREATE DATABASE IF NOT EXISTS `", schema,
-                            "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"));
-  connection.setSchema(schema);
   ddl->execute(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       " version INT NOT NULL PRIMARY KEY,"
@@ -81,7 +232,11 @@ absl::StatusOr<int> ApplyLocked(sql::Connection& connection, const std::string& 
       }
       continue;
     }
-    for (const std::string& statement : migration.statements) ddl->execute(statement);
+    for (const std::string& statement : migration.statements) {
+      CRE_RETURN_IF_ERROR(lease.StillHeld());
+      ddl->execute(statement);
+    }
+    CRE_RETURN_IF_ERROR(lease.StillHeld());
     std::unique_ptr<sql::PreparedStatement> record(connection.prepareStatement(
         "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)"));
     record->setInt(1, migration.version);
@@ -126,28 +281,19 @@ absl::StatusOr<int> ApplyMigrations(const ConnectionSettings& settings,
                                     const std::vector<Migration>& migrations) {
   ConnectionSettings server_only = settings;
   server_only.schema.clear();  // The schema may not exist yet.
-  // Waiting up to a minute for another migrator's lock, and DDL on a large
-  // table, both outlast the timeout meant for the hub's own statements.
+  // DDL on a large table outlasts the timeout meant for the hub's own
+  // statements.
   server_only.read_write_timeout_seconds = 3600;
-  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(server_only);
+  // Given back when it goes, whatever happens below.
+  CRE_ASSIGN_OR_RETURN(std::unique_ptr<MigrationLease> lease, MigrationLease::Open(server_only, settings.schema));
+  CRE_RETURN_IF_ERROR(lease->Take());
+  ConnectionSettings with_schema = server_only;
+  with_schema.schema = settings.schema;
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(with_schema);
   if (!connection.ok()) return connection.status();
   try {
-    std::unique_ptr<sql::PreparedStatement> lock(
-        (*connection)->prepareStatement("SELECT GET_LOCK(?, 60)"));
-    lock->setString(1, LockName(settings.schema));
-    std::unique_ptr<sql::ResultSet> locked(lock->executeQuery());
-    if (!locked->next() || locked->getInt(1) != 1) {
-      return absl::UnavailableError(
-          "another process has been migrating the schema for 60 s; try again");
-    }
-    absl::StatusOr<int> applied = ApplyLocked(**connection, settings.schema, migrations);
-    std::unique_ptr<sql::PreparedStatement> unlock(
-        (*connection)->prepareStatement("SELECT RELEASE_LOCK(?)"));
-    unlock->setString(1, LockName(settings.schema));
-    std::unique_ptr<sql::ResultSet>(unlock->executeQuery());
-    return applied;
+    return ApplyLocked(**connection, settings.schema, migrations, *lease);
   } catch (const sql::SQLException& e) {
-    // The lock dies with the connection, which ends here.
     return StatusFromSqlException(e, "apply migrations");
   }
 }

@@ -2,9 +2,11 @@
 //
 // The SQL files in migrations/ are embedded at build time, so a deployed
 // binary carries the schema it needs. Applying them is idempotent and safe
-// from several processes at once: a named lock (GET_LOCK) serialises
-// migrators, and schema_migrations records what is applied with a SHA-256 of
-// each file, so an applied file that was later edited is refused.
+// from several processes at once, on one server or on the nodes of a
+// Galera cluster: a lease row (schema_migration_lock, made by the runner
+// itself) serialises migrators, and schema_migrations records what is
+// applied with a SHA-256 of each file, so an applied file that was later
+// edited is refused.
 //
 //   CRE_ASSIGN_OR_RETURN(int applied, ApplyMigrations(settings, ParsedEmbeddedMigrations()));
 #ifndef CRE_HUB_STORE_MYSQL_MIGRATIONS_H_

@@ -23,6 +23,7 @@
 #include "store/mysql/case_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
+#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
@@ -32,7 +33,10 @@ int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 
 // Due deliveries of `recipient`, longest due first, skipping any whose case
 // has an earlier delivery to the same recipient still outstanding (per-case
-// order), and any row another transaction is claiming right now. Both
+// order: earlier by the message's position in its case, order_seq, then by
+// id among one message's and its follow-ups', which one transaction wrote
+// on one node; migrations/0020), and any row another transaction is
+// claiming right now. Both
 // indexes are named, and the order is delivery_claim's own (recipient,
 // state, next_attempt_at, then the primary key), so that a claim reads about
 // as many rows as it returns however many deliveries wait: ordered by
@@ -41,13 +45,16 @@ int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 // per-case check went through delivery_claim too, reading all of the
 // agency's outstanding deliveries for each one (docs/benchmarks.md has the
 // measurement).
-constexpr char kClaimSql[] =
+// kClaimSelect, the recipient, kClaimOrder, the limit, the locking clause.
+constexpr char kClaimSelect[] =
     "SELECT d.delivery_id, d.attempts FROM delivery d FORCE INDEX (delivery_claim)"
-    " WHERE d.recipient_agency_id = ? AND d.state = 'PENDING' AND d.next_attempt_at <= NOW(6)"
-    "   AND NOT EXISTS (SELECT 1 FROM delivery e FORCE INDEX (delivery_order)"
+    " WHERE d.state = 'PENDING' AND d.next_attempt_at <= NOW(6)"
+    "   AND NOT EXISTS (SELECT 1 FROM delivery e FORCE INDEX (delivery_case_order)"
     "     WHERE e.recipient_agency_id = d.recipient_agency_id AND e.order_key = d.order_key"
-    "       AND e.state IN ('PENDING', 'LEASED') AND e.delivery_id < d.delivery_id)"
-    " ORDER BY d.next_attempt_at, d.delivery_id LIMIT ? FOR UPDATE SKIP LOCKED";
+    "       AND e.state IN ('PENDING', 'LEASED') AND e.order_seq <= d.order_seq"
+    "       AND (e.order_seq < d.order_seq OR e.delivery_id < d.delivery_id))"
+    "   AND d.recipient_agency_id = ";
+constexpr char kClaimOrder[] = " ORDER BY d.next_attempt_at, d.delivery_id LIMIT ";
 
 // The message as each recipient receives it, for the ids that follow. The
 // child's details travel with case messages: every recipient of one is
@@ -124,39 +131,57 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     const DeliveryPolicy& policy) {
   std::vector<v1::RoutedMessage> messages;
   if (limit <= 0) return messages;
-  absl::Status status = RunTransaction(pool_, "claim deliveries", [&](sql::Connection& c) -> absl::Status {
+  // The deliveries an earlier run of the body tried to lease and lost: on a
+  // Galera cluster, most often to a claim on another node, which took the
+  // same rows (SKIP LOCKED skips only this node's locks) and won
+  // certification. The run after it skips them, as SKIP LOCKED would have:
+  // claiming them again would lose again to that node's lease, not applied
+  // here yet, while its streams take the next ones.
+  std::vector<int64_t> lost;
+  // More runs than other transactions get: on a cluster a claim races the
+  // other nodes' claims for the same first rows, and each run it loses
+  // moves on past them.
+  RetryPolicy policy_for_claims;
+  policy_for_claims.max_attempts = 12;
+  absl::Status status = RunStoreTransaction(pool_, "claim deliveries", [&](sql::Connection& c) -> absl::Status {
     messages.clear();
     std::vector<int64_t> ids;
     // Attempts so far, as the locking read sees them: the snapshot's version
     // of a row may be older.
     std::map<int64_t, int> attempts;
-    {
-      auto claim = Prepare(c, kClaimSql);
-      claim->setString(1, recipient);
-      claim->setInt(2, limit);
-      std::unique_ptr<sql::ResultSet> rows(claim->executeQuery());
-      while (rows->next()) {
-        ids.push_back(rows->getInt64(1));
-        attempts[ids.back()] = rows->getInt(2);
-      }
-    }
+    // READ COMMITTED: the claim's locking read takes no gap locks, only
+    // the rows it returns. Under REPEATABLE READ it locked the gaps of
+    // delivery_claim too, where each new delivery of the recipient is
+    // inserted: on a Galera cluster, every submission another node
+    // committed meanwhile had its rows applied through those gaps, and the
+    // applier, which always wins, aborted the claim (1213), round after
+    // round while submissions flowed; on one server they only waited. The
+    // SQL is made of SqlBytes() and an integer.
+    RunBatch(c,
+             {"SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+              absl::StrCat(kClaimSelect, SqlBytes(recipient),
+                           lost.empty() ? "" : absl::StrCat(" AND d.delivery_id NOT IN (", absl::StrJoin(lost, ", "), ")"),
+                           kClaimOrder, limit, " FOR UPDATE SKIP LOCKED")},
+             [&](size_t, sql::ResultSet& row) {
+               ids.push_back(row.getInt64(1));
+               attempts[ids.back()] = row.getInt(2);
+             });
     if (ids.empty()) return absl::OkStatus();
+    // Until the commit says otherwise, these are lost if the body fails.
+    lost.insert(lost.end(), ids.begin(), ids.end());
     // The messages first, then the leases of those loaded, the audit records
     // and the commit in one batch: three round trips in all, however many
     // are claimed. The SQL is made of integers and SqlBytes().
     //
-    // The locking read above sees the latest committed deliveries, but the
-    // load reads the snapshot that the claim's NOT EXISTS opened (a
-    // consistent read): a delivery committed between the two is locked here
-    // while its message is not yet visible. It happens often under load
-    // (delivery_store_test races submissions against claims). Such a
-    // delivery is left as it is, due, for the next claim: the submission that
-    // committed it wakes this recipient's streams after its commit, so after
-    // this claim's snapshot (a wake during this claim makes the stream claim
-    // again), and the poller is the backstop for other processes' commits.
+    // The locking read above sees the latest committed deliveries, and the
+    // load, at READ COMMITTED, a snapshot taken after it: every delivery
+    // locked here has its message, committed with it. Should a delivery's
+    // message not be loaded all the same, the delivery is left as it is,
+    // due, for the next claim, rather than failing this one (it did fail,
+    // "delivery N vanished", while the load read an older snapshot).
     // Per-case order holds: a case's deliveries are inserted under its row
-    // lock (LoadCaseForUpdate), so their ids rise in commit order, and a
-    // later one is never in the snapshot while an earlier one is not.
+    // lock (LoadCaseForUpdate), so their order_seq rises in commit order,
+    // and a later one is never in the snapshot while an earlier one is not.
     const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
     std::map<int64_t, v1::RoutedMessage> loaded;
     absl::Status opened;
@@ -183,7 +208,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     if (!opened.ok()) return opened;
     for (int64_t id : ids) {  // in the claim's order
       auto it = loaded.find(id);
-      if (it == loaded.end()) continue;  // committed after the snapshot: see above
+      if (it == loaded.end()) continue;  // see above
       messages.push_back(std::move(it->second));
     }
     if (messages.empty()) return absl::OkStatus();
@@ -204,7 +229,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
                       [](std::string* out, const v1::RoutedMessage& m) { absl::StrAppend(out, m.delivery_id()); }),
         ")");
     return AppendAuditAndCommit(c, records, {lease});
-  });
+  }, policy_for_claims);
   if (!status.ok()) return status;
   return messages;
 }
@@ -318,7 +343,7 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
     results->assign(requests.size(), AckOutcome());
     return false;
   }
-  MarkCommitted(c);
+  CommittedInBatch(c);
   NoteMoreDue(requests, more_due, results);
   return true;
 }
@@ -349,7 +374,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
 absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeTogether(
     const std::vector<AckRequest>& requests, absl::Time now) {
   std::vector<absl::StatusOr<AckOutcome>> results;
-  absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunStoreTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
     results.assign(requests.size(), AckOutcome());
     std::set<int64_t> ids;
     std::set<std::string> recipients;
@@ -454,7 +479,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
 absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, const std::string& lease_owner,
                                               const DeliveryPolicy& policy) {
   int released = 0;
-  absl::Status status = RunTransaction(pool_, "release leases", [&](sql::Connection& c) {
+  absl::Status status = RunStoreTransaction(pool_, "release leases", [&](sql::Connection& c) {
     released = 0;
     // The stream's leases are read without locks, at READ COMMITTED (the
     // latest commit, no snapshot), then updated by their keys. An UPDATE
@@ -485,7 +510,7 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, cons
 absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& recipient,
                                                           const std::string& lease_owner) {
   std::vector<int64_t> leased;
-  absl::Status status = RunTransaction(pool_, "find leased deliveries", [&](sql::Connection& c) {
+  absl::Status status = RunStoreTransaction(pool_, "find leased deliveries", [&](sql::Connection& c) {
     leased = LeasedToInTransaction(c, recipient, lease_owner);
     return absl::OkStatus();
   });
@@ -495,7 +520,7 @@ absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& rec
 
 absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
   int expired = 0;
-  absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
+  absl::Status status = RunStoreTransaction(pool_, "expire leases", [&](sql::Connection& c) {
     // One instant for both statements: NOW(6) is fixed per statement, and
     // a lease running out between the two would be dead-lettered by the
     // UPDATE without the record the SELECT writes for each.
@@ -533,7 +558,7 @@ absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
 
 absl::StatusOr<std::vector<std::string>> MysqlStore::RecipientsWithDueDeliveries() {
   std::vector<std::string> recipients;
-  absl::Status status = RunTransaction(pool_, "find due deliveries", [&](sql::Connection& c) {
+  absl::Status status = RunStoreTransaction(pool_, "find due deliveries", [&](sql::Connection& c) {
     recipients.clear();
     // One index lookup per agency. (SELECT DISTINCT over delivery read the
     // whole of delivery_claim, every delivery ever made, on each poll; an
@@ -552,7 +577,7 @@ absl::StatusOr<std::vector<std::string>> MysqlStore::RecipientsWithDueDeliveries
 
 absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int limit) {
   std::vector<DeadDelivery> dead;
-  absl::Status status = RunTransaction(pool_, "list dead deliveries", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunStoreTransaction(pool_, "list dead deliveries", [&](sql::Connection& c) -> absl::Status {
     dead.clear();
     auto select = Prepare(c,
                           "SELECT d.delivery_id, d.message_id, d.recipient_agency_id, m.kind,"
@@ -560,6 +585,8 @@ absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int lim
                           // The dead ones only, not the primary key in order.
                           " FORCE INDEX (delivery_lease)"
                           " JOIN message m ON m.message_id = d.message_id"
+                          // By id: a listing that stays put from one look to
+                          // the next, not an order of when they died.
                           " WHERE d.state = 'DEAD' ORDER BY d.delivery_id LIMIT ?");
     select->setInt(1, limit);
     std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
@@ -584,7 +611,7 @@ absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int lim
 absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>& ids,
                                                       const v1::AuditRecord& requeued_by) {
   int requeued = 0;
-  absl::Status status = RunTransaction(pool_, "requeue dead deliveries", [&](sql::Connection& c) {
+  absl::Status status = RunStoreTransaction(pool_, "requeue dead deliveries", [&](sql::Connection& c) {
     requeued = 0;
     constexpr char kRequeue[] =
         "UPDATE delivery SET state = 'PENDING', attempts = 0, next_attempt_at = NOW(6)"
@@ -607,7 +634,7 @@ absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>
 
 absl::StatusOr<std::vector<AgencyDeliveries>> MysqlStore::DeliveriesByAgency() {
   std::vector<AgencyDeliveries> agencies;
-  absl::Status status = RunTransaction(pool_, "deliveries by agency", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunStoreTransaction(pool_, "deliveries by agency", [&](sql::Connection& c) -> absl::Status {
     agencies.clear();
     // The rows not yet acknowledged only, by the lease index: acknowledged
     // rows, nearly all of them, are never read.
