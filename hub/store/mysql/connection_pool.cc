@@ -275,7 +275,13 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
       if (committed) {
         // The body committed in its last batch: nothing is left to undo.
       } else if (outcome.ok()) {
-        connection.commit();
+        // A COMMIT statement, not Connection::commit(): Connector/C++ 1.1's
+        // commit() drops the server's answer, so a commit that failed came
+        // back as if it had succeeded. On one server a commit hardly ever
+        // fails; on a Galera cluster a transaction that loses certification
+        // to another node's fails exactly here, with 1213, its work rolled
+        // back, and must run again like any deadlock.
+        std::unique_ptr<sql::Statement>(connection.createStatement())->execute("COMMIT");
       } else {
         connection.rollback();
       }

@@ -28,7 +28,6 @@
 #include "store/mysql/message_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
@@ -348,7 +347,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     if (reached == 0 && IsDuplicateKey(e)) return ConcurrentKey();
     throw;
   }
-  CommittedInBatch(c);
+  MarkCommitted(c);
   succeeded = true;  // committed: the reservations are the streams' now
 
   // 4. What each member is answered: its hand-outs now with their ids.
@@ -375,7 +374,7 @@ absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const 
   // both.
   Raced raced;
   for (int run = 0; run < 3; ++run) {
-    status = RunStoreTransaction(pool_, submission.method, [&](sql::Connection& c) {
+    status = RunTransaction(pool_, submission.method, [&](sql::Connection& c) {
       accepted = Accepted();  // the body may run more than once
       raced = Raced();
       return AcceptInTransaction(c, submission, route, *cipher_, nhs_index, &accepted, &raced);
@@ -402,7 +401,7 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
   }
   // A group of one too: one round trip, where Accept takes six.
   if (!group.empty()) {
-    absl::Status status = RunStoreTransaction(pool_, "accept group", [&](sql::Connection& c) {
+    absl::Status status = RunTransaction(pool_, "accept group", [&](sql::Connection& c) {
       for (size_t i : group) results[i] = absl::UnknownError("not accepted");  // the body may run again
       return AcceptGroupInTransaction(c, batch, group, *cipher_, &results);
     });

@@ -15,7 +15,6 @@
 #include "cppconn/resultset.h"
 #include "cppconn/statement.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
@@ -126,7 +125,7 @@ absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::Audi
   if (!records.empty()) statements.push_back(JournalInsert(records));
   statements.push_back("COMMIT");
   RunBatch(c, statements, nullptr);
-  CommittedInBatch(c);
+  MarkCommitted(c);
   return absl::OkStatus();
 }
 
@@ -138,7 +137,7 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
   // was seven, and the sealer runs up to 50 times a second.) The SQL text is
   // built from numbers and hex only: a prepared statement per batch size
   // would fill the statement cache.
-  absl::Status status = RunStoreTransaction(pool_, "seal audit", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "seal audit", [&](sql::Connection& c) -> absl::Status {
     sealed = 0;
     // The journal's id (AUTO_INCREMENT) only names the rows this seal takes
     // and deletes; nothing is read into its order. A row's place in the
@@ -218,7 +217,7 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
         absl::StrCat("UPDATE audit_head SET seq = ", seq, ", row_hash = ", SqlBytes(hash), " WHERE id = 1"));
     writes.push_back("COMMIT");
     RunBatch(c, writes, nullptr);
-    CommittedInBatch(c);
+    MarkCommitted(c);
     sealed = static_cast<int>(records.size());
     return absl::OkStatus();
   });
@@ -228,7 +227,7 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
 
 absl::StatusOr<int64_t> MysqlStore::UnsealedAuditCount() {
   int64_t count = 0;
-  absl::Status status = RunStoreTransaction(pool_, "count the audit journal", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "count the audit journal", [&](sql::Connection& c) {
     std::unique_ptr<sql::ResultSet> row(
         Prepare(c, "SELECT COALESCE(SUM(record_count), 0) FROM audit_journal")->executeQuery());
     count = row->next() ? row->getInt64(1) : 0;
@@ -239,12 +238,12 @@ absl::StatusOr<int64_t> MysqlStore::UnsealedAuditCount() {
 }
 
 absl::Status MysqlStore::RecordAudit(std::vector<v1::AuditRecord> records) {
-  return RunStoreTransaction(pool_, "record audit", [&](sql::Connection& c) { return AppendAudit(c, records); });
+  return RunTransaction(pool_, "record audit", [&](sql::Connection& c) { return AppendAudit(c, records); });
 }
 
 absl::StatusOr<std::vector<audit::StoredRow>> MysqlStore::ReadAudit(int64_t from_seq, int limit) {
   std::vector<audit::StoredRow> rows;
-  absl::Status status = RunStoreTransaction(pool_, "read audit", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "read audit", [&](sql::Connection& c) {
     rows.clear();
     auto select = Prepare(c,
                           "SELECT seq, record, prev_hash, row_hash FROM audit_log"
@@ -264,7 +263,7 @@ absl::StatusOr<std::vector<audit::StoredRow>> MysqlStore::ReadAudit(int64_t from
 
 absl::StatusOr<audit::Anchor> MysqlStore::AuditHead() {
   audit::Anchor anchor;
-  absl::Status status = RunStoreTransaction(pool_, "read audit head", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "read audit head", [&](sql::Connection& c) {
     std::unique_ptr<sql::ResultSet> row(
         Prepare(c, "SELECT seq, row_hash FROM audit_head WHERE id = 1")->executeQuery());
     if (!row->next()) return absl::FailedPreconditionError("audit_head has no row");
@@ -276,7 +275,7 @@ absl::StatusOr<audit::Anchor> MysqlStore::AuditHead() {
 }
 
 absl::Status MysqlStore::RecordAuditVerification(const AuditVerification& verification) {
-  return RunStoreTransaction(pool_, "record an audit verification", [&](sql::Connection& c) {
+  return RunTransaction(pool_, "record an audit verification", [&](sql::Connection& c) {
     auto replace = Prepare(c,
                            "REPLACE INTO audit_verification (id, verified_up_to, head_hash, verified_at, intact,"
                            " problem, verified_by) VALUES (1, ?, ?, ?, ?, ?, ?)");
@@ -293,7 +292,7 @@ absl::Status MysqlStore::RecordAuditVerification(const AuditVerification& verifi
 
 absl::StatusOr<absl::optional<AuditVerification>> MysqlStore::LastAuditVerification() {
   absl::optional<AuditVerification> last;
-  absl::Status status = RunStoreTransaction(pool_, "read the last audit verification", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "read the last audit verification", [&](sql::Connection& c) -> absl::Status {
     last.reset();
     auto select = Prepare(c,
                           "SELECT verified_up_to, head_hash, verified_at, intact, problem, verified_by"

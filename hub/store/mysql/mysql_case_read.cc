@@ -24,7 +24,6 @@
 #include "store/mysql/message_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
@@ -34,7 +33,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
                                                          const std::string& reader_agency_id,
                                                          const std::string& reader_staff_id) {
   v1::GetCaseResponse response;
-  absl::Status status = RunStoreTransaction(pool_, "read case", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "read case", [&](sql::Connection& c) -> absl::Status {
     response.Clear();
     auto select = Prepare(c,
                           "SELECT c.opened_at, c.record, c.child_facts AS case_facts, c.child_details AS case_details,"

@@ -26,7 +26,6 @@
 #include "store/mysql/message_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
@@ -42,7 +41,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     std::string claimed;
     // One case a transaction: a slow case holds no other case's lock, and
     // SKIP LOCKED sends another process's watcher to the next case.
-    absl::Status status = RunStoreTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
+    absl::Status status = RunTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
       found = false;
       claimed.clear();  // an earlier attempt's case is not this one's
       auto claim = Prepare(c,
@@ -75,7 +74,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       // it is put back, and looked at again later.
       spdlog::error("deadlines: case {} could not be reviewed: {}; retrying it in {}", claimed,
                     status.ToString(), absl::FormatDuration(kFailedReviewRetry));
-      absl::Status deferred = RunStoreTransaction(pool_, "defer case review", [&](sql::Connection& c) {
+      absl::Status deferred = RunTransaction(pool_, "defer case review", [&](sql::Connection& c) {
         auto defer = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
         defer->setString(1, SqlTime(now + kFailedReviewRetry));
         defer->setString(2, claimed);
@@ -122,7 +121,7 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const OpenActionFilter& f
   if (filter.owner_role != v1::PRACTITIONER_ROLE_UNSPECIFIED) sql += " AND owner_role = ?";
   sql += " AND (due_at, case_id, rule_id) > (?, ?, ?) ORDER BY due_at, case_id, rule_id LIMIT ?";
   ActionPage page;
-  absl::Status status = RunStoreTransaction(pool_, "list open actions", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "list open actions", [&](sql::Connection& c) -> absl::Status {
     page = ActionPage();
     auto select = Prepare(c, sql);
     int param = 0;

@@ -23,7 +23,6 @@
 #include "store/mysql/case_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
@@ -143,7 +142,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
   // moves on past them.
   RetryPolicy policy_for_claims;
   policy_for_claims.max_attempts = 12;
-  absl::Status status = RunStoreTransaction(pool_, "claim deliveries", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "claim deliveries", [&](sql::Connection& c) -> absl::Status {
     messages.clear();
     std::vector<int64_t> ids;
     // Attempts so far, as the locking read sees them: the snapshot's version
@@ -343,7 +342,7 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
     results->assign(requests.size(), AckOutcome());
     return false;
   }
-  CommittedInBatch(c);
+  MarkCommitted(c);
   NoteMoreDue(requests, more_due, results);
   return true;
 }
@@ -374,7 +373,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeA
 absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeTogether(
     const std::vector<AckRequest>& requests, absl::Time now) {
   std::vector<absl::StatusOr<AckOutcome>> results;
-  absl::Status status = RunStoreTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "acknowledge", [&](sql::Connection& c) -> absl::Status {
     results.assign(requests.size(), AckOutcome());
     std::set<int64_t> ids;
     std::set<std::string> recipients;
@@ -479,7 +478,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
 absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, const std::string& lease_owner,
                                               const DeliveryPolicy& policy) {
   int released = 0;
-  absl::Status status = RunStoreTransaction(pool_, "release leases", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "release leases", [&](sql::Connection& c) {
     released = 0;
     // The stream's leases are read without locks, at READ COMMITTED (the
     // latest commit, no snapshot), then updated by their keys. An UPDATE
@@ -510,7 +509,7 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, cons
 absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& recipient,
                                                           const std::string& lease_owner) {
   std::vector<int64_t> leased;
-  absl::Status status = RunStoreTransaction(pool_, "find leased deliveries", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "find leased deliveries", [&](sql::Connection& c) {
     leased = LeasedToInTransaction(c, recipient, lease_owner);
     return absl::OkStatus();
   });
@@ -520,7 +519,7 @@ absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& rec
 
 absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
   int expired = 0;
-  absl::Status status = RunStoreTransaction(pool_, "expire leases", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
     // One instant for both statements: NOW(6) is fixed per statement, and
     // a lease running out between the two would be dead-lettered by the
     // UPDATE without the record the SELECT writes for each.
@@ -558,7 +557,7 @@ absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
 
 absl::StatusOr<std::vector<std::string>> MysqlStore::RecipientsWithDueDeliveries() {
   std::vector<std::string> recipients;
-  absl::Status status = RunStoreTransaction(pool_, "find due deliveries", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "find due deliveries", [&](sql::Connection& c) {
     recipients.clear();
     // One index lookup per agency. (SELECT DISTINCT over delivery read the
     // whole of delivery_claim, every delivery ever made, on each poll; an
@@ -577,7 +576,7 @@ absl::StatusOr<std::vector<std::string>> MysqlStore::RecipientsWithDueDeliveries
 
 absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int limit) {
   std::vector<DeadDelivery> dead;
-  absl::Status status = RunStoreTransaction(pool_, "list dead deliveries", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "list dead deliveries", [&](sql::Connection& c) -> absl::Status {
     dead.clear();
     auto select = Prepare(c,
                           "SELECT d.delivery_id, d.message_id, d.recipient_agency_id, m.kind,"
@@ -611,7 +610,7 @@ absl::StatusOr<std::vector<DeadDelivery>> MysqlStore::ListDeadDeliveries(int lim
 absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>& ids,
                                                       const v1::AuditRecord& requeued_by) {
   int requeued = 0;
-  absl::Status status = RunStoreTransaction(pool_, "requeue dead deliveries", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "requeue dead deliveries", [&](sql::Connection& c) {
     requeued = 0;
     constexpr char kRequeue[] =
         "UPDATE delivery SET state = 'PENDING', attempts = 0, next_attempt_at = NOW(6)"
@@ -634,7 +633,7 @@ absl::StatusOr<int> MysqlStore::RequeueDeadDeliveries(const std::vector<int64_t>
 
 absl::StatusOr<std::vector<AgencyDeliveries>> MysqlStore::DeliveriesByAgency() {
   std::vector<AgencyDeliveries> agencies;
-  absl::Status status = RunStoreTransaction(pool_, "deliveries by agency", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "deliveries by agency", [&](sql::Connection& c) -> absl::Status {
     agencies.clear();
     // The rows not yet acknowledged only, by the lease index: acknowledged
     // rows, nearly all of them, are never read.

@@ -11,7 +11,6 @@
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
@@ -95,7 +94,7 @@ absl::Status MysqlStore::ReportPresence(const std::string& hub_process, const st
   // One order for every process's statements.
   std::sort(rows.begin(), rows.end(),
             [](const AgencyPresence& a, const AgencyPresence& b) { return a.agency_id < b.agency_id; });
-  CRE_RETURN_IF_ERROR(RunStoreTransaction(pool_, "report presence", [&](sql::Connection& c) -> absl::Status {
+  CRE_RETURN_IF_ERROR(RunTransaction(pool_, "report presence", [&](sql::Connection& c) -> absl::Status {
     CRE_ASSIGN_OR_RETURN(const absl::Time now, DatabaseNow(c));
     const std::string reported_at = SqlTime(now);
     const std::string live_until = SqlTime(now + live_for);
@@ -128,7 +127,7 @@ absl::Status MysqlStore::ReportPresence(const std::string& hub_process, const st
   // EndPresence), found by a read that locks nothing, and moved in a
   // transaction of their own: nearly always there are none.
   std::vector<PresenceKey> stale;
-  CRE_RETURN_IF_ERROR(RunStoreTransaction(pool_, "find presence gone", [&](sql::Connection& c) -> absl::Status {
+  CRE_RETURN_IF_ERROR(RunTransaction(pool_, "find presence gone", [&](sql::Connection& c) -> absl::Status {
     stale.clear();
     auto select = Prepare(c,
                           "SELECT agency_id, hub_process FROM agency_presence"
@@ -138,7 +137,7 @@ absl::Status MysqlStore::ReportPresence(const std::string& hub_process, const st
     return absl::OkStatus();
   }));
   if (stale.empty()) return absl::OkStatus();
-  return RunStoreTransaction(pool_, "fold presence gone", [&](sql::Connection& c) -> absl::Status {
+  return RunTransaction(pool_, "fold presence gone", [&](sql::Connection& c) -> absl::Status {
     CRE_ASSIGN_OR_RETURN(const absl::Time now, DatabaseNow(c));
     FoldIntoGone(c, stale, now, /*only_stale=*/true);
     return absl::OkStatus();
@@ -152,7 +151,7 @@ absl::Status MysqlStore::EndPresence(const std::string& hub_process, const std::
       return absl::InvalidArgumentError(absl::StrCat("last_seen of ", p.agency_id, ": not a time"));
     }
   }
-  return RunStoreTransaction(pool_, "end presence", [&](sql::Connection& c) -> absl::Status {
+  return RunTransaction(pool_, "end presence", [&](sql::Connection& c) -> absl::Status {
     CRE_ASSIGN_OR_RETURN(const absl::Time now, DatabaseNow(c));
     std::vector<PresenceKey> own;
     {

@@ -17,7 +17,6 @@
 #include "store/mysql/case_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
@@ -121,7 +120,7 @@ bool IndexComplete(sql::Connection& c) {
 
 absl::StatusOr<bool> MysqlStore::IndexAuditAccesses(int limit) {
   bool caught_up = false;
-  absl::Status status = RunStoreTransaction(pool_, "index audit accesses", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "index audit accesses", [&](sql::Connection& c) -> absl::Status {
     caught_up = false;
     int64_t watermark = 0;
     int64_t head = 0;
@@ -164,7 +163,7 @@ absl::StatusOr<bool> MysqlStore::IndexAuditAccesses(int limit) {
                                   " WHERE id = 1"));
     writes.push_back("COMMIT");
     RunBatch(c, writes, nullptr);
-    CommittedInBatch(c);
+    MarkCommitted(c);
     caught_up = records.back().seq() >= head;
     return absl::OkStatus();
   });
@@ -175,7 +174,7 @@ absl::StatusOr<bool> MysqlStore::IndexAuditAccesses(int limit) {
 absl::StatusOr<v1::ListRecordAccessesResponse> MysqlStore::ListRecordAccesses(
     const v1::ListRecordAccessesRequest& request, int limit, const v1::AuditRecord& read_by) {
   v1::ListRecordAccessesResponse response;
-  absl::Status status = RunStoreTransaction(pool_, "list record accesses", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "list record accesses", [&](sql::Connection& c) -> absl::Status {
     response.Clear();
     CRE_ASSIGN_OR_RETURN(const Subject subject, FindSubject(c, request));
     bool more = false;
@@ -204,7 +203,7 @@ absl::StatusOr<std::string> MysqlStore::FindChildByNhsNumber(const std::string& 
   if (!nhs_index_.ok()) return nhs_index_.status();
   CRE_ASSIGN_OR_RETURN(const std::vector<crypto::BlindIndex::Entry> indexes, nhs_index_->All(nhs_number));
   std::string child_id;
-  absl::Status status = RunStoreTransaction(pool_, "find a child by NHS number", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "find a child by NHS number", [&](sql::Connection& c) -> absl::Status {
     std::string sql = "SELECT child_id FROM child WHERE nhs_index IN (?";
     for (size_t i = 1; i < indexes.size(); ++i) sql += ", ?";
     // Two rows of one child (a key rotation's race): the older, as intake does.
@@ -223,7 +222,7 @@ absl::StatusOr<std::string> MysqlStore::FindChildByNhsNumber(const std::string& 
 absl::StatusOr<ChildExport> MysqlStore::ExportChild(const std::string& child_id,
                                                     const v1::AuditRecord& exported_by) {
   ChildExport out;
-  absl::Status status = RunStoreTransaction(pool_, "export a child", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "export a child", [&](sql::Connection& c) -> absl::Status {
     out = ChildExport();
     auto child = Prepare(c, "SELECT child_id, details, facts FROM child WHERE child_id = ?");
     child->setString(1, child_id);

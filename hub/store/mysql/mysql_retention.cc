@@ -17,7 +17,6 @@
 #include "store/mysql/case_rows.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
@@ -100,7 +99,7 @@ bool Held(sql::Connection& c, const std::string& case_id) {
 absl::StatusOr<std::vector<Store::RetentionCase>> MysqlStore::RetentionCases(const std::string& after_case_id,
                                                                              int limit) {
   std::vector<RetentionCase> cases;
-  absl::Status status = RunStoreTransaction(pool_, "retention cases", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "retention cases", [&](sql::Connection& c) -> absl::Status {
     cases.clear();
     auto select = Prepare(c,
                           "SELECT c.case_id, c.opened_at, c.child_facts AS case_facts, ch.child_id, ch.facts,"
@@ -131,7 +130,7 @@ absl::StatusOr<std::vector<Store::RetentionCase>> MysqlStore::RetentionCases(con
 absl::StatusOr<std::vector<Store::RetentionMessage>> MysqlStore::RetentionMessages(
     const std::string& after_message_id, int limit) {
   std::vector<RetentionMessage> messages;
-  absl::Status status = RunStoreTransaction(pool_, "retention messages", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "retention messages", [&](sql::Connection& c) -> absl::Status {
     messages.clear();
     // A dead-lettered delivery's next_attempt_at is when it was set aside
     // (or its backoff's end, a little later): settled then.
@@ -167,7 +166,7 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
                                                     const CaseRetentionFn& decide,
                                                     const v1::AuditRecord& purged_by) {
   Purged purged;
-  absl::Status status = RunStoreTransaction(pool_, "purge case", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "purge case", [&](sql::Connection& c) -> absl::Status {
     purged = Purged();
     // The child first, then the case: purges of one child's cases queue on
     // the child's row, so the last of them sees the others purged and
@@ -312,7 +311,7 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeMessage(const std::string& messag
                                                        const MessageRetentionFn& decide,
                                                        const v1::AuditRecord& purged_by) {
   Purged purged;
-  absl::Status status = RunStoreTransaction(pool_, "purge message", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "purge message", [&](sql::Connection& c) -> absl::Status {
     purged = Purged();
     purged.record_class = v1::RECORD_CLASS_MESSAGE_PAYLOAD;
     auto select = Prepare(c,
@@ -365,7 +364,7 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeMessage(const std::string& messag
 
 absl::Status MysqlStore::SetLegalHold(const std::string& case_id, bool hold, const std::string& reason,
                                       absl::Time now, const v1::AuditRecord& changed_by) {
-  return RunStoreTransaction(pool_, "legal hold", [&](sql::Connection& c) -> absl::Status {
+  return RunTransaction(pool_, "legal hold", [&](sql::Connection& c) -> absl::Status {
     // The case's row lock: a purge of the case, which takes it first, is
     // over (and the case purged) or has not begun.
     auto select = Prepare(c, "SELECT purged_at FROM cre_case WHERE case_id = ? FOR UPDATE");
@@ -405,7 +404,7 @@ absl::Status MysqlStore::SetLegalHold(const std::string& case_id, bool hold, con
 
 absl::StatusOr<std::vector<Store::LegalHold>> MysqlStore::ListLegalHolds() {
   std::vector<LegalHold> holds;
-  absl::Status status = RunStoreTransaction(pool_, "list legal holds", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "list legal holds", [&](sql::Connection& c) -> absl::Status {
     holds.clear();
     auto select = Prepare(c, "SELECT case_id, held_by, held_at, reason FROM legal_hold ORDER BY held_at, case_id");
     std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
@@ -425,7 +424,7 @@ absl::StatusOr<std::vector<Store::LegalHold>> MysqlStore::ListLegalHolds() {
 
 absl::StatusOr<std::map<v1::RecordClass, int64_t>> MysqlStore::PurgedCounts() {
   std::map<v1::RecordClass, int64_t> counts;
-  absl::Status status = RunStoreTransaction(pool_, "purged counts", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "purged counts", [&](sql::Connection& c) -> absl::Status {
     counts.clear();
     auto cases = Prepare(c,
                          "SELECT purged_class, COUNT(*) AS n FROM cre_case WHERE purged_at IS NOT NULL"
@@ -449,7 +448,7 @@ absl::StatusOr<std::map<v1::RecordClass, int64_t>> MysqlStore::PurgedCounts() {
 
 absl::StatusOr<bool> MysqlStore::ClaimRetentionSweep(const std::string& by, absl::Duration every) {
   bool claimed = false;
-  absl::Status status = RunStoreTransaction(pool_, "claim retention sweep", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "claim retention sweep", [&](sql::Connection& c) -> absl::Status {
     auto claim = Prepare(c,
                          "UPDATE retention_sweep SET started_at = NOW(6), started_by = ?"
                          " WHERE id = 1 AND started_at <= NOW(6) - INTERVAL ? MICROSECOND");

@@ -8,7 +8,6 @@
 #include "cppconn/resultset.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
@@ -78,7 +77,7 @@ absl::Status MysqlStore::AddStaff(const v1::StaffMember& member, const std::stri
   secrets.set_totp_secret(totp_secret);
   absl::StatusOr<std::string> sealed = Sealed(secrets, *cipher_, kStaffSecrets, member.username());
   if (!sealed.ok()) return sealed.status();
-  return RunStoreTransaction(pool_, "add staff", [&](sql::Connection& c) -> absl::Status {
+  return RunTransaction(pool_, "add staff", [&](sql::Connection& c) -> absl::Status {
     auto agency = Prepare(c, "SELECT 1 FROM agency WHERE id = ? AND retired_at IS NULL");
     agency->setString(1, member.agency_id());
     std::unique_ptr<sql::ResultSet> found(agency->executeQuery());
@@ -103,7 +102,7 @@ absl::Status MysqlStore::AddStaff(const v1::StaffMember& member, const std::stri
 
 absl::StatusOr<StaffAccount> MysqlStore::FindStaff(const std::string& username) {
   StaffAccount account;
-  absl::Status status = RunStoreTransaction(pool_, "find staff", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "find staff", [&](sql::Connection& c) -> absl::Status {
     auto select = Prepare(c, absl::StrCat("SELECT ", kStaffColumns,
                                           ", s.password_hash, s.totp_secret, s.totp_last_step, s.failed_attempts,"
                                           " s.last_failure_at, s.locked_until FROM staff s WHERE s.username = ?"));
@@ -128,7 +127,7 @@ absl::StatusOr<StaffAccount> MysqlStore::FindStaff(const std::string& username) 
 
 absl::StatusOr<std::vector<v1::StaffMember>> MysqlStore::ListStaff() {
   std::vector<v1::StaffMember> staff;
-  absl::Status status = RunStoreTransaction(pool_, "list staff", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "list staff", [&](sql::Connection& c) {
     staff.clear();
     auto select = Prepare(c, absl::StrCat("SELECT ", kStaffColumns, " FROM staff s ORDER BY s.username"));
     std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
@@ -141,7 +140,7 @@ absl::StatusOr<std::vector<v1::StaffMember>> MysqlStore::ListStaff() {
 
 absl::Status MysqlStore::SetStaffDisabled(const std::string& username, bool disabled, absl::Time now,
                                           const v1::AuditRecord& audit) {
-  return RunStoreTransaction(pool_, "disable staff", [&](sql::Connection& c) {
+  return RunTransaction(pool_, "disable staff", [&](sql::Connection& c) {
     auto update = Prepare(c, "UPDATE staff SET disabled_at = ? WHERE username = ?");
     BindTimeOrNull(*update, 1, disabled ? now : absl::InfinitePast());
     return ChangeStaff(c, update, 2, username, audit);
@@ -150,7 +149,7 @@ absl::Status MysqlStore::SetStaffDisabled(const std::string& username, bool disa
 
 absl::Status MysqlStore::ResetStaffPassword(const std::string& username, const std::string& password_hash,
                                             const v1::AuditRecord& audit) {
-  return RunStoreTransaction(pool_, "reset staff password", [&](sql::Connection& c) {
+  return RunTransaction(pool_, "reset staff password", [&](sql::Connection& c) {
     auto update = Prepare(c,
                           "UPDATE staff SET password_hash = ?, failed_attempts = 0, last_failure_at = NULL,"
                           " locked_until = NULL WHERE username = ?");
@@ -165,7 +164,7 @@ absl::Status MysqlStore::ResetStaffTotp(const std::string& username, const std::
   secrets.set_totp_secret(totp_secret);
   absl::StatusOr<std::string> sealed = Sealed(secrets, *cipher_, kStaffSecrets, username);
   if (!sealed.ok()) return sealed.status();
-  return RunStoreTransaction(pool_, "reset staff totp", [&](sql::Connection& c) {
+  return RunTransaction(pool_, "reset staff totp", [&](sql::Connection& c) {
     auto update = Prepare(c, "UPDATE staff SET totp_secret = ?, totp_last_step = 0 WHERE username = ?");
     update->setString(1, *sealed);
     return ChangeStaff(c, update, 2, username, audit);
@@ -175,7 +174,7 @@ absl::Status MysqlStore::ResetStaffTotp(const std::string& username, const std::
 absl::StatusOr<int> MysqlStore::RecordSignInFailure(const std::string& username, absl::Time now,
                                                     absl::Time locked_until, const v1::AuditRecord& audit) {
   int attempts = 0;
-  absl::Status status = RunStoreTransaction(pool_, "record a failed sign-in", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "record a failed sign-in", [&](sql::Connection& c) -> absl::Status {
     auto update = Prepare(c,
                           "UPDATE staff SET failed_attempts = failed_attempts + 1, last_failure_at = ?,"
                           " locked_until = COALESCE(?, locked_until) WHERE username = ?");
@@ -196,7 +195,7 @@ absl::StatusOr<int> MysqlStore::RecordSignInFailure(const std::string& username,
 absl::Status MysqlStore::StartSession(const std::string& username, int64_t totp_step,
                                       const std::string& token_sha256, absl::Time now, absl::Time expires_at,
                                       const v1::AuditRecord& audit) {
-  return RunStoreTransaction(pool_, "start a session", [&](sql::Connection& c) -> absl::Status {
+  return RunTransaction(pool_, "start a session", [&](sql::Connection& c) -> absl::Status {
     // The step only moves forward: of two sign-ins with one code, across
     // any number of hub processes, one matches this row and one does not.
     auto update = Prepare(c,
@@ -223,7 +222,7 @@ absl::Status MysqlStore::StartSession(const std::string& username, int64_t totp_
 
 absl::StatusOr<StaffSession> MysqlStore::FindSession(const std::string& token_sha256) {
   StaffSession session;
-  absl::Status status = RunStoreTransaction(pool_, "find a session", [&](sql::Connection& c) -> absl::Status {
+  absl::Status status = RunTransaction(pool_, "find a session", [&](sql::Connection& c) -> absl::Status {
     auto select = Prepare(c, absl::StrCat("SELECT ", kStaffColumns,
                                           ", x.created_at, x.last_seen_at, x.expires_at FROM staff_session x"
                                           " JOIN staff s ON s.username = x.username WHERE x.token_sha256 = ?"));
@@ -245,7 +244,7 @@ absl::StatusOr<StaffSession> MysqlStore::FindSession(const std::string& token_sh
 }
 
 absl::Status MysqlStore::TouchSession(const std::string& token_sha256, absl::Time now) {
-  return RunStoreTransaction(pool_, "touch a session", [&](sql::Connection& c) {
+  return RunTransaction(pool_, "touch a session", [&](sql::Connection& c) {
     auto update = Prepare(c, "UPDATE staff_session SET last_seen_at = GREATEST(last_seen_at, ?) WHERE token_sha256 = ?");
     update->setString(1, SqlTime(now));
     update->setString(2, token_sha256);
@@ -255,7 +254,7 @@ absl::Status MysqlStore::TouchSession(const std::string& token_sha256, absl::Tim
 }
 
 absl::Status MysqlStore::EndSession(const std::string& token_sha256, const v1::AuditRecord& audit) {
-  return RunStoreTransaction(pool_, "end a session", [&](sql::Connection& c) -> absl::Status {
+  return RunTransaction(pool_, "end a session", [&](sql::Connection& c) -> absl::Status {
     auto end = Prepare(c, "DELETE FROM staff_session WHERE token_sha256 = ?");
     end->setString(1, token_sha256);
     const bool ended = end->executeUpdate() > 0;

@@ -1,5 +1,4 @@
 #include "store/mysql/mysql_store.h"
-#include "store/mysql/store_transaction.h"
 
 #include "store/mysql/node_selector.h"
 
@@ -120,7 +119,7 @@ absl::Status MysqlStore::Ping() {
   once.max_attempts = 1;
   once.acquire_wait = absl::Seconds(1);
   auto ping = [&] {
-    return RunStoreTransaction(
+    return RunTransaction(
         health_pool_, "ping",
         [this](sql::Connection& connection) {
           // On a cluster, the node must still be one to write through: a
@@ -147,7 +146,7 @@ std::string MysqlStore::DatabaseNode() const { return nodes_->Describe(); }
 
 absl::StatusOr<int> MysqlStore::SyncAgencies(const std::vector<v1::Agency>& agencies) {
   int changed = 0;
-  absl::Status status = RunStoreTransaction(pool_, "sync agencies", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "sync agencies", [&](sql::Connection& c) {
     changed = 0;  // The body may run more than once.
     std::map<std::string, AgencyRow> stored;
     {
@@ -197,7 +196,7 @@ absl::StatusOr<int> MysqlStore::SyncAgencies(const std::vector<v1::Agency>& agen
 
 absl::StatusOr<std::vector<v1::Agency>> MysqlStore::ListAgencies() {
   std::vector<v1::Agency> agencies;
-  absl::Status status = RunStoreTransaction(pool_, "list agencies", [&](sql::Connection& c) {
+  absl::Status status = RunTransaction(pool_, "list agencies", [&](sql::Connection& c) {
     agencies.clear();
     std::unique_ptr<sql::PreparedStatement> select(c.prepareStatement(
         "SELECT id, display_name, role, local_authority_code FROM agency"
