@@ -211,6 +211,10 @@ SQL
 
 start() {
   local n first="" fresh=0 any_running=0
+  if [ $run_as_mysql -eq 1 ] && ! runuser -u mysql -- test -x "$dir"; then
+    echo "galera.sh: the nodes run as mysql, which cannot reach $dir: every folder above it must be searchable by others (chmod o+x)" >&2
+    exit 1
+  fi
   printf 'CLUSTER_PORT=%s\nCLUSTER_NODES=%s\nCLUSTER_GALERA_PORT=%s\n' "$port" "$nodes" "$gport" >"$dir/cluster.env"
   for n in $(seq 1 "$nodes"); do
     mkdir -p "$(node_dir "$n")"

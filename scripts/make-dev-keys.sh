@@ -31,9 +31,13 @@ if [ $force -eq 1 ] && [ $rotate -eq 1 ]; then
 fi
 command -v openssl >/dev/null || { echo "make-dev-keys.sh: openssl not found" >&2; exit 1; }
 
-umask 077
 dir=$(dirname "$out")
-[ -d "$dir" ] || mkdir -p -m 700 "$dir"
+# Only the key's own folder is private: its parents (build/var, say) are
+# made as any folder is, so that other services' folders under them (the
+# test cluster's nodes run as mysql) stay reachable.
+[ -d "$(dirname "$dir")" ] || mkdir -p "$(dirname "$dir")"
+umask 077
+[ -d "$dir" ] || mkdir -m 700 "$dir"
 
 # A new key id: the date, for the operator, and random hex, so that two keys
 # made the same day (or on two machines) never share an id.
