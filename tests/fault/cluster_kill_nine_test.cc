@@ -20,7 +20,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -31,18 +30,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "client/hub_channel.h"
 #include "common/files.h"
 #include "cppconn/statement.h"
-#include "cre/v1/inbox.grpc.pb.h"
-#include "cre/v1/referrals.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "store/mysql/connection_pool.h"
+#include "support/failover_traffic.h"
 #include "support/hub_process.h"
 #include "support/private_mariadb.h"
 #include "support/test_environment.h"
-#include "support/test_governance.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -54,14 +50,6 @@ constexpr int kNodes = 3;
 constexpr int kMaxSubmissions = 600;
 constexpr absl::Duration kPace = absl::Milliseconds(50);
 constexpr absl::Duration kResumeLimit = absl::Seconds(10);
-
-std::shared_ptr<grpc::Channel> ChannelTo(int port, const std::string& agency) {
-  const std::string certs = testing::CertsDir();
-  client::HubChannelOptions options{absl::StrCat("localhost:", port), certs + "/ca.crt",
-                                    certs + "/agencies/" + agency + ".crt", certs + "/agencies/" + agency + ".key"};
-  options.max_reconnect_backoff_ms = 300;
-  return *client::MakeHubChannel(options);
-}
 
 // The fault test's own cluster (scripts/galera.sh in CRE_TEST_FAULT_CLUSTER_DIR),
 // stopped when the test ends however it ends; CTest's galera_fault clean-up
@@ -173,68 +161,9 @@ class ClusterKillNineTest : public ::testing::Test {
   void StopClients() {
     stop_submitting_ = true;
     if (submitter_.joinable()) submitter_.join();
-    stop_ = true;
-    {
-      absl::MutexLock lock(&mu_);
-      for (grpc::ClientContext* context : stream_contexts_) {
-        if (context != nullptr) context->TryCancel();
-      }
-    }
+    pru_.Stop();
     for (std::thread& r : receivers_) {
       if (r.joinable()) r.join();
-    }
-  }
-
-  // Submits report `i` until a hub acknowledges it, trying the hubs in
-  // turn with the same idempotency key; returns the message id.
-  std::string SubmitWithFailover(int i) {
-    v1::SubmitOperationLibertyReportRequest request;
-    request.set_idempotency_key(absl::StrCat("report-", i));
-    *request.mutable_governance() = testing::TestGovernance();
-    request.mutable_report()->add_places()->set_address(absl::StrCat("place ", i));
-    request.mutable_report()->set_narrative("n");
-    for (int attempt = 0; absl::Now() < deadline_; ++attempt) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-      v1::SubmitResponse receipt;
-      grpc::Status status = v1::Referrals::NewStub(submit_channels_[(i + attempt) % 2])
-                                ->SubmitOperationLibertyReport(&context, request, &receipt);
-      if (status.ok()) return receipt.message_id();
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return "";
-  }
-
-  // Receives as the PRU from hub `h` until `stop_`, reconnecting whenever
-  // the stream ends; acknowledges what it received.
-  void Receive(int h) {
-    auto channel = ChannelTo(ports_[h], "derby-pru");
-    while (!stop_) {
-      grpc::ClientContext context;
-      {
-        absl::MutexLock lock(&mu_);
-        stream_contexts_[h] = &context;
-      }
-      auto reader = v1::Inbox::NewStub(channel)->Subscribe(&context, v1::SubscribeRequest());
-      v1::RoutedMessage m;
-      while (reader->Read(&m)) {
-        {
-          absl::MutexLock lock(&mu_);
-          ++received_[m.message_id()];
-        }
-        grpc::ClientContext ack_context;
-        ack_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-        v1::AcknowledgeRequest ack;
-        ack.add_delivery_ids(m.delivery_id());
-        v1::AcknowledgeResponse done;
-        v1::Inbox::NewStub(channel)->Acknowledge(&ack_context, ack, &done);  // lost acks: redelivered
-      }
-      reader->Finish();
-      {
-        absl::MutexLock lock(&mu_);
-        stream_contexts_[h] = nullptr;
-      }
-      if (!stop_) absl::SleepFor(absl::Milliseconds(200));
     }
   }
 
@@ -281,26 +210,26 @@ class ClusterKillNineTest : public ::testing::Test {
   std::string configs_[2];
   std::string logs_[2];
   std::unique_ptr<testing::HubProcess> hubs_[2];
-  std::shared_ptr<grpc::Channel> submit_channels_[2];
   std::thread submitter_;
   std::thread receivers_[2];
   std::set<std::string> acknowledged_;  // written by the submitter until it is joined
   std::atomic<int> submitted_{0};
   absl::Time deadline_ = absl::Now() + absl::Seconds(240);
-  std::atomic<bool> stop_{false};
   std::atomic<bool> stop_submitting_{false};
+  testing::PruReceivers pru_{2};
   absl::Mutex mu_;
-  std::map<std::string, int> received_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Time> acknowledged_at_ ABSL_GUARDED_BY(mu_);
-  grpc::ClientContext* stream_contexts_[2] ABSL_GUARDED_BY(mu_) = {nullptr, nullptr};
 };
 
 TEST_F(ClusterKillNineTest, EveryAcknowledgedSubmissionIsDeliveredWhenTheWritingNodeDies) {
-  for (int h = 0; h < 2; ++h) submit_channels_[h] = ChannelTo(ports_[h], "derby-health");
-  for (int h = 0; h < 2; ++h) receivers_[h] = std::thread([this, h] { Receive(h); });
+  for (int h = 0; h < 2; ++h) {
+    receivers_[h] = std::thread([this, h] { pru_.Run(h, testing::AgencyChannel(ports_[h], "derby-pru")); });
+  }
   submitter_ = std::thread([this] {
+    const std::vector<std::shared_ptr<grpc::Channel>> submit = {testing::AgencyChannel(ports_[0], "derby-health"),
+                                                                 testing::AgencyChannel(ports_[1], "derby-health")};
     for (int i = 0; i < kMaxSubmissions && !stop_submitting_; ++i) {
-      const std::string id = SubmitWithFailover(i);
+      const std::string id = testing::SubmitReportWithFailover(submit, i, deadline_);
       if (!id.empty()) {
         acknowledged_.insert(id);
         absl::MutexLock lock(&mu_);
@@ -355,15 +284,7 @@ TEST_F(ClusterKillNineTest, EveryAcknowledgedSubmissionIsDeliveredWhenTheWriting
 
   // Everything acknowledged must arrive (redeliveries after lost acks may
   // take a lease, 2 s in the test config).
-  std::vector<std::string> missing;
-  for (absl::Time end = absl::Now() + absl::Seconds(60); absl::Now() < end; absl::SleepFor(absl::Milliseconds(200))) {
-    missing.clear();
-    absl::MutexLock lock(&mu_);
-    for (const std::string& id : acknowledged) {
-      if (!received_.count(id)) missing.push_back(id);
-    }
-    if (missing.empty()) break;
-  }
+  const std::vector<std::string> missing = pru_.AwaitAll(acknowledged, absl::Seconds(60));
   StopClients();
 
   EXPECT_TRUE(missing.empty()) << missing.size() << " acknowledged submissions were never delivered, e.g. "
@@ -375,17 +296,11 @@ TEST_F(ClusterKillNineTest, EveryAcknowledgedSubmissionIsDeliveredWhenTheWriting
   const testing::HubctlRun verified = testing::RunHubctl("audit verify --config " + configs_[0]);
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
 
-  int deliveries = 0;
-  size_t delivered = 0;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [id, count] : received_) deliveries += count;
-    delivered = received_.size();
-  }
+  const testing::PruReceivers::Counts seen = pru_.counts();
   std::cout << absl::StreamFormat(
                    "cluster fault: acknowledged %d, delivered %d, duplicates %d, resumed after kill 1 (node %d) in "
                    "%.1f s, after kill 2 (node %d) in %.1f s; killed nodes rejoined: %s; audit verify: %s\n",
-                   acknowledged.size(), delivered, deliveries - static_cast<int>(delivered), killed[0],
+                   acknowledged.size(), seen.delivered, seen.deliveries - seen.delivered, killed[0],
                    absl::ToDoubleSeconds(resumed[0]), killed[1], absl::ToDoubleSeconds(resumed[1]),
                    rejoined[0] && rejoined[1] ? "yes" : "no", verified.exit_code == 0 ? "passed" : "FAILED")
             << std::flush;
