@@ -23,6 +23,9 @@ packages=(
   # the console's browser tests (tests/browser/): Debian's chromium, driven
   # by playwright-core from npm; oathtool prints the demo's sign-in codes
   chromium oathtool
+  # operations (docs/operations.md): e-mail through libcurl's SMTP, a local
+  # SMTP sink for its tests, and promtool to check the /metrics text
+  libcurl4-openssl-dev python3-aiosmtpd prometheus
 )
 # Node and npm for the browser tests: Debian's, unless a Node is installed
 # already (NodeSource's nodejs carries its own npm and conflicts with
