@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "access/governance.h"
 #include "common/files.h"
@@ -119,6 +120,15 @@ void FillDefaults(v1::HubConfig* config) {
   if (config->deadline_check_interval_ms() == 0) config->set_deadline_check_interval_ms(10000);
   if (config->presence_report_interval_ms() == 0) config->set_presence_report_interval_ms(15000);
   FillRateLimitDefaults(config->mutable_rate_limit());
+  if (config->has_alerting()) {
+    v1::AlertingConfig* alerting = config->mutable_alerting();
+    if (alerting->liveness_after_seconds() == 0) alerting->set_liveness_after_seconds(kDefaultLivenessAfterSeconds);
+    if (alerting->digest_interval_seconds() == 0) alerting->set_digest_interval_seconds(kDefaultDigestIntervalSeconds);
+    if (alerting->evaluate_interval_seconds() == 0) {
+      alerting->set_evaluate_interval_seconds(kDefaultAlertEvaluateIntervalSeconds);
+    }
+    if (alerting->smtp().timeout_seconds() == 0) alerting->mutable_smtp()->set_timeout_seconds(kDefaultSmtpTimeoutSeconds);
+  }
   if (config->has_console()) {
     v1::ConsoleConfig* console = config->mutable_console();
     if (console->session_idle_minutes() == 0) console->set_session_idle_minutes(30);
@@ -137,6 +147,77 @@ absl::Status CheckConsole(const v1::HubConfig& config) {
   if (console.session_idle_minutes() > console.session_absolute_minutes()) {
     return absl::InvalidArgumentError(
         "console.session_idle_minutes: longer than session_absolute_minutes, so it would never apply");
+  }
+  return absl::OkStatus();
+}
+
+// A mail address as the hub writes it into SMTP commands and headers: one
+// local part, one '@', a domain; nothing that could end a line or a command.
+bool IsMailAddress(const std::string& address) {
+  if (address.size() > 254) return false;
+  const size_t at = address.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= address.size() || address.find('@', at + 1) != std::string::npos) {
+    return false;
+  }
+  for (char c : address) {
+    if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"' || c == '(' || c == ')') {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status CheckMailAddress(const std::string& address, const std::string& field) {
+  CRE_RETURN_IF_ERROR(Required(address, field));
+  if (!IsMailAddress(address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": \"", address, "\" is not a mail address (local@domain, printable ASCII, no spaces)"));
+  }
+  return absl::OkStatus();
+}
+
+// Alerting is optional; configured, it must be able to send every mail it
+// may raise: a server, a sender, the console to link to, operators.
+absl::Status CheckAlerting(const v1::HubConfig& config, const AgencyRegistry& registry) {
+  if (!config.has_alerting()) return absl::OkStatus();
+  const v1::AlertingConfig& alerting = config.alerting();
+  const v1::SmtpConfig& smtp = alerting.smtp();
+  CRE_RETURN_IF_ERROR(Required(smtp.url(), "alerting.smtp.url"));
+  if (!absl::StartsWith(smtp.url(), "smtp://") && !absl::StartsWith(smtp.url(), "smtps://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alerting.smtp.url: \"", smtp.url(), "\" must begin smtp:// (STARTTLS when offered) or smtps://"));
+  }
+  CRE_RETURN_IF_ERROR(CheckMailAddress(smtp.from(), "alerting.smtp.from"));
+  if (smtp.username().empty() != smtp.password_file().empty()) {
+    return absl::InvalidArgumentError(
+        "alerting.smtp.username: give both username and password_file, or neither (no login)");
+  }
+  CRE_RETURN_IF_ERROR(Required(alerting.console_url(), "alerting.console_url"));
+  if (!absl::StartsWith(alerting.console_url(), "https://") && !absl::StartsWith(alerting.console_url(), "http://")) {
+    return absl::InvalidArgumentError(absl::StrCat("alerting.console_url: \"", alerting.console_url(),
+                                                   "\" must begin https:// (the console's address as staff reach it)"));
+  }
+  if (alerting.console_url().find('#') != std::string::npos) {
+    return absl::InvalidArgumentError("alerting.console_url: give the console's address without a #fragment");
+  }
+  if (alerting.operators().empty()) {
+    return absl::InvalidArgumentError(
+        "alerting.operators: required: at least one address for dead letters, agencies and certificates");
+  }
+  for (int i = 0; i < alerting.operators_size(); ++i) {
+    CRE_RETURN_IF_ERROR(CheckMailAddress(alerting.operators(i), absl::StrCat("alerting.operators[", i, "]")));
+  }
+  for (int i = 0; i < alerting.mailboxes_size(); ++i) {
+    const v1::AlertMailbox& m = alerting.mailboxes(i);
+    const std::string field = absl::StrCat("alerting.mailboxes[", i, "]");
+    CRE_RETURN_IF_ERROR(CheckMailAddress(m.address(), field + ".address"));
+    if (!m.agency_id().empty() && registry.FindById(m.agency_id()) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".agency_id: \"", m.agency_id(), "\" is not an agency of the registry"));
+    }
+  }
+  if (alerting.smtp().timeout_seconds() > 600) {
+    return absl::InvalidArgumentError("alerting.smtp.timeout_seconds: at most 600");
   }
   return absl::OkStatus();
 }
@@ -227,6 +308,7 @@ absl::Status CompleteHubConfig(v1::HubConfig* config) {
         absl::StrCat("agency_registry: ", registry.status().message()));
   }
   CRE_RETURN_IF_ERROR(CheckRateLimits(config->rate_limit(), *registry));
+  CRE_RETURN_IF_ERROR(CheckAlerting(*config, *registry));
   return CompleteGovernance(config, *registry);
 }
 
@@ -253,6 +335,11 @@ absl::StatusOr<v1::HubConfig> LoadHubConfig(const std::string& path) {
     console->set_server_cert_file(ResolvePath(dir, console->server_cert_file()));
     console->set_server_key_file(ResolvePath(dir, console->server_key_file()));
     console->set_static_dir(ResolvePath(dir, console->static_dir()));
+  }
+  if (config.has_alerting()) {
+    v1::SmtpConfig* smtp = config.mutable_alerting()->mutable_smtp();
+    smtp->set_ca_file(ResolvePath(dir, smtp->ca_file()));
+    smtp->set_password_file(ResolvePath(dir, smtp->password_file()));
   }
 
   if (absl::Status status = CompleteHubConfig(&config); !status.ok()) {

@@ -22,6 +22,14 @@ inline constexpr uint32_t kDefaultConnectTimeoutSeconds = 5;
 inline constexpr uint32_t kDefaultTlsRefreshSeconds = 60;
 inline constexpr uint32_t kDefaultDatabasePort = 3306;
 
+// Alerting (alerting), when configured: an agency not collecting its
+// messages for 15 minutes is alerted; at most one mail an hour per mailbox;
+// evaluated every minute; an SMTP exchange bounded to 30 s.
+inline constexpr uint32_t kDefaultLivenessAfterSeconds = 15 * 60;
+inline constexpr uint32_t kDefaultDigestIntervalSeconds = 60 * 60;
+inline constexpr uint32_t kDefaultAlertEvaluateIntervalSeconds = 60;
+inline constexpr uint32_t kDefaultSmtpTimeoutSeconds = 30;
+
 // Per-agency rate limits (rate_limit): generous, so that no legitimate use
 // (nor the benchmark, several thousand calls a second from a handful of
 // agencies, nor a test opening 1,000 streams as one agency) meets them; they

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -228,6 +230,88 @@ TEST(HubConfigTest, ABadRetentionPeriodIsRefusedByName) {
   EXPECT_EQ(config->governance().retention().policies_size(), 6);
   EXPECT_EQ(config->governance().retention().policies(0).years(), 40);
   EXPECT_EQ(config->governance().retention().purge_interval_seconds(), 3600);
+}
+
+}  // namespace
+}  // namespace cre
+
+namespace cre {
+namespace {
+
+constexpr char kAlerting[] = R"pb(
+  alerting {
+    smtp { url: "smtp://127.0.0.1:2525" from: "cre-hub@derby.example" ca_file: "mail-ca.crt" }
+    console_url: "https://localhost:8443/"
+    operators: "ops@derby.example"
+    mailboxes { agency_id: "derby-csc" role: PRACTITIONER_ROLE_SOCIAL_WORKER address: "csc-duty@derby.example" }
+    mailboxes { address: "duty-cpm@derby.example" }
+  }
+)pb";
+
+absl::Status LoadWithAlerting(const std::string& name, const std::string& alerting) {
+  return LoadHubConfig(WriteConfig(name, std::string(kMinimal) + alerting)).status();
+}
+
+// Alerting is optional; configured, it gets its defaults and its paths are
+// resolved like the others.
+TEST(HubConfigTest, AlertingIsCompletedWithItsDefaults) {
+  absl::StatusOr<v1::HubConfig> without = LoadHubConfig(WriteConfig("no_alerting.textproto", kMinimal));
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_FALSE(without->has_alerting());
+  absl::StatusOr<v1::HubConfig> config = LoadHubConfig(WriteConfig("alerting.textproto", std::string(kMinimal) + kAlerting));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const v1::AlertingConfig& alerting = config->alerting();
+  EXPECT_EQ(alerting.liveness_after_seconds(), kDefaultLivenessAfterSeconds);
+  EXPECT_EQ(alerting.digest_interval_seconds(), kDefaultDigestIntervalSeconds);
+  EXPECT_EQ(alerting.evaluate_interval_seconds(), kDefaultAlertEvaluateIntervalSeconds);
+  EXPECT_EQ(alerting.smtp().timeout_seconds(), kDefaultSmtpTimeoutSeconds);
+  EXPECT_EQ(alerting.smtp().ca_file(), ::testing::TempDir() + "mail-ca.crt");
+}
+
+TEST(HubConfigTest, AMistakeInAlertingIsRefusedNamingTheField) {
+  struct Case {
+    std::string alerting;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example" smtp { from: "a@x.example" } })pb",
+       "alerting.smtp.url: required"},
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example"
+                       smtp { url: "http://mail:25" from: "a@x.example" } })pb",
+       "alerting.smtp.url: \"http://mail:25\" must begin smtp://"},
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example" smtp { url: "smtp://m:25" } })pb",
+       "alerting.smtp.from: required"},
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example"
+                       smtp { url: "smtp://m:25" from: "a@x.example\r\nRCPT TO:<b@y>" } })pb",
+       "alerting.smtp.from: "},
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example"
+                       smtp { url: "smtp://m:25" from: "a@x.example" username: "hub" } })pb",
+       "alerting.smtp.username: give both username and password_file"},
+      {R"pb(alerting { operators: "o@x.example" smtp { url: "smtp://m:25" from: "a@x.example" } })pb",
+       "alerting.console_url: required"},
+      {R"pb(alerting { console_url: "https://x/#/due" operators: "o@x.example"
+                       smtp { url: "smtp://m:25" from: "a@x.example" } })pb",
+       "alerting.console_url: give the console's address without a #fragment"},
+      {R"pb(alerting { console_url: "https://x/" smtp { url: "smtp://m:25" from: "a@x.example" } })pb",
+       "alerting.operators: required"},
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example" operators: "not an address"
+                       smtp { url: "smtp://m:25" from: "a@x.example" } })pb",
+       "alerting.operators[1]: \"not an address\" is not a mail address"},
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example"
+                       smtp { url: "smtp://m:25" from: "a@x.example" }
+                       mailboxes { agency_id: "nobody" address: "d@x.example" } })pb",
+       "alerting.mailboxes[0].agency_id: \"nobody\" is not an agency of the registry"},
+      {R"pb(alerting { console_url: "https://x/" operators: "o@x.example"
+                       smtp { url: "smtp://m:25" from: "a@x.example" }
+                       mailboxes { agency_id: "derby-csc" } })pb",
+       "alerting.mailboxes[0].address: required"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    const absl::Status status = LoadWithAlerting("bad_alerting_" + std::to_string(n++) + ".textproto", c.alerting);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.alerting;
+    EXPECT_THAT(status.message(), HasSubstr(c.error)) << c.alerting;
+  }
 }
 
 }  // namespace
