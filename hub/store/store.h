@@ -26,6 +26,8 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "access/case_access.h"
+#include "alerting/alert_mail.h"
+#include "alerting/alerts.h"
 #include "audit/audit_chain.h"
 #include "casework/case_decision.h"
 #include "cre/v1/agency.pb.h"
@@ -599,6 +601,57 @@ class Store {
   // caller): whether this one should sweep now. Only spares the others a
   // scan; a purge is once whatever this says.
   virtual absl::StatusOr<bool> ClaimRetentionSweep(const std::string& by, absl::Duration every) = 0;
+
+  // --- Alerts and their mail (docs/operations-alerts.md) --------------------
+  // The alerts raised and the mail queue, shared by every hub process: each
+  // evaluates the alerts (service/alert_watcher.h) and applies what it found;
+  // whichever applies a change first queues its mail, the others find it
+  // applied. Times here are the hub's (`now`, from its Clock), as the
+  // digest rule (alerting/alert_mail.h) is.
+
+  // What one ApplyAlerts changed.
+  struct AlertChanges {
+    int raised = 0;
+    int changed = 0;
+    int cleared = 0;
+    // Mails queued: one per change and mailbox.
+    int queued = 0;
+    // Not applied: another process applied a later evaluation already.
+    bool stale = false;
+  };
+  // Makes the alerts stored as raised match `raised` (unique keys), at
+  // `now`, in one transaction: a key not raised is raised; one raised in
+  // another state changes (its words and mailboxes with it); one raised and
+  // missing from `raised` clears. Each change is queued once for each of the
+  // alert's mailboxes (a cleared alert's: those it was raised with). Appliers
+  // take turns through one row every apply writes (a row lock on one server,
+  // a certification conflict, retried, on a cluster), so two processes
+  // applying at once queue each change once. An apply with `now` before the
+  // last apply's is an older evaluation than one applied already: nothing
+  // changes (stale). Sent mail older than 30 days, and alerts cleared that
+  // long ago, are deleted in passing.
+  virtual absl::StatusOr<AlertChanges> ApplyAlerts(const std::vector<alerting::Alert>& raised, absl::Time now) = 0;
+
+  // A mailbox's queued changes, leased to one process to send.
+  struct AlertMailClaim {
+    std::string mailbox;
+    std::vector<alerting::QueuedChange> changes;  // oldest first
+  };
+  // Leases to `owner` until now + `lease` up to `limit` mailboxes whose
+  // queued changes are due at `now` by the digest rule (the first waiting
+  // once `digest_interval` has passed since the mailbox's last mail) and
+  // that no other process holds a lease on; returns each with every change
+  // queued for it. A send that fails is left to its lease's end, then
+  // claimed again: the lease is the retry's backoff.
+  virtual absl::StatusOr<std::vector<AlertMailClaim>> ClaimAlertMail(const std::string& owner, absl::Time now,
+                                                                     absl::Duration digest_interval,
+                                                                     absl::Duration lease, int limit) = 0;
+  // The claim's mail was accepted by the server at `now`: its changes are
+  // sent, the mailbox's last mail is `now` (the next waits a digest
+  // interval), its lease ends. Mail is sent at least once: a process that
+  // dies after the server accepted a mail and before this call leaves the
+  // lease to run out, and the mail is sent again by whoever claims it next.
+  virtual absl::Status MarkAlertMailSent(const std::string& owner, const AlertMailClaim& claim, absl::Time now) = 0;
 };
 
 }  // namespace cre

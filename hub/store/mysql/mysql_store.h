@@ -9,7 +9,8 @@
 // mysql_delivery.cc (hand-out, acknowledgement, leases), mysql_deadlines.cc
 // (reviews, open actions), mysql_audit.cc (the journal and the chain),
 // mysql_presence.cc (which agencies each hub process sees),
-// mysql_record_access.cc (who looked at a child's record; subject access), with
+// mysql_record_access.cc (who looked at a child's record; subject access),
+// mysql_alerts.cc (alerts raised and their mail queue), with
 // case_rows and message_rows for what several of them write.
 //
 //   CRE_ASSIGN_OR_RETURN(ConnectionSettings settings, SettingsFromConfig(config.database()));
@@ -135,6 +136,13 @@ class MysqlStore : public Store {
   absl::StatusOr<std::vector<LegalHold>> ListLegalHolds() override;
   absl::StatusOr<std::map<v1::RecordClass, int64_t>> PurgedCounts() override;
   absl::StatusOr<bool> ClaimRetentionSweep(const std::string& by, absl::Duration every) override;
+
+  // mysql_alerts.cc
+  absl::StatusOr<AlertChanges> ApplyAlerts(const std::vector<alerting::Alert>& raised, absl::Time now) override;
+  absl::StatusOr<std::vector<AlertMailClaim>> ClaimAlertMail(const std::string& owner, absl::Time now,
+                                                             absl::Duration digest_interval, absl::Duration lease,
+                                                             int limit) override;
+  absl::Status MarkAlertMailSent(const std::string& owner, const AlertMailClaim& claim, absl::Time now) override;
 
  private:
   // AcknowledgeAll's requests in one transaction: fails whole if any fails.
