@@ -35,7 +35,8 @@ DeliveryPolicy PolicyFromConfig(const v1::DeliveryConfig& config) {
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::HubConfig& config,
                                                                     std::shared_ptr<Store> store,
-                                                                    const Clock& clock) {
+                                                                    const Clock& clock,
+                                                                    CertificateSource certificates) {
   absl::StatusOr<AgencyRegistry> registry = AgencyRegistry::Create(config.agency_registry());
   if (!registry.ok()) return registry.status();
   std::unique_ptr<HubServer> hub(new HubServer());
@@ -77,6 +78,14 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   for (const std::string& id : api->governance->AgreementsPastReview(
            absl::ToCivilDay(clock.Now(), absl::UTCTimeZone()))) {
     spdlog::warn("governance: sharing agreement {} is past its review date", id);
+  }
+  // The mailer before anything starts: a password file that cannot be read
+  // stops start-up, not the first alert.
+  std::unique_ptr<mail::SmtpMailer> mailer;
+  if (config.has_alerting()) {
+    absl::StatusOr<std::unique_ptr<mail::SmtpMailer>> made = mail::SmtpMailer::Create(config.alerting().smtp());
+    if (!made.ok()) return made.status();
+    mailer = *std::move(made);
   }
   (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, api->limiter));
 
@@ -135,6 +144,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->retention_purger_ =
       std::make_unique<RetentionPurger>(hub->store_, config.governance().retention(), clock, "hub", "");
   hub->retention_purger_->Start(hub->dispatcher_->process_id());
+  if (mailer != nullptr) {
+    hub->alert_watcher_ = std::make_unique<AlertWatcher>(hub->store_, config.alerting(), std::move(mailer),
+                                                         std::move(certificates), clock,
+                                                         hub->dispatcher_->process_id());
+    hub->alert_watcher_->Start();
+  }
   hub->SetServing(hub->store_->Ping().ok());
   hub->health_watcher_ = std::thread([hub = hub.get()] {
     NameThisThread("db-health");
@@ -190,6 +205,7 @@ void HubServer::Shutdown(absl::Duration grace) {
   // kept. (Null if the server never started.)
   if (presence_reporter_ != nullptr) presence_reporter_->Stop();
   if (retention_purger_ != nullptr) retention_purger_->Stop();
+  if (alert_watcher_ != nullptr) alert_watcher_->Stop();
   deadline_watcher_->Stop();
   dispatcher_->Stop();
   // After everything that records. (Null if the server never started.)

@@ -21,6 +21,7 @@
 #include "identity/agency_registry.h"
 #include "common/clock.h"
 #include "common/executor.h"
+#include "service/alert_watcher.h"
 #include "service/audit_sealer.h"
 #include "service/deadline_watcher.h"
 #include "service/presence_reporter.h"
@@ -51,10 +52,13 @@ class HubServer {
   // must have been completed by LoadHubConfig or CompleteHubConfig.
   // `clock` is the time the hub decides cases by (common/clock.h): when
   // submissions and acknowledgements happen, what is due and overdue. A
-  // test passes one it moves; it must outlive the server.
+  // test passes one it moves; it must outlive the server. With
+  // config.alerting, alerts are mailed; `certificates` gives the
+  // certificates whose expiry is alerted (null: none yet).
   static absl::StatusOr<std::unique_ptr<HubServer>> BuildAndStart(const v1::HubConfig& config,
                                                                   std::shared_ptr<Store> store,
-                                                                  const Clock& clock = SystemClock());
+                                                                  const Clock& clock = SystemClock(),
+                                                                  CertificateSource certificates = nullptr);
   ~HubServer();
 
   // The port the gRPC server listens on.
@@ -84,6 +88,8 @@ class HubServer {
   std::unique_ptr<PresenceReporter> presence_reporter_;
   // Purges what the retention schedule says is due (once across processes).
   std::unique_ptr<RetentionPurger> retention_purger_;
+  // Mails alerts (with config.alerting; null without).
+  std::unique_ptr<AlertWatcher> alert_watcher_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<web::HttpsServer> console_;

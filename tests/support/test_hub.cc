@@ -68,19 +68,19 @@ std::string WriteHubConfigFile(v1::HubConfig config, const std::string& name) {
   return path;
 }
 
-TestHub::TestHub(Adjust adjust, const Clock& clock)
+TestHub::TestHub(Adjust adjust, const Clock& clock, CertificateSource certificates)
     : owned_db_(std::make_unique<TestDatabase>(
           TestDatabase::Migrate::kYes,
           TestOnCluster() ? TestDatabase::Server::kCluster : TestDatabase::Server::kSingle)),
       db_(owned_db_.get()) {
-  Start(adjust, clock);
+  Start(adjust, clock, std::move(certificates));
 }
 
 TestHub::TestHub(const TestDatabase& shared, Adjust adjust, const Clock& clock) : db_(&shared) {
   Start(adjust, clock);
 }
 
-void TestHub::Start(const Adjust& adjust, const Clock& clock) {
+void TestHub::Start(const Adjust& adjust, const Clock& clock, CertificateSource certificates) {
   config_ = TestHubConfig(*db_);
   if (adjust) adjust(config_);
   absl::StatusOr<std::unique_ptr<mysql::MysqlStore>> store = mysql::OpenMysqlStore(config_);
@@ -88,7 +88,7 @@ void TestHub::Start(const Adjust& adjust, const Clock& clock) {
     ADD_FAILURE() << "test store: " << store.status();
     std::abort();
   }
-  absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, *std::move(store), clock);
+  absl::StatusOr<std::unique_ptr<HubServer>> server = HubServer::BuildAndStart(config_, *std::move(store), clock, std::move(certificates));
   if (!server.ok()) {
     ADD_FAILURE() << "test hub did not start: " << server.status();
     std::abort();  // Every test of this fixture needs the hub.

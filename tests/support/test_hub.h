@@ -37,8 +37,10 @@ class TestHub {
 
   // A hub on a schema of its own, on the test cluster when TestOnCluster()
   // (support/test_environment.h), else on the single test MariaDB. `clock` is the hub's (a FakeClock, say:
-  // support/fake_clock.h) and must outlive it.
-  explicit TestHub(Adjust adjust = nullptr, const Clock& clock = SystemClock());
+  // support/fake_clock.h) and must outlive it. `certificates`: the
+  // certificates whose expiry is alerted, with config.alerting.
+  explicit TestHub(Adjust adjust = nullptr, const Clock& clock = SystemClock(),
+                   CertificateSource certificates = nullptr);
   // A second hub process (as far as the database can tell) on `shared`'s
   // schema, which must outlive it.
   explicit TestHub(const TestDatabase& shared, Adjust adjust = nullptr, const Clock& clock = SystemClock());
@@ -59,7 +61,7 @@ class TestHub {
   std::shared_ptr<grpc::Channel> ChannelWith(const std::string& cert, const std::string& key) const;
 
  private:
-  void Start(const Adjust& adjust, const Clock& clock);
+  void Start(const Adjust& adjust, const Clock& clock, CertificateSource certificates = nullptr);
 
   std::unique_ptr<TestDatabase> owned_db_;
   const TestDatabase* db_;
