@@ -52,16 +52,31 @@ started_db=0
 "$database" start
 
 pids=()
+mail_pid=""
 stop_all() {
   trap - EXIT INT TERM
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
   fi
+  if [ -n "$mail_pid" ]; then
+    kill -TERM "$mail_pid" 2>/dev/null || true
+    wait "$mail_pid" 2>/dev/null || true
+  fi
   [ $started_db -eq 1 ] && "$database" stop
   exit 0
 }
 trap stop_all EXIT INT TERM
+
+# A local mail sink for the hub's alerts (config/hub.textproto, alerting:
+# smtp://127.0.0.1:2525): Debian's python3-aiosmtpd keeps every mail in the
+# maildir var/mail/ (new/ holds one file per mail), so the demo's alerts can
+# be read there rather than sent anywhere.
+mkdir -p "$root/var/mail"
+/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox "$root/var/mail" \
+  >"$root/var/mail-sink.log" 2>&1 &
+mail_pid=$!
+echo "== mail sink for alerts: smtp://127.0.0.1:2525 -> var/mail/new/"
 
 if [ -n "${CRE_NO_DEMO:-}" ]; then
   echo "== the hub (Ctrl-C to stop)"
