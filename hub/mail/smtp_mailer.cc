@@ -37,6 +37,12 @@ size_t ReadChunk(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl's progress callback, at least once a second while it works: a
+// non-zero answer aborts the transfer (the hub is stopping).
+int AbortIfCancelled(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<std::atomic<bool>*>(cancelled)->load() ? 1 : 0;
+}
+
 // A Message-ID unique enough for a mail log: time and 64 random bits.
 std::string MessageId(const std::string& from, absl::Time date) {
   static std::mutex mu;
@@ -107,6 +113,7 @@ absl::StatusOr<std::unique_ptr<SmtpMailer>> SmtpMailer::Create(const v1::SmtpCon
 }
 
 absl::Status SmtpMailer::Send(const alerting::Mail& mail) {
+  if (cancelled_) return absl::CancelledError("smtp: the hub is stopping");
   const std::string message = FormatMessage(config_.from(), mail, absl::Now());
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
   if (curl == nullptr) return absl::InternalError("smtp: curl_easy_init failed");
@@ -140,9 +147,13 @@ absl::Status SmtpMailer::Send(const alerting::Mail& mail) {
   curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortIfCancelled);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &cancelled_);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 
   const CURLcode result = curl_easy_perform(c);
   if (result == CURLE_OK) return absl::OkStatus();
+  if (result == CURLE_ABORTED_BY_CALLBACK) return absl::CancelledError("smtp: the hub is stopping");
   long response = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response);
   const std::string detail = error[0] != '\0' ? error : curl_easy_strerror(result);

@@ -13,6 +13,7 @@
 #ifndef CRE_HUB_MAIL_SMTP_MAILER_H_
 #define CRE_HUB_MAIL_SMTP_MAILER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,9 @@ class Mailer {
   virtual ~Mailer() = default;
   // Sends one mail; OK once the server has accepted it for delivery.
   virtual absl::Status Send(const alerting::Mail& mail) = 0;
+  // A Send in progress, and every later one, gives up at once (CANCELLED):
+  // the hub is stopping, and should not wait out an SMTP timeout.
+  virtual void Cancel() {}
 };
 
 class SmtpMailer final : public Mailer {
@@ -42,6 +46,7 @@ class SmtpMailer final : public Mailer {
   // be had or a refused login, INVALID_ARGUMENT for a recipient the server
   // refuses: each naming the server and what failed.
   absl::Status Send(const alerting::Mail& mail) override;
+  void Cancel() override { cancelled_ = true; }
 
  private:
   SmtpMailer(v1::SmtpConfig config, std::string password)
@@ -49,6 +54,7 @@ class SmtpMailer final : public Mailer {
 
   const v1::SmtpConfig config_;
   const std::string password_;
+  std::atomic<bool> cancelled_{false};
 };
 
 // The whole message as the server receives it (RFC 5322: headers, a blank

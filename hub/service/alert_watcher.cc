@@ -50,6 +50,9 @@ void AlertWatcher::Start() {
 
 void AlertWatcher::Stop() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  // A mail being sent gives up: its lease runs out and another process
+  // sends it, rather than this one holding the stop for an SMTP timeout.
+  mailer_->Cancel();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -128,6 +131,7 @@ std::pair<int, int> AlertWatcher::SendDue(absl::Time now) {
     if (stopping_.HasBeenNotified()) break;  // the lease runs out; another process sends it
     const alerting::Mail mail = alerting::ComposeMail(claim.mailbox, claim.changes);
     absl::Status status = mailer_->Send(mail);
+    if (status.code() == absl::StatusCode::kCancelled) break;  // stopping
     if (!status.ok()) {
       ++failed;
       spdlog::warn("alerts: mail to {} not sent ({} change(s), tried again in {}): {}", claim.mailbox,
