@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "alerting/alert_mail.h"
 #include "pathway/in_words.h"
 
 namespace cre::alerting {
@@ -19,17 +20,6 @@ std::string Span(absl::Duration d) {
   const int64_t hours = minutes / 60;
   if (hours < 48) return absl::StrCat(hours, " hours");
   return absl::StrCat(hours / 24, " days");
-}
-
-// What of a certificate's subject goes into a key and the words: printable
-// ASCII only (it is the hub's own or an agency's, never a child's), bounded.
-std::string Printable(const std::string& s, size_t max) {
-  std::string out;
-  for (char c : s) {
-    if (out.size() >= max) break;
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  return out;
 }
 
 std::string BandName(ExpiryBand band) {
@@ -173,7 +163,9 @@ std::vector<Alert> AlertRules::Evaluate(const AlertSnapshot& snapshot, absl::Tim
   // stops mattering once the renewed one is in use.
   std::map<std::string, absl::Time> certificates;
   for (const CertificateExpiry& cert : snapshot.certificates) {
-    const std::string subject = Printable(cert.subject, 200);
+    // What of a subject goes into a key and the words: printable ASCII
+    // only (it is the hub's own or an agency's, never a child's), bounded.
+    const std::string subject = HeaderSafe(cert.subject, 200);
     auto [it, added] = certificates.emplace(subject, cert.not_after);
     if (!added) it->second = std::max(it->second, cert.not_after);
   }
