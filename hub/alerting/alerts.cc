@@ -122,7 +122,9 @@ std::vector<Alert> AlertRules::Evaluate(const AlertSnapshot& snapshot, absl::Tim
   const absl::Duration liveness_after = absl::Seconds(config_.liveness_after_seconds());
   for (const AgencyQueue& q : snapshot.agencies) {
     // Waiting, and nobody there to take it: no stream open, and not seen
-    // (or, never seen, nothing taken) for longer than liveness_after.
+    // (or, never seen, nothing taken) for longer than liveness_after. The
+    // instants are the database's and the reporting processes' clocks, now
+    // is this hub's: seconds of drift against a threshold of minutes.
     const absl::Time since = q.last_seen == absl::InfinitePast() ? q.oldest_undelivered : q.last_seen;
     if (q.pending > 0 && q.open_streams == 0 && since != absl::InfiniteFuture() && now - since > liveness_after) {
       Alert a;
