@@ -15,6 +15,7 @@
 #ifndef CRE_HUB_STORE_STORE_H_
 #define CRE_HUB_STORE_STORE_H_
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -176,6 +177,9 @@ struct AgencyDeliveries {
   int64_t open_streams = 0;
   // The latest any hub process saw it (AgencyPresence); InfinitePast: never.
   absl::Time last_seen = absl::InfinitePast();
+  // When the client certificate it last called with expires, the latest
+  // any hub process reported; InfinitePast: none reported.
+  absl::Time cert_not_after = absl::InfinitePast();
 };
 
 // One agency as one hub process sees it (Store::ReportPresence).
@@ -186,6 +190,25 @@ struct AgencyPresence {
   // Its latest call to the process, or now while it holds a stream open
   // there (the hub process's clock).
   absl::Time last_seen = absl::InfinitePast();
+  // When the client certificate of its latest call here expires;
+  // InfinitePast: not known (no call here since the process started).
+  absl::Time cert_not_after = absl::InfinitePast();
+};
+
+// The open actions one agency owns (Store::CountOpenActions).
+struct OpenActionCount {
+  // Empty: actions owned by a role with no agency named.
+  std::string owner_agency_id;
+  int64_t open = 0;
+  // Of those, due before the time asked about.
+  int64_t overdue = 0;
+};
+
+// The store's database connections now (Store::Connections).
+struct ConnectionUse {
+  int open = 0;    // open, idle or leased
+  int in_use = 0;  // leased to a transaction
+  int max = 0;     // the most the store opens; 0: unknown
 };
 
 // How deliveries are leased and retried.
@@ -652,6 +675,16 @@ class Store {
   // dies after the server accepted a mail and before this call leaves the
   // lease to run out, and the mail is sent again by whoever claims it next.
   virtual absl::Status MarkAlertMailSent(const std::string& owner, const AlertMailClaim& claim, absl::Time now) = 0;
+
+  // --- Metrics (metrics/, docs/operations-metrics.md) ----------------------
+  // Read at each scrape of /metrics: cheap reads that lock nothing.
+
+  // The open actions (as of each case's last evaluation) per owner agency,
+  // and how many of them are due before `now`; agencies with none left out.
+  virtual absl::StatusOr<std::vector<OpenActionCount>> CountOpenActions(absl::Time now) = 0;
+  // The connections of the pool that serves the store's transactions (not
+  // its health checks); all 0 if the store has no pool.
+  virtual ConnectionUse Connections() const { return {}; }
 };
 
 }  // namespace cre

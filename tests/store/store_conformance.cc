@@ -1751,4 +1751,42 @@ TEST_P(StoreConformanceTest, JournalledRecordsAreSealedOnceIntoOneChainWhileOthe
   EXPECT_TRUE(verifier.Finish().ok());
 }
 
+// --- Metrics ----------------------------------------------------------------
+
+// Open actions per owner agency, and those of them overdue at the time
+// asked about; none at all: an empty list.
+TEST_P(StoreConformanceTest, OpenActionsAreCountedByOwnerWithThoseOverdue) {
+  RegisterSenderAndPru();
+  absl::StatusOr<std::vector<OpenActionCount>> none = store().CountOpenActions(absl::Now());
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_THAT(*none, IsEmpty());
+
+  const absl::Time now = NowInSeconds();
+  auto action = [&](const std::string& rule, const std::string& owner, absl::Duration due_in) {
+    OpenAction a;
+    a.rule_id = rule;
+    a.kind = v1::RISK_ASSESSMENT_REVIEW;
+    a.owner = v1::PRACTITIONER_ROLE_SOCIAL_WORKER;
+    a.owner_agency_id = owner;
+    a.due_at = now + due_in;
+    a.due_date = "2030-01-01";
+    return a;
+  };
+  OpenCasesWithActions({
+      {action("rule.one", "pru", -absl::Hours(1)), action("rule.two", "sender", absl::Hours(3))},
+      {action("rule.three", "pru", absl::Hours(2)), action("rule.four", "", -absl::Hours(4))},
+  });
+  absl::StatusOr<std::vector<OpenActionCount>> counts = store().CountOpenActions(now);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  std::vector<std::string> rows;
+  for (const OpenActionCount& c : *counts) rows.push_back(absl::StrCat(c.owner_agency_id, ":", c.open, "/", c.overdue));
+  EXPECT_THAT(rows, ElementsAre(":1/1", "pru:2/1", "sender:1/0"));
+  // Later, more are overdue.
+  counts = store().CountOpenActions(now + absl::Hours(5));
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  rows.clear();
+  for (const OpenActionCount& c : *counts) rows.push_back(absl::StrCat(c.owner_agency_id, ":", c.open, "/", c.overdue));
+  EXPECT_THAT(rows, ElementsAre(":1/1", "pru:2/2", "sender:1/1"));
+}
+
 }  // namespace cre::testing

@@ -9,6 +9,7 @@
 #include "cppconn/statement.h"
 #include "store/mysql/node_selector.h"
 #include "store/mysql/sql_errors.h"
+#include "store/transaction_retries.h"
 
 namespace cre::mysql {
 namespace {
@@ -204,6 +205,21 @@ bool ShouldRetry(const sql::SQLException& e) {
   return IsConnectionLost(e.getErrorCode()) || IsRetryableConflict(e.getErrorCode());
 }
 
+// Why a statement's failure `e` is retried (ShouldRetry), for the count of
+// retries. A deadlock reported by the COMMIT itself is, on a Galera
+// cluster, a lost certification (the header of RunTransaction's commit).
+RetryCause CauseOf(const sql::SQLException& e, bool at_commit) {
+  if (IsConnectionLost(e.getErrorCode())) return RetryCause::kConnectionLost;
+  switch (e.getErrorCode()) {
+    case kErrDeadlock:
+      return at_commit ? RetryCause::kCertification : RetryCause::kDeadlock;
+    case kErrLockWaitTimeout:
+      return RetryCause::kLockWaitTimeout;
+    default:
+      return RetryCause::kOther;
+  }
+}
+
 // A connection that failed: after a lost connection it is thrown away, and so
 // is every idle one (after a server restart they are all dead; finding that
 // out one attempt at a time would use up the retries). Otherwise it is rolled
@@ -223,6 +239,11 @@ void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql:
 
 }  // namespace
 
+ConnectionPool::Use ConnectionPool::CurrentUse() const {
+  absl::MutexLock lock(&mu_);
+  return Use{open_, open_ - static_cast<int>(idle_.size()), max_size_};
+}
+
 void ConnectionPool::DropIdle() {
   std::vector<std::unique_ptr<PooledConnection>> dropped;
   {
@@ -238,14 +259,18 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
                             const RetryPolicy& policy) {
   absl::Duration backoff = policy.initial_backoff;
   absl::Status last;
+  // Why the attempt before failed, counted when this one runs.
+  RetryCause cause = RetryCause::kOther;
   for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
     if (attempt > 1) {
+      TransactionRetries().Count(cause);
       absl::SleepFor(Jittered(backoff));
       backoff = std::min(backoff * 2, policy.max_backoff);
     }
     absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire(policy.acquire_wait);
     if (!lease.ok()) {
       last = lease.status();
+      cause = RetryCause::kConnectionLost;
       if (last.code() == absl::StatusCode::kUnavailable) continue;
       return last;
     }
@@ -261,6 +286,7 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
       outcome = body(connection);
     } catch (const sql::SQLException& e) {
       last = StatusFromSqlException(e, what);
+      cause = CauseOf(e, /*at_commit=*/false);
       AfterFailure(pool, *lease, e);
       if (ShouldRetry(e)) continue;
       return last;
@@ -291,6 +317,7 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
         return outcome;
       }
       last = StatusFromSqlException(e, what);
+      cause = CauseOf(e, /*at_commit=*/true);
       AfterFailure(pool, *lease, e);
       // A commit whose answer was lost may have happened: the header says
       // why retrying is safe.

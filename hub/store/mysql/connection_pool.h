@@ -156,13 +156,22 @@ class ConnectionPool {
   // have restarted, and the others are dead too).
   void DropIdle();
 
+  // Connections open now (idle or leased), leased now, and the most it
+  // opens: for the metrics.
+  struct Use {
+    int open = 0;
+    int leased = 0;
+    int max = 0;
+  };
+  Use CurrentUse() const;
+
  private:
   void Release(std::unique_ptr<PooledConnection> connection);
 
   const ConnectionSettings settings_;
   const std::shared_ptr<NodeSelector> nodes_;
   const int max_size_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<PooledConnection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -179,7 +188,8 @@ struct RetryPolicy {
 // Runs `body` in one transaction and commits it. A deadlock (1213) or lock
 // wait timeout (1205) rolls back and runs `body` again; a lost connection
 // (2006, 2013, ...) replaces the connection and runs `body` again; each after
-// a jittered exponential backoff. `body` returning an error rolls back and
+// a jittered exponential backoff, and counted by cause in
+// TransactionRetries() (store/transaction_retries.h). `body` returning an error rolls back and
 // returns that error without a retry. `body` may throw sql::SQLException;
 // any other exception propagates, and the connection is thrown away.
 // So `body` must have no effect outside the transaction, and must be safe to

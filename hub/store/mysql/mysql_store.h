@@ -144,6 +144,10 @@ class MysqlStore : public Store {
                                                              int limit) override;
   absl::Status MarkAlertMailSent(const std::string& owner, const AlertMailClaim& claim, absl::Time now) override;
 
+  // mysql_metrics.cc
+  absl::StatusOr<std::vector<OpenActionCount>> CountOpenActions(absl::Time now) override;
+  ConnectionUse Connections() const override;
+
  private:
   // AcknowledgeAll's requests in one transaction: fails whole if any fails.
   absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> AcknowledgeTogether(
