@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/quote.h"
+#include "crypto/certificate_expiry.h"
 #include "cre/v1/call_log.pb.h"
 #include "grpc/grpc_security_constants.h"
 #include "openssl/bio.h"
@@ -36,14 +37,24 @@ absl::string_view ToView(const grpc::string_ref& ref) { return absl::string_view
 // certificate alone, so one map serves every hub in the process. Bounded in
 // bytes: when full it is emptied, and fills again with the certificates in
 // use (a caller cycling through many certificates costs parses, never memory).
+// The verdict on a certificate, and when it expires (for the metrics:
+// InfinitePast if it cannot be read).
+struct Verdict {
+  absl::Status usable;
+  absl::Time not_after = absl::InfinitePast();
+};
+
 class CertificateVerdicts {
  public:
-  absl::Status Check(absl::string_view pem) {
+  Verdict Check(absl::string_view pem) {
     {
       absl::ReaderMutexLock lock(&mutex_);
       if (auto found = verdicts_.find(pem); found != verdicts_.end()) return found->second;
     }
-    absl::Status verdict = CheckClientCertificate(pem);
+    Verdict verdict{CheckClientCertificate(pem)};
+    if (absl::StatusOr<absl::Time> not_after = crypto::CertificateNotAfter(pem); not_after.ok()) {
+      verdict.not_after = *not_after;
+    }
     absl::MutexLock lock(&mutex_);
     if (bytes_ + pem.size() > kMaxBytes) {
       verdicts_.clear();
@@ -58,7 +69,7 @@ class CertificateVerdicts {
   static constexpr size_t kMaxBytes = size_t{1} << 20;
 
   absl::Mutex mutex_;
-  absl::flat_hash_map<std::string, absl::Status> verdicts_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<std::string, Verdict> verdicts_ ABSL_GUARDED_BY(mutex_);
   size_t bytes_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
@@ -102,7 +113,7 @@ absl::StatusOr<const v1::Agency*> IdentifyAgency(const grpc::AuthContext& auth,
                                                  const AgencyRegistry& registry) {
   const std::vector<grpc::string_ref> pems = auth.FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
   if (pems.empty()) return absl::UnauthenticatedError("the call carries no client certificate");
-  if (absl::Status usable = Verdicts().Check(ToView(pems.front())); !usable.ok()) return usable;
+  if (absl::Status usable = Verdicts().Check(ToView(pems.front())).usable; !usable.ok()) return usable;
 
   const std::vector<grpc::string_ref> uris = auth.FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME);
   absl::string_view agency_uri;
@@ -157,6 +168,13 @@ grpc::Status AgencyAuthProcessor::Process(const InputMetadata& auth_metadata,
     record.set_peer(std::move(peer));
     RecordCall(record, audit_);
     return ToGrpcStatus(agency.status());
+  }
+  if (presence_ != nullptr) {
+    // When its certificate expires, for the metrics: from the verdict
+    // IdentifyAgency has just cached, so no certificate is parsed again.
+    const std::vector<grpc::string_ref> pems = context->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    const absl::Time not_after = Verdicts().Check(ToView(pems.front())).not_after;
+    if (not_after != absl::InfinitePast()) presence_->CertificateSeen((*agency)->id(), not_after);
   }
   if (limiter_ == nullptr) return grpc::Status::OK;
   auto path = auth_metadata.find(":path");

@@ -21,6 +21,8 @@
 // own, service/call_gate.h): a call over them is refused with
 // RESOURCE_EXHAUSTED. gRPC 1.51 hands the client the processor's own status
 // code and message (server_auth_filter.cc makes them the call's status).
+// It also notes when the caller's certificate expires
+// (CallerPresence::CertificateSeen, from the cached verdict).
 //
 //   creds->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(registry, audit, limiter));
 //   ...
@@ -41,6 +43,7 @@
 #include "identity/agency_registry.h"
 #include "service/call_context.h"
 #include "service/call_record.h"
+#include "service/caller_presence.h"
 #include "service/rate_limiter.h"
 
 namespace cre {
@@ -58,10 +61,15 @@ absl::Status CheckClientCertificate(absl::string_view pem);
 
 class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
  public:
-  // `limiter` may be null: no rate limits.
+  // `limiter` may be null: no rate limits. `presence`, if not null, is told
+  // when each agency's certificate expires (for the metrics).
   AgencyAuthProcessor(std::shared_ptr<const AgencyRegistry> registry, AuditSink audit,
-                      std::shared_ptr<RateLimiter> limiter = nullptr)
-      : registry_(std::move(registry)), audit_(std::move(audit)), limiter_(std::move(limiter)) {}
+                      std::shared_ptr<RateLimiter> limiter = nullptr,
+                      std::shared_ptr<CallerPresence> presence = nullptr)
+      : registry_(std::move(registry)),
+        audit_(std::move(audit)),
+        limiter_(std::move(limiter)),
+        presence_(std::move(presence)) {}
 
   // Map lookups and a token bucket under its agency's lock: cheap enough for
   // gRPC's own thread.
@@ -75,6 +83,7 @@ class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
   std::shared_ptr<const AgencyRegistry> registry_;
   AuditSink audit_;
   std::shared_ptr<RateLimiter> limiter_;
+  std::shared_ptr<CallerPresence> presence_;
 };
 
 // The calling agency, from the call's certificate (a map lookup).

@@ -38,10 +38,21 @@ class CallerPresence {
   // call, in no particular order.
   std::vector<std::pair<std::string, absl::Time>> LastCalls() const;
 
+  // `agency_id` called with a client certificate that expires at
+  // `not_after` (the edge reads it: server/agency_auth.cc). The latest
+  // call's certificate is kept, whatever its expiry: an agency that goes
+  // back to an older certificate is shown with it. Safe from any thread.
+  void CertificateSeen(const std::string& agency_id, absl::Time not_after);
+  // Each agency whose certificate was seen, with its expiry.
+  std::vector<std::pair<std::string, absl::Time>> CertificatesSeen() const;
+
  private:
   // Microseconds since the Unix epoch; 0: never. The map is not changed
   // after construction, only the values it points to.
   absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<int64_t>>> last_call_;
+  // The same for CertificateSeen: seconds since the Unix epoch (a
+  // certificate's times have no finer grain); INT64_MIN: none seen.
+  absl::flat_hash_map<std::string, std::unique_ptr<std::atomic<int64_t>>> cert_not_after_;
 };
 
 }  // namespace cre

@@ -53,6 +53,10 @@ std::vector<AgencyPresence> PresenceReporter::Seen() {
     p.open_streams = count;
     p.last_seen = now;
   }
+  // The certificate of its latest call here, for its expiry.
+  for (const auto& [agency_id, not_after] : calls_->CertificatesSeen()) {
+    if (auto found = by_agency.find(agency_id); found != by_agency.end()) found->second.cert_not_after = not_after;
+  }
   std::vector<AgencyPresence> seen;
   for (auto& [agency_id, p] : by_agency) {
     reported_[agency_id] = p.last_seen;

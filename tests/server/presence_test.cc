@@ -1,8 +1,9 @@
 // Which agencies the hub processes see, end to end: a real hub reports its
 // subscribers' open streams and its callers' last calls (every 100 ms here),
 // a second process's streams are added, a process that stops stops counting
-// at once, and a stream that ends is counted no more. What the console's
-// Deliveries page shows (Store::DeliveriesByAgency).
+// at once, and a stream that ends is counted no more; when each caller's
+// certificate expires. What the console's Deliveries page and the metrics
+// show (Store::DeliveriesByAgency).
 #include <functional>
 #include <map>
 #include <memory>
@@ -79,6 +80,22 @@ TEST_F(PresenceTest, ASubscribedAgencyIsSeenWithItsOpenStreamsOnEveryProcess) {
   pru.reset();
   ASSERT_TRUE(Eventually([](auto& rows) { return rows["derby-pru"].open_streams == 0; }));
   EXPECT_GE(Rows()["derby-pru"].last_seen, streaming);
+}
+
+// When an agency's client certificate expires, as the edge read it, is
+// reported with its presence (migration 0022), and kept when the process
+// that saw it stops.
+TEST_F(PresenceTest, TheCertificateOfAnAgencysCallsIsReportedAndOutlivesTheProcess) {
+  EXPECT_EQ(Rows()["derby-health"].cert_not_after, absl::InfinitePast());
+  TestHub other(hub_.database(), ReportOften);
+  ASSERT_TRUE(testing::SubmitReport(other.ChannelFor("derby-health"), "presence-cert-1").ok());
+  // The test PKI's certificates are valid for a while yet.
+  ASSERT_TRUE(Eventually([](auto& rows) { return rows["derby-health"].cert_not_after > absl::Now(); }))
+      << "derby-health's certificate is not reported";
+  const absl::Time not_after = Rows()["derby-health"].cert_not_after;
+  other.Stop();
+  EXPECT_EQ(Rows()["derby-health"].cert_not_after, not_after);
+  EXPECT_EQ(Rows()["derby-pru"].cert_not_after, absl::InfinitePast()) << "derby-pru has not called";
 }
 
 }  // namespace

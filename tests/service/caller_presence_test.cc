@@ -74,5 +74,20 @@ TEST(CallerPresenceTest, TheGateRecordsAgencySystemsCallsAdmittedOrRefusedButNot
   EXPECT_THAT(seen, UnorderedElementsAre("derby-pru", "school"));
 }
 
+// The certificate each agency last called with, for its expiry: the
+// latest call's, whatever its expiry; only registered agencies.
+TEST(CallerPresenceTest, KeepsTheCertificateOfEachAgencysLatestCall) {
+  CallerPresence presence({"derby-pru", "derby-health"});
+  EXPECT_TRUE(presence.CertificatesSeen().empty());
+  const absl::Time june = absl::FromUnixSeconds(1811808000);
+  presence.CertificateSeen("derby-pru", june);
+  presence.CertificateSeen("derby-pru", june - absl::Hours(24));  // back to an older one
+  presence.CertificateSeen("stranger", june);
+  std::vector<std::pair<std::string, absl::Time>> seen = presence.CertificatesSeen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, "derby-pru");
+  EXPECT_EQ(seen[0].second, june - absl::Hours(24));
+}
+
 }  // namespace
 }  // namespace cre

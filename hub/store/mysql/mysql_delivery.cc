@@ -660,7 +660,8 @@ absl::StatusOr<std::vector<AgencyDeliveries>> MysqlStore::DeliveriesByAgency() {
     // count. A few rows per agency; every one is read.
     auto presence = Prepare(c,
                             "SELECT agency_id, SUM(IF(live_until > NOW(6), open_streams, 0)) AS open_streams,"
-                            " MAX(last_seen) AS last_seen FROM agency_presence GROUP BY agency_id"
+                            " MAX(last_seen) AS last_seen, MAX(cert_not_after) AS cert_not_after"
+                            " FROM agency_presence GROUP BY agency_id"
                             " ORDER BY agency_id");
     std::unique_ptr<sql::ResultSet> seen(presence->executeQuery());
     // Both lists are in agency order: merged, an agency seen with nothing
@@ -678,6 +679,9 @@ absl::StatusOr<std::vector<AgencyDeliveries>> MysqlStore::DeliveriesByAgency() {
       }
       a.open_streams = seen->getInt64("open_streams");
       CRE_ASSIGN_OR_RETURN(a.last_seen, TimeFromSql(seen->getString("last_seen")));
+      if (!seen->isNull("cert_not_after")) {
+        CRE_ASSIGN_OR_RETURN(a.cert_not_after, TimeFromSql(seen->getString("cert_not_after")));
+      }
       merged.push_back(std::move(a));
     }
     merged.insert(merged.end(), waiting, agencies.end());

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "cppconn/datatype.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
 #include "store/mysql/mysql_store.h"
@@ -35,17 +36,40 @@ struct PresenceKey {
   std::string hub_process;
 };
 
+// An instant for a nullable column: "" for NULL (InfinitePast: not known).
+std::string SqlTimeOrEmpty(absl::Time time) { return time == absl::InfinitePast() ? "" : SqlTime(time); }
+
+// Sets parameter `index` of `statement` to `time`, or NULL if it is "".
+void SetTimeOrNull(sql::PreparedStatement& statement, int index, const std::string& time) {
+  if (time.empty()) {
+    statement.setNull(index, sql::DataType::VARCHAR);
+  } else {
+    statement.setString(index, time);
+  }
+}
+
+// The later of the stored and the new certificate expiry, either of which
+// may be NULL (GREATEST of a NULL is NULL).
+constexpr char kLaterCertificate[] =
+    "cert_not_after = COALESCE(GREATEST(cert_not_after, VALUES(cert_not_after)), cert_not_after,"
+    " VALUES(cert_not_after))";
+
 // Keeps `last_seen` as `agency_id`'s in its row of the processes gone
-// (hub_process ''), if it is the later: no streams, never stale.
-void KeepInGone(sql::Connection& c, const std::string& agency_id, const std::string& last_seen, absl::Time now) {
-  auto keep = Prepare(c,
-                      "INSERT INTO agency_presence (agency_id, hub_process, open_streams, last_seen, reported_at,"
-                      " live_until) VALUES (?, '', 0, ?, ?, ?) ON DUPLICATE KEY UPDATE"
-                      " last_seen = GREATEST(last_seen, VALUES(last_seen)), reported_at = VALUES(reported_at)");
+// (hub_process ''), if it is the later: no streams, never stale. The same
+// for `cert_not_after` ("": none).
+void KeepInGone(sql::Connection& c, const std::string& agency_id, const std::string& last_seen,
+                const std::string& cert_not_after, absl::Time now) {
+  auto keep = Prepare(c, absl::StrCat(
+                             "INSERT INTO agency_presence (agency_id, hub_process, open_streams, last_seen,"
+                             " reported_at, live_until, cert_not_after) VALUES (?, '', 0, ?, ?, ?, ?) ON DUPLICATE"
+                             " KEY UPDATE last_seen = GREATEST(last_seen, VALUES(last_seen)),"
+                             " reported_at = VALUES(reported_at), ",
+                             kLaterCertificate));
   keep->setString(1, agency_id);
   keep->setString(2, last_seen);
   keep->setString(3, SqlTime(now));
   keep->setString(4, SqlTime(now));
+  SetTimeOrNull(*keep, 5, cert_not_after);
   keep->executeUpdate();
 }
 
@@ -56,25 +80,26 @@ void KeepInGone(sql::Connection& c, const std::string& agency_id, const std::str
 // locked by its key alone, so that a process reporting its own rows
 // meanwhile waits on none of these.
 void FoldIntoGone(sql::Connection& c, const std::vector<PresenceKey>& keys, absl::Time now, bool only_stale) {
-  auto lock = Prepare(c, only_stale ? "SELECT last_seen FROM agency_presence WHERE agency_id = ? AND hub_process = ?"
-                                      " AND live_until < ? FOR UPDATE"
-                                    : "SELECT last_seen FROM agency_presence WHERE agency_id = ? AND hub_process = ?"
-                                      " FOR UPDATE");
+  auto lock = Prepare(c, only_stale ? "SELECT last_seen, cert_not_after FROM agency_presence WHERE agency_id = ?"
+                                      " AND hub_process = ? AND live_until < ? FOR UPDATE"
+                                    : "SELECT last_seen, cert_not_after FROM agency_presence WHERE agency_id = ?"
+                                      " AND hub_process = ? FOR UPDATE");
   auto remove = Prepare(c, "DELETE FROM agency_presence WHERE agency_id = ? AND hub_process = ?");
   for (const PresenceKey& key : keys) {
     lock->setString(1, key.agency_id);
     lock->setString(2, key.hub_process);
     if (only_stale) lock->setString(3, SqlTime(now));
-    std::string last_seen;
+    std::string last_seen, cert_not_after;
     {
       std::unique_ptr<sql::ResultSet> row(lock->executeQuery());
       if (!row->next()) continue;
       last_seen = row->getString("last_seen");
+      if (!row->isNull("cert_not_after")) cert_not_after = row->getString("cert_not_after");
     }
     remove->setString(1, key.agency_id);
     remove->setString(2, key.hub_process);
     remove->executeUpdate();
-    KeepInGone(c, key.agency_id, last_seen, now);
+    KeepInGone(c, key.agency_id, last_seen, cert_not_after, now);
   }
 }
 
@@ -101,13 +126,14 @@ absl::Status MysqlStore::ReportPresence(const std::string& hub_process, const st
     for (size_t from = 0; from < rows.size(); from += kRowsPerStatement) {
       const size_t to = std::min(rows.size(), from + kRowsPerStatement);
       std::string sql =
-          "INSERT INTO agency_presence (agency_id, hub_process, open_streams, last_seen, reported_at, live_until)"
-          " VALUES (?, ?, ?, ?, ?, ?)";
-      for (size_t i = from + 1; i < to; ++i) sql += ", (?, ?, ?, ?, ?, ?)";
+          "INSERT INTO agency_presence (agency_id, hub_process, open_streams, last_seen, reported_at, live_until,"
+          " cert_not_after) VALUES (?, ?, ?, ?, ?, ?, ?)";
+      for (size_t i = from + 1; i < to; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?)";
       sql +=
           " ON DUPLICATE KEY UPDATE open_streams = VALUES(open_streams),"
           " last_seen = GREATEST(last_seen, VALUES(last_seen)), reported_at = VALUES(reported_at),"
-          " live_until = VALUES(live_until)";
+          " live_until = VALUES(live_until), ";
+      sql += kLaterCertificate;
       auto upsert = Prepare(c, sql);
       int param = 0;
       for (size_t i = from; i < to; ++i) {
@@ -117,6 +143,7 @@ absl::Status MysqlStore::ReportPresence(const std::string& hub_process, const st
         upsert->setString(++param, SqlTime(rows[i].last_seen));
         upsert->setString(++param, reported_at);
         upsert->setString(++param, live_until);
+        SetTimeOrNull(*upsert, ++param, SqlTimeOrEmpty(rows[i].cert_not_after));
       }
       upsert->executeUpdate();
     }
@@ -161,7 +188,9 @@ absl::Status MysqlStore::EndPresence(const std::string& hub_process, const std::
       while (found->next()) own.push_back({found->getString("agency_id"), hub_process});
     }
     FoldIntoGone(c, own, now, /*only_stale=*/false);
-    for (const AgencyPresence& p : last) KeepInGone(c, p.agency_id, SqlTime(p.last_seen), now);
+    for (const AgencyPresence& p : last) {
+      KeepInGone(c, p.agency_id, SqlTime(p.last_seen), SqlTimeOrEmpty(p.cert_not_after), now);
+    }
     return absl::OkStatus();
   });
 }
