@@ -173,11 +173,13 @@ RateLimitDecision RateLimiter::Admit(absl::string_view agency_id, absl::string_v
   ClassState& state = agency->classes[static_cast<int>(call_class)];
   if (call_class == CallClass::kStreamOpen && agency->open_streams >= agency->max_open_streams) {
     // No token is taken: the stream was not opened.
+    ++agency->refused_over_stream_cap;
     decision.reason = absl::StrCat("stream limit: ", agency->id, " may hold ", agency->max_open_streams,
                                    " inbox streams open at once on this hub; retry after one of them ends");
   } else {
     absl::Duration wait;
     if (state.bucket.TryTake(now, &wait)) return decision;
+    ++state.refused;
     decision.reason = absl::StrCat("rate limit: ", agency->id, " may make ", state.bucket.per_second(), " ",
                                    CallClassName(call_class), " a second (burst ", state.bucket.burst(),
                                    "); retry after ", absl::FormatDuration(absl::Ceil(wait, absl::Milliseconds(1))));
@@ -193,6 +195,24 @@ RateLimitDecision RateLimiter::Admit(absl::string_view agency_id, absl::string_v
     ++state.unrecorded;
   }
   return decision;
+}
+
+std::vector<RateLimitRefusals> RateLimiter::Refusals() const {
+  // The metric's label values: CallClassName's words are for people.
+  static constexpr std::array<absl::string_view, kCallClassCount> kKinds = {
+      "submissions", "reads", "acknowledgements", "stream_opens", "other_calls"};
+  std::vector<RateLimitRefusals> refusals;
+  for (const auto& [id, agency] : agencies_) {
+    absl::MutexLock lock(&agency->mu);
+    for (int i = 0; i < kCallClassCount; ++i) {
+      const int64_t refused = agency->classes[i].refused;
+      if (refused > 0) refusals.push_back({id, std::string(kKinds[i]), refused});
+    }
+    if (agency->refused_over_stream_cap > 0) {
+      refusals.push_back({id, "open_streams", agency->refused_over_stream_cap});
+    }
+  }
+  return refusals;
 }
 
 void RateLimiter::StreamOpened(absl::string_view agency_id) {

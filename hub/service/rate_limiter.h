@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -74,6 +75,16 @@ class TokenBucket {
   absl::Time last_;
 };
 
+// The refusals of one agency of one kind so far (RateLimiter::Refusals).
+struct RateLimitRefusals {
+  std::string agency_id;
+  // "submissions", "reads", "acknowledgements", "stream_opens",
+  // "other_calls" (over the class's rate), or "open_streams" (over the cap
+  // of open inbox streams).
+  std::string kind;
+  int64_t refused = 0;
+};
+
 struct RateLimitDecision {
   bool admitted = true;
   // The rest is set when the call is refused.
@@ -114,12 +125,17 @@ class RateLimiter {
   void StreamClosed(absl::string_view agency_id);
   int OpenStreams(absl::string_view agency_id) const;
 
+  // Every agency and kind refused at least once since the start, for the
+  // metrics: counted under the agency's lock that Admit takes anyway.
+  std::vector<RateLimitRefusals> Refusals() const;
+
  private:
   struct ClassState {
     explicit ClassState(TokenBucket bucket) : bucket(bucket) {}
     TokenBucket bucket;
     absl::Time last_recorded = absl::InfinitePast();
     int64_t unrecorded = 0;
+    int64_t refused = 0;  // over the rate, since the start
   };
   struct AgencyState {
     AgencyState(std::string id, std::array<TokenBucket, kCallClassCount> buckets, int max_open_streams);
@@ -128,6 +144,7 @@ class RateLimiter {
     mutable absl::Mutex mu;
     std::array<ClassState, kCallClassCount> classes ABSL_GUARDED_BY(mu);
     int open_streams ABSL_GUARDED_BY(mu) = 0;
+    int64_t refused_over_stream_cap ABSL_GUARDED_BY(mu) = 0;
   };
 
   RateLimiter() = default;

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "config/hub_config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -285,6 +286,21 @@ v1::HubConfig MinimalHubConfig() {
   agreement->set_title("An information-sharing agreement");
   agreement->set_review_date("2030-01-01");
   return config;
+}
+
+// What the metrics show (cre_rate_limit_refusals_total): every refusal
+// counted by agency and kind, whether recorded in the audit chain or not.
+TEST(RateLimiterTest, RefusalsAreCountedByAgencyAndKind) {
+  std::shared_ptr<RateLimiter> limiter = Limiter(SmallLimits());
+  EXPECT_TRUE(limiter->Refusals().empty());
+  EXPECT_EQ(AdmitMany(*limiter, "derby-pru", kSubmit, 8, kStart), 5);
+  EXPECT_EQ(AdmitMany(*limiter, "derby-pru", "/cre.v1.Directory/WhoAmI", 6, kStart), 5);
+  for (int i = 0; i < 3; ++i) limiter->StreamOpened("derby-health");
+  EXPECT_FALSE(limiter->Admit("derby-health", kSubscribe, kStart).admitted);
+  std::vector<std::string> rows;
+  for (const RateLimitRefusals& r : limiter->Refusals()) rows.push_back(absl::StrCat(r.agency_id, " ", r.kind, " ", r.refused));
+  EXPECT_THAT(rows, ::testing::UnorderedElementsAre("derby-pru submissions 3", "derby-pru reads 1",
+                                                    "derby-health open_streams 1"));
 }
 
 TEST(RateLimitConfigTest, DefaultsAreFilledInAndAnAgencyEntryInheritsThem) {
