@@ -134,6 +134,9 @@ void FillDefaults(v1::HubConfig* config) {
     if (console->session_idle_minutes() == 0) console->set_session_idle_minutes(30);
     if (console->session_absolute_minutes() == 0) console->set_session_absolute_minutes(12 * 60);
   }
+  if (config->has_metrics() && config->metrics().store_timeout_ms() == 0) {
+    config->mutable_metrics()->set_store_timeout_ms(5000);
+  }
 }
 
 // A console is optional; one that is configured must be whole.
@@ -267,6 +270,11 @@ absl::Status CheckFields(const v1::HubConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("database.schema: \"", config.database().schema(),
                      "\" must be 1-64 letters, digits or '_'"));
+  }
+  if (config.has_metrics()) {
+    // Which addresses it may listen on is the listener's to say
+    // (metrics/metrics_listener.h), when the hub starts.
+    CRE_RETURN_IF_ERROR(Required(config.metrics().listen_address(), "metrics.listen_address"));
   }
   return CheckConsole(config);
 }

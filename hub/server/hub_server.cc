@@ -9,6 +9,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/agency_auth.h"
 #include "server/call_log.h"
+#include "server/call_metrics.h"
 #include "server/directory_service.h"
 #include "server/inbox_service.h"
 #include "server/oversight_service.h"
@@ -87,7 +88,20 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
     if (!made.ok()) return made.status();
     mailer = *std::move(made);
   }
-  (*credentials)->SetAuthMetadataProcessor(std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, api->limiter));
+  (*credentials)->SetAuthMetadataProcessor(
+      std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, api->limiter, api->presence));
+  if (config.has_metrics()) {
+    HubMetrics::Sources sources;
+    sources.store = hub->store_;
+    sources.limiter = api->limiter;
+    sources.presence = api->presence;
+    sources.hub_cert_file = config.tls().server_cert_file();
+    sources.client_ca_file = config.tls().client_ca_file();
+    // 0 (a config not completed by CompleteHubConfig): the default.
+    sources.store_timeout = absl::Milliseconds(
+        config.metrics().store_timeout_ms() == 0 ? kDefaultMetricsStoreTimeoutMs : config.metrics().store_timeout_ms());
+    hub->metrics_ = std::make_shared<HubMetrics>(std::move(sources));
+  }
 
   // Both are process-wide switches that must be set before a builder exists.
   grpc::EnableDefaultHealthCheckService(true);
@@ -106,6 +120,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   for (const auto& service : hub->services_) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallLogInterceptorFactory>(hub->registry_));
+  if (hub->metrics_ != nullptr) {
+    interceptors.push_back(std::make_unique<CallMetricsInterceptorFactory>(hub->registry_, hub->metrics_));
+  }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   hub->server_ = builder.BuildAndStart();
@@ -131,6 +148,19 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
       return absl::Status(console.status().code(), absl::StrCat("console: ", console.status().message()));
     }
     hub->console_ = *std::move(console);
+  }
+  if (hub->metrics_ != nullptr) {
+    metrics::MetricsListenerOptions options;
+    options.listen_address = config.metrics().listen_address();
+    options.allow_non_loopback = config.metrics().allow_non_loopback();
+    absl::StatusOr<std::unique_ptr<metrics::MetricsListener>> listener = metrics::MetricsListener::Start(
+        options, [metrics = hub->metrics_] { return metrics->Render(); });
+    if (!listener.ok()) {
+      return absl::Status(listener.status().code(), absl::StrCat("metrics: ", listener.status().message()));
+    }
+    hub->metrics_listener_ = *std::move(listener);
+    spdlog::info("metrics: http://{}/metrics (port {})", config.metrics().listen_address(),
+                 hub->metrics_listener_->port());
   }
   hub->dispatcher_->Start();
   hub->deadline_watcher_->Start();
@@ -194,6 +224,8 @@ void HubServer::Shutdown(absl::Duration grace) {
   stopping_.Notify();
   // The console first: its requests call the services stopped below.
   if (console_ != nullptr) console_->Shutdown(grace);
+  // A scrape waiting on the database is answered without it, or dropped.
+  if (metrics_listener_ != nullptr) metrics_listener_->Shutdown();
   server_->GetHealthCheckService()->Shutdown();
   // Subscriber streams never end on their own: end them now, so that their
   // agencies reconnect to another hub process instead of waiting out the

@@ -1,7 +1,8 @@
 // The hub process's servers: gRPC (mutual TLS, agency identity, the
 // services, health and reflection, one log line per call) and, when the
 // config has a console, the console's HTTPS listener (web/), both on one
-// service API.
+// service API; when it has metrics, the /metrics listener for Prometheus
+// (server/hub_metrics.h).
 //
 //   CRE_ASSIGN_OR_RETURN(auto server, HubServer::BuildAndStart(config, store));
 //   ...  // until SIGTERM
@@ -22,6 +23,8 @@
 #include "common/clock.h"
 #include "common/executor.h"
 #include "service/alert_watcher.h"
+#include "metrics/metrics_listener.h"
+#include "server/hub_metrics.h"
 #include "service/audit_sealer.h"
 #include "service/deadline_watcher.h"
 #include "service/presence_reporter.h"
@@ -42,6 +45,9 @@ inline constexpr absl::Duration kAuditAnchorInterval = absl::Minutes(1);
 // How often an idle hub looks for audit records to seal into the chain: the
 // longest a record waits unchained while the hub is idle.
 inline constexpr absl::Duration kAuditSealInterval = absl::Milliseconds(20);
+// How long a scrape of /metrics waits for the database's figures when the
+// config does not say (metrics.store_timeout_ms).
+inline constexpr uint32_t kDefaultMetricsStoreTimeoutMs = 5000;
 
 class HubServer {
  public:
@@ -65,6 +71,8 @@ class HubServer {
   int port() const { return port_; }
   // The console's port; 0 without a console.
   int console_port() const { return console_ == nullptr ? 0 : console_->port(); }
+  // The /metrics port; 0 without config.metrics.
+  int metrics_port() const { return metrics_listener_ == nullptr ? 0 : metrics_listener_->port(); }
 
   // Stops taking calls, gives calls in flight `grace` to finish, cancels the
   // rest, and returns when the server has stopped. Safe to call twice.
@@ -93,6 +101,9 @@ class HubServer {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<web::HttpsServer> console_;
+  // With config.metrics: what the calls count, and where Prometheus reads it.
+  std::shared_ptr<HubMetrics> metrics_;
+  std::unique_ptr<metrics::MetricsListener> metrics_listener_;
   int port_ = 0;
   bool serving_ = false;
   absl::Notification stopping_;

@@ -49,6 +49,8 @@ class TestHub {
   int port() const { return server_->port(); }
   // The console's HTTPS port, when the config has a console.
   int console_port() const { return server_->console_port(); }
+  // The /metrics port, when the config has metrics.
+  int metrics_port() const { return server_->metrics_port(); }
   const v1::HubConfig& config() const { return config_; }
   const TestDatabase& database() const { return *db_; }
   // Stops the hub (as a process stopping); the destructor does it too.
