@@ -151,6 +151,7 @@ grpc::Status AgencyAuthProcessor::Process(const InputMetadata& auth_metadata,
                                           OutputMetadata* /*response_metadata*/) {
   absl::StatusOr<const v1::Agency*> agency = IdentifyAgency(*context, *registry_);
   if (!agency.ok()) {
+    if (unauthenticated_ != nullptr) unauthenticated_->Increment();
     // The call never reaches a handler or the call-log interceptor, so the
     // refusal is logged here. RecordCall bounds the method; the URIs are
     // shown quoted, the first few only.

@@ -41,6 +41,7 @@
 #include "grpcpp/security/auth_metadata_processor.h"
 #include "grpcpp/server_context.h"
 #include "identity/agency_registry.h"
+#include "metrics/metrics.h"
 #include "service/call_context.h"
 #include "service/call_record.h"
 #include "service/caller_presence.h"
@@ -62,14 +63,18 @@ absl::Status CheckClientCertificate(absl::string_view pem);
 class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
  public:
   // `limiter` may be null: no rate limits. `presence`, if not null, is told
-  // when each agency's certificate expires (for the metrics).
+  // when each agency's certificate expires, and `unauthenticated`, if not
+  // null, counts the calls refused UNAUTHENTICATED (for the metrics: such
+  // a call reaches no interceptor).
   AgencyAuthProcessor(std::shared_ptr<const AgencyRegistry> registry, AuditSink audit,
                       std::shared_ptr<RateLimiter> limiter = nullptr,
-                      std::shared_ptr<CallerPresence> presence = nullptr)
+                      std::shared_ptr<CallerPresence> presence = nullptr,
+                      metrics::Counter* unauthenticated = nullptr)
       : registry_(std::move(registry)),
         audit_(std::move(audit)),
         limiter_(std::move(limiter)),
-        presence_(std::move(presence)) {}
+        presence_(std::move(presence)),
+        unauthenticated_(unauthenticated) {}
 
   // Map lookups and a token bucket under its agency's lock: cheap enough for
   // gRPC's own thread.
@@ -84,6 +89,7 @@ class AgencyAuthProcessor : public grpc::AuthMetadataProcessor {
   AuditSink audit_;
   std::shared_ptr<RateLimiter> limiter_;
   std::shared_ptr<CallerPresence> presence_;
+  metrics::Counter* unauthenticated_;
 };
 
 // The calling agency, from the call's certificate (a map lookup).

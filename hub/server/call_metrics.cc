@@ -22,9 +22,13 @@ class CallMetricsInterceptor : public grpc::experimental::Interceptor {
           static_cast<absl::StatusCode>(methods->GetSendStatus().error_code()));
       const std::string method = info_->method();
       metrics_->calls().WithLabels({method, code}).Increment();
-      // The identity was cached when the call arrived: a map lookup.
-      const std::string agency = CallerAgencyId(*info_->server_context(), *registry_);
-      if (!agency.empty()) metrics_->agency_calls().WithLabels({agency, code}).Increment();
+      // The certificate's verdict was cached when the call arrived: map
+      // lookups, and no copy of the agency.
+      if (std::shared_ptr<const grpc::AuthContext> auth = info_->server_context()->auth_context(); auth != nullptr) {
+        if (absl::StatusOr<const v1::Agency*> agency = IdentifyAgency(*auth, *registry_); agency.ok()) {
+          metrics_->agency_calls().WithLabels({(*agency)->id(), code}).Increment();
+        }
+      }
       if (info_->type() != grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING) {
         metrics_->latency().WithLabels({method}).Observe(absl::ToDoubleSeconds(absl::Now() - start_));
       }

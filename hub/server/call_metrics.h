@@ -7,7 +7,8 @@
 // registered next to it in HubServer. Calls the auth processor refuses
 // (a certificate naming no registered agency, a health or reflection call
 // over its rate) never reach an interceptor, so they are not here: the
-// call log and the audit chain have them.
+// processor counts the first kind itself (HubMetrics::unauthenticated), the
+// rate limiter the second.
 //
 // The latency histogram has no agency label (one series per method and
 // bucket is enough, and every agency more would multiply them), and leaves

@@ -96,6 +96,12 @@ HubMetrics::HubMetrics(Sources sources) : sources_(std::move(sources)), started_
                                      "Time from a call's arrival to its status, by method (Inbox.Subscribe streams"
                                      " left out).",
                                      {"method"}, metrics::LatencyBuckets());
+  // No labels: the caller is unknown and the method is whatever it sent.
+  unauthenticated_ = &registry_
+                          .AddCounter("cre_grpc_server_unauthenticated_total",
+                                      "gRPC calls refused UNAUTHENTICATED before any handler: a client certificate"
+                                      " naming no registered agency, or not an agency's.")
+                          .WithLabels({});
 }
 
 HubMetrics::~HubMetrics() = default;

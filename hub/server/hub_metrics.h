@@ -57,6 +57,8 @@ class HubMetrics {
   metrics::CounterFamily& calls() { return *calls_; }
   metrics::CounterFamily& agency_calls() { return *agency_calls_; }
   metrics::HistogramFamily& latency() { return *latency_; }
+  // Calls refused UNAUTHENTICATED by the auth processor, before any handler.
+  metrics::Counter& unauthenticated() { return *unauthenticated_; }
 
   // Everything, in the text format. Blocks for at most about store_timeout.
   std::string Render();
@@ -72,6 +74,7 @@ class HubMetrics {
   metrics::CounterFamily* calls_;
   metrics::CounterFamily* agency_calls_;
   metrics::HistogramFamily* latency_;
+  metrics::Counter* unauthenticated_;
 
   // The store's figures being read now, if a read is running (it outlives
   // a scrape that stopped waiting for it).

@@ -88,8 +88,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
     if (!made.ok()) return made.status();
     mailer = *std::move(made);
   }
-  (*credentials)->SetAuthMetadataProcessor(
-      std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, api->limiter, api->presence));
   if (config.has_metrics()) {
     HubMetrics::Sources sources;
     sources.store = hub->store_;
@@ -102,6 +100,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
         config.metrics().store_timeout_ms() == 0 ? kDefaultMetricsStoreTimeoutMs : config.metrics().store_timeout_ms());
     hub->metrics_ = std::make_shared<HubMetrics>(std::move(sources));
   }
+  (*credentials)->SetAuthMetadataProcessor(
+      std::make_shared<AgencyAuthProcessor>(hub->registry_, audit, api->limiter, api->presence,
+                                            hub->metrics_ == nullptr ? nullptr : &hub->metrics_->unauthenticated()));
 
   // Both are process-wide switches that must be set before a builder exists.
   grpc::EnableDefaultHealthCheckService(true);

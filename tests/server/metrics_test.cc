@@ -1,5 +1,6 @@
 // The hub's /metrics end to end: a real hub with metrics on a free loopback
-// port takes a submission, a refused call and a rate-limited one, and a
+// port takes a submission, a refused call, a rate-limited one and one from a
+// certificate of no registered agency, and a
 // scrape shows each, the deliveries waiting, the certificates' expiry and
 // the database up, in text that `promtool check metrics` (Debian's
 // prometheus package) finds no problem with. And with the database
@@ -95,7 +96,18 @@ TEST(MetricsTest, AScrapeShowsCallsRefusalsDeliveriesAndCertificatesAndPassesPro
     EXPECT_EQ(directory->WhoAmI(&context, v1::WhoAmIRequest(), &response).error_code(), expected);
   }
 
+  // A certificate of no registered agency: refused before any handler.
+  {
+    auto stranger = v1::Directory::NewStub(hub.ChannelWith("test/unknown.crt", "test/unknown.key"));
+    grpc::ClientContext context;
+    v1::WhoAmIResponse response;
+    EXPECT_EQ(stranger->WhoAmI(&context, v1::WhoAmIRequest(), &response).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+
   std::string text = Scrape(hub.metrics_port());
+  EXPECT_THAT(text, HasSubstr("cre_grpc_server_unauthenticated_total 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("code=\"UNAUTHENTICATED\"")));
   EXPECT_THAT(text, HasSubstr("cre_grpc_server_handled_total{method=\"/cre.v1.Referrals/SubmitOperationLibertyReport\",code=\"OK\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("cre_grpc_server_handled_total{method=\"/cre.v1.Referrals/GetCase\",code=\"NOT_FOUND\"} 1\n"));
   EXPECT_THAT(text,
