@@ -1,10 +1,16 @@
 // The real cre-hub binary, as an operator runs it: it starts from a config
 // file, answers over mTLS (health, reflection, the directory), writes one
-// structured log line per call, and stops cleanly on SIGTERM.
+// structured log line per call, serves /metrics, and stops cleanly on
+// SIGTERM.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/hub_channel.h"
@@ -59,10 +65,33 @@ std::string ReflectionListServices(const std::shared_ptr<grpc::Channel>& channel
   return bytes;
 }
 
+// GET /metrics on 127.0.0.1:`port`, the whole response as the listener
+// sends it (one request a connection, closed after the response).
+std::string FetchMetrics(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::string response;
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) {
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return response;
+}
+
 TEST(HubProcessTest, ServesLogsEachCallAndStopsCleanlyOnSigterm) {
   testing::TestDatabase db(testing::TestDatabase::Migrate::kNo);  // the hub migrates it
   v1::HubConfig config = testing::TestHubConfig(db);
   config.set_migrate_on_start(true);
+  config.mutable_metrics()->set_listen_address("127.0.0.1:0");
   const std::string config_path = testing::WriteHubConfigFile(config, "hub_process_test.textproto");
 
   testing::HubProcess hub(config_path, ::testing::TempDir() + "hub_process_test.log");
@@ -99,6 +128,21 @@ TEST(HubProcessTest, ServesLogsEachCallAndStopsCleanlyOnSigterm) {
     auto stranger = channel_for("test/unknown.crt", "test/unknown.key");
     EXPECT_EQ(v1::Directory::NewStub(stranger)->WhoAmI(&context, {}, &response).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
+  }
+
+  // /metrics, on the port the log names.
+  {
+    const std::string started = hub.Log();
+    const size_t at = started.find("/metrics (port ");
+    ASSERT_NE(at, std::string::npos) << started;
+    int metrics_port = 0;
+    const size_t digits = at + std::string("/metrics (port ").size();
+    ASSERT_TRUE(absl::SimpleAtoi(started.substr(digits, started.find(')', digits) - digits), &metrics_port));
+    const std::string metrics = FetchMetrics(metrics_port);
+    EXPECT_THAT(metrics, HasSubstr("HTTP/1.1 200 OK"));
+    EXPECT_THAT(metrics, HasSubstr("cre_grpc_server_handled_total{method=\"/cre.v1.Directory/WhoAmI\",code=\"OK\"} 1\n"));
+    EXPECT_THAT(metrics, HasSubstr("cre_grpc_server_unauthenticated_total 1\n"));
+    EXPECT_THAT(metrics, HasSubstr("cre_database_up 1\n"));
   }
 
   EXPECT_EQ(hub.StopWith(SIGTERM), 0) << hub.Log();
