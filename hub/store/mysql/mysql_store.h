@@ -10,8 +10,9 @@
 // (reviews, open actions), mysql_audit.cc (the journal and the chain),
 // mysql_presence.cc (which agencies each hub process sees),
 // mysql_record_access.cc (who looked at a child's record; subject access),
-// mysql_alerts.cc (alerts raised and their mail queue), with
-// case_rows and message_rows for what several of them write.
+// mysql_alerts.cc (alerts raised and their mail queue), mysql_metrics.cc
+// (what /metrics reads), with case_rows and message_rows for what several
+// of them write.
 //
 //   CRE_ASSIGN_OR_RETURN(ConnectionSettings settings, SettingsFromConfig(config.database()));
 //   auto store = std::make_unique<MysqlStore>(settings, config.database().pool_size());
