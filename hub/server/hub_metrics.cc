@@ -243,30 +243,38 @@ void HubMetrics::WriteMemory(TextWriter& out, const StoreFigures* figures) {
     }
   }
 
-  // Each agency's certificate as this process saw it, else as another
-  // reported it to the store (the later of their reports).
-  absl::flat_hash_map<std::string, absl::Time> agencies;
-  if (figures != nullptr && figures->deliveries.ok()) {
-    for (const AgencyDeliveries& a : *figures->deliveries) {
-      if (a.cert_not_after != absl::InfinitePast()) agencies[a.agency_id] = a.cert_not_after;
-    }
-  }
-  if (sources_.presence != nullptr) {
-    for (const auto& [agency_id, not_after] : sources_.presence->CertificatesSeen()) agencies[agency_id] = not_after;
-  }
-  std::vector<std::pair<std::string, absl::Time>> seen(agencies.begin(), agencies.end());
-  std::sort(seen.begin(), seen.end());
+  const std::vector<crypto::CertificateExpiry> certificates = KnownCertificates(
+      sources_.hub_cert_file, sources_.client_ca_file,
+      figures != nullptr && figures->deliveries.ok() ? &*figures->deliveries : nullptr, sources_.presence.get());
   const absl::Time now = absl::Now();
   out.Family("cre_certificate_expiry_seconds",
              "Seconds until a certificate expires (negative: expired): the hub's own, each of the client CA"
              " bundle's, each agency's last seen.",
              MetricType::kGauge);
-  for (const crypto::CertificateExpiry& c :
-       crypto::CertificateExpiries(sources_.hub_cert_file, sources_.client_ca_file, seen)) {
+  for (const crypto::CertificateExpiry& c : certificates) {
     Labels labels = {{"certificate", std::string(crypto::CertificateKindName(c.kind))}};
     labels.emplace_back(c.kind == crypto::CertificateExpiry::Kind::kAgency ? "agency" : "subject", c.subject);
     out.Sample("cre_certificate_expiry_seconds", labels, absl::ToDoubleSeconds(c.not_after - now));
   }
+}
+
+std::vector<crypto::CertificateExpiry> KnownCertificates(const std::string& hub_cert_file,
+                                                         const std::string& client_ca_file,
+                                                         const std::vector<AgencyDeliveries>* reported,
+                                                         const CallerPresence* presence) {
+  // This process's own sighting wins over the store's: it is the latest.
+  absl::flat_hash_map<std::string, absl::Time> agencies;
+  if (reported != nullptr) {
+    for (const AgencyDeliveries& a : *reported) {
+      if (a.cert_not_after != absl::InfinitePast()) agencies[a.agency_id] = a.cert_not_after;
+    }
+  }
+  if (presence != nullptr) {
+    for (const auto& [agency_id, not_after] : presence->CertificatesSeen()) agencies[agency_id] = not_after;
+  }
+  std::vector<std::pair<std::string, absl::Time>> seen(agencies.begin(), agencies.end());
+  std::sort(seen.begin(), seen.end());
+  return crypto::CertificateExpiries(hub_cert_file, client_ca_file, seen);
 }
 
 }  // namespace cre

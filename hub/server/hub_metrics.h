@@ -26,16 +26,28 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "crypto/certificate_expiry.h"
 #include "metrics/metrics.h"
 #include "service/caller_presence.h"
 #include "service/rate_limiter.h"
 #include "store/store.h"
 
 namespace cre {
+
+// Every certificate whose expiry the hub watches: its own and each of the
+// client CA bundle's, read from their files now; each agency's as this
+// process saw it at the edge (`presence`, may be null), else as the hub
+// processes reported it to the store (`reported`, may be null: the store's
+// DeliveriesByAgency). The metrics show them; the alerts warn from them.
+std::vector<crypto::CertificateExpiry> KnownCertificates(const std::string& hub_cert_file,
+                                                         const std::string& client_ca_file,
+                                                         const std::vector<AgencyDeliveries>* reported,
+                                                         const CallerPresence* presence);
 
 class HubMetrics {
  public:

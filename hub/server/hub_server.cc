@@ -32,6 +32,36 @@ DeliveryPolicy PolicyFromConfig(const v1::DeliveryConfig& config) {
   return policy;
 }
 
+// The certificates the alerts warn about when the caller gives none: the
+// hub's and the client CA's, read from their files at each evaluation (gRPC
+// re-reads them too, so a renewed file clears its alert), and each
+// agency's as the hub processes last saw it at the edge. Runs on the alert
+// watcher's thread, so the store's read is no caller's wait.
+CertificateSource KnownCertificatesOf(const v1::TlsConfig& tls, std::shared_ptr<Store> store,
+                                      std::shared_ptr<const CallerPresence> presence) {
+  return [hub_cert_file = tls.server_cert_file(), client_ca_file = tls.client_ca_file(), store = std::move(store),
+          presence = std::move(presence)]() -> absl::StatusOr<std::vector<alerting::CertificateExpiry>> {
+    absl::StatusOr<std::vector<AgencyDeliveries>> reported = store->DeliveriesByAgency();
+    if (!reported.ok()) return reported.status();
+    std::vector<alerting::CertificateExpiry> certificates;
+    for (const crypto::CertificateExpiry& c :
+         KnownCertificates(hub_cert_file, client_ca_file, &*reported, presence.get())) {
+      switch (c.kind) {
+        case crypto::CertificateExpiry::Kind::kHub:
+          certificates.push_back({absl::StrCat("of the hub (", c.subject, ")"), c.not_after});
+          break;
+        case crypto::CertificateExpiry::Kind::kClientCa:
+          certificates.push_back({absl::StrCat("of the client CA (", c.subject, ")"), c.not_after});
+          break;
+        case crypto::CertificateExpiry::Kind::kAgency:
+          certificates.push_back({absl::StrCat("of agency ", c.subject), c.not_after});
+          break;
+      }
+    }
+    return certificates;
+  };
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::HubConfig& config,
@@ -177,7 +207,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::BuildAndStart(const v1::Hu
   hub->retention_purger_->Start(hub->dispatcher_->process_id());
   if (mailer != nullptr) {
     hub->alert_watcher_ = std::make_unique<AlertWatcher>(hub->store_, config.alerting(), std::move(mailer),
-                                                         std::move(certificates), clock,
+                                                         certificates != nullptr
+                                                             ? std::move(certificates)
+                                                             : KnownCertificatesOf(config.tls(), hub->store_, api->presence),
+                                                         clock,
                                                          hub->dispatcher_->process_id());
     hub->alert_watcher_->Start();
   }

@@ -60,7 +60,8 @@ class HubServer {
   // submissions and acknowledgements happen, what is due and overdue. A
   // test passes one it moves; it must outlive the server. With
   // config.alerting, alerts are mailed; `certificates` gives the
-  // certificates whose expiry is alerted (null: none yet).
+  // certificates whose expiry is alerted (null: the hub's, the client CA's
+  // and each agency's seen; a test gives its own).
   static absl::StatusOr<std::unique_ptr<HubServer>> BuildAndStart(const v1::HubConfig& config,
                                                                   std::shared_ptr<Store> store,
                                                                   const Clock& clock = SystemClock(),

@@ -5,12 +5,14 @@
 // interval later; an overdue action is mailed to the Duty CPM's mailbox
 // once, linking to its case and holding nothing of the child. The hub runs
 // on a FakeClock; evaluations run every second of real time.
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -18,6 +20,7 @@
 #include "support/fake_clock.h"
 #include "support/smtp_sink.h"
 #include "support/test_cases.h"
+#include "support/test_environment.h"
 #include "support/test_hub.h"
 
 namespace cre {
@@ -161,6 +164,43 @@ TEST_F(OperatorAlertsMailTest, AnAgencyNotCollectingThenItsDeadLettersAreMailedT
   EXPECT_THAT(ops[1].subject, HasSubstr("Digest: 2 alert changes (1 raised, 0 changed, 1 cleared)"));
   EXPECT_THAT(ops[1].body, HasSubstr("CLEARED: Agency derby-iro is not collecting its messages"));
   EXPECT_THAT(ops[1].body, HasSubstr("RAISED: Dead letters for derby-iro: 1"));
+  Show(ops);
+}
+
+// The hub's own watch on its certificate files, with no source given: a
+// client CA bundle that also holds a CA certificate ten days from expiry
+// (made here with openssl) is mailed to the operators once, however many
+// evaluations find it.
+class CertificateFileAlertTest : public ::testing::Test {
+ protected:
+  static std::string BundleWithACaNearExpiry() {
+    const std::string dir = ::testing::TempDir() + "/cert-file-alert";
+    const std::string make = absl::StrCat(
+        "mkdir -p ", dir, " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 10",
+        " -subj /CN=CA-near-expiry -keyout ", dir, "/soon.key -out ", dir, "/soon.crt 2>/dev/null && cat ",
+        testing::CertsDir(), "/ca.crt ", dir, "/soon.crt > ", dir, "/bundle.crt");
+    if (std::system(make.c_str()) != 0) ADD_FAILURE() << "could not run: " << make;
+    return dir + "/bundle.crt";
+  }
+
+  SmtpSink sink_;
+  FakeClock clock_;
+  const std::string bundle_ = BundleWithACaNearExpiry();
+  TestHub hub_{[this](v1::HubConfig& config) {
+                 MailTo(sink_, 900, config);
+                 config.mutable_tls()->set_client_ca_file(bundle_);
+               },
+               clock_};
+};
+
+TEST_F(CertificateFileAlertTest, ACaCertificateNearExpiryInTheBundleIsMailedOnce) {
+  std::vector<SmtpSink::Message> ops = To(sink_.WaitForMessages(1, absl::Seconds(20)), kOps);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].subject,
+            "[CRE hub] RAISED: Certificate of the client CA (CN=CA-near-expiry) expires within 14 days");
+  absl::SleepFor(absl::Seconds(3));  // three more evaluations
+  EXPECT_EQ(To(sink_.Messages(), kOps).size(), 1u);
+  EXPECT_EQ(hub_.database().QueryString("SELECT COUNT(*) FROM alert_mail"), "1");
   Show(ops);
 }
 
