@@ -5,15 +5,11 @@
 // the database up, in text that `promtool check metrics` (Debian's
 // prometheus package) finds no problem with. And with the database
 // unreachable, a scrape still answers, promptly, with cre_database_up 0.
-#include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "boost/asio/ip/tcp.hpp"
-#include "boost/beast/core.hpp"
-#include "boost/beast/http.hpp"
 #include "cre/v1/directory.grpc.pb.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -21,46 +17,19 @@
 #include "server/hub_metrics.h"
 #include "store/mysql/mysql_store.h"
 #include "support/inbox_stream.h"
+#include "support/metrics_scrape.h"
 #include "support/test_environment.h"
 #include "support/test_hub.h"
 
 namespace cre {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
+using ::cre::testing::Promtool;
+using ::cre::testing::Scrape;
 using ::cre::testing::TestHub;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string Scrape(int port) {
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.expires_after(std::chrono::seconds(20));
-  stream.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-  http::request<http::empty_body> request(http::verb::get, "/metrics", 11);
-  request.set(http::field::host, "127.0.0.1");
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response);
-  EXPECT_EQ(response.result_int(), 200);
-  EXPECT_EQ(response[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
-  return response.body();
-}
-
-// What `promtool check metrics` says of `text` (on its stdin), with its exit
-// status; "" and 0 when it finds no problem.
-std::pair<int, std::string> Promtool(const std::string& text) {
-  const std::string in = ::testing::TempDir() + "/metrics.txt";
-  const std::string out = ::testing::TempDir() + "/promtool.out";
-  std::ofstream(in) << text;
-  const int status = std::system(absl::StrCat("promtool check metrics < ", in, " > ", out, " 2>&1").c_str());
-  std::ifstream said(out);
-  std::string output((std::istreambuf_iterator<char>(said)), std::istreambuf_iterator<char>());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 void WithMetrics(v1::HubConfig& config) {
   config.mutable_metrics()->set_listen_address("127.0.0.1:0");
