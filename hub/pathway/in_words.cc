@@ -233,6 +233,7 @@ std::string InWords(v1::MessageKind kind) {
     case v1::MESSAGE_KIND_RESPONSE: words = "response"; break;
     case v1::MESSAGE_KIND_CASE_UPDATE: words = "case update"; break;
     case v1::MESSAGE_KIND_DECISION_NOT_TO_SHARE: words = "decision not to share"; break;
+    case v1::MESSAGE_KIND_NON_DELIVERY_REPORT: words = "non-delivery report"; break;
     default: break;
   }
   return Or(words, "message", kind);
