@@ -1035,14 +1035,17 @@ TEST_P(StoreConformanceTest, TooManyAttemptsDeadLetterTheDeliveryUntilRequeued) 
   EXPECT_EQ((*dead)[0].attempts, 2);
   EXPECT_EQ((*dead)[0].kind, v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
 
-  // What is waiting for each agency: the dead one, for the PRU.
+  // What is waiting for each agency: the dead one, for the PRU; and the
+  // sender's non-delivery report about it.
   absl::StatusOr<std::vector<AgencyDeliveries>> waiting = store().DeliveriesByAgency();
   ASSERT_TRUE(waiting.ok()) << waiting.status();
-  ASSERT_THAT(*waiting, SizeIs(1));
+  ASSERT_THAT(*waiting, SizeIs(2));
   EXPECT_EQ((*waiting)[0].agency_id, "pru");
   EXPECT_EQ((*waiting)[0].dead, 1);
   EXPECT_EQ((*waiting)[0].pending + (*waiting)[0].leased, 0);
   EXPECT_EQ((*waiting)[0].oldest_undelivered, (*dead)[0].created_at);
+  EXPECT_EQ((*waiting)[1].agency_id, "sender");
+  EXPECT_EQ((*waiting)[1].pending, 1);
 
   v1::AuditRecord requeued_by;
   requeued_by.set_actor_agency_id("operator");
@@ -1084,6 +1087,199 @@ TEST_P(StoreConformanceTest, ReleasingTheLastAttemptDeadLettersAndRequeueAllTake
   EXPECT_EQ(*store().RequeueDeadDeliveries({}, v1::AuditRecord()), 2);
   EXPECT_THAT(*store().ListDeadDeliveries(10), IsEmpty());
   EXPECT_THAT(Claim("stream", 10, policy), SizeIs(2));
+}
+
+namespace {
+
+// Everything due for `agency`, claimed by a stream of its own.
+std::vector<v1::RoutedMessage> ClaimFor(Store& store, const std::string& agency, const DeliveryPolicy& policy) {
+  absl::StatusOr<std::vector<v1::RoutedMessage>> claimed =
+      store.ClaimDeliveries(agency, agency + "-stream", 100, policy);
+  EXPECT_TRUE(claimed.ok()) << claimed.status();
+  return claimed.ok() ? *claimed : std::vector<v1::RoutedMessage>{};
+}
+
+// The records of `kind` in `chain`.
+std::vector<v1::AuditRecord> OfKind(const std::vector<v1::AuditRecord>& chain, v1::AuditEventKind kind) {
+  std::vector<v1::AuditRecord> of_kind;
+  for (const v1::AuditRecord& record : chain) {
+    if (record.kind() == kind) of_kind.push_back(record);
+  }
+  return of_kind;
+}
+
+// One lease that runs out at once, and no backoff to wait out.
+DeliveryPolicy OneShortAttempt() {
+  DeliveryPolicy policy;
+  policy.lease = absl::Milliseconds(1);
+  policy.initial_backoff = absl::Milliseconds(1);
+  policy.max_attempts = 1;
+  return policy;
+}
+
+// Claims what `agency` has due with `policy`, lets the leases run out and
+// expires them; returns what was claimed.
+std::vector<v1::RoutedMessage> ClaimAndLetExpire(Store& store, const std::string& agency,
+                                                 const DeliveryPolicy& policy) {
+  std::vector<v1::RoutedMessage> claimed = ClaimFor(store, agency, policy);
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_TRUE(store.ExpireLeases(policy).ok());
+  return claimed;
+}
+
+}  // namespace
+
+// issue 27: the sender of a message whose delivery is dead-lettered is told,
+// once, by a message it receives like any other.
+TEST_P(StoreConformanceTest, AnExpiredLastAttemptSendsTheSenderOneNonDeliveryReport) {
+  RegisterSenderAndPru();
+  const std::string message_id = SubmitReport("a");
+  const DeliveryPolicy policy = OneShortAttempt();
+  const std::vector<v1::RoutedMessage> sent = ClaimFor(store(), "pru", policy);
+  ASSERT_THAT(sent, SizeIs(1));
+  absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_EQ(*store().ExpireLeases(policy), 1);
+  EXPECT_EQ(*store().ExpireLeases(policy), 0) << "dead once";
+  // Due at once, found as other processes find what they did not accept.
+  std::unique_ptr<Store> other = OpenAnother();
+  AwaitReplication();
+  EXPECT_THAT(*other->RecipientsWithDueDeliveries(), ElementsAre("sender"));
+
+  const std::vector<v1::RoutedMessage> reports = ClaimFor(*other, "sender", policy);
+  ASSERT_THAT(reports, SizeIs(1));
+  const v1::RoutedMessage& report = reports[0];
+  EXPECT_EQ(report.kind(), v1::MESSAGE_KIND_NON_DELIVERY_REPORT);
+  EXPECT_TRUE(report.sent_by_hub());
+  EXPECT_EQ(report.sender_agency_id(), "") << "from the hub of its own accord";
+  EXPECT_EQ(report.case_id(), "");
+  EXPECT_FALSE(report.has_child_details());
+  const v1::NonDeliveryReport& ndr = report.non_delivery_report();
+  EXPECT_EQ(ndr.undelivered_message_id(), message_id);
+  EXPECT_EQ(ndr.undelivered_kind(), v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
+  EXPECT_EQ(ndr.recipient_agency_id(), "pru");
+  EXPECT_EQ(ndr.undelivered_delivery_id(), sent[0].delivery_id());
+  EXPECT_EQ(ndr.attempts(), 1);
+  EXPECT_EQ(ndr.reason(), "not acknowledged after 1 attempt");
+  EXPECT_EQ(ndr.case_id(), "");
+  EXPECT_TRUE(ndr.has_dead_lettered_at());
+  absl::StatusOr<AckOutcome> acked = other->Acknowledge("sender", {report.delivery_id()}, absl::Now());
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  EXPECT_EQ(acked->acknowledged, 1);
+  EXPECT_THAT(ClaimFor(store(), "sender", policy), IsEmpty());
+
+  // Journalled: the dead letter by delivery, and the report to the sender.
+  const std::vector<v1::AuditRecord> chain = SealAndReadChain();
+  const std::vector<v1::AuditRecord> dead = OfKind(chain, v1::AUDIT_EVENT_KIND_DELIVERY_DEAD_LETTERED);
+  ASSERT_THAT(dead, SizeIs(1));
+  EXPECT_EQ(dead[0].delivery_id(), sent[0].delivery_id());
+  EXPECT_EQ(dead[0].detail(), "not acknowledged after 1 attempt");
+  const std::vector<v1::AuditRecord> reported = OfKind(chain, v1::AUDIT_EVENT_KIND_NON_DELIVERY_REPORTED);
+  ASSERT_THAT(reported, SizeIs(1));
+  EXPECT_EQ(reported[0].message_id(), report.message_id());
+  EXPECT_EQ(reported[0].delivery_id(), sent[0].delivery_id());
+  EXPECT_EQ(reported[0].recipient_agency_id(), "sender");
+  EXPECT_THAT(reported[0].detail(), HasSubstr(message_id));
+}
+
+// ReleaseLeases dead-letters too: each delivery with its own record and
+// report.
+TEST_P(StoreConformanceTest, AStreamEndingOnTheLastAttemptReportsEachDeliveryToItsSender) {
+  RegisterSenderAndPru();
+  const std::string a = SubmitReport("a");
+  const std::string b = SubmitReport("b");
+  DeliveryPolicy policy;
+  policy.max_attempts = 1;
+  const std::vector<v1::RoutedMessage> sent = Claim("stream", 10, policy);
+  ASSERT_THAT(sent, SizeIs(2));
+  EXPECT_EQ(*store().ReleaseLeases("pru", "stream", policy), 2);
+  EXPECT_EQ(*store().ReleaseLeases("pru", "stream", policy), 0);
+  EXPECT_THAT(*store().RecipientsWithDueDeliveries(), ElementsAre("sender"));
+  const std::vector<v1::RoutedMessage> reports = ClaimFor(store(), "sender", policy);
+  ASSERT_THAT(reports, SizeIs(2));
+  std::set<std::string> about;
+  for (const v1::RoutedMessage& report : reports) {
+    EXPECT_EQ(report.kind(), v1::MESSAGE_KIND_NON_DELIVERY_REPORT);
+    EXPECT_EQ(report.non_delivery_report().reason(),
+              "the recipient's stream ended after the last attempt (1 attempt, none acknowledged)");
+    about.insert(report.non_delivery_report().undelivered_message_id());
+  }
+  EXPECT_THAT(about, UnorderedElementsAre(a, b));
+  const std::vector<v1::AuditRecord> chain = SealAndReadChain();
+  const std::vector<v1::AuditRecord> dead = OfKind(chain, v1::AUDIT_EVENT_KIND_DELIVERY_DEAD_LETTERED);
+  ASSERT_THAT(dead, SizeIs(2)) << "one record per delivery, as ExpireLeases writes";
+  EXPECT_THAT((std::set<int64_t>{dead[0].delivery_id(), dead[1].delivery_id()}),
+              UnorderedElementsAre(sent[0].delivery_id(), sent[1].delivery_id()));
+  EXPECT_THAT(OfKind(chain, v1::AUDIT_EVENT_KIND_NON_DELIVERY_REPORTED), SizeIs(2));
+}
+
+// What the hub sent itself is for its operators: a follow-up (sent on the
+// sender's behalf), an alert of its own, and a report itself get no report.
+TEST_P(StoreConformanceTest, NoNonDeliveryReportIsSentAboutWhatTheHubSentItself) {
+  RegisterSenderAndPru();
+  FollowUp on_behalf = Alert("on-behalf");
+  on_behalf.on_behalf_of = "sender";
+  FollowUp of_its_own = Alert("of-its-own");
+  v1::NewChild child = ExampleChild();
+  Submission s = ReportSubmission("a");
+  s.new_child = &child;
+  absl::StatusOr<Accepted> accepted = store().Accept(s, RouteToPruWith({on_behalf, of_its_own}));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  ASSERT_THAT(accepted->receipt.hub_actions(), SizeIs(2));
+  const std::string case_id = accepted->receipt.case_id();
+  const DeliveryPolicy policy = OneShortAttempt();
+  // One at a time (per-case order), each dead in turn.
+  int dead = 0;
+  for (int round = 0; round < 5 && dead < 3; ++round) dead += ClaimAndLetExpire(store(), "pru", policy).size();
+  ASSERT_EQ(dead, 3);
+  const std::vector<v1::RoutedMessage> reports = ClaimFor(store(), "sender", policy);
+  ASSERT_THAT(reports, SizeIs(1)) << "only the sender's own message";
+  EXPECT_EQ(reports[0].non_delivery_report().undelivered_message_id(), accepted->receipt.message_id());
+  // The case is named in the body only: the report is on no case, and
+  // carries nothing of the child.
+  EXPECT_EQ(reports[0].non_delivery_report().case_id(), case_id);
+  EXPECT_EQ(reports[0].case_id(), "");
+  EXPECT_FALSE(reports[0].has_child_details());
+
+  // The report itself, never acknowledged: dead, with no report about it.
+  absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_EQ(*store().ExpireLeases(policy), 1);
+  EXPECT_THAT(*store().RecipientsWithDueDeliveries(), IsEmpty());
+  const std::vector<v1::AuditRecord> chain = SealAndReadChain();
+  EXPECT_THAT(OfKind(chain, v1::AUDIT_EVENT_KIND_DELIVERY_DEAD_LETTERED), SizeIs(4));
+  EXPECT_THAT(OfKind(chain, v1::AUDIT_EVENT_KIND_NON_DELIVERY_REPORTED), SizeIs(1));
+}
+
+// A case purged under the retention schedule sets its outstanding
+// deliveries aside: each sender is told why.
+TEST_P(StoreConformanceTest, APurgedCasesOutstandingDeliveriesAreReportedToTheirSenders) {
+  RegisterSenderAndPru();
+  v1::NewChild child = ExampleChild();
+  absl::StatusOr<Accepted> opened = Report("a", nullptr, "", &child);
+  ASSERT_TRUE(opened.ok());
+  const std::string case_id = opened->receipt.case_id();
+  v1::AuditRecord by;
+  by.set_actor_agency_id("hub");
+  by.set_method("retention");
+  absl::StatusOr<Store::Purged> purged = store().PurgeCase(
+      case_id, absl::Now(),
+      [](const Store::RetentionCase&) {
+        return Store::RetentionDecision{v1::RECORD_CLASS_CASE_CHILD_IN_NEED, absl::InfinitePast()};
+      },
+      by);
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  ASSERT_TRUE(purged->purged);
+  EXPECT_THAT(ClaimFor(store(), "pru", DeliveryPolicy()), IsEmpty());
+  const std::vector<v1::RoutedMessage> reports = ClaimFor(store(), "sender", DeliveryPolicy());
+  ASSERT_THAT(reports, SizeIs(1));
+  EXPECT_EQ(reports[0].non_delivery_report().undelivered_message_id(), opened->receipt.message_id());
+  EXPECT_EQ(reports[0].non_delivery_report().case_id(), case_id);
+  EXPECT_EQ(reports[0].non_delivery_report().attempts(), 0);
+  EXPECT_EQ(reports[0].non_delivery_report().reason(),
+            "its case was purged under the retention schedule before it was acknowledged");
+  EXPECT_TRUE(store().Acknowledge("sender", {reports[0].delivery_id()}, absl::Now()).ok());
+  const std::vector<v1::AuditRecord> chain = SealAndReadChain();
+  EXPECT_THAT(OfKind(chain, v1::AUDIT_EVENT_KIND_DELIVERY_DEAD_LETTERED), SizeIs(1));
+  EXPECT_THAT(OfKind(chain, v1::AUDIT_EVENT_KIND_NON_DELIVERY_REPORTED), SizeIs(1));
 }
 
 TEST_P(StoreConformanceTest, AcknowledgedDeliveriesAreDoneAndAcknowledgingTwiceIsHarmless) {

@@ -72,7 +72,7 @@ TEST(HubctlTest, ListsAndRequeuesDeadDeliveries) {
       testing::RunHubctl("deliveries requeue --all --reason 'the PRU adapter is fixed' --config " + config);
   EXPECT_EQ(requeued.exit_code, 0) << requeued.output;
   EXPECT_THAT(requeued.output, HasSubstr("requeued 1 dead delivery"));
-  EXPECT_EQ(db.QueryString("SELECT state FROM delivery"), "PENDING");
+  EXPECT_EQ(db.QueryString("SELECT state FROM delivery WHERE recipient_agency_id = 'derby-pru'"), "PENDING");
   testing::HubctlRun empty = testing::RunHubctl("deliveries dead --config " + config);
   EXPECT_EQ(std::count(empty.output.begin(), empty.output.end(), '\n'), 1) << empty.output;
 }

@@ -21,6 +21,7 @@
 #include "spdlog/spdlog.h"
 #include "store/mysql/case_entries.h"
 #include "store/mysql/case_rows.h"
+#include "store/mysql/dead_letters.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_values.h"
@@ -79,19 +80,25 @@ constexpr char kExpireSql[] =
 // own (migrations/0009), which every hand-out and acknowledgement would
 // have to keep up.
 constexpr char kLeasedToSql[] =
-    "SELECT delivery_id FROM delivery FORCE INDEX (delivery_claim)"
+    "SELECT delivery_id, attempts FROM delivery FORCE INDEX (delivery_claim)"
     " WHERE recipient_agency_id = ? AND state = 'LEASED' AND lease_owner = ?";
 
 // The deliveries of `recipient` leased to the stream `lease_owner`, in the
-// caller's transaction.
+// caller's transaction; with `last_attempts`, also those of them on their
+// last attempt under `max_attempts` (a lease's attempts do not change while
+// it is this stream's).
 std::vector<int64_t> LeasedToInTransaction(sql::Connection& c, const std::string& recipient,
-                                           const std::string& lease_owner) {
+                                           const std::string& lease_owner, int max_attempts = 0,
+                                           std::vector<int64_t>* last_attempts = nullptr) {
   auto select = Prepare(c, kLeasedToSql);
   select->setString(1, recipient);
   select->setString(2, lease_owner);
   std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
   std::vector<int64_t> leased;
-  while (rows->next()) leased.push_back(rows->getInt64(1));
+  while (rows->next()) {
+    leased.push_back(rows->getInt64(1));
+    if (last_attempts != nullptr && rows->getInt(2) >= max_attempts) last_attempts->push_back(leased.back());
+  }
   return leased;
 }
 
@@ -487,8 +494,26 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, cons
     // acknowledgements and hand-outs would wait for a stream that ended.
     std::unique_ptr<sql::Statement>(c.createStatement())
         ->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    const std::vector<int64_t> ids = LeasedToInTransaction(c, recipient, lease_owner);
+    std::vector<int64_t> last;
+    const std::vector<int64_t> ids = LeasedToInTransaction(c, recipient, lease_owner, policy.max_attempts, &last);
     if (ids.empty()) return absl::OkStatus();
+    // Those on their last attempt, locked by their keys, each dead-lettered
+    // with its record and its sender's report in this transaction (one
+    // acknowledged since the read is no longer LEASED, and is left out).
+    std::vector<DyingDelivery> dying;
+    if (!last.empty()) {
+      RunBatch(c,
+               {absl::StrCat("SELECT delivery_id, message_id, attempts FROM delivery FORCE INDEX (PRIMARY)"
+                             " WHERE delivery_id IN (",
+                             absl::StrJoin(last, ", "), ") AND state = 'LEASED' AND lease_owner = ",
+                             SqlBytes(lease_owner), " AND attempts >= ", policy.max_attempts, " FOR UPDATE")},
+               [&](size_t, sql::ResultSet& row) {
+                 dying.push_back({row.getInt64("delivery_id"), row.getString("message_id"), recipient,
+                                  row.getInt("attempts"), DeadLetterCause::kStreamEnded});
+               });
+    }
+    CRE_ASSIGN_OR_RETURN(std::vector<v1::AuditRecord> records,
+                         WriteDeadLetters(c, dying, hub_envelope_, *cipher_));
     // Each still leased to this stream: one may have been acknowledged
     // since the read.
     released = std::unique_ptr<sql::Statement>(c.createStatement())
@@ -498,9 +523,12 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, cons
                        " WHERE delivery_id IN (",
                        absl::StrJoin(ids, ", "), ") AND state = 'LEASED' AND lease_owner = ", SqlBytes(lease_owner)));
     if (released == 0) return absl::OkStatus();
-    v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_RELEASED, "", absl::Now());
-    record.set_detail(absl::StrCat(released, " deliveries of ended stream ", lease_owner));
-    return AppendAudit(c, {record});
+    const int retried = released - static_cast<int>(dying.size());
+    if (retried > 0) {
+      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_RELEASED, "", absl::Now()));
+      records.back().set_detail(absl::StrCat(retried, " deliveries of ended stream ", lease_owner));
+    }
+    return AppendAudit(c, records);
   });
   if (!status.ok()) return status;
   return released;
@@ -524,27 +552,28 @@ absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
     // a lease running out between the two would be dead-lettered by the
     // UPDATE without the record the SELECT writes for each.
     std::unique_ptr<sql::Statement>(c.createStatement())->execute("SET @expire_before = NOW(6)");
-    // The deliveries about to be dead-lettered, each recorded by id.
-    std::vector<v1::AuditRecord> records;
+    // The deliveries about to be dead-lettered, each recorded by id, with
+    // its sender's report.
+    std::vector<DyingDelivery> dying;
     {
-      auto dying = Prepare(c,
-                           "SELECT delivery_id, message_id, recipient_agency_id FROM delivery"
-                           " WHERE state = 'LEASED' AND lease_until < @expire_before AND attempts >= ? FOR UPDATE");
-      dying->setInt(1, policy.max_attempts);
-      std::unique_ptr<sql::ResultSet> rows(dying->executeQuery());
+      auto select = Prepare(c,
+                            "SELECT delivery_id, message_id, recipient_agency_id, attempts FROM delivery"
+                            " WHERE state = 'LEASED' AND lease_until < @expire_before AND attempts >= ? FOR UPDATE");
+      select->setInt(1, policy.max_attempts);
+      std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
       while (rows->next()) {
-        records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_DEAD_LETTERED, "", absl::Now()));
-        records.back().set_delivery_id(rows->getInt64("delivery_id"));
-        records.back().set_message_id(rows->getString("message_id"));
-        records.back().set_recipient_agency_id(rows->getString("recipient_agency_id"));
+        dying.push_back({rows->getInt64("delivery_id"), rows->getString("message_id"),
+                         rows->getString("recipient_agency_id"), rows->getInt("attempts"),
+                         DeadLetterCause::kNotAcknowledged});
       }
     }
+    CRE_ASSIGN_OR_RETURN(std::vector<v1::AuditRecord> records, WriteDeadLetters(c, dying, hub_envelope_, *cipher_));
     auto expire = Prepare(c, kExpireSql);
     expire->setInt(1, policy.max_attempts);
     expire->setInt64(2, Micros(policy.initial_backoff));
     expire->setInt64(3, Micros(policy.max_backoff));
     expired = expire->executeUpdate();
-    const int retried = expired - static_cast<int>(records.size());
+    const int retried = expired - static_cast<int>(dying.size());
     if (retried > 0) {
       records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_RELEASED, "", absl::Now()));
       records.back().set_detail(absl::StrCat(retried, " leases expired unacknowledged; due again after a backoff"));

@@ -15,6 +15,7 @@
 #include "cppconn/resultset.h"
 #include "google/protobuf/util/time_util.h"
 #include "store/mysql/case_rows.h"
+#include "store/mysql/dead_letters.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/sql_errors.h"
@@ -246,8 +247,29 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
     tombstone.set_child_id(child_id);
     records.push_back(std::move(tombstone));
 
+    // Its deliveries not settled are set aside (and never requeued: their
+    // payloads go): each sender told by a report, written while the bodies
+    // can still say which messages the hub sent itself.
+    std::vector<DyingDelivery> dying;
+    {
+      auto unsettled = Prepare(c,
+                               "SELECT d.delivery_id, d.message_id, d.recipient_agency_id, d.attempts FROM delivery d"
+                               " JOIN message m ON m.message_id = d.message_id"
+                               " WHERE m.case_id = ? AND d.state IN ('PENDING', 'LEASED')"
+                               " ORDER BY d.delivery_id FOR UPDATE");
+      unsettled->setString(1, case_id);
+      std::unique_ptr<sql::ResultSet> rows(unsettled->executeQuery());
+      while (rows->next()) {
+        dying.push_back({rows->getInt64("delivery_id"), rows->getString("message_id"),
+                         rows->getString("recipient_agency_id"), rows->getInt("attempts"),
+                         DeadLetterCause::kCasePurged});
+      }
+    }
+    CRE_ASSIGN_OR_RETURN(std::vector<v1::AuditRecord> dead_letters,
+                         WriteDeadLetters(c, dying, hub_envelope_, *cipher_));
+
     // Its messages' payloads go with it; nothing is delivered from it
-    // after (a delivery not settled is set aside, and is not requeued).
+    // after.
     auto messages = Prepare(c,
                             "SELECT message_id, body FROM message WHERE case_id = ? AND purged_at IS NULL"
                             " ORDER BY accepted_at, message_id FOR UPDATE");
@@ -300,6 +322,7 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
         purged.child = true;
       }
     }
+    records.insert(records.end(), dead_letters.begin(), dead_letters.end());
     purged.purged = true;
     return AppendAudit(c, records);
   });

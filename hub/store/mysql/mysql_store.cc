@@ -101,8 +101,10 @@ absl::StatusOr<std::unique_ptr<MysqlStore>> OpenMysqlStore(const v1::HubConfig& 
     spdlog::warn("field_key_file: {} is readable by group or others; chmod 600 it",
                  config.field_key_file());
   }
-  return std::make_unique<MysqlStore>(*std::move(settings), static_cast<int>(config.database().pool_size()),
-                                      std::make_shared<const crypto::FieldCipher>(*std::move(keys)));
+  auto store = std::make_unique<MysqlStore>(*std::move(settings), static_cast<int>(config.database().pool_size()),
+                                            std::make_shared<const crypto::FieldCipher>(*std::move(keys)));
+  store->set_hub_envelope(config.governance().hub_envelope());
+  return store;
 }
 
 MysqlStore::MysqlStore(ConnectionSettings settings, int pool_size,

@@ -51,6 +51,11 @@ class MysqlStore : public Store {
   // if not, moves both pools to the next good one (node_selector.h).
   absl::Status Ping() override;
   std::string DatabaseNode() const override;
+  // The hub's governance envelope (GovernanceConfig.hub_envelope), which the
+  // non-delivery reports the store writes as it dead-letters a delivery
+  // carry, as everything the hub sends itself does. Set before the store is
+  // shared (OpenMysqlStore sets it from the config); empty until then.
+  void set_hub_envelope(v1::Governance envelope) { hub_envelope_ = std::move(envelope); }
   absl::StatusOr<int> SyncAgencies(const std::vector<v1::Agency>& agencies) override;
   absl::StatusOr<std::vector<v1::Agency>> ListAgencies() override;
 
@@ -155,6 +160,7 @@ class MysqlStore : public Store {
       const std::vector<AckRequest>& requests, absl::Time now);
 
   std::shared_ptr<const crypto::FieldCipher> cipher_;
+  v1::Governance hub_envelope_;
   // The child table's index of NHS numbers, keyed from cipher_'s ring
   // (case_rows.h); an error here fails every submission with a new child.
   absl::StatusOr<crypto::BlindIndex> nhs_index_;
