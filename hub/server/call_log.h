@@ -1,5 +1,10 @@
 // One structured log line per gRPC call: agency, method, status code,
-// duration (service/call_record.h writes it).
+// duration, and the call's W3C trace (service/call_record.h writes it).
+//
+// The interceptor also takes the call's trace context, before any handler
+// runs, and hands it to the handler through the call's metadata
+// (server/call_trace.h); it returns the hub's traceparent to the client in
+// the response's initial metadata.
 //
 // A server interceptor times every call that reaches a handler. The audit
 // record of a refusal is the service API's (service/call_gate.h), made for

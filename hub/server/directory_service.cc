@@ -1,5 +1,7 @@
 #include "server/directory_service.h"
 
+#include "server/call_trace.h"
+
 namespace cre {
 namespace {
 
@@ -11,9 +13,10 @@ grpc::Status ServeSync(grpc::ServerContext* context, const Edge& edge,
                        const Request& request, Response* response) {
   absl::StatusOr<CallContext> call = CallContextOf(*context, *edge.registry);
   if (!call.ok()) return ToGrpcStatus(call.status());
+  call->trace = CallTraceOf(*context);
   absl::Status answer = absl::InternalError("the directory did not answer");
   ((*edge.api.directory).*serve)(*call, request, response, [&answer](const absl::Status& status) { answer = status; });
-  return ToGrpcStatus(answer);
+  return ToGrpcStatus(answer, call->trace);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #define CRE_HUB_SERVER_GRPC_STATUS_H_
 
 #include "absl/status/status.h"
+#include "common/trace_context.h"
 #include "grpcpp/support/status.h"
 
 namespace cre {
@@ -14,6 +15,9 @@ namespace cre {
 // since they may carry database details a caller has no business seeing; the
 // full message is in the hub's log.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// The same, for a call whose trace is known: the log line of an INTERNAL
+// error names the call's trace, as the call's own line does.
+grpc::Status ToGrpcStatus(const absl::Status& status, const TraceContext& trace);
 
 }  // namespace cre
 

@@ -1,5 +1,6 @@
 #include "server/inbox_service.h"
 
+#include "server/call_trace.h"
 #include "server/subscription.h"
 
 namespace cre {
@@ -18,6 +19,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* InboxService::Subscribe(grpc::Callba
                                                                    const grpc::ByteBuffer* raw_request) {
   absl::StatusOr<CallContext> call = CallContextOf(*context, *edge_.registry);
   if (!call.ok()) return new RefusedStream(call.status());
+  call->trace = CallTraceOf(*context);
   v1::SubscribeRequest request;
   if (absl::Status parsed = ParseRequest(*raw_request, &request); !parsed.ok()) {
     return new RefusedStream(edge_.api.inbox->RefuseUnreadableSubscribe(*call, parsed));

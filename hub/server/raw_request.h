@@ -15,7 +15,8 @@
 // proto, with a field this hub does not know yet, is still served.)
 //
 // Each method of a service is one line: ServeUnary parses the request,
-// takes the caller from the call (CallContextOf, server/agency_auth.h),
+// takes the caller from the call (CallContextOf, server/agency_auth.h) and
+// its trace (CallTraceOf, server/call_trace.h),
 // calls the service API's method of the same name, and converts its status
 // once (ToGrpcStatus):
 //
@@ -39,6 +40,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "identity/agency_registry.h"
 #include "server/agency_auth.h"
+#include "server/call_trace.h"
 #include "server/grpc_status.h"
 #include "service/call_context.h"
 #include "service/service_api.h"
@@ -127,7 +129,8 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context, const
     call->Finish(ToGrpcStatus(caller.status()));
     return call->reactor();
   }
-  Done done = [call](const absl::Status& status) { call->Finish(ToGrpcStatus(status)); };
+  caller->trace = CallTraceOf(*context);
+  Done done = [call, trace = caller->trace](const absl::Status& status) { call->Finish(ToGrpcStatus(status, trace)); };
   if (absl::Status parsed = ParseRequest(*raw_request, &call->request); !parsed.ok()) {
     edge.api.gate->RefuseUnreadable(*caller, method, parsed, std::move(done));
   } else {

@@ -31,6 +31,7 @@ Subscription::Subscription(DeliveryDispatcher* dispatcher, AdmittedStream admitt
       agency_id_(std::move(admitted.agency_id)),
       max_in_flight_(admitted.max_in_flight),
       lease_owner_(dispatcher->NewLeaseOwner()),
+      trace_(std::move(admitted.trace)),
       counted_(std::move(admitted.counted)) {}
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscription::Start(DeliveryDispatcher* dispatcher,
@@ -117,7 +118,8 @@ void Subscription::Claim() {
                                                    dispatcher_->policy());
     if (!claimed.ok()) {
       // The poller wakes the stream again; the database may be back by then.
-      spdlog::warn("subscription {}: claim failed: {}", agency_id_, claimed.status().ToString());
+      spdlog::warn("subscription {} (trace {}): claim failed: {}", agency_id_, trace_.Traceparent(),
+                   claimed.status().ToString());
     }
   }
   bool release = false;
@@ -173,7 +175,7 @@ void Subscription::StartNextWriteLocked() {
       grpc::SerializationTraits<v1::RoutedMessage>::Serialize(to_write_.front(), &serialized_, &own_buffer);
   if (!serialized.ok()) {
     writing_ = false;
-    FinishLocked(ToGrpcStatus(absl::InternalError(serialized.error_message())));
+    FinishLocked(ToGrpcStatus(absl::InternalError(serialized.error_message()), trace_));
     return;
   }
   writing_ = true;
@@ -211,7 +213,7 @@ void Subscription::FinishLocked(const grpc::Status& status) {
 
 void Subscription::Finish(const absl::Status& status) {
   absl::MutexLock lock(&mu_);
-  FinishLocked(ToGrpcStatus(status));
+  FinishLocked(ToGrpcStatus(status, trace_));
 }
 
 void Subscription::Cancelled() {
@@ -231,7 +233,10 @@ void Subscription::Done() {
   // for the agency's next stream.
   dispatcher_->executor().Submit([self = shared_from_this()] {
     absl::Status status = self->ReleaseLeases();
-    if (!status.ok()) spdlog::warn("subscription {}: release failed: {}", self->agency_id_, status.ToString());
+    if (!status.ok()) {
+      spdlog::warn("subscription {} (trace {}): release failed: {}", self->agency_id_, self->trace_.Traceparent(),
+                   status.ToString());
+    }
   });
 }
 

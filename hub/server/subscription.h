@@ -69,6 +69,8 @@ class Subscription final : public InboxStream, public std::enable_shared_from_th
   const std::string agency_id_;
   const int max_in_flight_;
   const std::string lease_owner_;
+  // The Subscribe call's trace, for the stream's log lines.
+  const TraceContext trace_;
   // Counts this stream against its agency's cap; released when gRPC is done.
   std::unique_ptr<OpenStreamCount> counted_;
 

@@ -6,7 +6,7 @@
 // itself: rate limits, the role check, the request's checks, case access,
 // and the record of what it refused (service/call_gate.h).
 //
-//   CallContext call{*caller, context->peer()};
+//   CallContext call{*caller, context->peer(), "", CallTraceOf(*context)};
 //   api.referrals->GetCase(call, request, response, [reactor](const absl::Status& status) {
 //     reactor->Finish(ToGrpcStatus(status));
 //   });
@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/trace_context.h"
 #include "cre/v1/agency.pb.h"
 
 namespace cre {
@@ -29,6 +30,12 @@ struct CallContext {
   // A member of staff acting for the agency through the console (their
   // username), or "" for the agency's own system. The record names them.
   std::string staff_id;
+  // The hub's span of this call in its W3C trace (common/trace_context.h):
+  // the caller's traceparent continued, or a trace the edge began. Every log
+  // line about the call names it, and every message the call submits
+  // carries it (RoutedMessage.traceparent). Empty only where no transport
+  // set one (then messages carry none).
+  TraceContext trace{};
 };
 
 // How the API answers a call: once, with OK (the response is filled in) or

@@ -26,6 +26,8 @@ v1::CallRecord Bounded(const v1::CallRecord& record) {
   bounded.set_code(Quote(record.code()));
   bounded.set_peer(Quote(record.peer(), 1024));
   bounded.set_detail(Quote(record.detail(), 512));
+  bounded.set_trace(Quote(record.trace()));
+  bounded.set_parent_span(Quote(record.parent_span()));
   return bounded;
 }
 

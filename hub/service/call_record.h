@@ -5,7 +5,8 @@
 // call gate (service/call_gate.h) records the API's refusals, and the gRPC
 // edge those it makes itself (a certificate naming no agency). Lines go to
 // the hub's log as
-//   2026-11-22T10:15:00.123Z info call {"agency":"derby-csc","method":...}
+//   2026-11-22T10:15:00.123Z info call {"agency":"derby-csc","method":...,
+//     "trace":"00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01","parent_span":"00f067aa0ba902b7"}
 #ifndef CRE_HUB_SERVICE_CALL_RECORD_H_
 #define CRE_HUB_SERVICE_CALL_RECORD_H_
 

@@ -18,6 +18,7 @@ absl::StatusOr<AdmittedStream> InboxApi::Subscribe(const CallContext& call,
   admitted.agency_id = call.caller.id();
   if (request.max_in_flight() != 0) admitted.max_in_flight = request.max_in_flight();
   admitted.counted = gate_->CountStream(admitted.agency_id);
+  admitted.trace = call.trace;
   return admitted;
 }
 

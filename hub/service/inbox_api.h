@@ -29,6 +29,8 @@ struct AdmittedStream {
   std::string agency_id;
   int max_in_flight = kDefaultMaxInFlight;
   std::unique_ptr<OpenStreamCount> counted;
+  // The Subscribe call's trace, which the stream's log lines name.
+  TraceContext trace;
 };
 
 class InboxApi {

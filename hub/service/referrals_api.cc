@@ -47,6 +47,9 @@ void ReferralsApi::Submit(const CallContext& call, Method method, const google::
   s.request_sha256 = Sha256Hex(DeterministicBytes(request));
   s.accepted_at = clock_.Now();
   s.opened_at = std::min(s.opened_at, s.accepted_at);
+  // Stored with the message: its recipients receive the trace of the call
+  // that submitted it (not part of request_sha256: a retry may carry another).
+  s.message.set_traceparent(call.trace.Traceparent());
   s.streams = &pending->hand_off;
 
   PendingSubmission* p = pending.get();  // the route runs while `pending` lives

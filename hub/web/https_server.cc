@@ -28,6 +28,7 @@
 #include "common/quote.h"
 #include "common/status_macros.h"
 #include "common/thread_name.h"
+#include "common/trace_context.h"
 #include "spdlog/spdlog.h"
 #include "web/http_headers.h"
 
@@ -289,6 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadRequest() {
     phase_ = Phase::kReading;
     request_start_ = absl::Now();
+    trace_ = TraceContext();
     head_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options().max_header_bytes));
@@ -343,6 +345,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(message.body());
     request.peer = peer_;
+    // The request's W3C trace (common/trace_context.h), as a gRPC call's:
+    // the caller's traceparent continued, or a new trace; named in the
+    // request's log line and returned in the response. (A header sent twice
+    // was joined above, and is invalid as the specification says.)
+    auto traceparent = request.headers.find(kTraceparentKey);
+    trace_ = traceparent == request.headers.end() ? NewTrace() : TraceForCall({traceparent->second});
     logged_method_ = request.method;
     logged_path_ = request.path;
     parser_.reset();
@@ -401,6 +409,8 @@ class Session : public std::enable_shared_from_this<Session> {
       response_->insert(name, value);
     }
     response_->set(http::field::date, HttpDate(absl::Now()));
+    if (trace_.empty()) trace_ = NewTrace();  // refused before the request was read
+    response_->set(kTraceparentKey, trace_.Traceparent());
     response_->keep_alive(keep_alive);
     // 204 and 304 have no body and no length to announce.
     if (response.status != 204 && response.status != 304) {
@@ -426,9 +436,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // carry personal data, and so may the peer's address.
   void LogRequest(int status) {
     const double duration_ms = absl::ToDoubleMilliseconds(absl::Now() - request_start_);
-    spdlog::info(R"(web {{"method":{},"path":{},"status":{},"duration_ms":{:.2f}}})",
+    spdlog::info(R"(web {{"method":{},"path":{},"status":{},"duration_ms":{:.2f},"trace":"{}","parent_span":"{}"}})",
                  JsonString(Quote(logged_method_, 16)), JsonString(Quote(logged_path_, kLoggedPathBytes)),
-                 status, duration_ms);
+                 status, duration_ms, trace_.Traceparent(), trace_.parent_id);
   }
 
   // Shutdown need not wait for a connection that is closing: its response
@@ -535,6 +545,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_ = false;      // close by draining what the client sends
   uint64_t request_id_ = 0;
   absl::Time request_start_ = absl::Now();
+  // The current request's trace; empty until its header is read.
+  TraceContext trace_;
   std::string logged_method_;
   std::string logged_path_;
   std::array<char, 4096> drop_buffer_;

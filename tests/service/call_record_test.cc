@@ -73,12 +73,15 @@ TEST_F(CallLogTest, TheHubsOwnTextIsUnchanged) {
   record.set_code("RESOURCE_EXHAUSTED");
   record.set_peer("ipv4:127.0.0.1:40000");
   record.set_detail("rate limit: derby-health may make 50 submissions a second (burst 100); retry after 20ms");
+  record.set_trace("00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01");
+  record.set_parent_span("00f067aa0ba902b7");
   LogCallRecord(record);
   ASSERT_EQ(sink_->Lines().size(), 1u);
   EXPECT_EQ(sink_->Lines().front(),
             "call {\"agency\":\"derby-health\",\"method\":\"/cre.v1.Referrals/SubmitOperationLibertyReport\","
             "\"code\":\"RESOURCE_EXHAUSTED\",\"duration_ms\":0,\"peer\":\"ipv4:127.0.0.1:40000\","
-            "\"detail\":\"rate limit: derby-health may make 50 submissions a second (burst 100); retry after 20ms\"}");
+            "\"detail\":\"rate limit: derby-health may make 50 submissions a second (burst 100); retry after 20ms\","
+            "\"trace\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01\",\"parent_span\":\"00f067aa0ba902b7\"}");
 }
 
 }  // namespace

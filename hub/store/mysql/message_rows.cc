@@ -200,6 +200,9 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
     if (AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
     v1::RoutedMessage hub_body = follow_up.message;
     hub_body.set_sent_by_hub(true);
+    // Part of the submission's handling: its trace (none for a deadline
+    // review's alerts, which no call asked for).
+    hub_body.set_traceparent(s.message.traceparent());
     const std::vector<std::string> to = Deduplicated(follow_up.recipients);
     Submission on_behalf = s;  // the trigger's time; the sender the hub acts for
     on_behalf.sender_agency_id = follow_up.on_behalf_of;
