@@ -204,7 +204,14 @@ def safe_file_name(name):
 def describe(message):
     kind = routed_message_pb2.MessageKind.Name(message.kind)
     case = f", case {message.case_id}" if message.case_id else ""
-    return f"{kind} from {message.sender_agency_id}{case}, message {message.message_id}"
+    sender = message.sender_agency_id or "the hub"
+    undelivered = ""
+    if message.HasField("non_delivery_report"):
+        # Which of this agency's messages the hub could not deliver, to whom and why.
+        report = message.non_delivery_report
+        undelivered = (f": message {report.undelivered_message_id} to {report.recipient_agency_id}"
+                       f" not delivered, {report.reason}")
+    return f"{kind} from {sender}{case}, message {message.message_id}{undelivered}"
 
 
 def inbox(args):

@@ -40,9 +40,18 @@ std::string Describe(const v1::RoutedMessage& message) {
   std::string kind = v1::MessageKind_Name(message.kind());
   if (message.has_notification()) kind = v1::NotificationKind_Name(message.notification().kind());
   if (message.has_response()) kind = v1::ResponseKind_Name(message.response().kind());
-  return absl::StrCat(kind, " from ", message.sender_agency_id(), message.sent_by_hub() ? " (sent by the hub)" : "",
+  // A non-delivery report: which of this agency's messages did not reach
+  // whom, and why (the operator acts on it: docs/operations-tracing-ndr.md).
+  const std::string undelivered =
+      message.has_non_delivery_report()
+          ? absl::StrCat(": message ", message.non_delivery_report().undelivered_message_id(), " to ",
+                         message.non_delivery_report().recipient_agency_id(), " not delivered, ",
+                         message.non_delivery_report().reason())
+          : "";
+  return absl::StrCat(kind, " from ", message.sender_agency_id().empty() ? "the hub" : message.sender_agency_id(),
+                      message.sent_by_hub() && !message.sender_agency_id().empty() ? " (sent by the hub)" : "",
                       message.case_id().empty() ? "" : absl::StrCat(", case ", message.case_id()), ", message ",
-                      message.message_id());
+                      message.message_id(), undelivered);
 }
 
 }  // namespace cre::adapters
