@@ -1165,6 +1165,7 @@ TEST_P(StoreConformanceTest, AnExpiredLastAttemptSendsTheSenderOneNonDeliveryRep
   absl::StatusOr<AckOutcome> acked = other->Acknowledge("sender", {report.delivery_id()}, absl::Now());
   ASSERT_TRUE(acked.ok()) << acked.status();
   EXPECT_EQ(acked->acknowledged, 1);
+  AwaitReplication();
   EXPECT_THAT(ClaimFor(store(), "sender", policy), IsEmpty());
 
   // Journalled: the dead letter by delivery, and the report to the sender.
