@@ -41,7 +41,7 @@ std::string Describe(const v1::RoutedMessage& message) {
   if (message.has_notification()) kind = v1::NotificationKind_Name(message.notification().kind());
   if (message.has_response()) kind = v1::ResponseKind_Name(message.response().kind());
   // A non-delivery report: which of this agency's messages did not reach
-  // whom, and why (the operator acts on it: docs/operations-tracing-ndr.md).
+  // whom, and why (the operator acts on it: docs/operations.md).
   const std::string undelivered =
       message.has_non_delivery_report()
           ? absl::StrCat(": message ", message.non_delivery_report().undelivered_message_id(), " to ",

@@ -6,7 +6,7 @@
 // so that one submission can be followed through the hub's log (every line
 // about the call names it), into the messages it produced (each carries
 // RoutedMessage.traceparent to its recipients) and into the recipients' own
-// systems. docs/operations-tracing-ndr.md says how an operator follows one.
+// systems. docs/operations.md says how an operator follows one.
 //
 // A caller's traceparent that is not valid is treated as absent, as the
 // specification asks: the hub then begins a trace of its own. Either way

@@ -1,5 +1,5 @@
 // The /metrics listener: plain HTTP/1.1 on a port of its own, for
-// Prometheus (docs/operations-metrics.md).
+// Prometheus (docs/operations.md).
 //
 // Plain, not TLS, and no session: Prometheus scrapes it unattended, with no
 // console sign-in, and what it serves carries counts, agency ids and method

@@ -1,6 +1,6 @@
 // gRPC server metrics: every call that reaches a handler counted by method
 // and status code, and by agency and code, and timed by method
-// (server/hub_metrics.h names the families; docs/operations-metrics.md
+// (server/hub_metrics.h names the families; docs/operations.md
 // says what they mean).
 //
 // An interceptor of its own beside the call log's (server/call_log.h),

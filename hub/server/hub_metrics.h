@@ -1,5 +1,5 @@
 // The hub process's metrics, for Prometheus at /metrics
-// (docs/operations-metrics.md says what each one means and what to do).
+// (docs/operations.md says what each one means and what to do).
 //
 // Three sources:
 // - counted as they happen: the gRPC calls (server/call_metrics.h);

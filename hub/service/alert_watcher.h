@@ -1,4 +1,4 @@
-// Alerts by e-mail (docs/operations-alerts.md): every evaluate interval,
+// Alerts by e-mail (docs/operations.md): every evaluate interval,
 // reads the hub's state (overdue actions, what waits for each agency and
 // whether it is there to take it, the certificates' expiry), works out which
 // alerts are raised (alerting/alerts.h), applies them to the store (which

@@ -625,7 +625,7 @@ class Store {
   // scan; a purge is once whatever this says.
   virtual absl::StatusOr<bool> ClaimRetentionSweep(const std::string& by, absl::Duration every) = 0;
 
-  // --- Alerts and their mail (docs/operations-alerts.md) --------------------
+  // --- Alerts and their mail (docs/operations.md) --------------------
   // The alerts raised and the mail queue, shared by every hub process: each
   // evaluates the alerts (service/alert_watcher.h) and applies what it found;
   // whichever applies a change first queues its mail, the others find it
@@ -676,7 +676,7 @@ class Store {
   // lease to run out, and the mail is sent again by whoever claims it next.
   virtual absl::Status MarkAlertMailSent(const std::string& owner, const AlertMailClaim& claim, absl::Time now) = 0;
 
-  // --- Metrics (metrics/, docs/operations-metrics.md) ----------------------
+  // --- Metrics (metrics/, docs/operations.md) ----------------------
   // Read at each scrape of /metrics: cheap reads that lock nothing.
 
   // The open actions (as of each case's last evaluation) per owner agency,

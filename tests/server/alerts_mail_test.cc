@@ -43,7 +43,7 @@ std::vector<SmtpSink::Message> To(const std::vector<SmtpSink::Message>& all, con
   return to;
 }
 
-// The mails as received, for docs/operations-alerts.md's samples.
+// The mails as received, for docs/operations.md's samples.
 void Show(const std::vector<SmtpSink::Message>& mails) {
   for (const SmtpSink::Message& m : mails) std::cout << "----- mail as received\n" << m.raw << "-----\n";
 }

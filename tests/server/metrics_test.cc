@@ -113,7 +113,7 @@ TEST(MetricsTest, AScrapeShowsCallsRefusalsDeliveriesAndCertificatesAndPassesPro
   const auto [status, said] = Promtool(text);
   EXPECT_EQ(status, 0) << said;
   EXPECT_EQ(said, "") << said;
-  // A sample for docs/operations-metrics.md.
+  // A sample for docs/operations.md.
   std::ofstream(::testing::TempDir() + "/metrics-sample.txt") << text;
   if (const char* keep = std::getenv("CRE_METRICS_SAMPLE")) std::ofstream(keep) << text;
 }

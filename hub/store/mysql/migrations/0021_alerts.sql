@@ -1,4 +1,4 @@
--- 0021: alerts by e-mail (docs/operations-alerts.md): the alerts raised, and
+-- 0021: alerts by e-mail (docs/operations.md): the alerts raised, and
 -- the mail queue, so that any number of hub processes mail each change of
 -- an alert once, and at most one mail a digest interval per mailbox.
 --
