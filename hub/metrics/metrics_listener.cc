@@ -4,7 +4,6 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -16,35 +15,14 @@
 #include "common/thread_name.h"
 #include "metrics/metrics.h"
 #include "spdlog/spdlog.h"
+#include "web/listen_address.h"
 
 namespace cre::metrics {
-namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-absl::StatusOr<tcp::endpoint> ParseAddress(const std::string& text) {
-  const auto invalid = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("listen_address: ", Quote(text), " ", why, " (e.g. 127.0.0.1:9464 or [::1]:9464)"));
-  };
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return invalid("has no port");
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port < 0 || port > 65535) {
-    return invalid("has no valid port");
-  }
-  beast::error_code error;
-  const asio::ip::address address = asio::ip::make_address(host, error);
-  if (error) return invalid("is not an IP address and port");
-  return tcp::endpoint(address, static_cast<unsigned short>(port));
-}
-
-}  // namespace
 
 struct MetricsListener::Impl {
   MetricsListenerOptions options;
@@ -141,7 +119,7 @@ void MetricsListener::Impl::Accept() {
 
 absl::StatusOr<std::unique_ptr<MetricsListener>> MetricsListener::Start(MetricsListenerOptions options,
                                                                        Render render) {
-  absl::StatusOr<tcp::endpoint> endpoint = ParseAddress(options.listen_address);
+  absl::StatusOr<tcp::endpoint> endpoint = web::ParseListenAddress(options.listen_address, "127.0.0.1:9464 or [::1]:9464");
   if (!endpoint.ok()) return endpoint.status();
   if (!endpoint->address().is_loopback() && !options.allow_non_loopback) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -31,6 +31,7 @@
 #include "common/trace_context.h"
 #include "spdlog/spdlog.h"
 #include "web/http_headers.h"
+#include "web/listen_address.h"
 
 namespace cre::web {
 namespace {
@@ -99,25 +100,6 @@ std::string EndpointText(const tcp::endpoint& endpoint) {
   const std::string address = endpoint.address().to_string();
   return endpoint.address().is_v6() ? absl::StrCat("[", address, "]:", endpoint.port())
                                     : absl::StrCat(address, ":", endpoint.port());
-}
-
-absl::StatusOr<tcp::endpoint> ParseListenAddress(const std::string& text) {
-  const auto invalid = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("listen_address: ", Quote(text), " ", why, " (e.g. 127.0.0.1:8443 or [::1]:8443)"));
-  };
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return invalid("has no port");
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port < 0 || port > 65535) {
-    return invalid("has no valid port");
-  }
-  ErrorCode error;
-  const asio::ip::address address = asio::ip::make_address(host, error);
-  if (error) return invalid("is not an IP address and port");
-  return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
 absl::Status CheckOptions(const HttpsOptions& options) {
@@ -717,7 +699,7 @@ struct HttpsServer::Impl {
 absl::StatusOr<std::unique_ptr<HttpsServer>> HttpsServer::Start(HttpsOptions options, Handler handler) {
   if (!handler) return absl::InvalidArgumentError("handler: required");
   CRE_RETURN_IF_ERROR(CheckOptions(options));
-  CRE_ASSIGN_OR_RETURN(const tcp::endpoint endpoint, ParseListenAddress(options.listen_address));
+  CRE_ASSIGN_OR_RETURN(const tcp::endpoint endpoint, ParseListenAddress(options.listen_address, "127.0.0.1:8443 or [::1]:8443"));
   auto state = std::make_shared<ServerState>(std::move(options), std::move(handler));
   CRE_RETURN_IF_ERROR(ConfigureTls(state->tls, state->options));
   auto impl = std::make_unique<Impl>(std::move(state));
