@@ -85,7 +85,10 @@ absl::Status OversightApi::ReadOpenActions(const v1::Agency& caller, const v1::L
     summary->set_rule_id(action.rule_id);
     absl::CivilDay due_day;
     if (absl::ParseCivilTime(action.due_date, &due_day)) {
-      summary->set_working_days_left(casework_->WorkingDaysUntil(now, due_day));
+      // Counted from the next working day when now is not one (a Sunday):
+      // an action already overdue has none left, whatever the count says.
+      const int left = casework_->WorkingDaysUntil(now, due_day);
+      summary->set_working_days_left(action.due_at <= now ? std::min(left, 0) : left);
     }
   }
   response->set_next_page_token(next_page_token);
