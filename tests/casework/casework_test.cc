@@ -326,6 +326,16 @@ TEST(WorkingDaysUntilTest, CountsWorkingDaysBothWaysAndSkipsWeekendsAndBankHolid
       << "on Saturday, Tuesday is the next working day";
   EXPECT_EQ(casework.WorkingDaysUntil(T("2026-05-23T11:00:00Z"), absl::CivilDay(2026, 5, 22)), -1)
       << "on Saturday, Friday's action is a working day overdue";
+  // Half past midnight on Sunday in Derby is still Saturday in UTC: the day
+  // is the local one. A Sunday's action counts as Tuesday's (Monday is the
+  // holiday), one working day ahead of Sunday itself, even once its hour
+  // has passed: the Due page's list (OversightApi) shows an overdue action
+  // at 0 or less whatever this count says.
+  const absl::Time sunday_early = T("2026-05-23T23:30:00Z");
+  EXPECT_EQ(casework.WorkingDaysUntil(sunday_early, absl::CivilDay(2026, 5, 24)), 1) << "Sunday's, on Sunday";
+  EXPECT_EQ(casework.WorkingDaysUntil(sunday_early, absl::CivilDay(2026, 5, 23)), 1)
+      << "Saturday's, on Sunday: it too counts as Tuesday's";
+  EXPECT_EQ(casework.WorkingDaysUntil(sunday_early, absl::CivilDay(2026, 5, 22)), -1) << "Friday's, on Sunday";
   // The due window's end: midnight after the nth working day, local (BST).
   EXPECT_EQ(casework.EndOfWorkingDays(friday_noon, 0), T("2026-05-22T23:00:00Z"));
   EXPECT_EQ(casework.EndOfWorkingDays(friday_noon, 1), T("2026-05-26T23:00:00Z")) << "past the holiday";
