@@ -76,20 +76,9 @@ void InboxSubscriber::SendWaiting(const std::shared_ptr<Acks>& acks) {
 }
 
 void SubmitReport(v1::Referrals::Stub* stub, const v1::SubmitOperationLibertyReportRequest& request,
-                  std::function<void(const grpc::Status&, const v1::SubmitResponse&)> done) {
-  struct Call {
-    grpc::ClientContext context;
-    v1::SubmitOperationLibertyReportRequest request;
-    v1::SubmitResponse response;
-  };
-  auto* call = new Call;
-  call->request = request;
-  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  stub->async()->SubmitOperationLibertyReport(&call->context, &call->request, &call->response,
-                                              [call, done = std::move(done)](grpc::Status status) {
-                                                done(status, call->response);
-                                                delete call;
-                                              });
+                  SubmitDone done) {
+  SubmitAsync(request, [stub](auto... call) { stub->async()->SubmitOperationLibertyReport(call...); },
+              std::move(done));
 }
 
 v1::Governance BenchGovernance() {

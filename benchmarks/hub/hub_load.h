@@ -9,6 +9,7 @@
 #define CRE_BENCHMARKS_HUB_HUB_LOAD_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -69,10 +70,32 @@ class InboxSubscriber : public grpc::ClientReadReactor<v1::RoutedMessage> {
   absl::Notification done_;
 };
 
+using SubmitDone = std::function<void(const grpc::Status&, const v1::SubmitResponse&)>;
+
+// One asynchronous submission with a 60 s deadline: `start` begins the call
+// on the context, request and receipt it is given (one of the stub's async
+// methods, e.g. [stub](auto... a) { stub->async()->RecordCaseEvents(a...); });
+// `done` gets the status and the hub's receipt.
+template <typename Request, typename Start>
+void SubmitAsync(const Request& request, Start start, SubmitDone done) {
+  struct Call {
+    grpc::ClientContext context;
+    Request request;
+    v1::SubmitResponse response;
+  };
+  auto* call = new Call;
+  call->request = request;
+  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  start(&call->context, &call->request, &call->response, [call, done = std::move(done)](grpc::Status status) {
+    done(status, call->response);
+    delete call;
+  });
+}
+
 // Submits `request` as the channel's agency; `done` gets the status and the
 // hub's receipt.
 void SubmitReport(v1::Referrals::Stub* stub, const v1::SubmitOperationLibertyReportRequest& request,
-                  std::function<void(const grpc::Status&, const v1::SubmitResponse&)> done);
+                  SubmitDone done);
 
 // The governance envelope of the benchmark's submissions: every field the
 // hub requires by default, under config/governance.textproto's agreement

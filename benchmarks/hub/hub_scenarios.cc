@@ -37,34 +37,7 @@ struct AckCount {
   }
 };
 
-// CPU seconds the hub's processes, MariaDB's (summed over each) and this
-// process have used since it was made; -1 where unknown.
-class CpuSince {
- public:
-  explicit CpuSince(const HubUnderTest& hub)
-      : hub_(hub),
-        hub_start_(Sum(hub.pids)),
-        database_start_(Sum(hub.database_pids)),
-        generator_start_(CpuSeconds(0)) {}
-  double Hub() const { return Used(hub_start_, Sum(hub_.pids)); }
-  double Database() const { return Used(database_start_, Sum(hub_.database_pids)); }
-  double Generator() const { return Used(generator_start_, CpuSeconds(0)); }
-
- private:
-  // -1 if any is unknown, or there are none.
-  static double Sum(const std::vector<int>& pids) {
-    double sum = pids.empty() ? -1 : 0;
-    for (int pid : pids) {
-      const double seconds = pid > 0 ? CpuSeconds(pid) : -1;
-      if (seconds < 0) return -1;
-      sum += seconds;
-    }
-    return sum;
-  }
-  static double Used(double before, double after) { return before < 0 || after < 0 ? -1 : after - before; }
-  const HubUnderTest& hub_;
-  const double hub_start_, database_start_, generator_start_;
-};
+}  // namespace
 
 // Ends every stream and waits (bounded) for their ends and their acks. A
 // stream or an acknowledgement still out after that would call back into
@@ -85,25 +58,6 @@ void CloseAll(std::vector<std::unique_ptr<InboxSubscriber>>& subscribers) {
     std::_Exit(3);
   }
 }
-
-// Keeps the first error of a run, to print once.
-class FirstError {
- public:
-  void Note(const grpc::Status& status) {
-    absl::MutexLock lock(&mu_);
-    if (message_.empty()) message_ = absl::StrCat(status.error_code(), ": ", status.error_message());
-  }
-  std::string Get() {
-    absl::MutexLock lock(&mu_);
-    return message_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::string message_;
-};
-
-}  // namespace
 
 double EndToEndResult::AcknowledgedPerSecond() const {
   const double seconds = absl::ToDoubleSeconds(elapsed);
