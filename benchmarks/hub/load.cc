@@ -1,6 +1,8 @@
 // See load.h.
 #include "load.h"
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
@@ -16,11 +18,11 @@ struct RunState {
   int outstanding ABSL_GUARDED_BY(mu) = 0;
 
   // Records a call's end; returns true (and keeps its slot outstanding)
-  // when the caller is to start another because `stop` is not reached.
-  bool End(bool ok, int64_t stop = 0) {
+  // when the caller is to start another because `more` says so.
+  bool End(bool ok, const std::function<bool()>& more = nullptr) {
     absl::MutexLock lock(&mu);
     (ok ? completed : failed) += 1;
-    if (NowNanos() < stop) return true;
+    if (more && more()) return true;
     --outstanding;
     return false;
   }
@@ -31,18 +33,16 @@ struct RunState {
   }
 };
 
-}  // namespace
-
-Throughput RunClosedLoop(int concurrency, absl::Duration duration, const Issue& issue) {
+// One chain per slot of concurrency, each call's end starting the next
+// while `more` says so (asked under the run's lock).
+Throughput RunChains(int concurrency, const std::function<bool()>& more, const Issue& issue) {
   auto state = std::make_shared<RunState>();
   const int64_t start = NowNanos();
-  const int64_t stop = start + absl::ToInt64Nanoseconds(duration);
-  // One chain per slot of concurrency: each call's end starts the next.
   auto next = std::make_shared<std::function<void()>>();
-  *next = [state, stop, &issue, next]() {
+  *next = [state, &more, &issue, next]() {
     const int64_t now = NowNanos();
-    issue(now, [state, stop, next](bool ok) {
-      if (state->End(ok, stop)) (*next)();
+    issue(now, [state, &more, next](bool ok) {
+      if (state->End(ok, more)) (*next)();
     });
   };
   {
@@ -54,6 +54,20 @@ Throughput RunClosedLoop(int concurrency, absl::Duration duration, const Issue& 
   *next = nullptr;  // breaks the self-reference
   absl::MutexLock lock(&state->mu);
   return Throughput{state->completed, state->failed, 0, absl::Nanoseconds(NowNanos() - start)};
+}
+
+}  // namespace
+
+Throughput RunClosedLoop(int concurrency, absl::Duration duration, const Issue& issue) {
+  const int64_t stop = NowNanos() + absl::ToInt64Nanoseconds(duration);
+  return RunChains(concurrency, [stop] { return NowNanos() < stop; }, issue);
+}
+
+Throughput RunCalls(int concurrency, int64_t calls, const Issue& issue) {
+  concurrency = static_cast<int>(std::min<int64_t>(concurrency, calls));
+  int64_t started = concurrency;
+  // `more` runs under the run's lock: `started` needs no lock of its own.
+  return calls <= 0 ? Throughput{} : RunChains(concurrency, [&started, calls] { return started++ < calls; }, issue);
 }
 
 Throughput RunOpenLoop(double rate, absl::Duration duration, int max_outstanding, const Issue& issue) {

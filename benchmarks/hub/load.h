@@ -26,6 +26,10 @@ using Issue = std::function<void(int64_t scheduled_nanos, Done done)>;
 // for those in flight. Each call that ends starts the next.
 Throughput RunClosedLoop(int concurrency, absl::Duration duration, const Issue& issue);
 
+// `calls` calls in all, `concurrency` outstanding until the last has
+// started; then waits for those in flight. For set-up, not for rates.
+Throughput RunCalls(int concurrency, int64_t calls, const Issue& issue);
+
 // `rate` calls a second for `duration` on a fixed schedule. A call whose
 // turn comes while `max_outstanding` are still in flight is skipped and
 // counted (the hub could not keep up). Waits for those in flight.

@@ -81,6 +81,21 @@ absl::StatusOr<int64_t> QueryInt(const mysql::ConnectionSettings& settings, cons
   }
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> QueryPairs(
+    const mysql::ConnectionSettings& settings, const std::string& sql) {
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = mysql::Connect(settings);
+  if (!connection.ok()) return connection.status();
+  try {
+    std::unique_ptr<sql::ResultSet> rows(
+        std::unique_ptr<sql::Statement>((*connection)->createStatement())->executeQuery(sql));
+    std::vector<std::pair<std::string, std::string>> pairs;
+    while (rows->next()) pairs.emplace_back(rows->getString(1), rows->getString(2));
+    return pairs;
+  } catch (const sql::SQLException& e) {
+    return absl::InternalError(std::string("SQL: ") + e.what() + " in: " + sql);
+  }
+}
+
 absl::StatusOr<Throughput> RunStorageLoad(const mysql::ConnectionSettings& server, int concurrency,
                                           absl::Duration duration, LatencySample* latency) {
   if (absl::Status s = CreateTable(server); !s.ok()) return s;

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -29,6 +31,10 @@ absl::Status ExecuteSql(const mysql::ConnectionSettings& settings, const std::st
 // The first column of the first row of a query's result, as a number: what
 // the benchmark reports of what it set up (e.g. how many open actions).
 absl::StatusOr<int64_t> QueryInt(const mysql::ConnectionSettings& settings, const std::string& sql);
+// The first two columns of every row of a query's result, as text: the
+// benchmark's pick of what to read (e.g. a case and an agency involved).
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> QueryPairs(
+    const mysql::ConnectionSettings& settings, const std::string& sql);
 
 }  // namespace cre::bench
 
