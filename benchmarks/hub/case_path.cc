@@ -480,9 +480,10 @@ absl::StatusOr<std::unique_ptr<CasePathResult>> RunCasePath(const HubUnderTest& 
         if (status.ok()) {
           deliveries.Submitted(receipt, scheduled, measured);
           if (measured) {
-            result->submit_latency.Add(NowNanos() - scheduled);
+            const int64_t latency = NowNanos() - scheduled;
+            result->submit_latency.Add(latency);
             absl::MutexLock lock(&by_call_mu);
-            ++result->by_call[NameOf(call)];
+            result->by_call[NameOf(call)].Add(latency);
           }
         } else if (measured) {
           first_error.Note(status);

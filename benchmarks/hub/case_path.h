@@ -73,7 +73,9 @@ struct CasePathOptions {
 
 struct CasePathResult {
   Throughput submitted;                 // answered OK by the hub (committed)
-  std::map<std::string, int64_t> by_call;  // committed, by method and subject
+  // Submit->receipt of those committed, by method and subject: where the
+  // hub's time goes, call by call.
+  std::map<std::string, LatencySample> by_call;
   // Submissions whose every direct delivery was acknowledged, and when the
   // last of those was (from the first submission).
   int64_t completed = 0;

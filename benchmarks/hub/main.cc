@@ -473,11 +473,10 @@ void PrintCasePath(const CasePathResult& r, const CasePathOptions& o, int cases)
                          : absl::StrFormat("saturation (closed loop, %d outstanding)", o.concurrency);
   std::cout << absl::StrFormat("case path           %s, on %d open cases, %d streams per agency, %.0f s\n", shape,
                                cases, o.streams_per_agency, absl::ToDoubleSeconds(o.duration))
-            << "  submitted (committed) " << Rate(r.submitted, "submissions") << "\n  by call ";
-  std::vector<std::string> calls;
-  for (const auto& [call, n] : r.by_call) calls.push_back(absl::StrCat(call, " ", n));
-  std::cout << absl::StrJoin(calls, ", ") << "\n"
-            << absl::StrFormat("  completed %.0f/s  (%d of %d submissions with every direct delivery acknowledged,"
+            << "  submitted (committed) " << Rate(r.submitted, "submissions") << "\n"
+            << "  submit->receipt by call\n";
+  for (const auto& [call, sample] : r.by_call) std::cout << absl::StrFormat("    %-40s %s\n", call, sample.Summary());
+  std::cout << absl::StrFormat("  completed %.0f/s  (%d of %d submissions with every direct delivery acknowledged,"
                                " in %.1f s)\n",
                                r.CompletedPerSecond(), r.completed, r.submitted.completed,
                                absl::ToDoubleSeconds(r.elapsed))
