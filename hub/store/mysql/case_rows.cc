@@ -232,36 +232,37 @@ void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::s
 }
 
 void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSchedule& schedule) {
-  auto clear = Prepare(c, "DELETE FROM case_action WHERE case_id = ?");
-  clear->setString(1, case_id);
-  clear->executeUpdate();
-  auto insert = Prepare(c,
-                        "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role,"
-                        " owner_agency_id, due_at, due_date, chair_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                        " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind)");
-  for (const OpenAction& action : schedule.open_actions) {
-    insert->setString(1, case_id);
-    insert->setString(2, action.rule_id);
-    insert->setString(3, v1::ActionKind_Name(action.kind));
-    insert->setString(4, v1::PractitionerRole_Name(action.owner));
-    if (action.owner_agency_id.empty()) insert->setNull(5, 0); else insert->setString(5, action.owner_agency_id);
-    insert->setString(6, SqlTime(action.due_at));
-    insert->setString(7, action.due_date);
-    if (action.chair == v1::PRACTITIONER_ROLE_UNSPECIFIED) {
-      insert->setNull(8, 0);
-    } else {
-      insert->setString(8, v1::PractitionerRole_Name(action.chair));
+  // One round trip for the three statements (one row of case_action each
+  // took one of its own): a case's every submission rewrites its schedule,
+  // so this is on the case path's every transaction. The text holds only the
+  // hub's own ids, enum names and instants, as SqlBytes and SQL literals.
+  const std::string quoted_case = SqlBytes(case_id);
+  std::vector<std::string> statements = {absl::StrCat("DELETE FROM case_action WHERE case_id = ", quoted_case)};
+  if (!schedule.open_actions.empty()) {
+    std::string insert =
+        "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date,"
+        " chair_role) VALUES ";
+    bool first = true;
+    for (const OpenAction& action : schedule.open_actions) {
+      absl::StrAppend(&insert, first ? "" : ", ", "(", quoted_case, ", ", SqlBytes(action.rule_id), ", ",
+                      SqlBytes(v1::ActionKind_Name(action.kind)), ", ", SqlBytes(v1::PractitionerRole_Name(action.owner)),
+                      ", ", SqlBytesOrNull(action.owner_agency_id), ", ", SqlTimeLiteral(action.due_at), ", ",
+                      SqlBytes(action.due_date), ", ",
+                      action.chair == v1::PRACTITIONER_ROLE_UNSPECIFIED
+                          ? std::string("NULL")
+                          : SqlBytes(v1::PractitionerRole_Name(action.chair)),
+                      ")");
+      first = false;
     }
-    insert->executeUpdate();
+    insert += " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind)";
+    statements.push_back(std::move(insert));
   }
-  auto next = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
-  if (schedule.next_deadline == absl::InfiniteFuture()) {
-    next->setNull(1, 0);
-  } else {
-    next->setString(1, SqlTime(schedule.next_deadline));
-  }
-  next->setString(2, case_id);
-  next->executeUpdate();
+  statements.push_back(absl::StrCat("UPDATE cre_case SET next_deadline = ",
+                                    schedule.next_deadline == absl::InfiniteFuture()
+                                        ? std::string("NULL")
+                                        : SqlTimeLiteral(schedule.next_deadline),
+                                    " WHERE case_id = ", quoted_case));
+  RunBatch(c, statements, nullptr);
 }
 
 }  // namespace cre::mysql
