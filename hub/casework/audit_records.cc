@@ -63,6 +63,24 @@ v1::AuditRecord AuditOfHandOutOnAcceptance(const v1::RoutedMessage& message, con
   return record;
 }
 
+v1::AuditRecord AuditOfHandOut(const v1::RoutedMessage& message, const std::string& recipient,
+                               const std::string& lease_owner, int attempt, absl::Time at) {
+  v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", at);
+  record.set_delivery_id(message.delivery_id());
+  record.set_message_id(message.message_id());
+  record.set_case_id(message.case_id());
+  record.set_recipient_agency_id(recipient);
+  record.set_detail(absl::StrCat("attempt ", attempt, ", lease ", lease_owner));
+  return record;
+}
+
+v1::AuditRecord AuditOfAcknowledgement(const std::string& recipient, int64_t delivery_id, absl::Time at) {
+  v1::AuditRecord record = AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, recipient, at);
+  record.set_method("Acknowledge");
+  record.set_delivery_id(delivery_id);
+  return record;
+}
+
 std::vector<v1::AuditRecord> AuditOfAlerts(const std::string& method, const std::string& case_id,
                                            const v1::SubmitResponse& alerts, absl::Time at) {
   std::vector<v1::AuditRecord> records;

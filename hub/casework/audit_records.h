@@ -8,6 +8,7 @@
 #ifndef CRE_HUB_CASEWORK_AUDIT_RECORDS_H_
 #define CRE_HUB_CASEWORK_AUDIT_RECORDS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,14 @@ std::vector<v1::AuditRecord> AuditOfAcceptance(const AcceptedSubmission& s,
 // transaction (its first attempt).
 v1::AuditRecord AuditOfHandOutOnAcceptance(const v1::RoutedMessage& message, const std::string& recipient,
                                            const std::string& lease_owner, absl::Time at);
+
+// A delivery leased to a stream by a claim: attempt `attempt` (1 for the
+// first), to `lease_owner`. `message` carries its delivery_id.
+v1::AuditRecord AuditOfHandOut(const v1::RoutedMessage& message, const std::string& recipient,
+                               const std::string& lease_owner, int attempt, absl::Time at);
+
+// Delivery `delivery_id` acknowledged by its recipient.
+v1::AuditRecord AuditOfAcknowledgement(const std::string& recipient, int64_t delivery_id, absl::Time at);
 
 // The overdue alerts a deadline review of `case_id` sent (`alerts`, as the
 // store answers what it sent), by the hub itself.

@@ -220,12 +220,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     if (messages.empty()) return absl::OkStatus();
     std::vector<v1::AuditRecord> records;
     for (const v1::RoutedMessage& m : messages) {
-      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT, "", absl::Now()));
-      records.back().set_delivery_id(m.delivery_id());
-      records.back().set_message_id(m.message_id());
-      records.back().set_case_id(m.case_id());
-      records.back().set_recipient_agency_id(recipient);
-      records.back().set_detail(absl::StrCat("attempt ", m.redelivery_count() + 1, ", lease ", lease_owner));
+      records.push_back(AuditOfHandOut(m, recipient, lease_owner, m.redelivery_count() + 1, absl::Now()));
     }
     const std::string lease = absl::StrCat(
         "UPDATE delivery FORCE INDEX (PRIMARY) SET state = 'LEASED', lease_owner = ", SqlBytes(lease_owner),
@@ -273,9 +268,7 @@ std::vector<v1::AuditRecord> AckRecords(const std::vector<Store::AckRequest>& re
     for (int64_t id : requests[r].delivery_ids) {
       if (acked_before(id) || !counted.insert(id).second) continue;
       ++(*results)[r]->acknowledged;
-      records.push_back(AuditOf(v1::AUDIT_EVENT_KIND_DELIVERY_ACKNOWLEDGED, requests[r].recipient, absl::Now()));
-      records.back().set_method("Acknowledge");
-      records.back().set_delivery_id(id);
+      records.push_back(AuditOfAcknowledgement(requests[r].recipient, id, absl::Now()));
     }
   }
   return records;
