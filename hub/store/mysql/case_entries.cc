@@ -33,19 +33,6 @@ absl::StatusOr<Message> OpenEntry(const std::string& sealed, const crypto::Field
   return message;
 }
 
-// One entry row as SQL text (SqlBytes literals and the hub's own values).
-absl::StatusOr<std::string> EntryRow(const std::string& case_id, int seq, const google::protobuf::Message& body,
-                                     const char* kind, const v1::CaseEvent* event, const crypto::FieldCipher& k) {
-  CRE_ASSIGN_OR_RETURN(const std::string sealed, Sealed(body, k, kCaseEntryBody, EntryRowId(case_id, seq)));
-  std::string message_id = "NULL", acknowledged_at = "NULL";
-  if (event != nullptr && !event->message_id().empty()) message_id = SqlBytes(event->message_id());
-  if (event != nullptr && event->has_acknowledged_at()) {
-    acknowledged_at = SqlTimeLiteral(FromProtoTime(event->acknowledged_at()));
-  }
-  return absl::StrCat("(", SqlBytes(case_id), ", ", seq, ", '", kind, "', ", message_id, ", ", acknowledged_at,
-                      ", ", SqlBytes(sealed), ")");
-}
-
 // Writes the assessments [from_assessment, end) and events [from_event, end)
 // of `file` as rows from seq first_seq on; returns the last seq written.
 absl::StatusOr<int> WriteEntries(sql::Connection& c, const v1::CaseFile& file, int from_assessment, int from_event,
@@ -55,19 +42,15 @@ absl::StatusOr<int> WriteEntries(sql::Connection& c, const v1::CaseFile& file, i
   int seq = first_seq - 1;
   for (int i = from_assessment; i < file.risk_assessments_size(); ++i) {
     CRE_ASSIGN_OR_RETURN(std::string row,
-                         EntryRow(case_id, ++seq, file.risk_assessments(i), "RISK_ASSESSMENT", nullptr, k));
+                         CaseEntryRow(case_id, ++seq, file.risk_assessments(i), "RISK_ASSESSMENT", nullptr, k));
     rows.push_back(std::move(row));
   }
   for (int i = from_event; i < file.events_size(); ++i) {
-    CRE_ASSIGN_OR_RETURN(std::string row, EntryRow(case_id, ++seq, file.events(i), "EVENT", &file.events(i), k));
+    CRE_ASSIGN_OR_RETURN(std::string row, CaseEntryRow(case_id, ++seq, file.events(i), "EVENT", &file.events(i), k));
     rows.push_back(std::move(row));
   }
   if (rows.empty()) return seq;
-  RunBatch(c,
-           {absl::StrCat("INSERT INTO case_entry (case_id, seq, entry_kind, message_id, acknowledged_at, body)"
-                         " VALUES ",
-                         absl::StrJoin(rows, ", "))},
-           nullptr);
+  RunBatch(c, {CaseEntryInsert(rows)}, nullptr);
   return seq;
 }
 
@@ -84,6 +67,23 @@ absl::StatusOr<v1::CaseUpdate> OpenLegacyRecord(const std::string& sealed, const
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> CaseEntryRow(const std::string& case_id, int seq, const google::protobuf::Message& body,
+                                         const char* kind, const v1::CaseEvent* event, const crypto::FieldCipher& k) {
+  CRE_ASSIGN_OR_RETURN(const std::string sealed, Sealed(body, k, kCaseEntryBody, EntryRowId(case_id, seq)));
+  std::string message_id = "NULL", acknowledged_at = "NULL";
+  if (event != nullptr && !event->message_id().empty()) message_id = SqlBytes(event->message_id());
+  if (event != nullptr && event->has_acknowledged_at()) {
+    acknowledged_at = SqlTimeLiteral(FromProtoTime(event->acknowledged_at()));
+  }
+  return absl::StrCat("(", SqlBytes(case_id), ", ", seq, ", '", kind, "', ", message_id, ", ", acknowledged_at,
+                      ", ", SqlBytes(sealed), ")");
+}
+
+std::string CaseEntryInsert(const std::vector<std::string>& rows) {
+  return absl::StrCat("INSERT INTO case_entry (case_id, seq, entry_kind, message_id, acknowledged_at, body) VALUES ",
+                      absl::StrJoin(rows, ", "));
+}
 
 absl::StatusOr<StoredExtent> ReadCaseEntries(sql::Connection& c, const std::string& case_id,
                                              const absl::optional<std::string>& legacy_record,

@@ -16,6 +16,7 @@
 #define CRE_HUB_STORE_MYSQL_CASE_ENTRIES_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -66,6 +67,16 @@ absl::Status AppendCaseEntries(sql::Connection& c, const v1::CaseFile& file, con
 absl::StatusOr<bool> CompleteCaseEvent(sql::Connection& c, const std::string& case_id,
                                        const std::string& message_id, absl::Time at,
                                        const crypto::FieldCipher& k);
+
+// One entry row as SQL text (SqlBytes literals and the hub's own values),
+// its body sealed for row (case_id, seq): `kind` is "RISK_ASSESSMENT" or
+// "EVENT", `event` the event for an EVENT (its message_id and
+// acknowledged_at are columns too), else null. For AppendCaseEntries, and
+// for a bulk loader (benchmarks/history) that must write what it writes.
+absl::StatusOr<std::string> CaseEntryRow(const std::string& case_id, int seq, const google::protobuf::Message& body,
+                                         const char* kind, const v1::CaseEvent* event, const crypto::FieldCipher& k);
+// The INSERT of `rows` (CaseEntryRow, not empty).
+std::string CaseEntryInsert(const std::vector<std::string>& rows);
 
 }  // namespace cre::mysql
 

@@ -104,18 +104,33 @@ void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids) {
 }
 
 std::string MessageRow(const v1::RoutedMessage& body, absl::Time accepted_at, const std::string& sealed_body,
-                       const std::string& event_acknowledged_by) {
+                       const std::string& event_acknowledged_by, const PurgedColumns* purged) {
   // Alerts the hub sends of its own accord have no sending agency.
   return absl::StrCat("(", SqlBytes(body.message_id()), ", ", SqlBytes(v1::MessageKind_Name(body.kind())), ", ",
                       SqlBytesOrNull(body.sender_agency_id()), ", ", SqlBytesOrNull(body.case_id()), ", ",
                       SqlBytesOrNull(body.in_reply_to()), ", ", SqlTimeLiteral(accepted_at), ", ",
-                      SqlBytes(sealed_body), ", ", SqlBytesOrNull(event_acknowledged_by), ")");
+                      SqlBytes(sealed_body), ", ", SqlBytesOrNull(event_acknowledged_by), ", ",
+                      purged != nullptr ? SqlTimeLiteral(purged->purged_at) : std::string("NULL"), ", ",
+                      purged != nullptr ? SqlBytes(purged->sha256) : std::string("NULL"), ")");
+}
+
+// The first answer to `s`'s key, kept for its retries (ReplayIfSeen).
+std::string ReceiptRow(const Submission& s, const v1::SubmitResponse& receipt) {
+  return absl::StrCat("(", SqlBytes(s.sender_agency_id), ", ", SqlBytes(s.idempotency_key), ", ",
+                      SqlBytes(s.method), ", ", SqlBytes(s.request_sha256), ", ",
+                      SqlBytes(receipt.SerializeAsString()), ")");
+}
+
+std::string ReceiptInsert(const std::vector<std::string>& rows) {
+  return absl::StrCat(
+      "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ",
+      absl::StrJoin(rows, ", "));
 }
 
 std::string MessageInsert(const std::vector<std::string>& rows) {
   return absl::StrCat(
       "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
-      " event_acknowledged_by) VALUES ",
+      " event_acknowledged_by, purged_at, purged_sha256) VALUES ",
       absl::StrJoin(rows, ", "));
 }
 

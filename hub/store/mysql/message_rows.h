@@ -64,10 +64,21 @@ void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids);
 // and the group path alike; the SQL is made of SqlBytes() and the hub's own
 // text. `body` has its id, sender, case and reply already set; `sealed_body`
 // is the body as stored (Sealed()).
+// A message written already purged (a bulk loader's history: purge_rows.h)
+// has `purged` set: its sealed_body is then "".
+struct PurgedColumns {
+  absl::Time purged_at;
+  std::string sha256;
+};
 std::string MessageRow(const v1::RoutedMessage& body, absl::Time accepted_at, const std::string& sealed_body,
-                       const std::string& event_acknowledged_by);
+                       const std::string& event_acknowledged_by, const PurgedColumns* purged = nullptr);
 
 std::string MessageInsert(const std::vector<std::string>& rows);
+
+// The idempotency row that keeps `receipt`, the first answer to `s`'s key,
+// for its retries; and the INSERT of such rows (not empty).
+std::string ReceiptRow(const Submission& s, const v1::SubmitResponse& receipt);
+std::string ReceiptInsert(const std::vector<std::string>& rows);
 
 // Writes one message and its deliveries (one statement for all of them);
 // returns the message's id. With `hand_out`, a delivery to a recipient one of

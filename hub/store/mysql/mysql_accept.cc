@@ -92,19 +92,6 @@ absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Subm
 }
 
 
-// The first answer to `s`'s key, kept for its retries (ReplayIfSeen).
-std::string ReceiptRow(const Submission& s, const v1::SubmitResponse& receipt) {
-  return absl::StrCat("(", SqlBytes(s.sender_agency_id), ", ", SqlBytes(s.idempotency_key), ", ",
-                      SqlBytes(s.method), ", ", SqlBytes(s.request_sha256), ", ",
-                      SqlBytes(receipt.SerializeAsString()), ")");
-}
-
-std::string ReceiptInsert(const std::vector<std::string>& rows) {
-  return absl::StrCat(
-      "INSERT INTO idempotency (agency_id, idempotency_key, method, request_sha256, response) VALUES ",
-      absl::StrJoin(rows, ", "));
-}
-
 // What casework's audit vocabulary needs to know of `s`.
 AcceptedSubmission AcceptedOf(const Submission& s) {
   AcceptedSubmission accepted;
