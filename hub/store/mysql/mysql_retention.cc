@@ -18,6 +18,7 @@
 #include "store/mysql/dead_letters.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
+#include "store/mysql/purge_rows.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
 
@@ -36,9 +37,9 @@ class ContentHash {
       bytes_ += "-;";
       return;
     }
-    const std::string value = row.getString(column);
-    absl::StrAppend(&bytes_, value.size(), ":", value, ";");
+    AddBytes(std::string(row.getString(column)));
   }
+  void AddBytes(absl::string_view value) { absl::StrAppend(&bytes_, value.size(), ":", value, ";"); }
   std::string Hex() const { return Sha256Hex(bytes_); }
 
  private:
@@ -66,25 +67,39 @@ v1::AuditRecord Tombstone(const v1::AuditRecord& purged_by, v1::RecordClass reco
   return record;
 }
 
+}  // namespace
+
+std::string PayloadContentSha256(absl::string_view sealed_body) {
+  ContentHash hash;
+  hash.AddBytes(sealed_body);
+  return hash.Hex();
+}
+
+v1::AuditRecord PayloadTombstone(const v1::AuditRecord& purged_by, const std::string& message_id,
+                                 const std::string& case_id, const std::string& content_sha256, absl::Time due_at,
+                                 const std::string& what) {
+  v1::AuditRecord record = Tombstone(purged_by, v1::RECORD_CLASS_MESSAGE_PAYLOAD, content_sha256, due_at, what);
+  record.set_message_id(message_id);
+  record.set_case_id(case_id);
+  return record;
+}
+
+namespace {
+
 // Empties message `message_id`'s payload (the caller holds its row lock
 // and has read its body as `body_row`), and returns its tombstone.
 v1::AuditRecord PurgeMessageRow(sql::Connection& c, sql::ResultSet& body_row, const std::string& message_id,
                                 const std::string& case_id, absl::Time now, absl::Time due_at,
                                 const v1::AuditRecord& purged_by, const std::string& what,
                                 std::string* content_sha256 = nullptr) {
-  ContentHash hash;
-  hash.Add(body_row, "body");
-  const std::string sha = hash.Hex();
+  const std::string sha = PayloadContentSha256(std::string(body_row.getString("body")));
   if (content_sha256 != nullptr) *content_sha256 = sha;
   auto purge = Prepare(c, "UPDATE message SET body = '', purged_at = ?, purged_sha256 = ? WHERE message_id = ?");
   purge->setString(1, SqlTime(now));
   purge->setString(2, sha);
   purge->setString(3, message_id);
   purge->executeUpdate();
-  v1::AuditRecord record = Tombstone(purged_by, v1::RECORD_CLASS_MESSAGE_PAYLOAD, sha, due_at, what);
-  record.set_message_id(message_id);
-  record.set_case_id(case_id);
-  return record;
+  return PayloadTombstone(purged_by, message_id, case_id, sha, due_at, what);
 }
 
 bool Held(sql::Connection& c, const std::string& case_id) {
