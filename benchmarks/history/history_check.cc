@@ -3,7 +3,8 @@
 // "National-scale history"): an involved agency reads a historical case
 // (GetCase), and a new concern about a new child is accepted.
 //
-//   history_check --target localhost:50451 --certs DIR --case ID --reader AGENCY --submitter AGENCY
+//   history_check --target localhost:50451 --certs DIR --case_id ID --reader AGENCY --submitter AGENCY
+//     [--nhs_number DIGITS]
 //
 // DIR is what certs/make-dev-certs.sh made (ca.crt, agencies/<id>.crt and
 // .key). Exit status 0 when both succeed.
@@ -25,6 +26,8 @@ ABSL_FLAG(std::string, certs, "", "directory made by certs/make-dev-certs.sh");
 ABSL_FLAG(std::string, case_id, "", "a case of the history");
 ABSL_FLAG(std::string, reader, "", "an agency involved with that case");
 ABSL_FLAG(std::string, submitter, "derby-school-ashgrove", "the agency that submits a new concern");
+ABSL_FLAG(std::string, nhs_number, "",
+          "the new concern's child's NHS number: one of the history's opens a case for that child");
 
 namespace {
 
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   child.mutable_details()->set_given_name("Test");
   child.mutable_details()->set_family_name("Child");
   child.mutable_details()->set_address("1 Station Road, Derby");
+  child.mutable_details()->set_nhs_number(absl::GetFlag(FLAGS_nhs_number));
   child.mutable_child()->set_date_of_birth("2013-04-01");
   child.mutable_child()->set_open_plan(cre::v1::OPEN_PLAN_NONE);
   child.mutable_child()->set_home_authority_code("E06000015");
