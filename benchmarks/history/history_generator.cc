@@ -115,11 +115,13 @@ absl::StatusOr<Agencies> AgenciesOf(const v1::AgencyRegistry& registry) {
         a.police.push_back(agency.id());
         a.openers.push_back(agency.id());
         break;
+      // Partners (a youth club; the benchmark's hundred load agencies) open
+      // no case of the history: schools, health, the police, youth justice
+      // and housing identify the concerns.
       case v1::EDUCATION:
       case v1::HEALTH:
       case v1::YOUTH_JUSTICE:
       case v1::HOUSING:
-      case v1::PARTNER:
         a.openers.push_back(agency.id());
         break;
       default: break;
@@ -132,13 +134,16 @@ absl::StatusOr<Agencies> AgenciesOf(const v1::AgencyRegistry& registry) {
   return a;
 }
 
-// A version 4 UUID as the hub writes them, whose first 48 bits are `counter`
-// so that a table keyed by them is written in key order; `tag` tells apart
-// the kinds of row that share a counter (a child and its case).
-std::string OrderedUuid(uint64_t counter, int tag, std::mt19937_64& rng) {
+// A version 4 UUID as the hub writes them, whose first 48 bits grow with
+// `counter` (of `space` counters in all) and are spread over the whole range,
+// so that a table keyed by them is written in key order and a key drawn at
+// random (as the benchmark picks history's cases) lands among them; `tag`
+// tells apart the kinds of row that share a counter (a child and its case).
+std::string OrderedUuid(uint64_t counter, uint64_t space, int tag, std::mt19937_64& rng) {
+  const uint64_t prefix = counter * ((uint64_t{1} << 48) / std::max<uint64_t>(space, 1));
   const uint64_t r = rng();
-  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", static_cast<uint32_t>(counter >> 16),
-                         static_cast<uint32_t>(counter & 0xffff), tag & 0xfff,
+  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", static_cast<uint32_t>(prefix >> 16),
+                         static_cast<uint32_t>(prefix & 0xffff), tag & 0xfff,
                          static_cast<uint32_t>(0x8000 | ((r >> 48) & 0x3fff)), r & 0xffffffffffffULL);
 }
 
@@ -378,8 +383,8 @@ class Generator {
                         std::vector<std::string>& message_rows, std::vector<std::string>& receipt_rows,
                         std::vector<std::string>& delivery_rows, int64_t& delivery_id, Block& block) const {
     absl::Status status;
-    const std::string child_id = OrderedUuid(j, 0xc11, rng);
-    const std::string case_id = OrderedUuid(j, 0xca5, rng);
+    const std::string child_id = OrderedUuid(j, n_, 0xc11, rng);
+    const std::string case_id = OrderedUuid(j, n_, 0xca5, rng);
     const absl::Time opened_at = CaseOpenedAt(j);
     const std::string& opener = a_.openers[rng() % a_.openers.size()];
     const bool open = now_ - opened_at < kRecent && (rng() % 1000) < kOpenShare * 1000;
@@ -447,7 +452,7 @@ class Generator {
     for (int64_t i = 0; i < count; ++i) {
       const absl::Time at = opened_at + gap * static_cast<double>(i) + absl::Milliseconds(rng() % 1000);
       v1::RoutedMessage body;
-      body.set_message_id(OrderedUuid(static_cast<uint64_t>(j) * 4096 + i, 0x3e5, rng));
+      body.set_message_id(OrderedUuid(static_cast<uint64_t>(j) * 4096 + i, n_ * 4096, 0x3e5, rng));
       body.set_case_id(case_id);
       *body.mutable_accepted_at() = ToProtoTime(at);
       *body.mutable_governance() = Envelope();
@@ -526,7 +531,7 @@ class Generator {
     for (int64_t r = 0, reports = NoCaseMessages(j); r < reports; ++r) {
       const absl::Time at = opened_at + absl::Minutes(1 + rng() % 600);
       v1::RoutedMessage body;
-      body.set_message_id(OrderedUuid(static_cast<uint64_t>(j) * 4096 + 2048 + r, 0x3e5, rng));
+      body.set_message_id(OrderedUuid(static_cast<uint64_t>(j) * 4096 + 2048 + r, n_ * 4096, 0x3e5, rng));
       body.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
       body.set_sender_agency_id(a_.openers[rng() % a_.openers.size()]);
       *body.mutable_accepted_at() = ToProtoTime(at);
