@@ -98,10 +98,12 @@ struct Agencies {
   std::string csc;
   // The local authority: Children's Social Care's.
   std::string authority_code;
+  int64_t agency_count = 0;
 };
 
 absl::StatusOr<Agencies> AgenciesOf(const v1::AgencyRegistry& registry) {
   Agencies a;
+  a.agency_count = registry.agencies_size();
   for (const v1::Agency& agency : registry.agencies()) {
     switch (agency.role()) {
       case v1::POLICE_REFERRAL_UNIT: a.prus.push_back(agency.id()); break;
@@ -271,7 +273,10 @@ class Generator {
           " VALUES ",
           &out);
       std::vector<std::string> entry_rows, message_rows, receipt_rows, delivery_rows;
-      int64_t delivery_id = b * kBlockCases * 64 + 1;  // a range per block: ids may have gaps, as AUTO_INCREMENT's do
+      // A range of ids per block, larger than any block can use (messages a
+      // case at most twice the mean and the reports a twentieth, each to every
+      // agency): ids may have gaps, as AUTO_INCREMENT's do.
+      int64_t delivery_id = b * kBlockCases * (3 * (m_ / n_) + 4) * a_.agency_count + 1;
       for (int64_t j = first; j < end; ++j) {
         CRE_RETURN_IF_ERROR(MakeCase(j, rng, child_rows, case_rows, involvement_rows, action_rows, entry_rows,
                                      message_rows, receipt_rows, delivery_rows, delivery_id, block));
