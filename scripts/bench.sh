@@ -410,7 +410,7 @@ cluster_run() {
 # Starts the history's server, keeping its data directory, and fills
 # cre_history unless a complete fill is there already (bench_history
 # decides). The buffer pool is the single server's 1G: the history (some
-# 30 GB at the default size) is meant to outgrow memory as a nation's
+# 48 GB at the default size) is meant to outgrow memory as a nation's
 # records would outgrow the server's, so that the hub's reads and index
 # updates of a large database go to disk as they would in service; a pool
 # holding all of it would measure a database that could never be, and the
@@ -427,11 +427,23 @@ start_history() {
     log "no $generator: build the target bench_history"
     return 1
   fi
-  log "filling cre_history if not filled yet (a kept fill is reused)"
+  local children=${CRE_BENCH_HISTORY_CHILDREN:-1000000} messages=${CRE_BENCH_HISTORY_MESSAGES:-10000000}
+  # A fill takes about 4.8 KB a message on disk (docs/benchmarks.md): one
+  # that cannot fit is refused before it starts rather than when the disk is
+  # full. What the data directory holds already counts as room, since a fill
+  # of another size is emptied first, and a complete one is reused.
+  local need_kb=$((messages * 5)) have_kb
+  have_kb=$(($(df -Pk "$history_dir" | awk 'NR == 2 {print $4}') + $(du -sk "$history_dir/mariadb" | cut -f1)))
+  if [ "$need_kb" -gt "$have_kb" ]; then
+    log "a history of $messages messages needs about $((need_kb / 1048576)) GiB and $history_dir has" \
+      "$((have_kb / 1048576)) GiB: free some, or set CRE_BENCH_HISTORY_MESSAGES (and CRE_BENCH_HISTORY_CHILDREN) lower"
+    return 1
+  fi
+  log "filling cre_history with $children children and $messages messages if not filled yet (a kept fill is reused)"
   timeout "${CRE_BENCH_HISTORY_TIMEOUT:-28800}" "$generator" --host 127.0.0.1 --port "$history_db_port" \
     --user cre_hub --password_file "$history_dir/mariadb/hub.password" --schema cre_history \
     --field_key_file "$history_dir/field-keys.txt" --registry_file "$work/agencies.textproto" \
-    --children "${CRE_BENCH_HISTORY_CHILDREN:-1000000}" --messages "${CRE_BENCH_HISTORY_MESSAGES:-10000000}" \
+    --children "$children" --messages "$messages" \
     | tee "$work/history-fill.log" >&2
   tail -n 1 "$work/history-fill.log"
   sql_on history -e "DROP DATABASE IF EXISTS cre_empty"
