@@ -196,8 +196,8 @@ void ReferralsApi::GetCase(const CallContext& call, const v1::GetCaseRequest& re
   absl::optional<Done> admitted =
       gate_->Admit(call, Method::kGetCase, [&] { return ValidateGetCase(request); }, std::move(done));
   if (!admitted) return;
-  executor_.Submit([this, response, done = *std::move(admitted), case_id = request.case_id(),
-                    reader = call.caller.id(), staff = call.staff_id] {
+  reads_.Submit([this, response, done = *std::move(admitted), case_id = request.case_id(),
+                 reader = call.caller.id(), staff = call.staff_id] {
     done(ReadCase(case_id, reader, staff, response));
   });
 }

@@ -10,7 +10,7 @@
 //   - submissions that touch no case (most Operation Liberty reports) are
 //     committed in groups (Store::AcceptAll) by the group committer's workers;
 //   - the others take a transaction each, as they lock their case, and run
-//     on the API's executor, as do case reads.
+//     on the API's executor; case reads run on an executor of their own.
 // The caller is answered from there, after the commit, once the recipients'
 // streams in this process have been handed their deliveries or woken.
 //
@@ -38,8 +38,9 @@ namespace cre {
 
 class ReferralsApi {
  public:
-  // `workers`: threads for the submissions on a case and the case reads
-  // (the store's connection pool is the natural size). `clock` (which must
+  // `workers`: threads for the submissions on a case (the store's
+  // connection pool is the natural size); case reads have threads of their
+  // own (kCaseReadWorkers). `clock` (which must
   // outlive the API) dates submissions and is the now a case is read at.
   ReferralsApi(std::shared_ptr<const CallGate> gate, std::shared_ptr<const GovernancePolicy> governance,
                std::shared_ptr<Store> store, std::shared_ptr<DeliveryDispatcher> dispatcher,
@@ -51,6 +52,7 @@ class ReferralsApi {
         casework_(std::move(casework)),
         clock_(clock),
         executor_(workers, "case-work"),
+        reads_(kCaseReadWorkers, "case-reads"),
         groups_(
             kSubmissionGroupWorkers, kMaxSubmissionGroup,
             [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
@@ -130,9 +132,16 @@ class ReferralsApi {
   // Groups committing at once, and the most submissions in one.
   static constexpr int kSubmissionGroupWorkers = 2;
   static constexpr size_t kMaxSubmissionGroup = 64;
+  // Threads for GetCase. Reads have a queue of their own so that a reader
+  // waits for a connection of the pool, not behind every submission
+  // already queued: with more submissions offered than the database can
+  // take, a shared queue made a case read take as long as the backlog
+  // (seconds; docs/benchmarks.md, the case path).
+  static constexpr int kCaseReadWorkers = 2;
   // Last, in this order: their threads use everything above, and are
   // joined (after finishing what is queued) before it is destroyed.
   Executor executor_;
+  Executor reads_;
   GroupCommitter<std::unique_ptr<PendingSubmission>> groups_;
 };
 
