@@ -1,5 +1,7 @@
 #include "service/deadline_watcher.h"
 
+#include <algorithm>
+
 #include "common/thread_name.h"
 #include "spdlog/spdlog.h"
 
@@ -21,16 +23,35 @@ void DeadlineWatcher::Stop() {
 }
 
 absl::StatusOr<int> DeadlineWatcher::ReviewDue(absl::Time now) {
-  constexpr int kCasesPerRound = 100;
   const ReviewFn review = [&](const CaseView& case_view) { return casework_->DecideReview(case_view, now); };
-  absl::StatusOr<int> reviewed = store_->ReviewDueCases(now, kCasesPerRound, review);
-  // The alerts' recipients may be connected here: let their streams look.
-  if (reviewed.ok() && *reviewed > 0) {
-    dispatcher_->Wake(casework_->AlertedAgencies());
-    absl::StatusOr<std::vector<std::string>> due = store_->RecipientsWithDueDeliveries();
-    if (due.ok()) dispatcher_->Wake(*due);
+  int total = 0;
+  while (true) {
+    const absl::Time started = absl::Now();
+    absl::StatusOr<int> reviewed = store_->ReviewDueCases(now, kCasesPerBatch, review);
+    if (!reviewed.ok()) {
+      if (total == 0) return reviewed.status();
+      spdlog::warn("deadlines: review stopped after {} case(s): {}", total, reviewed.status().ToString());
+      break;
+    }
+    total += *reviewed;
+    // The alerts' recipients may be connected here: let their streams look
+    // after each batch, not only at the end of a backlog.
+    if (*reviewed > 0) {
+      dispatcher_->Wake(casework_->AlertedAgencies());
+      absl::StatusOr<std::vector<std::string>> due = store_->RecipientsWithDueDeliveries();
+      if (due.ok()) dispatcher_->Wake(*due);
+    }
+    // A full batch: more may be due (a backlog, after an outage), reviewed
+    // now rather than a batch an interval. Between batches the watcher
+    // pauses for a share of the time the batch took, so that it holds the
+    // database and the cores for at most kBusyShare of the time, and the
+    // calls that arrive meanwhile find them free.
+    if (*reviewed < kCasesPerBatch) break;
+    const absl::Duration took = absl::Now() - started;
+    const absl::Duration pause = std::max(kMinPause, took * ((1 - kBusyShare) / kBusyShare));
+    if (stopping_.WaitForNotificationWithTimeout(pause)) break;
   }
-  return reviewed;
+  return total;
 }
 
 }  // namespace cre

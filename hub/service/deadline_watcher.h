@@ -6,6 +6,10 @@
 // once per action and due time (the hub_action table), so with any number
 // of processes each alert goes out once.
 //
+// A backlog (every deadline passed while the hub was away) is drained at
+// once, batch after batch, not a batch an interval; the pauses between
+// batches leave the database and the cores to the calls meanwhile.
+//
 //   DeadlineWatcher watcher(store, casework, &dispatcher, SystemClock(), absl::Seconds(10));
 //   watcher.Start();
 #ifndef CRE_HUB_SERVICE_DEADLINE_WATCHER_H_
@@ -38,9 +42,18 @@ class DeadlineWatcher {
 
   void Start();
   void Stop();
-  // Reviews every case due at `now`; returns how many. (The thread calls it;
-  // tests may too.)
+  // Reviews every case due at `now`, kCasesPerBatch a transaction, batch
+  // after batch while they come back full (pausing between them: see
+  // kBusyShare); returns how many. (The thread calls it; tests may too.)
   absl::StatusOr<int> ReviewDue(absl::Time now);
+
+  // Cases a transaction: one commit for several cases, and a bound on how
+  // long a batch holds its cases' locks and a connection of the pool.
+  static constexpr int kCasesPerBatch = 25;
+  // The share of the time a backlog's drain may keep the watcher busy: after
+  // a batch that took t, it pauses t * (1 - share) / share, at least kMinPause.
+  static constexpr double kBusyShare = 0.75;
+  static constexpr absl::Duration kMinPause = absl::Milliseconds(2);
 
  private:
   std::shared_ptr<Store> store_;

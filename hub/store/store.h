@@ -427,8 +427,12 @@ class Store {
 
   // Claims up to `limit` cases whose next deadline is at or before `now`
   // (skipping cases another process is reviewing), and for each runs
-  // `review` and writes what it decides, one transaction per case. Returns
-  // how many cases were reviewed.
+  // `review` and writes what it decides, all in one transaction (one commit
+  // for the batch). If that transaction fails, its cases are reviewed again
+  // one a transaction, so that a case whose review fails holds up no other:
+  // that one is put back, due again some minutes later. Returns how many
+  // cases were reviewed. `review` may run more than once for a case (a
+  // transaction retried), and only the last run's decision is written.
   virtual absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) = 0;
 
   // Open actions that `filter` lets through, earliest due first, as of

@@ -1703,6 +1703,101 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
   EXPECT_THAT(store().ListOpenActions(OpenActionFilter(), 10, "")->actions, IsEmpty());
 }
 
+// A backlog of due cases (after an outage, say) drained by two watchers at
+// once, in batches: each case is reviewed and alerted exactly once.
+TEST_P(StoreConformanceTest, TwoWatchersReviewABacklogEachCaseOnce) {
+  RegisterSenderAndPru();
+  const absl::Time now = NowInSeconds();
+  constexpr int kCases = 300;
+  std::set<std::string> case_ids;
+  for (int i = 0; i < kCases; ++i) {
+    v1::NewChild child = ExampleChild();
+    Submission s = ReportSubmission(absl::StrCat("backlog-", i));
+    s.new_child = &child;
+    absl::StatusOr<Accepted> opened =
+        store().Accept(s, [&](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
+          Routing routing = *RouteTo("pru")(view, nullptr);
+          routing.schedule = CaseSchedule();
+          routing.schedule->next_deadline = now - absl::Hours(1);  // every case due at one moment
+          return routing;
+        });
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    case_ids.insert(opened->receipt.case_id());
+  }
+  const ReviewFn review = [&](const CaseView&) -> absl::StatusOr<Routing> {
+    Routing routing;
+    FollowUp alert;
+    alert.trigger_key = "overdue@1";
+    alert.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
+    alert.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
+    alert.message.mutable_notification()->set_summary("overdue@1");
+    alert.recipients = {"pru"};
+    routing.follow_ups.push_back(alert);
+    routing.schedule = CaseSchedule();
+    routing.schedule->next_deadline = now + absl::Hours(24);
+    return routing;
+  };
+  std::atomic<int> reviewed{0};
+  auto watcher = [&] {
+    for (int batch = 0; batch < kCases; ++batch) {
+      absl::StatusOr<int> n = store().ReviewDueCases(now, 20, review);
+      ASSERT_TRUE(n.ok()) << n.status();
+      if (*n == 0) return;
+      reviewed += *n;
+    }
+  };
+  std::thread first(watcher), second(watcher);
+  first.join();
+  second.join();
+  EXPECT_EQ(*store().ReviewDueCases(now, kCases, review), 0);  // none left due
+  EXPECT_EQ(reviewed.load(), kCases);
+
+  std::map<std::string, int> alerts_by_case;
+  for (const v1::RoutedMessage& m : ClaimAndAcknowledgeAll(store(), "pru")) {
+    if (m.sent_by_hub()) ++alerts_by_case[m.case_id()];
+  }
+  EXPECT_EQ(alerts_by_case.size(), case_ids.size());
+  for (const auto& [case_id, alerts] : alerts_by_case) {
+    EXPECT_TRUE(case_ids.count(case_id)) << case_id;
+    EXPECT_EQ(alerts, 1) << case_id;
+  }
+}
+
+// A case that cannot be reviewed does not stop the others of its batch: the
+// batch is retried case by case, and the failing case is put back.
+TEST_P(StoreConformanceTest, ACaseThatFailsItsReviewLeavesTheRestOfItsBatchReviewed) {
+  RegisterSenderAndPru();
+  const absl::Time now = NowInSeconds();
+  std::vector<std::string> case_ids;
+  for (int i = 0; i < 5; ++i) {
+    v1::NewChild child = ExampleChild();
+    Submission s = ReportSubmission(absl::StrCat("batch-", i));
+    s.new_child = &child;
+    absl::StatusOr<Accepted> opened =
+        store().Accept(s, [&](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
+          Routing routing = *RouteTo("pru")(view, nullptr);
+          routing.schedule = CaseSchedule();
+          routing.schedule->next_deadline = now - absl::Hours(1);
+          return routing;
+        });
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    case_ids.push_back(opened->receipt.case_id());
+  }
+  const std::string failing = case_ids[2];
+  std::set<std::string> done;
+  const ReviewFn review = [&](const CaseView& view) -> absl::StatusOr<Routing> {
+    if (view.case_file.case_id() == failing) return absl::DataLossError("cannot be read");
+    done.insert(view.case_file.case_id());
+    Routing routing;
+    routing.schedule = CaseSchedule();
+    return routing;
+  };
+  EXPECT_EQ(*store().ReviewDueCases(now, 10, review), 4);
+  EXPECT_EQ(done.size(), 4u);
+  EXPECT_FALSE(done.count(failing));
+  EXPECT_EQ(*store().ReviewDueCases(now, 10, review), 0);  // put back: not due again yet
+}
+
 // Open actions, earliest due first, by page; by owner; before a time.
 TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
   RegisterSenderAndPru();

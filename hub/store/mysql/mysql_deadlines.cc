@@ -35,59 +35,107 @@ namespace cre::mysql {
 constexpr absl::Duration kFailedReviewRetry = absl::Minutes(15);
 
 absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) {
+  if (limit <= 0) return 0;
+  Submission by_hub;  // no sending agency: the hub acts of its own accord
+  by_hub.method = "deadline watcher";
+  by_hub.accepted_at = now;
+  // One claimed (locked) case: loaded, reviewed, and what the review decided
+  // written, in the caller's transaction.
+  auto review_case = [&](sql::Connection& c, const std::string& case_id) -> absl::Status {
+    CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
+    CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
+    v1::SubmitResponse performed;
+    CRE_RETURN_IF_ERROR(WriteFollowUps(c, by_hub, routing.follow_ups, loaded.view, *cipher_,
+                                       /*hand_out=*/nullptr, &performed));
+    CRE_RETURN_IF_ERROR(WriteNewEntries(c, loaded, *cipher_));
+    // Without a schedule the case would be claimed again at once.
+    WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());
+    std::vector<v1::AuditRecord> records = AuditOfAlerts(by_hub.method, case_id, performed, now);
+    return AppendAudit(c, std::move(records));
+  };
+
+  // The batch: up to `limit` cases in one transaction, one commit (a
+  // backlog's cost is mostly per transaction: the claim, the commit's log
+  // flush). SKIP LOCKED sends another process's watcher to other cases; on
+  // Galera, where row locks are not replicated, two nodes may take the same
+  // case, and the loser's whole batch fails certification (1213) and is
+  // run again by RunTransaction, claiming afresh.
+  std::vector<std::string> claimed;
+  absl::Status batch = RunTransaction(pool_, "review due cases", [&](sql::Connection& c) -> absl::Status {
+    claimed.clear();  // an earlier attempt's cases are not this one's
+    auto claim = Prepare(c,
+                         "SELECT case_id FROM cre_case WHERE next_deadline <= ?"
+                         " ORDER BY next_deadline LIMIT ? FOR UPDATE SKIP LOCKED");
+    claim->setString(1, SqlTime(now));
+    claim->setInt(2, limit);
+    std::unique_ptr<sql::ResultSet> rows(claim->executeQuery());
+    while (rows->next()) claimed.push_back(rows->getString("case_id"));
+    for (const std::string& case_id : claimed) CRE_RETURN_IF_ERROR(review_case(c, case_id));
+    return absl::OkStatus();
+  });
+  if (batch.ok()) return static_cast<int>(claimed.size());
+  if (claimed.empty()) return batch;  // the database, not a case
+
+  // One case that cannot be reviewed (a value sealed under a key no longer
+  // in the ring, say) must not stop the others' alerts: the batch is rolled
+  // back and its cases are reviewed again one a transaction, each claimed
+  // afresh (another process may have reviewed it meanwhile), and the one
+  // that fails is put back, to be looked at again later.
   int reviewed = 0;
-  for (; reviewed < limit; ++reviewed) {
+  for (const std::string& case_id : claimed) {
     bool found = false;
-    std::string claimed;
-    // One case a transaction: a slow case holds no other case's lock, and
-    // SKIP LOCKED sends another process's watcher to the next case.
     absl::Status status = RunTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
       found = false;
-      claimed.clear();  // an earlier attempt's case is not this one's
       auto claim = Prepare(c,
-                           "SELECT case_id FROM cre_case WHERE next_deadline <= ?"
-                           " ORDER BY next_deadline LIMIT 1 FOR UPDATE SKIP LOCKED");
-      claim->setString(1, SqlTime(now));
+                           "SELECT case_id FROM cre_case WHERE case_id = ? AND next_deadline <= ?"
+                           " FOR UPDATE SKIP LOCKED");
+      claim->setString(1, case_id);
+      claim->setString(2, SqlTime(now));
       std::unique_ptr<sql::ResultSet> row(claim->executeQuery());
-      if (!row->next()) return absl::OkStatus();
+      if (!row->next()) return absl::OkStatus();  // reviewed, or being reviewed, elsewhere
       found = true;
-      const std::string case_id = row->getString("case_id");
-      claimed = case_id;
-      Submission by_hub;  // no sending agency: the hub acts of its own accord
-      by_hub.method = "deadline watcher";
-      by_hub.accepted_at = now;
-      CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
-      CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
-      v1::SubmitResponse performed;
-      CRE_RETURN_IF_ERROR(WriteFollowUps(c, by_hub, routing.follow_ups, loaded.view, *cipher_,
-                                         /*hand_out=*/nullptr, &performed));
-      CRE_RETURN_IF_ERROR(WriteNewEntries(c, loaded, *cipher_));
-      // Without a schedule the case would be claimed again at once.
-      WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());
-      std::vector<v1::AuditRecord> records = AuditOfAlerts(by_hub.method, case_id, performed, now);
-      return AppendAudit(c, std::move(records));
+      return review_case(c, case_id);
     });
-    if (!status.ok() && claimed.empty()) return status;  // the database, not a case
-    if (!status.ok()) {
-      // One case that cannot be reviewed (a value sealed under a key no
-      // longer in the ring, say) must not stop every other case's alerts:
-      // it is put back, and looked at again later.
-      spdlog::error("deadlines: case {} could not be reviewed: {}; retrying it in {}", claimed,
-                    status.ToString(), absl::FormatDuration(kFailedReviewRetry));
-      absl::Status deferred = RunTransaction(pool_, "defer case review", [&](sql::Connection& c) {
-        auto defer = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
-        defer->setString(1, SqlTime(now + kFailedReviewRetry));
-        defer->setString(2, claimed);
-        defer->executeUpdate();
-        return absl::OkStatus();
-      });
-      if (!deferred.ok()) return deferred;
+    if (status.ok()) {
+      if (found) ++reviewed;
       continue;
     }
-    if (!found) break;
+    if (!found) return status;  // the database, not the case
+    spdlog::error("deadlines: case {} could not be reviewed: {}; retrying it in {}", case_id, status.ToString(),
+                  absl::FormatDuration(kFailedReviewRetry));
+    absl::Status deferred = RunTransaction(pool_, "defer case review", [&](sql::Connection& c) {
+      auto defer = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
+      defer->setString(1, SqlTime(now + kFailedReviewRetry));
+      defer->setString(2, case_id);
+      defer->executeUpdate();
+      return absl::OkStatus();
+    });
+    if (!deferred.ok()) return deferred;
   }
   return reviewed;
 }
+
+namespace {
+
+// The columns of kActionColumns of one case_action row.
+absl::Status ReadOpenAction(sql::ResultSet& rows, OpenAction* action) {
+  action->rule_id = rows.getString("rule_id");
+  v1::ActionKind_Parse(std::string(rows.getString("action_kind")), &action->kind);
+  v1::PractitionerRole_Parse(std::string(rows.getString("owner_role")), &action->owner);
+  if (!rows.isNull("owner_agency_id")) action->owner_agency_id = rows.getString("owner_agency_id");
+  // NULL: no chair, or not known since the case's last evaluation.
+  if (!rows.isNull("chair_role")) {
+    v1::PractitionerRole_Parse(std::string(rows.getString("chair_role")), &action->chair);
+  }
+  CRE_ASSIGN_OR_RETURN(action->due_at, TimeFromSql(rows.getString("due_at")));
+  action->due_date = rows.getString("due_date");
+  return absl::OkStatus();
+}
+
+constexpr char kActionColumns[] =
+    "case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date, chair_role";
+
+}  // namespace
 
 absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const OpenActionFilter& filter, int page_size,
                                                        const std::string& page_token) {
@@ -114,9 +162,7 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const OpenActionFilter& f
   // case_action_due otherwise (migrations 0005, 0014). "due_at >= cursor"
   // repeats the row comparison's first column as a range the index can
   // start a later page at.
-  std::string sql =
-      "SELECT case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date, chair_role"
-      " FROM case_action WHERE due_at < ? AND due_at >= ?";
+  std::string sql = absl::StrCat("SELECT ", kActionColumns, " FROM case_action WHERE due_at < ? AND due_at >= ?");
   if (!filter.owner_agency_id.empty()) sql += " AND owner_agency_id = ?";
   if (filter.owner_role != v1::PRACTITIONER_ROLE_UNSPECIFIED) sql += " AND owner_role = ?";
   sql += " AND (due_at, case_id, rule_id) > (?, ?, ?) ORDER BY due_at, case_id, rule_id LIMIT ?";
@@ -145,17 +191,8 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const OpenActionFilter& f
         break;
       }
       OpenAction action;
-      action.rule_id = rows->getString("rule_id");
-      v1::ActionKind_Parse(std::string(rows->getString("action_kind")), &action.kind);
-      v1::PractitionerRole_Parse(std::string(rows->getString("owner_role")), &action.owner);
-      if (!rows->isNull("owner_agency_id")) action.owner_agency_id = rows->getString("owner_agency_id");
-      // NULL: no chair, or not known since the case's last evaluation.
-      if (!rows->isNull("chair_role")) {
-        v1::PractitionerRole_Parse(std::string(rows->getString("chair_role")), &action.chair);
-      }
+      CRE_RETURN_IF_ERROR(ReadOpenAction(*rows, &action));
       const std::string due = rows->getString("due_at");
-      CRE_ASSIGN_OR_RETURN(action.due_at, TimeFromSql(due));
-      action.due_date = rows->getString("due_date");
       const std::string case_id = rows->getString("case_id");
       last_key = absl::StrCat(due, "|", case_id, "|", action.rule_id);
       page.actions.emplace_back(case_id, std::move(action));
