@@ -119,6 +119,29 @@ std::vector<Alert> AlertRules::Evaluate(const AlertSnapshot& snapshot, absl::Tim
     alerts.push_back(std::move(a));
   }
 
+  for (const MoreOverdue& m : snapshot.more_overdue) {
+    if (m.more <= 0) continue;
+    Alert a;
+    a.kind = AlertKind::kMoreOverdue;
+    a.key = absl::StrCat("overdue-more/", m.owner_agency_id.empty() ? "-" : m.owner_agency_id, "/",
+                         v1::PractitionerRole_Name(m.owner_role));
+    // The count: a change of it is a change of state, mailed through the
+    // digest like any other, so a growing backlog is one mail a digest
+    // interval for each owner, not one per action.
+    a.state = absl::StrCat(m.more);
+    a.mailboxes = MailboxesFor(m.owner_agency_id, m.owner_role);
+    const std::string owner = m.owner_agency_id.empty()
+                                  ? pathway::InWords(m.owner_role)
+                                  : absl::StrCat(pathway::InWords(m.owner_role), " of ", m.owner_agency_id);
+    const char* actions = m.more == 1 ? " more action" : " more actions";
+    a.title = absl::StrCat("Overdue: and ", m.more, actions, " (", owner, ")");
+    // A count and an owner: nothing of any case, let alone of a child.
+    a.text = absl::StrCat("Besides the ", m.listed, " earliest alerted one by one, ", m.more, actions,
+                          " owned by the ", owner, m.more == 1 ? " is" : " are",
+                          " overdue. Every one is on the console's list of open actions: ", PageLink("due"));
+    alerts.push_back(std::move(a));
+  }
+
   const absl::Duration liveness_after = absl::Seconds(config_.liveness_after_seconds());
   for (const AgencyQueue& q : snapshot.agencies) {
     // Waiting, and nobody there to take it: no stream open, and not seen

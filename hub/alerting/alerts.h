@@ -46,15 +46,32 @@ struct AgencyQueue {
   absl::Time last_seen = absl::InfinitePast();  // InfinitePast: never seen
 };
 
+// An owner's overdue actions past those alerted one by one.
+struct MoreOverdue {
+  std::string owner_agency_id;  // empty: no agency
+  v1::PractitionerRole owner_role = v1::PRACTITIONER_ROLE_UNSPECIFIED;
+  int64_t listed = 0;  // alerted one by one (in overdue_actions)
+  int64_t more = 0;    // besides those
+};
+
+// Overdue actions alerted one by one, per owner (agency and role): the
+// earliest due. An owner's others are counted in one summary alert, so that
+// a backlog (every deadline passed during an outage, say) is a bounded
+// number of alerts and mails, not one per action.
+inline constexpr int kOverdueAlertsPerOwner = 50;
+
 // The hub's state as the alerts read it.
 struct AlertSnapshot {
-  // Open actions due before now: (case_id, action).
+  // Open actions due before now: (case_id, action); at most
+  // kOverdueAlertsPerOwner of an owner, its earliest.
   std::vector<std::pair<std::string, OpenAction>> overdue_actions;
+  // The owners with more overdue actions than that.
+  std::vector<MoreOverdue> more_overdue;
   std::vector<AgencyQueue> agencies;
   std::vector<CertificateExpiry> certificates;
 };
 
-enum class AlertKind { kOverdueAction, kAgencyNotCollecting, kDeadLetters, kCertificateExpiry };
+enum class AlertKind { kOverdueAction, kMoreOverdue, kAgencyNotCollecting, kDeadLetters, kCertificateExpiry };
 
 struct Alert {
   // What it is about, e.g. "overdue/<case_id>/<rule_id>",

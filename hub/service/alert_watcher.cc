@@ -9,10 +9,6 @@
 namespace cre {
 namespace {
 
-// Overdue actions read per page, and at most in all: past that the round
-// fails rather than clear the alerts of the actions it did not read.
-constexpr int kActionsPerPage = 500;
-constexpr size_t kMaxOverdueActions = 50000;
 // Mailboxes claimed per round; the rest are the next round's.
 constexpr int kMailboxesPerRound = 50;
 
@@ -58,19 +54,18 @@ void AlertWatcher::Stop() {
 
 absl::StatusOr<alerting::AlertSnapshot> AlertWatcher::ReadSnapshot(absl::Time now) {
   alerting::AlertSnapshot snapshot;
-  OpenActionFilter overdue;
-  overdue.due_before = now;
-  std::string token;
-  do {
-    absl::StatusOr<ActionPage> page = store_->ListOpenActions(overdue, kActionsPerPage, token);
-    if (!page.ok()) return page.status();
-    for (auto& entry : page->actions) snapshot.overdue_actions.push_back(std::move(entry));
-    if (snapshot.overdue_actions.size() > kMaxOverdueActions) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("more than ", kMaxOverdueActions, " overdue actions: not evaluated, so as not to clear the rest"));
+  // Counted by owner in the database: what is read back is bounded by the
+  // owners, however many actions are overdue.
+  absl::StatusOr<std::vector<OverdueByOwner>> owners =
+      store_->OverdueActionsByOwner(now, alerting::kOverdueAlertsPerOwner);
+  if (!owners.ok()) return owners.status();
+  for (OverdueByOwner& owner : *owners) {
+    const int64_t listed = static_cast<int64_t>(owner.earliest.size());
+    if (owner.overdue > listed) {
+      snapshot.more_overdue.push_back({owner.owner_agency_id, owner.owner_role, listed, owner.overdue - listed});
     }
-    token = page->next_page_token;
-  } while (!token.empty());
+    for (auto& entry : owner.earliest) snapshot.overdue_actions.push_back(std::move(entry));
+  }
 
   absl::StatusOr<std::vector<AgencyDeliveries>> agencies = store_->DeliveriesByAgency();
   if (!agencies.ok()) return agencies.status();
@@ -101,7 +96,8 @@ absl::StatusOr<Store::AlertChanges> AlertWatcher::Evaluate(absl::Time now) {
   if (!snapshot.ok()) return snapshot.status();
   std::vector<alerting::Alert> raised = rules_.Evaluate(*snapshot, now);
   const size_t unrouted = std::count_if(raised.begin(), raised.end(), [](const alerting::Alert& a) {
-    return a.kind == alerting::AlertKind::kOverdueAction && a.mailboxes.empty();
+    return (a.kind == alerting::AlertKind::kOverdueAction || a.kind == alerting::AlertKind::kMoreOverdue) &&
+           a.mailboxes.empty();
   });
   if (unrouted != unrouted_) {
     if (unrouted > 0) {

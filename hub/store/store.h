@@ -53,6 +53,15 @@ struct ActionPage {
   std::string next_page_token;  // empty: the last page
 };
 
+// The overdue actions of one owner (an agency's role, or a role of no
+// agency): how many, and the earliest (Store::OverdueActionsByOwner).
+struct OverdueByOwner {
+  std::string owner_agency_id;  // empty: no agency
+  v1::PractitionerRole owner_role = v1::PRACTITIONER_ROLE_UNSPECIFIED;
+  int64_t overdue = 0;  // all of this owner's overdue actions
+  std::vector<std::pair<std::string, OpenAction>> earliest;  // (case_id, action), earliest due first
+};
+
 // Which open actions a page lists (Store::ListOpenActions); each filter
 // left at its default lists any.
 struct OpenActionFilter {
@@ -441,6 +450,12 @@ class Store {
   // empty or a previous page's next_page_token, for the same filter.
   virtual absl::StatusOr<ActionPage> ListOpenActions(const OpenActionFilter& filter, int page_size,
                                                      const std::string& page_token) = 0;
+  // The open actions due before `now`, by owner (agency and role): each
+  // owner's count, and its `per_owner` earliest (due_at, case_id, rule_id).
+  // Counted in the database, so that its cost in memory and in rows read
+  // back is the owners', not the actions' (a backlog after an outage may
+  // have hundreds of thousands). One consistent read.
+  virtual absl::StatusOr<std::vector<OverdueByOwner>> OverdueActionsByOwner(absl::Time now, int per_owner) = 0;
 
   // --- Staff and their console sessions (docs/console.md) -------------------
   // Sessions are found by the SHA-256 of their token; the token itself is

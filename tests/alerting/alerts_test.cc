@@ -109,6 +109,35 @@ TEST(MailboxesTest, SeveralEntriesForOneOwnerAreEachMailed) {
 
 // ------------------------------------------------------------ evaluation
 
+// Past the earliest actions alerted one by one, an owner's other overdue
+// actions are one alert, whose state is their count: a backlog of thousands
+// is a bounded number of alerts, and a change of the count a change worth
+// a mail. It says how many and whose, nothing of a case or a child.
+TEST(EvaluateTest, AnOwnersOverdueActionsPastTheEarliestAreOneSummaryAlertWhoseStateIsTheirCount) {
+  const AlertRules rules(Config());
+  AlertSnapshot snapshot;
+  snapshot.more_overdue.push_back({"derby-csc", v1::PRACTITIONER_ROLE_SOCIAL_WORKER, 50, 12345});
+  snapshot.more_overdue.push_back({"", v1::PRACTITIONER_ROLE_DUTY_CPM, 50, 1});
+  snapshot.more_overdue.push_back({"derby-police", v1::PRACTITIONER_ROLE_SOCIAL_WORKER, 7, 0});  // none more
+  const std::vector<Alert> alerts = rules.Evaluate(snapshot, kNow);
+  ASSERT_THAT(Keys(alerts), ElementsAre("overdue-more/-/PRACTITIONER_ROLE_DUTY_CPM",
+                                        "overdue-more/derby-csc/PRACTITIONER_ROLE_SOCIAL_WORKER"));
+  const Alert& csc = alerts[1];
+  EXPECT_EQ(csc.kind, AlertKind::kMoreOverdue);
+  EXPECT_EQ(csc.state, "12345");
+  EXPECT_THAT(csc.mailboxes, ElementsAre("csc-sw-duty@derby.example"));
+  EXPECT_THAT(csc.title, HasSubstr("12345 more actions"));
+  EXPECT_THAT(csc.title, HasSubstr("derby-csc"));
+  EXPECT_THAT(csc.text, HasSubstr("Besides the 50 earliest"));
+  EXPECT_THAT(csc.text, HasSubstr("https://hub.derby.example:8443/#/due"));
+  EXPECT_THAT(csc.text, Not(HasSubstr("/#/case/")));
+  EXPECT_THAT(alerts[0].title, HasSubstr("1 more action ("));
+
+  // One more overdue: the same alert in a new state.
+  snapshot.more_overdue[0].more = 12346;
+  EXPECT_EQ(rules.Evaluate(snapshot, kNow)[1].state, "12346");
+}
+
 TEST(EvaluateTest, AnOverdueActionIsAnAlertToItsOwnersMailboxWithALinkToItsCase) {
   const AlertRules rules(Config());
   AlertSnapshot snapshot;

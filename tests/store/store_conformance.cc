@@ -1799,6 +1799,51 @@ TEST_P(StoreConformanceTest, ACaseThatFailsItsReviewLeavesTheRestOfItsBatchRevie
 }
 
 // Open actions, earliest due first, by page; by owner; before a time.
+// The overdue actions counted by owner, with each owner's earliest: what the
+// e-mail alerts read, bounded by the owners whatever the number of actions.
+TEST_P(StoreConformanceTest, OverdueActionsAreCountedByOwnerWithEachOwnersEarliest) {
+  RegisterSenderAndPru();
+  const absl::Time now = NowInSeconds();
+  auto action = [&](const std::string& rule, const std::string& owner, v1::PractitionerRole role,
+                    absl::Duration due_in) {
+    OpenAction a;
+    a.rule_id = rule;
+    a.kind = v1::RISK_ASSESSMENT_REVIEW;
+    a.owner = role;
+    a.owner_agency_id = owner;
+    a.due_at = now + due_in;
+    a.due_date = "2030-01-01";
+    return a;
+  };
+  const v1::PractitionerRole sw = v1::PRACTITIONER_ROLE_SOCIAL_WORKER;
+  OpenCasesWithActions({
+      {action("rule.a", "pru", sw, -absl::Hours(3)), action("rule.b", "pru", sw, -absl::Hours(1)),
+       action("rule.later", "pru", sw, absl::Hours(1))},  // not overdue: not counted
+      {action("rule.c", "pru", sw, -absl::Hours(2)), action("rule.d", "", v1::PRACTITIONER_ROLE_DUTY_CPM, -absl::Hours(1)),
+       action("rule.e", "pru", v1::PRACTITIONER_ROLE_DUTY_CPM, -absl::Hours(1))},
+  });
+  absl::StatusOr<std::vector<OverdueByOwner>> owners = store().OverdueActionsByOwner(now, 2);
+  ASSERT_TRUE(owners.ok()) << owners.status();
+  std::map<std::pair<std::string, v1::PractitionerRole>, const OverdueByOwner*> by_owner;
+  for (const OverdueByOwner& o : *owners) by_owner[{o.owner_agency_id, o.owner_role}] = &o;
+  ASSERT_EQ(by_owner.size(), 3u);
+  const OverdueByOwner* pru_sw = by_owner[{"pru", sw}];
+  ASSERT_NE(pru_sw, nullptr);
+  EXPECT_EQ(pru_sw->overdue, 3);
+  ASSERT_EQ(pru_sw->earliest.size(), 2u);  // the earliest two of three
+  EXPECT_EQ(pru_sw->earliest[0].second.rule_id, "rule.a");
+  EXPECT_EQ(pru_sw->earliest[1].second.rule_id, "rule.c");
+  EXPECT_EQ(pru_sw->earliest[0].second.due_at, now - absl::Hours(3));
+  const OverdueByOwner* no_agency = by_owner[{"", v1::PRACTITIONER_ROLE_DUTY_CPM}];
+  ASSERT_NE(no_agency, nullptr);
+  EXPECT_EQ(no_agency->overdue, 1);
+  ASSERT_EQ(no_agency->earliest.size(), 1u);
+  EXPECT_EQ(no_agency->earliest[0].second.rule_id, "rule.d");
+  const OverdueByOwner* pru_cpm = by_owner[{"pru", v1::PRACTITIONER_ROLE_DUTY_CPM}];
+  ASSERT_NE(pru_cpm, nullptr);
+  EXPECT_EQ(pru_cpm->overdue, 1);
+}
+
 TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
   RegisterSenderAndPru();
   const absl::Time now = NowInSeconds();

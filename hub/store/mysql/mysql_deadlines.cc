@@ -203,4 +203,50 @@ absl::StatusOr<ActionPage> MysqlStore::ListOpenActions(const OpenActionFilter& f
   return page;
 }
 
+absl::StatusOr<std::vector<OverdueByOwner>> MysqlStore::OverdueActionsByOwner(absl::Time now, int per_owner) {
+  std::vector<OverdueByOwner> owners;
+  absl::Status status = RunTransaction(pool_, "overdue actions by owner", [&](sql::Connection& c) -> absl::Status {
+    owners.clear();
+    // The count reads the index case_action_owner_team_role (owner_agency_id,
+    // owner_role, due_at) alone, never the rows.
+    auto count = Prepare(c,
+                         "SELECT owner_agency_id, owner_role, COUNT(*) AS overdue FROM case_action"
+                         " WHERE due_at < ? GROUP BY owner_agency_id, owner_role"
+                         " ORDER BY owner_agency_id, owner_role");
+    count->setString(1, SqlTime(now));
+    std::unique_ptr<sql::ResultSet> rows(count->executeQuery());
+    while (rows->next()) {
+      OverdueByOwner owner;
+      if (!rows->isNull("owner_agency_id")) owner.owner_agency_id = rows->getString("owner_agency_id");
+      v1::PractitionerRole_Parse(std::string(rows->getString("owner_role")), &owner.owner_role);
+      owner.overdue = rows->getInt64("overdue");
+      owners.push_back(std::move(owner));
+    }
+    // Each owner's earliest, from the same index in order; "<=>" matches
+    // the actions of no agency (NULL) too.
+    auto earliest = Prepare(c, absl::StrCat("SELECT ", kActionColumns,
+                                            " FROM case_action WHERE owner_agency_id <=> ? AND owner_role = ?"
+                                            " AND due_at < ? ORDER BY due_at, case_id, rule_id LIMIT ?"));
+    for (OverdueByOwner& owner : owners) {
+      if (owner.owner_agency_id.empty()) {
+        earliest->setNull(1, 0);
+      } else {
+        earliest->setString(1, owner.owner_agency_id);
+      }
+      earliest->setString(2, v1::PractitionerRole_Name(owner.owner_role));
+      earliest->setString(3, SqlTime(now));
+      earliest->setInt(4, per_owner);
+      std::unique_ptr<sql::ResultSet> actions(earliest->executeQuery());
+      while (actions->next()) {
+        OpenAction action;
+        CRE_RETURN_IF_ERROR(ReadOpenAction(*actions, &action));
+        owner.earliest.emplace_back(actions->getString("case_id"), std::move(action));
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return owners;
+}
+
 }  // namespace cre::mysql

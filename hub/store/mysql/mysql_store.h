@@ -94,6 +94,7 @@ class MysqlStore : public Store {
   absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) override;
   absl::StatusOr<ActionPage> ListOpenActions(const OpenActionFilter& filter, int page_size,
                                              const std::string& page_token) override;
+  absl::StatusOr<std::vector<OverdueByOwner>> OverdueActionsByOwner(absl::Time now, int per_owner) override;
 
   // mysql_audit.cc
   absl::Status AddStaff(const v1::StaffMember& member, const std::string& password_hash,
