@@ -20,6 +20,7 @@
 #include "cppconn/exception.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
+#include "cppconn/statement.h"
 #include "spdlog/spdlog.h"
 #include "store/mysql/case_entries.h"
 #include "store/mysql/case_rows.h"
@@ -63,6 +64,14 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   std::vector<std::string> claimed;
   absl::Status batch = RunTransaction(pool_, "review due cases", [&](sql::Connection& c) -> absl::Status {
     claimed.clear();  // an earlier attempt's cases are not this one's
+    // READ COMMITTED: the claim's locking read takes no gap locks, only the
+    // cases it returns. Under REPEATABLE READ it locked the gaps of the
+    // next_deadline index it scanned, and each case's new schedule moves the
+    // case within that index (a case with nothing pending goes to NULL, its
+    // start): two watchers' batches deadlocked there (1213), round after
+    // round. Every read of the review is a locking one, which reads the
+    // latest committed rows at either level.
+    std::unique_ptr<sql::Statement>(c.createStatement())->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     auto claim = Prepare(c,
                          "SELECT case_id FROM cre_case WHERE next_deadline <= ?"
                          " ORDER BY next_deadline LIMIT ? FOR UPDATE SKIP LOCKED");
@@ -75,6 +84,8 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   });
   if (batch.ok()) return static_cast<int>(claimed.size());
   if (claimed.empty()) return batch;  // the database, not a case
+  spdlog::warn("deadlines: a batch of {} case(s) failed ({}); reviewing them one by one", claimed.size(),
+               batch.ToString());
 
   // One case that cannot be reviewed (a value sealed under a key no longer
   // in the ring, say) must not stop the others' alerts: the batch is rolled
