@@ -216,6 +216,23 @@ alternate() {
   done
 }
 
+# The deadlines phase (--phases=...deadlines...): both hubs look for due
+# cases every second, and a second hub process shares the first's schema;
+# deadline_flags tells hub_benchmark of it.
+deadline_flags=()
+deadlines_phase() { [[ " $* " =~ --phases=[^\ ]*deadlines ]]; }
+deadlines_config() {
+  if deadlines_phase "${@:2}"; then echo "deadline_check_interval_ms: 1000" >>"$1"; fi
+}
+deadlines_second_hub() {
+  deadlines_phase "$@" || return 0
+  write_config "$work/hub-2.textproto" 2 cre_hub "$work/mariadb/hub.password" "host: \"127.0.0.1\" port: $db_port"
+  deadlines_config "$work/hub-2.textproto" "$@"
+  start_hub "$work/hub-2.textproto" "$work/hub-2.log" $((hub_port + 3))
+  log "second hub pid ${hub_pids[1]} on 127.0.0.1:$((hub_port + 3)) for the deadlines phase"
+  deadline_flags=(--deadline_hub_target="localhost:$((hub_port + 3))" --deadline_hub_pid="${hub_pids[1]}")
+}
+
 single_server_run() {
   build_binaries
   make_pki
@@ -223,12 +240,14 @@ single_server_run() {
   trap 'exit 130' INT TERM
   start_database
   write_config "$work/hub.textproto" 1 cre_hub "$work/mariadb/hub.password" "host: \"127.0.0.1\" port: $db_port"
+  deadlines_config "$work/hub.textproto" "$@"
   start_hub "$work/hub.textproto" "$work/hub.log" "$hub_port"
+  deadlines_second_hub "$@"
   log "hub pid ${hub_pids[0]} on 127.0.0.1:$hub_port, MariaDB on 127.0.0.1:$db_port, data in $work"
   machine_lines
-  run_benchmark 1500 "localhost:$hub_port" "${hub_pids[0]}" "$(cat "$work/mariadb/mysqld.pid" 2>/dev/null || echo 0)" \
-    $db_port "$work/mariadb/hub.password" cre_hub \
-    --console_port=$((hub_port + 2)) --hub_config="$work/hub.textproto" "$@"
+  run_benchmark "$(deadlines_phase "$@" && echo 3600 || echo 1500)" "localhost:$hub_port" "${hub_pids[0]}" \
+    "$(cat "$work/mariadb/mysqld.pid" 2>/dev/null || echo 0)" $db_port "$work/mariadb/hub.password" cre_hub \
+    --console_port=$((hub_port + 2)) --hub_config="$work/hub.textproto" "${deadline_flags[@]}" "$@"
 }
 
 # --cluster: the single server (started as above) and a 3-node cluster.

@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "case_path.h"
 #include "console_bench.h"
+#include "deadlines_bench.h"
 #include "echo_bench.h"
 #include "hub_scenarios.h"
 #include "storage_bench.h"
@@ -636,6 +637,9 @@ int Run() {
   steps.push_back({"fanout", [&] { return FanOut(hub); }});
   steps.push_back({"idle", [&] { return Idle(hub); }});
   steps.push_back({"console", [&] { return Console(hub); }});
+  steps.push_back({"deadlines", [&] {
+                     return DeadlinesPhase(hub, absl::GetFlag(FLAGS_submitters), absl::GetFlag(FLAGS_pru_streams));
+                   }});
   int failures = 0;
   for (auto& [name, step] : steps) {
     if (!runs(name)) continue;

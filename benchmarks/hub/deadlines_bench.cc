@@ -1,0 +1,359 @@
+// See deadlines_bench.h.
+#include "deadlines_bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+#include "cre/v1/referrals.grpc.pb.h"
+#include "google/protobuf/util/time_util.h"
+#include "hub_load.h"
+#include "storage_bench.h"
+
+ABSL_FLAG(int, deadline_cases, 100000, "deadlines: cases opened, whose deadlines then pass at one moment");
+ABSL_FLAG(int, deadline_seed_concurrency, 64, "deadlines: submissions outstanding while opening them");
+ABSL_FLAG(std::string, deadline_hub_target, "",
+          "deadlines: a second hub process on the same database (host must match its certificate); empty: one");
+ABSL_FLAG(int, deadline_hub_pid, 0, "deadlines: its pid, for its CPU time");
+ABSL_FLAG(double, deadline_offered_rate, 200, "deadlines: reports a second submitted during the drain");
+ABSL_FLAG(absl::Duration, deadline_offered_for, absl::Seconds(60), "deadlines: how long they are submitted");
+ABSL_FLAG(absl::Duration, deadline_timeout, absl::Minutes(10), "deadlines: how long the drain may take");
+
+namespace cre::bench {
+namespace {
+
+// The issue's target.
+constexpr absl::Duration kTargetDrain = absl::Seconds(60);
+constexpr double kTargetP99Ms = 100;
+
+const char* const kSubmitters[] = {"derby-school-ashgrove", "derby-health", "derby-police"};
+// The cases of this run, for the set-up's and the counts' joins; in the
+// hub's schema for the run, dropped after it.
+constexpr char kCaseTable[] = "bench_deadline_case";
+
+// Concern `i`: a new child, identified three weeks ago, so that the
+// pathway's actions are overdue when the case opens.
+v1::SubmitConcernRequest Concern(const std::string& run, int i, absl::Time identified) {
+  v1::SubmitConcernRequest request;
+  request.set_idempotency_key(absl::StrCat("bench-deadlines-", run, "-", i));
+  *request.mutable_governance() = BenchGovernance();
+  v1::NewChild* child = request.mutable_new_child();
+  child->mutable_details()->set_given_name(absl::StrCat("Child", i));
+  child->mutable_details()->set_family_name("Example");
+  child->mutable_details()->set_address(absl::StrCat(i % 400 + 1, " Example Street, Derby"));
+  child->mutable_child()->set_date_of_birth(absl::StrFormat("%d-%02d-%02d", 2008 + i % 8, i % 12 + 1, i % 28 + 1));
+  child->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
+  child->mutable_child()->set_home_authority_code("E06000015");
+  child->mutable_child()->set_placement_authority_code("E06000015");
+  request.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_MEDIUM);
+  request.mutable_concern()->set_narrative("Seen getting into cars with older men after school.");
+  *request.mutable_concern()->mutable_identified_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(identified));
+  return request;
+}
+
+// Children's Social Care's assessment of case `i` an hour after the
+// concern: MEDIUM, or (one in four) HIGH; the pathway's actions and their
+// deadlines follow from it.
+v1::RecordRiskAssessmentRequest Assessment(const std::string& run, int i, const std::string& case_id,
+                                           absl::Time identified) {
+  v1::RecordRiskAssessmentRequest request;
+  request.set_idempotency_key(absl::StrCat("bench-deadlines-", run, "-", i, "-assessed"));
+  *request.mutable_governance() = BenchGovernance();
+  request.set_case_id(case_id);
+  *request.mutable_assessment()->mutable_assessed_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(identified + absl::Hours(1)));
+  request.mutable_assessment()->set_level(i % 4 == 0 ? v1::RISK_LEVEL_HIGH : v1::RISK_LEVEL_MEDIUM);
+  request.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+  return request;
+}
+
+// `n` cases opened (a concern) and assessed (Children's Social Care), with
+// `concurrency` outstanding over the stubs in turn; the case ids of those
+// opened and assessed.
+class Seeder {
+ public:
+  Seeder(std::vector<std::unique_ptr<v1::Referrals::Stub>> stubs,
+         std::vector<std::unique_ptr<v1::Referrals::Stub>> assessors, int n, int concurrency)
+      : stubs_(std::move(stubs)),
+        assessors_(std::move(assessors)),
+        n_(n),
+        concurrency_(concurrency),
+        lanes_(concurrency) {}
+
+  void Run() {
+    for (int i = 0; i < concurrency_; ++i) Next();
+    lanes_.Wait();
+  }
+  std::vector<std::string> TakeCaseIds() {
+    absl::MutexLock lock(&mu_);
+    return std::move(case_ids_);
+  }
+  int64_t failed() const { return failed_.load(); }
+  std::string first_error() {
+    absl::MutexLock lock(&mu_);
+    return first_error_;
+  }
+
+ private:
+  struct Call {
+    int i = 0;
+    grpc::ClientContext context, assess_context;
+    v1::SubmitConcernRequest request;
+    v1::RecordRiskAssessmentRequest assessment;
+    v1::SubmitResponse response, assessed;
+  };
+
+  void Next() {
+    const int i = next_.fetch_add(1);
+    if (i >= n_) {
+      lanes_.DecrementCount();
+      return;
+    }
+    auto* call = new Call;
+    call->i = i;
+    call->request = Concern(run_, i, identified_);
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    stubs_[i % stubs_.size()]->async()->SubmitConcern(
+        &call->context, &call->request, &call->response, [this, call](grpc::Status s) {
+          if (!s.ok()) return Finish(call, s);
+          call->assessment = Assessment(run_, call->i, call->response.case_id(), identified_);
+          call->assess_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+          assessors_[call->i % assessors_.size()]->async()->RecordRiskAssessment(
+              &call->assess_context, &call->assessment, &call->assessed, [this, call](grpc::Status s) { Finish(call, s); });
+        });
+  }
+
+  void Finish(Call* call, const grpc::Status& s) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (s.ok()) {
+        case_ids_.push_back(call->response.case_id());
+      } else if (failed_.fetch_add(1) == 0) {
+        first_error_ = s.error_message();
+      }
+    }
+    delete call;
+    Next();
+  }
+
+  const std::vector<std::unique_ptr<v1::Referrals::Stub>> stubs_, assessors_;
+  const int n_, concurrency_;
+  const std::string run_ = absl::StrCat(NowNanos());
+  const absl::Time identified_ = absl::Now() - absl::Hours(24 * 21);
+  std::atomic<int> next_{0};
+  std::atomic<int64_t> failed_{0};
+  absl::Mutex mu_;
+  std::vector<std::string> case_ids_ ABSL_GUARDED_BY(mu_);
+  std::string first_error_ ABSL_GUARDED_BY(mu_);
+  absl::BlockingCounter lanes_;
+};
+
+std::string Joined(const std::string& what) {
+  return absl::StrCat(what, " JOIN ", kCaseTable, " b USING (case_id)");
+}
+
+double CpuOf(int pid) { return pid > 0 ? CpuSeconds(pid) : -1; }
+
+}  // namespace
+
+absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const DeadlinesOptions& options) {
+  DeadlinesResult r;
+  const mysql::ConnectionSettings& db = hub.schema;
+
+  // Opening the cases: every hub process takes its share.
+  {
+    // Each submitter on every process: StubsFor gives the i-th its
+    // connection to target i % targets.
+    std::vector<std::string> spread;
+    for (size_t i = 0; i < 3 * hub.targets.size(); ++i) spread.push_back(kSubmitters[(i / hub.targets.size()) % 3]);
+    absl::StatusOr<std::vector<std::unique_ptr<v1::Referrals::Stub>>> stubs = StubsFor<v1::Referrals>(hub, spread, 950);
+    if (!stubs.ok()) return stubs.status();
+    absl::StatusOr<std::vector<std::unique_ptr<v1::Referrals::Stub>>> assessors =
+        StubsFor<v1::Referrals>(hub, std::vector<std::string>(hub.targets.size(), "derby-csc"), 970);
+    if (!assessors.ok()) return assessors.status();
+    Seeder seeder(*std::move(stubs), *std::move(assessors), options.cases, options.seed_concurrency);
+    const int64_t start = NowNanos();
+    seeder.Run();
+    r.seeding = absl::Nanoseconds(NowNanos() - start);
+    r.seed_failures = seeder.failed();
+    if (r.seed_failures > 0) std::cerr << "hub_benchmark: deadlines: first refusal: " << seeder.first_error() << "\n";
+    std::vector<std::string> ids = seeder.TakeCaseIds();
+    r.cases_opened = static_cast<int64_t>(ids.size());
+    CRE_RETURN_IF_ERROR(ExecuteSql(db, absl::StrCat("DROP TABLE IF EXISTS ", kCaseTable)));
+    CRE_RETURN_IF_ERROR(ExecuteSql(
+        db, absl::StrCat("CREATE TABLE ", kCaseTable,
+                         " (case_id CHAR(36) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY) ENGINE=InnoDB")));
+    for (size_t i = 0; i < ids.size(); i += 2000) {
+      std::vector<std::string> values;
+      for (size_t j = i; j < std::min(ids.size(), i + 2000); ++j) values.push_back(absl::StrCat("('", ids[j], "')"));
+      CRE_RETURN_IF_ERROR(
+          ExecuteSql(db, absl::StrCat("INSERT INTO ", kCaseTable, " VALUES ", absl::StrJoin(values, ","))));
+    }
+  }
+
+  // The outage: what the hub sent for these cases' overdue actions is
+  // forgotten, and their deadlines passed at one moment a minute ago.
+  const std::string alerts_sql = absl::StrCat("SELECT COUNT(*) FROM ", Joined("hub_action"),
+                                              " WHERE trigger_key LIKE 'alert:%'");
+  const std::string deliveries_sql =
+      absl::StrCat("SELECT COUNT(*) FROM ", Joined("hub_action h"),
+                   " JOIN delivery d ON d.message_id = h.message_id WHERE h.trigger_key LIKE 'alert:%'");
+  const std::string messages_sql = absl::StrCat("SELECT COUNT(*) FROM ", Joined("message"));
+  const std::string moment = absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::Now() - absl::Minutes(1), absl::UTCTimeZone());
+  const std::string due_sql =
+      absl::StrCat("SELECT COUNT(*) FROM ", Joined("cre_case"), " WHERE next_deadline <= '", moment, "'");
+  absl::StatusOr<int64_t> n = QueryInt(db, alerts_sql);
+  if (!n.ok()) return n.status();
+  r.expected_alerts = *n;
+  if (!(n = QueryInt(db, deliveries_sql)).ok()) return n.status();
+  r.expected_deliveries = *n;
+  if (!(n = QueryInt(db, absl::StrCat("SELECT COUNT(*) FROM ", Joined("case_action")))).ok()) return n.status();
+  r.open_actions = *n;
+  if (r.expected_alerts == 0) {
+    return absl::FailedPreconditionError(absl::StrCat("deadlines: the ", r.cases_opened, " cases opened with ",
+                                                      r.open_actions, " open actions and no overdue action alerted:"
+                                                      " nothing to measure"));
+  }
+  CRE_RETURN_IF_ERROR(ExecuteSql(
+      db, absl::StrCat("DELETE h FROM ", Joined("hub_action h"), " WHERE h.trigger_key LIKE 'alert:%'")));
+  CRE_RETURN_IF_ERROR(
+      ExecuteSql(db, absl::StrCat("UPDATE ", Joined("case_action a"), " SET a.due_at = '", moment, "'")));
+  if (!(n = QueryInt(db, messages_sql)).ok()) return n.status();
+  const int64_t messages_before = *n;
+
+  // Submissions meanwhile: the open loop starts (its connections and a
+  // warm-up take two seconds) before the cases fall due.
+  EndToEndOptions load;
+  load.tag = absl::StrCat("deadlines-", NowNanos());
+  load.submitters = options.submitters;
+  load.pru_streams = options.pru_streams;
+  load.concurrency = 256;
+  load.offered_rate = options.offered_rate;
+  load.duration = options.offered_for;
+  absl::StatusOr<std::unique_ptr<EndToEndResult>> submissions;
+  std::thread submitting([&] { submissions = RunEndToEnd(hub, load); });
+  absl::SleepFor(absl::Milliseconds(2500));
+
+  std::vector<double> hub_start;
+  for (int pid : hub.pids) hub_start.push_back(CpuOf(pid));
+  double db_start = 0;
+  for (int pid : hub.database_pids) db_start += CpuOf(pid);
+  const int64_t before_update = NowNanos();
+  absl::Status moved = ExecuteSql(db, absl::StrCat("UPDATE ", Joined("cre_case c"), " SET c.next_deadline = '", moment, "'"));
+  const int64_t due_from = NowNanos();  // committed: every case due
+  r.setup = absl::Nanoseconds(due_from - before_update);
+  if (moved.ok()) {
+    const int64_t give_up = due_from + absl::ToInt64Nanoseconds(options.timeout);
+    while (NowNanos() < give_up) {
+      absl::StatusOr<int64_t> due = QueryInt(db, due_sql);
+      if (!due.ok()) {
+        moved = due.status();
+        break;
+      }
+      const double at = static_cast<double>(NowNanos() - due_from) / 1e9;
+      if (r.progress.empty() || *due == 0 || at - r.progress.back().first >= 5) r.progress.emplace_back(at, *due);
+      if (*due == 0) {
+        r.drained = true;
+        r.drain = absl::Nanoseconds(NowNanos() - due_from);
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  }
+  for (size_t k = 0; k < hub.pids.size(); ++k) {
+    const double now = CpuOf(hub.pids[k]);
+    r.hub_cpu.push_back(now < 0 || hub_start[k] < 0 ? -1 : now - hub_start[k]);
+  }
+  double db_now = 0;
+  for (int pid : hub.database_pids) db_now += CpuOf(pid);
+  r.database_cpu = hub.database_pids.empty() ? -1 : db_now - db_start;
+  submitting.join();
+  if (!moved.ok()) return moved;
+  if (!submissions.ok()) return submissions.status();
+  r.submissions = *std::move(submissions);
+
+  if (!(n = QueryInt(db, alerts_sql)).ok()) return n.status();
+  r.alerts = *n;
+  if (!(n = QueryInt(db, deliveries_sql)).ok()) return n.status();
+  r.deliveries = *n;
+  if (!(n = QueryInt(db, messages_sql)).ok()) return n.status();
+  r.new_messages = *n - messages_before;
+  CRE_RETURN_IF_ERROR(ExecuteSql(db, absl::StrCat("DROP TABLE IF EXISTS ", kCaseTable)));
+  return r;
+}
+
+void PrintDeadlines(const DeadlinesResult& r, const DeadlinesOptions& o, const HubUnderTest& hub) {
+  std::cout << absl::StrFormat(
+      "deadlines in bulk   %d hub processes on one database; %d cases opened (concern, assessment) in %.1f s "
+      "(%.0f/s, %d refused), %d open actions\n",
+      hub.targets.size(), r.cases_opened, absl::ToDoubleSeconds(r.seeding),
+      r.cases_opened / std::max(1e-9, absl::ToDoubleSeconds(r.seeding)), r.seed_failures, r.open_actions);
+  std::cout << absl::StrFormat(
+      "  the outage (SQL): %d alerts forgotten (%d deliveries); every case due at one moment (UPDATE took %.2f s)\n",
+      r.expected_alerts, r.expected_deliveries, absl::ToDoubleSeconds(r.setup));
+  std::string progress;
+  for (const auto& [at, due] : r.progress) absl::StrAppend(&progress, absl::StrFormat(" %.0fs:%d", at, due));
+  std::cout << "  cases still due at:" << progress << "\n";
+  if (r.drained) {
+    std::cout << absl::StrFormat("  every case reviewed in %.1f s (%.0f cases/s)\n", absl::ToDoubleSeconds(r.drain),
+                                 r.cases_opened / std::max(1e-9, absl::ToDoubleSeconds(r.drain)));
+  } else {
+    std::cout << "  NOT every case reviewed within " << absl::FormatDuration(o.timeout) << "\n";
+  }
+  std::cout << absl::StrFormat("  alerts: %d of %d (hub_action), deliveries %d of %d, messages written %d\n", r.alerts,
+                               r.expected_alerts, r.deliveries, r.expected_deliveries, r.new_messages);
+  std::string cpu;
+  for (size_t k = 0; k < r.hub_cpu.size(); ++k) {
+    absl::StrAppend(&cpu, k ? ", " : "", "hub ", k + 1, " ", absl::StrFormat("%.1f s", r.hub_cpu[k]));
+  }
+  const double span = absl::ToDoubleSeconds(r.drain);
+  std::cout << "  CPU over the drain: " << cpu
+            << absl::StrFormat(", mariadbd %.1f s (%.1f s of wall clock)\n", r.database_cpu, span);
+  const EndToEndResult& s = *r.submissions;
+  std::cout << absl::StrFormat("  submissions meanwhile: %.0f/s offered for %s: %d answered, %d failed, %d not sent\n",
+                               o.offered_rate, absl::FormatDuration(o.offered_for), s.submitted.completed,
+                               s.submitted.failed, s.submitted.skipped)
+            << "  submit (scheduled instant to receipt) " << s.submit_latency.Summary() << "\n";
+  const double p99 = s.submit_latency.QuantileMs(0.99);
+  const bool once = r.alerts == r.expected_alerts && r.deliveries == r.expected_deliveries &&
+                    r.new_messages == r.alerts;
+  const bool in_time = r.drained && r.drain <= kTargetDrain;
+  const bool submissions_ok = s.submitted.failed == 0 && s.submitted.skipped == 0 && p99 < kTargetP99Ms;
+  std::cout << absl::StrFormat(
+      "target (issue 28): every case reviewed and alerted exactly once within %.0f s, submissions p99 < %.0f ms: "
+      "%s (%s, %s, p99 %.1f ms)\n",
+      absl::ToDoubleSeconds(kTargetDrain), kTargetP99Ms, once && in_time && submissions_ok ? "MET" : "NOT MET",
+      r.drained ? absl::StrFormat("reviewed in %.1f s", span) : "not all reviewed",
+      once ? "each alert once" : "alerts NOT each once", p99);
+}
+
+absl::Status DeadlinesPhase(const HubUnderTest& hub, const std::vector<std::string>& submitters, int pru_streams) {
+  HubUnderTest both = hub;
+  if (!absl::GetFlag(FLAGS_deadline_hub_target).empty()) {
+    both.targets.push_back(absl::GetFlag(FLAGS_deadline_hub_target));
+    both.pids.push_back(absl::GetFlag(FLAGS_deadline_hub_pid));
+  }
+  DeadlinesOptions o;
+  o.cases = absl::GetFlag(FLAGS_deadline_cases);
+  o.seed_concurrency = absl::GetFlag(FLAGS_deadline_seed_concurrency);
+  o.submitters = submitters;
+  o.pru_streams = pru_streams;
+  o.offered_rate = absl::GetFlag(FLAGS_deadline_offered_rate);
+  o.offered_for = absl::GetFlag(FLAGS_deadline_offered_for);
+  o.timeout = absl::GetFlag(FLAGS_deadline_timeout);
+  absl::StatusOr<DeadlinesResult> r = RunDeadlines(both, o);
+  if (!r.ok()) return r.status();
+  PrintDeadlines(*r, o, both);
+  return absl::OkStatus();
+}
+
+}  // namespace cre::bench
