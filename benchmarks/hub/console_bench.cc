@@ -42,48 +42,10 @@ namespace ssl = asio::ssl;
 const char* const kSubmitters[] = {"derby-school-ashgrove", "derby-health", "derby-police"};
 constexpr char kAssessor[] = "derby-csc";
 
-google::protobuf::Timestamp At(absl::Time t) {
-  return google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t));
-}
-
 // When case `i`'s concern was identified: over the last four weeks, so that
 // the open actions fall due across weeks: some overdue, some due today, some
 // next week.
 absl::Time IdentifiedAt(int i, absl::Time now) { return now - absl::Hours(2 + i % (28 * 24)); }
-
-// Concern `i` of this run: a new child each.
-v1::SubmitConcernRequest Concern(const std::string& run, int i, absl::Time now) {
-  v1::SubmitConcernRequest request;
-  request.set_idempotency_key(absl::StrCat("bench-console-", run, "-", i));
-  *request.mutable_governance() = BenchGovernance();
-  v1::NewChild* child = request.mutable_new_child();
-  child->mutable_details()->set_given_name(absl::StrCat("Child", i));
-  child->mutable_details()->set_family_name("Example");
-  child->mutable_details()->set_address(absl::StrCat(i % 400 + 1, " Example Street, Derby"));
-  child->mutable_child()->set_date_of_birth(absl::StrFormat("%d-%02d-%02d", 2008 + i % 8, i % 12 + 1, i % 28 + 1));
-  child->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
-  child->mutable_child()->set_home_authority_code("E06000015");
-  child->mutable_child()->set_placement_authority_code("E06000015");
-  request.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_MEDIUM);
-  request.mutable_concern()->set_narrative("Seen getting into cars with older men after school.");
-  *request.mutable_concern()->mutable_identified_at() = At(IdentifiedAt(i, now));
-  return request;
-}
-
-// Children's Social Care's assessment of case `i` an hour after the
-// concern: MEDIUM, or (one in four) HIGH. The pathway's actions and their
-// deadlines follow from it.
-v1::RecordRiskAssessmentRequest Assessment(const std::string& run, int i, const std::string& case_id,
-                                           absl::Time now) {
-  v1::RecordRiskAssessmentRequest request;
-  request.set_idempotency_key(absl::StrCat("bench-console-", run, "-", i, "-assessed"));
-  *request.mutable_governance() = BenchGovernance();
-  request.set_case_id(case_id);
-  *request.mutable_assessment()->mutable_assessed_at() = At(IdentifiedAt(i, now) + absl::Hours(1));
-  request.mutable_assessment()->set_level(i % 4 == 0 ? v1::RISK_LEVEL_HIGH : v1::RISK_LEVEL_MEDIUM);
-  request.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
-  return request;
-}
 
 // `n` cases opened and assessed with `concurrency` outstanding, each case's
 // end starting the next.
@@ -126,12 +88,14 @@ class Seeder {
     }
     auto* call = new Call;
     call->i = i;
-    call->concern = Concern(run_, i, now_);
+    call->concern = NewCaseConcern(absl::StrCat("bench-console-", run_), i, IdentifiedAt(i, now_));
     SetDeadline(call->open_context);
     submitters_[i % submitters_.size()]->async()->SubmitConcern(
         &call->open_context, &call->concern, &call->opened, [this, call](grpc::Status s) {
           if (!s.ok()) return Finish(call, s);
-          call->assessment = Assessment(run_, call->i, call->opened.case_id(), now_);
+          call->assessment =
+              NewCaseAssessment(absl::StrCat("bench-console-", run_), call->i, call->opened.case_id(),
+                                IdentifiedAt(call->i, now_));
           SetDeadline(call->assess_context);
           assessor_->async()->RecordRiskAssessment(&call->assess_context, &call->assessment, &call->assessed,
                                                    [this, call](grpc::Status s) { Finish(call, s); });

@@ -39,43 +39,6 @@ const char* const kSubmitters[] = {"derby-school-ashgrove", "derby-health", "der
 // hub's schema for the run, dropped after it.
 constexpr char kCaseTable[] = "bench_deadline_case";
 
-// Concern `i`: a new child, identified three weeks ago, so that the
-// pathway's actions are overdue when the case opens.
-v1::SubmitConcernRequest Concern(const std::string& run, int i, absl::Time identified) {
-  v1::SubmitConcernRequest request;
-  request.set_idempotency_key(absl::StrCat("bench-deadlines-", run, "-", i));
-  *request.mutable_governance() = BenchGovernance();
-  v1::NewChild* child = request.mutable_new_child();
-  child->mutable_details()->set_given_name(absl::StrCat("Child", i));
-  child->mutable_details()->set_family_name("Example");
-  child->mutable_details()->set_address(absl::StrCat(i % 400 + 1, " Example Street, Derby"));
-  child->mutable_child()->set_date_of_birth(absl::StrFormat("%d-%02d-%02d", 2008 + i % 8, i % 12 + 1, i % 28 + 1));
-  child->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
-  child->mutable_child()->set_home_authority_code("E06000015");
-  child->mutable_child()->set_placement_authority_code("E06000015");
-  request.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_MEDIUM);
-  request.mutable_concern()->set_narrative("Seen getting into cars with older men after school.");
-  *request.mutable_concern()->mutable_identified_at() =
-      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(identified));
-  return request;
-}
-
-// Children's Social Care's assessment of case `i` an hour after the
-// concern: MEDIUM, or (one in four) HIGH; the pathway's actions and their
-// deadlines follow from it.
-v1::RecordRiskAssessmentRequest Assessment(const std::string& run, int i, const std::string& case_id,
-                                           absl::Time identified) {
-  v1::RecordRiskAssessmentRequest request;
-  request.set_idempotency_key(absl::StrCat("bench-deadlines-", run, "-", i, "-assessed"));
-  *request.mutable_governance() = BenchGovernance();
-  request.set_case_id(case_id);
-  *request.mutable_assessment()->mutable_assessed_at() =
-      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(identified + absl::Hours(1)));
-  request.mutable_assessment()->set_level(i % 4 == 0 ? v1::RISK_LEVEL_HIGH : v1::RISK_LEVEL_MEDIUM);
-  request.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
-  return request;
-}
-
 // `n` cases opened (a concern) and assessed (Children's Social Care), with
 // `concurrency` outstanding over the stubs in turn; the case ids of those
 // opened and assessed.
@@ -120,12 +83,13 @@ class Seeder {
     }
     auto* call = new Call;
     call->i = i;
-    call->request = Concern(run_, i, identified_);
+    call->request = NewCaseConcern(absl::StrCat("bench-deadlines-", run_), i, identified_);
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     stubs_[i % stubs_.size()]->async()->SubmitConcern(
         &call->context, &call->request, &call->response, [this, call](grpc::Status s) {
           if (!s.ok()) return Finish(call, s);
-          call->assessment = Assessment(run_, call->i, call->response.case_id(), identified_);
+          call->assessment = NewCaseAssessment(absl::StrCat("bench-deadlines-", run_), call->i,
+                                               call->response.case_id(), identified_);
           call->assess_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
           assessors_[call->i % assessors_.size()]->async()->RecordRiskAssessment(
               &call->assess_context, &call->assessment, &call->assessed, [this, call](grpc::Status s) { Finish(call, s); });
@@ -148,6 +112,8 @@ class Seeder {
   const std::vector<std::unique_ptr<v1::Referrals::Stub>> stubs_, assessors_;
   const int n_, concurrency_;
   const std::string run_ = absl::StrCat(NowNanos());
+  // Three weeks ago, so that the pathway's actions are overdue when each
+  // case opens.
   const absl::Time identified_ = absl::Now() - absl::Hours(24 * 21);
   std::atomic<int> next_{0};
   std::atomic<int64_t> failed_{0};

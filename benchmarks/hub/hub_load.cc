@@ -6,7 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace cre::bench {
 
@@ -89,6 +91,38 @@ v1::Governance BenchGovernance() {
   governance.set_sharing_agreement_id("derby-cre-isa-2026");
   governance.set_consent(v1::CONSENT_NOT_SOUGHT_RISK_TO_CHILD);
   return governance;
+}
+
+v1::SubmitConcernRequest NewCaseConcern(const std::string& key_prefix, int i, absl::Time identified) {
+  v1::SubmitConcernRequest request;
+  request.set_idempotency_key(absl::StrCat(key_prefix, "-", i));
+  *request.mutable_governance() = BenchGovernance();
+  v1::NewChild* child = request.mutable_new_child();
+  child->mutable_details()->set_given_name(absl::StrCat("Child", i));
+  child->mutable_details()->set_family_name("Example");
+  child->mutable_details()->set_address(absl::StrCat(i % 400 + 1, " Example Street, Derby"));
+  child->mutable_child()->set_date_of_birth(absl::StrFormat("%d-%02d-%02d", 2008 + i % 8, i % 12 + 1, i % 28 + 1));
+  child->mutable_child()->set_open_plan(v1::OPEN_PLAN_NONE);
+  child->mutable_child()->set_home_authority_code("E06000015");
+  child->mutable_child()->set_placement_authority_code("E06000015");
+  request.mutable_concern()->set_indicated_level(v1::RISK_LEVEL_MEDIUM);
+  request.mutable_concern()->set_narrative("Seen getting into cars with older men after school.");
+  *request.mutable_concern()->mutable_identified_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(identified));
+  return request;
+}
+
+v1::RecordRiskAssessmentRequest NewCaseAssessment(const std::string& key_prefix, int i, const std::string& case_id,
+                                                  absl::Time identified) {
+  v1::RecordRiskAssessmentRequest request;
+  request.set_idempotency_key(absl::StrCat(key_prefix, "-", i, "-assessed"));
+  *request.mutable_governance() = BenchGovernance();
+  request.set_case_id(case_id);
+  *request.mutable_assessment()->mutable_assessed_at() =
+      google::protobuf::util::TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(identified + absl::Hours(1)));
+  request.mutable_assessment()->set_level(i % 4 == 0 ? v1::RISK_LEVEL_HIGH : v1::RISK_LEVEL_MEDIUM);
+  request.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
+  return request;
 }
 
 v1::SubmitOperationLibertyReportRequest TimedReport(const std::string& idempotency_key, const std::string& tag,

@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "cre/v1/inbox.grpc.pb.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "grpcpp/support/client_callback.h"
@@ -101,6 +102,15 @@ void SubmitReport(v1::Referrals::Stub* stub, const v1::SubmitOperationLibertyRep
 // hub requires by default, under config/governance.textproto's agreement
 // that every agency of the registry (the benchmark's partners too) signed.
 v1::Governance BenchGovernance();
+
+// The two calls that open an assessed case, as the console and deadlines
+// phases seed theirs: concern `i` about a new child (a MEDIUM concern from a
+// school, say), identified at `identified`, its key "<key_prefix>-i"; and
+// Children's Social Care's assessment of its case an hour later, MEDIUM or
+// (one in four) HIGH, from which the pathway's actions and deadlines follow.
+v1::SubmitConcernRequest NewCaseConcern(const std::string& key_prefix, int i, absl::Time identified);
+v1::RecordRiskAssessmentRequest NewCaseAssessment(const std::string& key_prefix, int i, const std::string& case_id,
+                                                  absl::Time identified);
 
 // An Operation Liberty report, optionally about `case_id`, whose narrative
 // names the run `tag` and the send instant (NowNanos()).
