@@ -232,10 +232,11 @@ void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::s
 }
 
 void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSchedule& schedule) {
-  // One round trip for the three statements (one row of case_action each
-  // took one of its own): a case's every submission rewrites its schedule,
-  // so this is on the case path's every transaction. The text holds only the
-  // hub's own ids, enum names and instants, as SqlBytes and SQL literals.
+  // One round trip for the three statements, whatever the number of
+  // actions: every submission on a case and every review rewrites its
+  // schedule, so this is on the case path's every transaction. The text
+  // holds only the hub's own ids, enum names and instants, as SqlBytes and
+  // SQL literals.
   const std::string quoted_case = SqlBytes(case_id);
   std::vector<std::string> statements = {absl::StrCat("DELETE FROM case_action WHERE case_id = ", quoted_case)};
   if (!schedule.open_actions.empty()) {
