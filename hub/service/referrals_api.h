@@ -135,7 +135,7 @@ class ReferralsApi {
   // Threads for GetCase. Reads have a queue of their own so that a reader
   // waits for a connection of the pool, not behind every submission
   // already queued: with more submissions offered than the database can
-  // take, a shared queue made a case read take as long as the backlog
+  // take, a shared queue would make a case read take as long as the backlog
   // (seconds; docs/benchmarks.md, the case path).
   static constexpr int kCaseReadWorkers = 2;
   // Last, in this order: their threads use everything above, and are
