@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl.hpp"
@@ -47,95 +46,23 @@ constexpr char kAssessor[] = "derby-csc";
 // next week.
 absl::Time IdentifiedAt(int i, absl::Time now) { return now - absl::Hours(2 + i % (28 * 24)); }
 
-// `n` cases opened and assessed with `concurrency` outstanding, each case's
-// end starting the next.
-class Seeder {
- public:
-  Seeder(std::vector<std::unique_ptr<v1::Referrals::Stub>> submitters, std::unique_ptr<v1::Referrals::Stub> assessor,
-         int n, int concurrency)
-      : submitters_(std::move(submitters)),
-        assessor_(std::move(assessor)),
-        n_(n),
-        concurrency_(concurrency),
-        lanes_(concurrency) {}
-
-  void Run() {
-    for (int i = 0; i < concurrency_; ++i) Next();
-    lanes_.Wait();
-  }
-  int64_t opened() const { return opened_.load(); }
-  int64_t failed() const { return failed_.load(); }
-  const std::string& first_error() const { return first_error_; }
-
- private:
-  struct Call {
-    int i = 0;
-    grpc::ClientContext open_context, assess_context;
-    v1::SubmitConcernRequest concern;
-    v1::RecordRiskAssessmentRequest assessment;
-    v1::SubmitResponse opened, assessed;
-  };
-
-  static void SetDeadline(grpc::ClientContext& context) {
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  }
-
-  void Next() {
-    const int i = next_.fetch_add(1);
-    if (i >= n_) {
-      lanes_.DecrementCount();
-      return;
-    }
-    auto* call = new Call;
-    call->i = i;
-    call->concern = NewCaseConcern(absl::StrCat("bench-console-", run_), i, IdentifiedAt(i, now_));
-    SetDeadline(call->open_context);
-    submitters_[i % submitters_.size()]->async()->SubmitConcern(
-        &call->open_context, &call->concern, &call->opened, [this, call](grpc::Status s) {
-          if (!s.ok()) return Finish(call, s);
-          call->assessment =
-              NewCaseAssessment(absl::StrCat("bench-console-", run_), call->i, call->opened.case_id(),
-                                IdentifiedAt(call->i, now_));
-          SetDeadline(call->assess_context);
-          assessor_->async()->RecordRiskAssessment(&call->assess_context, &call->assessment, &call->assessed,
-                                                   [this, call](grpc::Status s) { Finish(call, s); });
-        });
-  }
-
-  void Finish(Call* call, const grpc::Status& s) {
-    if (s.ok()) {
-      opened_.fetch_add(1);
-    } else if (failed_.fetch_add(1) == 0) {
-      first_error_ = s.error_message();  // written once, read after Wait
-    }
-    delete call;
-    Next();
-  }
-
-  const std::vector<std::unique_ptr<v1::Referrals::Stub>> submitters_;
-  const std::unique_ptr<v1::Referrals::Stub> assessor_;
-  const int n_, concurrency_;
-  const std::string run_ = absl::StrCat(NowNanos());
-  const absl::Time now_ = absl::Now();
-  std::atomic<int> next_{0};
-  std::atomic<int64_t> opened_{0}, failed_{0};
-  std::string first_error_;
-  absl::BlockingCounter lanes_;
-};
-
 absl::Status OpenCases(const HubUnderTest& hub, const ConsoleOptions& options, int n, ConsoleResult& result) {
   absl::StatusOr<std::vector<std::unique_ptr<v1::Referrals::Stub>>> submitters =
       StubsFor<v1::Referrals>(hub, std::vector<std::string>(std::begin(kSubmitters), std::end(kSubmitters)), 900);
   if (!submitters.ok()) return submitters.status();
   absl::StatusOr<std::unique_ptr<v1::Referrals::Stub>> assessor = StubFor<v1::Referrals>(hub, kAssessor, 910);
   if (!assessor.ok()) return assessor.status();
-  Seeder seeder(*std::move(submitters), *std::move(assessor), n, options.seed_concurrency);
+  std::vector<std::unique_ptr<v1::Referrals::Stub>> assessors;
+  assessors.push_back(*std::move(assessor));
+  const absl::Time now = absl::Now();
   const int64_t start = NowNanos();
-  seeder.Run();
+  const OpenedCases opened =
+      OpenAssessedCases(*submitters, assessors, absl::StrCat("bench-console-", NowNanos()), n,
+                        options.seed_concurrency, [now](int i) { return IdentifiedAt(i, now); });
   result.seeding = absl::Nanoseconds(NowNanos() - start);
-  result.cases_opened = seeder.opened();
-  result.seed_failures = seeder.failed();
-  if (seeder.failed() > 0) std::cerr << "hub_benchmark: console: first refusal: " << seeder.first_error() << "\n";
+  result.cases_opened = static_cast<int64_t>(opened.case_ids.size());
+  result.seed_failures = opened.failed;
+  if (opened.failed > 0) std::cerr << "hub_benchmark: console: first refusal: " << opened.first_error << "\n";
   return absl::OkStatus();
 }
 

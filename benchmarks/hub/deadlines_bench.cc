@@ -10,8 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/blocking_counter.h"
-#include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "cre/v1/referrals.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -39,90 +37,6 @@ const char* const kSubmitters[] = {"derby-school-ashgrove", "derby-health", "der
 // hub's schema for the run, dropped after it.
 constexpr char kCaseTable[] = "bench_deadline_case";
 
-// `n` cases opened (a concern) and assessed (Children's Social Care), with
-// `concurrency` outstanding over the stubs in turn; the case ids of those
-// opened and assessed.
-class Seeder {
- public:
-  Seeder(std::vector<std::unique_ptr<v1::Referrals::Stub>> stubs,
-         std::vector<std::unique_ptr<v1::Referrals::Stub>> assessors, int n, int concurrency)
-      : stubs_(std::move(stubs)),
-        assessors_(std::move(assessors)),
-        n_(n),
-        concurrency_(concurrency),
-        lanes_(concurrency) {}
-
-  void Run() {
-    for (int i = 0; i < concurrency_; ++i) Next();
-    lanes_.Wait();
-  }
-  std::vector<std::string> TakeCaseIds() {
-    absl::MutexLock lock(&mu_);
-    return std::move(case_ids_);
-  }
-  int64_t failed() const { return failed_.load(); }
-  std::string first_error() {
-    absl::MutexLock lock(&mu_);
-    return first_error_;
-  }
-
- private:
-  struct Call {
-    int i = 0;
-    grpc::ClientContext context, assess_context;
-    v1::SubmitConcernRequest request;
-    v1::RecordRiskAssessmentRequest assessment;
-    v1::SubmitResponse response, assessed;
-  };
-
-  void Next() {
-    const int i = next_.fetch_add(1);
-    if (i >= n_) {
-      lanes_.DecrementCount();
-      return;
-    }
-    auto* call = new Call;
-    call->i = i;
-    call->request = NewCaseConcern(absl::StrCat("bench-deadlines-", run_), i, identified_);
-    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    stubs_[i % stubs_.size()]->async()->SubmitConcern(
-        &call->context, &call->request, &call->response, [this, call](grpc::Status s) {
-          if (!s.ok()) return Finish(call, s);
-          call->assessment = NewCaseAssessment(absl::StrCat("bench-deadlines-", run_), call->i,
-                                               call->response.case_id(), identified_);
-          call->assess_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-          assessors_[call->i % assessors_.size()]->async()->RecordRiskAssessment(
-              &call->assess_context, &call->assessment, &call->assessed, [this, call](grpc::Status s) { Finish(call, s); });
-        });
-  }
-
-  void Finish(Call* call, const grpc::Status& s) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (s.ok()) {
-        case_ids_.push_back(call->response.case_id());
-      } else if (failed_.fetch_add(1) == 0) {
-        first_error_ = s.error_message();
-      }
-    }
-    delete call;
-    Next();
-  }
-
-  const std::vector<std::unique_ptr<v1::Referrals::Stub>> stubs_, assessors_;
-  const int n_, concurrency_;
-  const std::string run_ = absl::StrCat(NowNanos());
-  // Three weeks ago, so that the pathway's actions are overdue when each
-  // case opens.
-  const absl::Time identified_ = absl::Now() - absl::Hours(24 * 21);
-  std::atomic<int> next_{0};
-  std::atomic<int64_t> failed_{0};
-  absl::Mutex mu_;
-  std::vector<std::string> case_ids_ ABSL_GUARDED_BY(mu_);
-  std::string first_error_ ABSL_GUARDED_BY(mu_);
-  absl::BlockingCounter lanes_;
-};
-
 std::string Joined(const std::string& what) {
   return absl::StrCat(what, " JOIN ", kCaseTable, " b USING (case_id)");
 }
@@ -146,13 +60,17 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
     absl::StatusOr<std::vector<std::unique_ptr<v1::Referrals::Stub>>> assessors =
         StubsFor<v1::Referrals>(hub, std::vector<std::string>(hub.targets.size(), "derby-csc"), 970);
     if (!assessors.ok()) return assessors.status();
-    Seeder seeder(*std::move(stubs), *std::move(assessors), options.cases, options.seed_concurrency);
+    // Identified three weeks ago, so that the pathway's actions are overdue
+    // when each case opens.
+    const absl::Time identified = absl::Now() - absl::Hours(24 * 21);
     const int64_t start = NowNanos();
-    seeder.Run();
+    OpenedCases opened =
+        OpenAssessedCases(*stubs, *assessors, absl::StrCat("bench-deadlines-", NowNanos()), options.cases,
+                          options.seed_concurrency, [identified](int) { return identified; });
     r.seeding = absl::Nanoseconds(NowNanos() - start);
-    r.seed_failures = seeder.failed();
-    if (r.seed_failures > 0) std::cerr << "hub_benchmark: deadlines: first refusal: " << seeder.first_error() << "\n";
-    std::vector<std::string> ids = seeder.TakeCaseIds();
+    r.seed_failures = opened.failed;
+    if (r.seed_failures > 0) std::cerr << "hub_benchmark: deadlines: first refusal: " << opened.first_error << "\n";
+    std::vector<std::string> ids = std::move(opened.case_ids);
     r.cases_opened = static_cast<int64_t>(ids.size());
     CRE_RETURN_IF_ERROR(ExecuteSql(db, absl::StrCat("DROP TABLE IF EXISTS ", kCaseTable)));
     CRE_RETURN_IF_ERROR(ExecuteSql(

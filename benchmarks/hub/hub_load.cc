@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace cre::bench {
@@ -123,6 +124,97 @@ v1::RecordRiskAssessmentRequest NewCaseAssessment(const std::string& key_prefix,
   request.mutable_assessment()->set_level(i % 4 == 0 ? v1::RISK_LEVEL_HIGH : v1::RISK_LEVEL_MEDIUM);
   request.mutable_assessment()->set_assessor_role(v1::PRACTITIONER_ROLE_SOCIAL_WORKER);
   return request;
+}
+
+namespace {
+
+// OpenAssessedCases' calls: `concurrency` lanes, each taking the next case
+// when its last one ends.
+class CaseOpener {
+ public:
+  CaseOpener(const std::vector<std::unique_ptr<v1::Referrals::Stub>>& submitters,
+             const std::vector<std::unique_ptr<v1::Referrals::Stub>>& assessors, std::string key_prefix, int n,
+             int concurrency, const std::function<absl::Time(int)>& identified)
+      : submitters_(submitters),
+        assessors_(assessors),
+        key_prefix_(std::move(key_prefix)),
+        n_(n),
+        concurrency_(concurrency),
+        identified_(identified),
+        lanes_(concurrency) {}
+
+  OpenedCases Run() {
+    for (int i = 0; i < concurrency_; ++i) Next();
+    lanes_.Wait();
+    absl::MutexLock lock(&mu_);
+    return std::move(opened_);
+  }
+
+ private:
+  struct Call {
+    int i = 0;
+    grpc::ClientContext open_context, assess_context;
+    v1::SubmitConcernRequest concern;
+    v1::RecordRiskAssessmentRequest assessment;
+    v1::SubmitResponse opened, assessed;
+  };
+
+  static void SetDeadline(grpc::ClientContext& context) {
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  }
+
+  void Next() {
+    const int i = next_.fetch_add(1);
+    if (i >= n_) {
+      lanes_.DecrementCount();
+      return;
+    }
+    auto* call = new Call;
+    call->i = i;
+    call->concern = NewCaseConcern(key_prefix_, i, identified_(i));
+    SetDeadline(call->open_context);
+    submitters_[i % submitters_.size()]->async()->SubmitConcern(
+        &call->open_context, &call->concern, &call->opened, [this, call](grpc::Status s) {
+          if (!s.ok()) return Finish(call, s);
+          call->assessment = NewCaseAssessment(key_prefix_, call->i, call->opened.case_id(), identified_(call->i));
+          SetDeadline(call->assess_context);
+          assessors_[call->i % assessors_.size()]->async()->RecordRiskAssessment(
+              &call->assess_context, &call->assessment, &call->assessed,
+              [this, call](grpc::Status s) { Finish(call, s); });
+        });
+  }
+
+  void Finish(Call* call, const grpc::Status& s) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (s.ok()) {
+        opened_.case_ids.push_back(call->opened.case_id());
+      } else if (opened_.failed++ == 0) {
+        opened_.first_error = s.error_message();
+      }
+    }
+    delete call;
+    Next();
+  }
+
+  const std::vector<std::unique_ptr<v1::Referrals::Stub>>& submitters_;
+  const std::vector<std::unique_ptr<v1::Referrals::Stub>>& assessors_;
+  const std::string key_prefix_;
+  const int n_, concurrency_;
+  const std::function<absl::Time(int)>& identified_;
+  std::atomic<int> next_{0};
+  absl::Mutex mu_;
+  OpenedCases opened_ ABSL_GUARDED_BY(mu_);
+  absl::BlockingCounter lanes_;
+};
+
+}  // namespace
+
+OpenedCases OpenAssessedCases(const std::vector<std::unique_ptr<v1::Referrals::Stub>>& submitters,
+                              const std::vector<std::unique_ptr<v1::Referrals::Stub>>& assessors,
+                              const std::string& key_prefix, int n, int concurrency,
+                              const std::function<absl::Time(int)>& identified) {
+  return CaseOpener(submitters, assessors, key_prefix, n, concurrency, identified).Run();
 }
 
 v1::SubmitOperationLibertyReportRequest TimedReport(const std::string& idempotency_key, const std::string& tag,

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,24 @@ v1::Governance BenchGovernance();
 v1::SubmitConcernRequest NewCaseConcern(const std::string& key_prefix, int i, absl::Time identified);
 v1::RecordRiskAssessmentRequest NewCaseAssessment(const std::string& key_prefix, int i, const std::string& case_id,
                                                   absl::Time identified);
+
+// What OpenAssessedCases did: the ids of the cases opened and assessed, in
+// the order they finished; the calls refused, and the first refusal's text.
+struct OpenedCases {
+  std::vector<std::string> case_ids;
+  int64_t failed = 0;
+  std::string first_error;
+};
+
+// Opens `n` cases by real calls, `concurrency` outstanding, each case's
+// assessment starting when its concern is answered and its end starting the
+// next: concern i (NewCaseConcern, identified at identified(i)) from
+// submitters[i % size], its assessment (NewCaseAssessment) from
+// assessors[i % size]. The console and deadlines phases seed with it.
+OpenedCases OpenAssessedCases(const std::vector<std::unique_ptr<v1::Referrals::Stub>>& submitters,
+                              const std::vector<std::unique_ptr<v1::Referrals::Stub>>& assessors,
+                              const std::string& key_prefix, int n, int concurrency,
+                              const std::function<absl::Time(int)>& identified);
 
 // An Operation Liberty report, optionally about `case_id`, whose narrative
 // names the run `tag` and the send instant (NowNanos()).
