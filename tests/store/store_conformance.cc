@@ -168,20 +168,25 @@ void StoreConformanceTest::RegisterSenderAndPru() {
   ASSERT_TRUE(synced.ok()) << synced.status();
 }
 
+std::string StoreConformanceTest::OpenCase(const std::string& key, const CaseSchedule& schedule) {
+  v1::NewChild child = ExampleChild();
+  Submission s = ReportSubmission(key);
+  s.new_child = &child;
+  absl::StatusOr<Accepted> opened =
+      store().Accept(s, [&schedule](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
+        Routing routing = *RouteTo("pru")(view, nullptr);
+        routing.schedule = schedule;
+        return routing;
+      });
+  EXPECT_TRUE(opened.ok()) << opened.status();
+  return opened.ok() ? opened->receipt.case_id() : "";
+}
+
 void StoreConformanceTest::OpenCasesWithActions(const std::vector<std::vector<OpenAction>>& schedules) {
   for (size_t i = 0; i < schedules.size(); ++i) {
-    v1::NewChild child = ExampleChild();
-    Submission s = ReportSubmission(absl::StrCat("open-", i));
-    s.new_child = &child;
-    const std::vector<OpenAction> open = schedules[i];
-    absl::StatusOr<Accepted> opened =
-        store().Accept(s, [open](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
-          Routing routing = *RouteTo("pru")(view, nullptr);
-          routing.schedule = CaseSchedule();
-          routing.schedule->open_actions = open;
-          return routing;
-        });
-    ASSERT_TRUE(opened.ok()) << opened.status();
+    CaseSchedule schedule;
+    schedule.open_actions = schedules[i];
+    ASSERT_FALSE(OpenCase(absl::StrCat("open-", i), schedule).empty());
   }
 }
 
@@ -1611,18 +1616,10 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
   // Two cases due an hour ago, one due tomorrow, one with no deadline.
   std::vector<std::string> case_ids;
   for (absl::Time next : {now - absl::Hours(1), now - absl::Hours(1), now + absl::Hours(24), absl::InfiniteFuture()}) {
-    v1::NewChild child = ExampleChild();
-    Submission s = ReportSubmission(absl::StrCat("open-", case_ids.size()));
-    s.new_child = &child;
-    absl::StatusOr<Accepted> opened =
-        store().Accept(s, [next](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
-          Routing routing = *RouteTo("pru")(view, nullptr);
-          routing.schedule = CaseSchedule();
-          routing.schedule->next_deadline = next;
-          return routing;
-        });
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    case_ids.push_back(opened->receipt.case_id());
+    CaseSchedule schedule;
+    schedule.next_deadline = next;
+    case_ids.push_back(OpenCase(absl::StrCat("open-", case_ids.size()), schedule));
+    ASSERT_FALSE(case_ids.back().empty());
   }
   std::vector<std::string> reviewed;
   absl::Time next_review = now + absl::Hours(2);  // what the review schedules
@@ -1710,19 +1707,12 @@ TEST_P(StoreConformanceTest, TwoWatchersReviewABacklogEachCaseOnce) {
   const absl::Time now = NowInSeconds();
   constexpr int kCases = 300;
   std::set<std::string> case_ids;
+  CaseSchedule due;
+  due.next_deadline = now - absl::Hours(1);  // every case due at one moment
   for (int i = 0; i < kCases; ++i) {
-    v1::NewChild child = ExampleChild();
-    Submission s = ReportSubmission(absl::StrCat("backlog-", i));
-    s.new_child = &child;
-    absl::StatusOr<Accepted> opened =
-        store().Accept(s, [&](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
-          Routing routing = *RouteTo("pru")(view, nullptr);
-          routing.schedule = CaseSchedule();
-          routing.schedule->next_deadline = now - absl::Hours(1);  // every case due at one moment
-          return routing;
-        });
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    case_ids.insert(opened->receipt.case_id());
+    const std::string case_id = OpenCase(absl::StrCat("backlog-", i), due);
+    ASSERT_FALSE(case_id.empty());
+    case_ids.insert(case_id);
   }
   const ReviewFn review = [&](const CaseView&) -> absl::StatusOr<Routing> {
     Routing routing;
@@ -1769,19 +1759,11 @@ TEST_P(StoreConformanceTest, ACaseThatFailsItsReviewLeavesTheRestOfItsBatchRevie
   RegisterSenderAndPru();
   const absl::Time now = NowInSeconds();
   std::vector<std::string> case_ids;
+  CaseSchedule due;
+  due.next_deadline = now - absl::Hours(1);
   for (int i = 0; i < 5; ++i) {
-    v1::NewChild child = ExampleChild();
-    Submission s = ReportSubmission(absl::StrCat("batch-", i));
-    s.new_child = &child;
-    absl::StatusOr<Accepted> opened =
-        store().Accept(s, [&](const CaseView* view, const RepliedMessage*) -> absl::StatusOr<Routing> {
-          Routing routing = *RouteTo("pru")(view, nullptr);
-          routing.schedule = CaseSchedule();
-          routing.schedule->next_deadline = now - absl::Hours(1);
-          return routing;
-        });
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    case_ids.push_back(opened->receipt.case_id());
+    case_ids.push_back(OpenCase(absl::StrCat("batch-", i), due));
+    ASSERT_FALSE(case_ids.back().empty());
   }
   const std::string failing = case_ids[2];
   std::set<std::string> done;

@@ -102,8 +102,11 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreTopology> {
   // idempotency key and request digest; accepted_at now.
   static Submission ReportSubmission(const std::string& key);
 
-  // Opens a case for each of `schedules` (a new child each, routed to the
-  // PRU) with those open actions; fails the test if one is refused.
+  // Opens a case for a new child with report `key`, routed to the PRU, with
+  // `schedule`; its id, or "" (the test failed) if it was refused.
+  std::string OpenCase(const std::string& key, const CaseSchedule& schedule);
+  // Opens a case for each of `schedules` (OpenCase) with those open actions;
+  // fails the test if one is refused.
   void OpenCasesWithActions(const std::vector<std::vector<OpenAction>>& schedules);
 
   // A report routed to the PRU: on `case_id`, or opening a case with
