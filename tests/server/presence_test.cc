@@ -71,8 +71,12 @@ TEST_F(PresenceTest, ASubscribedAgencyIsSeenWithItsOpenStreamsOnEveryProcess) {
     InboxStream on_other(other.ChannelFor("derby-pru"));
     ASSERT_TRUE(Eventually([](auto& rows) { return rows["derby-pru"].open_streams == 2; }));
     // Stopping, it ends its streams and says so: counted no more at once.
+    // This process's own report lives 300 ms here, and on a loaded machine
+    // it may be late: at once is "no more than this process's", and this
+    // process's stream is seen again at its next report.
     other.Stop();
-    EXPECT_EQ(Rows()["derby-pru"].open_streams, 1);
+    EXPECT_LE(Rows()["derby-pru"].open_streams, 1);
+    ASSERT_TRUE(Eventually([](auto& rows) { return rows["derby-pru"].open_streams == 1; }));
   }
 
   // The stream ends: counted no more at the next report; still seen.
