@@ -33,10 +33,11 @@ absl::StatusOr<Message> OpenEntry(const std::string& sealed, const crypto::Field
   return message;
 }
 
-// Writes the assessments [from_assessment, end) and events [from_event, end)
-// of `file` as rows from seq first_seq on; returns the last seq written.
-absl::StatusOr<int> WriteEntries(sql::Connection& c, const v1::CaseFile& file, int from_assessment, int from_event,
-                                 int first_seq, const crypto::FieldCipher& k) {
+// Adds the INSERT of the assessments [from_assessment, end) and events
+// [from_event, end) of `file`, as rows from seq first_seq on, to `writes`
+// (none if there are none); returns the last seq written.
+absl::StatusOr<int> EntryWrites(const v1::CaseFile& file, int from_assessment, int from_event, int first_seq,
+                                const crypto::FieldCipher& k, std::vector<std::string>* writes) {
   const std::string& case_id = file.case_id();
   std::vector<std::string> rows;
   int seq = first_seq - 1;
@@ -49,8 +50,7 @@ absl::StatusOr<int> WriteEntries(sql::Connection& c, const v1::CaseFile& file, i
     CRE_ASSIGN_OR_RETURN(std::string row, CaseEntryRow(case_id, ++seq, file.events(i), "EVENT", &file.events(i), k));
     rows.push_back(std::move(row));
   }
-  if (rows.empty()) return seq;
-  RunBatch(c, {CaseEntryInsert(rows)}, nullptr);
+  if (!rows.empty()) writes->push_back(CaseEntryInsert(rows));
   return seq;
 }
 
@@ -85,46 +85,59 @@ std::string CaseEntryInsert(const std::vector<std::string>& rows) {
                       absl::StrJoin(rows, ", "));
 }
 
+std::string CaseEntriesQuery(const std::string& case_id, EntryRead read) {
+  // Shared locks for kLatest: the writers of the case are kept out by its
+  // row lock already. (They also lock the gap after the case's last entry,
+  // where only a new case whose id sorts just after it would insert: it
+  // waits for this transaction's commit, milliseconds.)
+  return absl::StrCat("SELECT seq, entry_kind, acknowledged_at, body FROM case_entry WHERE case_id = ",
+                      SqlBytes(case_id), " ORDER BY seq", read == EntryRead::kLatest ? " LOCK IN SHARE MODE" : "");
+}
+
+absl::Status AddCaseEntry(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
+                          v1::CaseFile* file, StoredExtent* stored) {
+  const int seq = row.getInt("seq");
+  const std::string sealed = row.getString("body");
+  stored->last_seq = seq;
+  if (row.getString("entry_kind") == "RISK_ASSESSMENT") {
+    CRE_ASSIGN_OR_RETURN(*file->add_risk_assessments(), OpenEntry<v1::RiskAssessment>(sealed, k, case_id, seq));
+    ++stored->risk_assessments;
+    return absl::OkStatus();
+  }
+  CRE_ASSIGN_OR_RETURN(v1::CaseEvent event, OpenEntry<v1::CaseEvent>(sealed, k, case_id, seq));
+  if (!row.isNull("acknowledged_at")) {
+    CRE_ASSIGN_OR_RETURN(const absl::Time at, TimeFromSql(row.getString("acknowledged_at")));
+    *event.mutable_acknowledged_at() = ToProtoTime(at);
+  }
+  *file->add_events() = std::move(event);
+  ++stored->events;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoredExtent> AddLegacyRecord(const std::string& legacy_record, const std::string& case_id,
+                                             const crypto::FieldCipher& k, v1::CaseFile* file) {
+  StoredExtent stored;
+  CRE_ASSIGN_OR_RETURN(v1::CaseUpdate record, OpenLegacyRecord(legacy_record, k, case_id));
+  stored.legacy = true;
+  stored.risk_assessments = record.risk_assessments_size();
+  stored.events = record.events_size();
+  file->mutable_risk_assessments()->MergeFrom(record.risk_assessments());
+  file->mutable_events()->MergeFrom(record.events());
+  return stored;
+}
+
 absl::StatusOr<StoredExtent> ReadCaseEntries(sql::Connection& c, const std::string& case_id,
                                              const absl::optional<std::string>& legacy_record,
                                              const crypto::FieldCipher& k, EntryRead read, v1::CaseFile* file) {
   StoredExtent stored;
   if (legacy_record) {
-    CRE_ASSIGN_OR_RETURN(v1::CaseUpdate record, OpenLegacyRecord(*legacy_record, k, case_id));
-    stored.legacy = true;
-    stored.risk_assessments = record.risk_assessments_size();
-    stored.events = record.events_size();
-    file->mutable_risk_assessments()->MergeFrom(record.risk_assessments());
-    file->mutable_events()->MergeFrom(record.events());
+    CRE_ASSIGN_OR_RETURN(stored, AddLegacyRecord(*legacy_record, case_id, k, file));
   }
-  // Shared locks: the writers of the case are kept out by its row lock
-  // already. (They also lock the gap after the case's last entry, where
-  // only a new case whose id sorts just after it would insert: it waits for
-  // this transaction's commit, milliseconds.)
-  auto select = Prepare(c, read == EntryRead::kLatest
-                               ? "SELECT seq, entry_kind, acknowledged_at, body FROM case_entry WHERE case_id = ?"
-                                 " ORDER BY seq LOCK IN SHARE MODE"
-                               : "SELECT seq, entry_kind, acknowledged_at, body FROM case_entry WHERE case_id = ?"
-                                 " ORDER BY seq");
-  select->setString(1, case_id);
-  std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
-  while (rows->next()) {
-    const int seq = rows->getInt("seq");
-    const std::string sealed = rows->getString("body");
-    stored.last_seq = seq;
-    if (rows->getString("entry_kind") == "RISK_ASSESSMENT") {
-      CRE_ASSIGN_OR_RETURN(*file->add_risk_assessments(), OpenEntry<v1::RiskAssessment>(sealed, k, case_id, seq));
-      ++stored.risk_assessments;
-      continue;
-    }
-    CRE_ASSIGN_OR_RETURN(v1::CaseEvent event, OpenEntry<v1::CaseEvent>(sealed, k, case_id, seq));
-    if (!rows->isNull("acknowledged_at")) {
-      CRE_ASSIGN_OR_RETURN(const absl::Time at, TimeFromSql(rows->getString("acknowledged_at")));
-      *event.mutable_acknowledged_at() = ToProtoTime(at);
-    }
-    *file->add_events() = std::move(event);
-    ++stored.events;
-  }
+  absl::Status added;
+  RunBatch(c, {CaseEntriesQuery(case_id, read)}, [&](size_t, sql::ResultSet& row) {
+    if (added.ok()) added = AddCaseEntry(row, case_id, k, file, &stored);
+  });
+  if (!added.ok()) return added;
   return stored;
 }
 
@@ -135,19 +148,18 @@ absl::StatusOr<StoredExtent> MoveLegacyRecord(sql::Connection& c, const std::str
   CRE_ASSIGN_OR_RETURN(StoredExtent stored, ReadCaseEntries(c, case_id, legacy_record, k, EntryRead::kLatest, &file));
   // Written before 0010, the case has no rows yet: its record becomes rows
   // 1..n, assessments first, as the record listed them.
-  CRE_ASSIGN_OR_RETURN(stored.last_seq, WriteEntries(c, file, 0, 0, 1, k));
-  auto clear = Prepare(c, "UPDATE cre_case SET record = NULL WHERE case_id = ?");
-  clear->setString(1, case_id);
-  clear->executeUpdate();
+  std::vector<std::string> writes;
+  CRE_ASSIGN_OR_RETURN(stored.last_seq, EntryWrites(file, 0, 0, 1, k, &writes));
+  writes.push_back(absl::StrCat("UPDATE cre_case SET record = NULL WHERE case_id = ", SqlBytes(case_id)));
+  RunBatch(c, writes, nullptr);
   stored.legacy = false;
   return stored;
 }
 
-absl::Status AppendCaseEntries(sql::Connection& c, const v1::CaseFile& file, const StoredExtent& stored,
-                               const crypto::FieldCipher& k) {
+absl::Status AppendCaseEntries(const v1::CaseFile& file, const StoredExtent& stored, const crypto::FieldCipher& k,
+                               std::vector<std::string>* writes) {
   if (stored.legacy) return absl::InternalError("case entries appended to a record not yet moved into rows");
-  absl::StatusOr<int> last = WriteEntries(c, file, stored.risk_assessments, stored.events, stored.last_seq + 1, k);
-  return last.status();
+  return EntryWrites(file, stored.risk_assessments, stored.events, stored.last_seq + 1, k, writes).status();
 }
 
 absl::StatusOr<bool> CompleteCaseEvent(sql::Connection& c, const std::string& case_id,

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "cppconn/connection.h"
+#include "cppconn/resultset.h"
 #include "cre/v1/case_file.pb.h"
 #include "cre/v1/routed_message.pb.h"
 #include "crypto/field_cipher.h"
@@ -51,15 +52,26 @@ absl::StatusOr<StoredExtent> ReadCaseEntries(sql::Connection& c, const std::stri
                                              const absl::optional<std::string>& legacy_record,
                                              const crypto::FieldCipher& k, EntryRead read, v1::CaseFile* file);
 
+// ReadCaseEntries in parts, for a caller that reads the entries in a batch
+// of its own (RunBatch): the query, each of its rows, and a legacy record
+// (which comes first).
+std::string CaseEntriesQuery(const std::string& case_id, EntryRead read);
+absl::Status AddCaseEntry(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
+                          v1::CaseFile* file, StoredExtent* stored);
+absl::StatusOr<StoredExtent> AddLegacyRecord(const std::string& legacy_record, const std::string& case_id,
+                                             const crypto::FieldCipher& k, v1::CaseFile* file);
+
 // Moves a case's record from cre_case.record into rows, and clears the
 // column. The caller holds the case's row lock. Returns the new extent.
 absl::StatusOr<StoredExtent> MoveLegacyRecord(sql::Connection& c, const std::string& case_id,
                                               const std::string& legacy_record, const crypto::FieldCipher& k);
 
-// Writes the assessments and events of `file` past `stored` as new rows (one
-// statement). The caller holds the case's row lock; `stored` is not legacy.
-absl::Status AppendCaseEntries(sql::Connection& c, const v1::CaseFile& file, const StoredExtent& stored,
-                               const crypto::FieldCipher& k);
+// Adds to `writes` the statement that writes the assessments and events of
+// `file` past `stored` as new rows (none if there are none), for the
+// caller's last round trip. The caller holds the case's row lock; `stored`
+// is not legacy.
+absl::Status AppendCaseEntries(const v1::CaseFile& file, const StoredExtent& stored, const crypto::FieldCipher& k,
+                               std::vector<std::string>* writes);
 
 // Sets acknowledged_at on the event of `case_id` carried by `message_id`, if
 // not set yet. Touches no sealed value, so it cannot fail on what the case

@@ -1,6 +1,7 @@
 #include "store/mysql/case_rows.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "access/nhs_number.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
@@ -129,6 +130,7 @@ absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, con
   *view.case_file.mutable_opened_at() = ToProtoTime(s.opened_at);
   *view.case_file.mutable_risk_assessments() = s.record_append.risk_assessments();
   *view.case_file.mutable_events() = s.record_append.events();
+  opened.child_details = details;
   return opened;
 }
 
@@ -158,70 +160,111 @@ absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
   return agencies;
 }
 
+absl::Status SetCaseFileHead(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
+                             v1::CaseFile* file) {
+  CRE_ASSIGN_OR_RETURN(v1::Child facts, CaseChildFactsOf(row, case_id, k));
+  CRE_ASSIGN_OR_RETURN(const absl::Time opened_at, TimeFromSql(row.getString("opened_at")));
+  file->set_case_id(case_id);
+  *file->mutable_child() = std::move(facts);
+  *file->mutable_opened_at() = ToProtoTime(opened_at);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& row, const std::string& case_id,
                                            const absl::optional<std::string>& legacy, EntryRead mode,
                                            const crypto::FieldCipher& k, v1::CaseFile* file) {
-  absl::StatusOr<v1::Child> facts = CaseChildFactsOf(row, case_id, k);
-  if (!facts.ok()) return facts.status();
-  absl::StatusOr<absl::Time> opened_at = TimeFromSql(row.getString("opened_at"));
-  if (!opened_at.ok()) return opened_at.status();
-  file->set_case_id(case_id);
-  *file->mutable_child() = *std::move(facts);
-  *file->mutable_opened_at() = ToProtoTime(*opened_at);
+  CRE_RETURN_IF_ERROR(SetCaseFileHead(row, case_id, k, file));
   return ReadCaseEntries(c, case_id, legacy, k, mode, file);
 }
 
-absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
-                                             const std::string& case_id, const crypto::FieldCipher& k) {
-  auto select = Prepare(c,
-                        "SELECT c.opened_at, c.record, c.child_facts AS case_facts, c.purged_at, ch.child_id, ch.facts"
-                        " FROM cre_case c JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ? FOR UPDATE");
-  select->setString(1, case_id);
-  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-  if (!row->next()) return NoSuchCase(case_id);
-  if (!row->isNull("purged_at")) {
+absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s, const std::string& case_id,
+                                             const crypto::FieldCipher& k, const std::vector<std::string>& before,
+                                             const BatchRows& before_rows) {
+  // One round trip: the caller's statements, then the case locked, its
+  // entries and its involved agencies (locking, as AlreadyPerformed is: the
+  // snapshot of this transaction may predate the case lock). The text holds
+  // the case id as a SqlBytes literal only.
+  const std::string quoted = SqlBytes(case_id);
+  std::vector<std::string> statements = before;
+  const size_t case_row = statements.size();
+  statements.push_back(absl::StrCat(
+      "SELECT c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts, c.purged_at,"
+      " ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
+      " WHERE c.case_id = ",
+      quoted, " FOR UPDATE"));
+  const size_t entry_rows = statements.size();
+  statements.push_back(CaseEntriesQuery(case_id, EntryRead::kLatest));
+  const size_t involvement_rows = statements.size();
+  statements.push_back(absl::StrCat("SELECT agency_id FROM involvement WHERE case_id = ", quoted,
+                                    " ORDER BY agency_id LOCK IN SHARE MODE"));
+
+  LoadedCase loaded;
+  CaseView& view = loaded.view;
+  bool found = false;
+  absl::optional<std::string> legacy, purged_at;
+  absl::Status read;
+  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
+    if (statement < case_row) {
+      before_rows(statement, row);
+    } else if (statement == case_row) {
+      found = true;
+      if (!row.isNull("purged_at")) purged_at = row.getString("purged_at");
+      if (!row.isNull("record")) legacy = row.getString("record");
+      if (purged_at || !read.ok()) return;
+      read = SetCaseFileHead(row, case_id, k, &view.case_file);
+      if (!read.ok()) return;
+      // What every recipient of the case's messages is handed with them:
+      // opened only for a submission that may hand out (InsertMessage).
+      if (s.streams != nullptr) {
+        absl::StatusOr<v1::ChildDetails> details = CaseChildDetailsOf(row, case_id, k);
+        if (!details.ok()) {
+          read = details.status();
+          return;
+        }
+        loaded.child_details = *std::move(details);
+      }
+    } else if (statement == entry_rows) {
+      if (read.ok()) read = AddCaseEntry(row, case_id, k, &view.case_file, &loaded.stored);
+    } else if (statement == involvement_rows) {
+      view.involved_agency_ids.push_back(row.getString("agency_id"));
+    }
+  });
+  if (!found) return NoSuchCase(case_id);
+  if (purged_at) {
     // To an agency not involved, as if there were no case (the route would
     // say so); to one involved, why nothing can be added.
-    CRE_ASSIGN_OR_RETURN(const std::vector<std::string> involved, InvolvedAgencies(c, case_id));
-    CRE_RETURN_IF_ERROR(MayRead(case_id, involved, s.sender_agency_id));
+    CRE_RETURN_IF_ERROR(MayRead(case_id, view.involved_agency_ids, s.sender_agency_id));
     return absl::FailedPreconditionError(absl::StrCat("case_id: case ", case_id,
                                                       " was purged under the retention schedule on ",
-                                                      std::string(row->getString("purged_at")).substr(0, 10),
-                                                      "; nothing can be added to it"));
+                                                      purged_at->substr(0, 10), "; nothing can be added to it"));
   }
-  LoadedCase loaded;
-  absl::optional<std::string> legacy;
-  if (!row->isNull("record")) legacy = row->getString("record");
+  CRE_RETURN_IF_ERROR(read);
   if (legacy.has_value()) {
-    // Moved into rows under the lock, and read back from them below.
+    // Recorded before 0010: moved into rows under the lock, and read back
+    // from them (no rows were read above: a legacy case has none).
+    view.case_file.clear_risk_assessments();
+    view.case_file.clear_events();
     CRE_RETURN_IF_ERROR(MoveLegacyRecord(c, case_id, *legacy, k).status());
+    CRE_ASSIGN_OR_RETURN(loaded.stored,
+                         ReadCaseEntries(c, case_id, absl::nullopt, k, EntryRead::kLatest, &view.case_file));
   }
-  CaseView& view = loaded.view;
-  CRE_ASSIGN_OR_RETURN(loaded.stored,
-                       BuildCaseFile(c, *row, case_id, absl::nullopt, EntryRead::kLatest, k, &view.case_file));
   view.case_file.mutable_risk_assessments()->MergeFrom(s.record_append.risk_assessments());
   view.case_file.mutable_events()->MergeFrom(s.record_append.events());
-  absl::StatusOr<std::vector<std::string>> involved = InvolvedAgencies(c, case_id);
-  if (!involved.ok()) return involved.status();
-  view.involved_agency_ids = *std::move(involved);
   return loaded;
 }
 
-void Involve(sql::Connection& c, const std::string& case_id, const std::vector<std::string>& agency_ids) {
-  if (agency_ids.empty()) return;
-  std::string sql = "INSERT INTO involvement (case_id, agency_id) VALUES (?, ?)";
-  for (size_t i = 1; i < agency_ids.size(); ++i) sql += ", (?, ?)";
-  sql += " ON DUPLICATE KEY UPDATE agency_id = agency_id";
-  auto insert = Prepare(c, sql);
-  for (size_t i = 0; i < agency_ids.size(); ++i) {
-    insert->setString(static_cast<int>(2 * i + 1), case_id);
-    insert->setString(static_cast<int>(2 * i + 2), agency_ids[i]);
-  }
-  insert->executeUpdate();
+std::string InvolveStatement(const std::string& case_id, const std::vector<std::string>& agency_ids) {
+  std::vector<std::string> rows;
+  rows.reserve(agency_ids.size());
+  const std::string quoted_case = SqlBytes(case_id);
+  for (const std::string& agency_id : agency_ids) rows.push_back(absl::StrCat("(", quoted_case, ", ", SqlBytes(agency_id), ")"));
+  return absl::StrCat("INSERT INTO involvement (case_id, agency_id) VALUES ", absl::StrJoin(rows, ", "),
+                      " ON DUPLICATE KEY UPDATE agency_id = agency_id");
 }
 
-absl::Status WriteNewEntries(sql::Connection& c, const LoadedCase& loaded, const crypto::FieldCipher& k) {
-  return AppendCaseEntries(c, loaded.view.case_file, loaded.stored, k);
+absl::Status WriteNewEntries(const LoadedCase& loaded, const crypto::FieldCipher& k,
+                             std::vector<std::string>* writes) {
+  return AppendCaseEntries(loaded.view.case_file, loaded.stored, k, writes);
 }
 
 void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id) {
@@ -231,14 +274,14 @@ void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::s
   event->set_message_id(message_id);
 }
 
-void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSchedule& schedule) {
-  // One round trip for the three statements, whatever the number of
-  // actions: every submission on a case and every review rewrites its
-  // schedule, so this is on the case path's every transaction. The text
-  // holds only the hub's own ids, enum names and instants, as SqlBytes and
-  // SQL literals.
+void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, std::vector<std::string>* writes) {
+  // Three statements, whatever the number of actions, sent with the rest
+  // of the transaction's writes: every submission on a case and every
+  // review rewrites its schedule. The text holds only the hub's own ids,
+  // enum names and instants, as SqlBytes and SQL literals.
   const std::string quoted_case = SqlBytes(case_id);
-  std::vector<std::string> statements = {absl::StrCat("DELETE FROM case_action WHERE case_id = ", quoted_case)};
+  std::vector<std::string>& statements = *writes;
+  statements.push_back(absl::StrCat("DELETE FROM case_action WHERE case_id = ", quoted_case));
   if (!schedule.open_actions.empty()) {
     std::string insert =
         "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date,"
@@ -263,7 +306,6 @@ void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSch
                                         ? std::string("NULL")
                                         : SqlTimeLiteral(schedule.next_deadline),
                                     " WHERE case_id = ", quoted_case));
-  RunBatch(c, statements, nullptr);
 }
 
 }  // namespace cre::mysql

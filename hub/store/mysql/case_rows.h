@@ -27,6 +27,9 @@ namespace cre::mysql {
 struct LoadedCase {
   CaseView view;
   StoredExtent stored;
+  // The child's details as the case's recipients are handed them; loaded
+  // only for a submission with streams to hand out to.
+  absl::optional<v1::ChildDetails> child_details;
 };
 
 // What the derived key of the child table's blind index (nhs_index) is
@@ -76,28 +79,39 @@ absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
 // case_facts, child_id and facts): the child's facts (CaseChildFactsOf), when the case opened, and its
 // assessments and events, read as `mode` says (case_entries.h) after
 // `legacy` (cre_case.record as stored, if any). Every path that reads a
-// case builds it here.
+// case builds it here, or, in a batch, from SetCaseFileHead and
+// AddCaseEntry as this does.
 absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& row, const std::string& case_id,
                                            const absl::optional<std::string>& legacy, EntryRead mode,
                                            const crypto::FieldCipher& k, v1::CaseFile* file);
+// The case file's case id, child and opening, from such a row.
+absl::Status SetCaseFileHead(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
+                             v1::CaseFile* file);
 
 // Locks the case and returns it with the submission's record appended (in
-// memory: the caller writes the new entries once, after routing). A case
-// recorded before migration 0010 is moved into rows here, under the lock.
-absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s,
-                                             const std::string& case_id, const crypto::FieldCipher& k);
+// memory: the caller writes the new entries once, after routing), in one
+// round trip that first runs `before` (the caller's own statements, built
+// as RunBatch requires), whose rows go to `before_rows`. Those run even when
+// the case is refused: NoSuchCase, or FAILED_PRECONDITION for a purged case
+// (NoSuchCase to an agency not involved). A case recorded before migration
+// 0010 is moved into rows here, under the lock.
+absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s, const std::string& case_id,
+                                             const crypto::FieldCipher& k, const std::vector<std::string>& before = {},
+                                             const BatchRows& before_rows = nullptr);
 
-// Makes `agency_ids` involved with the case (one statement).
-void Involve(sql::Connection& c, const std::string& case_id, const std::vector<std::string>& agency_ids);
+// The statement that makes `agency_ids` (not empty) involved with the case.
+std::string InvolveStatement(const std::string& case_id, const std::vector<std::string>& agency_ids);
 
-// Writes what the transaction added to the case (the submission's entries,
-// the events of its message and follow-ups) as new rows.
-absl::Status WriteNewEntries(sql::Connection& c, const LoadedCase& loaded, const crypto::FieldCipher& k);
+// Adds to `writes` what the transaction added to the case (the
+// submission's entries, the events of its message and follow-ups) as new
+// rows.
+absl::Status WriteNewEntries(const LoadedCase& loaded, const crypto::FieldCipher& k, std::vector<std::string>* writes);
 
 void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id);
 
-// Replaces the case's open actions and next deadline.
-void WriteSchedule(sql::Connection& c, const std::string& case_id, const CaseSchedule& schedule);
+// Adds to `writes` the statements that replace the case's open actions and
+// next deadline.
+void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, std::vector<std::string>* writes);
 
 }  // namespace cre::mysql
 

@@ -49,6 +49,7 @@ absl::StatusOr<std::vector<v1::AuditRecord>> WriteDeadLetters(sql::Connection& c
                                                               const v1::Governance& hub_envelope,
                                                               const crypto::FieldCipher& k) {
   std::vector<v1::AuditRecord> records;
+  std::vector<std::string> reports;  // the reports' writes, sent together
   const absl::Time now = absl::Now();
   for (const DyingDelivery& d : dying) {
     UndeliveredMessage undelivered;
@@ -68,9 +69,10 @@ absl::StatusOr<std::vector<v1::AuditRecord>> WriteDeadLetters(sql::Connection& c
     CRE_ASSIGN_OR_RETURN(const std::string report_id,
                          InsertMessage(c, by_hub, NonDeliveryReportFor(undelivered, hub_envelope, now),
                                        /*case_id=*/"", {undelivered.sender_agency_id},
-                                       /*event_acknowledged_by=*/"", k, /*hand_out=*/nullptr));
+                                       /*event_acknowledged_by=*/"", k, /*hand_out=*/nullptr, &reports));
     records.push_back(AuditOfNonDeliveryReport(undelivered, report_id, now));
   }
+  RunBatch(c, reports, nullptr);
   return records;
 }
 

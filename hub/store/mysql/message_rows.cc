@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "cppconn/prepared_statement.h"
 #include "store/mysql/case_rows.h"
+#include "store/mysql/connection_pool.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/sql_values.h"
 
@@ -20,37 +21,23 @@ namespace {
 // InsertMessage).
 constexpr char kOrderSeq[] = "@cre_order_seq";
 
-// Whether `recipient` has a delivery of `order_key` not yet acknowledged: a
-// later one must wait for it (per-case order). A locking read, so that it
-// sees what committed after this transaction's snapshot.
-bool EarlierOutstanding(sql::Connection& c, const std::string& recipient, const std::string& order_key) {
-  auto select = Prepare(c,
-                        "SELECT 1 FROM delivery FORCE INDEX (delivery_case_order) WHERE recipient_agency_id = ? AND order_key = ?"
-                        " AND state IN ('PENDING', 'LEASED') LIMIT 1 LOCK IN SHARE MODE");
-  select->setString(1, recipient);
-  select->setString(2, order_key);
-  return std::unique_ptr<sql::ResultSet>(select->executeQuery())->next();
-}
-
-absl::StatusOr<v1::ChildDetails> CaseChildDetails(sql::Connection& c, const Submission& s,
-                                                  const std::string& case_id, const crypto::FieldCipher& k) {
-  if (s.new_child != nullptr) return NewChildDetails(s);
-  auto select = Prepare(c,
-                        "SELECT c.child_details AS case_details, ch.child_id, ch.details FROM cre_case c"
-                        " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ?");
-  select->setString(1, case_id);
-  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-  if (!row->next()) return NoSuchCase(case_id);
-  return CaseChildDetailsOf(*row, case_id, k);
-}
-
-// Writes `rows` in one statement, and returns their ids (RETURNING: no
-// second statement to read them back).
-DeliveryIds InsertDeliveries(sql::Connection& c, const std::vector<DeliveryRow>& rows) {
-  DeliveryIds ids;
-  if (rows.empty()) return ids;
-  RunBatch(c, {DeliveryInsert(rows)}, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); });
-  return ids;
+// Which of `recipients` have a delivery of `order_key` not yet acknowledged:
+// a later one must wait for it (per-case order). A locking read, so that it
+// sees what committed after this transaction's snapshot. One statement for
+// all of them.
+std::set<std::string> EarlierOutstanding(sql::Connection& c, const std::vector<std::string>& recipients,
+                                         const std::string& order_key) {
+  std::set<std::string> waiting;
+  if (recipients.empty()) return waiting;
+  std::vector<std::string> quoted;
+  for (const std::string& recipient : recipients) quoted.push_back(SqlBytes(recipient));
+  RunBatch(c,
+           {absl::StrCat("SELECT DISTINCT recipient_agency_id FROM delivery FORCE INDEX (delivery_case_order)"
+                         " WHERE recipient_agency_id IN (",
+                         absl::StrJoin(quoted, ", "), ") AND order_key = ", SqlBytes(order_key),
+                         " AND state IN ('PENDING', 'LEASED') LOCK IN SHARE MODE")},
+           [&](size_t, sql::ResultSet& row) { waiting.insert(row.getString("recipient_agency_id")); });
+  return waiting;
 }
 
 // A follow-up is performed once per (case, trigger): false if it already was.
@@ -64,13 +51,10 @@ bool AlreadyPerformed(sql::Connection& c, const std::string& case_id, const std:
   return std::unique_ptr<sql::ResultSet>(select->executeQuery())->next();
 }
 
-void RecordPerformed(sql::Connection& c, const std::string& case_id, const std::string& trigger_key,
-                     const std::string& message_id) {
-  auto insert = Prepare(c, "INSERT INTO hub_action (case_id, trigger_key, message_id) VALUES (?, ?, ?)");
-  insert->setString(1, case_id);
-  insert->setString(2, trigger_key);
-  insert->setString(3, message_id);
-  insert->executeUpdate();
+std::string RecordPerformed(const std::string& case_id, const std::string& trigger_key,
+                            const std::string& message_id) {
+  return absl::StrCat("INSERT INTO hub_action (case_id, trigger_key, message_id) VALUES (", SqlBytes(case_id), ", ",
+                      SqlBytes(trigger_key), ", ", SqlBytes(message_id), ")");
 }
 
 }  // namespace
@@ -139,45 +123,53 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
                                           const std::vector<std::string>& recipients,
                                           const std::string& event_acknowledged_by,
                                           const crypto::FieldCipher& k,
-                                          HandOutState* hand_out) {
+                                          HandOutState* hand_out, std::vector<std::string>* writes) {
   const std::string message_id = NewUuid();
   body.set_message_id(message_id);
   body.set_sender_agency_id(s.sender_agency_id);
   *body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
   body.set_case_id(case_id);
   CRE_ASSIGN_OR_RETURN(const std::string sealed, Sealed(body, k, kMessageBody, message_id));
-  std::vector<std::string> statements = {MessageInsert({MessageRow(body, s.accepted_at, sealed, event_acknowledged_by)})};
+  writes->push_back(MessageInsert({MessageRow(body, s.accepted_at, sealed, event_acknowledged_by)}));
   if (!case_id.empty()) {
     // The message's position in its case, counted by the case under the
     // row lock this transaction holds, for its deliveries' order
-    // (kOrderSeq): never the order of their AUTO_INCREMENT ids, which on a
+    // (kOrderSeq, read by the deliveries' INSERT below, which runs next
+    // but one): never the order of their AUTO_INCREMENT ids, which on a
     // Galera cluster each node gives out in its own steps.
-    statements.push_back(absl::StrCat("UPDATE cre_case SET message_seq = (", kOrderSeq,
-                                      " := message_seq + 1) WHERE case_id = ", SqlBytes(case_id)));
-  }
-  RunBatch(c, statements, nullptr);
-  if (!case_id.empty()) {
+    writes->push_back(absl::StrCat("UPDATE cre_case SET message_seq = (", kOrderSeq,
+                                   " := message_seq + 1) WHERE case_id = ", SqlBytes(case_id)));
     std::vector<std::string> involved = recipients;
     if (!s.sender_agency_id.empty()) involved.push_back(s.sender_agency_id);
-    Involve(c, case_id, Deduplicated(std::move(involved)));
+    writes->push_back(InvolveStatement(case_id, Deduplicated(std::move(involved))));
   }
   if (recipients.empty()) return message_id;
 
   // Which deliveries a stream of this process takes now.
   const std::string order_key = case_id.empty() ? message_id : case_id;
   std::vector<std::string> lease_owners(recipients.size());
-  bool any_leased = false;
+  std::vector<std::string> reserved;
   for (size_t i = 0; hand_out != nullptr && hand_out->streams != nullptr && i < recipients.size(); ++i) {
-    std::string owner = hand_out->streams->Reserve(recipients[i]);
-    if (owner.empty()) continue;
+    lease_owners[i] = hand_out->streams->Reserve(recipients[i]);
+    if (!lease_owners[i].empty()) reserved.push_back(recipients[i]);
+  }
+  if (!case_id.empty() && !reserved.empty()) {
     // A message without a case has nothing before it. One with an earlier
-    // message outstanding waits PENDING: the slot goes back at once.
-    if (!case_id.empty() && EarlierOutstanding(c, recipients[i], order_key)) {
-      hand_out->streams->Unreserve(owner);
-      continue;
+    // message outstanding, stored or written in this transaction, waits
+    // PENDING: the slot goes back at once.
+    const std::set<std::string> waiting = EarlierOutstanding(c, reserved, order_key);
+    for (size_t i = 0; i < recipients.size(); ++i) {
+      if (lease_owners[i].empty()) continue;
+      if (waiting.count(recipients[i]) > 0 || hand_out->written_to.count(recipients[i]) > 0) {
+        hand_out->streams->Unreserve(lease_owners[i]);
+        lease_owners[i].clear();
+      }
     }
-    lease_owners[i] = std::move(owner);
-    any_leased = true;
+  }
+  const bool any_leased =
+      std::any_of(lease_owners.begin(), lease_owners.end(), [](const std::string& owner) { return !owner.empty(); });
+  if (any_leased && !case_id.empty() && !hand_out->child_details) {
+    return absl::InternalError(absl::StrCat("case ", case_id, ": its child's details were not loaded to hand out"));
   }
 
   const absl::Duration lease = any_leased ? hand_out->streams->lease() : absl::ZeroDuration();
@@ -185,21 +177,17 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   for (size_t i = 0; i < recipients.size(); ++i) {
     rows.push_back({message_id, recipients[i], order_key, lease_owners[i], lease, case_id.empty() ? "0" : kOrderSeq});
   }
-  const DeliveryIds ids = InsertDeliveries(c, rows);
+  writes->push_back(DeliveryInsert(rows));
 
   if (hand_out != nullptr) {
     for (size_t i = 0; i < recipients.size(); ++i) {
-      if (lease_owners[i].empty()) hand_out->pending_recipients.push_back(recipients[i]);
-    }
-  }
-  if (any_leased) {
-    if (!case_id.empty() && !hand_out->child_details) {
-      CRE_ASSIGN_OR_RETURN(hand_out->child_details, CaseChildDetails(c, s, case_id, k));
-    }
-    for (size_t i = 0; i < recipients.size(); ++i) {
-      if (lease_owners[i].empty()) continue;
+      if (!case_id.empty()) hand_out->written_to.insert(recipients[i]);
+      if (lease_owners[i].empty()) {
+        hand_out->pending_recipients.push_back(recipients[i]);
+        continue;
+      }
+      // Its delivery id once the writes have run (CommitWrites).
       HandedOut out{recipients[i], lease_owners[i], body};
-      out.message.set_delivery_id(ids.at({message_id, recipients[i]}));
       if (!case_id.empty()) *out.message.mutable_child_details() = *hand_out->child_details;
       hand_out->handed_out.push_back(std::move(out));
     }
@@ -209,10 +197,13 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
 
 absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
                             CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
-                            v1::SubmitResponse* response) {
+                            v1::SubmitResponse* response, std::vector<std::string>* writes) {
   const std::string& case_id = case_view.case_file.case_id();
+  // Those written here are not in the table until the writes run.
+  std::set<std::string> performed;
   for (const FollowUp& follow_up : follow_ups) {
-    if (AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
+    if (performed.count(follow_up.trigger_key) > 0 || AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
+    performed.insert(follow_up.trigger_key);
     v1::RoutedMessage hub_body = follow_up.message;
     hub_body.set_sent_by_hub(true);
     // Part of the submission's handling: its trace (none for a deadline
@@ -223,8 +214,8 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
     on_behalf.sender_agency_id = follow_up.on_behalf_of;
     CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
                          InsertMessage(c, on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, k,
-                                       hand_out));
-    RecordPerformed(c, case_id, follow_up.trigger_key, hub_message_id);
+                                       hand_out, writes));
+    writes->push_back(RecordPerformed(case_id, follow_up.trigger_key, hub_message_id));
     if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
     }
@@ -235,6 +226,17 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
     for (const std::string& recipient : to) receipt->add_recipient_agency_ids(recipient);
   }
   return absl::OkStatus();
+}
+
+void CommitWrites(sql::Connection& c, std::vector<std::string> writes, HandOutState* hand_out, size_t* reached) {
+  writes.push_back("COMMIT");
+  DeliveryIds ids;
+  RunBatch(c, writes, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); }, reached);
+  MarkCommitted(c);
+  if (hand_out == nullptr) return;
+  for (HandedOut& out : hand_out->handed_out) {
+    out.message.set_delivery_id(ids.at({out.message.message_id(), out.recipient_agency_id}));
+  }
 }
 
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,11 +31,16 @@ std::vector<std::string> Deduplicated(std::vector<std::string> ids);
 // accepting process (Submission::streams).
 struct HandOutState {
   StreamOffer* streams = nullptr;
-  // The case's child, as every recipient of a case message receives it;
-  // loaded once, when a case message is first handed out.
+  // The case's child, as every recipient of a case message receives it:
+  // set by the caller before a case message is written.
   absl::optional<v1::ChildDetails> child_details;
+  // Their delivery ids are set once the writes have run (SetDeliveryIds).
   std::vector<HandedOut> handed_out;
   std::vector<std::string> pending_recipients;
+  // The recipients of the case's messages written in this transaction: an
+  // earlier delivery to them is outstanding, though not yet in the
+  // database (the writes go at the end).
+  std::set<std::string> written_to;
 };
 
 // One delivery row to write: PENDING, or LEASED to lease_owner for `lease`.
@@ -80,23 +86,31 @@ std::string MessageInsert(const std::vector<std::string>& rows);
 std::string ReceiptRow(const Submission& s, const v1::SubmitResponse& receipt);
 std::string ReceiptInsert(const std::vector<std::string>& rows);
 
-// Writes one message and its deliveries (one statement for all of them);
-// returns the message's id. With `hand_out`, a delivery to a recipient one of
-// its streams can take is written LEASED to that stream.
+// Adds to `writes` the statements that write one message and its
+// deliveries, for the caller's last round trip; returns the message's id.
+// With `hand_out`, a delivery to a recipient one of its streams can take is
+// written LEASED to that stream, unless per-case order makes it wait (one
+// locking read, for a case message only).
 absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& s,
                                           v1::RoutedMessage body, const std::string& case_id,
                                           const std::vector<std::string>& recipients,
                                           const std::string& event_acknowledged_by,
                                           const crypto::FieldCipher& k,
-                                          HandOutState* hand_out);
+                                          HandOutState* hand_out, std::vector<std::string>* writes);
 
-// Writes the follow-ups not performed before (once per case and trigger),
-// each with its case event (appended to `case_view`, for the caller to
-// store); adds a receipt for each to `response`.
+// Adds to `writes` the follow-ups not performed before (once per case and
+// trigger: one locking read each), each with its case event (appended to
+// `case_view`, for the caller to store); adds a receipt for each to
+// `response`.
 absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
                             CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
-                            v1::SubmitResponse* response);
+                            v1::SubmitResponse* response, std::vector<std::string>* writes);
 
+// Runs `writes` and then COMMIT in one round trip (the body's last), and
+// gives the deliveries handed out their ids. A failing statement throws
+// sql::SQLException, with `*reached` (if given) its index in `writes`.
+void CommitWrites(sql::Connection& c, std::vector<std::string> writes, HandOutState* hand_out,
+                  size_t* reached = nullptr);
 
 }  // namespace cre::mysql
 

@@ -35,30 +35,34 @@ namespace cre::mysql {
 namespace {
 
 // The first answer to this key, if there was one: the same answer for the
-// same request, ALREADY_EXISTS for another request under the same key.
+// same request, ALREADY_EXISTS for another request under the same key. The
+// query, its row (ReplayRow: true), and the two as one round trip.
 //
 // A plain read, not a locking one: a locking read of a key not there yet
 // takes a gap lock, and two submissions of one agency whose keys fall in the
 // same gap would deadlock on their inserts. Two calls racing with the same
 // key are caught by the key's uniqueness instead (Raced::on_key).
-absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s,
-                                  v1::SubmitResponse* response) {
-  auto select = Prepare(c,
-                        "SELECT method, request_sha256, response FROM idempotency"
-                        " WHERE agency_id = ? AND idempotency_key = ?");
-  select->setString(1, s.sender_agency_id);
-  select->setString(2, s.idempotency_key);
-  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-  if (!row->next()) return false;
-  if (row->getString("method") != s.method || row->getString("request_sha256") != s.request_sha256) {
+std::string ReplayQuery(const Submission& s) {
+  return absl::StrCat("SELECT method, request_sha256, response FROM idempotency WHERE agency_id = ",
+                      SqlBytes(s.sender_agency_id), " AND idempotency_key = ", SqlBytes(s.idempotency_key));
+}
+
+absl::StatusOr<bool> ReplayRow(sql::ResultSet& row, const Submission& s, v1::SubmitResponse* response) {
+  if (row.getString("method") != s.method || row.getString("request_sha256") != s.request_sha256) {
     return absl::AlreadyExistsError(absl::StrCat(
         "idempotency_key: \"", s.idempotency_key,
         "\" was already used for a different request; use a new key for a new request"));
   }
-  absl::StatusOr<v1::SubmitResponse> first = ParseBlob<v1::SubmitResponse>(*row, "response");
+  absl::StatusOr<v1::SubmitResponse> first = ParseBlob<v1::SubmitResponse>(row, "response");
   if (!first.ok()) return first.status();
   *response = *std::move(first);
   return true;
+}
+
+absl::StatusOr<bool> ReplayIfSeen(sql::Connection& c, const Submission& s, v1::SubmitResponse* response) {
+  absl::StatusOr<bool> seen = false;
+  RunBatch(c, {ReplayQuery(s)}, [&](size_t, sql::ResultSet& row) { seen = ReplayRow(row, s, response); });
+  return seen;
 }
 
 absl::StatusOr<RepliedMessage> FindRepliedMessage(sql::Connection& c, const Submission& s,
@@ -133,36 +137,50 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
                                  const crypto::FieldCipher& k, const crypto::BlindIndex* nhs_index,
                                  Accepted* accepted, Raced* raced) {
   v1::SubmitResponse* response = &accepted->receipt;
-  absl::StatusOr<bool> seen = ReplayIfSeen(c, s, response);
-  if (!seen.ok()) return seen.status();
-  if (*seen) return absl::OkStatus();
-
   BlobParams blobs;
   HandOutState hand_out;
   hand_out.streams = s.streams;
   std::string case_id = s.case_id;
   absl::optional<RepliedMessage> replied;
-  if (!s.in_reply_to.empty()) {
-    absl::StatusOr<RepliedMessage> found = FindRepliedMessage(c, s, &case_id, k);
-    if (!found.ok()) return found.status();
-    replied = *std::move(found);
-  }
   // The case is locked from here to the commit: submissions to one case
   // (from any hub process) take turns, so a trigger is seen once.
   absl::optional<LoadedCase> loaded;
   OpenedChild child;
-  if (s.new_child != nullptr) {
-    case_id = NewUuid();
-    absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, blobs, k, *nhs_index, &child);
-    raced->on_child = child.raced;
-    if (!opened.ok()) return opened.status();
-    loaded = *std::move(opened);
-  } else if (!case_id.empty()) {
-    absl::StatusOr<LoadedCase> found = LoadCaseForUpdate(c, s, case_id, k);
+  if (!case_id.empty() && s.in_reply_to.empty() && s.new_child == nullptr) {
+    // Most of the case path: the key looked up, and the case locked and
+    // read, in one round trip. The key's answer comes first: a retry is
+    // answered as before, whatever became of the case since.
+    absl::StatusOr<bool> seen = false;
+    absl::StatusOr<LoadedCase> found =
+        LoadCaseForUpdate(c, s, case_id, k, {ReplayQuery(s)},
+                          [&](size_t, sql::ResultSet& row) { seen = ReplayRow(row, s, response); });
+    if (!seen.ok()) return seen.status();
+    if (*seen) return absl::OkStatus();
     if (!found.ok()) return found.status();
     loaded = *std::move(found);
+  } else {
+    absl::StatusOr<bool> seen = ReplayIfSeen(c, s, response);
+    if (!seen.ok()) return seen.status();
+    if (*seen) return absl::OkStatus();
+    if (!s.in_reply_to.empty()) {
+      absl::StatusOr<RepliedMessage> found = FindRepliedMessage(c, s, &case_id, k);
+      if (!found.ok()) return found.status();
+      replied = *std::move(found);
+    }
+    if (s.new_child != nullptr) {
+      case_id = NewUuid();
+      absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, blobs, k, *nhs_index, &child);
+      raced->on_child = child.raced;
+      if (!opened.ok()) return opened.status();
+      loaded = *std::move(opened);
+    } else if (!case_id.empty()) {
+      absl::StatusOr<LoadedCase> found = LoadCaseForUpdate(c, s, case_id, k);
+      if (!found.ok()) return found.status();
+      loaded = *std::move(found);
+    }
   }
   CaseView* case_view = loaded ? &loaded->view : nullptr;
+  if (loaded) hand_out.child_details = loaded->child_details;
 
   // The route decides first whether the caller may write to the case at
   // all: nothing below may tell an outsider anything about it.
@@ -174,18 +192,22 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   }
   const std::vector<std::string> recipients = Deduplicated(routing->recipients);
 
+  // What the submission writes goes in one round trip with the commit, at
+  // the end; only the reads that decide it (per-case order, a follow-up
+  // performed before) go on their way.
+  std::vector<std::string> writes;
   v1::RoutedMessage body = s.message;
   body.set_in_reply_to(s.in_reply_to);
   CRE_ASSIGN_OR_RETURN(const std::string message_id,
-                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k,
-                                     &hand_out));
+                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k, &hand_out,
+                                     &writes));
   if (case_view != nullptr) {
     if (routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
     }
-    CRE_RETURN_IF_ERROR(WriteFollowUps(c, s, routing->follow_ups, *case_view, k, &hand_out, response));
-    if (routing->schedule) WriteSchedule(c, case_id, *routing->schedule);
-    CRE_RETURN_IF_ERROR(WriteNewEntries(c, *loaded, k));
+    CRE_RETURN_IF_ERROR(WriteFollowUps(c, s, routing->follow_ups, *case_view, k, &hand_out, response, &writes));
+    if (routing->schedule) WriteSchedule(case_id, *routing->schedule, &writes);
+    CRE_RETURN_IF_ERROR(WriteNewEntries(*loaded, k, &writes));
   }
 
   response->set_message_id(message_id);
@@ -193,14 +215,8 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   for (const std::string& recipient : recipients) response->add_recipient_agency_ids(recipient);
   *response->mutable_accepted_at() = ToProtoTime(s.accepted_at);
 
-  try {
-    RunBatch(c, {ReceiptInsert({ReceiptRow(s, *response)})}, nullptr);
-  } catch (const sql::SQLException& e) {
-    if (!IsDuplicateKey(e)) throw;
-    raced->on_key = true;
-    return ConcurrentKey();
-  }
-
+  // The hand-outs are journalled without their delivery ids, which the
+  // writes are only now giving: the sealer adds them (mysql_audit.cc).
   AcceptedSubmission audited = AcceptedOf(s);
   audited.child_id = child.child_id;
   audited.known_child = child.known;
@@ -208,7 +224,19 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   for (const HandedOut& out : hand_out.handed_out) {
     records.push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, s.accepted_at));
   }
-  CRE_RETURN_IF_ERROR(AppendAudit(c, records));
+  // The receipt first: a key taken meanwhile fails the batch there.
+  writes.insert(writes.begin(), ReceiptInsert({ReceiptRow(s, *response)}));
+  writes.push_back(JournalInsert(records));
+  size_t reached = 0;
+  try {
+    CommitWrites(c, std::move(writes), &hand_out, &reached);
+  } catch (const sql::SQLException& e) {
+    // The server runs none of a batch's statements after one that fails:
+    // nothing was committed.
+    if (reached != 0 || !IsDuplicateKey(e)) throw;
+    raced->on_key = true;
+    return ConcurrentKey();
+  }
   accepted->handed_out = std::move(hand_out.handed_out);
   accepted->pending_recipients = Deduplicated(std::move(hand_out.pending_recipients));
   return absl::OkStatus();

@@ -41,18 +41,20 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   by_hub.method = "deadline watcher";
   by_hub.accepted_at = now;
   // One claimed (locked) case: loaded, reviewed, and what the review decided
-  // written, in the caller's transaction.
-  auto review_case = [&](sql::Connection& c, const std::string& case_id) -> absl::Status {
+  // added to `writes`, which the caller's transaction sends with its commit.
+  auto review_case = [&](sql::Connection& c, const std::string& case_id,
+                         std::vector<std::string>* writes) -> absl::Status {
     CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
     CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
     v1::SubmitResponse performed;
     CRE_RETURN_IF_ERROR(WriteFollowUps(c, by_hub, routing.follow_ups, loaded.view, *cipher_,
-                                       /*hand_out=*/nullptr, &performed));
-    CRE_RETURN_IF_ERROR(WriteNewEntries(c, loaded, *cipher_));
+                                       /*hand_out=*/nullptr, &performed, writes));
+    CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
     // Without a schedule the case would be claimed again at once.
-    WriteSchedule(c, case_id, routing.schedule ? *routing.schedule : CaseSchedule());
+    WriteSchedule(case_id, routing.schedule ? *routing.schedule : CaseSchedule(), writes);
     std::vector<v1::AuditRecord> records = AuditOfAlerts(by_hub.method, case_id, performed, now);
-    return AppendAudit(c, std::move(records));
+    if (!records.empty()) writes->push_back(JournalInsert(records));
+    return absl::OkStatus();
   };
 
   // The batch: up to `limit` cases in one transaction, one commit (a
@@ -79,7 +81,9 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     claim->setInt(2, limit);
     std::unique_ptr<sql::ResultSet> rows(claim->executeQuery());
     while (rows->next()) claimed.push_back(rows->getString("case_id"));
-    for (const std::string& case_id : claimed) CRE_RETURN_IF_ERROR(review_case(c, case_id));
+    std::vector<std::string> writes;
+    for (const std::string& case_id : claimed) CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes));
+    CommitWrites(c, std::move(writes), /*hand_out=*/nullptr);
     return absl::OkStatus();
   });
   if (batch.ok()) return static_cast<int>(claimed.size());
@@ -105,7 +109,10 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       std::unique_ptr<sql::ResultSet> row(claim->executeQuery());
       if (!row->next()) return absl::OkStatus();  // reviewed, or being reviewed, elsewhere
       found = true;
-      return review_case(c, case_id);
+      std::vector<std::string> writes;
+      CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes));
+      CommitWrites(c, std::move(writes), /*hand_out=*/nullptr);
+      return absl::OkStatus();
     });
     if (status.ok()) {
       if (found) ++reviewed;
