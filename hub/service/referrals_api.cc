@@ -61,6 +61,8 @@ void ReferralsApi::Submit(const CallContext& call, Method method, const google::
 
   if (TouchesNoCase(pending->submission)) {
     groups_.Submit(std::move(pending));
+  } else if (OnCaseById(pending->submission)) {
+    case_groups_.Submit(std::move(pending));
   } else {
     // A shared_ptr: the executor's tasks are copyable std::functions.
     executor_.Submit([this, task = std::shared_ptr<PendingSubmission>(std::move(pending))] {

@@ -38,10 +38,11 @@ namespace cre {
 
 class ReferralsApi {
  public:
-  // `workers`: threads for the submissions on a case (the store's
-  // connection pool is the natural size); case reads have threads of their
-  // own (kCaseReadWorkers). `clock` (which must
-  // outlive the API) dates submissions and is the now a case is read at.
+  // `workers`: threads for the submissions that open a case or answer a
+  // message (the store's connection pool is the natural size); those on a
+  // case named by its id are committed in groups (kCaseGroupWorkers), and
+  // case reads have threads of their own (kCaseReadWorkers). `clock` (which
+  // must outlive the API) dates submissions and is the now a case is read at.
   ReferralsApi(std::shared_ptr<const CallGate> gate, std::shared_ptr<const GovernancePolicy> governance,
                std::shared_ptr<Store> store, std::shared_ptr<DeliveryDispatcher> dispatcher,
                std::shared_ptr<const Casework> casework, const Clock& clock, int workers)
@@ -56,7 +57,11 @@ class ReferralsApi {
         groups_(
             kSubmissionGroupWorkers, kMaxSubmissionGroup,
             [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
-            "submit-group") {}
+            "submit-group"),
+        case_groups_(
+            kCaseGroupWorkers, kMaxCaseGroup,
+            [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
+            "case-group") {}
 
   void SubmitConcern(const CallContext& call, const v1::SubmitConcernRequest& request,
                      v1::SubmitResponse* response, Done done);
@@ -132,6 +137,10 @@ class ReferralsApi {
   // Groups committing at once, and the most submissions in one.
   static constexpr int kSubmissionGroupWorkers = 2;
   static constexpr size_t kMaxSubmissionGroup = 64;
+  // The same for submissions on a case named by its id (Store::AcceptAll):
+  // more workers, since a group waits for each of its cases' locks.
+  static constexpr int kCaseGroupWorkers = 4;
+  static constexpr size_t kMaxCaseGroup = 32;
   // Threads for GetCase. Reads have a queue of their own so that a reader
   // waits for a connection of the pool, not behind every submission
   // already queued: with more submissions offered than the database can
@@ -143,6 +152,7 @@ class ReferralsApi {
   Executor executor_;
   Executor reads_;
   GroupCommitter<std::unique_ptr<PendingSubmission>> groups_;
+  GroupCommitter<std::unique_ptr<PendingSubmission>> case_groups_;
 };
 
 }  // namespace cre

@@ -155,6 +155,11 @@ struct Submission {
 inline bool TouchesNoCase(const Submission& s) {
   return s.case_id.empty() && s.new_child == nullptr && s.in_reply_to.empty();
 }
+// A submission on an existing case named by its id: not a new child's, not a
+// response's (whose case is the replied message's).
+inline bool OnCaseById(const Submission& s) {
+  return !s.case_id.empty() && s.new_child == nullptr && s.in_reply_to.empty();
+}
 
 // Decides, from the case as it is inside the accepting transaction (with
 // record_append already applied; nullptr without a case) and the message
@@ -318,8 +323,11 @@ class Store {
   // Several submissions at once, each answered as Accept would answer it
   // alone. Those that touch no case (no case_id, new_child or in_reply_to:
   // an Operation Liberty report about no particular child) share one
-  // transaction and a handful of multi-row statements (a group commit); the
-  // others, and any the group could not take, are accepted one by one.
+  // transaction and a handful of multi-row statements (a group commit);
+  // those on an existing case named by its id (OnCaseById), each case once,
+  // share another, which locks the cases in the order of their ids; the
+  // others (a new child's, a response, a case's second submission), and
+  // any a group could not take, are accepted one by one, in the order given.
   struct SubmissionAndRoute {
     const Submission* submission;
     const RouteFn* route;

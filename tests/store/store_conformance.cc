@@ -1605,6 +1605,72 @@ TEST_P(StoreConformanceTest, AGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlo
                                                claimed[0].delivery_id(), claimed[1].delivery_id()));
 }
 
+// Submissions on cases named by their ids share one transaction (a case
+// group): each member is answered as Accept would answer it alone, a case's
+// second submission is written after its first, and per-case order holds.
+TEST_P(StoreConformanceTest, ACaseGroupIsAcceptedInOneGoAndEachMemberAnsweredAsIfAlone) {
+  RegisterSenderAndPru();
+  const std::string a = OpenCase("open-a", CaseSchedule());
+  const std::string b = OpenCase("open-b", CaseSchedule());
+  const std::string c = OpenCase("open-c", CaseSchedule());
+  ASSERT_FALSE(a.empty() || b.empty() || c.empty());
+  ClaimAndAcknowledgeAll(store(), "pru");  // nothing outstanding: the next can be handed out
+  auto on_case = [](const std::string& key, const std::string& case_id) {
+    Submission s = ReportSubmission(key);
+    s.case_id = case_id;
+    s.record_append = MissingEpisodes(1);
+    return s;
+  };
+  const RouteFn to_pru = RouteTo("pru");
+  const RouteFn refused = [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    return absl::PermissionDeniedError("not allowed");
+  };
+  OneStream streams("stream-1", 3);  // room for a's second too: it is per-case order that holds it back
+  std::vector<Submission> s = {on_case("ca1", a), on_case("cb1", b), on_case("ca2", a),
+                               on_case("cx1", "00000000-0000-4000-8000-000000000000"), on_case("cc1", c),
+                               on_case("ca1", a)};
+  for (Submission& submission : s) submission.streams = &streams;
+  std::vector<Store::SubmissionAndRoute> batch;
+  for (size_t i = 0; i < s.size(); ++i) batch.push_back({&s[i], i == 4 ? &refused : &to_pru});
+  std::vector<absl::StatusOr<Accepted>> results = store().AcceptAll(batch);
+  ASSERT_THAT(results, SizeIs(6));
+  for (int i : {0, 1, 2, 5}) ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status();
+  // Handed out at once: a's first and b's; a's second waits behind a's first.
+  ASSERT_THAT(results[0]->handed_out, SizeIs(1));
+  ASSERT_THAT(results[1]->handed_out, SizeIs(1));
+  EXPECT_THAT(results[2]->handed_out, SizeIs(0));
+  EXPECT_THAT(results[2]->pending_recipients, ElementsAre("pru"));
+  EXPECT_EQ(results[0]->handed_out[0].message.case_id(), a);
+  EXPECT_NE(results[0]->handed_out[0].message.delivery_id(), results[1]->handed_out[0].message.delivery_id());
+  EXPECT_TRUE(results[0]->handed_out[0].message.has_child_details()) << "a case message carries the child";
+  // An unknown case, a route that says no, a key twice in one batch.
+  EXPECT_EQ(results[3].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(results[4].status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(results[5]->receipt.message_id(), results[0]->receipt.message_id());
+  EXPECT_THAT(*store().LeasedTo("pru", "stream-1"),
+              UnorderedElementsAre(results[0]->handed_out[0].message.delivery_id(),
+                                   results[1]->handed_out[0].message.delivery_id()));
+  // a's second is claimed once its first is acknowledged.
+  EXPECT_THAT(Claim("stream-2", 10, DeliveryPolicy()), SizeIs(0));
+  ASSERT_TRUE(store().Acknowledge("pru", {results[0]->handed_out[0].message.delivery_id()}, absl::Now()).ok());
+  std::vector<v1::RoutedMessage> claimed = Claim("stream-2", 10, DeliveryPolicy());
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].message_id(), results[2]->receipt.message_id());
+  // Each case holds what was written to it: a two episodes, b one, c none.
+  for (const auto& [case_id, episodes] : std::vector<std::pair<std::string, int>>{{a, 2}, {b, 1}, {c, 0}}) {
+    absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "pru", "");
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->case_file().events_size(), episodes) << case_id;
+  }
+  // The hand-outs on acceptance are journalled with their deliveries.
+  std::vector<int64_t> handed_out;
+  for (const v1::AuditRecord& record : SealAndReadChain()) {
+    if (record.kind() == v1::AUDIT_EVENT_KIND_DELIVERY_HANDED_OUT) handed_out.push_back(record.delivery_id());
+  }
+  EXPECT_THAT(handed_out, ::testing::IsSupersetOf({results[0]->handed_out[0].message.delivery_id(),
+                                                    results[1]->handed_out[0].message.delivery_id()}));
+}
+
 // --- Deadlines ------------------------------------------------------------
 
 // A case whose next deadline has passed is reviewed once per pass, with the

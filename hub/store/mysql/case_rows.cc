@@ -131,6 +131,7 @@ absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, con
   *view.case_file.mutable_risk_assessments() = s.record_append.risk_assessments();
   *view.case_file.mutable_events() = s.record_append.events();
   opened.child_details = details;
+  opened.outstanding.emplace();  // a new case has no deliveries yet
   return opened;
 }
 
@@ -177,80 +178,105 @@ absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& r
   return ReadCaseEntries(c, case_id, legacy, k, mode, file);
 }
 
-absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s, const std::string& case_id,
-                                             const crypto::FieldCipher& k, const std::vector<std::string>& before,
-                                             const BatchRows& before_rows) {
-  // One round trip: the caller's statements, then the case locked, its
-  // entries and its involved agencies (locking, as AlreadyPerformed is: the
-  // snapshot of this transaction may predate the case lock). The text holds
-  // the case id as a SqlBytes literal only.
-  const std::string quoted = SqlBytes(case_id);
-  std::vector<std::string> statements = before;
-  const size_t case_row = statements.size();
-  statements.push_back(absl::StrCat(
+CaseLoad::CaseLoad(const Submission& s, std::string case_id, const crypto::FieldCipher& k)
+    : s_(s), case_id_(std::move(case_id)), k_(k) {}
+
+void CaseLoad::AddStatements(std::vector<std::string>* statements) {
+  // The case locked, its entries and its involved agencies (locking, as
+  // AlreadyPerformed is: the snapshot of this transaction may predate the
+  // case lock). The text holds the case id as a SqlBytes literal only.
+  const std::string quoted = SqlBytes(case_id_);
+  first_ = statements->size();
+  statements->push_back(absl::StrCat(
       "SELECT c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts, c.purged_at,"
       " ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
       " WHERE c.case_id = ",
       quoted, " FOR UPDATE"));
-  const size_t entry_rows = statements.size();
-  statements.push_back(CaseEntriesQuery(case_id, EntryRead::kLatest));
-  const size_t involvement_rows = statements.size();
-  statements.push_back(absl::StrCat("SELECT agency_id FROM involvement WHERE case_id = ", quoted,
-                                    " ORDER BY agency_id LOCK IN SHARE MODE"));
+  statements->push_back(CaseEntriesQuery(case_id_, EntryRead::kLatest));
+  statements->push_back(absl::StrCat("SELECT agency_id FROM involvement WHERE case_id = ", quoted,
+                                     " ORDER BY agency_id LOCK IN SHARE MODE"));
+  if (s_.streams == nullptr) return;
+  // For a submission that may hand out: which involved agencies have an
+  // earlier delivery of the case outstanding (per-case order; InsertMessage).
+  // Every recipient of a case message is made involved in the transaction
+  // that writes it, so an agency not involved has none.
+  statements->push_back(absl::StrCat(
+      "SELECT DISTINCT d.recipient_agency_id FROM involvement i STRAIGHT_JOIN delivery d FORCE INDEX"
+      " (delivery_case_order) ON d.recipient_agency_id = i.agency_id AND d.order_key = i.case_id"
+      " AND d.state IN ('PENDING', 'LEASED') WHERE i.case_id = ",
+      quoted, " LOCK IN SHARE MODE"));
+  loaded_.outstanding.emplace();
+}
 
-  LoadedCase loaded;
-  CaseView& view = loaded.view;
-  bool found = false;
-  absl::optional<std::string> legacy, purged_at;
-  absl::Status read;
-  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
-    if (statement < case_row) {
-      before_rows(statement, row);
-    } else if (statement == case_row) {
-      found = true;
-      if (!row.isNull("purged_at")) purged_at = row.getString("purged_at");
-      if (!row.isNull("record")) legacy = row.getString("record");
-      if (purged_at || !read.ok()) return;
-      read = SetCaseFileHead(row, case_id, k, &view.case_file);
-      if (!read.ok()) return;
-      // What every recipient of the case's messages is handed with them:
-      // opened only for a submission that may hand out (InsertMessage).
-      if (s.streams != nullptr) {
-        absl::StatusOr<v1::ChildDetails> details = CaseChildDetailsOf(row, case_id, k);
-        if (!details.ok()) {
-          read = details.status();
-          return;
+bool CaseLoad::Row(size_t statement, sql::ResultSet& row) {
+  if (statement < first_ || statement >= first_ + (s_.streams == nullptr ? 3 : 4)) return false;
+  CaseView& view = loaded_.view;
+  switch (statement - first_) {
+    case 0:
+      found_ = true;
+      if (!row.isNull("purged_at")) purged_at_ = row.getString("purged_at");
+      if (!row.isNull("record")) legacy_ = row.getString("record");
+      if (purged_at_ || !read_.ok()) break;
+      read_ = SetCaseFileHead(row, case_id_, k_, &view.case_file);
+      // What every recipient of the case's messages is handed with them.
+      if (read_.ok() && s_.streams != nullptr) {
+        absl::StatusOr<v1::ChildDetails> details = CaseChildDetailsOf(row, case_id_, k_);
+        if (details.ok()) {
+          loaded_.child_details = *std::move(details);
+        } else {
+          read_ = details.status();
         }
-        loaded.child_details = *std::move(details);
       }
-    } else if (statement == entry_rows) {
-      if (read.ok()) read = AddCaseEntry(row, case_id, k, &view.case_file, &loaded.stored);
-    } else if (statement == involvement_rows) {
+      break;
+    case 1:
+      if (read_.ok()) read_ = AddCaseEntry(row, case_id_, k_, &view.case_file, &loaded_.stored);
+      break;
+    case 2:
       view.involved_agency_ids.push_back(row.getString("agency_id"));
-    }
-  });
-  if (!found) return NoSuchCase(case_id);
-  if (purged_at) {
+      break;
+    case 3:
+      loaded_.outstanding->insert(row.getString("recipient_agency_id"));
+      break;
+  }
+  return true;
+}
+
+absl::StatusOr<LoadedCase> CaseLoad::Finish(sql::Connection& c) {
+  CaseView& view = loaded_.view;
+  if (!found_) return NoSuchCase(case_id_);
+  if (purged_at_) {
     // To an agency not involved, as if there were no case (the route would
     // say so); to one involved, why nothing can be added.
-    CRE_RETURN_IF_ERROR(MayRead(case_id, view.involved_agency_ids, s.sender_agency_id));
-    return absl::FailedPreconditionError(absl::StrCat("case_id: case ", case_id,
+    CRE_RETURN_IF_ERROR(MayRead(case_id_, view.involved_agency_ids, s_.sender_agency_id));
+    return absl::FailedPreconditionError(absl::StrCat("case_id: case ", case_id_,
                                                       " was purged under the retention schedule on ",
-                                                      purged_at->substr(0, 10), "; nothing can be added to it"));
+                                                      purged_at_->substr(0, 10), "; nothing can be added to it"));
   }
-  CRE_RETURN_IF_ERROR(read);
-  if (legacy.has_value()) {
+  CRE_RETURN_IF_ERROR(read_);
+  if (legacy_.has_value()) {
     // Recorded before 0010: moved into rows under the lock, and read back
     // from them (no rows were read above: a legacy case has none).
     view.case_file.clear_risk_assessments();
     view.case_file.clear_events();
-    CRE_RETURN_IF_ERROR(MoveLegacyRecord(c, case_id, *legacy, k).status());
-    CRE_ASSIGN_OR_RETURN(loaded.stored,
-                         ReadCaseEntries(c, case_id, absl::nullopt, k, EntryRead::kLatest, &view.case_file));
+    CRE_RETURN_IF_ERROR(MoveLegacyRecord(c, case_id_, *legacy_, k_).status());
+    CRE_ASSIGN_OR_RETURN(loaded_.stored, ReadCaseEntries(c, case_id_, absl::nullopt, k_, EntryRead::kLatest,
+                                                         &view.case_file));
   }
-  view.case_file.mutable_risk_assessments()->MergeFrom(s.record_append.risk_assessments());
-  view.case_file.mutable_events()->MergeFrom(s.record_append.events());
-  return loaded;
+  view.case_file.mutable_risk_assessments()->MergeFrom(s_.record_append.risk_assessments());
+  view.case_file.mutable_events()->MergeFrom(s_.record_append.events());
+  return std::move(loaded_);
+}
+
+absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s, const std::string& case_id,
+                                             const crypto::FieldCipher& k, const std::vector<std::string>& before,
+                                             const BatchRows& before_rows) {
+  std::vector<std::string> statements = before;
+  CaseLoad load(s, case_id, k);
+  load.AddStatements(&statements);
+  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
+    if (!load.Row(statement, row)) before_rows(statement, row);
+  });
+  return load.Finish(c);
 }
 
 std::string InvolveStatement(const std::string& case_id, const std::vector<std::string>& agency_ids) {

@@ -7,6 +7,7 @@
 #ifndef CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
 #define CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct LoadedCase {
   // The child's details as the case's recipients are handed them; loaded
   // only for a submission with streams to hand out to.
   absl::optional<v1::ChildDetails> child_details;
+  // The involved agencies with a delivery of the case not yet acknowledged;
+  // read, as child_details, for a submission with streams only.
+  absl::optional<std::set<std::string>> outstanding;
 };
 
 // What the derived key of the child table's blind index (nhs_index) is
@@ -88,13 +92,42 @@ absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& r
 absl::Status SetCaseFileHead(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
                              v1::CaseFile* file);
 
-// Locks the case and returns it with the submission's record appended (in
-// memory: the caller writes the new entries once, after routing), in one
-// round trip that first runs `before` (the caller's own statements, built
-// as RunBatch requires), whose rows go to `before_rows`. Those run even when
-// the case is refused: NoSuchCase, or FAILED_PRECONDITION for a purged case
-// (NoSuchCase to an agency not involved). A case recorded before migration
-// 0010 is moved into rows here, under the lock.
+// Locks a case and reads it, as statements of a batch (RunBatch) that may
+// lock and read other cases too (a group of submissions):
+//
+//   CaseLoad load(s, case_id, k);
+//   load.AddStatements(&statements);
+//   RunBatch(c, statements, [&](size_t i, sql::ResultSet& row) { if (!load.Row(i, row)) ...; });
+//   absl::StatusOr<LoadedCase> loaded = load.Finish(c);
+//
+// Finish returns the case with the submission's record appended (in
+// memory: the caller writes the new entries once, after routing);
+// NoSuchCase, or FAILED_PRECONDITION for a purged case (NoSuchCase to an
+// agency not involved). A case recorded before migration 0010 is moved into
+// rows there, under the lock. With s.streams, the child's details and the
+// outstanding deliveries (LoadedCase) are read too.
+class CaseLoad {
+ public:
+  CaseLoad(const Submission& s, std::string case_id, const crypto::FieldCipher& k);
+  void AddStatements(std::vector<std::string>* statements);
+  // False if statement `statement` is not one of this load's.
+  bool Row(size_t statement, sql::ResultSet& row);
+  absl::StatusOr<LoadedCase> Finish(sql::Connection& c);
+
+ private:
+  const Submission& s_;
+  const std::string case_id_;
+  const crypto::FieldCipher& k_;
+  size_t first_ = 0;
+  bool found_ = false;
+  absl::optional<std::string> legacy_, purged_at_;
+  absl::Status read_;
+  LoadedCase loaded_;
+};
+
+// A CaseLoad in one round trip that first runs `before` (the caller's own
+// statements, built as RunBatch requires), whose rows go to `before_rows`.
+// Those run even when the case is refused.
 absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submission& s, const std::string& case_id,
                                              const crypto::FieldCipher& k, const std::vector<std::string>& before = {},
                                              const BatchRows& before_rows = nullptr);

@@ -157,7 +157,8 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
     // A message without a case has nothing before it. One with an earlier
     // message outstanding, stored or written in this transaction, waits
     // PENDING: the slot goes back at once.
-    const std::set<std::string> waiting = EarlierOutstanding(c, reserved, order_key);
+    const std::set<std::string> waiting =
+        hand_out->outstanding != nullptr ? *hand_out->outstanding : EarlierOutstanding(c, reserved, order_key);
     for (size_t i = 0; i < recipients.size(); ++i) {
       if (lease_owners[i].empty()) continue;
       if (waiting.count(recipients[i]) > 0 || hand_out->written_to.count(recipients[i]) > 0) {
@@ -228,16 +229,18 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
   return absl::OkStatus();
 }
 
-void CommitWrites(sql::Connection& c, std::vector<std::string> writes, HandOutState* hand_out, size_t* reached) {
+DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> writes, size_t* reached) {
   writes.push_back("COMMIT");
   DeliveryIds ids;
   RunBatch(c, writes, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); }, reached);
   MarkCommitted(c);
-  if (hand_out == nullptr) return;
-  for (HandedOut& out : hand_out->handed_out) {
+  return ids;
+}
+
+void SetDeliveryIds(const DeliveryIds& ids, std::vector<HandedOut>* handed_out) {
+  for (HandedOut& out : *handed_out) {
     out.message.set_delivery_id(ids.at({out.message.message_id(), out.recipient_agency_id}));
   }
 }
-
 
 }  // namespace cre::mysql

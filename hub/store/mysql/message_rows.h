@@ -41,6 +41,9 @@ struct HandOutState {
   // earlier delivery to them is outstanding, though not yet in the
   // database (the writes go at the end).
   std::set<std::string> written_to;
+  // The agencies with an earlier delivery of the case outstanding, if read
+  // with the case (LoadedCase::outstanding); else InsertMessage reads them.
+  const std::set<std::string>* outstanding = nullptr;
 };
 
 // One delivery row to write: PENDING, or LEASED to lease_owner for `lease`.
@@ -90,7 +93,7 @@ std::string ReceiptInsert(const std::vector<std::string>& rows);
 // deliveries, for the caller's last round trip; returns the message's id.
 // With `hand_out`, a delivery to a recipient one of its streams can take is
 // written LEASED to that stream, unless per-case order makes it wait (one
-// locking read, for a case message only).
+// locking read, for a case message only, unless hand_out->outstanding).
 absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& s,
                                           v1::RoutedMessage body, const std::string& case_id,
                                           const std::vector<std::string>& recipients,
@@ -107,10 +110,11 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
                             v1::SubmitResponse* response, std::vector<std::string>* writes);
 
 // Runs `writes` and then COMMIT in one round trip (the body's last), and
-// gives the deliveries handed out their ids. A failing statement throws
+// returns the ids of the deliveries they wrote. A failing statement throws
 // sql::SQLException, with `*reached` (if given) its index in `writes`.
-void CommitWrites(sql::Connection& c, std::vector<std::string> writes, HandOutState* hand_out,
-                  size_t* reached = nullptr);
+DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> writes, size_t* reached = nullptr);
+// Gives each delivery handed out its id, from what CommitWrites returned.
+void SetDeliveryIds(const DeliveryIds& ids, std::vector<HandedOut>* handed_out);
 
 }  // namespace cre::mysql
 

@@ -131,6 +131,67 @@ struct Raced {
   bool on_child = false;
 };
 
+// What a submission writes once its case (if any) is locked and loaded:
+// the route's decision, the message, its deliveries (those a stream of this
+// process takes handed out), the follow-ups, the case's new entries and
+// schedule, added to `writes` for the transaction's last round trip; its
+// receipt in `accepted`, and its audit records in `records`. Only the reads
+// that decide it go to the database now: per-case order, unless read with
+// the case, and a follow-up's trigger. An error leaves nothing to write.
+absl::Status DecideAndWrite(sql::Connection& c, const Submission& s, const RouteFn& route,
+                            absl::optional<LoadedCase>& loaded, const RepliedMessage* replied,
+                            const std::string& case_id, const OpenedChild& child, const crypto::FieldCipher& k,
+                            HandOutState* hand_out, Accepted* accepted, std::vector<std::string>* writes,
+                            std::vector<v1::AuditRecord>* records) {
+  v1::SubmitResponse* response = &accepted->receipt;
+  CaseView* case_view = loaded ? &loaded->view : nullptr;
+  if (loaded) {
+    hand_out->child_details = loaded->child_details;
+    if (loaded->outstanding) hand_out->outstanding = &*loaded->outstanding;
+  }
+
+  // The route decides first whether the caller may write to the case at
+  // all: nothing below may tell an outsider anything about it.
+  absl::StatusOr<Routing> routing = route(case_view, replied);
+  if (!routing.ok()) return routing.status();
+  if (loaded) {
+    CRE_RETURN_IF_ERROR(MayAppendEntries(case_id, loaded->stored.risk_assessments + loaded->stored.events,
+                                         s.record_append.risk_assessments_size() + s.record_append.events_size()));
+  }
+  const std::vector<std::string> recipients = Deduplicated(routing->recipients);
+
+  v1::RoutedMessage body = s.message;
+  body.set_in_reply_to(s.in_reply_to);
+  CRE_ASSIGN_OR_RETURN(const std::string message_id,
+                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k, hand_out, writes));
+  if (case_view != nullptr) {
+    if (routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
+      AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
+    }
+    CRE_RETURN_IF_ERROR(WriteFollowUps(c, s, routing->follow_ups, *case_view, k, hand_out, response, writes));
+    if (routing->schedule) WriteSchedule(case_id, *routing->schedule, writes);
+    CRE_RETURN_IF_ERROR(WriteNewEntries(*loaded, k, writes));
+  }
+
+  response->set_message_id(message_id);
+  response->set_case_id(case_id);
+  for (const std::string& recipient : recipients) response->add_recipient_agency_ids(recipient);
+  *response->mutable_accepted_at() = ToProtoTime(s.accepted_at);
+
+  // The hand-outs are journalled without their delivery ids, which the
+  // writes are only now giving: the sealer adds them (mysql_audit.cc).
+  AcceptedSubmission audited = AcceptedOf(s);
+  audited.child_id = child.child_id;
+  audited.known_child = child.known;
+  std::vector<v1::AuditRecord> own = AuditOfAcceptance(audited, recipients, *response);
+  records->insert(records->end(), own.begin(), own.end());
+  for (const HandedOut& out : hand_out->handed_out) {
+    records->push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner,
+                                                  s.accepted_at));
+  }
+  return absl::OkStatus();
+}
+
 // The body of Accept, inside its transaction. `nhs_index` is needed with a
 // new child only.
 absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const RouteFn& route,
@@ -138,15 +199,13 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
                                  Accepted* accepted, Raced* raced) {
   v1::SubmitResponse* response = &accepted->receipt;
   BlobParams blobs;
-  HandOutState hand_out;
-  hand_out.streams = s.streams;
   std::string case_id = s.case_id;
   absl::optional<RepliedMessage> replied;
   // The case is locked from here to the commit: submissions to one case
   // (from any hub process) take turns, so a trigger is seen once.
   absl::optional<LoadedCase> loaded;
   OpenedChild child;
-  if (!case_id.empty() && s.in_reply_to.empty() && s.new_child == nullptr) {
+  if (OnCaseById(s)) {
     // Most of the case path: the key looked up, and the case locked and
     // read, in one round trip. The key's answer comes first: a retry is
     // answered as before, whatever became of the case since.
@@ -179,57 +238,20 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
       loaded = *std::move(found);
     }
   }
-  CaseView* case_view = loaded ? &loaded->view : nullptr;
-  if (loaded) hand_out.child_details = loaded->child_details;
 
-  // The route decides first whether the caller may write to the case at
-  // all: nothing below may tell an outsider anything about it.
-  absl::StatusOr<Routing> routing = route(case_view, replied ? &*replied : nullptr);
-  if (!routing.ok()) return routing.status();
-  if (loaded) {
-    CRE_RETURN_IF_ERROR(MayAppendEntries(case_id, loaded->stored.risk_assessments + loaded->stored.events,
-                                         s.record_append.risk_assessments_size() + s.record_append.events_size()));
-  }
-  const std::vector<std::string> recipients = Deduplicated(routing->recipients);
-
-  // What the submission writes goes in one round trip with the commit, at
-  // the end; only the reads that decide it (per-case order, a follow-up
-  // performed before) go on their way.
+  HandOutState hand_out;
+  hand_out.streams = s.streams;
   std::vector<std::string> writes;
-  v1::RoutedMessage body = s.message;
-  body.set_in_reply_to(s.in_reply_to);
-  CRE_ASSIGN_OR_RETURN(const std::string message_id,
-                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k, &hand_out,
-                                     &writes));
-  if (case_view != nullptr) {
-    if (routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
-      AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
-    }
-    CRE_RETURN_IF_ERROR(WriteFollowUps(c, s, routing->follow_ups, *case_view, k, &hand_out, response, &writes));
-    if (routing->schedule) WriteSchedule(case_id, *routing->schedule, &writes);
-    CRE_RETURN_IF_ERROR(WriteNewEntries(*loaded, k, &writes));
-  }
-
-  response->set_message_id(message_id);
-  response->set_case_id(case_id);
-  for (const std::string& recipient : recipients) response->add_recipient_agency_ids(recipient);
-  *response->mutable_accepted_at() = ToProtoTime(s.accepted_at);
-
-  // The hand-outs are journalled without their delivery ids, which the
-  // writes are only now giving: the sealer adds them (mysql_audit.cc).
-  AcceptedSubmission audited = AcceptedOf(s);
-  audited.child_id = child.child_id;
-  audited.known_child = child.known;
-  std::vector<v1::AuditRecord> records = AuditOfAcceptance(audited, recipients, *response);
-  for (const HandedOut& out : hand_out.handed_out) {
-    records.push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, s.accepted_at));
-  }
+  std::vector<v1::AuditRecord> records;
+  CRE_RETURN_IF_ERROR(DecideAndWrite(c, s, route, loaded, replied ? &*replied : nullptr, case_id, child, k,
+                                     &hand_out, accepted, &writes, &records));
   // The receipt first: a key taken meanwhile fails the batch there.
   writes.insert(writes.begin(), ReceiptInsert({ReceiptRow(s, *response)}));
   writes.push_back(JournalInsert(records));
   size_t reached = 0;
+  DeliveryIds ids;
   try {
-    CommitWrites(c, std::move(writes), &hand_out, &reached);
+    ids = CommitWrites(c, std::move(writes), &reached);
   } catch (const sql::SQLException& e) {
     // The server runs none of a batch's statements after one that fails:
     // nothing was committed.
@@ -237,8 +259,129 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     raced->on_key = true;
     return ConcurrentKey();
   }
+  SetDeliveryIds(ids, &hand_out.handed_out);
   accepted->handed_out = std::move(hand_out.handed_out);
   accepted->pending_recipients = Deduplicated(std::move(hand_out.pending_recipients));
+  return absl::OkStatus();
+}
+
+// One member of a group on cases, between its round trips.
+struct CaseMember {
+  size_t index;  // in the batch
+  std::unique_ptr<CaseLoad> load;
+  absl::StatusOr<bool> seen = false;
+  HandOutState hand_out;
+  Accepted accepted;
+  std::vector<std::string> writes;
+  std::vector<v1::AuditRecord> records;
+  bool decided = false;  // its writes are in the group's
+};
+
+// The body of the transaction for a group of submissions on existing cases,
+// each named by its id and each case once (batch[group[...]], in the order
+// of their case ids, so that two groups lock cases in one order): what
+// AcceptInTransaction does for each, in two round trips for the whole
+// group: the keys looked up and the cases locked and read in one; every
+// member's writes, one receipt INSERT first and one journal INSERT last,
+// with the commit in the other. (A follow-up's trigger, and a case recorded
+// before 0010, add their own.) A member refused (an unknown case, a route
+// that says no, a key used for another request) is answered so and writes
+// nothing; one answered from its key's first receipt writes nothing either.
+// Fills (*results)[i] for each member; an error return means the group as a
+// whole failed, and the caller then accepts each alone.
+absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<Store::SubmissionAndRoute>& batch,
+                                          const std::vector<size_t>& group, const crypto::FieldCipher& k,
+                                          std::vector<absl::StatusOr<Accepted>>* results) {
+  std::vector<CaseMember> members(group.size());
+  bool succeeded = false;
+  // Run alone after a failure, each member reserves again: what this run
+  // reserved is given back unless it commits.
+  absl::Cleanup give_back = [&] {
+    if (succeeded) return;
+    for (const CaseMember& m : members) {
+      for (const HandedOut& out : m.hand_out.handed_out) batch[m.index].submission->streams->Unreserve(out.lease_owner);
+    }
+  };
+
+  // 1. The keys and the cases, in one round trip.
+  std::vector<std::string> statements;
+  std::map<size_t, size_t> replays;  // statement -> member, for the key lookups
+  for (size_t m = 0; m < group.size(); ++m) {
+    const Submission& s = *batch[group[m]].submission;
+    members[m].index = group[m];
+    replays[statements.size()] = m;
+    statements.push_back(ReplayQuery(s));
+    members[m].load = std::make_unique<CaseLoad>(s, s.case_id, k);
+    members[m].load->AddStatements(&statements);
+  }
+  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
+    auto replay = replays.upper_bound(statement);
+    --replay;  // the member whose statements these are: its lookup comes first
+    CaseMember& m = members[replay->second];
+    if (statement == replay->first) {
+      m.seen = ReplayRow(row, *batch[m.index].submission, &m.accepted.receipt);
+    } else {
+      m.load->Row(statement, row);
+    }
+  });
+
+  // 2. Each member decided, its writes kept for the last round trip.
+  std::vector<std::string> receipts;
+  for (CaseMember& m : members) {
+    const Submission& s = *batch[m.index].submission;
+    if (!m.seen.ok() || *m.seen) {
+      (*results)[m.index] = m.seen.ok() ? absl::StatusOr<Accepted>(std::move(m.accepted)) : m.seen.status();
+      continue;
+    }
+    absl::StatusOr<LoadedCase> found = m.load->Finish(c);
+    if (!found.ok()) {
+      (*results)[m.index] = found.status();
+      continue;
+    }
+    absl::optional<LoadedCase> loaded = *std::move(found);
+    m.hand_out.streams = s.streams;
+    absl::Status decided = DecideAndWrite(c, s, *batch[m.index].route, loaded, /*replied=*/nullptr, s.case_id,
+                                          OpenedChild(), k, &m.hand_out, &m.accepted, &m.writes, &m.records);
+    if (!decided.ok()) {
+      for (const HandedOut& out : m.hand_out.handed_out) s.streams->Unreserve(out.lease_owner);
+      m.hand_out.handed_out.clear();
+      m.writes.clear();
+      (*results)[m.index] = decided;
+      continue;
+    }
+    m.decided = true;
+    receipts.push_back(ReceiptRow(s, m.accepted.receipt));
+  }
+  if (receipts.empty()) {
+    succeeded = true;
+    return absl::OkStatus();
+  }
+
+  // 3. Everything written, and the commit, in one round trip.
+  std::vector<std::string> writes = {ReceiptInsert(receipts)};
+  std::vector<v1::AuditRecord> records;
+  for (CaseMember& m : members) {
+    for (std::string& statement : m.writes) writes.push_back(std::move(statement));
+    records.insert(records.end(), m.records.begin(), m.records.end());
+  }
+  writes.push_back(JournalInsert(records));
+  size_t reached = 0;
+  DeliveryIds ids;
+  try {
+    ids = CommitWrites(c, std::move(writes), &reached);
+  } catch (const sql::SQLException& e) {
+    // A key seen before, or in use by a call being accepted right now.
+    if (reached == 0 && IsDuplicateKey(e)) return ConcurrentKey();
+    throw;
+  }
+  succeeded = true;  // committed: the reservations are the streams' now
+  for (CaseMember& m : members) {
+    if (!m.decided) continue;
+    SetDeliveryIds(ids, &m.hand_out.handed_out);
+    m.accepted.handed_out = std::move(m.hand_out.handed_out);
+    m.accepted.pending_recipients = Deduplicated(std::move(m.hand_out.pending_recipients));
+    (*results)[m.index] = std::move(m.accepted);
+  }
   return absl::OkStatus();
 }
 
@@ -402,17 +545,24 @@ absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const 
 
 std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<SubmissionAndRoute>& batch) {
   std::vector<absl::StatusOr<Accepted>> results(batch.size(), absl::UnknownError("not accepted"));
-  std::vector<size_t> group, alone;
+  std::vector<size_t> group, on_cases, alone;
   std::set<std::pair<std::string, std::string>> keys;
+  std::set<std::string> cases;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Submission& s = *batch[i].submission;
-    // A key twice in one group would collide with itself: the repeat goes
-    // alone, after the group, and is answered as a retry.
-    if (TouchesNoCase(s) && keys.insert({s.sender_agency_id, s.idempotency_key}).second) {
+    // A key twice in one group would collide with itself, and a case twice
+    // would be locked twice: the repeat goes alone, after the group, and is
+    // answered as a retry, or written after the first.
+    const bool new_key = !keys.count({s.sender_agency_id, s.idempotency_key});
+    if (new_key && TouchesNoCase(s)) {
       group.push_back(i);
+    } else if (new_key && OnCaseById(s) && cases.insert(s.case_id).second) {
+      on_cases.push_back(i);
     } else {
       alone.push_back(i);
+      continue;
     }
+    keys.insert({s.sender_agency_id, s.idempotency_key});
   }
   // A group of one too: one round trip, where Accept takes six.
   if (!group.empty()) {
@@ -422,8 +572,20 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
     });
     // The group failed as a whole (a key raced, the database went away):
     // each member on its own, so that each gets its own answer.
-    if (!status.ok()) alone.insert(alone.begin(), group.begin(), group.end());
+    if (!status.ok()) alone.insert(alone.end(), group.begin(), group.end());
   }
+  if (!on_cases.empty()) {
+    // Every group locks its cases in one order.
+    std::sort(on_cases.begin(), on_cases.end(),
+              [&](size_t a, size_t b) { return batch[a].submission->case_id < batch[b].submission->case_id; });
+    absl::Status status = RunTransaction(pool_, "accept case group", [&](sql::Connection& c) {
+      for (size_t i : on_cases) results[i] = absl::UnknownError("not accepted");  // the body may run again
+      return AcceptCaseGroupInTransaction(c, batch, on_cases, *cipher_, &results);
+    });
+    if (!status.ok()) alone.insert(alone.end(), on_cases.begin(), on_cases.end());
+  }
+  // In the order they came: a case's second submission after its first.
+  std::sort(alone.begin(), alone.end());
   for (size_t i : alone) results[i] = Accept(*batch[i].submission, *batch[i].route);
   return results;
 }

@@ -83,7 +83,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     while (rows->next()) claimed.push_back(rows->getString("case_id"));
     std::vector<std::string> writes;
     for (const std::string& case_id : claimed) CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes));
-    CommitWrites(c, std::move(writes), /*hand_out=*/nullptr);
+    CommitWrites(c, std::move(writes));
     return absl::OkStatus();
   });
   if (batch.ok()) return static_cast<int>(claimed.size());
@@ -111,7 +111,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       found = true;
       std::vector<std::string> writes;
       CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes));
-      CommitWrites(c, std::move(writes), /*hand_out=*/nullptr);
+      CommitWrites(c, std::move(writes));
       return absl::OkStatus();
     });
     if (status.ok()) {
