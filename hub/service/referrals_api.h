@@ -61,7 +61,10 @@ class ReferralsApi {
         case_groups_(
             kCaseGroupWorkers, kMaxCaseGroup,
             [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
-            "case-group") {}
+            "case-group",
+            // A case's submissions one at a time, in the order they came:
+            // no group waits for another's lock on a case.
+            [](const std::unique_ptr<PendingSubmission>& pending) { return pending->submission.case_id; }) {}
 
   void SubmitConcern(const CallContext& call, const v1::SubmitConcernRequest& request,
                      v1::SubmitResponse* response, Done done);
@@ -137,8 +140,9 @@ class ReferralsApi {
   // Groups committing at once, and the most submissions in one.
   static constexpr int kSubmissionGroupWorkers = 2;
   static constexpr size_t kMaxSubmissionGroup = 64;
-  // The same for submissions on a case named by its id (Store::AcceptAll):
-  // more workers, since a group waits for each of its cases' locks.
+  // The same for submissions on a case named by its id (Store::AcceptAll),
+  // keyed by case: more workers, since a group may still wait for a lock
+  // another process holds, or an acknowledgement's.
   static constexpr int kCaseGroupWorkers = 4;
   static constexpr size_t kMaxCaseGroup = 32;
   // Threads for GetCase. Reads have a queue of their own so that a reader
