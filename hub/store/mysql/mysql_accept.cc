@@ -2,7 +2,7 @@
 // idempotency record, the case opened or locked, the casework's decision
 // (RouteFn) written with the message, its deliveries and follow-ups, one
 // transaction a submission, or one for a group of submissions that touch no
-// case.
+// case, or for a group on cases named by their ids.
 #include <algorithm>
 #include <memory>
 #include <map>
@@ -119,6 +119,26 @@ absl::Status ConcurrentKey() {
 }
 
 bool IsDuplicateKey(const sql::SQLException& e) { return e.getErrorCode() == kErrDuplicateKey; }
+
+// The last round trip of an accepting transaction: the receipts' INSERT
+// (`receipts`: ReceiptRow, not empty), `writes`, the journal rows and the
+// COMMIT. The receipts go first: a key seen before, or in use by a call
+// being accepted right now, fails the batch there, and then nothing was
+// written (the server runs none of a batch's statements after one that
+// fails): ConcurrentKey. Returns the ids of the deliveries written.
+absl::StatusOr<DeliveryIds> CommitAccepted(sql::Connection& c, const std::vector<std::string>& receipts,
+                                           std::vector<std::string> writes,
+                                           const std::vector<v1::AuditRecord>& records) {
+  writes.insert(writes.begin(), ReceiptInsert(receipts));
+  writes.push_back(JournalInsert(records));
+  size_t reached = 0;
+  try {
+    return CommitWrites(c, std::move(writes), &reached);
+  } catch (const sql::SQLException& e) {
+    if (reached != 0 || !IsDuplicateKey(e)) throw;
+    return ConcurrentKey();
+  }
+}
 
 // What a run of Accept's transaction lost to a concurrent call, if it
 // failed for it: the caller runs the transaction again.
@@ -245,21 +265,12 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   std::vector<v1::AuditRecord> records;
   CRE_RETURN_IF_ERROR(DecideAndWrite(c, s, route, loaded, replied ? &*replied : nullptr, case_id, child, k,
                                      &hand_out, accepted, &writes, &records));
-  // The receipt first: a key taken meanwhile fails the batch there.
-  writes.insert(writes.begin(), ReceiptInsert({ReceiptRow(s, *response)}));
-  writes.push_back(JournalInsert(records));
-  size_t reached = 0;
-  DeliveryIds ids;
-  try {
-    ids = CommitWrites(c, std::move(writes), &reached);
-  } catch (const sql::SQLException& e) {
-    // The server runs none of a batch's statements after one that fails:
-    // nothing was committed.
-    if (reached != 0 || !IsDuplicateKey(e)) throw;
-    raced->on_key = true;
-    return ConcurrentKey();
+  absl::StatusOr<DeliveryIds> ids = CommitAccepted(c, {ReceiptRow(s, *response)}, std::move(writes), records);
+  if (!ids.ok()) {
+    raced->on_key = true;  // run again, it is answered with that call's receipt
+    return ids.status();
   }
-  SetDeliveryIds(ids, &hand_out.handed_out);
+  SetDeliveryIds(*ids, &hand_out.handed_out);
   accepted->handed_out = std::move(hand_out.handed_out);
   accepted->pending_recipients = Deduplicated(std::move(hand_out.pending_recipients));
   return absl::OkStatus();
@@ -269,6 +280,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
 struct CaseMember {
   size_t index;  // in the batch
   std::unique_ptr<CaseLoad> load;
+  absl::optional<LoadedCase> loaded;  // hand_out points into it
   absl::StatusOr<bool> seen = false;
   HandOutState hand_out;
   Accepted accepted;
@@ -338,9 +350,9 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
       (*results)[m.index] = found.status();
       continue;
     }
-    absl::optional<LoadedCase> loaded = *std::move(found);
+    m.loaded = *std::move(found);
     m.hand_out.streams = s.streams;
-    absl::Status decided = DecideAndWrite(c, s, *batch[m.index].route, loaded, /*replied=*/nullptr, s.case_id,
+    absl::Status decided = DecideAndWrite(c, s, *batch[m.index].route, m.loaded, /*replied=*/nullptr, s.case_id,
                                           OpenedChild(), k, &m.hand_out, &m.accepted, &m.writes, &m.records);
     if (!decided.ok()) {
       for (const HandedOut& out : m.hand_out.handed_out) s.streams->Unreserve(out.lease_owner);
@@ -358,22 +370,13 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
   }
 
   // 3. Everything written, and the commit, in one round trip.
-  std::vector<std::string> writes = {ReceiptInsert(receipts)};
+  std::vector<std::string> writes;
   std::vector<v1::AuditRecord> records;
   for (CaseMember& m : members) {
     for (std::string& statement : m.writes) writes.push_back(std::move(statement));
     records.insert(records.end(), m.records.begin(), m.records.end());
   }
-  writes.push_back(JournalInsert(records));
-  size_t reached = 0;
-  DeliveryIds ids;
-  try {
-    ids = CommitWrites(c, std::move(writes), &reached);
-  } catch (const sql::SQLException& e) {
-    // A key seen before, or in use by a call being accepted right now.
-    if (reached == 0 && IsDuplicateKey(e)) return ConcurrentKey();
-    throw;
-  }
+  CRE_ASSIGN_OR_RETURN(const DeliveryIds ids, CommitAccepted(c, receipts, std::move(writes), records));
   succeeded = true;  // committed: the reservations are the streams' now
   for (CaseMember& m : members) {
     if (!m.decided) continue;
@@ -451,11 +454,10 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
   if (members.empty()) return absl::OkStatus();
 
   // 2. Receipts, messages and deliveries; with 3, one round trip in all.
-  std::vector<std::string> rows;
-  for (const GroupMember& m : members) rows.push_back(ReceiptRow(*batch[m.index].submission, m.accepted.receipt));
+  std::vector<std::string> receipts;
+  for (const GroupMember& m : members) receipts.push_back(ReceiptRow(*batch[m.index].submission, m.accepted.receipt));
   std::vector<std::string> statements;
-  statements.push_back(ReceiptInsert(rows));
-  rows.clear();
+  std::vector<std::string> rows;
   for (const GroupMember& m : members) {
     const Submission& s = *batch[m.index].submission;
     CRE_ASSIGN_OR_RETURN(std::string body, Sealed(m.body, k, kMessageBody, m.body.message_id()));
@@ -492,29 +494,15 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
       records.push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, s.accepted_at));
     }
   }
-  statements.push_back(JournalInsert(records));
-  statements.push_back("COMMIT");
-  DeliveryIds delivery_ids;
-  size_t reached = 0;
-  try {
-    RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &delivery_ids); }, &reached);
-  } catch (const sql::SQLException& e) {
-    // A key seen before, or in use by a call being accepted right now. (The
-    // server runs none of a batch's statements after one that fails, so
-    // nothing was committed.)
-    if (reached == 0 && IsDuplicateKey(e)) return ConcurrentKey();
-    throw;
-  }
-  MarkCommitted(c);
+  CRE_ASSIGN_OR_RETURN(const DeliveryIds delivery_ids,
+                       CommitAccepted(c, receipts, std::move(statements), records));
   succeeded = true;  // committed: the reservations are the streams' now
 
   // 4. What each member is answered: its hand-outs now with their ids.
   for (GroupMember& member : members) {
-    for (HandedOut& out : member.accepted.handed_out) {
-      out.message.set_delivery_id(delivery_ids.at({out.message.message_id(), out.recipient_agency_id}));
-    }
+    SetDeliveryIds(delivery_ids, &member.accepted.handed_out);
+    (*results)[member.index] = std::move(member.accepted);
   }
-  for (GroupMember& member : members) (*results)[member.index] = std::move(member.accepted);
   return absl::OkStatus();
 }
 
@@ -564,7 +552,7 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
     }
     keys.insert({s.sender_agency_id, s.idempotency_key});
   }
-  // A group of one too: one round trip, where Accept takes six.
+  // A group of one too: one round trip, where Accept takes two.
   if (!group.empty()) {
     absl::Status status = RunTransaction(pool_, "accept group", [&](sql::Connection& c) {
       for (size_t i : group) results[i] = absl::UnknownError("not accepted");  // the body may run again
