@@ -185,13 +185,20 @@ void CaseLoad::AddStatements(std::vector<std::string>* statements) {
   // The case locked, its entries and its involved agencies (locking, as
   // AlreadyPerformed is: the snapshot of this transaction may predate the
   // case lock). The text holds the case id as a SqlBytes literal only.
+  //
+  // The case's row alone is locked for writing: a group locks its cases in
+  // the order of their ids, and two cases of one child in two groups would
+  // deadlock on the child's row if it were locked with them. The child's row
+  // is read with a shared lock (which sees the latest committed row, and
+  // which another shared lock does not wait for).
   const std::string quoted = SqlBytes(case_id_);
   first_ = statements->size();
+  statements->push_back(absl::StrCat("SELECT case_id FROM cre_case WHERE case_id = ", quoted, " FOR UPDATE"));
   statements->push_back(absl::StrCat(
       "SELECT c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts, c.purged_at,"
       " ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
       " WHERE c.case_id = ",
-      quoted, " FOR UPDATE"));
+      quoted, " LOCK IN SHARE MODE"));
   statements->push_back(CaseEntriesQuery(case_id_, EntryRead::kLatest));
   statements->push_back(absl::StrCat("SELECT agency_id FROM involvement WHERE case_id = ", quoted,
                                      " ORDER BY agency_id LOCK IN SHARE MODE"));
@@ -209,10 +216,12 @@ void CaseLoad::AddStatements(std::vector<std::string>* statements) {
 }
 
 bool CaseLoad::Row(size_t statement, sql::ResultSet& row) {
-  if (statement < first_ || statement >= first_ + (s_.streams == nullptr ? 3 : 4)) return false;
+  if (statement < first_ || statement >= first_ + (s_.streams == nullptr ? 4 : 5)) return false;
   CaseView& view = loaded_.view;
   switch (statement - first_) {
-    case 0:
+    case 0:  // the lock
+      break;
+    case 1:
       found_ = true;
       if (!row.isNull("purged_at")) purged_at_ = row.getString("purged_at");
       if (!row.isNull("record")) legacy_ = row.getString("record");
@@ -228,13 +237,13 @@ bool CaseLoad::Row(size_t statement, sql::ResultSet& row) {
         }
       }
       break;
-    case 1:
+    case 2:
       if (read_.ok()) read_ = AddCaseEntry(row, case_id_, k_, &view.case_file, &loaded_.stored);
       break;
-    case 2:
+    case 3:
       view.involved_agency_ids.push_back(row.getString("agency_id"));
       break;
-    case 3:
+    case 4:
       loaded_.outstanding->insert(row.getString("recipient_agency_id"));
       break;
   }
