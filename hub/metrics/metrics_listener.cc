@@ -157,15 +157,16 @@ int MetricsListener::port() const { return impl_->port; }
 
 void MetricsListener::Shutdown() {
   if (impl_->stopped.exchange(true)) return;
-  asio::post(impl_->io, [impl = impl_.get()] {
-    beast::error_code ignored;
-    impl->acceptor.close(ignored);
-  });
   // A render in progress finishes; what it posts is dropped with the
   // stopped io_context.
   impl_->renderer.reset();
   impl_->io.stop();
   if (impl_->io_thread.joinable()) impl_->io_thread.join();
+  // Closed here, once no thread runs the io_context, so that nothing listens
+  // when Shutdown returns (a close posted to the io thread could be dropped
+  // by the stop before it ran).
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
 }
 
 }  // namespace cre::metrics

@@ -114,24 +114,17 @@ absl::Status AddCaseEntry(sql::ResultSet& row, const std::string& case_id, const
   return absl::OkStatus();
 }
 
-absl::StatusOr<StoredExtent> AddLegacyRecord(const std::string& legacy_record, const std::string& case_id,
-                                             const crypto::FieldCipher& k, v1::CaseFile* file) {
-  StoredExtent stored;
-  CRE_ASSIGN_OR_RETURN(v1::CaseUpdate record, OpenLegacyRecord(legacy_record, k, case_id));
-  stored.legacy = true;
-  stored.risk_assessments = record.risk_assessments_size();
-  stored.events = record.events_size();
-  file->mutable_risk_assessments()->MergeFrom(record.risk_assessments());
-  file->mutable_events()->MergeFrom(record.events());
-  return stored;
-}
-
 absl::StatusOr<StoredExtent> ReadCaseEntries(sql::Connection& c, const std::string& case_id,
                                              const absl::optional<std::string>& legacy_record,
                                              const crypto::FieldCipher& k, EntryRead read, v1::CaseFile* file) {
   StoredExtent stored;
   if (legacy_record) {
-    CRE_ASSIGN_OR_RETURN(stored, AddLegacyRecord(*legacy_record, case_id, k, file));
+    CRE_ASSIGN_OR_RETURN(v1::CaseUpdate record, OpenLegacyRecord(*legacy_record, k, case_id));
+    stored.legacy = true;
+    stored.risk_assessments = record.risk_assessments_size();
+    stored.events = record.events_size();
+    file->mutable_risk_assessments()->MergeFrom(record.risk_assessments());
+    file->mutable_events()->MergeFrom(record.events());
   }
   absl::Status added;
   RunBatch(c, {CaseEntriesQuery(case_id, read)}, [&](size_t, sql::ResultSet& row) {

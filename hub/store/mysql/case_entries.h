@@ -52,14 +52,12 @@ absl::StatusOr<StoredExtent> ReadCaseEntries(sql::Connection& c, const std::stri
                                              const absl::optional<std::string>& legacy_record,
                                              const crypto::FieldCipher& k, EntryRead read, v1::CaseFile* file);
 
-// ReadCaseEntries in parts, for a caller that reads the entries in a batch
-// of its own (RunBatch): the query, each of its rows, and a legacy record
-// (which comes first).
+// ReadCaseEntries in parts, for a caller that reads the entries of a case
+// without a legacy record in a batch of its own (RunBatch): the query, and
+// each of its rows.
 std::string CaseEntriesQuery(const std::string& case_id, EntryRead read);
 absl::Status AddCaseEntry(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
                           v1::CaseFile* file, StoredExtent* stored);
-absl::StatusOr<StoredExtent> AddLegacyRecord(const std::string& legacy_record, const std::string& case_id,
-                                             const crypto::FieldCipher& k, v1::CaseFile* file);
 
 // Moves a case's record from cre_case.record into rows, and clears the
 // column. The caller holds the case's row lock. Returns the new extent.
