@@ -33,24 +33,22 @@ absl::StatusOr<Message> OpenEntry(const std::string& sealed, const crypto::Field
   return message;
 }
 
-// Adds the INSERT of the assessments [from_assessment, end) and events
-// [from_event, end) of `file`, as rows from seq first_seq on, to `writes`
-// (none if there are none); returns the last seq written.
-absl::StatusOr<int> EntryWrites(const v1::CaseFile& file, int from_assessment, int from_event, int first_seq,
-                                const crypto::FieldCipher& k, std::vector<std::string>* writes) {
+// Adds the assessments [from_assessment, end) and events [from_event, end)
+// of `file`, as rows from seq first_seq on, to `rows`; returns the last seq
+// written.
+absl::StatusOr<int> EntryRows(const v1::CaseFile& file, int from_assessment, int from_event, int first_seq,
+                              const crypto::FieldCipher& k, std::vector<std::string>* rows) {
   const std::string& case_id = file.case_id();
-  std::vector<std::string> rows;
   int seq = first_seq - 1;
   for (int i = from_assessment; i < file.risk_assessments_size(); ++i) {
     CRE_ASSIGN_OR_RETURN(std::string row,
                          CaseEntryRow(case_id, ++seq, file.risk_assessments(i), "RISK_ASSESSMENT", nullptr, k));
-    rows.push_back(std::move(row));
+    rows->push_back(std::move(row));
   }
   for (int i = from_event; i < file.events_size(); ++i) {
     CRE_ASSIGN_OR_RETURN(std::string row, CaseEntryRow(case_id, ++seq, file.events(i), "EVENT", &file.events(i), k));
-    rows.push_back(std::move(row));
+    rows->push_back(std::move(row));
   }
-  if (!rows.empty()) writes->push_back(CaseEntryInsert(rows));
   return seq;
 }
 
@@ -141,8 +139,10 @@ absl::StatusOr<StoredExtent> MoveLegacyRecord(sql::Connection& c, const std::str
   CRE_ASSIGN_OR_RETURN(StoredExtent stored, ReadCaseEntries(c, case_id, legacy_record, k, EntryRead::kLatest, &file));
   // Written before 0010, the case has no rows yet: its record becomes rows
   // 1..n, assessments first, as the record listed them.
+  std::vector<std::string> rows;
+  CRE_ASSIGN_OR_RETURN(stored.last_seq, EntryRows(file, 0, 0, 1, k, &rows));
   std::vector<std::string> writes;
-  CRE_ASSIGN_OR_RETURN(stored.last_seq, EntryWrites(file, 0, 0, 1, k, &writes));
+  if (!rows.empty()) writes.push_back(CaseEntryInsert(rows));
   writes.push_back(absl::StrCat("UPDATE cre_case SET record = NULL WHERE case_id = ", SqlBytes(case_id)));
   RunBatch(c, writes, nullptr);
   stored.legacy = false;
@@ -150,9 +150,9 @@ absl::StatusOr<StoredExtent> MoveLegacyRecord(sql::Connection& c, const std::str
 }
 
 absl::Status AppendCaseEntries(const v1::CaseFile& file, const StoredExtent& stored, const crypto::FieldCipher& k,
-                               std::vector<std::string>* writes) {
+                               std::vector<std::string>* rows) {
   if (stored.legacy) return absl::InternalError("case entries appended to a record not yet moved into rows");
-  return EntryWrites(file, stored.risk_assessments, stored.events, stored.last_seq + 1, k, writes).status();
+  return EntryRows(file, stored.risk_assessments, stored.events, stored.last_seq + 1, k, rows).status();
 }
 
 absl::StatusOr<bool> CompleteCaseEvent(sql::Connection& c, const std::string& case_id,

@@ -5,7 +5,7 @@
 //   CaseFile file;
 //   CRE_ASSIGN_OR_RETURN(StoredExtent stored, ReadCaseEntries(c, id, legacy, k, &file));
 //   ... append assessments and events to `file` ...
-//   CRE_RETURN_IF_ERROR(AppendCaseEntries(c, file, stored, k));
+//   CRE_RETURN_IF_ERROR(AppendCaseEntries(file, stored, k, &rows));  // written with the commit
 //
 // Only the writer that holds the case's row lock (SELECT ... FOR UPDATE on
 // cre_case) appends: it gives the entries their seq, so no order comes from
@@ -64,12 +64,11 @@ absl::Status AddCaseEntry(sql::ResultSet& row, const std::string& case_id, const
 absl::StatusOr<StoredExtent> MoveLegacyRecord(sql::Connection& c, const std::string& case_id,
                                               const std::string& legacy_record, const crypto::FieldCipher& k);
 
-// Adds to `writes` the statement that writes the assessments and events of
-// `file` past `stored` as new rows (none if there are none), for the
-// caller's last round trip. The caller holds the case's row lock; `stored`
-// is not legacy.
+// Adds to `rows` the assessments and events of `file` past `stored` as new
+// rows (CaseEntryRow; none if there are none), for the caller's last round
+// trip. The caller holds the case's row lock; `stored` is not legacy.
 absl::Status AppendCaseEntries(const v1::CaseFile& file, const StoredExtent& stored, const crypto::FieldCipher& k,
-                               std::vector<std::string>* writes);
+                               std::vector<std::string>* rows);
 
 // Sets acknowledged_at on the event of `case_id` carried by `message_id`, if
 // not set yet. Touches no sealed value, so it cannot fail on what the case

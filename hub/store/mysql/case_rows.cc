@@ -193,7 +193,8 @@ void CaseLoad::AddStatements(std::vector<std::string>* statements) {
   // which another shared lock does not wait for).
   const std::string quoted = SqlBytes(case_id_);
   first_ = statements->size();
-  statements->push_back(absl::StrCat("SELECT case_id FROM cre_case WHERE case_id = ", quoted, " FOR UPDATE"));
+  statements->push_back(
+      absl::StrCat("SELECT case_id, message_seq FROM cre_case WHERE case_id = ", quoted, " FOR UPDATE"));
   statements->push_back(absl::StrCat(
       "SELECT c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts, c.purged_at,"
       " ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
@@ -220,6 +221,7 @@ bool CaseLoad::Row(size_t statement, sql::ResultSet& row) {
   CaseView& view = loaded_.view;
   switch (statement - first_) {
     case 0:  // the lock
+      loaded_.message_seq = row.getInt64("message_seq");
       break;
     case 1:
       found_ = true;
@@ -288,18 +290,11 @@ absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submissio
   return load.Finish(c);
 }
 
-std::string InvolveStatement(const std::string& case_id, const std::vector<std::string>& agency_ids) {
+absl::Status WriteNewEntries(const LoadedCase& loaded, const crypto::FieldCipher& k, WriteBatch* writes) {
   std::vector<std::string> rows;
-  rows.reserve(agency_ids.size());
-  const std::string quoted_case = SqlBytes(case_id);
-  for (const std::string& agency_id : agency_ids) rows.push_back(absl::StrCat("(", quoted_case, ", ", SqlBytes(agency_id), ")"));
-  return absl::StrCat("INSERT INTO involvement (case_id, agency_id) VALUES ", absl::StrJoin(rows, ", "),
-                      " ON DUPLICATE KEY UPDATE agency_id = agency_id");
-}
-
-absl::Status WriteNewEntries(const LoadedCase& loaded, const crypto::FieldCipher& k,
-                             std::vector<std::string>* writes) {
-  return AppendCaseEntries(loaded.view.case_file, loaded.stored, k, writes);
+  CRE_RETURN_IF_ERROR(AppendCaseEntries(loaded.view.case_file, loaded.stored, k, &rows));
+  writes->AddCaseEntries(std::move(rows));
+  return absl::OkStatus();
 }
 
 void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id) {
@@ -309,38 +304,24 @@ void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::s
   event->set_message_id(message_id);
 }
 
-void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, std::vector<std::string>* writes) {
-  // Three statements, whatever the number of actions, sent with the rest
-  // of the transaction's writes: every submission on a case and every
-  // review rewrites its schedule. The text holds only the hub's own ids,
-  // enum names and instants, as SqlBytes and SQL literals.
+void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, WriteBatch* writes) {
+  // Every submission on a case and every review rewrites its schedule. The
+  // text holds only the hub's own ids, enum names and instants, as SqlBytes
+  // and SQL literals.
   const std::string quoted_case = SqlBytes(case_id);
-  std::vector<std::string>& statements = *writes;
-  statements.push_back(absl::StrCat("DELETE FROM case_action WHERE case_id = ", quoted_case));
-  if (!schedule.open_actions.empty()) {
-    std::string insert =
-        "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date,"
-        " chair_role) VALUES ";
-    bool first = true;
-    for (const OpenAction& action : schedule.open_actions) {
-      absl::StrAppend(&insert, first ? "" : ", ", "(", quoted_case, ", ", SqlBytes(action.rule_id), ", ",
-                      SqlBytes(v1::ActionKind_Name(action.kind)), ", ", SqlBytes(v1::PractitionerRole_Name(action.owner)),
-                      ", ", SqlBytesOrNull(action.owner_agency_id), ", ", SqlTimeLiteral(action.due_at), ", ",
-                      SqlBytes(action.due_date), ", ",
-                      action.chair == v1::PRACTITIONER_ROLE_UNSPECIFIED
-                          ? std::string("NULL")
-                          : SqlBytes(v1::PractitionerRole_Name(action.chair)),
-                      ")");
-      first = false;
-    }
-    insert += " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind)";
-    statements.push_back(std::move(insert));
+  std::vector<std::string> rows;
+  for (const OpenAction& action : schedule.open_actions) {
+    rows.push_back(absl::StrCat("(", quoted_case, ", ", SqlBytes(action.rule_id), ", ",
+                                SqlBytes(v1::ActionKind_Name(action.kind)), ", ",
+                                SqlBytes(v1::PractitionerRole_Name(action.owner)), ", ",
+                                SqlBytesOrNull(action.owner_agency_id), ", ", SqlTimeLiteral(action.due_at), ", ",
+                                SqlBytes(action.due_date), ", ",
+                                action.chair == v1::PRACTITIONER_ROLE_UNSPECIFIED
+                                    ? std::string("NULL")
+                                    : SqlBytes(v1::PractitionerRole_Name(action.chair)),
+                                ")"));
   }
-  statements.push_back(absl::StrCat("UPDATE cre_case SET next_deadline = ",
-                                    schedule.next_deadline == absl::InfiniteFuture()
-                                        ? std::string("NULL")
-                                        : SqlTimeLiteral(schedule.next_deadline),
-                                    " WHERE case_id = ", quoted_case));
+  writes->ReplaceSchedule(case_id, std::move(rows), schedule.next_deadline);
 }
 
 }  // namespace cre::mysql

@@ -19,6 +19,7 @@
 #include "crypto/field_cipher.h"
 #include "store/mysql/case_entries.h"
 #include "store/mysql/sql_values.h"
+#include "store/mysql/write_batch.h"
 #include "store/store.h"
 
 namespace cre::mysql {
@@ -34,6 +35,9 @@ struct LoadedCase {
   // The involved agencies with a delivery of the case not yet acknowledged;
   // read, as child_details, for a submission with streams only.
   absl::optional<std::set<std::string>> outstanding;
+  // How many messages the case has had (cre_case.message_seq), as read
+  // under its lock: WriteBatch::AddCase.
+  int64_t message_seq = 0;
 };
 
 // What the derived key of the child table's blind index (nhs_index) is
@@ -132,19 +136,16 @@ absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submissio
                                              const crypto::FieldCipher& k, const std::vector<std::string>& before = {},
                                              const BatchRows& before_rows = nullptr);
 
-// The statement that makes `agency_ids` (not empty) involved with the case.
-std::string InvolveStatement(const std::string& case_id, const std::vector<std::string>& agency_ids);
-
 // Adds to `writes` what the transaction added to the case (the
 // submission's entries, the events of its message and follow-ups) as new
 // rows.
-absl::Status WriteNewEntries(const LoadedCase& loaded, const crypto::FieldCipher& k, std::vector<std::string>* writes);
+absl::Status WriteNewEntries(const LoadedCase& loaded, const crypto::FieldCipher& k, WriteBatch* writes);
 
 void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id);
 
-// Adds to `writes` the statements that replace the case's open actions and
-// next deadline.
-void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, std::vector<std::string>* writes);
+// Adds to `writes` the case's open actions and next deadline, to replace
+// those stored.
+void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, WriteBatch* writes);
 
 }  // namespace cre::mysql
 

@@ -49,7 +49,7 @@ absl::StatusOr<std::vector<v1::AuditRecord>> WriteDeadLetters(sql::Connection& c
                                                               const v1::Governance& hub_envelope,
                                                               const crypto::FieldCipher& k) {
   std::vector<v1::AuditRecord> records;
-  std::vector<std::string> reports;  // the reports' writes, sent together
+  WriteBatch reports;  // the reports' writes, sent together
   const absl::Time now = absl::Now();
   for (const DyingDelivery& d : dying) {
     UndeliveredMessage undelivered;
@@ -67,12 +67,12 @@ absl::StatusOr<std::vector<v1::AuditRecord>> WriteDeadLetters(sql::Connection& c
     by_hub.method = "dead letter";
     by_hub.accepted_at = now;
     CRE_ASSIGN_OR_RETURN(const std::string report_id,
-                         InsertMessage(c, by_hub, NonDeliveryReportFor(undelivered, hub_envelope, now),
+                         InsertMessage(by_hub, NonDeliveryReportFor(undelivered, hub_envelope, now),
                                        /*case_id=*/"", {undelivered.sender_agency_id},
                                        /*event_acknowledged_by=*/"", k, /*hand_out=*/nullptr, &reports));
     records.push_back(AuditOfNonDeliveryReport(undelivered, report_id, now));
   }
-  RunBatch(c, reports, nullptr);
+  RunBatch(c, reports.Statements(), nullptr);
   return records;
 }
 

@@ -16,30 +16,6 @@
 namespace cre::mysql {
 namespace {
 
-// The session variable that holds the position, in its case, of the case
-// message being written (set and read in the same transaction, by one
-// InsertMessage).
-constexpr char kOrderSeq[] = "@cre_order_seq";
-
-// Which of `recipients` have a delivery of `order_key` not yet acknowledged:
-// a later one must wait for it (per-case order). A locking read, so that it
-// sees what committed after this transaction's snapshot. One statement for
-// all of them.
-std::set<std::string> EarlierOutstanding(sql::Connection& c, const std::vector<std::string>& recipients,
-                                         const std::string& order_key) {
-  std::set<std::string> waiting;
-  if (recipients.empty()) return waiting;
-  std::vector<std::string> quoted;
-  for (const std::string& recipient : recipients) quoted.push_back(SqlBytes(recipient));
-  RunBatch(c,
-           {absl::StrCat("SELECT DISTINCT recipient_agency_id FROM delivery FORCE INDEX (delivery_case_order)"
-                         " WHERE recipient_agency_id IN (",
-                         absl::StrJoin(quoted, ", "), ") AND order_key = ", SqlBytes(order_key),
-                         " AND state IN ('PENDING', 'LEASED') LOCK IN SHARE MODE")},
-           [&](size_t, sql::ResultSet& row) { waiting.insert(row.getString("recipient_agency_id")); });
-  return waiting;
-}
-
 // A follow-up is performed once per (case, trigger): false if it already was.
 bool AlreadyPerformed(sql::Connection& c, const std::string& case_id, const std::string& trigger_key) {
   // A locking read: this transaction's snapshot may predate the case lock
@@ -51,40 +27,12 @@ bool AlreadyPerformed(sql::Connection& c, const std::string& case_id, const std:
   return std::unique_ptr<sql::ResultSet>(select->executeQuery())->next();
 }
 
-std::string RecordPerformed(const std::string& case_id, const std::string& trigger_key,
-                            const std::string& message_id) {
-  return absl::StrCat("INSERT INTO hub_action (case_id, trigger_key, message_id) VALUES (", SqlBytes(case_id), ", ",
-                      SqlBytes(trigger_key), ", ", SqlBytes(message_id), ")");
-}
-
 }  // namespace
 
 std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
-}
-
-std::string DeliveryInsert(const std::vector<DeliveryRow>& rows) {
-  std::vector<std::string> values;
-  values.reserve(rows.size());
-  for (const DeliveryRow& row : rows) {
-    const bool leased = !row.lease_owner.empty();
-    // A PENDING delivery has no lease: a NULL interval makes lease_until NULL.
-    values.push_back(absl::StrCat(
-        "(", SqlBytes(row.message_id), ", ", SqlBytes(row.recipient), ", ", SqlBytes(row.order_key), ", ",
-        row.order_seq, ", NOW(6), ", leased ? "'LEASED'" : "'PENDING'", ", ", SqlBytesOrNull(row.lease_owner), ", ",
-        leased ? 1 : 0, ", NOW(6) + INTERVAL ",
-        leased ? absl::StrCat(absl::ToInt64Microseconds(row.lease)) : std::string("NULL"), " MICROSECOND)"));
-  }
-  return absl::StrCat(
-      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, order_seq, next_attempt_at, state,"
-      " lease_owner, attempts, lease_until) VALUES ",
-      absl::StrJoin(values, ", "), " RETURNING delivery_id, message_id, recipient_agency_id");
-}
-
-void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids) {
-  (*ids)[{row.getString("message_id"), row.getString("recipient_agency_id")}] = row.getInt64("delivery_id");
 }
 
 std::string MessageRow(const v1::RoutedMessage& body, absl::Time accepted_at, const std::string& sealed_body,
@@ -118,50 +66,53 @@ std::string MessageInsert(const std::vector<std::string>& rows) {
       absl::StrJoin(rows, ", "));
 }
 
-absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& s,
-                                          v1::RoutedMessage body, const std::string& case_id,
+absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage body, const std::string& case_id,
                                           const std::vector<std::string>& recipients,
                                           const std::string& event_acknowledged_by,
                                           const crypto::FieldCipher& k,
-                                          HandOutState* hand_out, std::vector<std::string>* writes) {
+                                          HandOutState* hand_out, WriteBatch* writes) {
   const std::string message_id = NewUuid();
   body.set_message_id(message_id);
   body.set_sender_agency_id(s.sender_agency_id);
   *body.mutable_accepted_at() = ToProtoTime(s.accepted_at);
   body.set_case_id(case_id);
   CRE_ASSIGN_OR_RETURN(const std::string sealed, Sealed(body, k, kMessageBody, message_id));
-  writes->push_back(MessageInsert({MessageRow(body, s.accepted_at, sealed, event_acknowledged_by)}));
+  writes->AddMessage(MessageRow(body, s.accepted_at, sealed, event_acknowledged_by));
+  // The message's position in its case, counted by the case under the row
+  // lock this transaction holds, for its deliveries' order: never the order
+  // of their AUTO_INCREMENT ids, which on a Galera cluster each node gives
+  // out in its own steps.
+  int64_t order_seq = 0;
   if (!case_id.empty()) {
-    // The message's position in its case, counted by the case under the
-    // row lock this transaction holds, for its deliveries' order
-    // (kOrderSeq, read by the deliveries' INSERT below, which runs next
-    // but one): never the order of their AUTO_INCREMENT ids, which on a
-    // Galera cluster each node gives out in its own steps.
-    writes->push_back(absl::StrCat("UPDATE cre_case SET message_seq = (", kOrderSeq,
-                                   " := message_seq + 1) WHERE case_id = ", SqlBytes(case_id)));
+    CRE_ASSIGN_OR_RETURN(order_seq, writes->NextMessageSeq(case_id));
     std::vector<std::string> involved = recipients;
     if (!s.sender_agency_id.empty()) involved.push_back(s.sender_agency_id);
-    writes->push_back(InvolveStatement(case_id, Deduplicated(std::move(involved))));
+    writes->Involve(case_id, Deduplicated(std::move(involved)));
   }
   if (recipients.empty()) return message_id;
 
   // Which deliveries a stream of this process takes now.
   const std::string order_key = case_id.empty() ? message_id : case_id;
   std::vector<std::string> lease_owners(recipients.size());
-  std::vector<std::string> reserved;
+  bool any_reserved = false;
   for (size_t i = 0; hand_out != nullptr && hand_out->streams != nullptr && i < recipients.size(); ++i) {
     lease_owners[i] = hand_out->streams->Reserve(recipients[i]);
-    if (!lease_owners[i].empty()) reserved.push_back(recipients[i]);
+    any_reserved = any_reserved || !lease_owners[i].empty();
   }
-  if (!case_id.empty() && !reserved.empty()) {
+  if (!case_id.empty() && any_reserved) {
     // A message without a case has nothing before it. One with an earlier
     // message outstanding, stored or written in this transaction, waits
     // PENDING: the slot goes back at once.
-    const std::set<std::string> waiting =
-        hand_out->outstanding != nullptr ? *hand_out->outstanding : EarlierOutstanding(c, reserved, order_key);
+    if (hand_out->outstanding == nullptr || !hand_out->child_details) {
+      for (const std::string& owner : lease_owners) {
+        if (!owner.empty()) hand_out->streams->Unreserve(owner);
+      }
+      return absl::InternalError(
+          absl::StrCat("case ", case_id, ": its outstanding deliveries and child were not loaded to hand out"));
+    }
     for (size_t i = 0; i < recipients.size(); ++i) {
       if (lease_owners[i].empty()) continue;
-      if (waiting.count(recipients[i]) > 0 || hand_out->written_to.count(recipients[i]) > 0) {
+      if (hand_out->outstanding->count(recipients[i]) > 0 || hand_out->written_to.count(recipients[i]) > 0) {
         hand_out->streams->Unreserve(lease_owners[i]);
         lease_owners[i].clear();
       }
@@ -169,16 +120,13 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
   }
   const bool any_leased =
       std::any_of(lease_owners.begin(), lease_owners.end(), [](const std::string& owner) { return !owner.empty(); });
-  if (any_leased && !case_id.empty() && !hand_out->child_details) {
-    return absl::InternalError(absl::StrCat("case ", case_id, ": its child's details were not loaded to hand out"));
-  }
 
   const absl::Duration lease = any_leased ? hand_out->streams->lease() : absl::ZeroDuration();
   std::vector<DeliveryRow> rows;
   for (size_t i = 0; i < recipients.size(); ++i) {
-    rows.push_back({message_id, recipients[i], order_key, lease_owners[i], lease, case_id.empty() ? "0" : kOrderSeq});
+    rows.push_back({message_id, recipients[i], order_key, lease_owners[i], lease, order_seq});
   }
-  writes->push_back(DeliveryInsert(rows));
+  writes->AddDeliveries(std::move(rows));
 
   if (hand_out != nullptr) {
     for (size_t i = 0; i < recipients.size(); ++i) {
@@ -198,7 +146,7 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
 
 absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
                             CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
-                            v1::SubmitResponse* response, std::vector<std::string>* writes) {
+                            v1::SubmitResponse* response, WriteBatch* writes) {
   const std::string& case_id = case_view.case_file.case_id();
   // Those written here are not in the table until the writes run.
   std::set<std::string> performed;
@@ -214,9 +162,9 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
     Submission on_behalf = s;  // the trigger's time; the sender the hub acts for
     on_behalf.sender_agency_id = follow_up.on_behalf_of;
     CRE_ASSIGN_OR_RETURN(const std::string hub_message_id,
-                         InsertMessage(c, on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, k,
-                                       hand_out, writes));
-    writes->push_back(RecordPerformed(case_id, follow_up.trigger_key, hub_message_id));
+                         InsertMessage(on_behalf, hub_body, case_id, to, follow_up.acknowledged_by, k, hand_out,
+                                       writes));
+    writes->AddHubAction(case_id, follow_up.trigger_key, hub_message_id);
     if (follow_up.event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(case_view, follow_up.event_kind, s.accepted_at, hub_message_id);
     }
@@ -229,10 +177,10 @@ absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::
   return absl::OkStatus();
 }
 
-DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> writes, size_t* reached) {
-  writes.push_back("COMMIT");
+DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> statements, size_t* reached) {
+  statements.push_back("COMMIT");
   DeliveryIds ids;
-  RunBatch(c, writes, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); }, reached);
+  RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); }, reached);
   MarkCommitted(c);
   return ids;
 }

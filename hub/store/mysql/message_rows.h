@@ -21,6 +21,7 @@
 #include "cppconn/resultset.h"
 #include "cre/v1/audit.pb.h"
 #include "crypto/field_cipher.h"
+#include "store/mysql/write_batch.h"
 #include "store/store.h"
 
 namespace cre::mysql {
@@ -41,33 +42,11 @@ struct HandOutState {
   // earlier delivery to them is outstanding, though not yet in the
   // database (the writes go at the end).
   std::set<std::string> written_to;
-  // The agencies with an earlier delivery of the case outstanding, if read
-  // with the case (LoadedCase::outstanding); else InsertMessage reads them.
+  // The agencies with an earlier delivery of the case outstanding, read
+  // with the case (LoadedCase::outstanding): set by the caller before a
+  // case message is handed out.
   const std::set<std::string>* outstanding = nullptr;
 };
-
-// One delivery row to write: PENDING, or LEASED to lease_owner for `lease`.
-struct DeliveryRow {
-  const std::string& message_id;
-  const std::string& recipient;
-  const std::string& order_key;
-  const std::string& lease_owner;  // "": PENDING
-  absl::Duration lease;
-  // The message's position in its case (migrations/0020), as SQL: the
-  // user variable that InsertMessage's count of the case set, or 0 for a
-  // message on no case.
-  const char* order_seq = "0";
-};
-
-// The id of each delivery row written, by (message, recipient).
-using DeliveryIds = std::map<std::pair<std::string, std::string>, int64_t>;
-
-// The INSERT of `rows` (not empty), returning each delivery's id with its
-// message and recipient (read them with AddDeliveryId).
-std::string DeliveryInsert(const std::vector<DeliveryRow>& rows);
-
-// One row that DeliveryInsert returned.
-void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids);
 
 // The rows of a message and of a receipt, as SQL text, for the single path
 // and the group path alike; the SQL is made of SqlBytes() and the hub's own
@@ -89,17 +68,16 @@ std::string MessageInsert(const std::vector<std::string>& rows);
 std::string ReceiptRow(const Submission& s, const v1::SubmitResponse& receipt);
 std::string ReceiptInsert(const std::vector<std::string>& rows);
 
-// Adds to `writes` the statements that write one message and its
-// deliveries, for the caller's last round trip; returns the message's id.
-// With `hand_out`, a delivery to a recipient one of its streams can take is
-// written LEASED to that stream, unless per-case order makes it wait (one
-// locking read, for a case message only, unless hand_out->outstanding).
-absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& s,
-                                          v1::RoutedMessage body, const std::string& case_id,
+// Adds to `writes` one message and its deliveries, for the caller's last
+// round trip; returns the message's id. A message on a case is counted by
+// it (the case added to `writes` first: WriteBatch::AddCase). With
+// `hand_out`, a delivery to a recipient one of its streams can take is
+// written LEASED to that stream, unless per-case order makes it wait.
+absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage body, const std::string& case_id,
                                           const std::vector<std::string>& recipients,
                                           const std::string& event_acknowledged_by,
                                           const crypto::FieldCipher& k,
-                                          HandOutState* hand_out, std::vector<std::string>* writes);
+                                          HandOutState* hand_out, WriteBatch* writes);
 
 // Adds to `writes` the follow-ups not performed before (once per case and
 // trigger: one locking read each), each with its case event (appended to
@@ -107,12 +85,13 @@ absl::StatusOr<std::string> InsertMessage(sql::Connection& c, const Submission& 
 // `response`.
 absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
                             CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
-                            v1::SubmitResponse* response, std::vector<std::string>* writes);
+                            v1::SubmitResponse* response, WriteBatch* writes);
 
-// Runs `writes` and then COMMIT in one round trip (the body's last), and
-// returns the ids of the deliveries they wrote. A failing statement throws
-// sql::SQLException, with `*reached` (if given) its index in `writes`.
-DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> writes, size_t* reached = nullptr);
+// Runs `statements` and then COMMIT in one round trip (the body's last),
+// and returns the ids of the deliveries they wrote. A failing statement
+// throws sql::SQLException, with `*reached` (if given) its index in
+// `statements`.
+DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> statements, size_t* reached = nullptr);
 // Gives each delivery handed out its id, from what CommitWrites returned.
 void SetDeliveryIds(const DeliveryIds& ids, std::vector<HandedOut>* handed_out);
 

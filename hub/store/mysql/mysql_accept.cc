@@ -121,19 +121,19 @@ absl::Status ConcurrentKey() {
 bool IsDuplicateKey(const sql::SQLException& e) { return e.getErrorCode() == kErrDuplicateKey; }
 
 // The last round trip of an accepting transaction: the receipts' INSERT
-// (`receipts`: ReceiptRow, not empty), `writes`, the journal rows and the
+// (`receipts`: ReceiptRow, not empty), `writes`, the journal's row and the
 // COMMIT. The receipts go first: a key seen before, or in use by a call
 // being accepted right now, fails the batch there, and then nothing was
 // written (the server runs none of a batch's statements after one that
 // fails): ConcurrentKey. Returns the ids of the deliveries written.
 absl::StatusOr<DeliveryIds> CommitAccepted(sql::Connection& c, const std::vector<std::string>& receipts,
-                                           std::vector<std::string> writes,
-                                           const std::vector<v1::AuditRecord>& records) {
-  writes.insert(writes.begin(), ReceiptInsert(receipts));
-  writes.push_back(JournalInsert(records));
+                                           const WriteBatch& writes, const std::vector<v1::AuditRecord>& records) {
+  std::vector<std::string> statements = {ReceiptInsert(receipts)};
+  for (std::string& statement : writes.Statements()) statements.push_back(std::move(statement));
+  statements.push_back(JournalInsert(records));
   size_t reached = 0;
   try {
-    return CommitWrites(c, std::move(writes), &reached);
+    return CommitWrites(c, std::move(statements), &reached);
   } catch (const sql::SQLException& e) {
     if (reached != 0 || !IsDuplicateKey(e)) throw;
     return ConcurrentKey();
@@ -161,13 +161,14 @@ struct Raced {
 absl::Status DecideAndWrite(sql::Connection& c, const Submission& s, const RouteFn& route,
                             absl::optional<LoadedCase>& loaded, const RepliedMessage* replied,
                             const std::string& case_id, const OpenedChild& child, const crypto::FieldCipher& k,
-                            HandOutState* hand_out, Accepted* accepted, std::vector<std::string>* writes,
+                            HandOutState* hand_out, Accepted* accepted, WriteBatch* writes,
                             std::vector<v1::AuditRecord>* records) {
   v1::SubmitResponse* response = &accepted->receipt;
   CaseView* case_view = loaded ? &loaded->view : nullptr;
   if (loaded) {
     hand_out->child_details = loaded->child_details;
     if (loaded->outstanding) hand_out->outstanding = &*loaded->outstanding;
+    writes->AddCase(case_id, loaded->message_seq);
   }
 
   // The route decides first whether the caller may write to the case at
@@ -183,7 +184,7 @@ absl::Status DecideAndWrite(sql::Connection& c, const Submission& s, const Route
   v1::RoutedMessage body = s.message;
   body.set_in_reply_to(s.in_reply_to);
   CRE_ASSIGN_OR_RETURN(const std::string message_id,
-                       InsertMessage(c, s, body, case_id, recipients, routing->acknowledged_by, k, hand_out, writes));
+                       InsertMessage(s, body, case_id, recipients, routing->acknowledged_by, k, hand_out, writes));
   if (case_view != nullptr) {
     if (routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
@@ -261,11 +262,11 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
 
   HandOutState hand_out;
   hand_out.streams = s.streams;
-  std::vector<std::string> writes;
+  WriteBatch writes;
   std::vector<v1::AuditRecord> records;
   CRE_RETURN_IF_ERROR(DecideAndWrite(c, s, route, loaded, replied ? &*replied : nullptr, case_id, child, k,
                                      &hand_out, accepted, &writes, &records));
-  absl::StatusOr<DeliveryIds> ids = CommitAccepted(c, {ReceiptRow(s, *response)}, std::move(writes), records);
+  absl::StatusOr<DeliveryIds> ids = CommitAccepted(c, {ReceiptRow(s, *response)}, writes, records);
   if (!ids.ok()) {
     raced->on_key = true;  // run again, it is answered with that call's receipt
     return ids.status();
@@ -284,7 +285,7 @@ struct CaseMember {
   absl::StatusOr<bool> seen = false;
   HandOutState hand_out;
   Accepted accepted;
-  std::vector<std::string> writes;
+  WriteBatch writes;
   std::vector<v1::AuditRecord> records;
   bool decided = false;  // its writes are in the group's
 };
@@ -357,7 +358,7 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     if (!decided.ok()) {
       for (const HandedOut& out : m.hand_out.handed_out) s.streams->Unreserve(out.lease_owner);
       m.hand_out.handed_out.clear();
-      m.writes.clear();
+      m.writes = WriteBatch();
       (*results)[m.index] = decided;
       continue;
     }
@@ -370,13 +371,13 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
   }
 
   // 3. Everything written, and the commit, in one round trip.
-  std::vector<std::string> writes;
+  WriteBatch writes;
   std::vector<v1::AuditRecord> records;
   for (CaseMember& m : members) {
-    for (std::string& statement : m.writes) writes.push_back(std::move(statement));
+    writes.Merge(std::move(m.writes));
     records.insert(records.end(), m.records.begin(), m.records.end());
   }
-  CRE_ASSIGN_OR_RETURN(const DeliveryIds ids, CommitAccepted(c, receipts, std::move(writes), records));
+  CRE_ASSIGN_OR_RETURN(const DeliveryIds ids, CommitAccepted(c, receipts, writes, records));
   succeeded = true;  // committed: the reservations are the streams' now
   for (CaseMember& m : members) {
     if (!m.decided) continue;
@@ -456,24 +457,19 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
   // 2. Receipts, messages and deliveries; with 3, one round trip in all.
   std::vector<std::string> receipts;
   for (const GroupMember& m : members) receipts.push_back(ReceiptRow(*batch[m.index].submission, m.accepted.receipt));
-  std::vector<std::string> statements;
-  std::vector<std::string> rows;
+  WriteBatch writes;
   for (const GroupMember& m : members) {
     const Submission& s = *batch[m.index].submission;
     CRE_ASSIGN_OR_RETURN(std::string body, Sealed(m.body, k, kMessageBody, m.body.message_id()));
-    rows.push_back(MessageRow(m.body, s.accepted_at, body, m.routing.acknowledged_by));
-  }
-  statements.push_back(MessageInsert(rows));
-  std::vector<DeliveryRow> deliveries;
-  for (const GroupMember& m : members) {
-    const Submission& s = *batch[m.index].submission;
+    writes.AddMessage(MessageRow(m.body, s.accepted_at, body, m.routing.acknowledged_by));
     const absl::Duration lease = s.streams != nullptr ? s.streams->lease() : absl::ZeroDuration();
+    std::vector<DeliveryRow> deliveries;
     for (size_t r = 0; r < m.recipients.size(); ++r) {
       // No case: each message is its own order.
       deliveries.push_back({m.body.message_id(), m.recipients[r], m.body.message_id(), m.lease_owners[r], lease});
     }
+    writes.AddDeliveries(std::move(deliveries));
   }
-  if (!deliveries.empty()) statements.push_back(DeliveryInsert(deliveries));
 
   // 3. The audit records and the commit, in the same round trip. The
   // hand-outs are journalled without their delivery ids, which the INSERT
@@ -495,7 +491,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
     }
   }
   CRE_ASSIGN_OR_RETURN(const DeliveryIds delivery_ids,
-                       CommitAccepted(c, receipts, std::move(statements), records));
+                       CommitAccepted(c, receipts, writes, records));
   succeeded = true;  // committed: the reservations are the streams' now
 
   // 4. What each member is answered: its hand-outs now with their ids.

@@ -41,10 +41,12 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   by_hub.method = "deadline watcher";
   by_hub.accepted_at = now;
   // One claimed (locked) case: loaded, reviewed, and what the review decided
-  // added to `writes`, which the caller's transaction sends with its commit.
-  auto review_case = [&](sql::Connection& c, const std::string& case_id,
-                         std::vector<std::string>* writes) -> absl::Status {
+  // added to `writes` and its audit records to `records`, which the
+  // caller's transaction sends with its commit.
+  auto review_case = [&](sql::Connection& c, const std::string& case_id, WriteBatch* writes,
+                         std::vector<v1::AuditRecord>* records) -> absl::Status {
     CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
+    writes->AddCase(case_id, loaded.message_seq);
     CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
     v1::SubmitResponse performed;
     CRE_RETURN_IF_ERROR(WriteFollowUps(c, by_hub, routing.follow_ups, loaded.view, *cipher_,
@@ -52,9 +54,16 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
     // Without a schedule the case would be claimed again at once.
     WriteSchedule(case_id, routing.schedule ? *routing.schedule : CaseSchedule(), writes);
-    std::vector<v1::AuditRecord> records = AuditOfAlerts(by_hub.method, case_id, performed, now);
-    if (!records.empty()) writes->push_back(JournalInsert(records));
+    std::vector<v1::AuditRecord> alerts = AuditOfAlerts(by_hub.method, case_id, performed, now);
+    records->insert(records->end(), alerts.begin(), alerts.end());
     return absl::OkStatus();
+  };
+  // A batch's writes, one statement a table, and its journal's row, with
+  // the commit.
+  auto commit = [](sql::Connection& c, const WriteBatch& writes, const std::vector<v1::AuditRecord>& records) {
+    std::vector<std::string> statements = writes.Statements();
+    if (!records.empty()) statements.push_back(JournalInsert(records));
+    CommitWrites(c, std::move(statements));
   };
 
   // The batch: up to `limit` cases in one transaction, one commit (a
@@ -81,9 +90,10 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     claim->setInt(2, limit);
     std::unique_ptr<sql::ResultSet> rows(claim->executeQuery());
     while (rows->next()) claimed.push_back(rows->getString("case_id"));
-    std::vector<std::string> writes;
-    for (const std::string& case_id : claimed) CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes));
-    CommitWrites(c, std::move(writes));
+    WriteBatch writes;
+    std::vector<v1::AuditRecord> records;
+    for (const std::string& case_id : claimed) CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes, &records));
+    commit(c, writes, records);
     return absl::OkStatus();
   });
   if (batch.ok()) return static_cast<int>(claimed.size());
@@ -109,9 +119,10 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       std::unique_ptr<sql::ResultSet> row(claim->executeQuery());
       if (!row->next()) return absl::OkStatus();  // reviewed, or being reviewed, elsewhere
       found = true;
-      std::vector<std::string> writes;
-      CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes));
-      CommitWrites(c, std::move(writes));
+      WriteBatch writes;
+      std::vector<v1::AuditRecord> records;
+      CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes, &records));
+      commit(c, writes, records);
       return absl::OkStatus();
     });
     if (status.ok()) {

@@ -1,0 +1,173 @@
+#include "store/mysql/write_batch.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "store/mysql/case_entries.h"
+#include "store/mysql/message_rows.h"
+#include "store/mysql/sql_values.h"
+
+namespace cre::mysql {
+namespace {
+
+// `CASE case_id WHEN ... END` for the cases in `cases` that `has` picks,
+// each given `value(counters)`; the column keeps its value for the others.
+template <typename Cases, typename Has, typename Value>
+std::string PerCase(const Cases& cases, const char* column, Has has, Value value) {
+  std::string sql = absl::StrCat(column, " = CASE case_id");
+  for (const auto& [case_id, counters] : cases) {
+    if (has(counters)) absl::StrAppend(&sql, " WHEN ", SqlBytes(case_id), " THEN ", value(counters));
+  }
+  absl::StrAppend(&sql, " ELSE ", column, " END");
+  return sql;
+}
+
+std::string QuotedList(const std::vector<std::string>& case_ids) {
+  std::vector<std::string> quoted;
+  quoted.reserve(case_ids.size());
+  for (const std::string& case_id : case_ids) quoted.push_back(SqlBytes(case_id));
+  return absl::StrCat("(", absl::StrJoin(quoted, ", "), ")");
+}
+
+}  // namespace
+
+std::string DeliveryInsert(const std::vector<DeliveryRow>& rows) {
+  std::vector<std::string> values;
+  values.reserve(rows.size());
+  for (const DeliveryRow& row : rows) {
+    const bool leased = !row.lease_owner.empty();
+    // A PENDING delivery has no lease: a NULL interval makes lease_until NULL.
+    values.push_back(absl::StrCat(
+        "(", SqlBytes(row.message_id), ", ", SqlBytes(row.recipient), ", ", SqlBytes(row.order_key), ", ",
+        row.order_seq, ", NOW(6), ", leased ? "'LEASED'" : "'PENDING'", ", ", SqlBytesOrNull(row.lease_owner), ", ",
+        leased ? 1 : 0, ", NOW(6) + INTERVAL ",
+        leased ? absl::StrCat(absl::ToInt64Microseconds(row.lease)) : std::string("NULL"), " MICROSECOND)"));
+  }
+  return absl::StrCat(
+      "INSERT INTO delivery (message_id, recipient_agency_id, order_key, order_seq, next_attempt_at, state,"
+      " lease_owner, attempts, lease_until) VALUES ",
+      absl::StrJoin(values, ", "), " RETURNING delivery_id, message_id, recipient_agency_id");
+}
+
+void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids) {
+  (*ids)[{row.getString("message_id"), row.getString("recipient_agency_id")}] = row.getInt64("delivery_id");
+}
+
+void WriteBatch::AddCase(const std::string& case_id, int64_t message_seq) {
+  auto [counters, added] = cases_.try_emplace(case_id);
+  if (added) counters->second.message_seq = message_seq;
+}
+
+absl::StatusOr<int64_t> WriteBatch::NextMessageSeq(const std::string& case_id) {
+  auto found = cases_.find(case_id);
+  if (found == cases_.end()) {
+    return absl::InternalError(absl::StrCat("case ", case_id, ": a message written on a case not locked and loaded"));
+  }
+  found->second.counted = true;
+  return ++found->second.message_seq;
+}
+
+void WriteBatch::AddMessage(std::string row) { messages_.push_back(std::move(row)); }
+
+void WriteBatch::AddDeliveries(std::vector<DeliveryRow> rows) {
+  for (DeliveryRow& row : rows) deliveries_.push_back(std::move(row));
+}
+
+void WriteBatch::Involve(const std::string& case_id, const std::vector<std::string>& agency_ids) {
+  for (const std::string& agency_id : agency_ids) involved_.insert({case_id, agency_id});
+}
+
+void WriteBatch::AddHubAction(const std::string& case_id, const std::string& trigger_key,
+                              const std::string& message_id) {
+  hub_actions_.push_back(
+      absl::StrCat("(", SqlBytes(case_id), ", ", SqlBytes(trigger_key), ", ", SqlBytes(message_id), ")"));
+}
+
+void WriteBatch::AddCaseEntries(std::vector<std::string> rows) {
+  for (std::string& row : rows) case_entries_.push_back(std::move(row));
+}
+
+void WriteBatch::ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows,
+                                 absl::Time next_deadline) {
+  CaseCounters& counters = cases_[case_id];
+  counters.scheduled = true;
+  counters.next_deadline = next_deadline;
+  schedules_[case_id] = std::move(action_rows);
+}
+
+void WriteBatch::Merge(WriteBatch other) {
+  cases_.merge(other.cases_);
+  for (std::string& row : other.messages_) messages_.push_back(std::move(row));
+  for (DeliveryRow& row : other.deliveries_) deliveries_.push_back(std::move(row));
+  involved_.merge(other.involved_);
+  for (std::string& row : other.hub_actions_) hub_actions_.push_back(std::move(row));
+  for (std::string& row : other.case_entries_) case_entries_.push_back(std::move(row));
+  schedules_.merge(other.schedules_);
+}
+
+bool WriteBatch::empty() const {
+  return messages_.empty() && deliveries_.empty() && involved_.empty() && hub_actions_.empty() &&
+         case_entries_.empty() && schedules_.empty();
+}
+
+std::vector<std::string> WriteBatch::Statements() const {
+  // The text holds only SqlBytes literals, the hub's integers, instants
+  // and enum names, and the rows' own text (made the same way).
+  std::vector<std::string> statements;
+  if (!messages_.empty()) statements.push_back(MessageInsert(messages_));
+
+  std::vector<std::string> counted, scheduled;
+  for (const auto& [case_id, counters] : cases_) {
+    if (counters.counted || counters.scheduled) counted.push_back(case_id);
+    if (counters.scheduled) scheduled.push_back(case_id);
+  }
+  if (!counted.empty()) {
+    std::vector<std::string> sets;
+    if (std::any_of(cases_.begin(), cases_.end(), [](const auto& c) { return c.second.counted; })) {
+      sets.push_back(PerCase(
+          cases_, "message_seq", [](const CaseCounters& c) { return c.counted; },
+          [](const CaseCounters& c) { return absl::StrCat(c.message_seq); }));
+    }
+    if (!scheduled.empty()) {
+      sets.push_back(PerCase(
+          cases_, "next_deadline", [](const CaseCounters& c) { return c.scheduled; },
+          [](const CaseCounters& c) {
+            return c.next_deadline == absl::InfiniteFuture() ? std::string("NULL") : SqlTimeLiteral(c.next_deadline);
+          }));
+    }
+    statements.push_back(absl::StrCat("UPDATE cre_case SET ", absl::StrJoin(sets, ", "), " WHERE case_id IN ",
+                                      QuotedList(counted)));
+  }
+
+  if (!involved_.empty()) {
+    std::vector<std::string> rows;
+    rows.reserve(involved_.size());
+    for (const auto& [case_id, agency_id] : involved_) {
+      rows.push_back(absl::StrCat("(", SqlBytes(case_id), ", ", SqlBytes(agency_id), ")"));
+    }
+    statements.push_back(absl::StrCat("INSERT INTO involvement (case_id, agency_id) VALUES ",
+                                      absl::StrJoin(rows, ", "), " ON DUPLICATE KEY UPDATE agency_id = agency_id"));
+  }
+  if (!deliveries_.empty()) statements.push_back(DeliveryInsert(deliveries_));
+  if (!hub_actions_.empty()) {
+    statements.push_back(absl::StrCat("INSERT INTO hub_action (case_id, trigger_key, message_id) VALUES ",
+                                      absl::StrJoin(hub_actions_, ", ")));
+  }
+
+  if (!scheduled.empty()) {
+    statements.push_back(absl::StrCat("DELETE FROM case_action WHERE case_id IN ", QuotedList(scheduled)));
+    std::vector<std::string> action_rows;
+    for (const auto& [case_id, rows] : schedules_) action_rows.insert(action_rows.end(), rows.begin(), rows.end());
+    if (!action_rows.empty()) {
+      statements.push_back(absl::StrCat(
+          "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date,"
+          " chair_role) VALUES ",
+          absl::StrJoin(action_rows, ", "), " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind)"));
+    }
+  }
+  if (!case_entries_.empty()) statements.push_back(CaseEntryInsert(case_entries_));
+  return statements;
+}
+
+}  // namespace cre::mysql

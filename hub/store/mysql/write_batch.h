@@ -1,0 +1,99 @@
+// What an accepting or reviewing transaction writes, gathered by table and
+// sent as one statement per table with its commit: a group of 32 submissions
+// on 32 cases writes its 32 messages in one INSERT, their deliveries in
+// another, and the 32 cases' counters in one UPDATE. MariaDB's cost of a
+// submission was mostly per statement (parsing, planning, answering each:
+// docs/benchmarks.md, "The case path in groups"), not per row.
+#ifndef CRE_HUB_STORE_MYSQL_WRITE_BATCH_H_
+#define CRE_HUB_STORE_MYSQL_WRITE_BATCH_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cppconn/resultset.h"
+
+namespace cre::mysql {
+
+// One delivery row to write: PENDING, or LEASED to lease_owner for `lease`.
+struct DeliveryRow {
+  std::string message_id;
+  std::string recipient;
+  std::string order_key;
+  std::string lease_owner;  // "": PENDING
+  absl::Duration lease;
+  // The message's position in its case (migrations/0020): counted by the
+  // case under its row lock (WriteBatch::NextMessageSeq); 0 for a message
+  // on no case, which is its own order.
+  int64_t order_seq = 0;
+};
+
+// The id of each delivery row written, by (message, recipient).
+using DeliveryIds = std::map<std::pair<std::string, std::string>, int64_t>;
+
+// The INSERT of `rows` (not empty), returning each delivery's id with its
+// message and recipient (read them with AddDeliveryId).
+std::string DeliveryInsert(const std::vector<DeliveryRow>& rows);
+
+// One row that DeliveryInsert returned.
+void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids);
+
+class WriteBatch {
+ public:
+  // A case this transaction holds locked, whose messages are counted on
+  // from `message_seq` as read under the lock.
+  void AddCase(const std::string& case_id, int64_t message_seq);
+  // The position of the case's next message (its deliveries' order_seq);
+  // the case's count is written with the rest. INTERNAL for a case not
+  // added.
+  absl::StatusOr<int64_t> NextMessageSeq(const std::string& case_id);
+
+  // A message's row (MessageRow).
+  void AddMessage(std::string row);
+  void AddDeliveries(std::vector<DeliveryRow> rows);
+  // Makes `agency_ids` involved with the case.
+  void Involve(const std::string& case_id, const std::vector<std::string>& agency_ids);
+  // That the follow-up for (case, trigger) was performed, by `message_id`.
+  void AddHubAction(const std::string& case_id, const std::string& trigger_key, const std::string& message_id);
+  // Case entries' rows (CaseEntryRow).
+  void AddCaseEntries(std::vector<std::string> rows);
+  // The case's open actions, as rows of case_action (case_rows.cc's
+  // WriteSchedule makes them), replace those stored; and its next deadline
+  // (absl::InfiniteFuture(): none).
+  void ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows, absl::Time next_deadline);
+
+  // Adds what `other` writes; the two hold different cases (a group's
+  // members' batches, each on its own case).
+  void Merge(WriteBatch other);
+
+  bool empty() const;
+  // The statements, one a table, in an order the tables' keys accept (a
+  // message before the hub action naming it; a case's old actions deleted
+  // before its new ones go in). The delivery INSERT returns rows
+  // (AddDeliveryId); no other statement does.
+  std::vector<std::string> Statements() const;
+
+ private:
+  struct CaseCounters {
+    int64_t message_seq = 0;
+    bool counted = false;  // a message was written on it
+    bool scheduled = false;
+    absl::Time next_deadline = absl::InfiniteFuture();
+  };
+  std::map<std::string, CaseCounters> cases_;
+  std::vector<std::string> messages_;
+  std::vector<DeliveryRow> deliveries_;
+  std::set<std::pair<std::string, std::string>> involved_;
+  std::vector<std::string> hub_actions_;
+  std::vector<std::string> case_entries_;
+  std::map<std::string, std::vector<std::string>> schedules_;
+};
+
+}  // namespace cre::mysql
+
+#endif  // CRE_HUB_STORE_MYSQL_WRITE_BATCH_H_
