@@ -83,13 +83,17 @@ std::string CaseEntryInsert(const std::vector<std::string>& rows) {
                       absl::StrJoin(rows, ", "));
 }
 
-std::string CaseEntriesQuery(const std::string& case_id, EntryRead read) {
+std::string CaseEntriesQuery(const std::vector<std::string>& case_ids, EntryRead read) {
   // Shared locks for kLatest: the writers of the case are kept out by its
   // row lock already. (They also lock the gap after the case's last entry,
   // where only a new case whose id sorts just after it would insert: it
   // waits for this transaction's commit, milliseconds.)
-  return absl::StrCat("SELECT seq, entry_kind, acknowledged_at, body FROM case_entry WHERE case_id = ",
-                      SqlBytes(case_id), " ORDER BY seq", read == EntryRead::kLatest ? " LOCK IN SHARE MODE" : "");
+  std::vector<std::string> quoted;
+  quoted.reserve(case_ids.size());
+  for (const std::string& case_id : case_ids) quoted.push_back(SqlBytes(case_id));
+  return absl::StrCat("SELECT case_id, seq, entry_kind, acknowledged_at, body FROM case_entry WHERE case_id IN (",
+                      absl::StrJoin(quoted, ", "), ") ORDER BY case_id, seq",
+                      read == EntryRead::kLatest ? " LOCK IN SHARE MODE" : "");
 }
 
 absl::Status AddCaseEntry(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
@@ -125,7 +129,7 @@ absl::StatusOr<StoredExtent> ReadCaseEntries(sql::Connection& c, const std::stri
     file->mutable_events()->MergeFrom(record.events());
   }
   absl::Status added;
-  RunBatch(c, {CaseEntriesQuery(case_id, read)}, [&](size_t, sql::ResultSet& row) {
+  RunBatch(c, {CaseEntriesQuery({case_id}, read)}, [&](size_t, sql::ResultSet& row) {
     if (added.ok()) added = AddCaseEntry(row, case_id, k, file, &stored);
   });
   if (!added.ok()) return added;

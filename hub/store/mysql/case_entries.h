@@ -52,10 +52,11 @@ absl::StatusOr<StoredExtent> ReadCaseEntries(sql::Connection& c, const std::stri
                                              const absl::optional<std::string>& legacy_record,
                                              const crypto::FieldCipher& k, EntryRead read, v1::CaseFile* file);
 
-// ReadCaseEntries in parts, for a caller that reads the entries of a case
-// without a legacy record in a batch of its own (RunBatch): the query, and
-// each of its rows.
-std::string CaseEntriesQuery(const std::string& case_id, EntryRead read);
+// ReadCaseEntries in parts, for a caller that reads the entries of cases
+// without a legacy record in a batch of its own (RunBatch): the query (its
+// rows in order of case and seq, each with its case_id), and each of its
+// rows.
+std::string CaseEntriesQuery(const std::vector<std::string>& case_ids, EntryRead read);
 absl::Status AddCaseEntry(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
                           v1::CaseFile* file, StoredExtent* stored);
 

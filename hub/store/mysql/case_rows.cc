@@ -179,51 +179,18 @@ absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& r
 }
 
 CaseLoad::CaseLoad(const Submission& s, std::string case_id, const crypto::FieldCipher& k)
-    : s_(s), case_id_(std::move(case_id)), k_(k) {}
-
-void CaseLoad::AddStatements(std::vector<std::string>* statements) {
-  // The case locked, its entries and its involved agencies (locking, as
-  // AlreadyPerformed is: the snapshot of this transaction may predate the
-  // case lock). The text holds the case id as a SqlBytes literal only.
-  //
-  // The case's row alone is locked for writing: a group locks its cases in
-  // the order of their ids, and two cases of one child in two groups would
-  // deadlock on the child's row if it were locked with them. The child's row
-  // is read with a shared lock (which sees the latest committed row, and
-  // which another shared lock does not wait for).
-  const std::string quoted = SqlBytes(case_id_);
-  first_ = statements->size();
-  statements->push_back(
-      absl::StrCat("SELECT case_id, message_seq FROM cre_case WHERE case_id = ", quoted, " FOR UPDATE"));
-  statements->push_back(absl::StrCat(
-      "SELECT c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts, c.purged_at,"
-      " ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
-      " WHERE c.case_id = ",
-      quoted, " LOCK IN SHARE MODE"));
-  statements->push_back(CaseEntriesQuery(case_id_, EntryRead::kLatest));
-  statements->push_back(absl::StrCat("SELECT agency_id FROM involvement WHERE case_id = ", quoted,
-                                     " ORDER BY agency_id LOCK IN SHARE MODE"));
-  if (s_.streams == nullptr) return;
-  // For a submission that may hand out: which involved agencies have an
-  // earlier delivery of the case outstanding (per-case order; InsertMessage).
-  // Every recipient of a case message is made involved in the transaction
-  // that writes it, so an agency not involved has none.
-  statements->push_back(absl::StrCat(
-      "SELECT DISTINCT d.recipient_agency_id FROM involvement i STRAIGHT_JOIN delivery d FORCE INDEX"
-      " (delivery_case_order) ON d.recipient_agency_id = i.agency_id AND d.order_key = i.case_id"
-      " AND d.state IN ('PENDING', 'LEASED') WHERE i.case_id = ",
-      quoted, " LOCK IN SHARE MODE"));
-  loaded_.outstanding.emplace();
+    : s_(s), case_id_(std::move(case_id)), k_(k) {
+  // Read for a submission that may hand out only (CaseLoads).
+  if (s_.streams != nullptr) loaded_.outstanding.emplace();
 }
 
-bool CaseLoad::Row(size_t statement, sql::ResultSet& row) {
-  if (statement < first_ || statement >= first_ + (s_.streams == nullptr ? 4 : 5)) return false;
+void CaseLoad::Take(Part part, sql::ResultSet& row) {
   CaseView& view = loaded_.view;
-  switch (statement - first_) {
-    case 0:  // the lock
+  switch (part) {
+    case Part::kLock:
       loaded_.message_seq = row.getInt64("message_seq");
       break;
-    case 1:
+    case Part::kCase:
       found_ = true;
       if (!row.isNull("purged_at")) purged_at_ = row.getString("purged_at");
       if (!row.isNull("record")) legacy_ = row.getString("record");
@@ -239,16 +206,73 @@ bool CaseLoad::Row(size_t statement, sql::ResultSet& row) {
         }
       }
       break;
-    case 2:
+    case Part::kEntry:
       if (read_.ok()) read_ = AddCaseEntry(row, case_id_, k_, &view.case_file, &loaded_.stored);
       break;
-    case 3:
+    case Part::kInvolved:
       view.involved_agency_ids.push_back(row.getString("agency_id"));
       break;
-    case 4:
-      loaded_.outstanding->insert(row.getString("recipient_agency_id"));
+    case Part::kPerformed:
+      loaded_.performed.insert(row.getString("trigger_key"));
+      break;
+    case Part::kOutstanding:
+      if (loaded_.outstanding) loaded_.outstanding->insert(row.getString("recipient_agency_id"));
       break;
   }
+}
+
+CaseLoads::CaseLoads(std::vector<CaseLoad*> loads) : loads_(std::move(loads)) {
+  for (CaseLoad* load : loads_) by_case_[load->case_id()] = load;
+}
+
+void CaseLoads::AddStatements(std::vector<std::string>* statements) {
+  // The cases locked, their entries, involved agencies and performed
+  // follow-ups (locking reads: the snapshot of this transaction may
+  // predate the case lock). The text holds the case ids as SqlBytes literals only.
+  //
+  // The cases' rows alone are locked for writing: a group locks its cases
+  // in the order of their ids, and two cases of one child in two groups
+  // would deadlock on the child's row if it were locked with them. The
+  // child's row is read with a shared lock (which sees the latest committed
+  // row, and which another shared lock does not wait for).
+  std::vector<std::string> case_ids, quoted, handing_out;
+  for (const auto& [case_id, load] : by_case_) {
+    case_ids.push_back(case_id);
+    quoted.push_back(SqlBytes(case_id));
+    if (load->loaded_.outstanding) handing_out.push_back(SqlBytes(case_id));
+  }
+  const std::string in = absl::StrCat(" IN (", absl::StrJoin(quoted, ", "), ")");
+  first_ = statements->size();
+  statements->push_back(absl::StrCat("SELECT case_id, message_seq FROM cre_case WHERE case_id", in, " FOR UPDATE"));
+  statements->push_back(absl::StrCat(
+      "SELECT c.case_id, c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts,"
+      " c.purged_at, ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
+      " WHERE c.case_id",
+      in, " LOCK IN SHARE MODE"));
+  statements->push_back(CaseEntriesQuery(case_ids, EntryRead::kLatest));
+  statements->push_back(absl::StrCat("SELECT case_id, agency_id FROM involvement WHERE case_id", in,
+                                     " ORDER BY case_id, agency_id LOCK IN SHARE MODE"));
+  statements->push_back(
+      absl::StrCat("SELECT case_id, trigger_key FROM hub_action WHERE case_id", in, " LOCK IN SHARE MODE"));
+  count_ = 5;
+  if (handing_out.empty()) return;
+  // For submissions that may hand out: which involved agencies have an
+  // earlier delivery of the case outstanding (per-case order; InsertMessage).
+  // Every recipient of a case message is made involved in the transaction
+  // that writes it, so an agency not involved has none.
+  statements->push_back(absl::StrCat(
+      "SELECT DISTINCT i.case_id, d.recipient_agency_id FROM involvement i STRAIGHT_JOIN delivery d FORCE INDEX"
+      " (delivery_case_order) ON d.recipient_agency_id = i.agency_id AND d.order_key = i.case_id"
+      " AND d.state IN ('PENDING', 'LEASED') WHERE i.case_id IN (",
+      absl::StrJoin(handing_out, ", "), ") LOCK IN SHARE MODE"));
+  count_ = 6;
+}
+
+bool CaseLoads::Row(size_t statement, sql::ResultSet& row) {
+  if (statement < first_ || statement >= first_ + count_) return false;
+  auto load = by_case_.find(row.getString("case_id"));
+  if (load == by_case_.end()) return true;  // not asked for: cannot happen
+  load->second->Take(static_cast<CaseLoad::Part>(statement - first_), row);
   return true;
 }
 
@@ -283,9 +307,10 @@ absl::StatusOr<LoadedCase> LoadCaseForUpdate(sql::Connection& c, const Submissio
                                              const BatchRows& before_rows) {
   std::vector<std::string> statements = before;
   CaseLoad load(s, case_id, k);
-  load.AddStatements(&statements);
+  CaseLoads loads({&load});
+  loads.AddStatements(&statements);
   RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
-    if (!load.Row(statement, row)) before_rows(statement, row);
+    if (!loads.Row(statement, row)) before_rows(statement, row);
   });
   return load.Finish(c);
 }

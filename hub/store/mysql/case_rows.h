@@ -7,6 +7,7 @@
 #ifndef CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
 #define CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ struct LoadedCase {
   // How many messages the case has had (cre_case.message_seq), as read
   // under its lock: WriteBatch::AddCase.
   int64_t message_seq = 0;
+  // The triggers whose follow-ups were performed on the case (hub_action),
+  // read under its lock (every writer of hub_action holds it):
+  // WriteFollowUps adds those it performs.
+  std::set<std::string> performed;
 };
 
 // What the derived key of the child table's blind index (nhs_index) is
@@ -96,12 +101,13 @@ absl::StatusOr<StoredExtent> BuildCaseFile(sql::Connection& c, sql::ResultSet& r
 absl::Status SetCaseFileHead(sql::ResultSet& row, const std::string& case_id, const crypto::FieldCipher& k,
                              v1::CaseFile* file);
 
-// Locks a case and reads it, as statements of a batch (RunBatch) that may
-// lock and read other cases too (a group of submissions):
+// Locks a case and reads it, in a batch (RunBatch) that may lock and read
+// other cases too (a group of submissions, CaseLoads):
 //
 //   CaseLoad load(s, case_id, k);
-//   load.AddStatements(&statements);
-//   RunBatch(c, statements, [&](size_t i, sql::ResultSet& row) { if (!load.Row(i, row)) ...; });
+//   CaseLoads loads({&load});
+//   loads.AddStatements(&statements);
+//   RunBatch(c, statements, [&](size_t i, sql::ResultSet& row) { if (!loads.Row(i, row)) ...; });
 //   absl::StatusOr<LoadedCase> loaded = load.Finish(c);
 //
 // Finish returns the case with the submission's record appended (in
@@ -113,20 +119,40 @@ absl::Status SetCaseFileHead(sql::ResultSet& row, const std::string& case_id, co
 class CaseLoad {
  public:
   CaseLoad(const Submission& s, std::string case_id, const crypto::FieldCipher& k);
-  void AddStatements(std::vector<std::string>* statements);
-  // False if statement `statement` is not one of this load's.
-  bool Row(size_t statement, sql::ResultSet& row);
+  const std::string& case_id() const { return case_id_; }
   absl::StatusOr<LoadedCase> Finish(sql::Connection& c);
 
  private:
+  friend class CaseLoads;
+  // In the order of CaseLoads' statements.
+  enum class Part { kLock, kCase, kEntry, kInvolved, kPerformed, kOutstanding };
+  void Take(Part part, sql::ResultSet& row);
+
   const Submission& s_;
   const std::string case_id_;
   const crypto::FieldCipher& k_;
-  size_t first_ = 0;
   bool found_ = false;
   absl::optional<std::string> legacy_, purged_at_;
   absl::Status read_;
   LoadedCase loaded_;
+};
+
+// The statements that lock and read the cases of `loads` (each case once),
+// one statement a table for all of them: the cases' rows are locked in
+// the order of their ids (a range of the primary key), so two batches lock
+// them in one order.
+class CaseLoads {
+ public:
+  explicit CaseLoads(std::vector<CaseLoad*> loads);
+  void AddStatements(std::vector<std::string>* statements);
+  // False if statement `statement` is not one of these.
+  bool Row(size_t statement, sql::ResultSet& row);
+
+ private:
+  std::vector<CaseLoad*> loads_;
+  std::map<std::string, CaseLoad*> by_case_;
+  size_t first_ = 0;
+  size_t count_ = 0;
 };
 
 // A CaseLoad in one round trip that first runs `before` (the caller's own

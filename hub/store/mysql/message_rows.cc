@@ -7,27 +7,12 @@
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
-#include "cppconn/prepared_statement.h"
 #include "store/mysql/case_rows.h"
 #include "store/mysql/connection_pool.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/sql_values.h"
 
 namespace cre::mysql {
-namespace {
-
-// A follow-up is performed once per (case, trigger): false if it already was.
-bool AlreadyPerformed(sql::Connection& c, const std::string& case_id, const std::string& trigger_key) {
-  // A locking read: this transaction's snapshot may predate the case lock
-  // (a response reads the replied message first), and a plain read would
-  // miss an action another transaction performed meanwhile.
-  auto select = Prepare(c, "SELECT 1 FROM hub_action WHERE case_id = ? AND trigger_key = ? FOR UPDATE");
-  select->setString(1, case_id);
-  select->setString(2, trigger_key);
-  return std::unique_ptr<sql::ResultSet>(select->executeQuery())->next();
-}
-
-}  // namespace
 
 std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
   std::sort(ids.begin(), ids.end());
@@ -144,15 +129,15 @@ absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage
   return message_id;
 }
 
-absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
-                            CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
-                            v1::SubmitResponse* response, WriteBatch* writes) {
+absl::Status WriteFollowUps(const Submission& s, const std::vector<FollowUp>& follow_ups, LoadedCase& loaded,
+                            const crypto::FieldCipher& k, HandOutState* hand_out, v1::SubmitResponse* response,
+                            WriteBatch* writes) {
+  CaseView& case_view = loaded.view;
   const std::string& case_id = case_view.case_file.case_id();
-  // Those written here are not in the table until the writes run.
-  std::set<std::string> performed;
   for (const FollowUp& follow_up : follow_ups) {
-    if (performed.count(follow_up.trigger_key) > 0 || AlreadyPerformed(c, case_id, follow_up.trigger_key)) continue;
-    performed.insert(follow_up.trigger_key);
+    // Those written here join the set: they are not in the table until the
+    // writes run.
+    if (!loaded.performed.insert(follow_up.trigger_key).second) continue;
     v1::RoutedMessage hub_body = follow_up.message;
     hub_body.set_sent_by_hub(true);
     // Part of the submission's handling: its trace (none for a deadline

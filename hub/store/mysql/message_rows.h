@@ -21,6 +21,7 @@
 #include "cppconn/resultset.h"
 #include "cre/v1/audit.pb.h"
 #include "crypto/field_cipher.h"
+#include "store/mysql/case_rows.h"
 #include "store/mysql/write_batch.h"
 #include "store/store.h"
 
@@ -79,13 +80,13 @@ absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage
                                           const crypto::FieldCipher& k,
                                           HandOutState* hand_out, WriteBatch* writes);
 
-// Adds to `writes` the follow-ups not performed before (once per case and
-// trigger: one locking read each), each with its case event (appended to
-// `case_view`, for the caller to store); adds a receipt for each to
-// `response`.
-absl::Status WriteFollowUps(sql::Connection& c, const Submission& s, const std::vector<FollowUp>& follow_ups,
-                            CaseView& case_view, const crypto::FieldCipher& k, HandOutState* hand_out,
-                            v1::SubmitResponse* response, WriteBatch* writes);
+// Adds to `writes` the follow-ups not performed on the case before (once
+// per case and trigger: LoadedCase::performed), each with its case event
+// (appended to the case's view, for the caller to store); adds a receipt
+// for each to `response`.
+absl::Status WriteFollowUps(const Submission& s, const std::vector<FollowUp>& follow_ups, LoadedCase& loaded,
+                            const crypto::FieldCipher& k, HandOutState* hand_out, v1::SubmitResponse* response,
+                            WriteBatch* writes);
 
 // Runs `statements` and then COMMIT in one round trip (the body's last),
 // and returns the ids of the deliveries they wrote. A failing statement

@@ -155,10 +155,10 @@ struct Raced {
 // the route's decision, the message, its deliveries (those a stream of this
 // process takes handed out), the follow-ups, the case's new entries and
 // schedule, added to `writes` for the transaction's last round trip; its
-// receipt in `accepted`, and its audit records in `records`. Only the reads
-// that decide it go to the database now: per-case order, unless read with
-// the case, and a follow-up's trigger. An error leaves nothing to write.
-absl::Status DecideAndWrite(sql::Connection& c, const Submission& s, const RouteFn& route,
+// receipt in `accepted`, and its audit records in `records`. Everything it
+// reads was read with the case: nothing goes to the database here. An
+// error leaves nothing to write.
+absl::Status DecideAndWrite(const Submission& s, const RouteFn& route,
                             absl::optional<LoadedCase>& loaded, const RepliedMessage* replied,
                             const std::string& case_id, const OpenedChild& child, const crypto::FieldCipher& k,
                             HandOutState* hand_out, Accepted* accepted, WriteBatch* writes,
@@ -189,7 +189,7 @@ absl::Status DecideAndWrite(sql::Connection& c, const Submission& s, const Route
     if (routing->event_kind != v1::EVENT_KIND_UNSPECIFIED) {
       AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
     }
-    CRE_RETURN_IF_ERROR(WriteFollowUps(c, s, routing->follow_ups, *case_view, k, hand_out, response, writes));
+    CRE_RETURN_IF_ERROR(WriteFollowUps(s, routing->follow_ups, *loaded, k, hand_out, response, writes));
     if (routing->schedule) WriteSchedule(case_id, *routing->schedule, writes);
     CRE_RETURN_IF_ERROR(WriteNewEntries(*loaded, k, writes));
   }
@@ -264,7 +264,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
   hand_out.streams = s.streams;
   WriteBatch writes;
   std::vector<v1::AuditRecord> records;
-  CRE_RETURN_IF_ERROR(DecideAndWrite(c, s, route, loaded, replied ? &*replied : nullptr, case_id, child, k,
+  CRE_RETURN_IF_ERROR(DecideAndWrite(s, route, loaded, replied ? &*replied : nullptr, case_id, child, k,
                                      &hand_out, accepted, &writes, &records));
   absl::StatusOr<DeliveryIds> ids = CommitAccepted(c, {ReceiptRow(s, *response)}, writes, records);
   if (!ids.ok()) {
@@ -291,13 +291,13 @@ struct CaseMember {
 };
 
 // The body of the transaction for a group of submissions on existing cases,
-// each named by its id and each case once (batch[group[...]], in the order
-// of their case ids, so that two groups lock cases in one order): what
+// each named by its id and each case once (batch[group[...]]): what
 // AcceptInTransaction does for each, in two round trips for the whole
-// group: the keys looked up and the cases locked and read in one; every
-// member's writes, one receipt INSERT first and one journal INSERT last,
-// with the commit in the other. (A follow-up's trigger, and a case recorded
-// before 0010, add their own.) A member refused (an unknown case, a route
+// group, of one statement a table each: the keys looked up and the cases
+// locked (in the order of their ids, so that two groups lock cases in one
+// order) and read in one; every member's writes (WriteBatch), the receipts
+// first and the journal's row last, with the commit in the other. (A case
+// recorded before 0010 adds its own.) A member refused (an unknown case, a route
 // that says no, a key used for another request) is answered so and writes
 // nothing; one answered from its key's first receipt writes nothing either.
 // Fills (*results)[i] for each member; an error return means the group as a
@@ -316,26 +316,32 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     }
   };
 
-  // 1. The keys and the cases, in one round trip.
-  std::vector<std::string> statements;
-  std::map<size_t, size_t> replays;  // statement -> member, for the key lookups
+  // 1. The keys and the cases, in one round trip, a statement a table: the
+  // keys of the members' agencies, each key matched to its member here (a
+  // range of the primary key, where a row constructor's IN would not be).
+  std::set<std::string> agencies, keys;
+  std::map<std::pair<std::string, std::string>, CaseMember*> by_key;
+  std::vector<CaseLoad*> loads;
   for (size_t m = 0; m < group.size(); ++m) {
     const Submission& s = *batch[group[m]].submission;
     members[m].index = group[m];
-    replays[statements.size()] = m;
-    statements.push_back(ReplayQuery(s));
+    agencies.insert(SqlBytes(s.sender_agency_id));
+    keys.insert(SqlBytes(s.idempotency_key));
+    by_key[{s.sender_agency_id, s.idempotency_key}] = &members[m];
     members[m].load = std::make_unique<CaseLoad>(s, s.case_id, k);
-    members[m].load->AddStatements(&statements);
+    loads.push_back(members[m].load.get());
   }
+  std::vector<std::string> statements = {absl::StrCat(
+      "SELECT agency_id, idempotency_key, method, request_sha256, response FROM idempotency WHERE agency_id IN (",
+      absl::StrJoin(agencies, ", "), ") AND idempotency_key IN (", absl::StrJoin(keys, ", "), ")")};
+  CaseLoads case_loads(std::move(loads));
+  case_loads.AddStatements(&statements);
   RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
-    auto replay = replays.upper_bound(statement);
-    --replay;  // the member whose statements these are: its lookup comes first
-    CaseMember& m = members[replay->second];
-    if (statement == replay->first) {
-      m.seen = ReplayRow(row, *batch[m.index].submission, &m.accepted.receipt);
-    } else {
-      m.load->Row(statement, row);
-    }
+    if (case_loads.Row(statement, row)) return;
+    auto member = by_key.find({row.getString("agency_id"), row.getString("idempotency_key")});
+    if (member == by_key.end()) return;  // another member's key, used before by this agency
+    CaseMember& m = *member->second;
+    m.seen = ReplayRow(row, *batch[m.index].submission, &m.accepted.receipt);
   });
 
   // 2. Each member decided, its writes kept for the last round trip.
@@ -353,7 +359,7 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     }
     m.loaded = *std::move(found);
     m.hand_out.streams = s.streams;
-    absl::Status decided = DecideAndWrite(c, s, *batch[m.index].route, m.loaded, /*replied=*/nullptr, s.case_id,
+    absl::Status decided = DecideAndWrite(s, *batch[m.index].route, m.loaded, /*replied=*/nullptr, s.case_id,
                                           OpenedChild(), k, &m.hand_out, &m.accepted, &m.writes, &m.records);
     if (!decided.ok()) {
       for (const HandedOut& out : m.hand_out.handed_out) s.streams->Unreserve(out.lease_owner);

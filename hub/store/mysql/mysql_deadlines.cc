@@ -49,7 +49,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     writes->AddCase(case_id, loaded.message_seq);
     CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
     v1::SubmitResponse performed;
-    CRE_RETURN_IF_ERROR(WriteFollowUps(c, by_hub, routing.follow_ups, loaded.view, *cipher_,
+    CRE_RETURN_IF_ERROR(WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_,
                                        /*hand_out=*/nullptr, &performed, writes));
     CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
     // Without a schedule the case would be claimed again at once.
