@@ -1846,6 +1846,83 @@ TEST_P(StoreConformanceTest, ACaseThatFailsItsReviewLeavesTheRestOfItsBatchRevie
   EXPECT_EQ(*store().ReviewDueCases(now, 10, review), 0);  // put back: not due again yet
 }
 
+// A case's schedule is written when it changes (its digest: migrations/0023),
+// and written whole after something else moved its deadline (here an
+// acknowledgement, which asks for a review at once), even if it is the
+// schedule stored before.
+TEST_P(StoreConformanceTest, AScheduleIsWrittenWhenItChangesOrItsDeadlineWasMovedSince) {
+  RegisterSenderAndPru();
+  const absl::Time now = NowInSeconds();
+  auto schedule_with = [&](const std::string& rule, absl::Time due) {
+    CaseSchedule schedule;
+    OpenAction action;
+    action.rule_id = rule;
+    action.kind = v1::TAF_MEETING;
+    action.owner = v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER;
+    action.owner_agency_id = "pru";
+    action.due_at = due;
+    action.due_date = "2030-01-01";
+    schedule.open_actions.push_back(action);
+    schedule.next_deadline = due;
+    return schedule;
+  };
+  const CaseSchedule first = schedule_with("rule.first", now + absl::Hours(2));
+  const std::string case_id = OpenCase("open", first);
+  ASSERT_FALSE(case_id.empty());
+  auto submit = [&](const std::string& key, const CaseSchedule& schedule, bool acknowledged_event) {
+    Submission s = ReportSubmission(key);
+    s.case_id = case_id;
+    return store().Accept(s, [&](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+      Routing routing;
+      routing.recipients = {"pru"};
+      routing.schedule = schedule;
+      if (acknowledged_event) {
+        routing.event_kind = v1::EVENT_KIND_IRO_NOTIFIED;
+        routing.acknowledged_by = "pru";
+      }
+      return routing;
+    });
+  };
+  auto rules = [&] {
+    std::vector<std::string> ids;
+    absl::StatusOr<ActionPage> page = store().ListOpenActions(OpenActionFilter(), 10, "");
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (page.ok()) {
+      for (const auto& [id, action] : page->actions) ids.push_back(action.rule_id);
+    }
+    return ids;
+  };
+  auto reviewing_to = [](const CaseSchedule& schedule) -> ReviewFn {
+    return [schedule](const CaseView&) -> absl::StatusOr<Routing> {
+      Routing routing;
+      routing.schedule = schedule;
+      return routing;
+    };
+  };
+
+  // The same schedule again: as it was.
+  ASSERT_TRUE(submit("same", first, false).ok());
+  EXPECT_THAT(rules(), ElementsAre("rule.first"));
+  EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(1), 10, reviewing_to(first)), 0);
+
+  // Another replaces it.
+  const CaseSchedule second = schedule_with("rule.second", now + absl::Hours(3));
+  ASSERT_TRUE(submit("other", second, /*acknowledged_event=*/true).ok());
+  EXPECT_THAT(rules(), ElementsAre("rule.second"));
+  EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(1), 10, reviewing_to(second)), 0);
+
+  // The PRU acknowledges: the case is due at once. Its review decides the
+  // schedule stored before, which is written, deadline and all: the case is
+  // not due again until then.
+  EXPECT_THAT(ClaimAndAcknowledgeAll(store(), "pru"), SizeIs(3));
+  const absl::Time after_ack = absl::Now() + absl::Seconds(1);
+  EXPECT_EQ(*store().ReviewDueCases(after_ack, 10, reviewing_to(second)), 1);
+  EXPECT_EQ(*store().ReviewDueCases(after_ack, 10, reviewing_to(second)), 0);
+  EXPECT_THAT(rules(), ElementsAre("rule.second"));
+  EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(3), 10, reviewing_to(CaseSchedule())), 1);
+  EXPECT_THAT(rules(), IsEmpty());
+}
+
 // Open actions, earliest due first, by page; by owner; before a time.
 // The overdue actions counted by owner, with each owner's earliest: what the
 // e-mail alerts read, bounded by the owners whatever the number of actions.

@@ -188,12 +188,13 @@ void CaseLoad::Take(Part part, sql::ResultSet& row) {
   CaseView& view = loaded_.view;
   switch (part) {
     case Part::kLock:
-      loaded_.message_seq = row.getInt64("message_seq");
+      loaded_.locked.message_seq = row.getInt64("message_seq");
       break;
     case Part::kCase:
       found_ = true;
       if (!row.isNull("purged_at")) purged_at_ = row.getString("purged_at");
       if (!row.isNull("record")) legacy_ = row.getString("record");
+      if (!row.isNull("schedule_sha256")) loaded_.locked.schedule_sha256 = row.getString("schedule_sha256");
       if (purged_at_ || !read_.ok()) break;
       read_ = SetCaseFileHead(row, case_id_, k_, &view.case_file);
       // What every recipient of the case's messages is handed with them.
@@ -211,6 +212,7 @@ void CaseLoad::Take(Part part, sql::ResultSet& row) {
       break;
     case Part::kInvolved:
       view.involved_agency_ids.push_back(row.getString("agency_id"));
+      loaded_.locked.involved.insert(view.involved_agency_ids.back());
       break;
     case Part::kPerformed:
       loaded_.performed.insert(row.getString("trigger_key"));
@@ -246,7 +248,7 @@ void CaseLoads::AddStatements(std::vector<std::string>* statements) {
   statements->push_back(absl::StrCat("SELECT case_id, message_seq FROM cre_case WHERE case_id", in, " FOR UPDATE"));
   statements->push_back(absl::StrCat(
       "SELECT c.case_id, c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts,"
-      " c.purged_at, ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
+      " c.purged_at, c.schedule_sha256, ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
       " WHERE c.case_id",
       in, " LOCK IN SHARE MODE"));
   statements->push_back(CaseEntriesQuery(case_ids, EntryRead::kLatest));
@@ -329,7 +331,7 @@ void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::s
   event->set_message_id(message_id);
 }
 
-void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, WriteBatch* writes) {
+absl::Status WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, WriteBatch* writes) {
   // Every submission on a case and every review rewrites its schedule. The
   // text holds only the hub's own ids, enum names and instants, as SqlBytes
   // and SQL literals.
@@ -346,7 +348,7 @@ void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, Wri
                                     : SqlBytes(v1::PractitionerRole_Name(action.chair)),
                                 ")"));
   }
-  writes->ReplaceSchedule(case_id, std::move(rows), schedule.next_deadline);
+  return writes->ReplaceSchedule(case_id, std::move(rows), schedule.next_deadline);
 }
 
 }  // namespace cre::mysql

@@ -36,9 +36,9 @@ struct LoadedCase {
   // The involved agencies with a delivery of the case not yet acknowledged;
   // read, as child_details, for a submission with streams only.
   absl::optional<std::set<std::string>> outstanding;
-  // How many messages the case has had (cre_case.message_seq), as read
-  // under its lock: WriteBatch::AddCase.
-  int64_t message_seq = 0;
+  // What the transaction's writes count on from and compare with
+  // (WriteBatch::AddCase).
+  LockedCase locked;
   // The triggers whose follow-ups were performed on the case (hub_action),
   // read under its lock (every writer of hub_action holds it):
   // WriteFollowUps adds those it performs.
@@ -170,8 +170,8 @@ absl::Status WriteNewEntries(const LoadedCase& loaded, const crypto::FieldCipher
 void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::string& message_id);
 
 // Adds to `writes` the case's open actions and next deadline, to replace
-// those stored.
-void WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, WriteBatch* writes);
+// those stored (if they differ).
+absl::Status WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, WriteBatch* writes);
 
 }  // namespace cre::mysql
 

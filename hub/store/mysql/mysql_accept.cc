@@ -168,7 +168,7 @@ absl::Status DecideAndWrite(const Submission& s, const RouteFn& route,
   if (loaded) {
     hand_out->child_details = loaded->child_details;
     if (loaded->outstanding) hand_out->outstanding = &*loaded->outstanding;
-    writes->AddCase(case_id, loaded->message_seq);
+    writes->AddCase(case_id, loaded->locked);
   }
 
   // The route decides first whether the caller may write to the case at
@@ -190,7 +190,7 @@ absl::Status DecideAndWrite(const Submission& s, const RouteFn& route,
       AppendEvent(*case_view, routing->event_kind, s.accepted_at, message_id);
     }
     CRE_RETURN_IF_ERROR(WriteFollowUps(s, routing->follow_ups, *loaded, k, hand_out, response, writes));
-    if (routing->schedule) WriteSchedule(case_id, *routing->schedule, writes);
+    if (routing->schedule) CRE_RETURN_IF_ERROR(WriteSchedule(case_id, *routing->schedule, writes));
     CRE_RETURN_IF_ERROR(WriteNewEntries(*loaded, k, writes));
   }
 
@@ -282,7 +282,6 @@ struct CaseMember {
   size_t index;  // in the batch
   std::unique_ptr<CaseLoad> load;
   absl::optional<LoadedCase> loaded;  // hand_out points into it
-  absl::StatusOr<bool> seen = false;
   HandOutState hand_out;
   Accepted accepted;
   WriteBatch writes;
@@ -293,18 +292,18 @@ struct CaseMember {
 // The body of the transaction for a group of submissions on existing cases,
 // each named by its id and each case once (batch[group[...]]): what
 // AcceptInTransaction does for each, in two round trips for the whole
-// group, of one statement a table each: the keys looked up and the cases
-// locked (in the order of their ids, so that two groups lock cases in one
-// order) and read in one; every member's writes (WriteBatch), the receipts
-// first and the journal's row last, with the commit in the other. (A case
-// recorded before 0010 adds its own.) A member refused (an unknown case, a route
-// that says no, a key used for another request) is answered so and writes
-// nothing; one answered from its key's first receipt writes nothing either.
-// Fills (*results)[i] for each member; an error return means the group as a
-// whole failed, and the caller then accepts each alone.
+// group, of one statement a table each: the cases locked (in the order of
+// their ids, so that two groups lock cases in one order) and read in one;
+// every member's writes (WriteBatch), the receipts first and the journal's
+// row last, with the commit in the other. (A case recorded before 0010 adds
+// its own.) Fills (*results)[i] for each member accepted; one refused (an
+// unknown case, a route that says no) writes nothing and is added to
+// `alone`, for the caller to accept alone, which answers it as Accept
+// does. An error return means the group as a whole failed (a key seen
+// before among them, say), and the caller then accepts each alone.
 absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<Store::SubmissionAndRoute>& batch,
                                           const std::vector<size_t>& group, const crypto::FieldCipher& k,
-                                          std::vector<absl::StatusOr<Accepted>>* results) {
+                                          std::vector<absl::StatusOr<Accepted>>* results, std::vector<size_t>* alone) {
   std::vector<CaseMember> members(group.size());
   bool succeeded = false;
   // Run alone after a failure, each member reserves again: what this run
@@ -316,45 +315,32 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     }
   };
 
-  // 1. The keys and the cases, in one round trip, a statement a table: the
-  // keys of the members' agencies, each key matched to its member here (a
-  // range of the primary key, where a row constructor's IN would not be).
-  std::set<std::string> agencies, keys;
-  std::map<std::pair<std::string, std::string>, CaseMember*> by_key;
+  // 1. The cases locked and read, in one round trip, a statement a table.
+  // The keys are not looked up: retries are rare, and a key seen before
+  // fails the group at its receipt, which sends every member alone (as the
+  // no-case group does).
   std::vector<CaseLoad*> loads;
   for (size_t m = 0; m < group.size(); ++m) {
     const Submission& s = *batch[group[m]].submission;
     members[m].index = group[m];
-    agencies.insert(SqlBytes(s.sender_agency_id));
-    keys.insert(SqlBytes(s.idempotency_key));
-    by_key[{s.sender_agency_id, s.idempotency_key}] = &members[m];
     members[m].load = std::make_unique<CaseLoad>(s, s.case_id, k);
     loads.push_back(members[m].load.get());
   }
-  std::vector<std::string> statements = {absl::StrCat(
-      "SELECT agency_id, idempotency_key, method, request_sha256, response FROM idempotency WHERE agency_id IN (",
-      absl::StrJoin(agencies, ", "), ") AND idempotency_key IN (", absl::StrJoin(keys, ", "), ")")};
+  std::vector<std::string> statements;
   CaseLoads case_loads(std::move(loads));
   case_loads.AddStatements(&statements);
-  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
-    if (case_loads.Row(statement, row)) return;
-    auto member = by_key.find({row.getString("agency_id"), row.getString("idempotency_key")});
-    if (member == by_key.end()) return;  // another member's key, used before by this agency
-    CaseMember& m = *member->second;
-    m.seen = ReplayRow(row, *batch[m.index].submission, &m.accepted.receipt);
-  });
+  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) { case_loads.Row(statement, row); });
 
-  // 2. Each member decided, its writes kept for the last round trip.
+  // 2. Each member decided, its writes kept for the last round trip. One
+  // refused goes alone, after the group: its key's first answer, if it is
+  // a retry, comes before whatever became of its case since.
+  alone->clear();  // the body may run again
   std::vector<std::string> receipts;
   for (CaseMember& m : members) {
     const Submission& s = *batch[m.index].submission;
-    if (!m.seen.ok() || *m.seen) {
-      (*results)[m.index] = m.seen.ok() ? absl::StatusOr<Accepted>(std::move(m.accepted)) : m.seen.status();
-      continue;
-    }
     absl::StatusOr<LoadedCase> found = m.load->Finish(c);
     if (!found.ok()) {
-      (*results)[m.index] = found.status();
+      alone->push_back(m.index);
       continue;
     }
     m.loaded = *std::move(found);
@@ -365,7 +351,7 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
       for (const HandedOut& out : m.hand_out.handed_out) s.streams->Unreserve(out.lease_owner);
       m.hand_out.handed_out.clear();
       m.writes = WriteBatch();
-      (*results)[m.index] = decided;
+      alone->push_back(m.index);
       continue;
     }
     m.decided = true;
@@ -568,11 +554,12 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
     // Every group locks its cases in one order.
     std::sort(on_cases.begin(), on_cases.end(),
               [&](size_t a, size_t b) { return batch[a].submission->case_id < batch[b].submission->case_id; });
+    std::vector<size_t> refused;
     absl::Status status = RunTransaction(pool_, "accept case group", [&](sql::Connection& c) {
       for (size_t i : on_cases) results[i] = absl::UnknownError("not accepted");  // the body may run again
-      return AcceptCaseGroupInTransaction(c, batch, on_cases, *cipher_, &results);
+      return AcceptCaseGroupInTransaction(c, batch, on_cases, *cipher_, &results, &refused);
     });
-    if (!status.ok()) alone.insert(alone.end(), on_cases.begin(), on_cases.end());
+    alone.insert(alone.end(), status.ok() ? refused.begin() : on_cases.begin(), status.ok() ? refused.end() : on_cases.end());
   }
   // In the order they came: a case's second submission after its first.
   std::sort(alone.begin(), alone.end());

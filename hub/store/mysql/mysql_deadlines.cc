@@ -46,14 +46,14 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   auto review_case = [&](sql::Connection& c, const std::string& case_id, WriteBatch* writes,
                          std::vector<v1::AuditRecord>* records) -> absl::Status {
     CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
-    writes->AddCase(case_id, loaded.message_seq);
+    writes->AddCase(case_id, loaded.locked);
     CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
     v1::SubmitResponse performed;
     CRE_RETURN_IF_ERROR(WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_,
                                        /*hand_out=*/nullptr, &performed, writes));
     CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
     // Without a schedule the case would be claimed again at once.
-    WriteSchedule(case_id, routing.schedule ? *routing.schedule : CaseSchedule(), writes);
+    CRE_RETURN_IF_ERROR(WriteSchedule(case_id, routing.schedule ? *routing.schedule : CaseSchedule(), writes));
     std::vector<v1::AuditRecord> alerts = AuditOfAlerts(by_hub.method, case_id, performed, now);
     records->insert(records->end(), alerts.begin(), alerts.end());
     return absl::OkStatus();
@@ -133,7 +133,8 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     spdlog::error("deadlines: case {} could not be reviewed: {}; retrying it in {}", case_id, status.ToString(),
                   absl::FormatDuration(kFailedReviewRetry));
     absl::Status deferred = RunTransaction(pool_, "defer case review", [&](sql::Connection& c) {
-      auto defer = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
+      // Not the schedule's deadline: its digest goes (migrations/0023).
+      auto defer = Prepare(c, "UPDATE cre_case SET next_deadline = ?, schedule_sha256 = NULL WHERE case_id = ?");
       defer->setString(1, SqlTime(now + kFailedReviewRetry));
       defer->setString(2, case_id);
       defer->executeUpdate();

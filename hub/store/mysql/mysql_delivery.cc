@@ -111,7 +111,9 @@ absl::Status CompleteEventOf(sql::Connection& c, const std::string& case_id, con
   // next_deadline = now: the deadline watcher re-evaluates the case on its
   // next round, so managers' lists drop the action it completed. The hub's
   // now, not the database's: the watcher compares it with the hub's clock.
-  auto update = Prepare(c, "UPDATE cre_case SET next_deadline = ? WHERE case_id = ?");
+  // The stored schedule is no longer the one its digest describes
+  // (migrations/0023): the review writes it whole.
+  auto update = Prepare(c, "UPDATE cre_case SET next_deadline = ?, schedule_sha256 = NULL WHERE case_id = ?");
   update->setString(1, SqlTime(at));
   update->setString(2, case_id);
   update->executeUpdate();

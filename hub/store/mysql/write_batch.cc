@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/ids.h"
 #include "store/mysql/case_entries.h"
 #include "store/mysql/message_rows.h"
 #include "store/mysql/sql_values.h"
@@ -21,6 +22,10 @@ std::string PerCase(const Cases& cases, const char* column, Has has, Value value
   }
   absl::StrAppend(&sql, " ELSE ", column, " END");
   return sql;
+}
+
+std::string NextDeadlineValue(absl::Time next_deadline) {
+  return next_deadline == absl::InfiniteFuture() ? std::string("NULL") : SqlTimeLiteral(next_deadline);
 }
 
 std::string QuotedList(const std::vector<std::string>& case_ids) {
@@ -54,9 +59,9 @@ void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids) {
   (*ids)[{row.getString("message_id"), row.getString("recipient_agency_id")}] = row.getInt64("delivery_id");
 }
 
-void WriteBatch::AddCase(const std::string& case_id, int64_t message_seq) {
+void WriteBatch::AddCase(const std::string& case_id, LockedCase found) {
   auto [counters, added] = cases_.try_emplace(case_id);
-  if (added) counters->second.message_seq = message_seq;
+  if (added) counters->second.found = std::move(found);
 }
 
 absl::StatusOr<int64_t> WriteBatch::NextMessageSeq(const std::string& case_id) {
@@ -65,7 +70,7 @@ absl::StatusOr<int64_t> WriteBatch::NextMessageSeq(const std::string& case_id) {
     return absl::InternalError(absl::StrCat("case ", case_id, ": a message written on a case not locked and loaded"));
   }
   found->second.counted = true;
-  return ++found->second.message_seq;
+  return ++found->second.found.message_seq;
 }
 
 void WriteBatch::AddMessage(std::string row) { messages_.push_back(std::move(row)); }
@@ -75,7 +80,11 @@ void WriteBatch::AddDeliveries(std::vector<DeliveryRow> rows) {
 }
 
 void WriteBatch::Involve(const std::string& case_id, const std::vector<std::string>& agency_ids) {
-  for (const std::string& agency_id : agency_ids) involved_.insert({case_id, agency_id});
+  auto found = cases_.find(case_id);
+  for (const std::string& agency_id : agency_ids) {
+    if (found != cases_.end() && !found->second.found.involved.insert(agency_id).second) continue;
+    involved_.insert({case_id, agency_id});
+  }
 }
 
 void WriteBatch::AddHubAction(const std::string& case_id, const std::string& trigger_key,
@@ -88,12 +97,20 @@ void WriteBatch::AddCaseEntries(std::vector<std::string> rows) {
   for (std::string& row : rows) case_entries_.push_back(std::move(row));
 }
 
-void WriteBatch::ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows,
-                                 absl::Time next_deadline) {
-  CaseCounters& counters = cases_[case_id];
+absl::Status WriteBatch::ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows,
+                                         absl::Time next_deadline) {
+  auto found = cases_.find(case_id);
+  if (found == cases_.end()) {
+    return absl::InternalError(absl::StrCat("case ", case_id, ": a schedule written on a case not locked and loaded"));
+  }
+  CaseCounters& counters = found->second;
+  std::string digest = Sha256Hex(absl::StrCat(NextDeadlineValue(next_deadline), "\n", absl::StrJoin(action_rows, "\n")));
+  if (digest == counters.found.schedule_sha256) return absl::OkStatus();
+  counters.found.schedule_sha256 = std::move(digest);
   counters.scheduled = true;
   counters.next_deadline = next_deadline;
   schedules_[case_id] = std::move(action_rows);
+  return absl::OkStatus();
 }
 
 void WriteBatch::Merge(WriteBatch other) {
@@ -127,14 +144,15 @@ std::vector<std::string> WriteBatch::Statements() const {
     if (std::any_of(cases_.begin(), cases_.end(), [](const auto& c) { return c.second.counted; })) {
       sets.push_back(PerCase(
           cases_, "message_seq", [](const CaseCounters& c) { return c.counted; },
-          [](const CaseCounters& c) { return absl::StrCat(c.message_seq); }));
+          [](const CaseCounters& c) { return absl::StrCat(c.found.message_seq); }));
     }
     if (!scheduled.empty()) {
       sets.push_back(PerCase(
           cases_, "next_deadline", [](const CaseCounters& c) { return c.scheduled; },
-          [](const CaseCounters& c) {
-            return c.next_deadline == absl::InfiniteFuture() ? std::string("NULL") : SqlTimeLiteral(c.next_deadline);
-          }));
+          [](const CaseCounters& c) { return NextDeadlineValue(c.next_deadline); }));
+      sets.push_back(PerCase(
+          cases_, "schedule_sha256", [](const CaseCounters& c) { return c.scheduled; },
+          [](const CaseCounters& c) { return SqlBytes(c.found.schedule_sha256); }));
     }
     statements.push_back(absl::StrCat("UPDATE cre_case SET ", absl::StrJoin(sets, ", "), " WHERE case_id IN ",
                                       QuotedList(counted)));

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cppconn/resultset.h"
@@ -43,11 +44,22 @@ std::string DeliveryInsert(const std::vector<DeliveryRow>& rows);
 // One row that DeliveryInsert returned.
 void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids);
 
+// A case as the transaction found it under its lock: what its writes count
+// on from, and compare with to write only what changed.
+struct LockedCase {
+  // How many messages the case has had (cre_case.message_seq).
+  int64_t message_seq = 0;
+  // The agencies involved with it.
+  std::set<std::string> involved;
+  // The digest of its stored schedule (cre_case.schedule_sha256; migration
+  // 0023), "" if it has none.
+  std::string schedule_sha256;
+};
+
 class WriteBatch {
  public:
-  // A case this transaction holds locked, whose messages are counted on
-  // from `message_seq` as read under the lock.
-  void AddCase(const std::string& case_id, int64_t message_seq);
+  // A case this transaction holds locked, as it found it.
+  void AddCase(const std::string& case_id, LockedCase found);
   // The position of the case's next message (its deliveries' order_seq);
   // the case's count is written with the rest. INTERNAL for a case not
   // added.
@@ -56,7 +68,8 @@ class WriteBatch {
   // A message's row (MessageRow).
   void AddMessage(std::string row);
   void AddDeliveries(std::vector<DeliveryRow> rows);
-  // Makes `agency_ids` involved with the case.
+  // Makes `agency_ids` involved with the case (added first): those not
+  // involved already.
   void Involve(const std::string& case_id, const std::vector<std::string>& agency_ids);
   // That the follow-up for (case, trigger) was performed, by `message_id`.
   void AddHubAction(const std::string& case_id, const std::string& trigger_key, const std::string& message_id);
@@ -64,8 +77,10 @@ class WriteBatch {
   void AddCaseEntries(std::vector<std::string> rows);
   // The case's open actions, as rows of case_action (case_rows.cc's
   // WriteSchedule makes them), replace those stored; and its next deadline
-  // (absl::InfiniteFuture(): none).
-  void ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows, absl::Time next_deadline);
+  // (absl::InfiniteFuture(): none). Nothing is written if they are the
+  // schedule stored (by its digest). INTERNAL for a case not added.
+  absl::Status ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows,
+                               absl::Time next_deadline);
 
   // Adds what `other` writes; the two hold different cases (a group's
   // members' batches, each on its own case).
@@ -80,9 +95,9 @@ class WriteBatch {
 
  private:
   struct CaseCounters {
-    int64_t message_seq = 0;
+    LockedCase found;
     bool counted = false;  // a message was written on it
-    bool scheduled = false;
+    bool scheduled = false;  // its schedule is rewritten
     absl::Time next_deadline = absl::InfiniteFuture();
   };
   std::map<std::string, CaseCounters> cases_;
