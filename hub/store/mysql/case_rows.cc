@@ -243,8 +243,10 @@ void CaseLoads::AddStatements(std::vector<std::string>* statements) {
     quoted.push_back(SqlBytes(case_id));
     if (load->loaded_.outstanding) handing_out.push_back(SqlBytes(case_id));
   }
-  const std::string in = absl::StrCat(" IN (", absl::StrJoin(quoted, ", "), ")");
   first_ = statements->size();
+  count_ = 0;
+  if (case_ids.empty()) return;
+  const std::string in = absl::StrCat(" IN (", absl::StrJoin(quoted, ", "), ")");
   statements->push_back(absl::StrCat("SELECT case_id, message_seq FROM cre_case WHERE case_id", in, " FOR UPDATE"));
   statements->push_back(absl::StrCat(
       "SELECT c.case_id, c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts,"

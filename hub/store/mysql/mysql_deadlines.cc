@@ -40,22 +40,36 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   Submission by_hub;  // no sending agency: the hub acts of its own accord
   by_hub.method = "deadline watcher";
   by_hub.accepted_at = now;
-  // One claimed (locked) case: loaded, reviewed, and what the review decided
-  // added to `writes` and its audit records to `records`, which the
-  // caller's transaction sends with its commit.
-  auto review_case = [&](sql::Connection& c, const std::string& case_id, WriteBatch* writes,
-                         std::vector<v1::AuditRecord>* records) -> absl::Status {
-    CRE_ASSIGN_OR_RETURN(LoadedCase loaded, LoadCaseForUpdate(c, by_hub, case_id, *cipher_));
-    writes->AddCase(case_id, loaded.locked);
-    CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
-    v1::SubmitResponse performed;
-    CRE_RETURN_IF_ERROR(WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_,
-                                       /*hand_out=*/nullptr, &performed, writes));
-    CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
-    // Without a schedule the case would be claimed again at once.
-    CRE_RETURN_IF_ERROR(WriteSchedule(case_id, routing.schedule ? *routing.schedule : CaseSchedule(), writes));
-    std::vector<v1::AuditRecord> alerts = AuditOfAlerts(by_hub.method, case_id, performed, now);
-    records->insert(records->end(), alerts.begin(), alerts.end());
+  // Claimed (locked) cases: loaded in one round trip, a statement a table
+  // (CaseLoads), each reviewed, and what the reviews decided added to
+  // `writes` and their audit records to `records`, which the caller's
+  // transaction sends with its commit.
+  auto review_cases = [&](sql::Connection& c, const std::vector<std::string>& case_ids, WriteBatch* writes,
+                          std::vector<v1::AuditRecord>* records) -> absl::Status {
+    std::vector<std::unique_ptr<CaseLoad>> loads;
+    std::vector<CaseLoad*> each;
+    for (const std::string& case_id : case_ids) {
+      loads.push_back(std::make_unique<CaseLoad>(by_hub, case_id, *cipher_));
+      each.push_back(loads.back().get());
+    }
+    CaseLoads all(std::move(each));
+    std::vector<std::string> statements;
+    all.AddStatements(&statements);
+    RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) { all.Row(statement, row); });
+    for (const std::unique_ptr<CaseLoad>& load : loads) {
+      const std::string& case_id = load->case_id();
+      CRE_ASSIGN_OR_RETURN(LoadedCase loaded, load->Finish(c));
+      writes->AddCase(case_id, loaded.locked);
+      CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
+      v1::SubmitResponse performed;
+      CRE_RETURN_IF_ERROR(WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_,
+                                         /*hand_out=*/nullptr, &performed, writes));
+      CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
+      // Without a schedule the case would be claimed again at once.
+      CRE_RETURN_IF_ERROR(WriteSchedule(case_id, routing.schedule ? *routing.schedule : CaseSchedule(), writes));
+      std::vector<v1::AuditRecord> alerts = AuditOfAlerts(by_hub.method, case_id, performed, now);
+      records->insert(records->end(), alerts.begin(), alerts.end());
+    }
     return absl::OkStatus();
   };
   // A batch's writes, one statement a table, and its journal's row, with
@@ -92,7 +106,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     while (rows->next()) claimed.push_back(rows->getString("case_id"));
     WriteBatch writes;
     std::vector<v1::AuditRecord> records;
-    for (const std::string& case_id : claimed) CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes, &records));
+    if (!claimed.empty()) CRE_RETURN_IF_ERROR(review_cases(c, claimed, &writes, &records));
     commit(c, writes, records);
     return absl::OkStatus();
   });
@@ -121,7 +135,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       found = true;
       WriteBatch writes;
       std::vector<v1::AuditRecord> records;
-      CRE_RETURN_IF_ERROR(review_case(c, case_id, &writes, &records));
+      CRE_RETURN_IF_ERROR(review_cases(c, {case_id}, &writes, &records));
       commit(c, writes, records);
       return absl::OkStatus();
     });
