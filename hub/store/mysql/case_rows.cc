@@ -250,8 +250,8 @@ void CaseLoads::AddStatements(std::vector<std::string>* statements) {
   statements->push_back(absl::StrCat("SELECT case_id, message_seq FROM cre_case WHERE case_id", in, " FOR UPDATE"));
   statements->push_back(absl::StrCat(
       "SELECT c.case_id, c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts,"
-      " c.purged_at, c.schedule_sha256, ch.child_id, ch.details, ch.facts FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
-      " WHERE c.case_id",
+      " c.purged_at, c.schedule_sha256, ch.child_id, ch.details, ch.facts"
+      " FROM cre_case c JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id",
       in, " LOCK IN SHARE MODE"));
   statements->push_back(CaseEntriesQuery(case_ids, EntryRead::kLatest));
   statements->push_back(absl::StrCat("SELECT case_id, agency_id FROM involvement WHERE case_id", in,

@@ -559,7 +559,8 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
       for (size_t i : on_cases) results[i] = absl::UnknownError("not accepted");  // the body may run again
       return AcceptCaseGroupInTransaction(c, batch, on_cases, *cipher_, &results, &refused);
     });
-    alone.insert(alone.end(), status.ok() ? refused.begin() : on_cases.begin(), status.ok() ? refused.end() : on_cases.end());
+    const std::vector<size_t>& each_alone = status.ok() ? refused : on_cases;
+    alone.insert(alone.end(), each_alone.begin(), each_alone.end());
   }
   // In the order they came: a case's second submission after its first.
   std::sort(alone.begin(), alone.end());

@@ -188,7 +188,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     // due, for the next claim, rather than failing this one (it did fail,
     // "delivery N vanished", while the load read an older snapshot).
     // Per-case order holds: a case's deliveries are inserted under its row
-    // lock (LoadCaseForUpdate), so their order_seq rises in commit order,
+    // lock (CaseLoads), so their order_seq rises in commit order,
     // and a later one is never in the snapshot while an earlier one is not.
     const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
     std::map<int64_t, v1::RoutedMessage> loaded;

@@ -247,7 +247,8 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
     clear_actions->executeUpdate();
     auto clear_case = Prepare(c,
                               "UPDATE cre_case SET child_details = NULL, child_facts = NULL, record = NULL,"
-                              " next_deadline = NULL, schedule_sha256 = NULL, purged_at = ?, purged_class = ?, purged_sha256 = ?"
+                              " next_deadline = NULL, schedule_sha256 = NULL, purged_at = ?, purged_class = ?,"
+                              " purged_sha256 = ?"
                               " WHERE case_id = ?");
     clear_case->setString(1, SqlTime(now));
     clear_case->setString(2, v1::RecordClass_Name(decision.record_class));

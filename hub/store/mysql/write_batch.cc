@@ -1,6 +1,5 @@
 #include "store/mysql/write_batch.h"
 
-#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -104,7 +103,8 @@ absl::Status WriteBatch::ReplaceSchedule(const std::string& case_id, std::vector
     return absl::InternalError(absl::StrCat("case ", case_id, ": a schedule written on a case not locked and loaded"));
   }
   CaseCounters& counters = found->second;
-  std::string digest = Sha256Hex(absl::StrCat(NextDeadlineValue(next_deadline), "\n", absl::StrJoin(action_rows, "\n")));
+  std::string digest =
+      Sha256Hex(absl::StrCat(NextDeadlineValue(next_deadline), "\n", absl::StrJoin(action_rows, "\n")));
   if (digest == counters.found.schedule_sha256) return absl::OkStatus();
   counters.found.schedule_sha256 = std::move(digest);
   counters.scheduled = true;
@@ -123,25 +123,23 @@ void WriteBatch::Merge(WriteBatch other) {
   schedules_.merge(other.schedules_);
 }
 
-bool WriteBatch::empty() const {
-  return messages_.empty() && deliveries_.empty() && involved_.empty() && hub_actions_.empty() &&
-         case_entries_.empty() && schedules_.empty();
-}
-
 std::vector<std::string> WriteBatch::Statements() const {
   // The text holds only SqlBytes literals, the hub's integers, instants
   // and enum names, and the rows' own text (made the same way).
   std::vector<std::string> statements;
   if (!messages_.empty()) statements.push_back(MessageInsert(messages_));
 
-  std::vector<std::string> counted, scheduled;
+  // The cases whose row changes: a message counted, or a schedule.
+  std::vector<std::string> changed, scheduled;
+  bool any_counted = false;
   for (const auto& [case_id, counters] : cases_) {
-    if (counters.counted || counters.scheduled) counted.push_back(case_id);
+    if (counters.counted || counters.scheduled) changed.push_back(case_id);
     if (counters.scheduled) scheduled.push_back(case_id);
+    any_counted = any_counted || counters.counted;
   }
-  if (!counted.empty()) {
+  if (!changed.empty()) {
     std::vector<std::string> sets;
-    if (std::any_of(cases_.begin(), cases_.end(), [](const auto& c) { return c.second.counted; })) {
+    if (any_counted) {
       sets.push_back(PerCase(
           cases_, "message_seq", [](const CaseCounters& c) { return c.counted; },
           [](const CaseCounters& c) { return absl::StrCat(c.found.message_seq); }));
@@ -155,7 +153,7 @@ std::vector<std::string> WriteBatch::Statements() const {
           [](const CaseCounters& c) { return SqlBytes(c.found.schedule_sha256); }));
     }
     statements.push_back(absl::StrCat("UPDATE cre_case SET ", absl::StrJoin(sets, ", "), " WHERE case_id IN ",
-                                      QuotedList(counted)));
+                                      QuotedList(changed)));
   }
 
   if (!involved_.empty()) {

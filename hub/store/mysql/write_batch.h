@@ -86,7 +86,6 @@ class WriteBatch {
   // members' batches, each on its own case).
   void Merge(WriteBatch other);
 
-  bool empty() const;
   // The statements, one a table, in an order the tables' keys accept (a
   // message before the hub action naming it; a case's old actions deleted
   // before its new ones go in). The delivery INSERT returns rows
