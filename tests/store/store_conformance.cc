@@ -1669,6 +1669,24 @@ TEST_P(StoreConformanceTest, ACaseGroupIsAcceptedInOneGoAndEachMemberAnsweredAsI
   }
   EXPECT_THAT(handed_out, ::testing::IsSupersetOf({results[0]->handed_out[0].message.delivery_id(),
                                                     results[1]->handed_out[0].message.delivery_id()}));
+
+  // A retry in a later group (the group does not look keys up first): the
+  // group fails at its receipt and each member goes alone, the retry
+  // answered with its first receipt, the other accepted.
+  std::vector<Submission> later = {on_case("cb1", b), on_case("cc2", c)};
+  std::vector<Store::SubmissionAndRoute> second;
+  for (Submission& submission : later) second.push_back({&submission, &to_pru});
+  std::vector<absl::StatusOr<Accepted>> answered = store().AcceptAll(second);
+  ASSERT_THAT(answered, SizeIs(2));
+  ASSERT_TRUE(answered[0].ok()) << answered[0].status();
+  ASSERT_TRUE(answered[1].ok()) << answered[1].status();
+  EXPECT_EQ(answered[0]->receipt.message_id(), results[1]->receipt.message_id());
+  absl::StatusOr<v1::GetCaseResponse> c_read = store().ReadCase(c, "pru", "");
+  ASSERT_TRUE(c_read.ok()) << c_read.status();
+  EXPECT_EQ(c_read->case_file().events_size(), 1);
+  absl::StatusOr<v1::GetCaseResponse> b_read = store().ReadCase(b, "pru", "");
+  ASSERT_TRUE(b_read.ok()) << b_read.status();
+  EXPECT_EQ(b_read->case_file().events_size(), 1) << "the retry wrote nothing";
 }
 
 // --- Deadlines ------------------------------------------------------------
