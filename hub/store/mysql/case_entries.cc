@@ -88,11 +88,8 @@ std::string CaseEntriesQuery(const std::vector<std::string>& case_ids, EntryRead
   // row lock already. (They also lock the gap after the case's last entry,
   // where only a new case whose id sorts just after it would insert: it
   // waits for this transaction's commit, milliseconds.)
-  std::vector<std::string> quoted;
-  quoted.reserve(case_ids.size());
-  for (const std::string& case_id : case_ids) quoted.push_back(SqlBytes(case_id));
-  return absl::StrCat("SELECT case_id, seq, entry_kind, acknowledged_at, body FROM case_entry WHERE case_id IN (",
-                      absl::StrJoin(quoted, ", "), ") ORDER BY case_id, seq",
+  return absl::StrCat("SELECT case_id, seq, entry_kind, acknowledged_at, body FROM case_entry WHERE case_id IN ",
+                      SqlBytesList(case_ids), " ORDER BY case_id, seq",
                       read == EntryRead::kLatest ? " LOCK IN SHARE MODE" : "");
 }
 

@@ -223,8 +223,8 @@ void CaseLoad::Take(Part part, sql::ResultSet& row) {
   }
 }
 
-CaseLoads::CaseLoads(std::vector<CaseLoad*> loads) : loads_(std::move(loads)) {
-  for (CaseLoad* load : loads_) by_case_[load->case_id()] = load;
+CaseLoads::CaseLoads(const std::vector<CaseLoad*>& loads) {
+  for (CaseLoad* load : loads) by_case_[load->case_id()] = load;
 }
 
 void CaseLoads::AddStatements(std::vector<std::string>* statements) {
@@ -237,16 +237,15 @@ void CaseLoads::AddStatements(std::vector<std::string>* statements) {
   // would deadlock on the child's row if it were locked with them. The
   // child's row is read with a shared lock (which sees the latest committed
   // row, and which another shared lock does not wait for).
-  std::vector<std::string> case_ids, quoted, handing_out;
+  std::vector<std::string> case_ids, handing_out;
   for (const auto& [case_id, load] : by_case_) {
     case_ids.push_back(case_id);
-    quoted.push_back(SqlBytes(case_id));
-    if (load->loaded_.outstanding) handing_out.push_back(SqlBytes(case_id));
+    if (load->loaded_.outstanding) handing_out.push_back(case_id);
   }
   first_ = statements->size();
   count_ = 0;
   if (case_ids.empty()) return;
-  const std::string in = absl::StrCat(" IN (", absl::StrJoin(quoted, ", "), ")");
+  const std::string in = absl::StrCat(" IN ", SqlBytesList(case_ids));
   statements->push_back(absl::StrCat("SELECT case_id, message_seq FROM cre_case WHERE case_id", in, " FOR UPDATE"));
   statements->push_back(absl::StrCat(
       "SELECT c.case_id, c.opened_at, c.record, c.child_details AS case_details, c.child_facts AS case_facts,"
@@ -267,8 +266,8 @@ void CaseLoads::AddStatements(std::vector<std::string>* statements) {
   statements->push_back(absl::StrCat(
       "SELECT DISTINCT i.case_id, d.recipient_agency_id FROM involvement i STRAIGHT_JOIN delivery d FORCE INDEX"
       " (delivery_case_order) ON d.recipient_agency_id = i.agency_id AND d.order_key = i.case_id"
-      " AND d.state IN ('PENDING', 'LEASED') WHERE i.case_id IN (",
-      absl::StrJoin(handing_out, ", "), ") LOCK IN SHARE MODE"));
+      " AND d.state IN ('PENDING', 'LEASED') WHERE i.case_id IN ",
+      SqlBytesList(handing_out), " LOCK IN SHARE MODE"));
   count_ = 6;
 }
 
@@ -334,9 +333,9 @@ void AppendEvent(CaseView& view, v1::EventKind kind, absl::Time at, const std::s
 }
 
 absl::Status WriteSchedule(const std::string& case_id, const CaseSchedule& schedule, WriteBatch* writes) {
-  // Every submission on a case and every review rewrites its schedule. The
-  // text holds only the hub's own ids, enum names and instants, as SqlBytes
-  // and SQL literals.
+  // The rows as text, which WriteBatch writes only if they differ from the
+  // stored schedule (by its digest). The text holds only the hub's own ids,
+  // enum names and instants, as SqlBytes and SQL literals.
   const std::string quoted_case = SqlBytes(case_id);
   std::vector<std::string> rows;
   for (const OpenAction& action : schedule.open_actions) {

@@ -143,13 +143,12 @@ class CaseLoad {
 // them in one order.
 class CaseLoads {
  public:
-  explicit CaseLoads(std::vector<CaseLoad*> loads);
+  explicit CaseLoads(const std::vector<CaseLoad*>& loads);
   void AddStatements(std::vector<std::string>* statements);
   // False if statement `statement` is not one of these.
   bool Row(size_t statement, sql::ResultSet& row);
 
  private:
-  std::vector<CaseLoad*> loads_;
   std::map<std::string, CaseLoad*> by_case_;
   size_t first_ = 0;
   size_t count_ = 0;

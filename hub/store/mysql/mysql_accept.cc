@@ -327,7 +327,7 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     loads.push_back(members[m].load.get());
   }
   std::vector<std::string> statements;
-  CaseLoads case_loads(std::move(loads));
+  CaseLoads case_loads(loads);
   case_loads.AddStatements(&statements);
   RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) { case_loads.Row(statement, row); });
 

@@ -52,7 +52,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       loads.push_back(std::make_unique<CaseLoad>(by_hub, case_id, *cipher_));
       each.push_back(loads.back().get());
     }
-    CaseLoads all(std::move(each));
+    CaseLoads all(each);
     std::vector<std::string> statements;
     all.AddStatements(&statements);
     RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) { all.Row(statement, row); });

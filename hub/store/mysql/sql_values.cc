@@ -1,6 +1,7 @@
 #include "store/mysql/sql_values.h"
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
 #include "cppconn/statement.h"
 
 namespace cre::mysql {
@@ -35,6 +36,13 @@ std::string SqlBytes(absl::string_view bytes) {
 }
 
 std::string SqlBytesOrNull(absl::string_view bytes) { return bytes.empty() ? "NULL" : SqlBytes(bytes); }
+
+std::string SqlBytesList(const std::vector<std::string>& values) {
+  std::vector<std::string> quoted;
+  quoted.reserve(values.size());
+  for (const std::string& value : values) quoted.push_back(SqlBytes(value));
+  return absl::StrCat("(", absl::StrJoin(quoted, ", "), ")");
+}
 
 std::string SqlTimeLiteral(absl::Time time) { return absl::StrCat("'", SqlTime(time), "'"); }
 

@@ -64,6 +64,9 @@ void RunBatch(sql::Connection& c, const std::vector<std::string>& statements, co
 std::string SqlBytes(absl::string_view bytes);
 // SqlBytes, or NULL for "".
 std::string SqlBytesOrNull(absl::string_view bytes);
+// `values` (not empty) as an SQL list of SqlBytes literals, for IN:
+// "(X'61', X'62')".
+std::string SqlBytesList(const std::vector<std::string>& values);
 // An instant as a quoted SQL literal ('2026-11-22 10:15:00.123456').
 std::string SqlTimeLiteral(absl::Time time);
 

@@ -27,13 +27,6 @@ std::string NextDeadlineValue(absl::Time next_deadline) {
   return next_deadline == absl::InfiniteFuture() ? std::string("NULL") : SqlTimeLiteral(next_deadline);
 }
 
-std::string QuotedList(const std::vector<std::string>& case_ids) {
-  std::vector<std::string> quoted;
-  quoted.reserve(case_ids.size());
-  for (const std::string& case_id : case_ids) quoted.push_back(SqlBytes(case_id));
-  return absl::StrCat("(", absl::StrJoin(quoted, ", "), ")");
-}
-
 }  // namespace
 
 std::string DeliveryInsert(const std::vector<DeliveryRow>& rows) {
@@ -153,7 +146,7 @@ std::vector<std::string> WriteBatch::Statements() const {
           [](const CaseCounters& c) { return SqlBytes(c.found.schedule_sha256); }));
     }
     statements.push_back(absl::StrCat("UPDATE cre_case SET ", absl::StrJoin(sets, ", "), " WHERE case_id IN ",
-                                      QuotedList(changed)));
+                                      SqlBytesList(changed)));
   }
 
   if (!involved_.empty()) {
@@ -172,7 +165,7 @@ std::vector<std::string> WriteBatch::Statements() const {
   }
 
   if (!scheduled.empty()) {
-    statements.push_back(absl::StrCat("DELETE FROM case_action WHERE case_id IN ", QuotedList(scheduled)));
+    statements.push_back(absl::StrCat("DELETE FROM case_action WHERE case_id IN ", SqlBytesList(scheduled)));
     std::vector<std::string> action_rows;
     for (const auto& [case_id, rows] : schedules_) action_rows.insert(action_rows.end(), rows.begin(), rows.end());
     if (!action_rows.empty()) {
