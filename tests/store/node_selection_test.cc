@@ -121,6 +121,19 @@ TEST_F(NodeSelectionTest, SessionsGetTheConfiguredSyncWait) {
   EXPECT_EQ(Query(plain, "SELECT @@wsrep_sync_wait"), "0");
 }
 
+// A node that another node's transaction may abort in the middle of a
+// batch runs the rest of the batch in a new transaction: a batch there
+// never carries its COMMIT (CommitsInBatch).
+TEST_F(NodeSelectionTest, OnAClusterNodeABatchLeavesItsCommitToTheTransaction) {
+  ConnectionPool pool(WithNodes({0, 1, 2}), 1);
+  bool in_batch = true;
+  ASSERT_TRUE(RunTransaction(pool, "ask", [&](sql::Connection& c) {
+                in_batch = CommitsInBatch(c);
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_FALSE(in_batch);
+}
+
 // The hub's health check (MysqlStore::Ping) is what notices a node that
 // still answers but has left the Synced state, and moves both of the
 // store's pools; it also brings the store back to its first choice.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cppconn/driver.h"
 #include "cppconn/exception.h"
+#include "cppconn/resultset.h"
 #include "cppconn/statement.h"
 #include "store/mysql/node_selector.h"
 #include "store/mysql/sql_errors.h"
@@ -55,6 +56,7 @@ namespace {
 struct ActiveConnection {
   const sql::Connection* connection = nullptr;
   StatementCache* statements = nullptr;
+  bool commits_in_batch = false;
   bool* committed = nullptr;  // set by MarkCommitted
 };
 thread_local ActiveConnection active;
@@ -63,9 +65,8 @@ thread_local ActiveConnection active;
 // a transaction on another pool).
 class ActiveScope {
  public:
-  ActiveScope(const sql::Connection* connection, StatementCache* statements, bool* committed)
-      : saved_(active) {
-    active = {connection, statements, committed};
+  ActiveScope(PooledConnection& pooled, bool* committed) : saved_(active) {
+    active = {pooled.connection.get(), &pooled.statements, pooled.commits_in_batch, committed};
   }
   ~ActiveScope() { active = saved_; }
 
@@ -79,9 +80,25 @@ StatementCache* CachedStatementsFor(const sql::Connection& connection) {
   return active.connection == &connection ? active.statements : nullptr;
 }
 
+bool CommitsInBatch(const sql::Connection& connection) {
+  return active.connection == &connection && active.commits_in_batch;
+}
+
 void MarkCommitted(const sql::Connection& connection) {
   if (active.connection == &connection) *active.committed = true;
 }
+
+namespace {
+
+// Whether `connection`'s server replicates with Galera (wsrep_on, which a
+// server built without wsrep does not have).
+bool IsGaleraNode(sql::Connection& connection) {
+  std::unique_ptr<sql::ResultSet> rows(std::unique_ptr<sql::Statement>(connection.createStatement())
+                                           ->executeQuery("SHOW SESSION VARIABLES LIKE 'wsrep_on'"));
+  return rows->next() && rows->getString(2) == "ON";
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& s) {
   if (!s.nodes.empty()) {
@@ -178,10 +195,11 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
   // for good, rather than off and on again around each one (two round trips).
   try {
     pooled->connection->setAutoCommit(false);
+    pooled->commits_in_batch = !IsGaleraNode(*pooled->connection);
   } catch (const sql::SQLException& e) {
     absl::MutexLock lock(&mu_);
     --open_;
-    return absl::UnavailableError(StatusFromSqlException(e, "set autocommit off").message());
+    return absl::UnavailableError(StatusFromSqlException(e, "set up a new connection").message());
   }
   return Lease(this, std::move(pooled));
 }
@@ -282,7 +300,7 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::string_view what,
     bool committed = false;
     try {
       lease->statements().StartBody();
-      ActiveScope scope(&connection, &lease->statements(), &committed);
+      ActiveScope scope(lease->pooled(), &committed);
       outcome = body(connection);
     } catch (const sql::SQLException& e) {
       last = StatusFromSqlException(e, what);

@@ -99,6 +99,9 @@ struct PooledConnection {
   // The node selector's generation when it was opened: a connection to a
   // node the pool has moved away from is closed, not reused.
   uint64_t generation = 0;
+  // Whether a batch may end with its transaction's COMMIT: not on a Galera
+  // node (CommitsInBatch).
+  bool commits_in_batch = false;
   StatementCache statements;  // declared after: closed before the connection
 };
 
@@ -106,10 +109,21 @@ struct PooledConnection {
 // thread for the body it is running, if that is `connection`; else null.
 StatementCache* CachedStatementsFor(const sql::Connection& connection);
 
+// Whether the body that RunTransaction lent `connection` to may commit with
+// the last statement of a batch (RunBatchAndCommit, sql_values.h), saving
+// the commit's round trip: on a server that does not replicate with Galera.
+// A Galera node that lets another node's transaction abort this one in the
+// middle of a batch (a brute-force abort) rolls it back at once, reports the
+// abort as the failure of the statement it hit, and then runs the batch's
+// remaining statements in a new transaction: a COMMIT among them commits
+// those without the ones before (seen with MariaDB 10.11.19 and galera-4
+// 26.4.23: a message and its delivery committed without their idempotency
+// receipt). There the COMMIT waits until every result came back.
+bool CommitsInBatch(const sql::Connection& connection);
+
 // Tells RunTransaction that the body running on this thread has committed
-// its transaction itself, with the last statement of a batch (RunBatch):
-// the commit needs no round trip of its own then. The body must run nothing
-// after it, and return OK.
+// its transaction itself, with the last statement of a batch: the body must
+// run nothing after it, and return OK. Only where CommitsInBatch.
 void MarkCommitted(const sql::Connection& connection);
 
 class ConnectionPool {
@@ -134,6 +148,7 @@ class ConnectionPool {
     sql::Connection& operator*() const { return *connection_->connection; }
     sql::Connection* operator->() const { return connection_->connection.get(); }
     StatementCache& statements() const { return connection_->statements; }
+    PooledConnection& pooled() const { return *connection_; }
     void Discard() { connection_.reset(); }
 
    private:

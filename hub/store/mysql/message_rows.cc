@@ -163,10 +163,9 @@ absl::Status WriteFollowUps(const Submission& s, const std::vector<FollowUp>& fo
 }
 
 DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> statements, size_t* reached) {
-  statements.push_back("COMMIT");
   DeliveryIds ids;
-  RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); }, reached);
-  MarkCommitted(c);
+  RunBatchAndCommit(c, std::move(statements), [&](size_t, sql::ResultSet& row) { AddDeliveryId(row, &ids); },
+                    reached);
   return ids;
 }
 

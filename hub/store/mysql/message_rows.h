@@ -88,8 +88,8 @@ absl::Status WriteFollowUps(const Submission& s, const std::vector<FollowUp>& fo
                             const crypto::FieldCipher& k, HandOutState* hand_out, v1::SubmitResponse* response,
                             WriteBatch* writes);
 
-// Runs `statements` and then COMMIT in one round trip (the body's last),
-// and returns the ids of the deliveries they wrote. A failing statement
+// Runs `statements` and commits (RunBatchAndCommit: the body's last), and
+// returns the ids of the deliveries they wrote. A failing statement
 // throws sql::SQLException, with `*reached` (if given) its index in
 // `statements`.
 DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> statements, size_t* reached = nullptr);

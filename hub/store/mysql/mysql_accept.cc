@@ -307,7 +307,8 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
   std::vector<CaseMember> members(group.size());
   bool succeeded = false;
   // Run alone after a failure, each member reserves again: what this run
-  // reserved is given back unless it commits.
+  // reserved is given back unless its writes succeed. (Should the commit
+  // after them fail, the hand-off gives back what was never delivered.)
   absl::Cleanup give_back = [&] {
     if (succeeded) return;
     for (const CaseMember& m : members) {
@@ -370,7 +371,7 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     records.insert(records.end(), m.records.begin(), m.records.end());
   }
   CRE_ASSIGN_OR_RETURN(const DeliveryIds ids, CommitAccepted(c, receipts, writes, records));
-  succeeded = true;  // committed: the reservations are the streams' now
+  succeeded = true;  // written: the reservations are the streams' now
   for (CaseMember& m : members) {
     if (!m.decided) continue;
     SetDeliveryIds(ids, &m.hand_out.handed_out);
@@ -484,7 +485,7 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
   }
   CRE_ASSIGN_OR_RETURN(const DeliveryIds delivery_ids,
                        CommitAccepted(c, receipts, writes, records));
-  succeeded = true;  // committed: the reservations are the streams' now
+  succeeded = true;  // written: the reservations are the streams' now
 
   // 4. What each member is answered: its hand-outs now with their ids.
   for (GroupMember& member : members) {

@@ -123,9 +123,7 @@ absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::Audi
                                   std::vector<std::string> first) {
   std::vector<std::string> statements = std::move(first);
   if (!records.empty()) statements.push_back(JournalInsert(records));
-  statements.push_back("COMMIT");
-  RunBatch(c, statements, nullptr);
-  MarkCommitted(c);
+  RunBatchAndCommit(c, std::move(statements), nullptr);
   return absl::OkStatus();
 }
 
@@ -215,9 +213,7 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
     writes.push_back(absl::StrCat("DELETE FROM audit_journal WHERE id IN (", absl::StrJoin(ids, ", "), ")"));
     writes.push_back(
         absl::StrCat("UPDATE audit_head SET seq = ", seq, ", row_hash = ", SqlBytes(hash), " WHERE id = 1"));
-    writes.push_back("COMMIT");
-    RunBatch(c, writes, nullptr);
-    MarkCommitted(c);
+    RunBatchAndCommit(c, std::move(writes), nullptr);
     sealed = static_cast<int>(records.size());
     return absl::OkStatus();
   });

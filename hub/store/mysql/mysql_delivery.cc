@@ -288,7 +288,7 @@ void NoteMoreDue(const std::vector<Store::AckRequest>& requests, const std::set<
 // ER_SIGNAL_EXCEPTION: what SIGNAL SQLSTATE '45000' raises.
 constexpr int kErrSignal = 1644;
 
-// The common case, in one round trip: every delivery is named by its own
+// The common case, in one round trip (RunBatchAndCommit): every delivery is named by its own
 // recipient only, none was acknowledged before, and none completes a case
 // event. The batch checks that itself, right after its UPDATE (which changes
 // only deliveries that the agency naming them owns): if the UPDATE changed
@@ -317,7 +317,7 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
   }
   const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
   std::vector<v1::AuditRecord> records = AckRecords(requests, [](int64_t) { return false; }, results);
-  const std::vector<std::string> statements = {
+  std::vector<std::string> statements = {
       // Locks the rows in key order, as the careful path does. FORCE INDEX
       // here and below: the ids are known, but the optimizer may prefer a
       // range on (recipient, state), which reads every delivery a busy
@@ -332,19 +332,18 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
                    " AND m.event_acknowledged_by = d.recipient_agency_id)"
                    " THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'acknowledge: not the common case'; END IF; END"),
       MoreDueQuery(recipients),
-      JournalInsert(records),
-      "COMMIT"};
+      JournalInsert(records)};
   std::set<std::string> more_due;
   size_t reached = 0;
   try {
-    RunBatch(c, statements, [&](size_t, sql::ResultSet& row) { more_due.insert(row.getString(1)); }, &reached);
+    RunBatchAndCommit(c, std::move(statements), [&](size_t, sql::ResultSet& row) { more_due.insert(row.getString(1)); },
+                      &reached);
   } catch (const sql::SQLException& e) {
     if (reached != 1 || e.getErrorCode() != kErrSignal) throw;
     std::unique_ptr<sql::Statement>(c.createStatement())->execute("ROLLBACK");
     results->assign(requests.size(), AckOutcome());
     return false;
   }
-  MarkCommitted(c);
   NoteMoreDue(requests, more_due, results);
   return true;
 }

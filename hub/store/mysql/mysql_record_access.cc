@@ -161,9 +161,7 @@ absl::StatusOr<bool> MysqlStore::IndexAuditAccesses(int limit) {
     std::vector<std::string> writes = AccessIndexStatements(records);
     writes.push_back(absl::StrCat("UPDATE audit_access_watermark SET indexed_through = ", records.back().seq(),
                                   " WHERE id = 1"));
-    writes.push_back("COMMIT");
-    RunBatch(c, writes, nullptr);
-    MarkCommitted(c);
+    RunBatchAndCommit(c, std::move(writes), nullptr);
     caught_up = records.back().seq() >= head;
     return absl::OkStatus();
   });

@@ -59,6 +59,13 @@ using BatchRows = std::function<void(size_t statement, sql::ResultSet& row)>;
 void RunBatch(sql::Connection& c, const std::vector<std::string>& statements, const BatchRows& rows,
               size_t* reached = nullptr);
 
+// RunBatch, as the last statements of a RunTransaction body, and the commit:
+// the batch's own last statement where the server allows it (CommitsInBatch,
+// connection_pool.h), else RunTransaction's COMMIT once the body returns OK,
+// which it must then do, having run nothing after this.
+void RunBatchAndCommit(sql::Connection& c, std::vector<std::string> statements, const BatchRows& rows,
+                       size_t* reached = nullptr);
+
 // Bytes as an SQL hex literal (X'68690a'): any bytes, no escaping to get
 // wrong. Into a text column the bytes must be UTF-8, as protobuf strings are.
 std::string SqlBytes(absl::string_view bytes);
