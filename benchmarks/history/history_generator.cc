@@ -136,7 +136,9 @@ absl::StatusOr<Agencies> AgenciesOf(const v1::AgencyRegistry& registry) {
   return a;
 }
 
-// A version 4 UUID as the hub writes them, whose first 48 bits grow with
+// A version 4 UUID, as the hub's ids were until they led with the time (a
+// history written by such a hub: the hub's new ids fall in one narrow band
+// of it, see common/ids.h), whose first 48 bits grow with
 // `counter` (of `space` counters in all) and are spread over the whole range,
 // so that a table keyed by them is written in key order and a key drawn at
 // random (as the benchmark picks history's cases) lands among them; `tag`
