@@ -14,12 +14,14 @@
 #include "gtest/gtest.h"
 #include "store/mysql/mysql_audit.h"
 #include "store/mysql/mysql_store.h"
+#include "support/one_stream.h"
 #include "support/test_database.h"
 #include "support/test_environment.h"
 
 namespace cre::mysql {
 namespace {
 
+using ::cre::testing::OneStream;
 using ::cre::testing::TestDatabase;
 using ::testing::SizeIs;
 
@@ -30,26 +32,6 @@ v1::Agency Agency(const std::string& id, v1::AgencyRole role) {
   agency.set_role(role);
   return agency;
 }
-
-// The streams of the accepting process as the store sees them: for the test,
-// one stream of the PRU's with `room` free slots.
-class OneStream : public StreamOffer {
- public:
-  OneStream(std::string owner, int room) : owner_(std::move(owner)), room_(room) {}
-  std::string Reserve(const std::string& recipient) override {
-    if (recipient != "pru" || room_ == 0) return "";
-    --room_;
-    return owner_;
-  }
-  void Unreserve(const std::string& owner) override {
-    if (owner == owner_) ++room_;
-  }
-  absl::Duration lease() const override { return absl::Seconds(30); }
-
- private:
-  std::string owner_;
-  int room_;
-};
 
 class DeliveryStoreTest : public ::testing::Test {
  protected:

@@ -38,16 +38,6 @@ RouteFn RouteTo(const std::string& agency) {
   };
 }
 
-std::string OneStream::Reserve(const std::string& recipient) {
-  if (recipient != "pru" || room_ == 0) return "";
-  --room_;
-  return owner_;
-}
-
-void OneStream::Unreserve(const std::string& owner) {
-  if (owner == owner_) ++room_;
-}
-
 namespace {
 
 std::vector<int64_t> DeliveryIds(const std::vector<v1::RoutedMessage>& messages) {

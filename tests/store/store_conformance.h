@@ -24,6 +24,7 @@
 
 #include "gtest/gtest.h"
 #include "store/store.h"
+#include "support/one_stream.h"
 
 namespace cre::testing {
 
@@ -132,20 +133,6 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreTopology> {
 
 // Routes every submission to `agency`.
 RouteFn RouteTo(const std::string& agency);
-
-// The streams of the accepting process as a store sees them: for the
-// tests, one stream of the PRU's with `room` free slots.
-class OneStream : public StreamOffer {
- public:
-  OneStream(std::string owner, int room) : owner_(std::move(owner)), room_(room) {}
-  std::string Reserve(const std::string& recipient) override;
-  void Unreserve(const std::string& owner) override;
-  absl::Duration lease() const override { return absl::Seconds(30); }
-
- private:
-  std::string owner_;
-  int room_;
-};
 
 }  // namespace cre::testing
 

@@ -155,7 +155,7 @@ absl::StatusOr<int> MysqlStore::SealAudit(int limit) {
     RunBatch(c,
              {// No gap locks: the journal rows this takes must not stop
               // transactions from journalling new ones meanwhile.
-              "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+              kReadCommittedNext,
               absl::StrCat("SELECT id, record, entry FROM audit_journal ORDER BY id LIMIT ", limit,
                            " FOR UPDATE SKIP LOCKED")},
              [&](size_t, sql::ResultSet& row) {

@@ -20,7 +20,6 @@
 #include "cppconn/exception.h"
 #include "cppconn/prepared_statement.h"
 #include "cppconn/resultset.h"
-#include "cppconn/statement.h"
 #include "spdlog/spdlog.h"
 #include "store/mysql/case_entries.h"
 #include "store/mysql/case_rows.h"
@@ -96,7 +95,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     // start): two watchers' batches deadlocked there (1213), round after
     // round. Every read of the review is a locking one, which reads the
     // latest committed rows at either level.
-    std::unique_ptr<sql::Statement>(c.createStatement())->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    RunBatch(c, {kReadCommittedNext}, nullptr);
     auto claim = Prepare(c,
                          "SELECT case_id FROM cre_case WHERE next_deadline <= ?"
                          " ORDER BY next_deadline LIMIT ? FOR UPDATE SKIP LOCKED");

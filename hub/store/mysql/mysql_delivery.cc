@@ -166,7 +166,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     // round while submissions flowed; on one server they only waited. The
     // SQL is made of SqlBytes() and an integer.
     RunBatch(c,
-             {"SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+             {kReadCommittedNext,
               absl::StrCat(kClaimSelect, SqlBytes(recipient),
                            lost.empty() ? "" : absl::StrCat(" AND d.delivery_id NOT IN (", absl::StrJoin(lost, ", "), ")"),
                            kClaimOrder, limit, " FOR UPDATE SKIP LOCKED")},
@@ -486,8 +486,7 @@ absl::StatusOr<int> MysqlStore::ReleaseLeases(const std::string& recipient, cons
     // that scanned delivery_claim would lock every lease of the agency's
     // other streams, and the gaps between them, until this commit: their
     // acknowledgements and hand-outs would wait for a stream that ended.
-    std::unique_ptr<sql::Statement>(c.createStatement())
-        ->execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    RunBatch(c, {kReadCommittedNext}, nullptr);
     std::vector<int64_t> last;
     const std::vector<int64_t> ids = LeasedToInTransaction(c, recipient, lease_owner, policy.max_attempts, &last);
     if (ids.empty()) return absl::OkStatus();

@@ -130,7 +130,7 @@ absl::StatusOr<bool> MysqlStore::IndexAuditAccesses(int limit) {
     // it only to move it on. READ COMMITTED: no gap locks on audit_access,
     // where sealers insert meanwhile.
     RunBatch(c,
-             {"SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+             {kReadCommittedNext,
               "SELECT indexed_through FROM audit_access_watermark WHERE id = 1 FOR UPDATE"},
              [&](size_t, sql::ResultSet& row) { watermark = row.getInt64(1); });
     RunBatch(c,

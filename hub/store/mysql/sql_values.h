@@ -66,6 +66,12 @@ void RunBatch(sql::Connection& c, const std::vector<std::string>& statements, co
 void RunBatchAndCommit(sql::Connection& c, std::vector<std::string> statements, const BatchRows& rows,
                        size_t* reached = nullptr);
 
+// The first statement of a transaction whose locking reads must lock only
+// the rows they return, not the gaps between them (each use says why): READ
+// COMMITTED for that transaction alone, the session staying at REPEATABLE
+// READ. A statement of a batch (RunBatch) like any other.
+inline constexpr char kReadCommittedNext[] = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
 // Bytes as an SQL hex literal (X'68690a'): any bytes, no escaping to get
 // wrong. Into a text column the bytes must be UTF-8, as protobuf strings are.
 std::string SqlBytes(absl::string_view bytes);
