@@ -19,8 +19,9 @@ namespace cre::mysql {
 // statement). The sealer gives them their seq and hash after the commit.
 absl::Status AppendAudit(sql::Connection& c, const std::vector<v1::AuditRecord>& records);
 // AppendAudit and the commit, in one round trip where the server allows it
-// (RunBatchAndCommit): the last thing a transaction body does. `first`: the body's own last
-// statements (built as RunBatch requires), sent ahead in the same round trip.
+// (RunBatchAndCommit): the last thing a transaction body does. `first`: the
+// body's own last statements (built as RunBatch requires), sent ahead in the
+// same round trip.
 absl::Status AppendAuditAndCommit(sql::Connection& c, const std::vector<v1::AuditRecord>& records,
                                   std::vector<std::string> first = {});
 // Whether a record is an access to a child's data, which the access index

@@ -288,15 +288,16 @@ void NoteMoreDue(const std::vector<Store::AckRequest>& requests, const std::set<
 // ER_SIGNAL_EXCEPTION: what SIGNAL SQLSTATE '45000' raises.
 constexpr int kErrSignal = 1644;
 
-// The common case, in one round trip (RunBatchAndCommit): every delivery is named by its own
-// recipient only, none was acknowledged before, and none completes a case
-// event. The batch checks that itself, right after its UPDATE (which changes
-// only deliveries that the agency naming them owns): if the UPDATE changed
-// fewer rows than there are deliveries, or one of them completes a case
-// event, it SIGNALs, and the server runs nothing after that (neither the
-// journal INSERT nor the COMMIT). Then the transaction is rolled back and
-// this returns false, for the careful path. True: committed, `results`
-// filled. `ids` and `recipients`: every delivery and agency the requests
+// The common case, in one round trip (with the commit where
+// RunBatchAndCommit allows): every delivery is named by its own recipient
+// only, none was acknowledged before, and none completes a case event. The
+// batch checks that itself, right after its UPDATE (which changes only
+// deliveries that the agency naming them owns): if the UPDATE changed fewer
+// rows than there are deliveries, or one of them completes a case event, it
+// SIGNALs, and the server runs nothing after that (neither the journal
+// INSERT nor the COMMIT). Then the transaction is rolled back and this
+// returns false, for the careful path. True: written (and committed, or
+// committed by RunTransaction once the body returns), `results` filled. `ids` and `recipients`: every delivery and agency the requests
 // name, as AcknowledgeAll collected them.
 bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckRequest>& requests,
                                const std::set<int64_t>& ids, const std::set<std::string>& recipients,
@@ -336,8 +337,8 @@ bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckR
   std::set<std::string> more_due;
   size_t reached = 0;
   try {
-    RunBatchAndCommit(c, std::move(statements), [&](size_t, sql::ResultSet& row) { more_due.insert(row.getString(1)); },
-                      &reached);
+    RunBatchAndCommit(
+        c, std::move(statements), [&](size_t, sql::ResultSet& row) { more_due.insert(row.getString(1)); }, &reached);
   } catch (const sql::SQLException& e) {
     if (reached != 1 || e.getErrorCode() != kErrSignal) throw;
     std::unique_ptr<sql::Statement>(c.createStatement())->execute("ROLLBACK");
