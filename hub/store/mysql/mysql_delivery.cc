@@ -297,8 +297,9 @@ constexpr int kErrSignal = 1644;
 // SIGNALs, and the server runs nothing after that (neither the journal
 // INSERT nor the COMMIT). Then the transaction is rolled back and this
 // returns false, for the careful path. True: written (and committed, or
-// committed by RunTransaction once the body returns), `results` filled. `ids` and `recipients`: every delivery and agency the requests
-// name, as AcknowledgeAll collected them.
+// committed by RunTransaction once the body returns), `results` filled.
+// `ids` and `recipients`: every delivery and agency the requests name, as
+// AcknowledgeAll collected them.
 bool AcknowledgeInOneRoundTrip(sql::Connection& c, const std::vector<Store::AckRequest>& requests,
                                const std::set<int64_t>& ids, const std::set<std::string>& recipients,
                                std::vector<absl::StatusOr<AckOutcome>>* results) {
