@@ -85,7 +85,9 @@ class RetentionStoreTest : public ::testing::Test {
     ASSERT_TRUE(claimed.ok()) << claimed.status();
     std::vector<int64_t> ids;
     for (const v1::RoutedMessage& m : *claimed) ids.push_back(m.delivery_id());
-    if (!ids.empty()) ASSERT_TRUE(store_->Acknowledge("csc", ids, absl::Now()).ok());
+    if (!ids.empty()) {
+      ASSERT_TRUE(store_->Acknowledge("csc", ids, absl::Now()).ok());
+    }
   }
 
   // A purger whose clock reads `years` from now.

@@ -10,6 +10,7 @@
 #include "cppconn/statement.h"
 #include "store/mysql/node_selector.h"
 #include "store/mysql/sql_errors.h"
+#include "store/mysql/sql_values.h"
 #include "store/transaction_retries.h"
 
 namespace cre::mysql {
@@ -84,11 +85,15 @@ bool CommitsInBatch(const sql::Connection& connection) {
   return active.connection == &connection && active.commits_in_batch;
 }
 
+namespace {
+
+// Tells RunTransaction that the body running on this thread has committed
+// its transaction itself, with the last statement of a batch: the body must
+// run nothing after it, and return OK. Only where CommitsInBatch; private to
+// RunBatchAndCommit, so that no body can commit in a batch on a Galera node.
 void MarkCommitted(const sql::Connection& connection) {
   if (active.connection == &connection) *active.committed = true;
 }
-
-namespace {
 
 // Whether `connection`'s server replicates with Galera (wsrep_on, which a
 // server built without wsrep does not have).
@@ -99,6 +104,16 @@ bool IsGaleraNode(sql::Connection& connection) {
 }
 
 }  // namespace
+
+// Declared in sql_values.h, with RunBatch; defined here, beside the only
+// thing that may call MarkCommitted.
+void RunBatchAndCommit(sql::Connection& c, std::vector<std::string> statements, const BatchRows& rows,
+                       size_t* reached) {
+  const bool in_batch = CommitsInBatch(c);
+  if (in_batch) statements.push_back("COMMIT");
+  RunBatch(c, statements, rows, reached);
+  if (in_batch) MarkCommitted(c);
+}
 
 absl::StatusOr<std::unique_ptr<sql::Connection>> Connect(const ConnectionSettings& s) {
   if (!s.nodes.empty()) {
@@ -195,7 +210,10 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Duration wai
   // for good, rather than off and on again around each one (two round trips).
   try {
     pooled->connection->setAutoCommit(false);
-    pooled->commits_in_batch = !IsGaleraNode(*pooled->connection);
+    // A configured cluster's nodes were each checked to be Galera nodes
+    // (CheckGaleraNode) before the pool used them; one host may still be
+    // one, or a proxy in front of some, and is asked.
+    pooled->commits_in_batch = settings_.nodes.empty() && !IsGaleraNode(*pooled->connection);
   } catch (const sql::SQLException& e) {
     absl::MutexLock lock(&mu_);
     --open_;

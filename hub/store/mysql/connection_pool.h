@@ -121,11 +121,6 @@ StatementCache* CachedStatementsFor(const sql::Connection& connection);
 // receipt). There the COMMIT waits until every result came back.
 bool CommitsInBatch(const sql::Connection& connection);
 
-// Tells RunTransaction that the body running on this thread has committed
-// its transaction itself, with the last statement of a batch: the body must
-// run nothing after it, and return OK. Only where CommitsInBatch.
-void MarkCommitted(const sql::Connection& connection);
-
 class ConnectionPool {
  public:
   // At most `max_size` connections are open at once. Connections go to the

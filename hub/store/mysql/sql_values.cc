@@ -31,14 +31,6 @@ void RunBatch(sql::Connection& c, const std::vector<std::string>& statements, co
   }
 }
 
-void RunBatchAndCommit(sql::Connection& c, std::vector<std::string> statements, const BatchRows& rows,
-                       size_t* reached) {
-  const bool in_batch = CommitsInBatch(c);
-  if (in_batch) statements.push_back("COMMIT");
-  RunBatch(c, statements, rows, reached);
-  if (in_batch) MarkCommitted(c);
-}
-
 std::string SqlBytes(absl::string_view bytes) {
   return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
 }
