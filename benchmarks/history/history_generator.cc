@@ -136,19 +136,19 @@ absl::StatusOr<Agencies> AgenciesOf(const v1::AgencyRegistry& registry) {
   return a;
 }
 
-// A version 4 UUID, as the hub's ids were until they led with the time (a
-// history written by such a hub: the hub's new ids fall in one narrow band
-// of it, see common/ids.h), whose first 48 bits grow with
-// `counter` (of `space` counters in all) and are spread over the whole range,
-// so that a table keyed by them is written in key order and a key drawn at
-// random (as the benchmark picks history's cases) lands among them; `tag`
-// tells apart the kinds of row that share a counter (a child and its case).
-std::string OrderedUuid(uint64_t counter, uint64_t space, int tag, std::mt19937_64& rng) {
-  const uint64_t prefix = counter * ((uint64_t{1} << 48) / std::max<uint64_t>(space, 1));
-  const uint64_t r = rng();
-  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", static_cast<uint32_t>(prefix >> 16),
-                         static_cast<uint32_t>(prefix & 0xffff), tag & 0xfff,
-                         static_cast<uint32_t>(0x8000 | ((r >> 48) & 0x3fff)), r & 0xffffffffffffULL);
+// An id as the hub makes it (common/ids.h: a version 7 UUID), for a row
+// made at `at`: the Unix milliseconds, then random bits (from `rng`, which
+// need not be unguessable here). The history is then one this hub wrote: its
+// rows lie in the order of their times, and the hub's new rows, made now,
+// land at the end of each index, after all of them. A case's messages, made
+// over its months, lie among those of other cases of those months, as they
+// would.
+std::string TimeUuid(absl::Time at, std::mt19937_64& rng) {
+  const uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(at)) & 0xffffffffffffULL;
+  const uint64_t a = rng(), b = rng();
+  return absl::StrFormat("%08x-%04x-7%03x-%04x-%012x", static_cast<uint32_t>(ms >> 16),
+                         static_cast<uint32_t>(ms & 0xffff), static_cast<uint32_t>(a & 0xfff),
+                         static_cast<uint32_t>(0x8000 | ((a >> 12) & 0x3fff)), b & 0xffffffffffffULL);
 }
 
 v1::Governance Envelope() {
@@ -390,9 +390,9 @@ class Generator {
                         std::vector<std::string>& message_rows, std::vector<std::string>& receipt_rows,
                         std::vector<std::string>& delivery_rows, int64_t& delivery_id, Block& block) const {
     absl::Status status;
-    const std::string child_id = OrderedUuid(j, n_, 0xc11, rng);
-    const std::string case_id = OrderedUuid(j, n_, 0xca5, rng);
     const absl::Time opened_at = CaseOpenedAt(j);
+    const std::string child_id = TimeUuid(opened_at, rng);
+    const std::string case_id = TimeUuid(opened_at, rng);
     const std::string& opener = a_.openers[rng() % a_.openers.size()];
     const bool open = now_ - opened_at < kRecent && (rng() % 1000) < kOpenShare * 1000;
 
@@ -455,11 +455,11 @@ class Generator {
     const absl::Duration gap = count > 1 ? life / static_cast<double>(count) : absl::ZeroDuration();
     std::vector<std::string> involved = {opener, a_.csc};
     int entry_seq = 0;
-    const int64_t first_message = j * 4096;  // numbers receipts' keys, as the message ids
+    const int64_t first_message = j * 4096;  // numbers receipts' keys
     for (int64_t i = 0; i < count; ++i) {
       const absl::Time at = opened_at + gap * static_cast<double>(i) + absl::Milliseconds(rng() % 1000);
       v1::RoutedMessage body;
-      body.set_message_id(OrderedUuid(static_cast<uint64_t>(j) * 4096 + i, n_ * 4096, 0x3e5, rng));
+      body.set_message_id(TimeUuid(at, rng));
       body.set_case_id(case_id);
       *body.mutable_accepted_at() = ToProtoTime(at);
       *body.mutable_governance() = Envelope();
@@ -538,7 +538,7 @@ class Generator {
     for (int64_t r = 0, reports = NoCaseMessages(j); r < reports; ++r) {
       const absl::Time at = opened_at + absl::Minutes(1 + rng() % 600);
       v1::RoutedMessage body;
-      body.set_message_id(OrderedUuid(static_cast<uint64_t>(j) * 4096 + 2048 + r, n_ * 4096, 0x3e5, rng));
+      body.set_message_id(TimeUuid(at, rng));
       body.set_kind(v1::MESSAGE_KIND_OPERATION_LIBERTY_REPORT);
       body.set_sender_agency_id(a_.openers[rng() % a_.openers.size()]);
       *body.mutable_accepted_at() = ToProtoTime(at);
@@ -639,20 +639,32 @@ constexpr const char* kGeneratedTables[] = {
     "audit_access", "audit_log", "audit_journal", "case_reader", "case_entry", "case_action", "hub_action",
     "idempotency", "delivery", "message", "involvement", "cre_case", "child"};
 
-// Whether the schema holds a complete generation of n and m already; if it
-// holds a partial or different one, empties it. Refuses a schema with
-// messages of its own.
+// What a generation's rows look like, kept with it: a history of another
+// form is made again. 1: ids of a hub whose ids were random (spread version
+// 4 UUIDs); 2: ids that lead with the time (TimeUuid).
+constexpr int kFormat = 2;
+
+// Whether the schema holds a complete generation of n and m, of this form,
+// already; if it holds a partial or different one, empties it. Refuses a
+// schema with messages of its own.
 absl::StatusOr<bool> AlreadyGenerated(sql::Connection& c, int64_t n, int64_t m, std::ostream& log) {
   Execute(c,
           "CREATE TABLE IF NOT EXISTS bench_history_run (id TINYINT NOT NULL, children BIGINT NOT NULL,"
           " messages BIGINT NOT NULL, complete BOOLEAN NOT NULL, started_at DATETIME(6) NOT NULL,"
-          " seconds DOUBLE NULL, PRIMARY KEY (id)) ENGINE=InnoDB");
+          " seconds DOUBLE NULL, format INT NOT NULL DEFAULT 1, PRIMARY KEY (id)) ENGINE=InnoDB");
+  // A table kept from before the form was recorded: its history is of form 1.
+  Execute(c, "ALTER TABLE bench_history_run ADD COLUMN IF NOT EXISTS format INT NOT NULL DEFAULT 1");
   std::unique_ptr<sql::Statement> st(c.createStatement());
-  std::unique_ptr<sql::ResultSet> row(st->executeQuery("SELECT children, messages, complete FROM bench_history_run"));
+  std::unique_ptr<sql::ResultSet> row(
+      st->executeQuery("SELECT children, messages, complete, format FROM bench_history_run"));
   if (row->next()) {
-    if (row->getBoolean("complete") && row->getInt64("children") == n && row->getInt64("messages") == m) return true;
+    if (row->getBoolean("complete") && row->getInt64("children") == n && row->getInt64("messages") == m &&
+        row->getInt("format") == kFormat) {
+      return true;
+    }
     log << "history: dropping a " << (row->getBoolean("complete") ? "different" : "partial") << " generation ("
-              << row->getInt64("children") << " children, " << row->getInt64("messages") << " messages)" << std::endl;
+              << row->getInt64("children") << " children, " << row->getInt64("messages") << " messages, form "
+              << row->getInt("format") << ")" << std::endl;
   } else if (QueryInt(c, "SELECT COUNT(*) FROM (SELECT 1 FROM message LIMIT 1) m") > 0) {
     return absl::FailedPreconditionError(
         "the schema holds messages that bench_history did not write; give it a schema of its own");
@@ -662,8 +674,8 @@ absl::StatusOr<bool> AlreadyGenerated(sql::Connection& c, int64_t n, int64_t m, 
   Execute(c, "UPDATE audit_head SET seq = 0, row_hash = REPEAT('0', 64) WHERE id = 1");
   Execute(c, "UPDATE audit_access_watermark SET indexed_through = 0 WHERE id = 1");
   Execute(c, "DELETE FROM audit_verification");
-  Execute(c, absl::StrCat("REPLACE INTO bench_history_run (id, children, messages, complete, started_at) VALUES (1, ",
-                          n, ", ", m, ", FALSE, NOW(6))"));
+  Execute(c, absl::StrCat("REPLACE INTO bench_history_run (id, children, messages, complete, started_at, format)"
+                          " VALUES (1, ", n, ", ", m, ", FALSE, NOW(6), ", kFormat, ")"));
   Execute(c, "COMMIT");
   return false;
 }

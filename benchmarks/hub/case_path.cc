@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -419,14 +420,35 @@ absl::StatusOr<std::unique_ptr<CasePool>> OpenCasePool(const HubUnderTest& hub, 
   return pool;
 }
 
+namespace {
+
+// The first 48 bits of a UUID `id` (its first twelve hex digits), or 0.
+uint64_t LeadingBits(const std::string& id) {
+  uint64_t bits = 0;
+  const std::string hex = id.substr(0, 8) + (id.size() >= 13 ? id.substr(9, 4) : "");
+  return absl::SimpleHexAtoi(hex, &bits) ? bits : 0;
+}
+
+}  // namespace
+
 absl::Status AddHistoryCases(const HubUnderTest& hub, int n, CasePool& pool) {
   // Random rows without sorting the whole table: the cases from a random
-  // point of the (random, UUID) key order on, one involved agency each.
+  // point of the key order on, one involved agency each. The point is drawn
+  // between the first key and the last by their first 48 bits, which are
+  // the time a case was opened (ids that lead with the time, as the hub's
+  // and bench_history's are) or spread over the whole range (the random ids
+  // of older histories).
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> range =
+      QueryPairs(hub.schema, "SELECT MIN(case_id), MAX(case_id) FROM cre_case");
+  if (!range.ok()) return range.status();
+  if (range->empty() || range->front().first.empty()) return absl::OkStatus();  // no case to read
+  const uint64_t first = LeadingBits(range->front().first), last = LeadingBits(range->front().second);
+  const uint64_t point = first + (last > first ? Mix(static_cast<uint64_t>(NowNanos())) % (last - first) : 0);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> rows = QueryPairs(
       hub.schema, absl::StrFormat("SELECT c.case_id, MIN(i.agency_id) FROM cre_case c JOIN involvement i"
-                                  " ON i.case_id = c.case_id WHERE c.purged_at IS NULL AND c.case_id >= '%x'"
+                                  " ON i.case_id = c.case_id WHERE c.purged_at IS NULL AND c.case_id >= '%08x-%04x'"
                                   " GROUP BY c.case_id ORDER BY c.case_id LIMIT %d",
-                                  Mix(static_cast<uint64_t>(NowNanos())) % 12, n));
+                                  point >> 16, point & 0xffff, n));
   if (!rows.ok()) return rows.status();
   for (auto& [case_id, agency] : *rows) {
     if (!std::filesystem::exists(hub.pki.dir + "/agencies/" + agency + ".crt")) continue;
