@@ -211,14 +211,14 @@ void CaseLoad::Take(Part part, sql::ResultSet& row) {
       if (read_.ok()) read_ = AddCaseEntry(row, case_id_, k_, &view.case_file, &loaded_.stored);
       break;
     case Part::kInvolved:
-      view.involved_agency_ids.push_back(row.getString("agency_id"));
+      view.involved_agency_ids.push_back(row.getString("value"));
       loaded_.locked.involved.insert(view.involved_agency_ids.back());
       break;
     case Part::kPerformed:
-      loaded_.performed.insert(row.getString("trigger_key"));
+      loaded_.performed.insert(row.getString("value"));
       break;
     case Part::kOutstanding:
-      if (loaded_.outstanding) loaded_.outstanding->insert(row.getString("recipient_agency_id"));
+      if (loaded_.outstanding) loaded_.outstanding->insert(row.getString("value"));
       break;
   }
 }
@@ -253,29 +253,40 @@ void CaseLoads::AddStatements(std::vector<std::string>* statements) {
       " FROM cre_case c JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id",
       in, " LOCK IN SHARE MODE"));
   statements->push_back(CaseEntriesQuery(case_ids, EntryRead::kLatest));
-  statements->push_back(absl::StrCat("SELECT case_id, agency_id FROM involvement WHERE case_id", in,
-                                     " ORDER BY case_id, agency_id LOCK IN SHARE MODE"));
-  statements->push_back(
-      absl::StrCat("SELECT case_id, trigger_key FROM hub_action WHERE case_id", in, " LOCK IN SHARE MODE"));
-  count_ = 5;
-  if (handing_out.empty()) return;
-  // For submissions that may hand out: which involved agencies have an
-  // earlier delivery of the case outstanding (per-case order; InsertMessage).
+  // The cases' involved agencies, performed follow-ups and, for submissions
+  // that may hand out, which involved agencies have an earlier delivery of
+  // the case outstanding (per-case order; InsertMessage): one statement,
+  // rows of (part, case_id, value). Each statement of a batch is a result
+  // the server sends, and the hub waits for, on its own.
+  //
   // Every recipient of a case message is made involved in the transaction
-  // that writes it, so an agency not involved has none.
-  statements->push_back(absl::StrCat(
-      "SELECT DISTINCT i.case_id, d.recipient_agency_id FROM involvement i STRAIGHT_JOIN delivery d FORCE INDEX"
-      " (delivery_case_order) ON d.recipient_agency_id = i.agency_id AND d.order_key = i.case_id"
-      " AND d.state IN ('PENDING', 'LEASED') WHERE i.case_id IN ",
-      SqlBytesList(handing_out), " LOCK IN SHARE MODE"));
-  count_ = 6;
+  // that writes it, so an agency not involved has no outstanding delivery.
+  std::string rest = absl::StrCat(
+      "(SELECT ", static_cast<int>(CaseLoad::Part::kInvolved),
+      " AS part, case_id, agency_id AS value FROM involvement WHERE case_id", in, " LOCK IN SHARE MODE)",
+      " UNION ALL (SELECT ", static_cast<int>(CaseLoad::Part::kPerformed),
+      ", case_id, trigger_key FROM hub_action WHERE case_id", in, " LOCK IN SHARE MODE)");
+  if (!handing_out.empty()) {
+    absl::StrAppend(
+        &rest, " UNION ALL (SELECT DISTINCT ", static_cast<int>(CaseLoad::Part::kOutstanding),
+        ", i.case_id, d.recipient_agency_id FROM involvement i STRAIGHT_JOIN delivery d FORCE INDEX"
+        " (delivery_case_order) ON d.recipient_agency_id = i.agency_id AND d.order_key = i.case_id"
+        " AND d.state IN ('PENDING', 'LEASED') WHERE i.case_id IN ",
+        SqlBytesList(handing_out), " LOCK IN SHARE MODE)");
+  }
+  // The involved agencies in the order of their ids, as the case is read.
+  absl::StrAppend(&rest, " ORDER BY part, case_id, value");
+  statements->push_back(std::move(rest));
+  count_ = 4;
 }
 
 bool CaseLoads::Row(size_t statement, sql::ResultSet& row) {
   if (statement < first_ || statement >= first_ + count_) return false;
   auto load = by_case_.find(row.getString("case_id"));
   if (load == by_case_.end()) return true;  // not asked for: cannot happen
-  load->second->Take(static_cast<CaseLoad::Part>(statement - first_), row);
+  const size_t index = statement - first_;
+  const auto part = static_cast<CaseLoad::Part>(index < 3 ? index : row.getInt("part"));
+  load->second->Take(part, row);
   return true;
 }
 

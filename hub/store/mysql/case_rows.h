@@ -124,7 +124,8 @@ class CaseLoad {
 
  private:
   friend class CaseLoads;
-  // In the order of CaseLoads' statements.
+  // What a row of CaseLoads' statements is: the first three one statement
+  // each, in this order; the rest share the fourth, which says which.
   enum class Part { kLock, kCase, kEntry, kInvolved, kPerformed, kOutstanding };
   void Take(Part part, sql::ResultSet& row);
 
