@@ -168,6 +168,13 @@ TEST_P(StoreConformanceTest, ACaseSaysWhoHasReadItAndHowOften) {
   EXPECT_EQ(read->readers(1).agency_id(), "pru");
   EXPECT_EQ(read->readers(1).staff_id(), "");
   EXPECT_EQ(read->readers(1).reads(), 1);
+  // The answer counts its own read as the row it wrote says, to the microsecond.
+  absl::StatusOr<v1::GetCaseResponse> again = store().ReadCase(case_id, "pru", "");
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->readers_size(), 2);
+  EXPECT_EQ(again->readers(0).agency_id(), "pru");
+  EXPECT_EQ(again->readers(0).reads(), 2);
+  EXPECT_EQ(again->readers(1).DebugString(), read->readers(0).DebugString());
   EXPECT_EQ(store().ReadCase(case_id, "nobody", "x").status(), NoSuchCase(case_id)) << "a refused read is no read";
 }
 
