@@ -232,7 +232,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     // answered as before, whatever became of the case since.
     absl::StatusOr<bool> seen = false;
     absl::StatusOr<LoadedCase> found =
-        LoadCaseForUpdate(c, s, case_id, k, {ReplayQuery(s)},
+        LoadCaseForUpdate(c, s, case_id, k, {kReadCommittedNext, ReplayQuery(s)},
                           [&](size_t, sql::ResultSet& row) { seen = ReplayRow(row, s, response); });
     if (!seen.ok()) return seen.status();
     if (*seen) return absl::OkStatus();
@@ -327,7 +327,7 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     members[m].load = std::make_unique<CaseLoad>(s, s.case_id, k);
     loads.push_back(members[m].load.get());
   }
-  std::vector<std::string> statements;
+  std::vector<std::string> statements = {kReadCommittedNext};
   CaseLoads case_loads(loads);
   case_loads.AddStatements(&statements);
   RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) { case_loads.Row(statement, row); });
