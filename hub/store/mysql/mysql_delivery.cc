@@ -68,12 +68,12 @@ constexpr char kLoadSql[] =
     " WHERE d.delivery_id";
 
 // A lease that ended without an ack: due again after a backoff that doubles
-// with each attempt, or dead after max_attempts.
+// with each attempt, or dead after max_attempts; the WHERE is the caller's.
 constexpr char kExpireSql[] =
-    "UPDATE delivery SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
+    "UPDATE delivery FORCE INDEX (PRIMARY) SET state = IF(attempts >= ?, 'DEAD', 'PENDING'),"
     " lease_owner = NULL, lease_until = NULL,"
     " next_attempt_at = NOW(6) + INTERVAL LEAST(? << LEAST(GREATEST(attempts - 1, 0), 30), ?)"
-    " MICROSECOND WHERE state = 'LEASED' AND lease_until < @expire_before";
+    " MICROSECOND";
 
 // A stream's leases, found among its agency's leased deliveries (the
 // agency's open windows) by delivery_claim; lease_owner has no index of its
@@ -543,26 +543,42 @@ absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& rec
 absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
   int expired = 0;
   absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
-    // READ COMMITTED: the scans of delivery_lease lock only the leases that
-    // ran out. Under REPEATABLE READ they also locked the live lease just
-    // past the range (and, for the UPDATE, the rows it examined), which an
-    // acknowledgement was moving out of LEASED: the two deadlocked, an
-    // acknowledgement or this run retried (12 and 8 of 33 deadlocks in 20 s
-    // at 500 case submissions a second, innodb_print_all_deadlocks). The
-    // rows that did run out are locked at either level.
+    // The leases that ran out are found without locks, at READ COMMITTED,
+    // then locked and updated by their keys. A locking scan of
+    // delivery_lease locked the first live lease past the range too, at
+    // either isolation level: the oldest outstanding lease, the one most
+    // likely being acknowledged at that moment, whose acknowledgement holds
+    // the row and then moves its entry out of LEASED; the two deadlocked,
+    // one of them retried (27 of 30 deadlocks in 20 s at 500 case
+    // submissions a second, from innodb_print_all_deadlocks). Most polls
+    // find nothing, and now lock nothing.
     //
-    // One instant for both statements: NOW(6) is fixed per statement, and
-    // a lease running out between the two would be dead-lettered by the
-    // UPDATE without the record the SELECT writes for each.
-    RunBatch(c, {kReadCommittedNext, "SET @expire_before = NOW(6)"}, nullptr);
+    // One instant for every statement, the database's (leases are on its
+    // clock): a lease running out between two of them would be dead-lettered
+    // by the UPDATE without the record the SELECT writes for each.
+    std::string expire_before;
+    RunBatch(c, {kReadCommittedNext, "SELECT NOW(6)"},
+             [&](size_t statement, sql::ResultSet& row) { if (statement == 1) expire_before = row.getString(1); });
+    std::vector<int64_t> ran_out;
+    {
+      auto find = Prepare(c, "SELECT delivery_id FROM delivery WHERE state = 'LEASED' AND lease_until < ? LIMIT 10000");
+      find->setString(1, expire_before);
+      std::unique_ptr<sql::ResultSet> rows(find->executeQuery());
+      while (rows->next()) ran_out.push_back(rows->getInt64(1));
+    }
+    if (ran_out.empty()) return absl::OkStatus();
+    // Each still leased and run out once locked (one may have been
+    // acknowledged since the read, and is left out).
+    const std::string still =
+        absl::StrCat(" WHERE delivery_id IN (", absl::StrJoin(ran_out, ", "), ") AND state = 'LEASED' AND lease_until < ?");
     // The deliveries about to be dead-lettered, each recorded by id, with
     // its sender's report.
     std::vector<DyingDelivery> dying;
     {
-      auto select = Prepare(c,
-                            "SELECT delivery_id, message_id, recipient_agency_id, attempts FROM delivery"
-                            " WHERE state = 'LEASED' AND lease_until < @expire_before AND attempts >= ? FOR UPDATE");
-      select->setInt(1, policy.max_attempts);
+      auto select = Prepare(c, absl::StrCat("SELECT delivery_id, message_id, recipient_agency_id, attempts FROM delivery"
+                                            " FORCE INDEX (PRIMARY)", still, " AND attempts >= ? FOR UPDATE"));
+      select->setString(1, expire_before);
+      select->setInt(2, policy.max_attempts);
       std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
       while (rows->next()) {
         dying.push_back({rows->getInt64("delivery_id"), rows->getString("message_id"),
@@ -571,10 +587,11 @@ absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
       }
     }
     CRE_ASSIGN_OR_RETURN(std::vector<v1::AuditRecord> records, WriteDeadLetters(c, dying, hub_envelope_, *cipher_));
-    auto expire = Prepare(c, kExpireSql);
+    auto expire = Prepare(c, absl::StrCat(kExpireSql, still));
     expire->setInt(1, policy.max_attempts);
     expire->setInt64(2, Micros(policy.initial_backoff));
     expire->setInt64(3, Micros(policy.max_backoff));
+    expire->setString(4, expire_before);
     expired = expire->executeUpdate();
     const int retried = expired - static_cast<int>(dying.size());
     if (retried > 0) {
