@@ -543,6 +543,7 @@ absl::StatusOr<std::vector<int64_t>> MysqlStore::LeasedTo(const std::string& rec
 absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
   int expired = 0;
   absl::Status status = RunTransaction(pool_, "expire leases", [&](sql::Connection& c) {
+    expired = 0;  // the body may run again
     // The leases that ran out are found without locks, at READ COMMITTED,
     // then locked and updated by their keys. A locking scan of
     // delivery_lease locked the first live lease past the range too, at
@@ -569,8 +570,8 @@ absl::StatusOr<int> MysqlStore::ExpireLeases(const DeliveryPolicy& policy) {
     if (ran_out.empty()) return absl::OkStatus();
     // Each still leased and run out once locked (one may have been
     // acknowledged since the read, and is left out).
-    const std::string still =
-        absl::StrCat(" WHERE delivery_id IN (", absl::StrJoin(ran_out, ", "), ") AND state = 'LEASED' AND lease_until < ?");
+    const std::string still = absl::StrCat(" WHERE delivery_id IN (", absl::StrJoin(ran_out, ", "),
+                                           ") AND state = 'LEASED' AND lease_until < ?");
     // The deliveries about to be dead-lettered, each recorded by id, with
     // its sender's report.
     std::vector<DyingDelivery> dying;
