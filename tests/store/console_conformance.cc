@@ -158,7 +158,15 @@ TEST_P(StoreConformanceTest, ACaseSaysWhoHasReadItAndHowOften) {
   ASSERT_TRUE(opened.ok()) << opened.status();
   const std::string case_id = opened->receipt.case_id();
   ASSERT_TRUE(store().ReadCase(case_id, "pru", "").ok());
-  ASSERT_TRUE(store().ReadCase(case_id, "sender", "a.khan").ok());
+  // A first read lists its reader with it: who, once, first and last now.
+  absl::StatusOr<v1::GetCaseResponse> first = store().ReadCase(case_id, "sender", "a.khan");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->readers_size(), 2);
+  EXPECT_EQ(first->readers(0).agency_id(), "sender");
+  EXPECT_EQ(first->readers(0).staff_id(), "a.khan");
+  EXPECT_EQ(first->readers(0).reads(), 1);
+  EXPECT_TRUE(first->readers(0).has_first_read_at());
+  EXPECT_EQ(first->readers(0).first_read_at().DebugString(), first->readers(0).last_read_at().DebugString());
   absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(case_id, "sender", "a.khan");
   ASSERT_TRUE(read.ok()) << read.status();
   ASSERT_EQ(read->readers_size(), 2);

@@ -79,8 +79,9 @@ void AddRead(const std::string& agency_id, const std::string& staff_id, absl::Ti
   });
   // As the column keeps it (DATETIME(6)): to the microsecond.
   const google::protobuf::Timestamp when = ToProtoTime(absl::FromUnixMicros(absl::ToUnixMicros(at)));
-  v1::CaseReader* read = it != readers->end() ? &*it : readers->Add();
-  if (it == readers->end()) {
+  const bool first = it == readers->end();  // before Add, which moves end()
+  v1::CaseReader* read = first ? readers->Add() : &*it;
+  if (first) {
     read->set_agency_id(agency_id);
     read->set_staff_id(staff_id);
     *read->mutable_first_read_at() = when;
