@@ -311,6 +311,7 @@ class Reader {
   static absl::StatusOr<std::unique_ptr<Reader>> Make(const HubUnderTest& hub, const CasePool& pool) {
     auto reader = std::unique_ptr<Reader>(new Reader);
     reader->cases_ = pool.open;
+    reader->open_ = pool.open.size();
     reader->cases_.insert(reader->cases_.end(), pool.history.begin(), pool.history.end());
     std::vector<std::string> agencies;
     for (const CaseRef& c : reader->cases_) {
@@ -326,7 +327,9 @@ class Reader {
     const uint64_t seed = Mix(static_cast<uint64_t>(NowNanos()));
     std::atomic<int64_t> sequence{0};
     r.get_case = RunOpenLoop(rate, duration, 64, [&](int64_t scheduled, Done done) {
-      const CaseRef& c = cases_[Mix(seed ^ static_cast<uint64_t>(sequence.fetch_add(1))) % cases_.size()];
+      const size_t i = Mix(seed ^ static_cast<uint64_t>(sequence.fetch_add(1))) % cases_.size();
+      const CaseRef& c = cases_[i];
+      LatencySample* of_kind = i < open_ ? &r.get_case_open_latency : &r.get_case_history_latency;
       struct Call {
         grpc::ClientContext context;
         v1::GetCaseRequest request;
@@ -336,8 +339,12 @@ class Reader {
       call->request.set_case_id(c.case_id);
       call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
       stubs_.at(c.agency)->async()->GetCase(&call->context, &call->request, &call->response,
-                                            [call, scheduled, done, &r](grpc::Status status) {
-                                              if (status.ok()) r.get_case_latency.Add(NowNanos() - scheduled);
+                                            [call, scheduled, done, &r, of_kind](grpc::Status status) {
+                                              if (status.ok()) {
+                                                const int64_t latency = NowNanos() - scheduled;
+                                                r.get_case_latency.Add(latency);
+                                                of_kind->Add(latency);
+                                              }
                                               delete call;
                                               done(status.ok());
                                             });
@@ -346,7 +353,8 @@ class Reader {
 
  private:
   Reader() = default;
-  std::vector<CaseRef> cases_;
+  std::vector<CaseRef> cases_;  // the run's own cases, then the history's
+  size_t open_ = 0;             // how many of cases_ are the run's own
   std::map<std::string, std::unique_ptr<v1::Referrals::Stub>> stubs_;
 };
 
@@ -531,6 +539,7 @@ absl::StatusOr<std::unique_ptr<CasePathResult>> RunCasePath(const HubUnderTest& 
   result->hub_cpu = cpu.Hub();
   result->database_cpu = cpu.Database();
   result->generator_cpu = cpu.Generator();
+  result->database_disk_read_bytes = cpu.DatabaseDiskReads();
   // Follow-ups are not waited for; those still coming are counted short.
   absl::SleepFor(absl::Milliseconds(200));
   CloseAll(subscribers);

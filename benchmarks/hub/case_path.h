@@ -88,7 +88,11 @@ struct CasePathResult {
   LatencySample follow_up_latency;      // scheduled start to arrival, the hub's follow-ups
   Throughput get_case;                  // GetCase calls alongside, if asked
   LatencySample get_case_latency;       // scheduled start to answer
+  // The same, of the cases this run opened and works on, and of the
+  // history's (a database filled beforehand), apart.
+  LatencySample get_case_open_latency, get_case_history_latency;
   double hub_cpu = -1, database_cpu = -1, generator_cpu = -1;  // while the clock ran; -1: unknown
+  int64_t database_disk_read_bytes = -1;  // MariaDB's reads from the disk meanwhile; -1: unknown
   double CompletedPerSecond() const;
   // Every scheduled submission sent and committed, every direct delivery acknowledged.
   bool Complete() const;

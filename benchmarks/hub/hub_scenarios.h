@@ -101,6 +101,12 @@ class CpuSince {
   double Hub() const { return Used(hub_start_, Sum(hub_.pids)); }
   double Database() const { return Used(database_start_, Sum(hub_.database_pids)); }
   double Generator() const { return Used(generator_start_, CpuSeconds(0)); }
+  // Bytes MariaDB has had read from the disk since: pages its buffer pool
+  // did not hold. -1 where unknown.
+  int64_t DatabaseDiskReads() const {
+    const int64_t now = SumReads(hub_.database_pids);
+    return database_reads_start_ < 0 || now < 0 ? -1 : now - database_reads_start_;
+  }
 
  private:
   // -1 if any is unknown, or there are none.
@@ -113,9 +119,19 @@ class CpuSince {
     }
     return sum;
   }
+  static int64_t SumReads(const std::vector<int>& pids) {
+    int64_t sum = pids.empty() ? -1 : 0;
+    for (int pid : pids) {
+      const int64_t bytes = pid > 0 ? DiskReadBytes(pid) : -1;
+      if (bytes < 0) return -1;
+      sum += bytes;
+    }
+    return sum;
+  }
   static double Used(double before, double after) { return before < 0 || after < 0 ? -1 : after - before; }
   const HubUnderTest& hub_;
   const double hub_start_, database_start_, generator_start_;
+  const int64_t database_reads_start_ = SumReads(hub_.database_pids);
 };
 
 // Ends every stream and waits (bounded) for their ends and their acks. A

@@ -494,6 +494,21 @@ void PrintCasePath(const CasePathResult& r, const CasePathOptions& o, int cases)
   if (o.get_case_rate > 0) {
     std::cout << absl::StrFormat("  GetCase %.0f/s alongside: ", o.get_case_rate) << Rate(r.get_case, "reads")
               << "\n    " << r.get_case_latency.Summary() << "\n";
+    // Apart only when the history's cases are read too: a case the run
+    // works on has its pages in the buffer pool, one of years ago mostly not.
+    if (r.get_case_history_latency.Count() > 0) {
+      std::cout << "    of the run's own cases  " << r.get_case_open_latency.Summary() << "\n"
+                << "    of the history's cases  " << r.get_case_history_latency.Summary() << "\n";
+    }
+  }
+  if (r.database_disk_read_bytes >= 0) {
+    // Pages MariaDB's buffer pool did not hold, read while the clock ran.
+    std::cout << absl::StrFormat("  MariaDB read from the disk  %.1f MiB", r.database_disk_read_bytes / 1048576.0);
+    if (r.get_case.completed > 0) {
+      std::cout << absl::StrFormat(" (%.0f KiB a GetCase)",
+                                   r.database_disk_read_bytes / 1024.0 / static_cast<double>(r.get_case.completed));
+    }
+    std::cout << "\n";
   }
   if (r.completed > 0 && r.hub_cpu >= 0 && r.generator_cpu >= 0) {
     const double per = 1e6 / static_cast<double>(r.completed);

@@ -81,6 +81,16 @@ double CpuSeconds(int pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+int64_t DiskReadBytes(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+  for (std::string key; in >> key;) {
+    int64_t value = -1;
+    if (!(in >> value)) return -1;
+    if (key == "read_bytes:") return value;
+  }
+  return -1;
+}
+
 std::string FormatKib(int64_t kib) {
   if (kib < 0) return "unknown";
   return absl::StrFormat("%.1f MiB", static_cast<double>(kib) / 1024.0);

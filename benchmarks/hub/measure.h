@@ -58,6 +58,10 @@ ProcessStatus ReadProcessStatus(int pid);
 // says; pid 0 is this process. -1 where unreadable.
 double CpuSeconds(int pid);
 
+// Bytes a process has had read from the disk so far (read_bytes of
+// /proc/<pid>/io: not what the page cache answered); -1 where unreadable.
+int64_t DiskReadBytes(int pid);
+
 // "123.4 MiB", or "unknown" for a negative size.
 std::string FormatKib(int64_t kib);
 

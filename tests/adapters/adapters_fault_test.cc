@@ -66,7 +66,7 @@ TEST(AdaptersFaultTest, FilesSubmittedWhileTheHubIsDownAreDeliveredOnceWhenItRet
   // The adapter writes the receipt, then removes the spooled file: wait for
   // the second step too.
   EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/spool", ".json") == 0; }, absl::Seconds(10)));
-  EXPECT_EQ(health.StopWith(SIGTERM), 0);
+  EXPECT_EQ(health.StopWith(SIGTERM), 0) << health.Stderr();
   EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM message"), "2");
 
   // A restart finds nothing left to send: still exactly two.
@@ -131,7 +131,7 @@ TEST(AdaptersFaultTest, PoliceAdapterKilledBetweenWriteAndAckLeavesOneFilePerRep
   ASSERT_TRUE(WaitFor([&] { return CountFiles(out, ".json") == 3; })) << pru.Stderr();
   // Past the test hub's 2 s lease: any redelivery has come and gone.
   absl::SleepFor(absl::Seconds(3));
-  EXPECT_EQ(pru.StopWith(SIGTERM), 0);
+  EXPECT_EQ(pru.StopWith(SIGTERM), 0) << pru.Stderr();
   EXPECT_EQ(CountFiles(out, ".json"), 3);
   for (const std::string& id : message_ids) EXPECT_TRUE(client::FileExists(out + "/" + id + ".json")) << id;
   InboxStream after(hub.ChannelFor("derby-pru"));

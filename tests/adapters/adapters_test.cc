@@ -200,7 +200,7 @@ TEST_F(AdaptersTest, IroAdapterWritesNotificationsAboutLookedAfterChildren) {
   const std::string dir = NewTempDir("iro");
   AdapterProcess iro(IRO_BINARY, {"--out", dir}, "derby-iro", hub_.port());
   ASSERT_TRUE(WaitFor([&] { return client::FileExists(dir + "/" + sent.message_id() + ".json"); })) << iro.Stderr();
-  EXPECT_EQ(iro.StopWith(SIGTERM), 0);
+  EXPECT_EQ(iro.StopWith(SIGTERM), 0) << iro.Stderr();
   EXPECT_THAT(ReadText(dir + "/" + sent.message_id() + ".json"), HasSubstr("NOTIFICATION_KIND_IRO"));
 }
 
@@ -305,7 +305,7 @@ TEST_F(AdaptersTest, EarlyHelpAssessesStepsUpAndShowsTheOutcome) {
   AdapterProcess early_help(EARLY_HELP_BINARY, {"run", "--dir", dir}, "derby-early-help", hub_.port());
   ASSERT_TRUE(WaitFor([&] { return early_help.Stdout().find("RESPONSE_KIND_ACCEPT") != std::string::npos; }))
       << early_help.Stderr();
-  EXPECT_EQ(early_help.StopWith(SIGTERM), 0);
+  EXPECT_EQ(early_help.StopWith(SIGTERM), 0) << early_help.Stderr();
   EXPECT_THAT(early_help.Stdout(), HasSubstr("outcome of " + referral.message_id()));
   EXPECT_TRUE(client::FileExists(dir + "/received/" + answered.message_id() + ".json"));
 }

@@ -149,15 +149,16 @@ absl::StatusOr<v1::Child> CaseChildFactsOf(sql::ResultSet& row, const std::strin
   return OpenSealed<v1::Child>(row, "facts", k, kChildFacts, row.getString("child_id"));
 }
 
+std::string InvolvedAgenciesQuery(const std::string& case_id) {
+  return absl::StrCat("SELECT agency_id FROM involvement WHERE case_id = ", SqlBytes(case_id),
+                      " ORDER BY agency_id LOCK IN SHARE MODE");
+}
+
 absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
                                                           const std::string& case_id) {
-  // Locking, for the same reason as AlreadyPerformed.
-  auto select = Prepare(c,
-                        "SELECT agency_id FROM involvement WHERE case_id = ? ORDER BY agency_id LOCK IN SHARE MODE");
-  select->setString(1, case_id);
-  std::unique_ptr<sql::ResultSet> rows(select->executeQuery());
   std::vector<std::string> agencies;
-  while (rows->next()) agencies.push_back(rows->getString(1));
+  RunBatch(c, {InvolvedAgenciesQuery(case_id)},
+           [&](size_t, sql::ResultSet& row) { agencies.push_back(row.getString(1)); });
   return agencies;
 }
 

@@ -85,6 +85,12 @@ absl::StatusOr<v1::ChildDetails> CaseChildDetailsOf(sql::ResultSet& row, const s
 absl::StatusOr<v1::Child> CaseChildFactsOf(sql::ResultSet& row, const std::string& case_id,
                                            const crypto::FieldCipher& k);
 
+// The agencies involved with a case, in agency order: the query's text, for
+// a batch (RunBatch), and the query run on its own. A locking read, so that
+// it sees the latest committed involvements (a snapshot may predate the
+// message that involved an agency) and they stay so until the caller
+// commits: who may read a case is decided on them.
+std::string InvolvedAgenciesQuery(const std::string& case_id);
 absl::StatusOr<std::vector<std::string>> InvolvedAgencies(sql::Connection& c,
                                                           const std::string& case_id);
 

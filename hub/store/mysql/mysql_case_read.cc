@@ -117,9 +117,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
                      " c.purged_at, ch.child_id, ch.facts, ch.details FROM cre_case c"
                      " JOIN child ch ON ch.child_id = c.child_id WHERE c.case_id = ",
                      id),
-        // Locking, for the same reason as InvolvedAgencies.
-        absl::StrCat("SELECT agency_id FROM involvement WHERE case_id = ", id,
-                     " ORDER BY agency_id LOCK IN SHARE MODE"),
+        InvolvedAgenciesQuery(case_id),
         CaseEntriesQuery({case_id}, EntryRead::kSnapshot),
         // Only what the reader sent or received: a school does not see
         // police intelligence that was not shared with it.
