@@ -399,6 +399,31 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     //   3. which of the agencies has more due, for its streams to claim.
     // A request naming a delivery that is not its agency's is refused whole:
     // then the batch is undone to the savepoint and run again without it.
+    //
+    // The cases whose events these acknowledgements may complete are locked
+    // first, in the order of their ids as a case group locks them: a
+    // submission on a case locks the case and then reads its deliveries, so
+    // an acknowledgement that updated a delivery and then locked its case
+    // (CompleteEventOf) waited for the one waiting for it (29 of 34
+    // deadlocks in 10 s at saturation, from innodb_print_all_deadlocks).
+    // Found without locks: which event a delivery's message carries never
+    // changes, and one acknowledged meanwhile only locks a case for nothing.
+    {
+      std::set<std::string> event_cases;
+      RunBatch(c,
+               {absl::StrCat("SELECT DISTINCT m.case_id FROM delivery d FORCE INDEX (PRIMARY)"
+                             " STRAIGHT_JOIN message m ON m.message_id = d.message_id WHERE d.delivery_id IN (",
+                             absl::StrJoin(ids, ", "), ") AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
+                             " AND m.event_acknowledged_by = d.recipient_agency_id")},
+               [&](size_t, sql::ResultSet& row) { event_cases.insert(row.getString(1)); });
+      if (!event_cases.empty()) {
+        RunBatch(c,
+                 {absl::StrCat("SELECT case_id FROM cre_case WHERE case_id IN ",
+                               SqlBytesList({event_cases.begin(), event_cases.end()}),
+                               " ORDER BY case_id FOR UPDATE")},
+                 nullptr);
+      }
+    }
     struct Row {
       std::string recipient;
       bool acked;
