@@ -95,43 +95,36 @@ class CpuSince {
  public:
   explicit CpuSince(const HubUnderTest& hub)
       : hub_(hub),
-        hub_start_(Sum(hub.pids)),
-        database_start_(Sum(hub.database_pids)),
-        generator_start_(CpuSeconds(0)) {}
-  double Hub() const { return Used(hub_start_, Sum(hub_.pids)); }
-  double Database() const { return Used(database_start_, Sum(hub_.database_pids)); }
+        hub_start_(Sum(hub.pids, CpuSeconds)),
+        database_start_(Sum(hub.database_pids, CpuSeconds)),
+        generator_start_(CpuSeconds(0)),
+        database_reads_start_(Sum(hub.database_pids, DiskReadBytes)) {}
+  double Hub() const { return Used(hub_start_, Sum(hub_.pids, CpuSeconds)); }
+  double Database() const { return Used(database_start_, Sum(hub_.database_pids, CpuSeconds)); }
   double Generator() const { return Used(generator_start_, CpuSeconds(0)); }
   // Bytes MariaDB has had read from the disk since: pages its buffer pool
   // did not hold. -1 where unknown.
   int64_t DatabaseDiskReads() const {
-    const int64_t now = SumReads(hub_.database_pids);
-    return database_reads_start_ < 0 || now < 0 ? -1 : now - database_reads_start_;
+    return Used(database_reads_start_, Sum(hub_.database_pids, DiskReadBytes));
   }
 
  private:
-  // -1 if any is unknown, or there are none.
-  static double Sum(const std::vector<int>& pids) {
-    double sum = pids.empty() ? -1 : 0;
+  // `read` of each process, summed; -1 if any is unknown, or there are none.
+  template <typename T>
+  static T Sum(const std::vector<int>& pids, T (*read)(int)) {
+    T sum = pids.empty() ? -1 : 0;
     for (int pid : pids) {
-      const double seconds = pid > 0 ? CpuSeconds(pid) : -1;
-      if (seconds < 0) return -1;
-      sum += seconds;
+      const T value = pid > 0 ? read(pid) : -1;
+      if (value < 0) return -1;
+      sum += value;
     }
     return sum;
   }
-  static int64_t SumReads(const std::vector<int>& pids) {
-    int64_t sum = pids.empty() ? -1 : 0;
-    for (int pid : pids) {
-      const int64_t bytes = pid > 0 ? DiskReadBytes(pid) : -1;
-      if (bytes < 0) return -1;
-      sum += bytes;
-    }
-    return sum;
-  }
-  static double Used(double before, double after) { return before < 0 || after < 0 ? -1 : after - before; }
+  template <typename T>
+  static T Used(T before, T after) { return before < 0 || after < 0 ? -1 : after - before; }
   const HubUnderTest& hub_;
   const double hub_start_, database_start_, generator_start_;
-  const int64_t database_reads_start_ = SumReads(hub_.database_pids);
+  const int64_t database_reads_start_;
 };
 
 // Ends every stream and waits (bounded) for their ends and their acks. A
