@@ -36,6 +36,8 @@ TEST(SqlErrorsTest, RetryClassification) {
   EXPECT_TRUE(IsRetryableConflict(1205));
   EXPECT_TRUE(IsRetryableConflict(1020));  // a snapshot-isolation conflict (MariaDB 11.6+)
   EXPECT_FALSE(IsRetryableConflict(1062));
+  EXPECT_TRUE(IsBrokenTriggerLoad(1064, "Unknown trigger has an error in its body: 'Query was empty'"));
+  EXPECT_FALSE(IsBrokenTriggerLoad(1064, "You have an error in your SQL syntax"));
   EXPECT_TRUE(IsConnectionLost(2006));
   EXPECT_TRUE(IsConnectionLost(2013));
   EXPECT_FALSE(IsConnectionLost(1213));

@@ -238,7 +238,8 @@ namespace {
 // What to do after a statement failed with `e`, once the connection has been
 // dealt with: retry the whole transaction, or give up with the status.
 bool ShouldRetry(const sql::SQLException& e) {
-  return IsConnectionLost(e.getErrorCode()) || IsRetryableConflict(e.getErrorCode());
+  return IsConnectionLost(e.getErrorCode()) || IsRetryableConflict(e.getErrorCode()) ||
+         IsBrokenTriggerLoad(e.getErrorCode(), e.what());
 }
 
 // Why a statement's failure `e` is retried (ShouldRetry), for the count of
@@ -264,6 +265,10 @@ void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql:
   if (IsConnectionLost(e.getErrorCode())) {
     lease.Discard();
     pool.DropIdle();
+    return;
+  }
+  if (IsBrokenTriggerLoad(e.getErrorCode(), e.what())) {
+    lease.Discard();  // this connection's alone
     return;
   }
   try {

@@ -1,5 +1,6 @@
 #include "store/mysql/sql_errors.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace cre::mysql {
@@ -26,6 +27,10 @@ bool IsConnectionLost(int error_code) {
     default:
       return false;
   }
+}
+
+bool IsBrokenTriggerLoad(int error_code, absl::string_view message) {
+  return error_code == 1064 && absl::StrContains(message, "Unknown trigger has an error in its body");
 }
 
 absl::Status StatusFromSqlError(int error_code, absl::string_view message,
