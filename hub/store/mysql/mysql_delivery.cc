@@ -388,52 +388,52 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     if (AcknowledgeInOneRoundTrip(c, requests, ids, recipients, &results)) return absl::OkStatus();
 
     // The careful path: a repeated acknowledgement, a call naming another
-    // agency's delivery, a case event to complete. One round trip,
-    // optimistic: every request is taken to be its agency's own. The SQL is
-    // made of integers, the hub's own text and SqlBytes().
+    // agency's delivery, a case event to complete. The SQL is made of
+    // integers, the hub's own text and SqlBytes().
+    //
+    // First, without locks, the case events these acknowledgements may
+    // complete (an IRO told, say), and their cases are locked, in the order
+    // of their ids as a case group locks them: a submission on a case locks
+    // the case and then reads its deliveries, so an acknowledgement that
+    // updated a delivery and then locked its case (CompleteEventOf) waited
+    // for the one waiting for it (29 of 34 deadlocks in 10 s at saturation,
+    // from innodb_print_all_deadlocks). Which event a delivery's message
+    // carries never changes; the read is the transaction's snapshot, which
+    // the batch below would read them from too.
+    std::map<int64_t, std::pair<std::string, std::string>> may_complete;  // delivery -> (case, message)
+    RunBatch(c,
+             {absl::StrCat("SELECT d.delivery_id, m.message_id, m.case_id FROM delivery d FORCE INDEX (PRIMARY)"
+                           " STRAIGHT_JOIN message m ON m.message_id = d.message_id WHERE d.delivery_id IN (",
+                           absl::StrJoin(ids, ", "), ") AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
+                           " AND m.event_acknowledged_by = d.recipient_agency_id")},
+             [&](size_t, sql::ResultSet& row) {
+               may_complete[row.getInt64(1)] = {row.getString(3), row.getString(2)};
+             });
+    std::set<std::string> event_cases;
+    for (const auto& [id, event] : may_complete) event_cases.insert(event.first);
+    if (!event_cases.empty()) {
+      RunBatch(c,
+               {absl::StrCat("SELECT case_id FROM cre_case WHERE case_id IN ",
+                             SqlBytesList({event_cases.begin(), event_cases.end()}), " ORDER BY case_id FOR UPDATE")},
+               nullptr);
+    }
+    // Then one round trip, optimistic: every request is taken to be its
+    // agency's own.
     //   0. whose each delivery is, and whether it was acknowledged already,
     //      locking the rows in key order (so two groups never lock the same
     //      rows in opposite orders);
-    //   1. the case events these acknowledgements complete (an IRO told, say);
-    //   2. the acknowledgement itself;
-    //   3. which of the agencies has more due, for its streams to claim.
+    //   1. the acknowledgement itself;
+    //   2. which of the agencies has more due, for its streams to claim.
     // A request naming a delivery that is not its agency's is refused whole:
     // then the batch is undone to the savepoint and run again without it.
-    //
-    // The cases whose events these acknowledgements may complete are locked
-    // first, in the order of their ids as a case group locks them: a
-    // submission on a case locks the case and then reads its deliveries, so
-    // an acknowledgement that updated a delivery and then locked its case
-    // (CompleteEventOf) waited for the one waiting for it (29 of 34
-    // deadlocks in 10 s at saturation, from innodb_print_all_deadlocks).
-    // Found without locks: which event a delivery's message carries never
-    // changes, and one acknowledged meanwhile only locks a case for nothing.
-    {
-      std::set<std::string> event_cases;
-      RunBatch(c,
-               {absl::StrCat("SELECT DISTINCT m.case_id FROM delivery d FORCE INDEX (PRIMARY)"
-                             " STRAIGHT_JOIN message m ON m.message_id = d.message_id WHERE d.delivery_id IN (",
-                             absl::StrJoin(ids, ", "), ") AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
-                             " AND m.event_acknowledged_by = d.recipient_agency_id")},
-               [&](size_t, sql::ResultSet& row) { event_cases.insert(row.getString(1)); });
-      if (!event_cases.empty()) {
-        RunBatch(c,
-                 {absl::StrCat("SELECT case_id FROM cre_case WHERE case_id IN ",
-                               SqlBytesList({event_cases.begin(), event_cases.end()}),
-                               " ORDER BY case_id FOR UPDATE")},
-                 nullptr);
-      }
-    }
     struct Row {
       std::string recipient;
       bool acked;
     };
     std::map<int64_t, Row> rows;
-    std::map<int64_t, std::pair<std::string, std::string>> events;  // delivery -> (case, message)
     std::set<std::string> more_due;
     for (bool first_round = true;; first_round = false) {
       rows.clear();
-      events.clear();
       more_due.clear();
       const std::string in = absl::StrCat(" IN (", absl::StrJoin(ids, ", "), ")");
       std::vector<std::string> statements;
@@ -441,11 +441,6 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
       const size_t base = statements.size();  // statement 0 of the list above
       statements.push_back(absl::StrCat("SELECT delivery_id, recipient_agency_id, state FROM delivery WHERE delivery_id",
                                         in, " ORDER BY delivery_id FOR UPDATE"));
-      statements.push_back(absl::StrCat("SELECT d.delivery_id, m.message_id, m.case_id FROM delivery d FORCE INDEX (PRIMARY)"
-                                        " STRAIGHT_JOIN message m ON m.message_id = d.message_id"
-                                        " WHERE d.delivery_id",
-                                        in, " AND d.state <> 'ACKED' AND m.case_id IS NOT NULL",
-                                        " AND m.event_acknowledged_by = d.recipient_agency_id"));
       statements.push_back(absl::StrCat("UPDATE delivery FORCE INDEX (PRIMARY) SET state = 'ACKED', acked_at = NOW(6),"
                                         " lease_owner = NULL, lease_until = NULL"
                                         " WHERE state <> 'ACKED' AND delivery_id", in));
@@ -453,9 +448,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
       RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
         if (statement == base) {
           rows[row.getInt64(1)] = {row.getString(2), row.getString(3) == "ACKED"};
-        } else if (statement == base + 1) {
-          events[row.getInt64(1)] = {row.getString(3), row.getString(2)};
-        } else if (statement == base + 3) {
+        } else if (statement == base + 2) {
           more_due.insert(row.getString(1));
         }
       });
@@ -489,9 +482,12 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
 
     std::vector<v1::AuditRecord> records = AckRecords(requests, [&](int64_t id) { return rows[id].acked; }, &results);
     NoteMoreDue(requests, more_due, &results);
-    // The case events, in case order.
+    // The case events, in case order: those of the deliveries acknowledged
+    // (a refused request's are not, unless another request names them too).
     std::map<std::string, std::vector<std::string>> completed;  // case -> messages
-    for (const auto& [id, event] : events) completed[event.first].push_back(event.second);
+    for (const auto& [id, event] : may_complete) {
+      if (ids.count(id) > 0) completed[event.first].push_back(event.second);
+    }
     for (const auto& [case_id, messages] : completed) {
       for (const std::string& message_id : messages) {
         CRE_RETURN_IF_ERROR(CompleteEventOf(c, case_id, message_id, now, *cipher_));
