@@ -54,7 +54,10 @@ started_db=0
 pids=()
 mail_pid=""
 stop_all() {
-  trap - EXIT INT TERM
+  # A second Ctrl-C (or a TERM from a timeout after the first) while this
+  # runs would end the script before it stops the database it started.
+  trap - EXIT
+  trap '' INT TERM
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
