@@ -14,8 +14,10 @@
 // pathway checks what it reads (ValidateCaseFile). The SQL of the bulk load
 // is here, in this one file, as a bulk loader's should be.
 //
-// Fast because it writes in primary-key order (its ids are version 4 UUIDs
-// whose leading bits count up), in multi-row INSERTs of about a thousand rows,
+// Fast because it writes in primary-key order, near enough (its ids lead
+// with the time, as the hub's do, and blocks of cases go in the order they
+// were opened, each case's messages with it: message rows are kept by
+// case, migrations/0024), in multi-row INSERTs of about a thousand rows,
 // from several connections at once with unique and foreign key checks off,
 // one commit per block of cases. The audit chain is one sequence, so one
 // thread seals it, taking the blocks' records in block order.

@@ -160,5 +160,53 @@ TEST(ApplyMigrationsTest, InstantsKeepTheirValueWhenTheyBecomeDatetime) {
   EXPECT_EQ(db.QueryString("SELECT retired_at FROM agency WHERE id = 'a'"), "2099-12-31 23:59:59.999999");
 }
 
+// 0024 puts a case's messages together (primary key (case_key, message_id)):
+// rows from before keep their ids, their deliveries and replies, and each
+// statement may run again.
+TEST(ApplyMigrationsTest, MessagesFromBeforeGoWithTheirCase) {
+  TestDatabase db(TestDatabase::Migrate::kNo);
+  std::vector<Migration> before, all = Embedded();
+  for (const Migration& m : all) {
+    if (m.version < 24) before.push_back(m);
+  }
+  ASSERT_TRUE(ApplyMigrations(db.settings(), before).ok());
+  db.Execute("INSERT INTO agency (id, display_name, role) VALUES ('police', 'Police', 'POLICE'),"
+             " ('school', 'School', 'EDUCATION')");
+  db.Execute("INSERT INTO child (child_id, details, facts) VALUES ('child-1', '', '')");
+  db.Execute("INSERT INTO cre_case (case_id, child_id, opened_at, opened_by, record) VALUES"
+             " ('case-1', 'child-1', '2026-01-05 10:00:00', 'police', '')");
+  db.Execute(
+      "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body) VALUES"
+      " ('m-1', 'CONCERN', 'police', 'case-1', NULL, '2026-01-05 10:00:00', 'one'),"
+      " ('m-2', 'OPERATION_LIBERTY_REPORT', 'school', NULL, NULL, '2026-01-06 10:00:00', 'two'),"
+      " ('m-3', 'CASE_EVENT', 'school', 'case-1', 'm-1', '2026-01-07 10:00:00', 'three')");
+  db.Execute("INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at) VALUES"
+             " ('m-1', 'school', 'case-1', '2026-01-05 10:00:00'), ('m-2', 'police', 'm-2', '2026-01-06 10:00:00')");
+
+  ASSERT_TRUE(ApplyMigrations(db.settings(), all).ok());
+  // Each statement again, as after a migration cut short.
+  for (const Migration& m : all) {
+    if (m.version != 24) continue;
+    for (const std::string& statement : m.statements) db.Execute(statement);
+  }
+
+  EXPECT_EQ(db.QueryString("SELECT GROUP_CONCAT(CONCAT(case_key, ':', message_id, ':', body) ORDER BY case_key,"
+                           " message_id) FROM message"),
+            "case-1:m-1:one,case-1:m-3:three,m-2:m-2:two");
+  EXPECT_EQ(db.QueryString("SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics"
+                           " WHERE table_schema = DATABASE() AND table_name = 'message' AND index_name = 'PRIMARY'"),
+            "case_key,message_id");
+  // The keys that name a message still hold.
+  EXPECT_THROW(db.Execute("INSERT INTO delivery (message_id, recipient_agency_id, order_key, next_attempt_at)"
+                          " VALUES ('m-9', 'school', 'case-1', '2026-01-08 10:00:00')"),
+               std::exception);
+  EXPECT_THROW(db.Execute("INSERT INTO message (message_id, case_key, kind, sender_agency_id, case_id, accepted_at,"
+                          " body) VALUES ('m-1', 'other', 'CONCERN', 'police', NULL, '2026-01-08 10:00:00', '')"),
+               std::exception);
+  EXPECT_EQ(db.QueryString("SELECT GROUP_CONCAT(message_id ORDER BY message_id) FROM delivery FORCE INDEX"
+                           " (delivery_case_order) WHERE recipient_agency_id = 'school' AND order_key = 'case-1'"),
+            "m-1");
+}
+
 }  // namespace
 }  // namespace cre::mysql

@@ -22,8 +22,11 @@ std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
 
 std::string MessageRow(const v1::RoutedMessage& body, absl::Time accepted_at, const std::string& sealed_body,
                        const std::string& event_acknowledged_by, const PurgedColumns* purged) {
-  // Alerts the hub sends of its own accord have no sending agency.
-  return absl::StrCat("(", SqlBytes(body.message_id()), ", ", SqlBytes(v1::MessageKind_Name(body.kind())), ", ",
+  // Alerts the hub sends of its own accord have no sending agency. The row
+  // goes with its case's others (case_key, migrations/0024).
+  const std::string& case_key = body.case_id().empty() ? body.message_id() : body.case_id();
+  return absl::StrCat("(", SqlBytes(body.message_id()), ", ", SqlBytes(case_key), ", ",
+                      SqlBytes(v1::MessageKind_Name(body.kind())), ", ",
                       SqlBytesOrNull(body.sender_agency_id()), ", ", SqlBytesOrNull(body.case_id()), ", ",
                       SqlBytesOrNull(body.in_reply_to()), ", ", SqlTimeLiteral(accepted_at), ", ",
                       SqlBytes(sealed_body), ", ", SqlBytesOrNull(event_acknowledged_by), ", ",
@@ -46,7 +49,7 @@ std::string ReceiptInsert(const std::vector<std::string>& rows) {
 
 std::string MessageInsert(const std::vector<std::string>& rows) {
   return absl::StrCat(
-      "INSERT INTO message (message_id, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
+      "INSERT INTO message (message_id, case_key, kind, sender_agency_id, case_id, in_reply_to, accepted_at, body,"
       " event_acknowledged_by, purged_at, purged_sha256) VALUES ",
       absl::StrJoin(rows, ", "));
 }

@@ -8,6 +8,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -111,7 +112,7 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
     response.Clear();
     const std::string id = SqlBytes(case_id);
     const std::string reader = SqlBytes(reader_agency_id);
-    enum Statement { kCase, kInvolved, kEntries, kMessages, kReaders };
+    enum Statement { kCase, kInvolved, kEntries, kReceived, kMessages, kReaders };
     const std::vector<std::string> reads = {
         absl::StrCat("SELECT c.opened_at, c.record, c.child_facts AS case_facts, c.child_details AS case_details,"
                      " c.purged_at, ch.child_id, ch.facts, ch.details FROM cre_case c"
@@ -119,17 +120,21 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
                      id),
         InvolvedAgenciesQuery(case_id),
         CaseEntriesQuery({case_id}, EntryRead::kSnapshot),
-        // Only what the reader sent or received: a school does not see
-        // police intelligence that was not shared with it.
+        // The case's messages the reader received, then all the case's
+        // messages, each from the pages that hold the case's together
+        // (migrations/0024); the reader is given only what it sent or
+        // received (below).
+        absl::StrCat("SELECT d.message_id FROM delivery d WHERE d.recipient_agency_id = ", reader,
+                     " AND d.order_key = ", id),
         absl::StrCat("SELECT m.message_id, m.body, m.purged_at, m.kind, m.sender_agency_id, m.in_reply_to,"
-                     " m.accepted_at FROM message m WHERE m.case_id = ", id, " AND (m.sender_agency_id = ", reader,
-                     " OR EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.message_id"
-                     " AND d.recipient_agency_id = ", reader, ")) ORDER BY m.accepted_at, m.message_id"),
+                     " m.accepted_at FROM message m WHERE m.case_key = ", id, " AND m.case_id = ", id,
+                     " ORDER BY m.accepted_at, m.message_id"),
         absl::StrCat("SELECT reader_agency_id, staff_id, first_read_at, last_read_at, read_count FROM case_reader"
                      " WHERE case_id = ", id)};
     bool found = false;
     absl::optional<std::string> legacy, purged_at, opened_at;
     std::vector<std::string> involved;
+    absl::flat_hash_set<std::string> received;
     v1::CaseFile entries;  // the entries' rows, for a case without a legacy record
     StoredExtent stored;
     absl::Status read;  // the first row that would not open
@@ -159,7 +164,17 @@ absl::StatusOr<v1::GetCaseResponse> MysqlStore::ReadCase(const std::string& case
         case kEntries:
           if (read.ok()) read = AddCaseEntry(row, case_id, *cipher_, &entries, &stored);
           break;
+        case kReceived:
+          received.insert(std::string(row.getString("message_id")));
+          break;
         case kMessages:
+          // Only what the reader sent or received: a school does not see
+          // police intelligence that was not shared with it. The others
+          // are not opened.
+          if (std::string(row.getString("sender_agency_id")) != reader_agency_id &&
+              received.count(std::string(row.getString("message_id"))) == 0) {
+            break;
+          }
           if (absl::StatusOr<v1::RoutedMessage> message = CaseMessage(row, case_id, *cipher_); message.ok()) {
             *response.add_messages() = *std::move(message);
           } else {

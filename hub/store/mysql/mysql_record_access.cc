@@ -257,9 +257,10 @@ absl::StatusOr<ChildExport> MysqlStore::ExportChild(const std::string& child_id,
       for (std::string& agency : involved) exported.add_involved_agency_ids(std::move(agency));
       // Every message about the case, whoever sent or received it.
       auto messages = Prepare(c,
-                              "SELECT message_id, body FROM message WHERE case_id = ?"
+                              "SELECT message_id, body FROM message WHERE case_key = ? AND case_id = ?"
                               " ORDER BY accepted_at, message_id");
       messages->setString(1, case_id);
+      messages->setString(2, case_id);
       std::unique_ptr<sql::ResultSet> rows(messages->executeQuery());
       while (rows->next()) {
         CRE_ASSIGN_OR_RETURN(*exported.add_messages(),

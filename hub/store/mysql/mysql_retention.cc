@@ -119,7 +119,7 @@ absl::StatusOr<std::vector<Store::RetentionCase>> MysqlStore::RetentionCases(con
     cases.clear();
     auto select = Prepare(c,
                           "SELECT c.case_id, c.opened_at, c.child_facts AS case_facts, ch.child_id, ch.facts,"
-                          " (SELECT MAX(m.accepted_at) FROM message m WHERE m.case_id = c.case_id) AS last_message,"
+                          " (SELECT MAX(m.accepted_at) FROM message m WHERE m.case_key = c.case_id AND m.case_id = c.case_id) AS last_message,"
                           " EXISTS (SELECT 1 FROM legal_hold h WHERE h.case_id = c.case_id) AS held"
                           " FROM cre_case c JOIN child ch ON ch.child_id = c.child_id"
                           " WHERE c.purged_at IS NULL AND c.case_id > ? ORDER BY c.case_id LIMIT ?");
@@ -216,8 +216,10 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
     rc.child_id = child_id;
     CRE_ASSIGN_OR_RETURN(rc.facts, CaseChildFactsOf(*row, case_id, *cipher_));
     CRE_ASSIGN_OR_RETURN(rc.opened_at, TimeFromSql(row->getString("opened_at")));
-    auto last = Prepare(c, "SELECT MAX(accepted_at) AS last_message FROM message WHERE case_id = ? LOCK IN SHARE MODE");
+    auto last = Prepare(c, "SELECT MAX(accepted_at) AS last_message FROM message WHERE case_key = ? AND case_id = ?"
+                           " LOCK IN SHARE MODE");
     last->setString(1, case_id);
+    last->setString(2, case_id);
     std::unique_ptr<sql::ResultSet> last_row(last->executeQuery());
     last_row->next();
     CRE_ASSIGN_OR_RETURN(const absl::Time last_message, TimeColumn(*last_row, "last_message"));
@@ -287,9 +289,10 @@ absl::StatusOr<Store::Purged> MysqlStore::PurgeCase(const std::string& case_id, 
     // Its messages' payloads go with it; nothing is delivered from it
     // after.
     auto messages = Prepare(c,
-                            "SELECT message_id, body FROM message WHERE case_id = ? AND purged_at IS NULL"
+                            "SELECT message_id, body FROM message WHERE case_key = ? AND case_id = ? AND purged_at IS NULL"
                             " ORDER BY accepted_at, message_id FOR UPDATE");
     messages->setString(1, case_id);
+    messages->setString(2, case_id);
     std::unique_ptr<sql::ResultSet> message_rows(messages->executeQuery());
     std::vector<std::string> message_ids;
     while (message_rows->next()) {
