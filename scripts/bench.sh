@@ -447,11 +447,11 @@ start_history() {
     return 1
   fi
   local children=${CRE_BENCH_HISTORY_CHILDREN:-1000000} messages=${CRE_BENCH_HISTORY_MESSAGES:-10000000}
-  # A fill takes about 4.8 KB a message on disk (docs/benchmarks.md): one
+  # A fill takes about 5.2 KB a message on disk (docs/benchmarks.md): one
   # that cannot fit is refused before it starts rather than when the disk is
   # full. What the data directory holds already counts as room, since a fill
   # of another size is emptied first, and a complete one is reused.
-  local need_kb=$((messages * 5)) have_kb
+  local need_kb=$((messages * 11 / 2)) have_kb
   have_kb=$(($(df -Pk "$history_dir" | awk 'NR == 2 {print $4}') + $(du -sk "$history_dir/mariadb" | cut -f1)))
   if [ "$need_kb" -gt "$have_kb" ]; then
     log "a history of $messages messages needs about $((need_kb / 1048576)) GiB and $history_dir has" \
