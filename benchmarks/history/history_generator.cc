@@ -351,7 +351,7 @@ class Generator {
     receipt_rows.push_back(mysql::ReceiptRow(s, receipt));
 
     std::vector<v1::AuditRecord> records = AuditOfAcceptance(accepted, recipients, receipt);
-    const std::string order_key = body.case_id().empty() ? body.message_id() : body.case_id();
+    const std::string& order_key = mysql::CaseKey(body);
     absl::Time settled = at;
     for (const std::string& recipient : recipients) {
       const absl::Time handed = at + absl::Milliseconds(2 + rng() % 50);

@@ -20,12 +20,14 @@ std::vector<std::string> Deduplicated(std::vector<std::string> ids) {
   return ids;
 }
 
+const std::string& CaseKey(const v1::RoutedMessage& body) {
+  return body.case_id().empty() ? body.message_id() : body.case_id();
+}
+
 std::string MessageRow(const v1::RoutedMessage& body, absl::Time accepted_at, const std::string& sealed_body,
                        const std::string& event_acknowledged_by, const PurgedColumns* purged) {
-  // Alerts the hub sends of its own accord have no sending agency. The row
-  // goes with its case's others (case_key, migrations/0024).
-  const std::string& case_key = body.case_id().empty() ? body.message_id() : body.case_id();
-  return absl::StrCat("(", SqlBytes(body.message_id()), ", ", SqlBytes(case_key), ", ",
+  // Alerts the hub sends of its own accord have no sending agency.
+  return absl::StrCat("(", SqlBytes(body.message_id()), ", ", SqlBytes(CaseKey(body)), ", ",
                       SqlBytes(v1::MessageKind_Name(body.kind())), ", ",
                       SqlBytesOrNull(body.sender_agency_id()), ", ", SqlBytesOrNull(body.case_id()), ", ",
                       SqlBytesOrNull(body.in_reply_to()), ", ", SqlTimeLiteral(accepted_at), ", ",
@@ -80,7 +82,7 @@ absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage
   if (recipients.empty()) return message_id;
 
   // Which deliveries a stream of this process takes now.
-  const std::string order_key = case_id.empty() ? message_id : case_id;
+  const std::string& order_key = CaseKey(body);
   std::vector<std::string> lease_owners(recipients.size());
   bool any_reserved = false;
   for (size_t i = 0; hand_out != nullptr && hand_out->streams != nullptr && i < recipients.size(); ++i) {

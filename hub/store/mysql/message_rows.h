@@ -49,6 +49,12 @@ struct HandOutState {
   const std::set<std::string>* outstanding = nullptr;
 };
 
+// The key a message's rows go by: its case, or the message itself when it is
+// on no case. message.case_key (migrations/0024) and delivery.order_key are
+// both this, which is how GetCase finds a case's messages and the reader's
+// deliveries of them by the case alone.
+const std::string& CaseKey(const v1::RoutedMessage& body);
+
 // The rows of a message and of a receipt, as SQL text, for the single path
 // and the group path alike; the SQL is made of SqlBytes() and the hub's own
 // text. `body` has its id, sender, case and reply already set; `sealed_body`
