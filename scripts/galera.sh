@@ -91,9 +91,15 @@ write_options() {
   local n=$1 d members="" i
   d=$(node_dir "$n")
   for i in $(seq 1 "$nodes"); do members+="${members:+,}127.0.0.1:$((gport + i - 1))"; done
+  # Its own tmpdir: a bootstrap's temporary tables in a shared /tmp vanished
+  # under it in a CI run ("Could not remove temporary table ... error: 2",
+  # then "Unknown table 'mysql.tmp_user_nopasswd'") while other servers of
+  # the parallel tests started beside it.
+  mkdir -p "$d/tmp"
   cat >"$d/my.cnf" <<CNF
 [mariadbd]
 datadir=$d/data
+tmpdir=$d/tmp
 socket=$d/mysqld.sock
 pid-file=$d/mysqld.pid
 log-error=$d/mysqld.log
