@@ -225,6 +225,9 @@ start() {
   for n in $(seq 1 "$nodes"); do
     mkdir -p "$(node_dir "$n")"
     write_options "$n"
+    # Before initialising: mariadb-install-db runs as mysql and writes its
+    # temporary files to the node's tmpdir, which root has just made.
+    [ $run_as_mysql -eq 1 ] && chown -R mysql:mysql "$(node_dir "$n")"
     if [ ! -d "$(node_dir "$n")/data/mysql" ]; then initialise "$n"; fresh=1; fi
     [ $run_as_mysql -eq 1 ] && chown -R mysql:mysql "$(node_dir "$n")"
     if running "$n"; then any_running=1; fi
