@@ -223,7 +223,8 @@ void HubMetrics::WriteMemory(TextWriter& out, const StoreFigures* figures) {
   }
   out.Family("cre_database_transaction_retries_total",
              "Transactions run again, by cause: deadlock (1213), lock_wait_timeout (1205), certification (1213 at"
-             " commit: a Galera certification failure), connection_lost, other.",
+             " commit: a Galera certification failure), connection_lost, broken_trigger (1064: a table's triggers"
+             " failed to load on the node, repaired before the retry), other.",
              MetricType::kCounter);
   for (RetryCause cause : kRetryCauses) {
     out.Sample("cre_database_transaction_retries_total", {{"cause", std::string(RetryCauseName(cause))}},

@@ -27,11 +27,15 @@ enum class RetryCause {
   // lost certification to another node's (on one server, hardly ever).
   kCertification = 2,
   kConnectionLost = 3,  // the connection died, or none could be made
-  kOther = 4,           // any other conflict a retry may resolve (1020)
+  // A table's triggers did not load on the node (1064 "Unknown trigger has
+  // an error in its body"), which the runner repaired before the retry
+  // (mysql/trigger_repair.h).
+  kBrokenTrigger = 4,
+  kOther = 5,  // any other conflict a retry may resolve (1020)
 };
-inline constexpr std::array<RetryCause, 5> kRetryCauses = {
-    RetryCause::kDeadlock, RetryCause::kLockWaitTimeout, RetryCause::kCertification, RetryCause::kConnectionLost,
-    RetryCause::kOther};
+inline constexpr std::array<RetryCause, 6> kRetryCauses = {
+    RetryCause::kDeadlock,       RetryCause::kLockWaitTimeout, RetryCause::kCertification,
+    RetryCause::kConnectionLost, RetryCause::kBrokenTrigger,   RetryCause::kOther};
 
 // The metric's label value.
 inline absl::string_view RetryCauseName(RetryCause cause) {
@@ -44,6 +48,8 @@ inline absl::string_view RetryCauseName(RetryCause cause) {
       return "certification";
     case RetryCause::kConnectionLost:
       return "connection_lost";
+    case RetryCause::kBrokenTrigger:
+      return "broken_trigger";
     case RetryCause::kOther:
       return "other";
   }

@@ -2,10 +2,19 @@
 // schema that disagrees with them.
 #include "store/mysql/migrations.h"
 
+#include <algorithm>
+#include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_join.h"
+#include "cppconn/exception.h"
+#include "cppconn/statement.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/mysql/connection_pool.h"
+#include "store/mysql/trigger_repair.h"
 #include "support/test_database.h"
 
 namespace cre::mysql {
@@ -125,6 +134,37 @@ TEST(ApplyMigrationsTest, EveryTableHasAPrimaryKey) {
                 "  AND k.table_name = t.table_name AND k.constraint_type = 'PRIMARY KEY')"),
             "")
       << "tables without a primary key";
+}
+
+// The transaction runner's repair of triggers that failed to load on a node
+// (trigger_repair.h) reopens kTablesWithTriggers, setting their comment to
+// none: the list must name every table a migration gives a trigger, and
+// none of them may carry a comment the repair would wipe. After the repair
+// the triggers are there and still refuse an edit.
+TEST(ApplyMigrationsTest, TheTriggerRepairKnowsEveryTableWithTriggers) {
+  TestDatabase db;
+  std::vector<std::string> listed(kTablesWithTriggers.begin(), kTablesWithTriggers.end());
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(db.QueryString("SELECT GROUP_CONCAT(DISTINCT event_object_table ORDER BY event_object_table)"
+                           " FROM information_schema.triggers WHERE trigger_schema = DATABASE()"),
+            absl::StrJoin(listed, ","));
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"
+                           " AND table_name IN ('audit_log', 'audit_journal') AND table_comment <> ''"),
+            "0");
+
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(db.settings());
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ASSERT_NO_THROW(ReopenTablesWithTriggers(**connection));
+  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE()"),
+            "3");
+  db.Execute("INSERT INTO audit_log (seq, record, prev_hash, row_hash) VALUES (1, 'r', 'p', 'h')");
+  std::unique_ptr<sql::Statement> statement((*connection)->createStatement());
+  try {
+    statement->execute("UPDATE audit_log SET record = 'x' WHERE seq = 1");
+    ADD_FAILURE() << "audit_log took an edit after the repair";
+  } catch (const sql::SQLException& e) {
+    EXPECT_THAT(e.what(), HasSubstr("append-only"));
+  }
 }
 
 // 0017 moves every instant from TIMESTAMP to DATETIME(6). On a schema that

@@ -8,9 +8,11 @@
 #include "cppconn/exception.h"
 #include "cppconn/resultset.h"
 #include "cppconn/statement.h"
+#include "spdlog/spdlog.h"
 #include "store/mysql/node_selector.h"
 #include "store/mysql/sql_errors.h"
 #include "store/mysql/sql_values.h"
+#include "store/mysql/trigger_repair.h"
 #include "store/transaction_retries.h"
 
 namespace cre::mysql {
@@ -253,27 +255,29 @@ RetryCause CauseOf(const sql::SQLException& e, bool at_commit) {
     case kErrLockWaitTimeout:
       return RetryCause::kLockWaitTimeout;
     default:
-      return RetryCause::kOther;
+      return IsBrokenTriggerLoad(e.getErrorCode(), e.what()) ? RetryCause::kBrokenTrigger : RetryCause::kOther;
   }
 }
 
 // A connection that failed: after a lost connection it is thrown away, and so
 // is every idle one (after a server restart they are all dead; finding that
 // out one attempt at a time would use up the retries). Otherwise it is rolled
-// back for reuse, or thrown away if even that fails.
+// back for reuse, or thrown away if even that fails. After triggers that
+// failed to load, the node is made to load them again (trigger_repair.h).
 void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql::SQLException& e) {
   if (IsConnectionLost(e.getErrorCode())) {
     lease.Discard();
     pool.DropIdle();
     return;
   }
-  if (IsBrokenTriggerLoad(e.getErrorCode(), e.what())) {
-    lease.Discard();  // this connection's alone
-    return;
-  }
   try {
     lease->rollback();
-  } catch (const sql::SQLException&) {
+    if (IsBrokenTriggerLoad(e.getErrorCode(), e.what())) ReopenTablesWithTriggers(*lease);
+  } catch (const sql::SQLException& failed) {
+    if (IsBrokenTriggerLoad(e.getErrorCode(), e.what())) {
+      spdlog::warn("database: the audit tables could not be reopened: {} ({}); the retry will tell",
+                   failed.what(), failed.getErrorCode());
+    }
     lease.Discard();
   }
 }

@@ -28,13 +28,10 @@ inline constexpr int kErrDuplicateKey = 1062;
 bool IsRetryableConflict(int error_code);
 // The connection is unusable; replace it, then retry the transaction.
 bool IsConnectionLost(int error_code);
-// MariaDB 10.11 on a Galera node, twice in CI runs of the cluster tests:
-// every statement of one connection that fired a trigger failed with 1064
-// "Unknown trigger has an error in its body: 'Query was empty'" (150 in a
-// row on one submitter's connection, while two others' went through), in a
-// schema a node had just been given by replication. Taken to be that
-// connection's own state: it is thrown away and the transaction retried on
-// another (bounded by the retry policy, as every retry is).
+// A table's triggers failed to load on the node (1064 "Unknown trigger has
+// an error in its body"): the node's cached table stays so until it is
+// opened afresh, which the transaction runner has done before it retries
+// (trigger_repair.h says when this happens and why).
 bool IsBrokenTriggerLoad(int error_code, absl::string_view message);
 
 // `what` says what the store was doing, e.g. "sync agencies".
