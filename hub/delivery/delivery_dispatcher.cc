@@ -20,7 +20,7 @@ DeliveryDispatcher::DeliveryDispatcher(std::shared_ptr<Store> store, DeliveryPol
       executor_(threads, "stream-work"),
       acks_(std::make_unique<GroupCommitter<PendingAck>>(
           ack_workers, kMaxAckGroup, [this](std::vector<PendingAck>& group) { CommitAcks(group); },
-          "ack-group")) {}
+          "ack-group", nullptr, kAckLinger)) {}
 
 DeliveryDispatcher::~DeliveryDispatcher() { Stop(); }
 

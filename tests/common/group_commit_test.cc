@@ -89,5 +89,60 @@ TEST(GroupCommitTest, WithoutAKeyWaitingItemsShareAGroup) {
   EXPECT_LE(sizes.size(), 2u) << "the items queued behind the first group are committed as one";
 }
 
+// With a Linger, items that arrive within its wait share a group: the
+// first waits for company, and a group starts as soon as `enough` are
+// ready (long before the wait, which here is far longer than the test).
+TEST(GroupCommitTest, ALingeringGroupStartsWhenEnoughAreReady) {
+  absl::Mutex mu;
+  std::vector<size_t> sizes;
+  absl::Notification all_committed;
+  {
+    GroupCommitter<int> committer(
+        /*workers=*/3, /*max_group=*/64,
+        [&](std::vector<int>& group) {
+          absl::MutexLock lock(&mu);
+          sizes.push_back(group.size());
+          if (sizes.size() == 2) all_committed.Notify();
+        },
+        "test-group", nullptr, Linger{absl::Hours(1), /*enough=*/3});
+    for (int i = 0; i < 6; ++i) {
+      committer.Submit(i);
+      absl::SleepFor(absl::Milliseconds(5));  // each would be a group of one without the linger
+    }
+    all_committed.WaitForNotification();
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{3, 3}));
+}
+
+// A lone item is not held past the wait, and stopping commits what waits at
+// once.
+TEST(GroupCommitTest, ALingeringItemIsCommittedAfterTheWaitOrAtStop) {
+  absl::Mutex mu;
+  int committed = 0;
+  absl::Notification first;
+  {
+    GroupCommitter<int> committer(
+        /*workers=*/2, /*max_group=*/64,
+        [&](std::vector<int>& group) {
+          absl::MutexLock lock(&mu);
+          committed += static_cast<int>(group.size());
+          if (!first.HasBeenNotified()) first.Notify();
+        },
+        "test-group", nullptr, Linger{absl::Milliseconds(20), /*enough=*/100});
+    committer.Submit(1);
+    first.WaitForNotification();  // after the 20 ms wait, with no company
+    GroupCommitter<int> held(
+        /*workers=*/1, /*max_group=*/64,
+        [&](std::vector<int>& group) {
+          absl::MutexLock lock(&mu);
+          committed += static_cast<int>(group.size());
+        },
+        "test-held", nullptr, Linger{absl::Hours(1), /*enough=*/100});
+    held.Submit(2);
+    held.Submit(3);
+  }  // `held` stops with two items an hour from due: they are committed now
+  EXPECT_EQ(committed, 3);
+}
+
 }  // namespace
 }  // namespace cre
