@@ -75,9 +75,15 @@ wait_until_answers() {  # $1: the pid of the starting server
   return 1
 }
 
+# Its own tmpdir, not the shared /tmp: the parallel tests start several
+# servers at once, and a Galera node's bootstrap once lost its temporary
+# tables in /tmp to another server's (galera.sh does the same).
+tmp="$dir/tmp"
+
 initialise() {
   echo "mariadb.sh: initialising $data"
-  mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$data" \
+  mkdir -p "$tmp"
+  mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$data" --tmpdir="$tmp" \
     --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 || {
       cat "$dir/install.log" >&2; exit 1; }
 }
@@ -117,6 +123,7 @@ start() {
   local fresh=0
   if [ ! -d "$data/mysql" ]; then initialise; fresh=1; fi
   rm -f "$pidfile"
+  mkdir -p "$tmp"
   # --no-defaults: the system's my.cnf must not change a private server.
   # innodb_flush_log_at_trx_commit=1 and the doublewrite buffer: a commit is
   # on disk before the hub answers its caller, and survives a torn page. No
@@ -124,7 +131,7 @@ start() {
   # the redo log takes its whole size on disk in every data directory, which
   # is why the tests' servers (several at once) keep the default.
   setsid mariadbd --no-defaults "${user_opt[@]}" \
-    --datadir="$data" --socket="$sock" --pid-file="$pidfile" --log-error="$log" \
+    --datadir="$data" --tmpdir="$tmp" --socket="$sock" --pid-file="$pidfile" --log-error="$log" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
     --innodb-flush-log-at-trx-commit=1 --innodb-doublewrite=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
