@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cppconn/exception.h"
 #include "cppconn/statement.h"
@@ -148,8 +149,9 @@ TEST(ApplyMigrationsTest, TheTriggerRepairKnowsEveryTableWithTriggers) {
   EXPECT_EQ(db.QueryString("SELECT GROUP_CONCAT(DISTINCT event_object_table ORDER BY event_object_table)"
                            " FROM information_schema.triggers WHERE trigger_schema = DATABASE()"),
             absl::StrJoin(listed, ","));
-  EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"
-                           " AND table_name IN ('audit_log', 'audit_journal') AND table_comment <> ''"),
+  EXPECT_EQ(db.QueryString(absl::StrCat("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema ="
+                                        " DATABASE() AND table_name IN ('",
+                                        absl::StrJoin(listed, "', '"), "') AND table_comment <> ''")),
             "0");
 
   absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(db.settings());
