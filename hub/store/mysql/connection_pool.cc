@@ -270,11 +270,12 @@ void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql:
     pool.DropIdle();
     return;
   }
+  const bool broken_trigger = IsBrokenTriggerLoad(e.getErrorCode(), e.what());
   try {
     lease->rollback();
-    if (IsBrokenTriggerLoad(e.getErrorCode(), e.what())) ReopenTablesWithTriggers(*lease);
+    if (broken_trigger) ReopenTablesWithTriggers(*lease);
   } catch (const sql::SQLException& failed) {
-    if (IsBrokenTriggerLoad(e.getErrorCode(), e.what())) {
+    if (broken_trigger) {
       spdlog::warn("database: the audit tables could not be reopened: {} ({}); the retry will tell",
                    failed.what(), failed.getErrorCode());
     }
