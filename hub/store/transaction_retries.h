@@ -27,8 +27,8 @@ enum class RetryCause {
   // lost certification to another node's (on one server, hardly ever).
   kCertification = 2,
   kConnectionLost = 3,  // the connection died, or none could be made
-  // A table's triggers did not load on the node (1064 "Unknown trigger has
-  // an error in its body"), which the runner repaired before the retry
+  // A table's triggers did not load on the node (1064 "... trigger has an
+  // error in its body"), which the runner repaired before the retry
   // (mysql/trigger_repair.h).
   kBrokenTrigger = 4,
   kOther = 5,  // any other conflict a retry may resolve (1020)

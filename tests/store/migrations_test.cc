@@ -156,7 +156,7 @@ TEST(ApplyMigrationsTest, TheTriggerRepairKnowsEveryTableWithTriggers) {
 
   absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Connect(db.settings());
   ASSERT_TRUE(connection.ok()) << connection.status();
-  ASSERT_NO_THROW(ReopenTablesWithTriggers(**connection));
+  ASSERT_NO_THROW(ReopenTablesWithTriggers(**connection, "the test asks for it"));
   EXPECT_EQ(db.QueryString("SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE()"),
             "3");
   db.Execute("INSERT INTO audit_log (seq, record, prev_hash, row_hash) VALUES (1, 'r', 'p', 'h')");

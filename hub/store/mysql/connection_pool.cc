@@ -273,7 +273,7 @@ void AfterFailure(ConnectionPool& pool, ConnectionPool::Lease& lease, const sql:
   const bool broken_trigger = IsBrokenTriggerLoad(e.getErrorCode(), e.what());
   try {
     lease->rollback();
-    if (broken_trigger) ReopenTablesWithTriggers(*lease);
+    if (broken_trigger) ReopenTablesWithTriggers(*lease, e.what());
   } catch (const sql::SQLException& failed) {
     if (broken_trigger) {
       spdlog::warn("database: the audit tables could not be reopened: {} ({}); the retry will tell",

@@ -30,7 +30,12 @@ bool IsConnectionLost(int error_code) {
 }
 
 bool IsBrokenTriggerLoad(int error_code, absl::string_view message) {
-  return error_code == 1064 && absl::StrContains(message, "Unknown trigger has an error in its body");
+  // Both of the server's texts for it: "Unknown trigger has an error in its
+  // body" when the parse failed before the trigger's name, "Trigger 'name'
+  // has an error in its body" after it.
+  return error_code == 1064 &&
+         (absl::StartsWith(message, "Unknown trigger ") || absl::StartsWith(message, "Trigger '")) &&
+         absl::StrContains(message, " has an error in its body");
 }
 
 absl::Status StatusFromSqlError(int error_code, absl::string_view message,

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -11,15 +12,16 @@
 
 namespace cre::mysql {
 
-void ReopenTablesWithTriggers(sql::Connection& connection) {
+void ReopenTablesWithTriggers(sql::Connection& connection, absl::string_view error) {
   static std::atomic<int64_t> last_repair_ms{0};
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   int64_t last = last_repair_ms.load();
   if (now_ms - last < 1000 || !last_repair_ms.compare_exchange_strong(last, now_ms)) return;
 
   spdlog::warn(
-      "database: a table's triggers failed to load on the node (1064 'Unknown trigger has an error in its body'); "
-      "having the node open the audit tables afresh, then retrying");
+      "database: a table's triggers failed to load on the node ({}); "
+      "having the node open the audit tables afresh, then retrying",
+      std::string(error));
   std::unique_ptr<sql::Statement> statement(connection.createStatement());
   for (const char* table : kTablesWithTriggers) {
     // The comment the migrations give these tables: none (migrations_test).
