@@ -30,9 +30,9 @@ bool IsRetryableConflict(int error_code);
 bool IsConnectionLost(int error_code);
 // A table's triggers failed to load on the node (1064 "Unknown trigger has
 // an error in its body", or "Trigger 'name' has ..."): the node's cached
-// table stays so until it is
-// opened afresh, which the transaction runner has done before it retries
-// (trigger_repair.h says when this happens and why).
+// table stays so until it is opened afresh, which the transaction runner
+// has done before it retries (trigger_repair.h says when this happens and
+// why).
 bool IsBrokenTriggerLoad(int error_code, absl::string_view message);
 
 // `what` says what the store was doing, e.g. "sync agencies".

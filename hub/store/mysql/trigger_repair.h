@@ -6,14 +6,15 @@
 // a node's cached copy of `audit_log` came to hold triggers that had failed
 // to parse, and every statement on it from then on, from any connection of
 // any client, failed with 1064 "Unknown trigger has an error in its body"
-// (or, once in CI, "Trigger 'audit_journal_no_update' has an error in its
-// body"), followed by 'Query was empty' or by a syntax error at some point of a
-// stored definition that is itself sound (the .TRG files were identical on
-// the three nodes, and a table opened afresh worked). It lasted until the
-// table was opened afresh: 20 s of retries on new connections all failed,
-// FLUSH TABLES (which needs RELOAD, an administrator's privilege) or a
-// metadata-only ALTER TABLE cured it. The parse is taken to have been cut
-// short by a brute-force abort of the thread that was opening the table.
+// (or "Trigger 'audit_journal_no_update' has an error in its body", when
+// the parse got as far as the trigger's name), followed by 'Query was
+// empty' or by a syntax error at some point of a stored definition that is
+// itself sound (the .TRG files were identical on the three nodes, and a
+// table opened afresh worked). It lasted until the table was opened afresh:
+// 20 s of retries on new connections all failed, while FLUSH TABLES (which
+// needs RELOAD, an administrator's privilege) or a metadata-only ALTER TABLE
+// cured it. The parse is taken to have been cut short by a brute-force
+// abort of the thread that was opening the table.
 //
 // So the transaction runner, after such an error, has the node open the
 // tables with triggers afresh (an ALTER TABLE that sets their comment to
@@ -35,9 +36,10 @@ namespace cre::mysql {
 inline constexpr std::array<const char*, 2> kTablesWithTriggers = {"audit_log", "audit_journal"};
 
 // Makes the server behind `connection` open every table of
-// kTablesWithTriggers afresh; `error` is the server's message, for the log. Throws sql::SQLException. Runs at most once a
-// second in a process: a burst of transactions that all hit the broken
-// table repairs it once, and the others' retries find it repaired.
+// kTablesWithTriggers afresh; `error` is the server's message, for the log.
+// Throws sql::SQLException. Runs at most once a second in a process: a
+// burst of transactions that all hit the broken table repairs it once, and
+// the others' retries find it repaired.
 void ReopenTablesWithTriggers(sql::Connection& connection, absl::string_view error);
 
 }  // namespace cre::mysql
