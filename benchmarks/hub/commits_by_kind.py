@@ -50,34 +50,35 @@ def transactions(path):
             yield open_ones.pop(connection)
 
 
+# A transaction that writes is named by the first rule whose pattern its
+# statements match, in this order (a case group also writes idempotency
+# rows, a concern that opens a case writes cre_case without entries, ...).
+WRITE_RULES = [
+    (r'INSERT INTO case_reader', 'GetCase'),
+    (r'INSERT INTO child\b', 'a concern that opens a case'),
+    (r'INSERT INTO cre_case(?![\s\S]*INSERT INTO case_entry)', 'a concern that opens a case'),
+    (r'INSERT INTO idempotency[\s\S]*(case_entry|case_action)', 'a case group'),
+    (r'INSERT INTO idempotency', 'submissions on no case'),
+    (r"SET state = 'LEASED'", 'a hand-out (leases)'),
+    (r"state = 'PENDING' AND d.next_attempt_at", "a claim's scan for pending deliveries"),
+    (r"state = 'ACKED'|acked_at", 'acknowledgements'),
+    (r'INSERT INTO audit_log', 'the audit sealer'),
+    (r'next_deadline', 'the deadline watcher'),
+]
+
+
 def kind(statements):
     text = '\n'.join(statements)
     has = lambda pattern: re.search(pattern, text, re.I) is not None
-    writes = has(r'\b(INSERT|UPDATE|DELETE|REPLACE)\b')
-    if not writes:
+    if not has(r'\b(INSERT|UPDATE|DELETE|REPLACE)\b'):
         if has(r"state = 'LEASED' AND lease_owner = "):
             return "a stream's check of its leases (LeasedTo)"
         if has(r'ROLLBACK\s*;?\s*$') and len(statements) == 1:
             return 'a bare rollback'
         return 'other read-only'
-    if has(r'INSERT INTO case_reader'):
-        return 'GetCase'
-    if has(r'INSERT INTO child\b') or (has(r'INSERT INTO cre_case') and not has(r'INSERT INTO case_entry')):
-        return 'a concern that opens a case'
-    if has(r'INSERT INTO idempotency') and has(r'case_entry|case_action'):
-        return 'a case group'
-    if has(r'INSERT INTO idempotency'):
-        return 'submissions on no case'
-    if has(r"SET state = 'LEASED'"):
-        return 'a hand-out (leases)'
-    if has(r"state = 'PENDING' AND d.next_attempt_at"):
-        return "a claim's scan for pending deliveries"
-    if has(r"state = 'ACKED'|acked_at"):
-        return 'acknowledgements'
-    if has(r'INSERT INTO audit_log'):
-        return 'the audit sealer'
-    if has(r'next_deadline'):
-        return 'the deadline watcher'
+    for pattern, name in WRITE_RULES:
+        if has(pattern):
+            return name
     return 'other: ' + re.sub(r"X'[0-9a-f]+'", "X''", statements[0])[:100].replace('\n', ' ')
 
 
