@@ -56,7 +56,8 @@ class Subscription final : public InboxStream, public std::enable_shared_from_th
   // Hands back, for the agency's next stream, what this stream holds.
   absl::Status ReleaseLeases();
   // Drops from in_flight_ what the store no longer leases to this stream;
-  // returns the capacity then.
+  // returns the capacity then. After a check that found nothing to drop,
+  // the next waits kQuietCheck (quiet_until_).
   int ReconcileInFlight();
   void WriteDone(bool ok);
   void Cancelled();
@@ -94,6 +95,9 @@ class Subscription final : public InboxStream, public std::enable_shared_from_th
   int reserved_ ABSL_GUARDED_BY(mu_) = 0;
   bool claim_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   bool claim_again_ ABSL_GUARDED_BY(mu_) = false;
+  // Until when a full window is not checked against the store again: the
+  // last check found every delivery still leased to this stream.
+  absl::Time quiet_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace cre
