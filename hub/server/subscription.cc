@@ -152,8 +152,8 @@ int Subscription::ReconcileInFlight() {
   // Acknowledgements through this process free the window themselves
   // (Acknowledged), so while a check finds nothing acknowledged elsewhere,
   // checking at every wake of a full stream is a transaction for nothing
-  // (it was one in eight of the case path's at saturation: docs/
-  // benchmarks.md, "What MariaDB does for each path at saturation"). After
+  // (it was a fifth of the case path's at saturation: docs/benchmarks.md,
+  // "What MariaDB does for each path at saturation"). After
   // such a check the next waits kQuietCheck; one that finds acknowledgements
   // elsewhere is repeated at the next wake, as an agency that acknowledges
   // through another process needs. The poller's wakes bring the check round
