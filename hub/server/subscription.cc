@@ -105,13 +105,15 @@ absl::Status Subscription::ReleaseLeases() {
 void Subscription::Claim() {
   int capacity;
   bool ended;
+  bool quiet;
   {
     absl::MutexLock lock(&mu_);
     claim_again_ = false;
     ended = reactor_ == nullptr || finishing_;
     capacity = ended ? 0 : CapacityLocked();
+    quiet = absl::Now() < quiet_until_;
   }
-  if (!ended && capacity <= 0) capacity = ReconcileInFlight();
+  if (!ended && capacity <= 0 && !quiet) capacity = ReconcileInFlight();
   absl::StatusOr<std::vector<v1::RoutedMessage>> claimed;
   if (capacity > 0) {
     claimed = dispatcher_->store().ClaimDeliveries(agency_id_, lease_owner_, capacity,
@@ -153,19 +155,15 @@ int Subscription::ReconcileInFlight() {
   // (Acknowledged), so while a check finds nothing acknowledged elsewhere,
   // checking at every wake of a full stream is a transaction for nothing
   // (it was a fifth of the case path's at saturation: docs/benchmarks.md,
-  // "What MariaDB does for each path at saturation"). After
-  // such a check the next waits kQuietCheck; one that finds acknowledgements
-  // elsewhere is repeated at the next wake, as an agency that acknowledges
-  // through another process needs. The poller's wakes bring the check round
-  // again.
+  // "What MariaDB does for each path at saturation"). After such a check,
+  // Claim skips the next for kQuietCheck (quiet_until_); one that finds
+  // acknowledgements elsewhere is repeated at the next wake, as an agency
+  // that acknowledges through another process needs. The poller's wakes
+  // bring the check round again.
   constexpr absl::Duration kQuietCheck = absl::Seconds(1);
-  const absl::Time asked = absl::Now();
-  {
-    absl::MutexLock lock(&mu_);
-    if (asked < quiet_until_) return (reactor_ == nullptr || finishing_) ? 0 : CapacityLocked();
-  }
   // Only what was leased before the read is checked: a hand-out committed
   // during it is not in the answer, and is still this stream's.
+  const absl::Time asked = absl::Now();
   absl::StatusOr<std::vector<int64_t>> leased = dispatcher_->store().LeasedTo(agency_id_, lease_owner_);
   absl::MutexLock lock(&mu_);
   if (leased.ok()) {

@@ -57,7 +57,7 @@ class Subscription final : public InboxStream, public std::enable_shared_from_th
   absl::Status ReleaseLeases();
   // Drops from in_flight_ what the store no longer leases to this stream;
   // returns the capacity then. After a check that found nothing to drop,
-  // the next waits kQuietCheck (quiet_until_).
+  // Claim skips the next for kQuietCheck (quiet_until_).
   int ReconcileInFlight();
   void WriteDone(bool ok);
   void Cancelled();
