@@ -52,11 +52,12 @@ def transactions(path):
 
 # A transaction that writes is named by the first rule whose pattern its
 # statements match, in this order (a case group also writes idempotency
-# rows, a concern that opens a case writes cre_case without entries, ...).
+# rows; a concern that opens a case alone writes its child and case before
+# its receipt, a case group after its receipts; ...).
 WRITE_RULES = [
     (r'INSERT INTO case_reader', 'GetCase'),
-    (r'INSERT INTO child\b', 'a concern that opens a case'),
-    (r'INSERT INTO cre_case(?![\s\S]*INSERT INTO case_entry)', 'a concern that opens a case'),
+    (r'INSERT INTO (child|cre_case)\b[\s\S]*INSERT INTO idempotency', 'a concern that opens a case, alone'),
+    (r'INSERT INTO idempotency[\s\S]*INSERT INTO cre_case', 'a case group that opens cases'),
     (r'INSERT INTO idempotency[\s\S]*(case_entry|case_action)', 'a case group'),
     (r'INSERT INTO idempotency', 'submissions on no case'),
     (r"SET state = 'LEASED'", 'a hand-out (leases)'),

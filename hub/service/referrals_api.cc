@@ -59,9 +59,15 @@ void ReferralsApi::Submit(const CallContext& call, Method method, const google::
                                        case_view, replied);
   };
 
-  if (TouchesNoCase(pending->submission)) {
+  if (TouchesNoCase(s)) {
     groups_.Submit(std::move(pending));
-  } else if (OnCaseById(pending->submission)) {
+  } else if (OnCaseById(s)) {
+    pending->group_key = s.case_id;
+    case_groups_.Submit(std::move(pending));
+  } else if (OpensCase(s)) {
+    const std::string child = NewChildKey(s);
+    pending->group_key = child.empty() ? absl::StrCat("key ", s.sender_agency_id, " ", s.idempotency_key)
+                                       : absl::StrCat("child ", child);
     case_groups_.Submit(std::move(pending));
   } else {
     // A shared_ptr: the executor's tasks are copyable std::functions.

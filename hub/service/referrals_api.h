@@ -9,8 +9,11 @@
 // thread never waits on the database:
 //   - submissions that touch no case (most Operation Liberty reports) are
 //     committed in groups (Store::AcceptAll) by the group committer's workers;
-//   - the others take a transaction each, as they lock their case, and run
-//     on the API's executor; case reads run on an executor of their own.
+//   - those on a case named by its id, and concerns that open a case, are
+//     committed in groups of their own (Store::AcceptAll), which lock their
+//     cases;
+//   - the others (responses) take a transaction each, and run on the API's
+//     executor; case reads run on an executor of their own.
 // The caller is answered from there, after the commit, once the recipients'
 // streams in this process have been handed their deliveries or woken.
 //
@@ -38,9 +41,9 @@ namespace cre {
 
 class ReferralsApi {
  public:
-  // `workers`: threads for the submissions that open a case or answer a
-  // message (the store's connection pool is the natural size); those on a
-  // case named by its id are committed in groups (kCaseGroupWorkers), and
+  // `workers`: threads for the submissions that answer a message (the
+  // store's connection pool is the natural size); those on a case named by
+  // its id or opening one are committed in groups (kCaseGroupWorkers), and
   // case reads have threads of their own (kCaseReadWorkers). `clock` (which
   // must outlive the API) dates submissions and is the now a case is read at.
   ReferralsApi(std::shared_ptr<const CallGate> gate, std::shared_ptr<const GovernancePolicy> governance,
@@ -62,9 +65,7 @@ class ReferralsApi {
             kCaseGroupWorkers, kMaxCaseGroup,
             [this](std::vector<std::unique_ptr<PendingSubmission>>& group) { CommitGroup(group); },
             "case-group",
-            // A case's submissions one at a time, in the order they came:
-            // no group waits for another's lock on a case.
-            [](const std::unique_ptr<PendingSubmission>& pending) { return pending->submission.case_id; },
+            [](const std::unique_ptr<PendingSubmission>& pending) { return pending->group_key; },
             kCaseGroupLinger) {}
 
   void SubmitConcern(const CallContext& call, const v1::SubmitConcernRequest& request,
@@ -103,6 +104,11 @@ class ReferralsApi {
     // Recipients with a stream here get their delivery in the accepting
     // transaction, and on the stream right after the commit.
     DeliveryDispatcher::HandOff hand_off;
+    // For a case group: which submissions go one at a time, in the order
+    // they came. A case's, so that no group waits for another's lock on a
+    // case; a new child's NHS number's, so that two concerns about one new
+    // child open two cases of one child, not two children.
+    std::string group_key;
   };
 
   // The call gate (service/call_gate.h) with the request's own checks,
@@ -141,8 +147,8 @@ class ReferralsApi {
   // Groups committing at once, and the most submissions in one.
   static constexpr int kSubmissionGroupWorkers = 2;
   static constexpr size_t kMaxSubmissionGroup = 64;
-  // The same for submissions on a case named by its id (Store::AcceptAll),
-  // keyed by case: more workers, since a group may still wait for a lock
+  // The same for submissions on a case named by its id and concerns that
+  // open one (Store::AcceptAll), keyed by case or child: more workers, since a group may still wait for a lock
   // another process holds, or an acknowledgement's.
   static constexpr int kCaseGroupWorkers = 4;
   static constexpr size_t kMaxCaseGroup = 32;

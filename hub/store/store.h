@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "access/case_access.h"
+#include "access/nhs_number.h"
 #include "alerting/alert_mail.h"
 #include "alerting/alerts.h"
 #include "audit/audit_chain.h"
@@ -159,6 +160,15 @@ inline bool TouchesNoCase(const Submission& s) {
 // response's (whose case is the replied message's).
 inline bool OnCaseById(const Submission& s) {
   return !s.case_id.empty() && s.new_child == nullptr && s.in_reply_to.empty();
+}
+// A submission that opens a case for a new child: a concern's.
+inline bool OpensCase(const Submission& s) { return s.new_child != nullptr && s.in_reply_to.empty(); }
+// Which child a submission that opens a case is about, so that two about one
+// child are never accepted in one group: its NHS number's ten digits, or ""
+// for none (or for a number not valid, which the store refuses).
+inline std::string NewChildKey(const Submission& s) {
+  absl::StatusOr<std::string> digits = NormalizeNhsNumber(s.new_child->details().nhs_number());
+  return digits.ok() ? *std::move(digits) : std::string();
 }
 
 // Decides, from the case as it is inside the accepting transaction (with
@@ -325,9 +335,10 @@ class Store {
   // an Operation Liberty report about no particular child) share one
   // transaction and a handful of multi-row statements (a group commit);
   // those on an existing case named by its id (OnCaseById), each case once,
+  // and those opening a case (OpensCase), each child once (NewChildKey),
   // share another, which locks the cases in the order of their ids; the
-  // others (a new child's, a response, a case's second submission), and
-  // any a group could not take, are accepted one by one, in the order given.
+  // others (a response, a case's second submission), and any a group could
+  // not take, are accepted one by one, in the order given.
   struct SubmissionAndRoute {
     const Submission* submission;
     const RouteFn* route;

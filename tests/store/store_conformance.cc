@@ -643,6 +643,113 @@ TEST_P(StoreConformanceTest, SubmissionsRacingWithOneNewNhsNumberMakeOneChild) {
   EXPECT_EQ(known, kCalls - 1);  // one made the child; the others found it
 }
 
+// Concerns that open cases share a case group (AcceptAll) with submissions
+// on cases, and each finds its child as it would alone: the child the store
+// holds under the same NHS number (however it is written), one child for one
+// new number twice in a batch, a new child for no number. A number not valid
+// and a route that says no refuse that member only.
+TEST_P(StoreConformanceTest, CasesOpenedInAGroupFindTheirChildrenAsIfAlone) {
+  RegisterSenderAndPru();
+  const v1::NewChild known = ChildWithNhsNumber("9434765919");
+  absl::StatusOr<Accepted> earlier = store().Accept(OpeningReport("sender", "earlier", known), RouteTo("pru"));
+  ASSERT_TRUE(earlier.ok()) << earlier.status();
+  const std::string existing_case = earlier->receipt.case_id();
+  ClaimAndAcknowledgeAll(store(), "pru");
+
+  const std::vector<v1::NewChild> children = {ChildWithNhsNumber("943 476 5919"), ChildWithNhsNumber("4010232137"),
+                                              ChildWithNhsNumber("401 023 2137"), ChildWithNhsNumber(""),
+                                              ChildWithNhsNumber("1234567890"), ChildWithNhsNumber("")};
+  std::vector<Submission> s;
+  for (size_t i = 0; i < children.size(); ++i) s.push_back(OpeningReport("sender", absl::StrCat("g-", i), children[i]));
+  Submission on_case = ReportSubmission("on-case");
+  on_case.case_id = existing_case;
+  s.push_back(on_case);
+  OneStream streams("stream-1", 10);
+  for (Submission& submission : s) submission.streams = &streams;
+  const RouteFn to_pru = RouteTo("pru");
+  const RouteFn refused = [](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+    return absl::PermissionDeniedError("not allowed");
+  };
+  std::vector<Store::SubmissionAndRoute> batch;
+  for (size_t i = 0; i < s.size(); ++i) batch.push_back({&s[i], i == 5 ? &refused : &to_pru});
+  std::vector<absl::StatusOr<Accepted>> results = store().AcceptAll(batch);
+  ASSERT_THAT(results, SizeIs(7));
+  for (int i : {0, 1, 2, 3, 6}) ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status();
+  EXPECT_EQ(results[4].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(results[4].status().message(), HasSubstr("new_child.details.nhs_number"));
+  EXPECT_EQ(results[5].status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(results[6]->receipt.case_id(), existing_case);
+  // Each opened its own case, and its message was handed out on acceptance
+  // with that case's child.
+  std::set<std::string> case_ids = {existing_case};
+  for (int i : {0, 1, 2, 3}) {
+    case_ids.insert(results[i]->receipt.case_id());
+    ASSERT_THAT(results[i]->handed_out, SizeIs(1)) << i;
+    EXPECT_EQ(results[i]->handed_out[0].message.child_details().nhs_number(),
+              i == 3 ? "" : i == 0 ? "9434765919" : "4010232137")
+        << i;
+  }
+  EXPECT_THAT(case_ids, SizeIs(5));
+
+  const std::map<std::string, v1::AuditRecord> opened = CasesOpened(SealAndReadChain());
+  ASSERT_THAT(opened, SizeIs(5));
+  auto child_of = [&](int i) { return opened.at(results[i]->receipt.case_id()).child_id(); };
+  // The known number, written with spaces: the child held already.
+  EXPECT_EQ(child_of(0), opened.at(existing_case).child_id());
+  EXPECT_FALSE(opened.at(results[0]->receipt.case_id()).detail().empty()) << "a known child's case";
+  // One new number twice: one child, found by the second.
+  EXPECT_EQ(child_of(1), child_of(2));
+  // No number: a child of its own.
+  EXPECT_THAT((std::set<std::string>{child_of(0), child_of(1), child_of(3)}), SizeIs(3));
+  for (int i : {0, 1, 2, 3}) {
+    absl::StatusOr<v1::GetCaseResponse> read = store().ReadCase(results[i]->receipt.case_id(), "sender", "");
+    ASSERT_TRUE(read.ok()) << i << ": " << read.status();
+    EXPECT_EQ(read->child_details().family_name(), "Example");
+    EXPECT_THAT(read->involved_agency_ids(), UnorderedElementsAre("sender", "pru"));
+  }
+}
+
+// Case groups racing with one new NHS number, from two processes: every
+// member is accepted, and the number has one child.
+TEST_P(StoreConformanceTest, CaseGroupsRacingWithOneNewNhsNumberMakeOneChild) {
+  RegisterSenderAndPru();
+  std::unique_ptr<Store> other = OpenAnother();
+  constexpr int kGroups = 4;
+  const v1::NewChild shared = ChildWithNhsNumber("401 023 2137");
+  const v1::NewChild alone = ChildWithNhsNumber("");
+  const RouteFn to_pru = RouteTo("pru");
+  std::vector<std::vector<absl::StatusOr<Accepted>>> results(kGroups);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> groups;
+  for (int g = 0; g < kGroups; ++g) {
+    groups.emplace_back([&, g] {
+      const std::vector<Submission> s = {OpeningReport("sender", absl::StrCat("shared-", g), shared),
+                                         OpeningReport("sender", absl::StrCat("alone-", g), alone)};
+      std::vector<Store::SubmissionAndRoute> batch;
+      for (const Submission& submission : s) batch.push_back({&submission, &to_pru});
+      ++ready;
+      while (ready.load() < kGroups) std::this_thread::yield();
+      results[g] = (g % 2 ? *other : store()).AcceptAll(batch);
+    });
+  }
+  for (std::thread& t : groups) t.join();
+  std::set<std::string> shared_cases;
+  for (int g = 0; g < kGroups; ++g) {
+    ASSERT_THAT(results[g], SizeIs(2));
+    for (const absl::StatusOr<Accepted>& accepted : results[g]) ASSERT_TRUE(accepted.ok()) << g << ": " << accepted.status();
+    shared_cases.insert(results[g][0]->receipt.case_id());
+  }
+  const std::map<std::string, v1::AuditRecord> opened = CasesOpened(SealAndReadChain());
+  ASSERT_THAT(opened, SizeIs(2 * kGroups));
+  std::set<std::string> children, shared_children;
+  for (const auto& [case_id, record] : opened) {
+    children.insert(record.child_id());
+    if (shared_cases.count(case_id)) shared_children.insert(record.child_id());
+  }
+  EXPECT_THAT(shared_children, SizeIs(1));
+  EXPECT_THAT(children, SizeIs(1 + kGroups));  // the shared number's, and one for each without a number
+}
+
 // A response: the route is given the message it answers, as the responder
 // received it (its id, sender, kind, case and body), and the case that
 // message is about; the response goes on that case, back to the sender,

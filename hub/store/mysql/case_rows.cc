@@ -12,47 +12,6 @@
 
 namespace cre::mysql {
 
-namespace {
-
-// The child whose nhs_index is one of `indexes` (a number's blind index
-// under each key of the ring, the active key's first), or the oldest such
-// child should a key rotation have let in two; re-indexed under the active
-// key if found under an older one. "" if there is none.
-//
-// A plain read, not a locking one: a locking read of an index not there yet
-// would take a gap lock, and two submissions about different new children
-// whose indexes fall in the same gap would deadlock on their inserts. Two
-// submissions racing with one new number are caught by the UNIQUE key
-// instead (OpenedChild::raced).
-absl::StatusOr<std::string> FindChild(sql::Connection& c, const std::vector<crypto::BlindIndex::Entry>& indexes) {
-  std::string sql = "SELECT child_id, nhs_index FROM child WHERE nhs_index IN (?";
-  for (size_t i = 1; i < indexes.size(); ++i) sql += ", ?";
-  sql += ") ORDER BY created_at, child_id LIMIT 1";
-  auto select = Prepare(c, sql);
-  for (size_t i = 0; i < indexes.size(); ++i) select->setString(static_cast<int>(i + 1), indexes[i].digest);
-  std::unique_ptr<sql::ResultSet> row(select->executeQuery());
-  if (!row->next()) return std::string();
-  const std::string child_id = row->getString("child_id");
-  const crypto::BlindIndex::Entry& active = indexes.front();
-  if (row->getString("nhs_index") != active.digest) {
-    auto reindex = Prepare(c, "UPDATE child SET nhs_index = ?, nhs_index_key_id = ? WHERE child_id = ?");
-    reindex->setString(1, active.digest);
-    reindex->setString(2, active.key_id);
-    reindex->setString(3, child_id);
-    try {
-      reindex->executeUpdate();
-    } catch (const sql::SQLException& e) {
-      // Another child holds the active index: two records of one child,
-      // made while hubs disagreed on the active key. The case goes to the
-      // older; both stay as they are, for an operator to merge.
-      if (e.getErrorCode() != kErrDuplicateKey) throw;
-    }
-  }
-  return child_id;
-}
-
-}  // namespace
-
 absl::StatusOr<v1::ChildDetails> NewChildDetails(const Submission& s) {
   v1::ChildDetails details = s.new_child->details();
   if (details.nhs_number().empty()) return details;
@@ -64,65 +23,54 @@ absl::StatusOr<v1::ChildDetails> NewChildDetails(const Submission& s) {
   return details;
 }
 
-absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
-                                    BlobParams& blobs, const crypto::FieldCipher& k,
-                                    const crypto::BlindIndex& nhs_index, OpenedChild* child) {
-  CRE_ASSIGN_OR_RETURN(const v1::ChildDetails details, NewChildDetails(s));
+absl::StatusOr<CaseOpening> CaseOpening::Start(const Submission& s, const crypto::BlindIndex& nhs_index) {
+  CRE_ASSIGN_OR_RETURN(v1::ChildDetails details, NewChildDetails(s));
+  CaseOpening opening(s, std::move(details));
+  if (!opening.details_.nhs_number().empty()) {
+    CRE_ASSIGN_OR_RETURN(opening.indexes_, nhs_index.All(opening.details_.nhs_number()));
+  }
+  return opening;
+}
+
+std::string CaseOpening::ReindexStatement() const {
+  if (!FoundUnderOlderKey()) return "";
+  const crypto::BlindIndex::Entry& active = indexes_.front();
+  return absl::StrCat("UPDATE child SET nhs_index = ", SqlBytes(active.digest),
+                      ", nhs_index_key_id = ", SqlBytes(active.key_id), " WHERE child_id = ", SqlBytes(found_child_id_));
+}
+
+absl::StatusOr<LoadedCase> CaseOpening::Open(const std::string& case_id, const crypto::FieldCipher& k,
+                                             WriteBatch* writes, OpenedChild* child) const {
+  const Submission& s = *s_;
   *child = OpenedChild();
-  absl::optional<crypto::BlindIndex::Entry> index;
-  if (!details.nhs_number().empty()) {
-    CRE_ASSIGN_OR_RETURN(const std::vector<crypto::BlindIndex::Entry> indexes, nhs_index.All(details.nhs_number()));
-    CRE_ASSIGN_OR_RETURN(child->child_id, FindChild(c, indexes));
-    child->known = !child->child_id.empty();
-    index = indexes.front();
-  }
-
+  child->known = !found_child_id_.empty();
+  child->child_id = child->known ? found_child_id_ : NewUuid();
+  // The text holds only the hub's ids and instants, and sealed bytes and
+  // digests, as SqlBytes and SQL literals.
+  std::string child_row;
   if (!child->known) {
-    child->child_id = NewUuid();
-    auto insert = Prepare(c,
-                          "INSERT INTO child (child_id, details, facts, nhs_index, nhs_index_key_id)"
-                          " VALUES (?, ?, ?, ?, ?)");
-    insert->setString(1, child->child_id);
-    CRE_RETURN_IF_ERROR(blobs.SetSealed(*insert, 2, details, k, kChildDetails, child->child_id));
-    CRE_RETURN_IF_ERROR(blobs.SetSealed(*insert, 3, s.new_child->child(), k, kChildFacts, child->child_id));
-    if (index) {
-      insert->setString(4, index->digest);
-      insert->setString(5, index->key_id);
-    } else {
-      insert->setNull(4, 0);
-      insert->setNull(5, 0);
-    }
-    try {
-      insert->executeUpdate();
-    } catch (const sql::SQLException& e) {
-      // Only the NHS number's index can collide (child_id is a fresh
-      // random UUID): a concurrent submission about the same child
-      // committed first.
-      if (e.getErrorCode() != kErrDuplicateKey || !index) throw;
-      child->raced = true;
-      return absl::AbortedError(
-          "new_child.details.nhs_number: a submission about the same child was being accepted at the same time; retry");
-    }
+    CRE_ASSIGN_OR_RETURN(const std::string details, Sealed(details_, k, kChildDetails, child->child_id));
+    CRE_ASSIGN_OR_RETURN(const std::string facts, Sealed(s.new_child->child(), k, kChildFacts, child->child_id));
+    const bool indexed = !indexes_.empty();
+    child_row = absl::StrCat("(", SqlBytes(child->child_id), ", ", SqlBytes(details), ", ", SqlBytes(facts), ", ",
+                             indexed ? SqlBytes(indexes_.front().digest) : std::string("NULL"), ", ",
+                             indexed ? SqlBytes(indexes_.front().key_id) : std::string("NULL"), ")");
   }
-
-  auto open = Prepare(c,
-                      "INSERT INTO cre_case (case_id, child_id, opened_at, opened_by, child_details, child_facts)"
-                      " VALUES (?, ?, ?, ?, ?, ?)");
-  open->setString(1, case_id);
-  open->setString(2, child->child_id);
-  open->setString(3, SqlTime(s.opened_at));
-  open->setString(4, s.sender_agency_id);
+  // A case of a child the hub held already keeps its own copy of the
+  // child, as this submission described them (CaseChildDetailsOf).
+  std::string case_copy = "NULL, NULL";
   if (child->known) {
-    CRE_RETURN_IF_ERROR(blobs.SetSealed(*open, 5, details, k, kCaseChildDetails, case_id));
-    CRE_RETURN_IF_ERROR(blobs.SetSealed(*open, 6, s.new_child->child(), k, kCaseChildFacts, case_id));
-  } else {
-    open->setNull(5, 0);
-    open->setNull(6, 0);
+    CRE_ASSIGN_OR_RETURN(const std::string details, Sealed(details_, k, kCaseChildDetails, case_id));
+    CRE_ASSIGN_OR_RETURN(const std::string facts, Sealed(s.new_child->child(), k, kCaseChildFacts, case_id));
+    case_copy = absl::StrCat(SqlBytes(details), ", ", SqlBytes(facts));
   }
-  open->executeUpdate();
+  writes->AddOpenedCase(std::move(child_row),
+                        absl::StrCat("(", SqlBytes(case_id), ", ", SqlBytes(child->child_id), ", ",
+                                     SqlTimeLiteral(s.opened_at), ", ", SqlBytes(s.sender_agency_id), ", ",
+                                     case_copy, ")"));
 
-  // Nothing stored yet: the submission's entries are written with the rest
-  // of what the route adds (WriteNewEntries).
+  // Nothing of the case's record is stored yet: the submission's entries
+  // are written with the rest of what the route adds (WriteNewEntries).
   LoadedCase opened;
   CaseView& view = opened.view;
   view.case_file.set_case_id(case_id);
@@ -130,8 +78,68 @@ absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, con
   *view.case_file.mutable_opened_at() = ToProtoTime(s.opened_at);
   *view.case_file.mutable_risk_assessments() = s.record_append.risk_assessments();
   *view.case_file.mutable_events() = s.record_append.events();
-  opened.child_details = details;
+  opened.child_details = details_;
   opened.outstanding.emplace();  // a new case has no deliveries yet
+  return opened;
+}
+
+ChildLookup::ChildLookup(const std::vector<CaseOpening*>& openings) {
+  for (CaseOpening* opening : openings) {
+    for (const crypto::BlindIndex::Entry& index : opening->indexes_) by_digest_[index.digest] = opening;
+  }
+}
+
+void ChildLookup::AddStatements(std::vector<std::string>* statements) {
+  if (by_digest_.empty()) return;
+  std::vector<std::string> digests;
+  for (const auto& [digest, opening] : by_digest_) digests.push_back(digest);
+  statement_ = statements->size();
+  // Oldest first: should a key rotation have let in two children of one
+  // number, the case goes to the older.
+  statements->push_back(absl::StrCat("SELECT child_id, nhs_index FROM child WHERE nhs_index IN ",
+                                     SqlBytesList(digests), " ORDER BY created_at, child_id"));
+}
+
+bool ChildLookup::Row(size_t statement, sql::ResultSet& row) {
+  if (statement != statement_) return false;
+  std::string digest = row.getString("nhs_index");
+  auto found = by_digest_.find(digest);
+  if (found == by_digest_.end() || !found->second->found_child_id_.empty()) return true;  // an older one came first
+  found->second->found_child_id_ = row.getString("child_id");
+  found->second->found_digest_ = std::move(digest);
+  return true;
+}
+
+absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
+                                    const crypto::FieldCipher& k, const crypto::BlindIndex& nhs_index,
+                                    OpenedChild* child) {
+  CRE_ASSIGN_OR_RETURN(CaseOpening opening, CaseOpening::Start(s, nhs_index));
+  std::vector<std::string> statements;
+  ChildLookup lookup({&opening});
+  lookup.AddStatements(&statements);
+  if (!statements.empty()) RunBatch(c, statements, [&](size_t i, sql::ResultSet& row) { lookup.Row(i, row); });
+  if (opening.FoundUnderOlderKey()) {
+    try {
+      RunBatch(c, {opening.ReindexStatement()}, nullptr);
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != kErrDuplicateKey) throw;  // two records of one child: see ReindexStatement
+    }
+  }
+
+  WriteBatch rows;
+  CRE_ASSIGN_OR_RETURN(LoadedCase opened, opening.Open(case_id, k, &rows, child));
+  size_t reached = 0;
+  try {
+    RunBatch(c, rows.Statements(), nullptr, &reached);
+  } catch (const sql::SQLException& e) {
+    // Only the NHS number's index can collide (child_id is a fresh random
+    // UUID), in the child's INSERT, the first: a concurrent submission
+    // about the same child committed first.
+    if (e.getErrorCode() != kErrDuplicateKey || reached != 0 || child->known || !opening.has_nhs_number()) throw;
+    child->raced = true;
+    return absl::AbortedError(
+        "new_child.details.nhs_number: a submission about the same child was being accepted at the same time; retry");
+  }
   return opened;
 }
 

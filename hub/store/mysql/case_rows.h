@@ -7,6 +7,7 @@
 #ifndef CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
 #define CRE_HUB_STORE_MYSQL_CASE_ROWS_H_
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -64,14 +65,80 @@ struct OpenedChild {
 // the request checks should have refused.
 absl::StatusOr<v1::ChildDetails> NewChildDetails(const Submission& s);
 
-// Opens a case for the submission's new child: for the child the hub holds
-// under the same NHS number, if any (found by `nhs_index`, never by name or
-// date of birth), or else for a child created here. Returns the case as the
-// route sees it; *child says which child. A race lost on the NHS number
-// sets child->raced and fails with ABORTED: run the transaction again.
+// Opening a case for a submission's new child, in the steps that a group of
+// submissions takes together (mysql_accept.cc) and OpenCase takes alone:
+// the child looked up by NHS number (ChildLookup: one query for a whole
+// group), then the case opened, its rows (and the child's, for a child new
+// to the hub) added to the transaction's writes. The child is the one the
+// hub holds under the same NHS number, if any, never one found by name or
+// date of birth.
+class CaseOpening {
+ public:
+  // INVALID_ARGUMENT naming the field for an NHS number the request checks
+  // should have refused.
+  static absl::StatusOr<CaseOpening> Start(const Submission& s, const crypto::BlindIndex& nhs_index);
+
+  // The child was found under an index of an older key than the active
+  // one: Open uses that child, and ReindexStatement rewrites its index.
+  bool FoundUnderOlderKey() const { return !found_child_id_.empty() && found_digest_ != indexes_.front().digest; }
+  // The UPDATE that indexes the child found under the active key, if
+  // FoundUnderOlderKey. It fails with a duplicate key if another child holds
+  // the active index: two records of one child, made while hubs disagreed on
+  // the active key. The case goes to the older; both stay as they are, for an
+  // operator to merge.
+  std::string ReindexStatement() const;
+  bool has_nhs_number() const { return !indexes_.empty(); }
+
+  // The case `case_id` opened, as the route sees it: for the child found,
+  // or a new one (*child says which). Its rows go into `writes`
+  // (WriteBatch::AddOpenedCase), to be written before everything else.
+  absl::StatusOr<LoadedCase> Open(const std::string& case_id, const crypto::FieldCipher& k, WriteBatch* writes,
+                                  OpenedChild* child) const;
+
+ private:
+  friend class ChildLookup;
+  CaseOpening(const Submission& s, v1::ChildDetails details) : s_(&s), details_(std::move(details)) {}
+
+  const Submission* s_;
+  v1::ChildDetails details_;  // the NHS number as its ten digits
+  // The number's index under each key of the ring, the active key's first;
+  // none without a number.
+  std::vector<crypto::BlindIndex::Entry> indexes_;
+  // The oldest child under one of them (should a key rotation have let in
+  // two), and the index it was found under; "" if none.
+  std::string found_child_id_, found_digest_;
+};
+
+// Finds the children of CaseOpenings by their NHS numbers' indexes, in a
+// batch (RunBatch) with other statements: one query for all of them.
+//
+// A plain read, not a locking one: a locking read of an index not there yet
+// would take a gap lock, and two submissions about different new children
+// whose indexes fall in the same gap would deadlock on their inserts. Two
+// submissions racing with one new number are caught by the UNIQUE key
+// instead: the second insert of the child fails (OpenedChild::raced; on
+// Galera, certification fails, and the transaction runs again).
+class ChildLookup {
+ public:
+  // `openings` have different NHS numbers.
+  explicit ChildLookup(const std::vector<CaseOpening*>& openings);
+  // Adds nothing if none of them has an NHS number.
+  void AddStatements(std::vector<std::string>* statements);
+  // False if statement `statement` is not this one.
+  bool Row(size_t statement, sql::ResultSet& row);
+
+ private:
+  std::map<std::string, CaseOpening*> by_digest_;
+  size_t statement_ = SIZE_MAX;
+};
+
+// Opens a case for the submission's new child (CaseOpening) at once, in
+// two round trips: the lookup, then the child's and the case's rows. A race
+// lost on the NHS number sets child->raced and fails with ABORTED: run the
+// transaction again.
 absl::StatusOr<LoadedCase> OpenCase(sql::Connection& c, const Submission& s, const std::string& case_id,
-                                    BlobParams& blobs, const crypto::FieldCipher& k,
-                                    const crypto::BlindIndex& nhs_index, OpenedChild* child);
+                                    const crypto::FieldCipher& k, const crypto::BlindIndex& nhs_index,
+                                    OpenedChild* child);
 
 // The child as case `case_id` knows them, from a row that selected the
 // case's own copy (cre_case.child_details AS case_details, child_facts AS

@@ -219,7 +219,6 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
                                  const crypto::FieldCipher& k, const crypto::BlindIndex* nhs_index,
                                  Accepted* accepted, Raced* raced) {
   v1::SubmitResponse* response = &accepted->receipt;
-  BlobParams blobs;
   std::string case_id = s.case_id;
   absl::optional<RepliedMessage> replied;
   // The case is locked from here to the commit: submissions to one case
@@ -249,7 +248,7 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
     }
     if (s.new_child != nullptr) {
       case_id = NewUuid();
-      absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, blobs, k, *nhs_index, &child);
+      absl::StatusOr<LoadedCase> opened = OpenCase(c, s, case_id, k, *nhs_index, &child);
       raced->on_child = child.raced;
       if (!opened.ok()) return opened.status();
       loaded = *std::move(opened);
@@ -280,7 +279,10 @@ absl::Status AcceptInTransaction(sql::Connection& c, const Submission& s, const 
 // One member of a group on cases, between its round trips.
 struct CaseMember {
   size_t index;  // in the batch
-  std::unique_ptr<CaseLoad> load;
+  std::unique_ptr<CaseLoad> load;  // on a case named by its id
+  std::unique_ptr<CaseOpening> opening;  // opening a case for a new child
+  std::string case_id;
+  OpenedChild child;
   absl::optional<LoadedCase> loaded;  // hand_out points into it
   HandOutState hand_out;
   Accepted accepted;
@@ -289,20 +291,25 @@ struct CaseMember {
   bool decided = false;  // its writes are in the group's
 };
 
-// The body of the transaction for a group of submissions on existing cases,
-// each named by its id and each case once (batch[group[...]]): what
+// The body of the transaction for a group of submissions on cases, each
+// on an existing case named by its id (each case once), or opening a case
+// for a new child (each NHS number once): batch[group[...]]. What
 // AcceptInTransaction does for each, in two round trips for the whole
 // group, of one statement a table each: the cases locked (in the order of
-// their ids, so that two groups lock cases in one order) and read in one;
-// every member's writes (WriteBatch), the receipts first and the journal's
-// row last, with the commit in the other. (A case recorded before 0010 adds
-// its own.) Fills (*results)[i] for each member accepted; one refused (an
-// unknown case, a route that says no) writes nothing and is added to
-// `alone`, for the caller to accept alone, which answers it as Accept
-// does. An error return means the group as a whole failed (a key seen
-// before among them, say), and the caller then accepts each alone.
+// their ids, so that two groups lock cases in one order) and read, and the
+// new children looked up by NHS number, in one; every member's writes
+// (WriteBatch), the receipts first, the new children and cases next and the
+// journal's row last, with the commit in the other. (A case recorded before
+// 0010 adds its own.) Fills (*results)[i] for each member accepted; one
+// refused (an unknown case, a route that says no, a child found under an
+// old key's index) writes nothing and is added to `alone`, for the caller to
+// accept alone, which answers it as Accept does. An error return means the
+// group as a whole failed (a key seen before among them, a new child's NHS
+// number inserted meanwhile by another process), and the caller then accepts
+// each alone.
 absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<Store::SubmissionAndRoute>& batch,
                                           const std::vector<size_t>& group, const crypto::FieldCipher& k,
+                                          const crypto::BlindIndex* nhs_index,
                                           std::vector<absl::StatusOr<Accepted>>* results, std::vector<size_t>* alone) {
   std::vector<CaseMember> members(group.size());
   bool succeeded = false;
@@ -316,38 +323,64 @@ absl::Status AcceptCaseGroupInTransaction(sql::Connection& c, const std::vector<
     }
   };
 
-  // 1. The cases locked and read, in one round trip, a statement a table.
-  // The keys are not looked up: retries are rare, and a key seen before
-  // fails the group at its receipt, which sends every member alone (as the
-  // no-case group does).
+  // 1. The cases locked and read, and the new children looked up, in one
+  // round trip, a statement a table. The keys are not looked up: retries
+  // are rare, and a key seen before fails the group at its receipt, which
+  // sends every member alone (as the no-case group does).
+  alone->clear();  // the body may run again
   std::vector<CaseLoad*> loads;
+  std::vector<CaseOpening*> openings;
   for (size_t m = 0; m < group.size(); ++m) {
     const Submission& s = *batch[group[m]].submission;
     members[m].index = group[m];
-    members[m].load = std::make_unique<CaseLoad>(s, s.case_id, k);
-    loads.push_back(members[m].load.get());
+    if (OnCaseById(s)) {
+      members[m].case_id = s.case_id;
+      members[m].load = std::make_unique<CaseLoad>(s, s.case_id, k);
+      loads.push_back(members[m].load.get());
+      continue;
+    }
+    // A new child's (AcceptAll sends them alone if the store has no
+    // nhs_index). The single path answers a number refused here.
+    absl::StatusOr<CaseOpening> opening = CaseOpening::Start(s, *nhs_index);
+    if (!opening.ok()) {
+      alone->push_back(group[m]);
+      continue;
+    }
+    members[m].case_id = NewUuid();
+    members[m].opening = std::make_unique<CaseOpening>(*std::move(opening));
+    openings.push_back(members[m].opening.get());
   }
   std::vector<std::string> statements = {kReadCommittedNext};
   CaseLoads case_loads(loads);
   case_loads.AddStatements(&statements);
-  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) { case_loads.Row(statement, row); });
+  ChildLookup children(openings);
+  children.AddStatements(&statements);
+  RunBatch(c, statements, [&](size_t statement, sql::ResultSet& row) {
+    if (!case_loads.Row(statement, row)) children.Row(statement, row);
+  });
 
   // 2. Each member decided, its writes kept for the last round trip. One
   // refused goes alone, after the group: its key's first answer, if it is
   // a retry, comes before whatever became of its case since.
-  alone->clear();  // the body may run again
   std::vector<std::string> receipts;
   for (CaseMember& m : members) {
     const Submission& s = *batch[m.index].submission;
-    absl::StatusOr<LoadedCase> found = m.load->Finish(c);
+    if (!m.load && !m.opening) continue;  // alone already
+    // A child found under an old key's index is indexed anew alone, as
+    // OpenCase does.
+    if (m.opening && m.opening->FoundUnderOlderKey()) {
+      alone->push_back(m.index);
+      continue;
+    }
+    absl::StatusOr<LoadedCase> found = m.load ? m.load->Finish(c) : m.opening->Open(m.case_id, k, &m.writes, &m.child);
     if (!found.ok()) {
       alone->push_back(m.index);
       continue;
     }
     m.loaded = *std::move(found);
     m.hand_out.streams = s.streams;
-    absl::Status decided = DecideAndWrite(s, *batch[m.index].route, m.loaded, /*replied=*/nullptr, s.case_id,
-                                          OpenedChild(), k, &m.hand_out, &m.accepted, &m.writes, &m.records);
+    absl::Status decided = DecideAndWrite(s, *batch[m.index].route, m.loaded, /*replied=*/nullptr, m.case_id,
+                                          m.child, k, &m.hand_out, &m.accepted, &m.writes, &m.records);
     if (!decided.ok()) {
       for (const HandedOut& out : m.hand_out.handed_out) s.streams->Unreserve(out.lease_owner);
       m.hand_out.handed_out.clear();
@@ -524,16 +557,20 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
   std::vector<absl::StatusOr<Accepted>> results(batch.size(), absl::UnknownError("not accepted"));
   std::vector<size_t> group, on_cases, alone;
   std::set<std::pair<std::string, std::string>> keys;
-  std::set<std::string> cases;
+  std::set<std::string> cases, new_children;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Submission& s = *batch[i].submission;
-    // A key twice in one group would collide with itself, and a case twice
-    // would be locked twice: the repeat goes alone, after the group, and is
+    // A key twice in one group would collide with itself, a case twice
+    // would be locked twice, and a new child's NHS number twice would make
+    // two children of one: the repeat goes alone, after the group, and is
     // answered as a retry, or written after the first.
     const bool new_key = !keys.count({s.sender_agency_id, s.idempotency_key});
     if (new_key && TouchesNoCase(s)) {
       group.push_back(i);
     } else if (new_key && OnCaseById(s) && cases.insert(s.case_id).second) {
+      on_cases.push_back(i);
+    } else if (new_key && OpensCase(s) && nhs_index_.ok() &&
+               (NewChildKey(s).empty() || new_children.insert(NewChildKey(s)).second)) {
       on_cases.push_back(i);
     } else {
       alone.push_back(i);
@@ -558,7 +595,8 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
     std::vector<size_t> refused;
     absl::Status status = RunTransaction(pool_, "accept case group", [&](sql::Connection& c) {
       for (size_t i : on_cases) results[i] = absl::UnknownError("not accepted");  // the body may run again
-      return AcceptCaseGroupInTransaction(c, batch, on_cases, *cipher_, &results, &refused);
+      return AcceptCaseGroupInTransaction(c, batch, on_cases, *cipher_, nhs_index_.ok() ? &*nhs_index_ : nullptr,
+                                          &results, &refused);
     });
     const std::vector<size_t>& each_alone = status.ok() ? refused : on_cases;
     alone.insert(alone.end(), each_alone.begin(), each_alone.end());

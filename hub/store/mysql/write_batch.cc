@@ -51,6 +51,11 @@ void AddDeliveryId(sql::ResultSet& row, DeliveryIds* ids) {
   (*ids)[{row.getString("message_id"), row.getString("recipient_agency_id")}] = row.getInt64("delivery_id");
 }
 
+void WriteBatch::AddOpenedCase(std::string child_row, std::string case_row) {
+  if (!child_row.empty()) children_.push_back(std::move(child_row));
+  opened_cases_.push_back(std::move(case_row));
+}
+
 void WriteBatch::AddCase(const std::string& case_id, LockedCase found) {
   auto [counters, added] = cases_.try_emplace(case_id);
   if (added) counters->second.found = std::move(found);
@@ -107,6 +112,8 @@ absl::Status WriteBatch::ReplaceSchedule(const std::string& case_id, std::vector
 }
 
 void WriteBatch::Merge(WriteBatch other) {
+  for (std::string& row : other.children_) children_.push_back(std::move(row));
+  for (std::string& row : other.opened_cases_) opened_cases_.push_back(std::move(row));
   cases_.merge(other.cases_);
   for (std::string& row : other.messages_) messages_.push_back(std::move(row));
   for (DeliveryRow& row : other.deliveries_) deliveries_.push_back(std::move(row));
@@ -120,6 +127,15 @@ std::vector<std::string> WriteBatch::Statements() const {
   // The text holds only SqlBytes literals, the hub's integers, instants
   // and enum names, and the rows' own text (made the same way).
   std::vector<std::string> statements;
+  if (!children_.empty()) {
+    statements.push_back(absl::StrCat("INSERT INTO child (child_id, details, facts, nhs_index, nhs_index_key_id) VALUES ",
+                                      absl::StrJoin(children_, ", ")));
+  }
+  if (!opened_cases_.empty()) {
+    statements.push_back(absl::StrCat(
+        "INSERT INTO cre_case (case_id, child_id, opened_at, opened_by, child_details, child_facts) VALUES ",
+        absl::StrJoin(opened_cases_, ", ")));
+  }
   if (!messages_.empty()) statements.push_back(MessageInsert(messages_));
 
   // The cases whose row changes: a message counted, or a schedule.

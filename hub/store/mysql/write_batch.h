@@ -58,6 +58,9 @@ struct LockedCase {
 
 class WriteBatch {
  public:
+  // A case opened by this transaction: its row, and its child's if the
+  // child is new ("" if not); written first (CaseOpening::Open makes them).
+  void AddOpenedCase(std::string child_row, std::string case_row);
   // A case this transaction holds locked, as it found it.
   void AddCase(const std::string& case_id, LockedCase found);
   // The position of the case's next message (its deliveries' order_seq);
@@ -87,7 +90,8 @@ class WriteBatch {
   void Merge(WriteBatch other);
 
   // The statements, one a table, in an order the tables' keys accept (a
-  // message before the hub action naming it; a case's old actions deleted
+  // child before its case, a case before its messages, a message before the
+  // hub action naming it; a case's old actions deleted
   // before its new ones go in). The delivery INSERT returns rows
   // (AddDeliveryId); no other statement does.
   std::vector<std::string> Statements() const;
@@ -99,6 +103,7 @@ class WriteBatch {
     bool scheduled = false;  // its schedule is rewritten
     absl::Time next_deadline = absl::InfiniteFuture();
   };
+  std::vector<std::string> children_, opened_cases_;
   std::map<std::string, CaseCounters> cases_;
   std::vector<std::string> messages_;
   std::vector<DeliveryRow> deliveries_;
