@@ -50,11 +50,7 @@ void DeliveryDispatcher::Poll() {
     spdlog::warn("deliveries: finding due deliveries failed: {}", due.status().ToString());
     return;
   }
-  // Every stream of those agencies, not only the one with the most room:
-  // each full one checks its leases against the store, and so hears of
-  // acknowledgements through another process within a poll interval
-  // (Subscription::ReconcileInFlight).
-  for (const auto& stream : StreamsOf(*due)) stream->Wake();
+  Wake(*due);
 }
 
 std::vector<std::shared_ptr<InboxStream>> DeliveryDispatcher::StreamsOf(
@@ -69,28 +65,8 @@ std::vector<std::shared_ptr<InboxStream>> DeliveryDispatcher::StreamsOf(
 }
 
 void DeliveryDispatcher::Wake(const std::vector<std::string>& agency_ids) {
-  for (const std::string& agency_id : agency_ids) {
-    if (WakeRoomiest(agency_id)) continue;
-    for (const auto& stream : StreamsOf({agency_id})) stream->Wake();
-  }
-}
-
-void DeliveryDispatcher::WakeAnother(const std::string& agency_id) { WakeRoomiest(agency_id); }
-
-bool DeliveryDispatcher::WakeRoomiest(const std::string& agency_id) {
-  // Outside the dispatcher's lock: a stream takes its own lock.
-  std::shared_ptr<InboxStream> roomiest;
-  int most = 0;
-  for (const auto& stream : StreamsOf({agency_id})) {
-    const int room = stream->Room();
-    if (room > most) {
-      most = room;
-      roomiest = stream;
-    }
-  }
-  if (roomiest == nullptr) return false;
-  roomiest->Wake();
-  return true;
+  // Outside the lock: a stream takes its own lock.
+  for (const auto& stream : StreamsOf(agency_ids)) stream->Wake();
 }
 
 void DeliveryDispatcher::Acknowledge(std::string agency_id, std::vector<int64_t> delivery_ids,
@@ -112,10 +88,9 @@ void DeliveryDispatcher::CommitAcks(std::vector<PendingAck>& group) {
 
 void DeliveryDispatcher::Acknowledged(const std::string& agency_id,
                                       const std::vector<int64_t>& delivery_ids, bool more_due) {
-  for (const auto& stream : StreamsOf({agency_id})) stream->Acknowledged(delivery_ids);
-  // Nothing waits in the store otherwise: new deliveries come by HandOut,
-  // or by a wake from a submission or the poller.
-  if (more_due) Wake({agency_id});
+  for (const auto& stream : StreamsOf({agency_id})) {
+    stream->Acknowledged(delivery_ids, more_due);
+  }
 }
 
 DeliveryDispatcher::HandOff::~HandOff() {

@@ -5,17 +5,16 @@
 // leased to that stream in the accepting transaction and written to it
 // right after the commit, with no claim and no wait.
 //
-// Otherwise a stream holds no thread while it waits. It is woken (one
-// stream of the agency, the one with the most room; see Wake), and its
+// Otherwise a stream holds no thread while it waits. It is woken, and its
 // database work runs on the dispatcher's executor, when:
 //   - a submission accepted by this process left a delivery PENDING for its
 //     agency (no room in its streams, or an earlier message of the same case
 //     still outstanding);
 //   - its agency acknowledges a delivery and the store says more are due
 //     (room for more, and the next message of the same case may now go);
-//   - the poller finds deliveries due for its agency (every stream of the
-//     agency then): those accepted by another hub process, redeliveries
-//     after an expired lease, and dead-letters an operator requeued.
+//   - the poller finds deliveries due for its agency: those accepted by
+//     another hub process, redeliveries after an expired lease, and
+//     dead-letters an operator requeued.
 // All delivery state is in the store: this class keeps only which streams
 // are connected here.
 //
@@ -90,18 +89,8 @@ class DeliveryDispatcher {
   void Start();
   void Stop();
 
-  // Work is due for these agencies' streams. For each agency, the stream
-  // with the most room claims, up to its room; a claim that fills its
-  // stream's window wakes the next (WakeAnother). Waking every stream of the
-  // agency made all but one of their claims find nothing, read-only
-  // transactions for nothing (docs/benchmarks.md, "One stream woken, not
-  // all"). If none has room, every one is woken: a full stream checks its
-  // leases against the store (Subscription::Claim), which finds what the
-  // agency acknowledged through another process.
+  // Work is due for these agencies' streams.
   void Wake(const std::vector<std::string>& agency_ids);
-  // A claim for `agency_id` filled its stream's window, so more may be due:
-  // the stream with the most room claims next, if one has any.
-  void WakeAnother(const std::string& agency_id);
   // Commits `agency_id`'s acknowledgement of `delivery_ids` (grouped with
   // other calls', see GroupCommitter), tells its streams, then calls `done` (on
   // a worker thread).
@@ -136,8 +125,6 @@ class DeliveryDispatcher {
   void Acknowledged(const std::string& agency_id, const std::vector<int64_t>& delivery_ids,
                     bool more_due);
   std::vector<std::shared_ptr<InboxStream>> StreamsOf(const std::vector<std::string>& agency_ids);
-  // Wakes `agency_id`'s stream with the most room; false if none has any.
-  bool WakeRoomiest(const std::string& agency_id);
 
   std::shared_ptr<Store> store_;
   const DeliveryPolicy policy_;

@@ -27,12 +27,8 @@ class InboxStream {
   // There may be deliveries for this stream: claim them, off the caller's
   // thread.
   virtual void Wake() = 0;
-  // How many more deliveries the stream could take now: 0 if it is full or
-  // ending.
-  virtual int Room() = 0;
-  // The agency acknowledged these deliveries: those this stream holds no
-  // longer count against it.
-  virtual void Acknowledged(const std::vector<int64_t>& delivery_ids) = 0;
+  // The agency acknowledged these deliveries; claim more if `more_due`.
+  virtual void Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due) = 0;
 
   // Room for one delivery leased in an accepting transaction: reserves it
   // and returns true, or false if the stream is full or ending. Each

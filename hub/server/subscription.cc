@@ -70,12 +70,6 @@ int Subscription::CapacityLocked() {
   return max_in_flight_ - static_cast<int>(held) - reserved_;
 }
 
-int Subscription::Room() {
-  absl::MutexLock lock(&mu_);
-  if (reactor_ == nullptr || finishing_) return 0;
-  return std::max(0, CapacityLocked());
-}
-
 bool Subscription::TryReserve() {
   absl::MutexLock lock(&mu_);
   if (reactor_ == nullptr || finishing_ || CapacityLocked() <= 0) return false;
@@ -131,9 +125,6 @@ void Subscription::Claim() {
     }
   }
   bool release = false;
-  // A claim that took as many as it asked for may have left more due, for
-  // the agency's other streams here.
-  const bool filled = claimed.ok() && capacity > 0 && static_cast<int>(claimed->size()) == capacity;
   {
     absl::MutexLock lock(&mu_);
     claim_scheduled_ = false;
@@ -155,7 +146,6 @@ void Subscription::Claim() {
     }
   }
   if (release) ReleaseLeases().IgnoreError();
-  if (filled && !release) dispatcher_->WakeAnother(agency_id_);
 }
 
 int Subscription::ReconcileInFlight() {
@@ -263,9 +253,14 @@ void Subscription::Done() {
   });
 }
 
-void Subscription::Acknowledged(const std::vector<int64_t>& delivery_ids) {
-  absl::MutexLock lock(&mu_);
-  for (int64_t id : delivery_ids) in_flight_.erase(id);
+void Subscription::Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (int64_t id : delivery_ids) in_flight_.erase(id);
+  }
+  // Nothing waits in the store: new deliveries come by HandOut, or by a
+  // wake from the submission or the poller.
+  if (more_due) Wake();
 }
 
 }  // namespace cre

@@ -42,8 +42,7 @@ class Subscription final : public InboxStream, public std::enable_shared_from_th
   const std::string& agency_id() const override { return agency_id_; }
   const std::string& lease_owner() const override { return lease_owner_; }
   void Wake() override;
-  int Room() override;
-  void Acknowledged(const std::vector<int64_t>& delivery_ids) override;
+  void Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due) override;
   bool TryReserve() override;
   void Unreserve() override;
   void HandOut(v1::RoutedMessage message) override;
