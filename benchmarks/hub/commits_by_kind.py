@@ -61,8 +61,10 @@ WRITE_RULES = [
     (r'INSERT INTO idempotency[\s\S]*(case_entry|case_action)', 'a case group'),
     (r'INSERT INTO idempotency', 'submissions on no case'),
     (r"SET state = 'LEASED'", 'a hand-out (leases)'),
-    (r"state = 'PENDING' AND d.next_attempt_at", "a claim's scan for pending deliveries"),
+    # Before the claim's scan: an acknowledgement asks, with the claim's own
+    # condition, whether more may be claimed (MoreDueQuery).
     (r"state = 'ACKED'|acked_at", 'acknowledgements'),
+    (r"state = 'PENDING' AND d.next_attempt_at", "a claim's scan for pending deliveries"),
     (r'INSERT INTO audit_log', 'the audit sealer'),
     (r'next_deadline', 'the deadline watcher'),
 ]

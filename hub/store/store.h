@@ -114,8 +114,8 @@ struct Accepted {
 // What an acknowledgement changed.
 struct AckOutcome {
   int acknowledged = 0;  // deliveries not acknowledged before
-  // The recipient has deliveries due that no stream holds (a message of
-  // the same case that waited for this one, say): worth a claim.
+  // The recipient has deliveries a claim may take now (a message of the
+  // same case that waited for this one, say): worth a claim.
   bool more_due = false;
 };
 

@@ -1570,7 +1570,15 @@ TEST_P(StoreConformanceTest, ALaterMessageOfACaseWaitsForTheEarlierOneEvenWithAS
   std::vector<v1::RoutedMessage> claimed = Claim("stream-2", 10, policy);
   ASSERT_THAT(claimed, SizeIs(1));
   EXPECT_EQ(claimed[0].message_id(), first->receipt.message_id());
-  absl::StatusOr<AckOutcome> acked = store().Acknowledge("pru", {claimed[0].delivery_id()}, absl::Now());
+  // Acknowledging another message meanwhile: the second is pending, but no
+  // claim may take it yet, so nothing is worth a claim.
+  ASSERT_TRUE(Report("other", nullptr).ok());
+  std::vector<v1::RoutedMessage> other = Claim("stream-3", 10, policy);
+  ASSERT_THAT(other, SizeIs(1));
+  absl::StatusOr<AckOutcome> acked = store().Acknowledge("pru", {other[0].delivery_id()}, absl::Now());
+  ASSERT_TRUE(acked.ok());
+  EXPECT_FALSE(acked->more_due);
+  acked = store().Acknowledge("pru", {claimed[0].delivery_id()}, absl::Now());
   ASSERT_TRUE(acked.ok());
   EXPECT_TRUE(acked->more_due);  // the second may go now
   claimed = Claim("stream-2", 10, policy);

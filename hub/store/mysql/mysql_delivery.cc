@@ -45,9 +45,11 @@ int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 // per-case check went through delivery_claim too, reading all of the
 // agency's outstanding deliveries for each one (docs/benchmarks.md has the
 // measurement).
-// kClaimSelect, the recipient, kClaimOrder, the limit, the locking clause.
-constexpr char kClaimSelect[] =
-    "SELECT d.delivery_id, d.attempts FROM delivery d FORCE INDEX (delivery_claim)"
+// The select list, kClaimable, the recipient, kClaimOrder, the limit, the
+// locking clause. kClaimable: the deliveries a claim may take now (due, and
+// none of the same case before them outstanding), of d.recipient_agency_id.
+constexpr char kClaimable[] =
+    " FROM delivery d FORCE INDEX (delivery_claim)"
     " WHERE d.state = 'PENDING' AND d.next_attempt_at <= NOW(6)"
     "   AND NOT EXISTS (SELECT 1 FROM delivery e FORCE INDEX (delivery_case_order)"
     "     WHERE e.recipient_agency_id = d.recipient_agency_id AND e.order_key = d.order_key"
@@ -167,7 +169,7 @@ absl::StatusOr<std::vector<v1::RoutedMessage>> MysqlStore::ClaimDeliveries(
     // SQL is made of SqlBytes() and an integer.
     RunBatch(c,
              {kReadCommittedNext,
-              absl::StrCat(kClaimSelect, SqlBytes(recipient),
+              absl::StrCat("SELECT d.delivery_id, d.attempts", kClaimable, SqlBytes(recipient),
                            lost.empty() ? "" : absl::StrCat(" AND d.delivery_id NOT IN (", absl::StrJoin(lost, ", "), ")"),
                            kClaimOrder, limit, " FOR UPDATE SKIP LOCKED")},
              [&](size_t, sql::ResultSet& row) {
@@ -246,13 +248,17 @@ absl::StatusOr<AckOutcome> MysqlStore::Acknowledge(const std::string& recipient,
 
 namespace {
 
-// Which of `recipients` has deliveries due that no stream holds: one row
-// per such recipient.
+// Which of `recipients` has deliveries a claim may take now: one row per
+// such recipient. Not a delivery that waits behind an earlier one of its
+// case still outstanding: counted, it made every acknowledgement of the
+// agency wake its streams, whose claims then found nothing (docs/
+// benchmarks.md, "Acknowledgements that wake streams for nothing"). It is
+// claimable once that earlier one is acknowledged, which this query, run in
+// that acknowledgement's transaction, then sees.
 std::string MoreDueQuery(const std::set<std::string>& recipients) {
   std::vector<std::string> due;
   for (const std::string& recipient : recipients) {
-    due.push_back(absl::StrCat("(SELECT recipient_agency_id FROM delivery WHERE recipient_agency_id = ",
-                               SqlBytes(recipient), " AND state = 'PENDING' AND next_attempt_at <= NOW(6) LIMIT 1)"));
+    due.push_back(absl::StrCat("(SELECT d.recipient_agency_id", kClaimable, SqlBytes(recipient), " LIMIT 1)"));
   }
   return absl::StrJoin(due, " UNION ALL ");
 }
