@@ -99,10 +99,10 @@ DeliveryDispatcher::HandOff::~HandOff() {
     given_back_.push_back(stream);
   }
   // A slot given back may be what a claim found missing (it counted the
-  // reservation while the submission ran): each such stream claims again,
-  // now that the submission is committed and answered, or a delivery left
+  // reservation while the submission ran): such a stream claims again, now
+  // that the submission is committed and answered, or a delivery left
   // PENDING meanwhile would wait for the poller.
-  for (const auto& stream : given_back_) stream->Wake();
+  for (const auto& stream : given_back_) stream->GivenBack();
 }
 
 std::string DeliveryDispatcher::HandOff::Reserve(const std::string& recipient) {

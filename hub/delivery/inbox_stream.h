@@ -36,6 +36,9 @@ class InboxStream {
   // stream) or Unreserve (it did not).
   virtual bool TryReserve() = 0;
   virtual void Unreserve() = 0;
+  // After Unreserve, once the accepting transaction is over: claims again
+  // if a claim may have left deliveries for want of the slot given back.
+  virtual void GivenBack() = 0;
   // Sends `message`, leased to this stream by a committed transaction.
   virtual void HandOut(v1::RoutedMessage message) = 0;
 

@@ -82,6 +82,19 @@ void Subscription::Unreserve() {
   --reserved_;
 }
 
+void Subscription::GivenBack() {
+  // Most slots given back are a delivery that waits behind an earlier one of
+  // its case: no claim could take it, and waking the stream for it was most
+  // of the case path's claims that found nothing (docs/benchmarks.md, "Slots
+  // given back wake a stream only if a claim went short").
+  {
+    absl::MutexLock lock(&mu_);
+    if (!short_of_reserved_ && !claiming_with_reserved_) return;
+    short_of_reserved_ = false;
+  }
+  Wake();
+}
+
 void Subscription::HandOut(v1::RoutedMessage message) {
   {
     absl::MutexLock lock(&mu_);
@@ -112,6 +125,7 @@ void Subscription::Claim() {
     ended = reactor_ == nullptr || finishing_;
     capacity = ended ? 0 : CapacityLocked();
     quiet = absl::Now() < quiet_until_;
+    claiming_with_reserved_ = reserved_ > 0;
   }
   if (!ended && capacity <= 0 && !quiet) capacity = ReconcileInFlight();
   absl::StatusOr<std::vector<v1::RoutedMessage>> claimed;
@@ -128,6 +142,9 @@ void Subscription::Claim() {
   {
     absl::MutexLock lock(&mu_);
     claim_scheduled_ = false;
+    const bool went_short = capacity <= 0 || (claimed.ok() && static_cast<int>(claimed->size()) == capacity);
+    if (claiming_with_reserved_ && went_short) short_of_reserved_ = true;
+    claiming_with_reserved_ = false;
     if (claimed.ok() && !claimed->empty()) {
       if (reactor_ == nullptr || finishing_) {
         release = true;  // the stream ended while claiming

@@ -45,6 +45,7 @@ class Subscription final : public InboxStream, public std::enable_shared_from_th
   void Acknowledged(const std::vector<int64_t>& delivery_ids, bool more_due) override;
   bool TryReserve() override;
   void Unreserve() override;
+  void GivenBack() override;
   void HandOut(v1::RoutedMessage message) override;
   void Finish(const absl::Status& status) override;
 
@@ -95,6 +96,11 @@ class Subscription final : public InboxStream, public std::enable_shared_from_th
   int reserved_ ABSL_GUARDED_BY(mu_) = 0;
   bool claim_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   bool claim_again_ ABSL_GUARDED_BY(mu_) = false;
+  // The claim running began while slots were reserved / a claim since the
+  // last GivenBack ran short while they were: it found the window full, or
+  // filled it. Only then may a slot given back have left something due.
+  bool claiming_with_reserved_ ABSL_GUARDED_BY(mu_) = false;
+  bool short_of_reserved_ ABSL_GUARDED_BY(mu_) = false;
   // Until when a full window is not checked against the store again: the
   // last check found every delivery still leased to this stream.
   absl::Time quiet_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

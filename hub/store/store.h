@@ -106,8 +106,10 @@ struct Accepted {
   v1::SubmitResponse receipt;
   // The deliveries leased to StreamOffer's streams; empty for a replay.
   std::vector<HandedOut> handed_out;
-  // Recipients with a delivery left PENDING (no local stream took it): the
-  // ones whose streams must be woken.
+  // Recipients with a delivery left PENDING that a claim may take (no
+  // local stream had room): the ones whose streams must be woken. Not one
+  // left waiting behind an earlier delivery of its case: acknowledging that
+  // one says it is due (AckOutcome::more_due).
   std::vector<std::string> pending_recipients;
 };
 

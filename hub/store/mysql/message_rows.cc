@@ -84,6 +84,9 @@ absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage
   // Which deliveries a stream of this process takes now.
   const std::string& order_key = CaseKey(body);
   std::vector<std::string> lease_owners(recipients.size());
+  // Left PENDING behind an earlier delivery of the case to the recipient
+  // (one of this process's streams had room for it).
+  std::vector<bool> waits_behind(recipients.size());
   bool any_reserved = false;
   for (size_t i = 0; hand_out != nullptr && hand_out->streams != nullptr && i < recipients.size(); ++i) {
     lease_owners[i] = hand_out->streams->Reserve(recipients[i]);
@@ -105,6 +108,7 @@ absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage
       if (hand_out->outstanding->count(recipients[i]) > 0 || hand_out->written_to.count(recipients[i]) > 0) {
         hand_out->streams->Unreserve(lease_owners[i]);
         lease_owners[i].clear();
+        waits_behind[i] = true;
       }
     }
   }
@@ -122,7 +126,14 @@ absl::StatusOr<std::string> InsertMessage(const Submission& s, v1::RoutedMessage
     for (size_t i = 0; i < recipients.size(); ++i) {
       if (!case_id.empty()) hand_out->written_to.insert(recipients[i]);
       if (lease_owners[i].empty()) {
-        hand_out->pending_recipients.push_back(recipients[i]);
+        // A delivery that waits behind an earlier one is for no claim yet:
+        // its streams are woken when that one is acknowledged (AckOutcome::
+        // more_due). The acknowledgement cannot slip in between: the
+        // earlier delivery was read with a shared lock (CaseLoads), which
+        // its acknowledgement's UPDATE waits for until this commits. (On a
+        // Galera cluster locks are per node: an acknowledgement on another
+        // node may miss it, and the poller finds it.)
+        if (!waits_behind[i]) hand_out->pending_recipients.push_back(recipients[i]);
         continue;
       }
       // Its delivery id once the writes have run (CommitWrites).
