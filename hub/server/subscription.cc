@@ -84,9 +84,10 @@ void Subscription::Unreserve() {
 
 void Subscription::GivenBack() {
   // Most slots given back are a delivery that waits behind an earlier one of
-  // its case: no claim could take it, and waking the stream for it was most
-  // of the case path's claims that found nothing (docs/benchmarks.md, "Slots
-  // given back wake a stream only if a claim went short").
+  // its case: no claim could take it, and the earlier one's acknowledgement
+  // wakes the stream for it. Woken here as well, it made most of the case
+  // path's claims that found nothing (docs/benchmarks.md, "A delivery that
+  // waits behind its case's earlier one wakes nobody").
   {
     absl::MutexLock lock(&mu_);
     if (!short_of_reserved_ && !claiming_with_reserved_) return;
