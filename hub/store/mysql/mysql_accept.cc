@@ -528,6 +528,13 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
   return absl::OkStatus();
 }
 
+// Whether `s` (which opens a case) is the first of `seen`'s submissions
+// about its child; one without an NHS number always is.
+bool FirstOfItsChild(const Submission& s, std::set<std::string>* seen) {
+  std::string child = NewChildKey(s);
+  return child.empty() || seen->insert(std::move(child)).second;
+}
+
 }  // namespace
 
 absl::StatusOr<Accepted> MysqlStore::Accept(const Submission& submission, const RouteFn& route) {
@@ -569,8 +576,7 @@ std::vector<absl::StatusOr<Accepted>> MysqlStore::AcceptAll(const std::vector<Su
       group.push_back(i);
     } else if (new_key && OnCaseById(s) && cases.insert(s.case_id).second) {
       on_cases.push_back(i);
-    } else if (new_key && OpensCase(s) && nhs_index_.ok() &&
-               (NewChildKey(s).empty() || new_children.insert(NewChildKey(s)).second)) {
+    } else if (new_key && OpensCase(s) && nhs_index_.ok() && FirstOfItsChild(s, &new_children)) {
       on_cases.push_back(i);
     } else {
       alone.push_back(i);
