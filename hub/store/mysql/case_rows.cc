@@ -357,17 +357,19 @@ absl::Status WriteSchedule(const std::string& case_id, const CaseSchedule& sched
   // stored schedule (by its digest). The text holds only the hub's own ids,
   // enum names and instants, as SqlBytes and SQL literals.
   const std::string quoted_case = SqlBytes(case_id);
-  std::vector<std::string> rows;
+  std::vector<WriteBatch::ActionRow> rows;
   for (const OpenAction& action : schedule.open_actions) {
-    rows.push_back(absl::StrCat("(", quoted_case, ", ", SqlBytes(action.rule_id), ", ",
-                                SqlBytes(v1::ActionKind_Name(action.kind)), ", ",
-                                SqlBytes(v1::PractitionerRole_Name(action.owner)), ", ",
-                                SqlBytesOrNull(action.owner_agency_id), ", ", SqlTimeLiteral(action.due_at), ", ",
-                                SqlBytes(action.due_date), ", ",
-                                action.chair == v1::PRACTITIONER_ROLE_UNSPECIFIED
-                                    ? std::string("NULL")
-                                    : SqlBytes(v1::PractitionerRole_Name(action.chair)),
-                                ")"));
+    const std::string rule = SqlBytes(action.rule_id);
+    const std::string due_at = SqlTimeLiteral(action.due_at);
+    rows.push_back({absl::StrCat("(", quoted_case, ", ", rule, ", ", due_at, ")"),
+                    absl::StrCat("(", quoted_case, ", ", rule, ", ", SqlBytes(v1::ActionKind_Name(action.kind)), ", ",
+                                 SqlBytes(v1::PractitionerRole_Name(action.owner)), ", ",
+                                 SqlBytesOrNull(action.owner_agency_id), ", ", due_at, ", ", SqlBytes(action.due_date),
+                                 ", ",
+                                 action.chair == v1::PRACTITIONER_ROLE_UNSPECIFIED
+                                     ? std::string("NULL")
+                                     : SqlBytes(v1::PractitionerRole_Name(action.chair)),
+                                 ")")});
   }
   return writes->ReplaceSchedule(case_id, std::move(rows), schedule.next_deadline);
 }

@@ -94,20 +94,21 @@ void WriteBatch::AddCaseEntries(std::vector<std::string> rows) {
   for (std::string& row : rows) case_entries_.push_back(std::move(row));
 }
 
-absl::Status WriteBatch::ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows,
+absl::Status WriteBatch::ReplaceSchedule(const std::string& case_id, std::vector<ActionRow> actions,
                                          absl::Time next_deadline) {
   auto found = cases_.find(case_id);
   if (found == cases_.end()) {
     return absl::InternalError(absl::StrCat("case ", case_id, ": a schedule written on a case not locked and loaded"));
   }
   CaseCounters& counters = found->second;
-  std::string digest =
-      Sha256Hex(absl::StrCat(NextDeadlineValue(next_deadline), "\n", absl::StrJoin(action_rows, "\n")));
+  std::string digest = Sha256Hex(absl::StrCat(
+      NextDeadlineValue(next_deadline), "\n",
+      absl::StrJoin(actions, "\n", [](std::string* out, const ActionRow& row) { out->append(row.values); })));
   if (digest == counters.found.schedule_sha256) return absl::OkStatus();
   counters.found.schedule_sha256 = std::move(digest);
   counters.scheduled = true;
   counters.next_deadline = next_deadline;
-  schedules_[case_id] = std::move(action_rows);
+  schedules_[case_id] = std::move(actions);
   return absl::OkStatus();
 }
 
@@ -181,14 +182,27 @@ std::vector<std::string> WriteBatch::Statements() const {
   }
 
   if (!scheduled.empty()) {
-    statements.push_back(absl::StrCat("DELETE FROM case_action WHERE case_id IN ", SqlBytesList(scheduled)));
-    std::vector<std::string> action_rows;
-    for (const auto& [case_id, rows] : schedules_) action_rows.insert(action_rows.end(), rows.begin(), rows.end());
-    if (!action_rows.empty()) {
+    // Only the actions no longer open are deleted, and those still open are
+    // written over themselves: one that stays as it was (most, when a case
+    // moves on a step) costs a key lookup, not a delete and an insert in the
+    // table's five indexes and the purge of the deleted row.
+    std::vector<std::string> keys, values;
+    for (const auto& [case_id, rows] : schedules_) {
+      for (const ActionRow& row : rows) {
+        keys.push_back(row.key);
+        values.push_back(row.values);
+      }
+    }
+    statements.push_back(absl::StrCat(
+        "DELETE FROM case_action WHERE case_id IN ", SqlBytesList(scheduled),
+        keys.empty() ? "" : absl::StrCat(" AND (case_id, rule_id, due_at) NOT IN (", absl::StrJoin(keys, ", "), ")")));
+    if (!values.empty()) {
       statements.push_back(absl::StrCat(
           "INSERT INTO case_action (case_id, rule_id, action_kind, owner_role, owner_agency_id, due_at, due_date,"
           " chair_role) VALUES ",
-          absl::StrJoin(action_rows, ", "), " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind)"));
+          absl::StrJoin(values, ", "),
+          " ON DUPLICATE KEY UPDATE action_kind = VALUES(action_kind), owner_role = VALUES(owner_role),"
+          " owner_agency_id = VALUES(owner_agency_id), due_date = VALUES(due_date), chair_role = VALUES(chair_role)"));
     }
   }
   if (!case_entries_.empty()) statements.push_back(CaseEntryInsert(case_entries_));

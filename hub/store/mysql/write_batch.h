@@ -78,12 +78,16 @@ class WriteBatch {
   void AddHubAction(const std::string& case_id, const std::string& trigger_key, const std::string& message_id);
   // Case entries' rows (CaseEntryRow).
   void AddCaseEntries(std::vector<std::string> rows);
-  // The case's open actions, as rows of case_action (case_rows.cc's
-  // WriteSchedule makes them), replace those stored; and its next deadline
+  // A row of case_action, as SQL: its key, (case_id, rule_id, due_at), and
+  // its values in the INSERT's column order (case_rows.cc's WriteSchedule).
+  struct ActionRow {
+    std::string key;
+    std::string values;
+  };
+  // The case's open actions replace those stored; and its next deadline
   // (absl::InfiniteFuture(): none). Nothing is written if they are the
   // schedule stored (by its digest). INTERNAL for a case not added.
-  absl::Status ReplaceSchedule(const std::string& case_id, std::vector<std::string> action_rows,
-                               absl::Time next_deadline);
+  absl::Status ReplaceSchedule(const std::string& case_id, std::vector<ActionRow> actions, absl::Time next_deadline);
 
   // Adds what `other` writes; the two hold different cases (a group's
   // members' batches, each on its own case).
@@ -91,8 +95,8 @@ class WriteBatch {
 
   // The statements, one a table, in an order the tables' keys accept (a
   // child before its case, a case before its messages, a message before the
-  // hub action naming it; a case's old actions deleted
-  // before its new ones go in). The delivery INSERT returns rows
+  // hub action naming it; a case's actions no longer open deleted
+  // before the open ones are written). The delivery INSERT returns rows
   // (AddDeliveryId); no other statement does.
   std::vector<std::string> Statements() const;
 
@@ -110,7 +114,7 @@ class WriteBatch {
   std::set<std::pair<std::string, std::string>> involved_;
   std::vector<std::string> hub_actions_;
   std::vector<std::string> case_entries_;
-  std::map<std::string, std::vector<std::string>> schedules_;
+  std::map<std::string, std::vector<ActionRow>> schedules_;
 };
 
 }  // namespace cre::mysql
