@@ -2058,6 +2058,68 @@ TEST_P(StoreConformanceTest, AScheduleIsWrittenWhenItChangesOrItsDeadlineWasMove
   EXPECT_THAT(rules(), IsEmpty());
 }
 
+// A schedule is stored as a difference (only the actions no longer open are
+// deleted): what is stored after it is still exactly the new schedule, for
+// actions kept, kept with a new owner, moved to another time, or gone, on
+// two cases rewritten in one group.
+TEST_P(StoreConformanceTest, ARewrittenScheduleIsStoredExactlyOnEachCaseOfAGroup) {
+  RegisterSenderAndPru();
+  const absl::Time now = NowInSeconds();
+  auto action = [&](const std::string& rule, absl::Time due, const std::string& owner_agency) {
+    OpenAction a;
+    a.rule_id = rule;
+    a.kind = v1::TAF_MEETING;
+    a.owner = v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER;
+    a.owner_agency_id = owner_agency;
+    a.due_at = due;
+    a.due_date = "2030-01-01";
+    return a;
+  };
+  auto schedule_of = [](std::vector<OpenAction> actions) {
+    CaseSchedule schedule;
+    schedule.open_actions = std::move(actions);
+    for (const OpenAction& a : schedule.open_actions) schedule.next_deadline = std::min(schedule.next_deadline, a.due_at);
+    return schedule;
+  };
+  const absl::Time t1 = now + absl::Hours(1), t2 = now + absl::Hours(2), t3 = now + absl::Hours(3);
+  const std::string a = OpenCase(
+      "open-a", schedule_of({action("kept", t1, "pru"), action("new-owner", t1, "pru"), action("moved", t1, "pru"),
+                             action("gone", t1, "pru")}));
+  const std::string b = OpenCase("open-b", schedule_of({action("kept", t1, "pru"), action("gone", t2, "pru")}));
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+
+  const CaseSchedule a_next = schedule_of(
+      {action("kept", t1, "pru"), action("new-owner", t1, "sender"), action("moved", t3, "pru"), action("added", t2, "")});
+  const CaseSchedule b_next = schedule_of({action("kept", t1, "pru")});
+  auto routed_to = [](const CaseSchedule& schedule) -> RouteFn {
+    return [schedule](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
+      Routing routing;
+      routing.recipients = {"pru"};
+      routing.schedule = schedule;
+      return routing;
+    };
+  };
+  Submission on_a = ReportSubmission("on-a"), on_b = ReportSubmission("on-b");
+  on_a.case_id = a;
+  on_b.case_id = b;
+  const RouteFn to_a = routed_to(a_next), to_b = routed_to(b_next);
+  std::vector<absl::StatusOr<Accepted>> results = store().AcceptAll({{&on_a, &to_a}, {&on_b, &to_b}});
+  ASSERT_THAT(results, SizeIs(2));
+  for (const auto& result : results) ASSERT_TRUE(result.ok()) << result.status();
+
+  absl::StatusOr<ActionPage> page = store().ListOpenActions(OpenActionFilter(), 20, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> stored;
+  for (const auto& [case_id, stored_action] : page->actions) {
+    stored.push_back(absl::StrCat(case_id == a ? "a " : case_id == b ? "b " : "? ", stored_action.rule_id, " +",
+                                  absl::ToInt64Hours(stored_action.due_at - now), "h ",
+                                  stored_action.owner_agency_id.empty() ? "-" : stored_action.owner_agency_id));
+  }
+  EXPECT_THAT(stored, UnorderedElementsAre("a kept +1h pru", "a new-owner +1h sender", "a moved +3h pru",
+                                           "a added +2h -", "b kept +1h pru"));
+}
+
 // Open actions, earliest due first, by page; by owner; before a time.
 // The overdue actions counted by owner, with each owner's earliest: what the
 // e-mail alerts read, bounded by the owners whatever the number of actions.
