@@ -15,8 +15,8 @@ absl::StatusOr<std::vector<OpenActionCount>> MysqlStore::CountOpenActions(absl::
   std::vector<OpenActionCount> counts;
   absl::Status status = RunTransaction(pool_, "count open actions", [&](sql::Connection& c) -> absl::Status {
     counts.clear();
-    // case_action holds the open actions only (replaced whole at each
-    // evaluation); its owner index (owner_agency_id, due_at) covers the
+    // case_action holds the open actions only (rewritten at each
+    // evaluation that changes them); its owner index (owner_agency_id, due_at) covers the
     // query, so the table itself is never read. A plain read: no lock.
     auto select = Prepare(c,
                           "SELECT IFNULL(owner_agency_id, '') AS owner, COUNT(*) AS open,"
