@@ -6,6 +6,7 @@
 // INTERNAL, and a report accepted on a nearly full case could never be
 // acknowledged. An acknowledgement group failed whole when one of its
 // requests did.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -64,8 +65,8 @@ class CaseGrowthTest : public ::testing::Test {
   }
 
   // A case opened by the school, with CSC involved.
-  std::string OpenCase() {
-    Submission s = From("school", "open");
+  std::string OpenCase(const std::string& key = "open") {
+    Submission s = From("school", key);
     v1::NewChild child;
     child.mutable_details()->set_given_name("Alex");
     child.mutable_child()->set_date_of_birth("2012-05-01");
@@ -228,6 +229,40 @@ TEST_F(CaseGrowthTest, ACaseRecordedBeforeEntriesWereRowsIsMovedIntoRowsWhenWrit
   EXPECT_EQ(after.risk_assessments(0).narrative(), "assessed before the upgrade");
   ASSERT_THAT(after.events(), SizeIs(1));
   EXPECT_TRUE(after.events(0).has_acknowledged_at());
+}
+
+// Several events completed by one group of acknowledgements, on two cases,
+// with a repeated acknowledgement among them (which takes the careful path):
+// each event is completed once, and only the cases whose event this group
+// completed are due for review at the group's instant.
+TEST_F(CaseGrowthTest, AGroupOfAcknowledgementsCompletesTheEventsOfEachCase) {
+  const std::string a = OpenCase("open-a"), b = OpenCase("open-b"), done = OpenCase("open-done");
+  for (const std::string& case_id : {a, b, done}) ASSERT_TRUE(Report(case_id, "report-" + case_id).ok());
+  absl::StatusOr<std::vector<v1::RoutedMessage>> claimed =
+      store_.ClaimDeliveries("pru", "pru-stream", 10, DeliveryPolicy());
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_THAT(*claimed, SizeIs(3));
+  std::map<std::string, int64_t> delivery;  // case -> its report's delivery
+  for (const v1::RoutedMessage& m : *claimed) delivery[m.case_id()] = m.delivery_id();
+  const absl::Time first = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  ASSERT_TRUE(store_.Acknowledge("pru", {delivery[done]}, first).ok());
+
+  const absl::Time later = first + absl::Minutes(1);
+  absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> acked =
+      store_.AcknowledgeAll({{"pru", {delivery[a], delivery[b]}}, {"pru", {delivery[done]}}}, later);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  for (const auto& outcome : *acked) ASSERT_TRUE(outcome.ok()) << outcome.status();
+  for (const std::string& case_id : {a, b, done}) {
+    const v1::CaseFile file = Read(case_id);
+    ASSERT_THAT(file.events(), SizeIs(1)) << case_id;
+    EXPECT_EQ(FromProtoTime(file.events(0).acknowledged_at()), case_id == done ? first : later) << case_id;
+    EXPECT_EQ(db_.QueryString(absl::StrCat("SELECT CONCAT(next_deadline, ' ', schedule_sha256 IS NULL) FROM cre_case"
+                                           " WHERE case_id = ",
+                                           SqlBytes(case_id))),
+              absl::StrCat(SqlTime(case_id == done ? first : later), " 1"))
+        << case_id;
+  }
+  EXPECT_EQ(db_.QueryString("SELECT COUNT(*) FROM case_entry WHERE acknowledged_at IS NOT NULL"), "3");
 }
 
 TEST_F(CaseGrowthTest, OnePoisonedAcknowledgementLeavesTheOthersOfItsGroupUntouched) {

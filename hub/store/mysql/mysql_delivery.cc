@@ -106,6 +106,9 @@ std::vector<int64_t> LeasedToInTransaction(sql::Connection& c, const std::string
 
 // Sets acknowledged_at on the case event carried by `message_id` to `at`:
 // from then on the pathway counts the action (an IRO told, say) as done.
+// For a case that still keeps a pre-0010 record (CompleteCaseEvent moves it
+// into rows first); AcknowledgeTogether completes the others' events in two
+// statements.
 absl::Status CompleteEventOf(sql::Connection& c, const std::string& case_id, const std::string& message_id,
                              absl::Time at, const crypto::FieldCipher& k) {
   CRE_ASSIGN_OR_RETURN(const bool completed, CompleteCaseEvent(c, case_id, message_id, at, k));
@@ -415,13 +418,29 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
              [&](size_t, sql::ResultSet& row) {
                may_complete[row.getInt64(1)] = {row.getString(3), row.getString(2)};
              });
-    std::set<std::string> event_cases;
-    for (const auto& [id, event] : may_complete) event_cases.insert(event.first);
+    std::set<std::string> event_cases, event_messages;
+    for (const auto& [id, event] : may_complete) {
+      event_cases.insert(event.first);
+      event_messages.insert(event.second);
+    }
+    // With the cases locked, which of their events are still to complete
+    // (every writer of a case's entries holds its lock, so this stays true
+    // until the commit), and which cases still keep a pre-0010 record, whose
+    // events CompleteEventOf completes one at a time.
+    std::set<std::pair<std::string, std::string>> open_events;  // (case, message)
+    std::set<std::string> legacy_cases;
     if (!event_cases.empty()) {
+      const std::string cases = SqlBytesList({event_cases.begin(), event_cases.end()});
       RunBatch(c,
-               {absl::StrCat("SELECT case_id FROM cre_case WHERE case_id IN ",
-                             SqlBytesList({event_cases.begin(), event_cases.end()}), " ORDER BY case_id FOR UPDATE")},
-               nullptr);
+               {absl::StrCat("SELECT case_id, record IS NOT NULL FROM cre_case WHERE case_id IN ", cases,
+                             " ORDER BY case_id FOR UPDATE"),
+                absl::StrCat("SELECT case_id, message_id FROM case_entry WHERE case_id IN ", cases,
+                             " AND message_id IN ", SqlBytesList({event_messages.begin(), event_messages.end()}),
+                             " AND entry_kind = 'EVENT' AND acknowledged_at IS NULL FOR UPDATE")},
+               [&](size_t statement, sql::ResultSet& row) {
+                 if (statement == 0 && row.getBoolean(2)) legacy_cases.insert(row.getString(1));
+                 if (statement == 1) open_events.emplace(row.getString(1), row.getString(2));
+               });
     }
     // Then one round trip, optimistic: every request is taken to be its
     // agency's own.
@@ -488,18 +507,39 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
 
     std::vector<v1::AuditRecord> records = AckRecords(requests, [&](int64_t id) { return rows[id].acked; }, &results);
     NoteMoreDue(requests, more_due, &results);
-    // The case events, in case order: those of the deliveries acknowledged
-    // (a refused request's are not, unless another request names them too).
-    std::map<std::string, std::vector<std::string>> completed;  // case -> messages
+    // The case events of the deliveries acknowledged (a refused request's
+    // are not, unless another request names them too), completed in two
+    // statements sent with the journal and the commit. next_deadline = now
+    // on their cases: the deadline watcher re-evaluates each on its next
+    // round, so managers' lists drop the action it completed; the hub's now,
+    // not the database's, as the watcher compares it with the hub's clock.
+    // The stored schedule is no longer the one its digest describes
+    // (migrations/0023): the review writes it whole.
+    std::set<std::pair<std::string, std::string>> completing;
+    std::set<std::string> completing_cases;
     for (const auto& [id, event] : may_complete) {
-      if (ids.count(id) > 0) completed[event.first].push_back(event.second);
-    }
-    for (const auto& [case_id, messages] : completed) {
-      for (const std::string& message_id : messages) {
-        CRE_RETURN_IF_ERROR(CompleteEventOf(c, case_id, message_id, now, *cipher_));
+      if (ids.count(id) == 0) continue;
+      if (legacy_cases.count(event.first) > 0) {
+        CRE_RETURN_IF_ERROR(CompleteEventOf(c, event.first, event.second, now, *cipher_));
+      } else if (open_events.count(event) > 0) {
+        completing.insert(event);
+        completing_cases.insert(event.first);
       }
     }
-    return AppendAuditAndCommit(c, records);
+    std::vector<std::string> first;
+    if (!completing.empty()) {
+      std::vector<std::string> pairs;
+      for (const auto& [case_id, message_id] : completing) {
+        pairs.push_back(absl::StrCat("(", SqlBytes(case_id), ", ", SqlBytes(message_id), ")"));
+      }
+      const std::string cases = SqlBytesList({completing_cases.begin(), completing_cases.end()});
+      first.push_back(absl::StrCat("UPDATE case_entry SET acknowledged_at = ", SqlTimeLiteral(now),
+                                   " WHERE case_id IN ", cases, " AND (case_id, message_id) IN (",
+                                   absl::StrJoin(pairs, ", "), ") AND entry_kind = 'EVENT' AND acknowledged_at IS NULL"));
+      first.push_back(absl::StrCat("UPDATE cre_case SET next_deadline = ", SqlTimeLiteral(now),
+                                   ", schedule_sha256 = NULL WHERE case_id IN ", cases));
+    }
+    return AppendAuditAndCommit(c, records, std::move(first));
   });
   if (!status.ok()) return status;
   return results;
