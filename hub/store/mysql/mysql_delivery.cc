@@ -104,27 +104,6 @@ std::vector<int64_t> LeasedToInTransaction(sql::Connection& c, const std::string
   return leased;
 }
 
-// Sets acknowledged_at on the case event carried by `message_id` to `at`:
-// from then on the pathway counts the action (an IRO told, say) as done.
-// For a case that still keeps a pre-0010 record (CompleteCaseEvent moves it
-// into rows first); AcknowledgeTogether completes the others' events in two
-// statements.
-absl::Status CompleteEventOf(sql::Connection& c, const std::string& case_id, const std::string& message_id,
-                             absl::Time at, const crypto::FieldCipher& k) {
-  CRE_ASSIGN_OR_RETURN(const bool completed, CompleteCaseEvent(c, case_id, message_id, at, k));
-  if (!completed) return absl::OkStatus();
-  // next_deadline = now: the deadline watcher re-evaluates the case on its
-  // next round, so managers' lists drop the action it completed. The hub's
-  // now, not the database's: the watcher compares it with the hub's clock.
-  // The stored schedule is no longer the one its digest describes
-  // (migrations/0023): the review writes it whole.
-  auto update = Prepare(c, "UPDATE cre_case SET next_deadline = ?, schedule_sha256 = NULL WHERE case_id = ?");
-  update->setString(1, SqlTime(at));
-  update->setString(2, case_id);
-  update->executeUpdate();
-  return absl::OkStatus();
-}
-
 absl::Status AuditRequeue(sql::Connection& c, int requeued, const std::vector<int64_t>& ids,
                           const v1::AuditRecord& requeued_by) {
   if (requeued == 0) return absl::OkStatus();
@@ -404,7 +383,7 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     // complete (an IRO told, say), and their cases are locked, in the order
     // of their ids as a case group locks them: a submission on a case locks
     // the case and then reads its deliveries, so an acknowledgement that
-    // updated a delivery and then locked its case (CompleteEventOf) waited
+    // updated a delivery and then locked its case (to complete its event) waited
     // for the one waiting for it (29 of 34 deadlocks in 10 s at saturation,
     // from innodb_print_all_deadlocks). Which event a delivery's message
     // carries never changes; the read is the transaction's snapshot, which
@@ -426,7 +405,8 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     // With the cases locked, which of their events are still to complete
     // (every writer of a case's entries holds its lock, so this stays true
     // until the commit), and which cases still keep a pre-0010 record, whose
-    // events CompleteEventOf completes one at a time.
+    // events CompleteCaseEvent completes one at a time (moving the record
+    // into rows first).
     std::set<std::pair<std::string, std::string>> open_events;  // (case, message)
     std::set<std::string> legacy_cases;
     if (!event_cases.empty()) {
@@ -508,8 +488,9 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     std::vector<v1::AuditRecord> records = AckRecords(requests, [&](int64_t id) { return rows[id].acked; }, &results);
     NoteMoreDue(requests, more_due, &results);
     // The case events of the deliveries acknowledged (a refused request's
-    // are not, unless another request names them too), completed in two
-    // statements sent with the journal and the commit. next_deadline = now
+    // are not, unless another request names them too), completed in one
+    // statement sent with the journal and the commit (a pre-0010 case's
+    // here, one at a time), and their cases marked in another. next_deadline = now
     // on their cases: the deadline watcher re-evaluates each on its next
     // round, so managers' lists drop the action it completed; the hub's now,
     // not the database's, as the watcher compares it with the hub's clock.
@@ -520,7 +501,8 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     for (const auto& [id, event] : may_complete) {
       if (ids.count(id) == 0) continue;
       if (legacy_cases.count(event.first) > 0) {
-        CRE_RETURN_IF_ERROR(CompleteEventOf(c, event.first, event.second, now, *cipher_));
+        CRE_ASSIGN_OR_RETURN(const bool completed, CompleteCaseEvent(c, event.first, event.second, now, *cipher_));
+        if (completed) completing_cases.insert(event.first);
       } else if (open_events.count(event) > 0) {
         completing.insert(event);
         completing_cases.insert(event.first);
@@ -529,15 +511,20 @@ absl::StatusOr<std::vector<absl::StatusOr<AckOutcome>>> MysqlStore::AcknowledgeT
     std::vector<std::string> first;
     if (!completing.empty()) {
       std::vector<std::string> pairs;
+      std::set<std::string> cases;
       for (const auto& [case_id, message_id] : completing) {
         pairs.push_back(absl::StrCat("(", SqlBytes(case_id), ", ", SqlBytes(message_id), ")"));
+        cases.insert(case_id);
       }
-      const std::string cases = SqlBytesList({completing_cases.begin(), completing_cases.end()});
       first.push_back(absl::StrCat("UPDATE case_entry SET acknowledged_at = ", SqlTimeLiteral(now),
-                                   " WHERE case_id IN ", cases, " AND (case_id, message_id) IN (",
-                                   absl::StrJoin(pairs, ", "), ") AND entry_kind = 'EVENT' AND acknowledged_at IS NULL"));
+                                   " WHERE case_id IN ", SqlBytesList({cases.begin(), cases.end()}),
+                                   " AND (case_id, message_id) IN (", absl::StrJoin(pairs, ", "),
+                                   ") AND entry_kind = 'EVENT' AND acknowledged_at IS NULL"));
+    }
+    if (!completing_cases.empty()) {
       first.push_back(absl::StrCat("UPDATE cre_case SET next_deadline = ", SqlTimeLiteral(now),
-                                   ", schedule_sha256 = NULL WHERE case_id IN ", cases));
+                                   ", schedule_sha256 = NULL WHERE case_id IN ",
+                                   SqlBytesList({completing_cases.begin(), completing_cases.end()})));
     }
     return AppendAuditAndCommit(c, records, std::move(first));
   });
