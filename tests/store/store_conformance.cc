@@ -38,6 +38,25 @@ RouteFn RouteTo(const std::string& agency) {
   };
 }
 
+OpenAction ActionDue(const std::string& rule, absl::Time due, const std::string& agency, v1::PractitionerRole role,
+                     v1::ActionKind kind) {
+  OpenAction action;
+  action.rule_id = rule;
+  action.kind = kind;
+  action.owner = role;
+  action.owner_agency_id = agency;
+  action.due_at = due;
+  action.due_date = "2030-01-01";
+  return action;
+}
+
+CaseSchedule ScheduleOf(std::vector<OpenAction> actions) {
+  CaseSchedule schedule;
+  schedule.open_actions = std::move(actions);
+  for (const OpenAction& a : schedule.open_actions) schedule.next_deadline = std::min(schedule.next_deadline, a.due_at);
+  return schedule;
+}
+
 namespace {
 
 std::vector<int64_t> DeliveryIds(const std::vector<v1::RoutedMessage>& messages) {
@@ -1834,16 +1853,7 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
     alert.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
     alert.recipients = {"pru"};
     routing.follow_ups.push_back(alert);
-    routing.schedule = CaseSchedule();
-    OpenAction action;
-    action.rule_id = "rule.review";
-    action.kind = v1::TAF_MEETING;
-    action.owner = v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER;
-    action.owner_agency_id = "pru";
-    action.due_at = next_review;
-    action.due_date = "2030-01-01";
-    routing.schedule->open_actions.push_back(action);
-    routing.schedule->next_deadline = next_review;
+    routing.schedule = ScheduleOf({ActionDue("rule.review", next_review, "pru")});
     return routing;
   };
   // At most `limit` cases a call.
@@ -1988,20 +1998,7 @@ TEST_P(StoreConformanceTest, ACaseThatFailsItsReviewLeavesTheRestOfItsBatchRevie
 TEST_P(StoreConformanceTest, AScheduleIsWrittenWhenItChangesOrItsDeadlineWasMovedSince) {
   RegisterSenderAndPru();
   const absl::Time now = NowInSeconds();
-  auto schedule_with = [&](const std::string& rule, absl::Time due) {
-    CaseSchedule schedule;
-    OpenAction action;
-    action.rule_id = rule;
-    action.kind = v1::TAF_MEETING;
-    action.owner = v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER;
-    action.owner_agency_id = "pru";
-    action.due_at = due;
-    action.due_date = "2030-01-01";
-    schedule.open_actions.push_back(action);
-    schedule.next_deadline = due;
-    return schedule;
-  };
-  const CaseSchedule first = schedule_with("rule.first", now + absl::Hours(2));
+  const CaseSchedule first = ScheduleOf({ActionDue("rule.first", now + absl::Hours(2), "pru")});
   const std::string case_id = OpenCase("open", first);
   ASSERT_FALSE(case_id.empty());
   auto submit = [&](const std::string& key, const CaseSchedule& schedule, bool acknowledged_event) {
@@ -2041,7 +2038,7 @@ TEST_P(StoreConformanceTest, AScheduleIsWrittenWhenItChangesOrItsDeadlineWasMove
   EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(1), 10, reviewing_to(first)), 0);
 
   // Another replaces it.
-  const CaseSchedule second = schedule_with("rule.second", now + absl::Hours(3));
+  const CaseSchedule second = ScheduleOf({ActionDue("rule.second", now + absl::Hours(3), "pru")});
   ASSERT_TRUE(submit("other", second, /*acknowledged_event=*/true).ok());
   EXPECT_THAT(rules(), ElementsAre("rule.second"));
   EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(1), 10, reviewing_to(second)), 0);
@@ -2065,33 +2062,17 @@ TEST_P(StoreConformanceTest, AScheduleIsWrittenWhenItChangesOrItsDeadlineWasMove
 TEST_P(StoreConformanceTest, ARewrittenScheduleIsStoredExactlyOnEachCaseOfAGroup) {
   RegisterSenderAndPru();
   const absl::Time now = NowInSeconds();
-  auto action = [&](const std::string& rule, absl::Time due, const std::string& owner_agency) {
-    OpenAction a;
-    a.rule_id = rule;
-    a.kind = v1::TAF_MEETING;
-    a.owner = v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER;
-    a.owner_agency_id = owner_agency;
-    a.due_at = due;
-    a.due_date = "2030-01-01";
-    return a;
-  };
-  auto schedule_of = [](std::vector<OpenAction> actions) {
-    CaseSchedule schedule;
-    schedule.open_actions = std::move(actions);
-    for (const OpenAction& a : schedule.open_actions) schedule.next_deadline = std::min(schedule.next_deadline, a.due_at);
-    return schedule;
-  };
   const absl::Time t1 = now + absl::Hours(1), t2 = now + absl::Hours(2), t3 = now + absl::Hours(3);
   const std::string a = OpenCase(
-      "open-a", schedule_of({action("kept", t1, "pru"), action("new-owner", t1, "pru"), action("moved", t1, "pru"),
-                             action("gone", t1, "pru")}));
-  const std::string b = OpenCase("open-b", schedule_of({action("kept", t1, "pru"), action("gone", t2, "pru")}));
+      "open-a", ScheduleOf({ActionDue("kept", t1, "pru"), ActionDue("new-owner", t1, "pru"),
+                            ActionDue("moved", t1, "pru"), ActionDue("gone", t1, "pru")}));
+  const std::string b = OpenCase("open-b", ScheduleOf({ActionDue("kept", t1, "pru"), ActionDue("gone", t2, "pru")}));
   ASSERT_FALSE(a.empty());
   ASSERT_FALSE(b.empty());
 
-  const CaseSchedule a_next = schedule_of(
-      {action("kept", t1, "pru"), action("new-owner", t1, "sender"), action("moved", t3, "pru"), action("added", t2, "")});
-  const CaseSchedule b_next = schedule_of({action("kept", t1, "pru")});
+  const CaseSchedule a_next = ScheduleOf({ActionDue("kept", t1, "pru"), ActionDue("new-owner", t1, "sender"),
+                                          ActionDue("moved", t3, "pru"), ActionDue("added", t2, "")});
+  const CaseSchedule b_next = ScheduleOf({ActionDue("kept", t1, "pru")});
   auto routed_to = [](const CaseSchedule& schedule) -> RouteFn {
     return [schedule](const CaseView*, const RepliedMessage*) -> absl::StatusOr<Routing> {
       Routing routing;
@@ -2128,14 +2109,7 @@ TEST_P(StoreConformanceTest, OverdueActionsAreCountedByOwnerWithEachOwnersEarlie
   const absl::Time now = NowInSeconds();
   auto action = [&](const std::string& rule, const std::string& owner, v1::PractitionerRole role,
                     absl::Duration due_in) {
-    OpenAction a;
-    a.rule_id = rule;
-    a.kind = v1::RISK_ASSESSMENT_REVIEW;
-    a.owner = role;
-    a.owner_agency_id = owner;
-    a.due_at = now + due_in;
-    a.due_date = "2030-01-01";
-    return a;
+    return ActionDue(rule, now + due_in, owner, role, v1::RISK_ASSESSMENT_REVIEW);
   };
   const v1::PractitionerRole sw = v1::PRACTITIONER_ROLE_SOCIAL_WORKER;
   OpenCasesWithActions({
@@ -2170,13 +2144,9 @@ TEST_P(StoreConformanceTest, OpenActionsAreListedEarliestFirstByPage) {
   RegisterSenderAndPru();
   const absl::Time now = NowInSeconds();
   auto action = [&](const std::string& rule, const std::string& owner, absl::Duration due_in) {
-    OpenAction a;
-    a.rule_id = rule;
-    a.kind = v1::RISK_ASSESSMENT_REVIEW;
-    a.owner = v1::PRACTITIONER_ROLE_SOCIAL_WORKER;
-    a.owner_agency_id = owner;
-    a.due_at = now + due_in;
-    a.due_date = absl::StrCat("2030-01-0", absl::ToInt64Hours(due_in));
+    OpenAction a =
+        ActionDue(rule, now + due_in, owner, v1::PRACTITIONER_ROLE_SOCIAL_WORKER, v1::RISK_ASSESSMENT_REVIEW);
+    a.due_date = absl::StrCat("2030-01-0", absl::ToInt64Hours(due_in));  // each its own, to be read back
     return a;
   };
   const std::vector<std::vector<OpenAction>> schedules = {
@@ -2241,14 +2211,8 @@ TEST_P(StoreConformanceTest, OpenActionsKeepTheirChairAndAreFilteredByTheOwnersR
   const absl::Time now = NowInSeconds();
   auto action = [&](const std::string& rule, const std::string& agency, absl::Duration due_in,
                     v1::PractitionerRole owner, v1::PractitionerRole chair) {
-    OpenAction a;
-    a.rule_id = rule;
-    a.kind = v1::CRE_MEETING;
-    a.owner = owner;
-    a.owner_agency_id = agency;
+    OpenAction a = ActionDue(rule, now + due_in, agency, owner, v1::CRE_MEETING);
     a.chair = chair;
-    a.due_at = now + due_in;
-    a.due_date = "2030-01-01";
     return a;
   };
   const std::vector<std::vector<OpenAction>> schedules = {
@@ -2429,14 +2393,7 @@ TEST_P(StoreConformanceTest, OpenActionsAreCountedByOwnerWithThoseOverdue) {
 
   const absl::Time now = NowInSeconds();
   auto action = [&](const std::string& rule, const std::string& owner, absl::Duration due_in) {
-    OpenAction a;
-    a.rule_id = rule;
-    a.kind = v1::RISK_ASSESSMENT_REVIEW;
-    a.owner = v1::PRACTITIONER_ROLE_SOCIAL_WORKER;
-    a.owner_agency_id = owner;
-    a.due_at = now + due_in;
-    a.due_date = "2030-01-01";
-    return a;
+    return ActionDue(rule, now + due_in, owner, v1::PRACTITIONER_ROLE_SOCIAL_WORKER, v1::RISK_ASSESSMENT_REVIEW);
   };
   OpenCasesWithActions({
       {action("rule.one", "pru", -absl::Hours(1)), action("rule.two", "sender", absl::Hours(3))},
