@@ -148,9 +148,15 @@ class ReferralsApi {
   static constexpr int kSubmissionGroupWorkers = 2;
   static constexpr size_t kMaxSubmissionGroup = 64;
   // The same for submissions on a case named by its id and concerns that
-  // open one (Store::AcceptAll), keyed by case or child: more workers, since a group may still wait for a lock
-  // another process holds, or an acknowledgement's.
-  static constexpr int kCaseGroupWorkers = 4;
+  // open one (Store::AcceptAll), keyed by case or child. Two workers, not
+  // four: the queue split between fewer groups makes larger ones, and a
+  // group's statements (one a table) cost about the same whatever its size.
+  // At saturation, alternated: statements a submission 2.0-2.3 -> 1.5-1.7,
+  // case/no-case 0.30-0.33 -> 0.33-0.36; at 500/s no change; three were
+  // between (docs/benchmarks.md, "Fewer, larger case groups"). Two, not
+  // one, so that a group waiting for a lock another process holds, or an
+  // acknowledgement's, does not stop the rest.
+  static constexpr int kCaseGroupWorkers = 2;
   static constexpr size_t kMaxCaseGroup = 32;
   // A submission on a case waits up to 5 ms for others to share its group,
   // unless 8 are ready. Without it, at moderate rates each was a group of
