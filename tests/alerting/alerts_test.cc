@@ -13,12 +13,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/fake_clock.h"
+#include "support/open_actions.h"
 
 namespace cre::alerting {
 namespace {
 
 using ::cre::casework_testing::CaseBuilder;
 using ::cre::casework_testing::T;
+using ::cre::testing::ActionDue;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -50,17 +52,6 @@ v1::AlertingConfig Config() {
 }
 
 const absl::Time kNow = T("2026-12-05T12:00:00Z");
-
-OpenAction Action(const std::string& rule, v1::ActionKind kind, v1::PractitionerRole owner,
-                  const std::string& agency, absl::Time due) {
-  OpenAction a;
-  a.rule_id = rule;
-  a.kind = kind;
-  a.owner = owner;
-  a.owner_agency_id = agency;
-  a.due_at = due;
-  return a;
-}
 
 std::vector<std::string> Keys(const std::vector<Alert>& alerts) {
   std::vector<std::string> keys;
@@ -143,13 +134,13 @@ TEST(EvaluateTest, AnOverdueActionIsAnAlertToItsOwnersMailboxWithALinkToItsCase)
   AlertSnapshot snapshot;
   snapshot.overdue_actions.emplace_back(
       "5d6c1f0e-8a1b-4c2d-9e3f-0a1b2c3d4e5f",
-      Action("high.strategy_discussion", v1::STRATEGY_DISCUSSION, v1::PRACTITIONER_ROLE_SOCIAL_WORKER, "derby-csc",
-             kNow - absl::Hours(3)));
+      ActionDue("high.strategy_discussion", kNow - absl::Hours(3), "derby-csc", v1::PRACTITIONER_ROLE_SOCIAL_WORKER,
+                v1::STRATEGY_DISCUSSION));
   // Not overdue yet (the store was asked for those due before now; a race
   // with the clock must not raise it).
   snapshot.overdue_actions.emplace_back(
       "5d6c1f0e-8a1b-4c2d-9e3f-0a1b2c3d4e5f",
-      Action("later", v1::S47_ENQUIRY, v1::PRACTITIONER_ROLE_SOCIAL_WORKER, "derby-csc", kNow + absl::Hours(1)));
+      ActionDue("later", kNow + absl::Hours(1), "derby-csc", v1::PRACTITIONER_ROLE_SOCIAL_WORKER, v1::S47_ENQUIRY));
   const std::vector<Alert> alerts = rules.Evaluate(snapshot, kNow);
   ASSERT_THAT(Keys(alerts), ElementsAre("overdue/5d6c1f0e-8a1b-4c2d-9e3f-0a1b2c3d4e5f/high.strategy_discussion"));
   const Alert& a = alerts[0];

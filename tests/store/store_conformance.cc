@@ -17,6 +17,7 @@
 #include "audit/audit_chain.h"
 #include "common/proto_time.h"
 #include "gmock/gmock.h"
+#include "support/open_actions.h"
 
 namespace cre::testing {
 
@@ -36,25 +37,6 @@ RouteFn RouteTo(const std::string& agency) {
     routing.recipients = {agency};
     return routing;
   };
-}
-
-OpenAction ActionDue(const std::string& rule, absl::Time due, const std::string& agency, v1::PractitionerRole role,
-                     v1::ActionKind kind) {
-  OpenAction action;
-  action.rule_id = rule;
-  action.kind = kind;
-  action.owner = role;
-  action.owner_agency_id = agency;
-  action.due_at = due;
-  action.due_date = "2030-01-01";
-  return action;
-}
-
-CaseSchedule ScheduleOf(std::vector<OpenAction> actions) {
-  CaseSchedule schedule;
-  schedule.open_actions = std::move(actions);
-  for (const OpenAction& a : schedule.open_actions) schedule.next_deadline = std::min(schedule.next_deadline, a.due_at);
-  return schedule;
 }
 
 namespace {

@@ -134,15 +134,6 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreTopology> {
 // Routes every submission to `agency`.
 RouteFn RouteTo(const std::string& agency);
 
-// An open action for a test's schedule: `rule`, due at `due`, owned by
-// `role` at `agency` ("": by the role, with no agency named); chaired by
-// nobody, on a local date no test reads unless it sets its own.
-OpenAction ActionDue(const std::string& rule, absl::Time due, const std::string& agency,
-                     v1::PractitionerRole role = v1::PRACTITIONER_ROLE_LEAD_PRACTITIONER,
-                     v1::ActionKind kind = v1::TAF_MEETING);
-// A schedule of `actions`, its next deadline the earliest of them.
-CaseSchedule ScheduleOf(std::vector<OpenAction> actions);
-
 }  // namespace cre::testing
 
 #endif  // CRE_TESTS_STORE_STORE_CONFORMANCE_H_
