@@ -88,9 +88,9 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
   // forgotten, and every case fell due for review at one moment a minute
   // ago. Their open actions stay as the pathway computed them (all cases
   // identified at one instant, so all due at the same instants), as after a
-  // real outage: a review that moved them would rewrite every case's
-  // actions, which no outage does (docs/benchmarks.md, "The drain without
-  // the set-up's own work").
+  // real outage: moving them here would make every review rewrite its
+  // case's actions, which no outage does (docs/benchmarks.md, "The drain
+  // without the set-up's own work").
   const std::string alerts_sql = absl::StrCat("SELECT COUNT(*) FROM ", Joined("hub_action"),
                                               " WHERE trigger_key LIKE 'alert:%'");
   const std::string deliveries_sql =
