@@ -7,8 +7,9 @@
 // each, identified weeks ago so that the pathway's actions are overdue and
 // the hub alerts them at once, on acceptance). The outage is then made by
 // SQL: the record of those alerts (hub_action) is deleted, as if they had
-// never gone out, and the cases' next deadline and their open actions' due
-// times are moved to one moment in the past. The hubs' deadline watchers
+// never gone out, what was sent about the cases is marked delivered, and
+// the cases' next deadline is moved to one moment in the past (their open
+// actions stay as the pathway computed them). The hubs' deadline watchers
 // find every case due at once; each case's review finds its overdue actions
 // not yet alerted and alerts each once; the alerts' recipients are
 // subscribed on every hub process, and the clock stops when the last alert
