@@ -109,13 +109,6 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
   r.expected_alerts = *n;
   if (!(n = QueryInt(db, deliveries_sql)).ok()) return n.status();
   r.expected_deliveries = *n;
-  // The alerts' recipients (the Duty CPM's service, the actions' owners),
-  // subscribed below as their adapters would be.
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> alerted = QueryPairs(
-      db, absl::StrCat("SELECT d.recipient_agency_id, COUNT(*) FROM ", Joined("hub_action h"),
-                       " JOIN delivery d ON d.message_id = h.message_id WHERE h.trigger_key LIKE 'alert:%'"
-                       " GROUP BY d.recipient_agency_id ORDER BY d.recipient_agency_id"));
-  if (!alerted.ok()) return alerted.status();
   if (!(n = QueryInt(db, absl::StrCat("SELECT COUNT(*) FROM ", Joined("case_action")))).ok()) return n.status();
   r.open_actions = *n;
   if (r.expected_alerts == 0) {
@@ -127,38 +120,6 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
       db, absl::StrCat("DELETE h FROM ", Joined("hub_action h"), " WHERE h.trigger_key LIKE 'alert:%'")));
   if (!(n = QueryInt(db, messages_sql)).ok()) return n.status();
   const int64_t messages_before = *n;
-  // Before the outage the hub had delivered what it sent about these cases
-  // (their concerns, assessments and first alerts): acknowledged here, so
-  // that the recipients' streams start with nothing of them outstanding.
-  // Left waiting, each case's new alert would wait behind its case's earlier
-  // message to the same agency (per-case order), and the drain would
-  // measure the set-up's backlog with it.
-  CRE_RETURN_IF_ERROR(ExecuteSql(
-      db, absl::StrCat("UPDATE ", kCaseTable, " b STRAIGHT_JOIN message m ON m.case_key = b.case_id"
-                       " STRAIGHT_JOIN delivery d ON d.message_id = m.message_id"
-                       " SET d.state = 'ACKED', d.acked_at = NOW(6), d.lease_owner = NULL, d.lease_until = NULL"
-                       " WHERE d.state IN ('PENDING', 'LEASED')")));
-
-  // The alerts' recipients, subscribed to every hub process as their
-  // adapters would be, acknowledging what they receive: "alerted" is an
-  // alert received, not only written.
-  std::atomic<int64_t> alerts_received{0};
-  const InboxSubscriber::OnMessage on_acked = [&alerts_received](const v1::RoutedMessage& m) {
-    if (m.sent_by_hub() && m.notification().kind() == v1::NOTIFICATION_KIND_OVERDUE_ALERT) ++alerts_received;
-  };
-  std::vector<std::string> recipients;
-  for (const auto& [agency, count] : *alerted) {
-    for (size_t k = 0; k < hub.targets.size(); ++k) recipients.push_back(agency);
-  }
-  absl::StatusOr<std::vector<std::unique_ptr<v1::Inbox::Stub>>> recipient_stubs =
-      StubsFor<v1::Inbox>(hub, recipients, 990);
-  if (!recipient_stubs.ok()) return recipient_stubs.status();
-  std::vector<std::unique_ptr<InboxSubscriber>> recipient_streams;
-  for (auto& stub : *recipient_stubs) {
-    recipient_streams.push_back(std::make_unique<InboxSubscriber>(stub.get(), 64, nullptr, on_acked));
-    recipient_streams.back()->Start();
-  }
-  for (const auto& [agency, count] : *alerted) r.alerted_agencies.push_back(agency);
 
   // Submissions meanwhile: the open loop starts (its connections and a
   // warm-up take two seconds) before the cases fall due.
@@ -192,18 +153,10 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
         break;
       }
       const double at = static_cast<double>(NowNanos() - due_from) / 1e9;
-      const int64_t received = alerts_received.load();
-      if (r.progress.empty() || (*due == 0 && !r.drained) || at - std::get<0>(r.progress.back()) >= 5) {
-        r.progress.emplace_back(at, *due, received);
-      }
-      if (*due == 0 && !r.drained) {
+      if (r.progress.empty() || *due == 0 || at - r.progress.back().first >= 5) r.progress.emplace_back(at, *due);
+      if (*due == 0) {
         r.drained = true;
         r.drain = absl::Nanoseconds(NowNanos() - due_from);
-      }
-      if (r.drained && received >= r.expected_deliveries) {
-        r.progress.emplace_back(at, *due, received);
-        r.all_received = true;
-        r.received = absl::Nanoseconds(NowNanos() - due_from);
         break;
       }
       absl::SleepFor(absl::Milliseconds(200));
@@ -217,8 +170,6 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
   for (int pid : hub.database_pids) db_now += CpuOf(pid);
   r.database_cpu = hub.database_pids.empty() ? -1 : db_now - db_start;
   submitting.join();
-  r.alerts_received = alerts_received.load();
-  CloseAll(recipient_streams);
   if (!moved.ok()) return moved;
   if (!submissions.ok()) return submissions.status();
   r.submissions = *std::move(submissions);
@@ -243,23 +194,13 @@ void PrintDeadlines(const DeadlinesResult& r, const DeadlinesOptions& o, const H
       "  the outage (SQL): %d alerts forgotten (%d deliveries); every case due at one moment (UPDATE took %.2f s)\n",
       r.expected_alerts, r.expected_deliveries, absl::ToDoubleSeconds(r.setup));
   std::string progress;
-  for (const auto& [at, due, received] : r.progress) {
-    absl::StrAppend(&progress, absl::StrFormat(" %.0fs:%d/%d", at, due, received));
-  }
-  std::cout << "  cases still due / alert deliveries received, at:" << progress << "\n";
+  for (const auto& [at, due] : r.progress) absl::StrAppend(&progress, absl::StrFormat(" %.0fs:%d", at, due));
+  std::cout << "  cases still due at:" << progress << "\n";
   if (r.drained) {
     std::cout << absl::StrFormat("  every case reviewed in %.1f s (%.0f cases/s)\n", absl::ToDoubleSeconds(r.drain),
                                  r.cases_opened / std::max(1e-9, absl::ToDoubleSeconds(r.drain)));
   } else {
     std::cout << "  NOT every case reviewed within " << absl::FormatDuration(o.timeout) << "\n";
-  }
-  std::cout << absl::StrFormat("  the alerts' recipients (%s) subscribed on each hub: ",
-                               absl::StrJoin(r.alerted_agencies, ", "));
-  if (r.all_received) {
-    std::cout << absl::StrFormat("every alert received (acknowledged) in %.1f s\n", absl::ToDoubleSeconds(r.received));
-  } else {
-    std::cout << absl::StrFormat("%d of %d alert deliveries received within %s\n", r.alerts_received,
-                                 r.expected_deliveries, absl::FormatDuration(o.timeout));
   }
   std::cout << absl::StrFormat("  alerts: %d of %d (hub_action), deliveries %d of %d, messages written %d\n", r.alerts,
                                r.expected_alerts, r.deliveries, r.expected_deliveries, r.new_messages);
@@ -267,7 +208,7 @@ void PrintDeadlines(const DeadlinesResult& r, const DeadlinesOptions& o, const H
   for (size_t k = 0; k < r.hub_cpu.size(); ++k) {
     absl::StrAppend(&cpu, k ? ", " : "", "hub ", k + 1, " ", absl::StrFormat("%.1f s", r.hub_cpu[k]));
   }
-  const double span = absl::ToDoubleSeconds(r.all_received ? r.received : r.drain);
+  const double span = absl::ToDoubleSeconds(r.drain);
   std::cout << "  CPU over the drain: " << cpu
             << absl::StrFormat(", mariadbd %.1f s (%.1f s of wall clock)\n", r.database_cpu, span);
   const EndToEndResult& s = *r.submissions;
@@ -278,16 +219,13 @@ void PrintDeadlines(const DeadlinesResult& r, const DeadlinesOptions& o, const H
   const double p99 = s.submit_latency.QuantileMs(0.99);
   const bool once = r.alerts == r.expected_alerts && r.deliveries == r.expected_deliveries &&
                     r.new_messages == r.alerts;
-  const bool in_time = r.drained && r.all_received && r.received <= kTargetDrain;
+  const bool in_time = r.drained && r.drain <= kTargetDrain;
   const bool submissions_ok = s.submitted.failed == 0 && s.submitted.skipped == 0 && p99 < kTargetP99Ms;
   std::cout << absl::StrFormat(
       "target (issue 28): every case reviewed and alerted exactly once within %.0f s, submissions p99 < %.0f ms: "
       "%s (%s, %s, p99 %.1f ms)\n",
       absl::ToDoubleSeconds(kTargetDrain), kTargetP99Ms, once && in_time && submissions_ok ? "MET" : "NOT MET",
-      !r.drained        ? "not all reviewed"
-      : r.all_received ? absl::StrFormat("reviewed in %.1f s, every alert received in %.1f s",
-                                         absl::ToDoubleSeconds(r.drain), span)
-                       : "not every alert received",
+      r.drained ? absl::StrFormat("reviewed in %.1f s", span) : "not all reviewed",
       once ? "each alert once" : "alerts NOT each once", p99);
 }
 
