@@ -9,9 +9,9 @@
 // SQL: the record of those alerts (hub_action) is deleted, as if they had
 // never gone out, and the cases' next deadline is moved to one moment in
 // the past (their open actions stay as the pathway computed them). The
-// hubs' deadline watchers
-// find every case due at once; each case's review finds its overdue actions
-// not yet alerted and alerts each once. Meanwhile an open loop of Operation
+// hubs' deadline watchers find every case due at once; each case's review
+// finds its overdue actions not yet alerted and alerts each once (written:
+// no stream of the alerts' recipients is open, docs/benchmarks.md). Meanwhile an open loop of Operation
 // Liberty reports measures submissions.
 //
 //   absl::StatusOr<DeadlinesResult> r = RunDeadlines(hub, DeadlinesOptions());
