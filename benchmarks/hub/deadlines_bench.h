@@ -11,8 +11,8 @@
 // the past (their open actions stay as the pathway computed them). The
 // hubs' deadline watchers find every case due at once; each case's review
 // finds its overdue actions not yet alerted and alerts each once (written:
-// no stream of the alerts' recipients is open, docs/benchmarks.md). Meanwhile an open loop of Operation
-// Liberty reports measures submissions.
+// no stream of the alerts' recipients is open, docs/benchmarks.md).
+// Meanwhile an open loop of Operation Liberty reports measures submissions.
 //
 //   absl::StatusOr<DeadlinesResult> r = RunDeadlines(hub, DeadlinesOptions());
 #ifndef CRE_BENCHMARKS_HUB_DEADLINES_BENCH_H_
