@@ -10,9 +10,11 @@
 // never gone out, and the cases' next deadline is moved to one moment in
 // the past (their open actions stay as the pathway computed them). The
 // hubs' deadline watchers find every case due at once; each case's review
-// finds its overdue actions not yet alerted and alerts each once (written:
-// no stream of the alerts' recipients is open, docs/benchmarks.md).
-// Meanwhile an open loop of Operation Liberty reports measures submissions.
+// finds its overdue actions not yet alerted and alerts each once. The
+// alerts' recipients are subscribed on every hub process from the start,
+// acknowledging what they receive as their adapters would, and the clock
+// stops at the last alert acknowledged. Meanwhile an open loop of Operation
+// Liberty reports measures submissions.
 //
 //   absl::StatusOr<DeadlinesResult> r = RunDeadlines(hub, DeadlinesOptions());
 #ifndef CRE_BENCHMARKS_HUB_DEADLINES_BENCH_H_
@@ -21,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -49,7 +52,15 @@ struct DeadlinesResult {
   absl::Duration setup;              // the UPDATE that makes every case due
   bool drained = false;              // every case reviewed before the timeout
   absl::Duration drain;              // from the moment every case was due to the last reviewed
-  std::vector<std::pair<double, int64_t>> progress;  // (seconds, cases still due), sampled
+  // The alerts' recipients, subscribed on every hub process; every alert
+  // received (acknowledged) before the timeout, and when the last was.
+  std::vector<std::string> alerted_agencies;
+  int64_t outstanding_before = 0;  // their deliveries of the cases still out at the outage
+  bool all_received = false;
+  absl::Duration received;
+  int64_t alerts_received = 0;  // deliveries of alerts acknowledged by their recipients
+  // (seconds, cases still due, alert deliveries received so far), sampled
+  std::vector<std::tuple<double, int64_t, int64_t>> progress;
   int64_t alerts = 0, deliveries = 0;  // after the drain, as expected_*
   int64_t new_messages = 0;            // of the cases, written during the drain: one per alert
   std::unique_ptr<EndToEndResult> submissions;
