@@ -27,7 +27,13 @@ absl::StatusOr<int> DeadlineWatcher::ReviewDue(absl::Time now) {
   int total = 0;
   while (true) {
     const absl::Time started = absl::Now();
-    absl::StatusOr<int> reviewed = store_->ReviewDueCases(now, kCasesPerBatch, review);
+    // This process's streams are offered to each batch: an alert to an
+    // agency connected here goes out with the batch's commit, without a
+    // claim. What a batch reserved and did not use is given back with it.
+    std::vector<HandedOut> handed_out;
+    DeliveryDispatcher::HandOff hand_off(dispatcher_);
+    absl::StatusOr<int> reviewed = store_->ReviewDueCases(now, kCasesPerBatch, review, &hand_off, &handed_out);
+    hand_off.Deliver(std::move(handed_out));
     if (!reviewed.ok()) {
       if (total == 0) return reviewed.status();
       spdlog::warn("deadlines: review stopped after {} case(s): {}", total, reviewed.status().ToString());

@@ -463,7 +463,15 @@ class Store {
   // that one is put back, due again some minutes later. Returns how many
   // cases were reviewed. `review` may run more than once for a case (a
   // transaction retried), and only the last run's decision is written.
-  virtual absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) = 0;
+  // With `streams`, an alert to a recipient one of them can take is leased to
+  // it in the review's transaction, as a submission's delivery is
+  // (StreamOffer), and returned in `handed_out` for the caller to hand over
+  // once this returns; the rest are left PENDING for a claim.
+  virtual absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review,
+                                             StreamOffer* streams, std::vector<HandedOut>* handed_out) = 0;
+  absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) {
+    return ReviewDueCases(now, limit, review, nullptr, nullptr);
+  }
 
   // Open actions that `filter` lets through, earliest due first, as of
   // their case's last evaluation (an action's chair is unspecified if the

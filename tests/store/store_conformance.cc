@@ -26,6 +26,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
 
 void PrintTo(const StoreTopology& topology, std::ostream* out) { *out << topology.name; }
 
@@ -1891,6 +1892,70 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
   EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(200), 10, done), 3);
   EXPECT_EQ(*store().ReviewDueCases(now + absl::Hours(24 * 365), 10, done), 0);
   EXPECT_THAT(store().ListOpenActions(OpenActionFilter(), 10, "")->actions, IsEmpty());
+}
+
+// With this process's streams offered, a review leases each alert to a
+// stream with room in its own transaction, as an accepted submission's
+// delivery is; an alert that must wait behind its case's earlier message,
+// or finds no room, is left for a claim.
+TEST_P(StoreConformanceTest, AReviewLeasesItsAlertsToAStreamWithRoom) {
+  RegisterSenderAndPru();
+  const absl::Time now = NowInSeconds();
+  CaseSchedule due;
+  due.next_deadline = now - absl::Hours(1);
+  std::vector<std::string> case_ids;
+  for (int i = 0; i < 4; ++i) {
+    case_ids.push_back(OpenCase(absl::StrCat("open-", i), due));
+    ASSERT_FALSE(case_ids.back().empty());
+  }
+  // The first three cases' opening messages are delivered; the fourth's is
+  // still outstanding, so its alert must come after it.
+  DeliveryPolicy policy;
+  std::vector<v1::RoutedMessage> first = Claim("stream", 10, policy);
+  ASSERT_THAT(first, SizeIs(4));
+  std::vector<v1::RoutedMessage> delivered;
+  for (const v1::RoutedMessage& m : first) {
+    if (m.case_id() != case_ids[3]) delivered.push_back(m);
+  }
+  ASSERT_TRUE(store().Acknowledge("pru", DeliveryIds(delivered), absl::Now()).ok());
+
+  const ReviewFn review = [&](const CaseView&) -> absl::StatusOr<Routing> {
+    Routing routing;
+    FollowUp alert;
+    alert.trigger_key = "overdue@1";
+    alert.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
+    alert.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
+    alert.recipients = {"pru"};
+    routing.follow_ups.push_back(alert);
+    routing.schedule = CaseSchedule();
+    return routing;
+  };
+  OneStream streams("stream-1", 2);  // room for two of the three that may go
+  std::vector<HandedOut> handed_out;
+  ASSERT_EQ(*store().ReviewDueCases(now, 10, review, &streams, &handed_out), 4);
+  ASSERT_THAT(handed_out, SizeIs(2));
+  std::vector<int64_t> leased;
+  for (const HandedOut& out : handed_out) {
+    EXPECT_EQ(out.lease_owner, "stream-1");
+    EXPECT_EQ(out.recipient_agency_id, "pru");
+    EXPECT_EQ(out.message.notification().kind(), v1::NOTIFICATION_KIND_OVERDUE_ALERT);
+    EXPECT_TRUE(out.message.sent_by_hub());
+    EXPECT_NE(out.message.case_id(), case_ids[3]);
+    EXPECT_EQ(out.message.child_details().family_name(), "Example")
+        << "a case message carries its child, as every recipient receives it";
+    EXPECT_GT(out.message.delivery_id(), 0);
+    leased.push_back(out.message.delivery_id());
+  }
+  EXPECT_THAT(*store().LeasedTo("pru", "stream-1"), UnorderedElementsAreArray(leased));
+  // The third delivered case's alert found no room: a claim takes it. The
+  // fourth's waits for its case's first message, still leased to "stream".
+  std::vector<v1::RoutedMessage> claimed = Claim("stream-2", 10, policy);
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_NE(claimed[0].case_id(), case_ids[3]);
+  ASSERT_TRUE(store().Acknowledge("pru", DeliveryIds(first), absl::Now()).ok());
+  claimed = Claim("stream-2", 10, policy);
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].case_id(), case_ids[3]);
 }
 
 // A backlog of due cases (after an outage, say) drained by two watchers at

@@ -2,6 +2,7 @@
 // and writing what the casework's review decided, and the managers' pages
 // of open actions.
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <map>
 #include <set>
@@ -34,11 +35,23 @@ namespace cre::mysql {
 // How long a case whose review failed waits before the next attempt.
 constexpr absl::Duration kFailedReviewRetry = absl::Minutes(15);
 
-absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) {
+absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const ReviewFn& review,
+                                               StreamOffer* streams, std::vector<HandedOut>* handed_out) {
   if (limit <= 0) return 0;
   Submission by_hub;  // no sending agency: the hub acts of its own accord
   by_hub.method = "deadline watcher";
   by_hub.accepted_at = now;
+  // With streams, the cases are read with their outstanding deliveries (per-
+  // case order) and an alert to a stream with room is leased to it here:
+  // the claim that would lease it later, its scan and its transaction, are
+  // not needed (docs/benchmarks.md, "Alerts handed out by the review").
+  by_hub.streams = handed_out != nullptr ? streams : nullptr;
+  // What the transaction being tried leased; given back if it fails.
+  std::vector<HandedOut> leased;
+  auto give_back = [&] {
+    for (const HandedOut& out : leased) by_hub.streams->Unreserve(out.lease_owner);
+    leased.clear();
+  };
   // Claimed (locked) cases: loaded in one round trip, a statement a table
   // (CaseLoads), each reviewed, and what the reviews decided added to
   // `writes` and their audit records to `records`, which the caller's
@@ -61,8 +74,18 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       writes->AddCase(case_id, loaded.locked);
       CRE_ASSIGN_OR_RETURN(Routing routing, review(loaded.view));
       v1::SubmitResponse performed;
-      CRE_RETURN_IF_ERROR(WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_,
-                                         /*hand_out=*/nullptr, &performed, writes));
+      HandOutState hand_out;
+      hand_out.streams = by_hub.streams;
+      hand_out.child_details = loaded.child_details;
+      if (loaded.outstanding) hand_out.outstanding = &*loaded.outstanding;
+      absl::Status followed =
+          WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_, &hand_out, &performed, writes);
+      for (HandedOut& out : hand_out.handed_out) {
+        // Journalled without the delivery id, which the sealer adds.
+        records->push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, now));
+        leased.push_back(std::move(out));
+      }
+      CRE_RETURN_IF_ERROR(followed);
       CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
       // Without a schedule the case would be claimed again at once.
       CRE_RETURN_IF_ERROR(WriteSchedule(case_id, routing.schedule ? *routing.schedule : CaseSchedule(), writes));
@@ -72,11 +95,15 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     return absl::OkStatus();
   };
   // A batch's writes, one statement a table, and its journal's row, with
-  // the commit.
-  auto commit = [](sql::Connection& c, const WriteBatch& writes, const std::vector<v1::AuditRecord>& records) {
+  // the commit; the leases it made then go to `handed_out`.
+  auto commit = [&](sql::Connection& c, const WriteBatch& writes, const std::vector<v1::AuditRecord>& records) {
     std::vector<std::string> statements = writes.Statements();
     if (!records.empty()) statements.push_back(JournalInsert(records));
-    CommitWrites(c, std::move(statements));
+    const DeliveryIds ids = CommitWrites(c, std::move(statements));
+    if (leased.empty()) return;
+    SetDeliveryIds(ids, &leased);
+    std::move(leased.begin(), leased.end(), std::back_inserter(*handed_out));
+    leased.clear();
   };
 
   // The batch: up to `limit` cases in one transaction, one commit (a
@@ -88,6 +115,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
   std::vector<std::string> claimed;
   absl::Status batch = RunTransaction(pool_, "review due cases", [&](sql::Connection& c) -> absl::Status {
     claimed.clear();  // an earlier attempt's cases are not this one's
+    give_back();      // nor its leases
     // READ COMMITTED: the claim's locking read takes no gap locks, only the
     // cases it returns. Under REPEATABLE READ it locked the gaps of the
     // next_deadline index it scanned, and each case's new schedule moves the
@@ -110,6 +138,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     return absl::OkStatus();
   });
   if (batch.ok()) return static_cast<int>(claimed.size());
+  give_back();
   if (claimed.empty()) return batch;  // the database, not a case
   spdlog::warn("deadlines: a batch of {} case(s) failed ({}); reviewing them one by one", claimed.size(),
                batch.ToString());
@@ -124,6 +153,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
     bool found = false;
     absl::Status status = RunTransaction(pool_, "review due case", [&](sql::Connection& c) -> absl::Status {
       found = false;
+      give_back();
       auto claim = Prepare(c,
                            "SELECT case_id FROM cre_case WHERE case_id = ? AND next_deadline <= ?"
                            " FOR UPDATE SKIP LOCKED");
@@ -142,6 +172,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       if (found) ++reviewed;
       continue;
     }
+    give_back();
     if (!found) return status;  // the database, not the case
     spdlog::error("deadlines: case {} could not be reviewed: {}; retrying it in {}", case_id, status.ToString(),
                   absl::FormatDuration(kFailedReviewRetry));

@@ -91,7 +91,9 @@ class MysqlStore : public Store {
   absl::Status EndPresence(const std::string& hub_process, const std::vector<AgencyPresence>& last) override;
 
   // mysql_deadlines.cc
-  absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review) override;
+  using Store::ReviewDueCases;
+  absl::StatusOr<int> ReviewDueCases(absl::Time now, int limit, const ReviewFn& review, StreamOffer* streams,
+                                     std::vector<HandedOut>* handed_out) override;
   absl::StatusOr<ActionPage> ListOpenActions(const OpenActionFilter& filter, int page_size,
                                              const std::string& page_token) override;
   absl::StatusOr<std::vector<OverdueByOwner>> OverdueActionsByOwner(absl::Time now, int per_owner) override;
