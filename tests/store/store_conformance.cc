@@ -1830,12 +1830,7 @@ TEST_P(StoreConformanceTest, DueCasesAreReviewedAndTheReviewsDecisionsWritten) {
     reviewed.push_back(view.case_file.case_id());
     EXPECT_THAT(view.involved_agency_ids, UnorderedElementsAre("sender", "pru"));
     Routing routing;
-    FollowUp alert;
-    alert.trigger_key = "overdue@1";
-    alert.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
-    alert.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
-    alert.recipients = {"pru"};
-    routing.follow_ups.push_back(alert);
+    routing.follow_ups.push_back(Alert("overdue@1"));
     routing.schedule = ScheduleOf({ActionDue("rule.review", next_review, "pru")});
     return routing;
   };
@@ -1921,12 +1916,7 @@ TEST_P(StoreConformanceTest, AReviewLeasesItsAlertsToAStreamWithRoom) {
 
   const ReviewFn review = [&](const CaseView&) -> absl::StatusOr<Routing> {
     Routing routing;
-    FollowUp alert;
-    alert.trigger_key = "overdue@1";
-    alert.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
-    alert.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
-    alert.recipients = {"pru"};
-    routing.follow_ups.push_back(alert);
+    routing.follow_ups.push_back(Alert("overdue@1"));
     routing.schedule = CaseSchedule();
     return routing;
   };
@@ -1974,13 +1964,7 @@ TEST_P(StoreConformanceTest, TwoWatchersReviewABacklogEachCaseOnce) {
   }
   const ReviewFn review = [&](const CaseView&) -> absl::StatusOr<Routing> {
     Routing routing;
-    FollowUp alert;
-    alert.trigger_key = "overdue@1";
-    alert.message.set_kind(v1::MESSAGE_KIND_NOTIFICATION);
-    alert.message.mutable_notification()->set_kind(v1::NOTIFICATION_KIND_OVERDUE_ALERT);
-    alert.message.mutable_notification()->set_summary("overdue@1");
-    alert.recipients = {"pru"};
-    routing.follow_ups.push_back(alert);
+    routing.follow_ups.push_back(Alert("overdue@1"));
     routing.schedule = CaseSchedule();
     routing.schedule->next_deadline = now + absl::Hours(24);
     return routing;
