@@ -64,7 +64,6 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
   };
   std::vector<std::string> recipients;
   for (const std::string& agency : kAlertRecipients) {
-    r.alerted_agencies.push_back(agency);
     for (size_t k = 0; k < hub.targets.size(); ++k) recipients.push_back(agency);
   }
   absl::StatusOr<std::vector<std::unique_ptr<v1::Inbox::Stub>>> recipient_stubs =
@@ -206,7 +205,7 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
         r.drain = absl::Nanoseconds(NowNanos() - due_from);
       }
       if (r.drained && received >= r.expected_deliveries) {
-        r.progress.emplace_back(at, *due, received);
+        if (r.progress.back() != std::make_tuple(at, *due, received)) r.progress.emplace_back(at, *due, received);
         r.all_received = true;
         r.received = absl::Nanoseconds(NowNanos() - due_from);
         break;
@@ -259,7 +258,7 @@ void PrintDeadlines(const DeadlinesResult& r, const DeadlinesOptions& o, const H
   }
   std::cout << absl::StrFormat("  the alerts' recipients (%s) subscribed on each hub from the start (%d of their "
                                "deliveries of the cases still outstanding at the outage): ",
-                               absl::StrJoin(r.alerted_agencies, ", "), r.outstanding_before);
+                               absl::StrJoin(kAlertRecipients, ", "), r.outstanding_before);
   if (r.all_received) {
     std::cout << absl::StrFormat("every alert received (acknowledged) in %.1f s\n", absl::ToDoubleSeconds(r.received));
   } else {

@@ -52,9 +52,8 @@ struct DeadlinesResult {
   absl::Duration setup;              // the UPDATE that makes every case due
   bool drained = false;              // every case reviewed before the timeout
   absl::Duration drain;              // from the moment every case was due to the last reviewed
-  // The alerts' recipients, subscribed on every hub process; every alert
+  // Of the alerts' recipients, subscribed on every hub process: every alert
   // received (acknowledged) before the timeout, and when the last was.
-  std::vector<std::string> alerted_agencies;
   int64_t outstanding_before = 0;  // their deliveries of the cases still out at the outage
   bool all_received = false;
   absl::Duration received;
