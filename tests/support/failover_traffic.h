@@ -33,7 +33,8 @@ std::shared_ptr<grpc::Channel> AgencyChannel(int port, const std::string& agency
 
 // Submits report `i` (idempotency key "report-i") until one of `channels`
 // answers with a receipt, trying them in turn from channels[i % size] with
-// the same key; the message id, or "" if none did by `deadline`.
+// the same key, each attempt given 2 s; the message id, or "" if none did
+// by `deadline`.
 std::string SubmitReportWithFailover(const std::vector<std::shared_ptr<grpc::Channel>>& channels, int i,
                                      absl::Time deadline);
 
