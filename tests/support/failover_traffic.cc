@@ -32,9 +32,10 @@ std::string SubmitReportWithFailover(const std::vector<std::shared_ptr<grpc::Cha
     // Short, so that the fault tests measure the service's pause rather than
     // this client's patience: an attempt caught by a database stall waits
     // it out inside its hub, and with a 5 s deadline two attempts given up
-    // on in turn made a gap of over 10 s, whenever the stall ended. A submission
-    // takes milliseconds; an attempt given up on may still commit, and the
-    // next one, with the same key, then answers with its receipt.
+    // on in turn made a gap of over 10 s, whenever the stall ended. A
+    // submission takes milliseconds; an attempt given up on may still
+    // commit, and the next one, with the same key, then answers with its
+    // receipt.
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
     v1::SubmitResponse receipt;
     grpc::Status status = v1::Referrals::NewStub(channels[(i + attempt) % channels.size()])
