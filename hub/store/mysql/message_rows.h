@@ -34,7 +34,7 @@ std::vector<std::string> Deduplicated(std::vector<std::string> ids);
 struct HandOutState {
   StreamOffer* streams = nullptr;
   // The case's child, as every recipient of a case message receives it:
-  // set by the caller before a case message is written.
+  // set (ForCase) before a case message is written.
   absl::optional<v1::ChildDetails> child_details;
   // Their delivery ids are set once the writes have run (SetDeliveryIds).
   std::vector<HandedOut> handed_out;
@@ -44,9 +44,16 @@ struct HandOutState {
   // database (the writes go at the end).
   std::set<std::string> written_to;
   // The agencies with an earlier delivery of the case outstanding, read
-  // with the case (LoadedCase::outstanding): set by the caller before a
-  // case message is handed out.
+  // with the case (LoadedCase::outstanding): set (ForCase) before a case
+  // message is handed out.
   const std::set<std::string>* outstanding = nullptr;
+
+  // Takes from `loaded`, which must outlive this, what handing out its
+  // case's messages needs: its child and its outstanding deliveries.
+  void ForCase(const LoadedCase& loaded) {
+    child_details = loaded.child_details;
+    if (loaded.outstanding) outstanding = &*loaded.outstanding;
+  }
 };
 
 // The key a message's rows go by: its case, or the message itself when it is

@@ -166,8 +166,7 @@ absl::Status DecideAndWrite(const Submission& s, const RouteFn& route,
   v1::SubmitResponse* response = &accepted->receipt;
   CaseView* case_view = loaded ? &loaded->view : nullptr;
   if (loaded) {
-    hand_out->child_details = loaded->child_details;
-    if (loaded->outstanding) hand_out->outstanding = &*loaded->outstanding;
+    hand_out->ForCase(*loaded);
     writes->AddCase(case_id, loaded->locked);
   }
 

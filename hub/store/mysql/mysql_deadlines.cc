@@ -76,8 +76,7 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       v1::SubmitResponse performed;
       HandOutState hand_out;
       hand_out.streams = by_hub.streams;
-      hand_out.child_details = loaded.child_details;
-      if (loaded.outstanding) hand_out.outstanding = &*loaded.outstanding;
+      hand_out.ForCase(loaded);
       absl::Status followed =
           WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_, &hand_out, &performed, writes);
       for (HandedOut& out : hand_out.handed_out) {
