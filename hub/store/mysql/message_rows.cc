@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "casework/audit_records.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
@@ -188,6 +189,13 @@ DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> statements
 void SetDeliveryIds(const DeliveryIds& ids, std::vector<HandedOut>* handed_out) {
   for (HandedOut& out : *handed_out) {
     out.message.set_delivery_id(ids.at({out.message.message_id(), out.recipient_agency_id}));
+  }
+}
+
+void AppendAuditOfHandOuts(const std::vector<HandedOut>& handed_out, absl::Time at,
+                           std::vector<v1::AuditRecord>* records) {
+  for (const HandedOut& out : handed_out) {
+    records->push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, at));
   }
 }
 

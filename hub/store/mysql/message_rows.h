@@ -109,6 +109,12 @@ DeliveryIds CommitWrites(sql::Connection& c, std::vector<std::string> statements
 // Gives each delivery handed out its id, from what CommitWrites returned.
 void SetDeliveryIds(const DeliveryIds& ids, std::vector<HandedOut>* handed_out);
 
+// Appends to `records` the journal's record of each hand-out, made `at`.
+// They go in before the writes give the deliveries their ids, which the
+// sealer adds (mysql_audit.cc).
+void AppendAuditOfHandOuts(const std::vector<HandedOut>& handed_out, absl::Time at,
+                           std::vector<v1::AuditRecord>* records);
+
 }  // namespace cre::mysql
 
 #endif  // CRE_HUB_STORE_MYSQL_MESSAGE_ROWS_H_

@@ -205,10 +205,7 @@ absl::Status DecideAndWrite(const Submission& s, const RouteFn& route,
   audited.known_child = child.known;
   std::vector<v1::AuditRecord> own = AuditOfAcceptance(audited, recipients, *response);
   records->insert(records->end(), own.begin(), own.end());
-  for (const HandedOut& out : hand_out->handed_out) {
-    records->push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner,
-                                                  s.accepted_at));
-  }
+  AppendAuditOfHandOuts(hand_out->handed_out, s.accepted_at, records);
   return absl::OkStatus();
 }
 
@@ -511,9 +508,8 @@ absl::Status AcceptGroupInTransaction(sql::Connection& c, const std::vector<Stor
         continue;
       }
       member.accepted.handed_out.push_back({member.recipients[r], member.lease_owners[r], member.body});
-      const HandedOut& out = member.accepted.handed_out.back();
-      records.push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, s.accepted_at));
     }
+    AppendAuditOfHandOuts(member.accepted.handed_out, s.accepted_at, &records);
   }
   CRE_ASSIGN_OR_RETURN(const DeliveryIds delivery_ids,
                        CommitAccepted(c, receipts, writes, records));

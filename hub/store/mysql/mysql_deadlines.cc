@@ -79,11 +79,8 @@ absl::StatusOr<int> MysqlStore::ReviewDueCases(absl::Time now, int limit, const 
       hand_out.ForCase(loaded);
       absl::Status followed =
           WriteFollowUps(by_hub, routing.follow_ups, loaded, *cipher_, &hand_out, &performed, writes);
-      for (HandedOut& out : hand_out.handed_out) {
-        // Journalled without the delivery id, which the sealer adds.
-        records->push_back(AuditOfHandOutOnAcceptance(out.message, out.recipient_agency_id, out.lease_owner, now));
-        leased.push_back(std::move(out));
-      }
+      AppendAuditOfHandOuts(hand_out.handed_out, now, records);
+      std::move(hand_out.handed_out.begin(), hand_out.handed_out.end(), std::back_inserter(leased));
       CRE_RETURN_IF_ERROR(followed);
       CRE_RETURN_IF_ERROR(WriteNewEntries(loaded, *cipher_, writes));
       // Without a schedule the case would be claimed again at once.
