@@ -126,12 +126,16 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
                    " JOIN delivery d ON d.message_id = h.message_id WHERE h.trigger_key LIKE 'alert:%'");
   const std::string messages_sql = absl::StrCat("SELECT COUNT(*) FROM ", Joined("message"));
   const std::string moment = absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::Now() - absl::Minutes(1), absl::UTCTimeZone());
-  // From the deadline index, so that each sample reads the cases still due,
-  // not all of the run's: sampled five times a second, a count over every
-  // case was a load of its own on the database the drain is measuring.
-  const std::string due_sql =
-      absl::StrCat("SELECT COUNT(*) FROM cre_case c FORCE INDEX (case_next_deadline) STRAIGHT_JOIN ", kCaseTable,
-                   " b ON b.case_id = c.case_id WHERE c.next_deadline <= '", moment, "'");
+  // From the deadline index, so that a count reads the cases still due, not
+  // all of the run's. Even so a count read two index entries a case still
+  // due, 0.27 s of MariaDB's CPU with 60,000 due, and taken every 200 ms it
+  // was a quarter of a core early in the drain: the poll asks only whether
+  // any is due, which reads one, and counts for the progress lines alone.
+  const std::string due_from_index = absl::StrCat(
+      "FROM cre_case c FORCE INDEX (case_next_deadline) STRAIGHT_JOIN ", kCaseTable,
+      " b ON b.case_id = c.case_id WHERE c.next_deadline <= '", moment, "'");
+  const std::string due_sql = absl::StrCat("SELECT COUNT(*) ", due_from_index);
+  const std::string any_due_sql = absl::StrCat("SELECT EXISTS (SELECT 1 ", due_from_index, ")");
   absl::StatusOr<int64_t> n = QueryInt(db, alerts_sql);
   if (!n.ok()) return n.status();
   r.expected_alerts = *n;
@@ -190,16 +194,17 @@ absl::StatusOr<DeadlinesResult> RunDeadlines(const HubUnderTest& hub, const Dead
   if (moved.ok()) {
     const int64_t give_up = due_from + absl::ToInt64Nanoseconds(options.timeout);
     while (NowNanos() < give_up) {
-      absl::StatusOr<int64_t> due = QueryInt(db, due_sql);
+      const double asked = static_cast<double>(NowNanos() - due_from) / 1e9;
+      const bool line_due = r.progress.empty() || asked - std::get<0>(r.progress.back()) >= 5;
+      // The count for a progress line; otherwise 1 while any is due.
+      absl::StatusOr<int64_t> due = QueryInt(db, line_due ? due_sql : any_due_sql);
       if (!due.ok()) {
         moved = due.status();
         break;
       }
       const double at = static_cast<double>(NowNanos() - due_from) / 1e9;
       const int64_t received = alerts_received.load() - received_before;
-      if (r.progress.empty() || (*due == 0 && !r.drained) || at - std::get<0>(r.progress.back()) >= 5) {
-        r.progress.emplace_back(at, *due, received);
-      }
+      if (line_due || (*due == 0 && !r.drained)) r.progress.emplace_back(at, *due, received);
       if (*due == 0 && !r.drained) {
         r.drained = true;
         r.drain = absl::Nanoseconds(NowNanos() - due_from);
